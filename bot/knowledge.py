@@ -1,0 +1,412 @@
+"""Knowledge stage: a folder of Markdown files (+ optional site.toml) → verbatim passages.
+
+A passage is an exact slice of its source file: one paragraph, or a short run of
+paragraphs under one heading, never cut inside a sentence. The heading path travels
+with each passage for citations and matching.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+
+from bot.errors import BotError
+
+SITE_FILE = "site.toml"
+HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$")
+FENCE = re.compile(r"^[ \t]{0,3}(```|~~~)")
+LIST_ITEM = re.compile(r"^[ \t]{0,3}([-*+]|\d{1,9}[.)])[ \t]+\S")
+
+
+class KnowledgeError(BotError):
+    """The knowledge folder cannot be turned into passages; `problems` says where and why."""
+
+    def __init__(self, message: str, problems: list[Problem] | None = None):
+        super().__init__(message)
+        self.problems = problems or []
+
+
+@dataclass(frozen=True)
+class Source:
+    """Citation metadata of one document, from its front matter."""
+
+    path: str
+    title: str
+    author: str | None = None
+    publisher: str | None = None
+    date: str | None = None
+    url: str | None = None
+
+    @property
+    def credit(self) -> str:
+        """'Author, Publisher, 2025-12-19', leaving out what is unknown."""
+        return ", ".join(part for part in (self.author, self.publisher, self.date) if part)
+
+
+@dataclass(frozen=True)
+class Passage:
+    id: str
+    text: str
+    headings: tuple[str, ...]
+    source: Source
+    line: int
+
+    @property
+    def heading(self) -> str:
+        return " › ".join(self.headings)
+
+    @property
+    def question(self) -> str | None:
+        """The FAQ question this passage answers, when its heading is a question."""
+        if self.headings and self.headings[-1].rstrip().endswith("?"):
+            return self.headings[-1]
+        return None
+
+    @property
+    def location(self) -> str:
+        return f"{self.source.path}:{self.line}"
+
+    @property
+    def citation(self) -> str:
+        where = " › ".join((self.source.title, *self.headings))
+        return f"{where} — {self.source.credit}" if self.source.credit else where
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    line: int
+    message: str
+    severity: Literal["error", "warning"] = "warning"
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.severity}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Site:
+    """Fixed texts the assistant shows; written once by people, never generated."""
+
+    title: str = "Ask our documents"
+    description: str = "Answers are quoted word for word from our documents, with their source."
+    fallback: str = (
+        "I have no answer to that in our documents. Please try other words, "
+        "or contact us directly."
+    )
+    disclaimer: str = "These answers are quotations from our documents, not professional advice."
+    disclaimer_section: str = ""
+    examples: tuple[str, ...] = ()
+
+
+@dataclass
+class Knowledge:
+    passages: list[Passage]
+    site: Site
+    files: dict[str, str] = field(default_factory=dict)  # relative path → sha256
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def documents(self) -> int:
+        return len({p.source.path for p in self.passages})
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+
+@dataclass(frozen=True)
+class _Block:
+    """A run of non-blank lines: a paragraph, a list or a code block."""
+
+    line: int
+    start: int
+    end: int
+    is_list: bool
+
+
+def knowledge_files(folder: Path) -> list[Path]:
+    """The files whose content the index depends on, in a stable order."""
+    files = sorted(p for p in folder.rglob("*.md") if p.is_file())
+    site = folder / SITE_FILE
+    return files + ([site] if site.is_file() else [])
+
+
+def hash_files(folder: Path) -> dict[str, str]:
+    return {
+        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in knowledge_files(folder)
+    }
+
+
+def load_knowledge(folder: Path, max_words: int = 120, min_words: int = 40) -> Knowledge:
+    """Read every Markdown file under `folder` into passages; raise KnowledgeError on errors."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise KnowledgeError(f"Knowledge folder {folder}/ does not exist; create it or pass --knowledge DIR.")
+    markdown = [p for p in knowledge_files(folder) if p.suffix == ".md"]
+    if not markdown:
+        raise KnowledgeError(f"No Markdown (.md) files in {folder}/; add documents there first.")
+    site, problems = _load_site(folder)
+    passages: list[Passage] = []
+    for path in markdown:
+        found, file_problems = parse_document(path, path.relative_to(folder).as_posix(), max_words, min_words)
+        passages += found
+        problems += file_problems
+    problems += _duplicate_titles(passages)
+    passages, site, disclaimer_problems = _take_disclaimer(passages, site)
+    problems += disclaimer_problems
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        listing = "\n".join(str(p) for p in errors)
+        raise KnowledgeError(f"{len(errors)} error(s) in {folder}/:\n{listing}", problems)
+    return Knowledge(passages=passages, site=site, files=hash_files(folder), problems=problems)
+
+
+def parse_document(path: Path, rel: str, max_words: int = 120, min_words: int = 40) -> tuple[list[Passage], list[Problem]]:
+    """Split one Markdown file into passages, with the problems found on the way."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = path.read_bytes()[: err.start].count(b"\n") + 1
+        return [], [Problem(rel, line, "not valid UTF-8; save the file as UTF-8", "error")]
+    except OSError as err:
+        return [], [Problem(rel, 1, f"cannot be read ({err.strerror}); check its permissions", "error")]
+    text = text.removeprefix("\ufeff")
+    meta, body_start, problems = _front_matter(text, rel)
+    if meta is None:
+        return [], problems
+    blocks, sections, fence_problems = _scan(text, body_start, rel)
+    problems += fence_problems
+    first_h1 = next((path[0][1] for path in sections.values() if path[0][0] == 1), None)
+    title = str(meta.get("title") or first_h1 or Path(rel).stem)
+    source = Source(
+        path=rel,
+        title=title,
+        **{key: str(meta[key]) for key in ("author", "publisher", "date", "url") if meta.get(key)},
+    )
+    passages: list[Passage] = []
+    for headings, section_blocks in _group_by_section(blocks, sections, title):
+        for start, end, line in _pack(text, section_blocks, rel, max_words, min_words, problems):
+            passages.append(_passage(text[start:end], headings, source, line))
+    if not passages:
+        problems.append(Problem(rel, 1, "has no text to answer from; add paragraphs or remove the file"))
+    return passages, problems
+
+
+def _passage(text: str, headings: tuple[str, ...], source: Source, line: int) -> Passage:
+    digest = hashlib.sha256("\n".join((source.path, *headings, text)).encode()).hexdigest()[:16]
+    return Passage(id=digest, text=text, headings=headings, source=source, line=line)
+
+
+def _front_matter(text: str, rel: str) -> tuple[dict | None, int, list[Problem]]:
+    """YAML between leading '---' lines; returns (metadata, offset of the body, problems)."""
+    if not text.startswith("---\n") and not text.startswith("---\r\n"):
+        return {}, 0, []
+    match = re.compile(r"^---[ \t]*\r?$", re.M).search(text, 4)
+    if match is None:
+        return None, 0, [Problem(rel, 1, "front matter opened with '---' is never closed; add a closing '---' line", "error")]
+    try:
+        meta = yaml.safe_load(text[4 : match.start()]) or {}
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = (mark.line + 2) if mark else 1
+        return None, 0, [Problem(rel, line, f"front matter is not valid YAML ({getattr(err, 'problem', err)})", "error")]
+    if not isinstance(meta, dict):
+        return None, 0, [Problem(rel, 2, "front matter must be 'key: value' lines (title, author, publisher, date)", "error")]
+    return meta, match.end(), []
+
+
+def _scan(text: str, offset: int, rel: str) -> tuple[list[_Block], dict[int, tuple], list[Problem]]:
+    """Blocks of the body, and the heading path in force at each heading's line."""
+    blocks: list[_Block] = []
+    sections: dict[int, tuple] = {}  # block index where a heading path starts → path of (level, text)
+    path: list[tuple[int, str]] = []
+    current: list[tuple[int, int, int]] = []  # (line, start, end) of the lines of the open block
+    fence_line = 0
+    line_no = text.count("\n", 0, offset) + 1
+
+    def close() -> None:
+        if current:
+            first = text[current[0][1] : current[0][2]]
+            blocks.append(_Block(current[0][0], current[0][1], current[-1][2], bool(LIST_ITEM.match(first))))
+            current.clear()
+
+    pos = offset
+    while pos < len(text):
+        nl = text.find("\n", pos)
+        end = len(text) if nl == -1 else nl
+        line = text[pos:end].rstrip("\r")
+        stripped_end = pos + len(line.rstrip())
+        if fence_line:
+            current.append((line_no, pos, stripped_end))
+            if FENCE.match(line):
+                fence_line = 0
+        elif FENCE.match(line):
+            fence_line = line_no
+            current.append((line_no, pos, stripped_end))
+        elif not line.strip():
+            close()
+        elif heading := HEADING.match(line):
+            close()
+            level = len(heading.group(1))
+            path = [h for h in path if h[0] < level] + [(level, heading.group(2).strip())]
+            sections[len(blocks)] = tuple(path)
+        else:
+            current.append((line_no, pos, stripped_end))
+        pos = end + 1
+        line_no += 1
+    close()
+    problems = [Problem(rel, fence_line, "code fence is never closed; add the closing ``` line")] if fence_line else []
+    return blocks, sections, problems
+
+
+def _group_by_section(blocks: list[_Block], sections: dict[int, tuple], title: str) -> list[tuple[tuple[str, ...], list[_Block]]]:
+    groups: list[tuple[tuple[str, ...], list[_Block]]] = []
+    headings: tuple[str, ...] = ()
+    for i, block in enumerate(blocks):
+        if i in sections:
+            headings = tuple(h for level, h in sections[i] if not (level == 1 and h == title))
+        if not groups or i in sections:
+            groups.append((headings, []))
+        groups[-1][1].append(block)
+    return groups
+
+
+def _pack(text: str, blocks: list[_Block], rel: str, max_words: int, min_words: int, problems: list[Problem]) -> list[tuple[int, int, int]]:
+    """Group a section's blocks into (start, end, line) passage spans."""
+    spans: list[tuple[int, int, int]] = []
+    run: list[tuple[int, int, int]] = []
+
+    def flush() -> None:
+        if run:
+            spans.append((run[0][0], run[-1][1], run[0][2]))
+            run.clear()
+
+    def words(start: int, end: int) -> int:
+        return len(text[start:end].split())
+
+    for unit in _units(text, blocks, rel, problems):
+        if unit is None:  # a dropped list introduction separates what stood around it
+            flush()
+            continue
+        start, end, line = unit
+        count = words(start, end)
+        if count > max_words:
+            flush()
+            spans += _sentence_chunks(text, start, end, line, max_words, rel, problems)
+            continue
+        if run and (words(run[0][0], run[-1][1]) >= min_words or words(run[0][0], end) > max_words):
+            flush()
+        run.append(unit)
+    flush()
+    return spans
+
+
+def _units(text: str, blocks: list[_Block], rel: str, problems: list[Problem]) -> list[tuple[int, int, int] | None]:
+    """Paragraphs as (start, end, line); a list joins the paragraph that introduces it.
+
+    A paragraph ending in ':' with no list after it introduced a list that is lost;
+    that sentence is dropped (warned about) and None marks the gap it leaves.
+    """
+    units: list[tuple[int, int, int] | None] = []
+    i = 0
+    while i < len(blocks):
+        block = blocks[i]
+        if text[block.start : block.end].endswith(":"):
+            following = blocks[i + 1] if i + 1 < len(blocks) else None
+            if following is not None and following.is_list:
+                units.append((block.start, following.end, block.line))
+                i += 2
+                continue
+            last_line = block.line + text.count("\n", block.start, block.end)
+            problems.append(Problem(rel, last_line, "line ends with ':' but no list follows; it is left out of the answers (add the list items, or end the sentence with '.')"))
+            kept = _without_last_sentence(text, block.start, block.end)
+            if kept:
+                units.append((block.start, kept, block.line))
+            units.append(None)
+        else:
+            units.append((block.start, block.end, block.line))
+        i += 1
+    return units
+
+
+def _without_last_sentence(text: str, start: int, end: int) -> int | None:
+    """End offset of the paragraph once its last sentence is removed, or None if nothing is left."""
+    spans = _segmenter().segment(text[start:end])
+    if len(spans) < 2:
+        return None
+    return start + len(text[start : start + spans[-1].start].rstrip())
+
+
+def _sentence_chunks(text: str, start: int, end: int, line: int, max_words: int, rel: str, problems: list[Problem]) -> list[tuple[int, int, int]]:
+    """Split a long paragraph between sentences into runs of at most max_words words."""
+    chunks: list[tuple[int, int, int]] = []
+    chunk_start = start
+    count = 0
+    total = len(text[start:end].split())
+    target = -(-total // -(-total // max_words))  # even chunks rather than a full one and a stub
+    for span in _segmenter().segment(text[start:end]):
+        sentence_words = len(span.sent.split())
+        if count and (count + sentence_words > max_words or count >= target):
+            chunk_end = start + len(text[start : start + span.start].rstrip())
+            chunks.append((chunk_start, chunk_end, line + text.count("\n", start, chunk_start)))
+            chunk_start, count = start + span.start, 0
+        count += sentence_words
+        if sentence_words > max_words:
+            problems.append(Problem(rel, line, f"a sentence of {sentence_words} words is longer than the {max_words}-word passage limit; consider splitting it"))
+    chunks.append((chunk_start, end, line + text.count("\n", start, chunk_start)))
+    return chunks
+
+
+@cache
+def _segmenter():
+    import pysbd
+
+    return pysbd.Segmenter(language="en", clean=False, char_span=True)
+
+
+def _load_site(folder: Path) -> tuple[Site, list[Problem]]:
+    path = folder / SITE_FILE
+    if not path.is_file():
+        return Site(), []
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        return Site(), [Problem(SITE_FILE, 1, f"is not valid TOML ({err})", "error")]
+    known = set(Site.__dataclass_fields__)
+    unknown = sorted(set(data) - known)
+    problems = [Problem(SITE_FILE, 1, f"unknown setting {key!r}; known: {', '.join(sorted(known))}") for key in unknown]
+    values = {k: v for k, v in data.items() if k in known}
+    if "examples" in values:
+        values["examples"] = tuple(str(e) for e in values["examples"])
+    return Site(**values), problems
+
+
+def _take_disclaimer(passages: list[Passage], site: Site) -> tuple[list[Passage], Site, list[Problem]]:
+    """Move the section named by site.disclaimer_section out of the answers and into site.disclaimer."""
+    wanted = site.disclaimer_section.strip().casefold()
+    if not wanted:
+        return passages, site, []
+    chosen = [p for p in passages if p.headings and p.headings[-1].casefold() == wanted]
+    if not chosen:
+        return passages, site, [Problem(SITE_FILE, 1, f"disclaimer_section {site.disclaimer_section!r} is not a heading in any document; fix the name or add that section", "error")]
+    rest = [p for p in passages if p not in chosen]
+    disclaimer = "\n\n".join(p.text for p in chosen)
+    return rest, Site(**{**site.__dict__, "disclaimer": disclaimer}), []
+
+
+def _duplicate_titles(passages: list[Passage]) -> list[Problem]:
+    seen: dict[str, str] = {}
+    problems = []
+    for source in dict.fromkeys(p.source for p in passages):
+        if source.title in seen and seen[source.title] != source.path:
+            problems.append(Problem(source.path, 1, f"has the same title as {seen[source.title]}; give each document its own title so citations can be told apart"))
+        seen.setdefault(source.title, source.path)
+    return problems

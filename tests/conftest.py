@@ -1,0 +1,79 @@
+"""Shared fixtures: a tiny fixture corpus with a deterministic fake embedder for fast unit tests,
+and one real index (real model, real FAISS) built from knowledge/ for the integration tests."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.config import Settings
+from bot.embedding import Embedder
+from bot.index import build_index
+from bot.knowledge import load_knowledge
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURE_KNOWLEDGE = Path(__file__).parent / "fixtures" / "knowledge"
+
+
+class FakeEmbedder(Embedder):
+    """Hashed bag of words: deterministic, offline, instant. Only for unit tests."""
+
+    def __init__(self, dimension: int = 256):
+        super().__init__(model_path="", model_name="fake-bag-of-words")
+        self._dimension = dimension
+
+    @property
+    def dimension(self) -> int:
+        return self._dimension
+
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        vectors = np.zeros((len(texts), self._dimension), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                vectors[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % self._dimension] += 1
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.where(norms == 0, 1, norms)
+
+
+@pytest.fixture
+def knowledge_dir(tmp_path: Path) -> Path:
+    """A private copy of the fixture corpus, safe to edit."""
+    target = tmp_path / "knowledge"
+    shutil.copytree(FIXTURE_KNOWLEDGE, target)
+    return target
+
+
+@pytest.fixture
+def fake_settings(knowledge_dir: Path, tmp_path: Path) -> Settings:
+    return Settings(knowledge_dir=knowledge_dir, index_dir=tmp_path / "index", model_name="fake-bag-of-words",
+                    min_confidence=0.3)
+
+
+@pytest.fixture
+def fake_index(fake_settings: Settings) -> Settings:
+    """The fixture corpus built with the fake embedder; returns the settings that find it."""
+    build_index(load_knowledge(fake_settings.knowledge_dir), fake_settings.index_dir, FakeEmbedder())
+    return fake_settings
+
+
+@pytest.fixture(scope="session")
+def real_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """knowledge/ built into a temporary index with the real model, once per test session."""
+    settings = Settings.from_env(
+        knowledge_dir=ROOT / "knowledge", index_dir=tmp_path_factory.mktemp("real") / "index"
+    )
+    knowledge = load_knowledge(settings.knowledge_dir, settings.passage_max_words, settings.passage_min_words)
+    build_index(knowledge, settings.index_dir, Embedder(settings.resolved_model_path(), settings.model_name))
+    return settings
+
+
+@pytest.fixture(scope="session")
+def real_assistant(real_settings: Settings):
+    from bot.answer import Assistant
+
+    return Assistant.load(real_settings)

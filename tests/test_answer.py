@@ -1,0 +1,87 @@
+"""The answer stage: every reply is quoted, cited and disclaimed, fallbacks included."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answer import Assistant, compose_reply, escape_markdown, render_markdown, render_text
+from bot.config import Settings
+from bot.index import load_index
+from conftest import FakeEmbedder
+
+DISCLAIMER = "Garden advice here is general; local conditions vary."
+
+
+@pytest.fixture
+def assistant(fake_index: Settings) -> Assistant:
+    return Assistant(load_index(fake_index.index_dir, "fake-bag-of-words"), FakeEmbedder(), fake_index)
+
+
+def test_an_answer_quotes_the_passage_with_its_citation_and_the_disclaimer(assistant: Assistant):
+    reply = assistant.ask("When should I prune roses?")
+    assert reply.answered
+    assert reply.answer.passage.text.startswith("Prune roses in late winter")
+    shown = render_markdown(reply)
+    assert escape_markdown("Prune roses in late winter, before new growth starts.") in shown
+    assert escape_markdown("Garden Care Guide › Frequently asked questions › When should I prune roses?") in shown
+    assert escape_markdown(DISCLAIMER) in shown
+    text = render_text(reply)
+    assert "Prune roses in late winter, before new growth starts. Remove dead canes first." in text
+    assert "garden.md:37" in text and DISCLAIMER in text
+
+
+def test_no_good_match_gives_the_fixed_fallback_with_the_disclaimer(assistant: Assistant):
+    reply = assistant.ask("quantum chromodynamics lattice")
+    assert not reply.answered and reply.passages == ()
+    assert reply.message == "I have no answer to that in the garden guide."
+    assert escape_markdown(DISCLAIMER) in render_markdown(reply)
+    assert reply.to_dict()["disclaimer"] == DISCLAIMER
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\n\t", "\u200b\u200b"])
+def test_empty_questions_get_a_clear_message(assistant: Assistant, question: str):
+    reply = assistant.ask(question)
+    assert not reply.answered and "Please type a question" in reply.message
+    assert reply.disclaimer == DISCLAIMER
+
+
+def test_huge_questions_are_refused_with_the_limit(assistant: Assistant):
+    reply = assistant.ask("roses " * 50_000)
+    assert not reply.answered
+    assert "300,000 characters" in reply.message and "1,000" in reply.message
+
+
+def test_related_passages_are_close_runners_up_only(fake_index: Settings, assistant: Assistant):
+    results = assistant.searcher.search("water roses", k=5)
+    ranking = results.hits
+    settings = fake_index.replace(min_confidence=0.0, related_margin=1.0, max_related=2)
+    reply = compose_reply("water roses", results, assistant.site, settings)
+    assert reply.passages == tuple(ranking[:3])
+    strict = compose_reply("water roses", results, assistant.site, settings.replace(related_margin=0.0))
+    assert strict.passages == tuple(h for h in ranking[:3] if h.score >= ranking[0].score)
+
+
+def test_json_form_lists_passages_best_first_with_citation_fields(assistant: Assistant):
+    data = assistant.ask("Can I grow basil indoors?").to_dict()
+    assert data["answered"] is True
+    first = data["passages"][0]
+    assert set(first) >= {"id", "text", "title", "heading", "source", "score"}
+    assert first["title"] == "Garden Care Guide" and first["source"] == "garden.md:41"
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "<script>alert(1)</script>",
+        "<img src=x onerror=alert(1)>",
+        "[click me](https://evil.example)",
+        "**Source:** fake › citation",
+        "https://evil.example/path",
+        "# Heading\n> quote\n- list",
+    ],
+)
+def test_escaped_text_keeps_no_markup(hostile: str):
+    escaped = escape_markdown(hostile)
+    assert "<" not in escaped and ">" not in escaped.replace("&gt;", "")
+    for mark in "[]()*#:/":
+        assert mark not in escaped.replace("\\" + mark, "")

@@ -1,0 +1,97 @@
+"""The index stage: save → load → search round trip, and loads that refuse with the fix."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from bot.index import (
+    IndexMismatchError,
+    IndexMissingError,
+    StaleIndexError,
+    build_index,
+    load_index,
+    require_fresh,
+    stale_files,
+)
+from bot.knowledge import load_knowledge
+from bot.search import Searcher
+from conftest import FakeEmbedder
+
+
+def test_round_trip_finds_the_passage_and_its_faq_question(fake_index: Settings):
+    index = load_index(fake_index.index_dir, "fake-bag-of-words")
+    assert index.manifest["passages"] == len(index.passages) == 5
+    assert index.manifest["vectors"] == 7  # one per passage + one per FAQ question
+    assert index.site.title == "Garden questions"
+    hits = Searcher(index, FakeEmbedder()).search("When should I prune roses?", k=3).hits
+    assert hits[0].passage.question == "When should I prune roses?"
+    assert hits[0].matched_question and hits[0].dense == pytest.approx(1.0, abs=1e-5)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_k_is_clipped_to_the_corpus_and_empty_queries_find_nothing(fake_index: Settings):
+    searcher = Searcher(load_index(fake_index.index_dir, "fake-bag-of-words"), FakeEmbedder())
+    assert len(searcher.search("water", k=50).hits) == 5
+    assert searcher.search("   \u200b\t", k=3).hits == []
+    assert searcher.search("water", k=0).hits == []
+
+
+def test_manifest_records_model_dimension_and_file_hashes(fake_index: Settings):
+    manifest = load_index(fake_index.index_dir, "fake-bag-of-words").manifest
+    assert manifest["model"] == "fake-bag-of-words"
+    assert manifest["dimension"] == 256
+    assert set(manifest["files"]) == {"garden.md", "site.toml"}
+    assert manifest["format"] == 1 and manifest["built_at"]
+
+
+def test_missing_index_says_to_build(tmp_path: Path):
+    with pytest.raises(IndexMissingError, match=r"run `python -m bot build`"):
+        load_index(tmp_path / "index", "fake-bag-of-words")
+
+
+def test_another_model_is_refused(fake_index: Settings):
+    with pytest.raises(IndexMismatchError, match=r"built with the model 'fake-bag-of-words'.*python -m bot build"):
+        load_index(fake_index.index_dir, "all-MiniLM-L6-v2")
+
+
+def test_changed_added_and_removed_files_make_the_index_stale(fake_index: Settings):
+    index = load_index(fake_index.index_dir, "fake-bag-of-words")
+    require_fresh(index, fake_index.knowledge_dir)
+    knowledge = fake_index.knowledge_dir
+    (knowledge / "garden.md").write_text("# Changed\n\nNew text.\n", encoding="utf-8")
+    (knowledge / "new.md").write_text("# New\n\nMore.\n", encoding="utf-8")
+    (knowledge / "site.toml").unlink()
+    assert stale_files(index, knowledge) == ["garden.md", "new.md", "site.toml"]
+    with pytest.raises(StaleIndexError, match=r"changed since the index was built .*python -m bot build"):
+        require_fresh(index, knowledge)
+
+
+def test_a_build_that_died_before_its_manifest_leaves_the_live_index(fake_index: Settings):
+    live = load_index(fake_index.index_dir, "fake-bag-of-words")
+    crashed = fake_index.index_dir / "builds" / "99999999T000000000000Z"
+    crashed.mkdir()
+    (crashed / "passages.jsonl").write_text("half", encoding="utf-8")
+    assert load_index(fake_index.index_dir, "fake-bag-of-words").path == live.path
+    # and the next build clears the leftover
+    build_index(load_knowledge(fake_index.knowledge_dir), fake_index.index_dir, FakeEmbedder())
+    assert not crashed.exists()
+
+
+def test_rebuild_keeps_the_previous_build_for_rollback(fake_index: Settings):
+    first = load_index(fake_index.index_dir, "fake-bag-of-words").path
+    for _ in range(2):
+        build_index(load_knowledge(fake_index.knowledge_dir), fake_index.index_dir, FakeEmbedder())
+    builds = sorted(p.name for p in (fake_index.index_dir / "builds").iterdir())
+    assert len(builds) == 2 and first.name not in builds
+
+
+def test_an_incompatible_format_is_refused(fake_index: Settings):
+    index = load_index(fake_index.index_dir, "fake-bag-of-words")
+    manifest = json.loads((index.path / "manifest.json").read_text())
+    (index.path / "manifest.json").write_text(json.dumps({**manifest, "format": 0}))
+    with pytest.raises(IndexMismatchError, match="format 0"):
+        load_index(fake_index.index_dir, "fake-bag-of-words")

@@ -1,0 +1,146 @@
+"""End to end with the real model and a real FAISS index built from knowledge/:
+through the CLI as staff use it, and through the running app's HTTP API as the page uses it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.answer import escape_markdown
+from bot.config import Settings
+from conftest import ROOT
+from http_client import call, start_app
+
+pytestmark = pytest.mark.integration
+
+SIDE_EFFECTS = "Possible side effects may include fatigue, fever, chills"
+DISCLAIMER_START = "This content is for informational purposes only"
+
+
+def bot(settings: Settings, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args, "--knowledge", str(settings.knowledge_dir), "--index", str(settings.index_dir)],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+
+
+def test_side_effects_question_quotes_the_faq_answer_first(real_assistant):
+    reply = real_assistant.ask("What are the side effects of NK cell therapy?")
+    assert reply.answered
+    assert reply.answer.passage.text.startswith(SIDE_EFFECTS)
+    assert reply.answer.passage.citation.startswith("Natural Killer (NK) Cell Therapy › ")
+    assert reply.disclaimer.startswith(DISCLAIMER_START)
+
+
+def test_a_price_question_gets_the_fallback_not_a_pretend_answer(real_assistant):
+    reply = real_assistant.ask("How much does NK cell therapy cost?")
+    assert not reply.answered
+    assert reply.message == real_assistant.site.fallback
+    assert reply.disclaimer.startswith(DISCLAIMER_START)
+
+
+def test_cli_ask_json(real_settings: Settings):
+    result = bot(real_settings, "ask", "What are the side effects of NK cell therapy?", "-k", "3", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["question"] == "What are the side effects of NK cell therapy?"
+    assert data["answered"] is True
+    assert data["passages"][0]["text"].startswith(SIDE_EFFECTS)
+    assert data["passages"][0]["title"] == "Natural Killer (NK) Cell Therapy"
+    assert data["passages"][0]["heading"].endswith("What are the side effects of NK cell therapy?")
+    assert [p["score"] for p in data["passages"]] == sorted((p["score"] for p in data["passages"]), reverse=True)
+    assert data["disclaimer"].startswith(DISCLAIMER_START)
+
+
+def test_cli_ask_text_and_fallback(real_settings: Settings):
+    answered = bot(real_settings, "ask", "What is CAR-NK therapy?")
+    assert answered.returncode == 0 and "CAR-NK therapy" in answered.stdout and "Disclaimer:" in answered.stdout
+    fallback = bot(real_settings, "ask", "How much does NK cell therapy cost?", "--json")
+    data = json.loads(fallback.stdout)
+    assert data["answered"] is False and "Stemcell Consultancy" in data["message"]
+
+
+def test_cli_build_prints_a_summary_and_warnings_with_file_and_line(tmp_path: Path):
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "build", "--quiet", "--index", str(tmp_path / "index")],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Built " in result.stdout and "2 documents" in result.stdout and "warnings" in result.stdout
+    assert "nk-cell-therapy-stemcell-consultancy.md:36: warning: line ends with ':'" in result.stderr
+
+
+def test_cli_errors_are_one_line_with_the_fix(tmp_path: Path):
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "ask", "hello", "--index", str(tmp_path / "none")],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"error: No index in {tmp_path / 'none'}/; run `python -m bot build` to build it from the knowledge folder."
+    ]
+    assert "Traceback" not in result.stderr
+
+
+def test_cli_evaluate_reports_the_metrics(real_settings: Settings):
+    result = bot(real_settings, "evaluate", "tests/eval/heldout.jsonl", "--json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert set(data["metrics"]) >= {"hit_at_1", "hit_at_3", "mrr_at_10", "out_of_scope_rejected", "in_scope_false_rejection"}
+    assert all(set(q) == {"question", "rank", "answered"} for q in data["questions"])
+
+
+@pytest.fixture(scope="module")
+def running_app(real_settings: Settings):
+    env = {**os.environ, "BOT_INDEX_DIR": str(real_settings.index_dir), "BOT_KNOWLEDGE_DIR": str(real_settings.knowledge_dir)}
+    process, base = start_app(ROOT, env=env)
+    yield base
+    process.terminate()
+    process.wait(timeout=30)
+
+
+def text_of(message: dict) -> str:
+    """A chat message's text, whether Gradio sends a string or a list of parts."""
+    content = message["content"]
+    return content if isinstance(content, str) else "".join(part.get("text", "") for part in content)
+
+
+def test_app_chat_over_http_answers_verbatim_with_citation_and_disclaimer(running_app: str):
+    event, (history, box) = call(running_app, "respond", "What are the side effects of NK cell therapy?", [])
+    assert event == "complete" and box == ""
+    user, answer = history
+    assert user["role"] == "user" and answer["role"] == "assistant"
+    assert escape_markdown(SIDE_EFFECTS) in text_of(answer)
+    assert escape_markdown("What are the side effects of NK cell therapy?") in text_of(answer)  # the citation
+    assert escape_markdown(DISCLAIMER_START) in text_of(answer)
+
+
+def test_app_json_api_and_fallback_over_http(running_app: str):
+    event, (data,) = call(running_app, "ask", "How much does NK cell therapy cost?")
+    assert event == "complete"
+    assert data["answered"] is False and data["disclaimer"].startswith(DISCLAIMER_START)
+
+
+def test_app_shows_visitor_html_as_text(running_app: str):
+    event, (history, _) = call(running_app, "respond", "<script>alert('x')</script> side effects?", [])
+    assert event == "complete"
+    assert "<script>" not in text_of(history[0]) and "&lt;script&gt;" in text_of(history[0])
+
+
+def test_app_refuses_a_stale_index_with_the_fix(real_settings: Settings, tmp_path: Path):
+    import shutil
+
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(real_settings.knowledge_dir, knowledge)
+    (knowledge / "extra.md").write_text("# Extra\n\nNew text.\n", encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "app.py", "--knowledge", str(knowledge), "--index", str(real_settings.index_dir)],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 2
+    assert "changed since the index was built (extra.md)" in result.stderr and "python -m bot build" in result.stderr

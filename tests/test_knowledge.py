@@ -1,0 +1,149 @@
+"""The knowledge stage: verbatim passages, whole sentences, headings, and clear problems."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.knowledge import KnowledgeError, load_knowledge, parse_document
+from conftest import FIXTURE_KNOWLEDGE, ROOT
+
+SOURCES = ROOT.parent / "shared" / "sources"
+
+
+def test_passages_are_exact_slices_of_their_file(knowledge_dir: Path):
+    knowledge = load_knowledge(knowledge_dir)
+    for passage in knowledge.passages:
+        text = (knowledge_dir / passage.source.path).read_text(encoding="utf-8")
+        assert passage.text in text
+        assert text.splitlines()[passage.line - 1] in passage.text.splitlines()[0]
+
+
+def test_heading_paths_citations_and_faq_questions(knowledge_dir: Path):
+    passages = {p.text.split(".")[0]: p for p in load_knowledge(knowledge_dir).passages}
+    roses = passages["Prune roses in late winter, before new growth starts"]
+    assert roses.headings == ("Frequently asked questions", "When should I prune roses?")
+    assert roses.question == "When should I prune roses?"
+    assert roses.citation == (
+        "Garden Care Guide › Frequently asked questions › When should I prune roses? — Green Thumb Club, 2024-05-01"
+    )
+    assert passages["Aphids can be washed off with a strong spray of water"].question is None
+
+
+def test_short_paragraphs_under_one_heading_join_up_to_the_word_limit(knowledge_dir: Path):
+    watering = [p for p in load_knowledge(knowledge_dir).passages if p.headings == ("Watering",)]
+    assert watering[0].text.startswith("Water tomatoes deeply") and watering[0].text.endswith("in the sun.")
+    assert "\n\nMorning is the best time" in watering[0].text
+
+
+def test_dangling_list_line_is_left_out_and_warned_with_file_and_line(knowledge_dir: Path):
+    knowledge = load_knowledge(knowledge_dir)
+    assert all("Watering tips include:" not in p.text for p in knowledge.passages)
+    warning = next(w for w in knowledge.warnings if "':'" in w.message)
+    assert (warning.path, warning.line) == ("garden.md", 15)
+    assert str(warning).startswith("garden.md:15: warning:")
+    # the text on either side of the dropped line is not glued into one passage
+    assert any(p.text == "Use a soaker hose for long rows." for p in knowledge.passages)
+
+
+def test_only_the_dangling_sentence_is_dropped_from_a_longer_paragraph(tmp_path: Path):
+    doc = tmp_path / "doc.md"
+    doc.write_text("# Doc\n\n## Before\n\nAsk first. Important questions include:\n", encoding="utf-8")
+    passages, problems = parse_document(doc, "doc.md")
+    assert [p.text for p in passages] == ["Ask first."]
+    assert problems[0].line == 5
+
+
+def test_a_list_that_survived_stays_with_its_introduction(knowledge_dir: Path):
+    pests = next(p for p in load_knowledge(knowledge_dir).passages if "Pests may include:" in p.text)
+    assert "Pests may include:\n\n- aphids\n- slugs" in pests.text
+
+
+def test_hash_signs_inside_code_fences_are_not_headings(knowledge_dir: Path):
+    knowledge = load_knowledge(knowledge_dir)
+    assert all("not a heading" not in h for p in knowledge.passages for h in p.headings)
+    assert any("# not a heading" in p.text for p in knowledge.passages)
+
+
+def test_long_paragraphs_split_between_sentences_never_inside(tmp_path: Path):
+    sentences = [f"Sentence number {i} has exactly eight words here." for i in range(40)]
+    doc = tmp_path / "long.md"
+    doc.write_text("# Long\n\n" + " ".join(sentences) + "\n", encoding="utf-8")
+    passages, _ = parse_document(doc, "long.md", max_words=120)
+    assert len(passages) == 3
+    assert " ".join(p.text for p in passages) == " ".join(sentences)
+    for passage in passages:
+        assert len(passage.text.split()) <= 120
+        assert passage.text.startswith("Sentence number") and passage.text.endswith("here.")
+
+
+def test_disclaimer_section_becomes_the_disclaimer_not_an_answer(knowledge_dir: Path):
+    knowledge = load_knowledge(knowledge_dir)
+    assert knowledge.site.disclaimer == "Garden advice here is general; local conditions vary."
+    assert all("local conditions vary" not in p.text for p in knowledge.passages)
+
+
+def test_ids_are_stable_and_change_with_the_text(knowledge_dir: Path):
+    first = [p.id for p in load_knowledge(knowledge_dir).passages]
+    assert first == [p.id for p in load_knowledge(knowledge_dir).passages]
+    assert len(set(first)) == len(first)
+    doc = knowledge_dir / "garden.md"
+    doc.write_text(doc.read_text(encoding="utf-8").replace("twice a week", "three times a week"), encoding="utf-8")
+    changed = [p.id for p in load_knowledge(knowledge_dir).passages]
+    assert len(set(first) - set(changed)) == 1
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"---\ntitle: [unclosed\n---\n\nText.\n", "bad.md:3: error: front matter is not valid YAML"),
+        (b"---\ntitle: Fine\n\nText without a closing line.\n", "bad.md:1: error: front matter opened"),
+        (b"# Title\n\nCaf\xe9 au lait.\n", "bad.md:3: error: not valid UTF-8"),
+    ],
+)
+def test_broken_files_stop_the_load_with_file_line_and_the_fix(knowledge_dir: Path, content: bytes, expected: str):
+    (knowledge_dir / "bad.md").write_bytes(content)
+    with pytest.raises(KnowledgeError) as raised:
+        load_knowledge(knowledge_dir)
+    assert expected in str(raised.value)
+
+
+def test_empty_or_missing_folders_say_what_to_do(tmp_path: Path):
+    with pytest.raises(KnowledgeError, match="does not exist"):
+        load_knowledge(tmp_path / "nowhere")
+    with pytest.raises(KnowledgeError, match=r"No Markdown \(\.md\) files"):
+        load_knowledge(tmp_path)
+
+
+def test_empty_document_and_duplicate_title_are_warnings(knowledge_dir: Path):
+    (knowledge_dir / "empty.md").write_text("---\ntitle: Empty\n---\n\n# Empty\n", encoding="utf-8")
+    (knowledge_dir / "copy.md").write_text("---\ntitle: Garden Care Guide\n---\n\nMore text.\n", encoding="utf-8")
+    messages = [str(w) for w in load_knowledge(knowledge_dir).warnings]
+    assert any(m.startswith("empty.md:1: warning: has no text") for m in messages)
+    assert any(m.startswith("garden.md:1") or m.startswith("copy.md:1") for m in messages if "same title" in m)
+
+
+def test_the_fixture_corpus_is_what_the_other_tests_assume():
+    assert (FIXTURE_KNOWLEDGE / "garden.md").is_file()
+
+
+# The client's content: every sentence of the delivered texts is in knowledge/, unchanged and in order.
+
+# The myths article opens with site navigation, a date and keywords (line 10 repeats its title), and
+# ends with a byline: metadata, kept in the front matter instead.
+CONTENT_LINES = {"nk-cell-therapy-stemcell-consultancy": slice(0, None), "debunking-3-myths-nk-cell-therapy": slice(9, -1)}
+
+
+@pytest.mark.skipif(not SOURCES.is_dir(), reason="../shared/sources is not beside this checkout")
+@pytest.mark.parametrize("name", sorted(CONTENT_LINES))
+def test_knowledge_holds_every_source_line_verbatim_and_in_order(name: str):
+    lines = (SOURCES / f"{name}.txt").read_text(encoding="utf-8").splitlines()[CONTENT_LINES[name]]
+    source_lines = [line for line in lines if line.strip()]
+    markdown = (ROOT / "knowledge" / f"{name}.md").read_text(encoding="utf-8")
+    body_lines = [re.sub(r"^#+ ", "", line) for line in markdown.split("\n---\n", 1)[1].splitlines()]
+    position = 0
+    for line in source_lines:
+        assert line in body_lines[position:], f"missing or out of order: {line[:60]!r}"
+        position = body_lines.index(line, position) + 1
