@@ -66,12 +66,19 @@ def compose_reply(question: str, results: Results, site: Site, settings: Setting
     """Answer with the best passage if confident enough, plus close runners-up as related."""
     ranking = tuple(results.hits)
     if not ranking or results.confidence < settings.min_confidence:
-        return Reply(question, False, site.disclaimer, message=site.fallback, ranking=ranking,
-                     confidence=results.confidence)
+        return Reply(
+            question, False, site.disclaimer, message=site.fallback, ranking=ranking, confidence=results.confidence
+        )
     best = ranking[0]
     related = [hit for hit in ranking[1:] if hit.score >= best.score - settings.related_margin]
-    return Reply(question, True, site.disclaimer, passages=(best, *related[: settings.max_related]),
-                 ranking=ranking, confidence=results.confidence)
+    return Reply(
+        question,
+        True,
+        site.disclaimer,
+        passages=(best, *related[: settings.max_related]),
+        ranking=ranking,
+        confidence=results.confidence,
+    )
 
 
 class Assistant:
@@ -147,6 +154,8 @@ def render_text(reply: Reply) -> str:
     parts = [reply.message] if reply.message else []
     for number, hit in enumerate(reply.passages):
         label = "Answer" if number == 0 else "Related"
-        parts.append(f"{label} (score {hit.score:.2f}):\n{hit.passage.text}\n  — {hit.passage.citation} [{hit.passage.location}]")
+        parts.append(
+            f"{label} (score {hit.score:.2f}):\n{hit.passage.text}\n  — {hit.passage.citation} [{hit.passage.location}]"
+        )
     parts.append(f"Disclaimer: {reply.disclaimer}")
     return "\n\n".join(parts)

@@ -53,9 +53,7 @@ class Settings:
     def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
         environ = os.environ if environ is None else environ
         from_env = {
-            f.name: environ[ENV_PREFIX + f.name.upper()]
-            for f in fields(cls)
-            if ENV_PREFIX + f.name.upper() in environ
+            f.name: environ[ENV_PREFIX + f.name.upper()] for f in fields(cls) if ENV_PREFIX + f.name.upper() in environ
         }
         return cls().replace(**from_env).replace(**overrides)
 
@@ -71,9 +69,7 @@ def _coerce(name: str, value: Any) -> Any:
                 return value.strip().lower() in {"1", "true", "yes", "on"}
             return type(default)(value)
         except ValueError:
-            raise ValueError(
-                f"{ENV_PREFIX}{name.upper()} must be a {type(default).__name__}; got {value!r}"
-            ) from None
+            raise ValueError(f"{ENV_PREFIX}{name.upper()} must be a {type(default).__name__}; got {value!r}") from None
     if isinstance(default, Path):
         return Path(value)
     return value

@@ -121,8 +121,11 @@ def report(metrics: Metrics, outcomes: list[Outcome]) -> str:
     if failures:
         lines.append(f"\n{len(failures)} not right:")
         for o in failures:
-            what = "answered, should fall back" if not o.in_scope else (
-                f"rank {o.rank}" if o.rank else "not in top 10") + ("" if o.answered else ", fell back")
+            what = (
+                "answered, should fall back"
+                if not o.in_scope
+                else (f"rank {o.rank}" if o.rank else "not in top 10") + ("" if o.answered else ", fell back")
+            )
             lines.append(f"  - {o.question!r}: {what}; first: {o.first}")
     return "\n".join(lines)
 

@@ -19,7 +19,7 @@ import os
 import shutil
 import time
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import faiss
@@ -98,7 +98,7 @@ def build_index(knowledge: Knowledge, index_dir: Path, embedder: Embedder, progr
     flat.add(vectors)
     builds = Path(index_dir) / BUILDS
     builds.mkdir(parents=True, exist_ok=True)
-    name = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    name = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     folder = builds / name
     folder.mkdir()
     faiss.write_index(flat, str(folder / "vectors.faiss"))
@@ -113,7 +113,7 @@ def build_index(knowledge: Knowledge, index_dir: Path, embedder: Embedder, progr
         "passages": len(knowledge.passages),
         "vectors": int(flat.ntotal),
         "files": knowledge.files,
-        "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "site": asdict(knowledge.site),
     }
     _write_atomically(folder / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False))
@@ -164,11 +164,13 @@ def _load_build(folder: Path, model_name: str) -> Index:
         raise IndexMismatchError(f"{manifest_path} is not valid JSON; {REBUILD}.") from None
     if manifest.get("format") != FORMAT_VERSION:
         raise IndexMismatchError(
-            f"The index was built in format {manifest.get('format')}, this version reads format {FORMAT_VERSION}; {REBUILD}."
+            f"The index was built in format {manifest.get('format')}, "
+            f"this version reads format {FORMAT_VERSION}; {REBUILD}."
         )
     if manifest.get("model") != model_name:
         raise IndexMismatchError(
-            f"The index was built with the model {manifest.get('model')!r} but the model in use is {model_name!r}; {REBUILD}."
+            f"The index was built with the model {manifest.get('model')!r} "
+            f"but the model in use is {model_name!r}; {REBUILD}."
         )
     with open(folder / "passages.jsonl", encoding="utf-8") as lines:
         passages = [_passage_from_dict(json.loads(line)) for line in lines]

@@ -96,10 +96,7 @@ class Site:
 
     title: str = "Ask our documents"
     description: str = "Answers are quoted word for word from our documents, with their source."
-    fallback: str = (
-        "I have no answer to that in our documents. Please try other words, "
-        "or contact us directly."
-    )
+    fallback: str = "I have no answer to that in our documents. Please try other words, or contact us directly."
     disclaimer: str = "These answers are quotations from our documents, not professional advice."
     disclaimer_section: str = ""
     examples: tuple[str, ...] = ()
@@ -169,7 +166,9 @@ def load_knowledge(folder: Path, max_words: int = 120, min_words: int = 40) -> K
     return Knowledge(passages=passages, site=site, files=hash_files(folder), problems=problems)
 
 
-def parse_document(path: Path, rel: str, max_words: int = 120, min_words: int = 40) -> tuple[list[Passage], list[Problem]]:
+def parse_document(
+    path: Path, rel: str, max_words: int = 120, min_words: int = 40
+) -> tuple[list[Passage], list[Problem]]:
     """Split one Markdown file into passages, with the problems found on the way."""
     try:
         text = path.read_bytes().decode("utf-8")
@@ -211,15 +210,27 @@ def _front_matter(text: str, rel: str) -> tuple[dict | None, int, list[Problem]]
         return {}, 0, []
     match = re.compile(r"^---[ \t]*\r?$", re.M).search(text, 4)
     if match is None:
-        return None, 0, [Problem(rel, 1, "front matter opened with '---' is never closed; add a closing '---' line", "error")]
+        return (
+            None,
+            0,
+            [Problem(rel, 1, "front matter opened with '---' is never closed; add a closing '---' line", "error")],
+        )
     try:
         meta = yaml.safe_load(text[4 : match.start()]) or {}
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = (mark.line + 2) if mark else 1
-        return None, 0, [Problem(rel, line, f"front matter is not valid YAML ({getattr(err, 'problem', err)})", "error")]
+        return (
+            None,
+            0,
+            [Problem(rel, line, f"front matter is not valid YAML ({getattr(err, 'problem', err)})", "error")],
+        )
     if not isinstance(meta, dict):
-        return None, 0, [Problem(rel, 2, "front matter must be 'key: value' lines (title, author, publisher, date)", "error")]
+        return (
+            None,
+            0,
+            [Problem(rel, 2, "front matter must be 'key: value' lines (title, author, publisher, date)", "error")],
+        )
     return meta, match.end(), []
 
 
@@ -267,7 +278,9 @@ def _scan(text: str, offset: int, rel: str) -> tuple[list[_Block], dict[int, tup
     return blocks, sections, problems
 
 
-def _group_by_section(blocks: list[_Block], sections: dict[int, tuple], title: str) -> list[tuple[tuple[str, ...], list[_Block]]]:
+def _group_by_section(
+    blocks: list[_Block], sections: dict[int, tuple], title: str
+) -> list[tuple[tuple[str, ...], list[_Block]]]:
     groups: list[tuple[tuple[str, ...], list[_Block]]] = []
     headings: tuple[str, ...] = ()
     for i, block in enumerate(blocks):
@@ -279,7 +292,9 @@ def _group_by_section(blocks: list[_Block], sections: dict[int, tuple], title: s
     return groups
 
 
-def _pack(text: str, blocks: list[_Block], rel: str, max_words: int, min_words: int, problems: list[Problem]) -> list[tuple[int, int, int]]:
+def _pack(
+    text: str, blocks: list[_Block], rel: str, max_words: int, min_words: int, problems: list[Problem]
+) -> list[tuple[int, int, int]]:
     """Group a section's blocks into (start, end, line) passage spans."""
     spans: list[tuple[int, int, int]] = []
     run: list[tuple[int, int, int]] = []
@@ -326,7 +341,14 @@ def _units(text: str, blocks: list[_Block], rel: str, problems: list[Problem]) -
                 i += 2
                 continue
             last_line = block.line + text.count("\n", block.start, block.end)
-            problems.append(Problem(rel, last_line, "line ends with ':' but no list follows; it is left out of the answers (add the list items, or end the sentence with '.')"))
+            problems.append(
+                Problem(
+                    rel,
+                    last_line,
+                    "line ends with ':' but no list follows; it is left out of the answers "
+                    "(add the list items, or end the sentence with '.')",
+                )
+            )
             kept = _without_last_sentence(text, block.start, block.end)
             if kept:
                 units.append((block.start, kept, block.line))
@@ -345,7 +367,9 @@ def _without_last_sentence(text: str, start: int, end: int) -> int | None:
     return start + len(text[start : start + spans[-1].start].rstrip())
 
 
-def _sentence_chunks(text: str, start: int, end: int, line: int, max_words: int, rel: str, problems: list[Problem]) -> list[tuple[int, int, int]]:
+def _sentence_chunks(
+    text: str, start: int, end: int, line: int, max_words: int, rel: str, problems: list[Problem]
+) -> list[tuple[int, int, int]]:
     """Split a long paragraph between sentences into runs of at most max_words words."""
     chunks: list[tuple[int, int, int]] = []
     chunk_start = start
@@ -360,7 +384,14 @@ def _sentence_chunks(text: str, start: int, end: int, line: int, max_words: int,
             chunk_start, count = start + span.start, 0
         count += sentence_words
         if sentence_words > max_words:
-            problems.append(Problem(rel, line, f"a sentence of {sentence_words} words is longer than the {max_words}-word passage limit; consider splitting it"))
+            problems.append(
+                Problem(
+                    rel,
+                    line,
+                    f"a sentence of {sentence_words} words is longer than the {max_words}-word passage limit; "
+                    "consider splitting it",
+                )
+            )
     chunks.append((chunk_start, end, line + text.count("\n", start, chunk_start)))
     return chunks
 
@@ -396,7 +427,19 @@ def _take_disclaimer(passages: list[Passage], site: Site) -> tuple[list[Passage]
         return passages, site, []
     chosen = [p for p in passages if p.headings and p.headings[-1].casefold() == wanted]
     if not chosen:
-        return passages, site, [Problem(SITE_FILE, 1, f"disclaimer_section {site.disclaimer_section!r} is not a heading in any document; fix the name or add that section", "error")]
+        return (
+            passages,
+            site,
+            [
+                Problem(
+                    SITE_FILE,
+                    1,
+                    f"disclaimer_section {site.disclaimer_section!r} is not a heading in any document; "
+                    "fix the name or add that section",
+                    "error",
+                )
+            ],
+        )
     rest = [p for p in passages if p not in chosen]
     disclaimer = "\n\n".join(p.text for p in chosen)
     return rest, Site(**{**site.__dict__, "disclaimer": disclaimer}), []
@@ -407,6 +450,13 @@ def _duplicate_titles(passages: list[Passage]) -> list[Problem]:
     problems = []
     for source in dict.fromkeys(p.source for p in passages):
         if source.title in seen and seen[source.title] != source.path:
-            problems.append(Problem(source.path, 1, f"has the same title as {seen[source.title]}; give each document its own title so citations can be told apart"))
+            problems.append(
+                Problem(
+                    source.path,
+                    1,
+                    f"has the same title as {seen[source.title]}; "
+                    "give each document its own title so citations can be told apart",
+                )
+            )
         seen.setdefault(source.title, source.path)
     return problems

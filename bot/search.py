@@ -89,7 +89,7 @@ class LexicalIndex:
         documents = [content_words(" ".join((*p.headings, p.text))) for p in passages]
         surface = sorted({w for doc in documents for w in doc})
         # stem → one word that has it, so a corrected stem can be put back into the query
-        self.spelling = dict(zip(stem_all(surface), surface))
+        self.spelling = dict(zip(stem_all(surface), surface, strict=True))
         self.stems = sorted(self.spelling)
         self.size = len(documents)
         self.bm25 = bm25s.BM25()
@@ -112,7 +112,6 @@ class LexicalIndex:
         if not stems:
             return np.zeros(self.size, dtype=np.float32)
         return self.bm25.get_scores(stems)
-
 
 
 class Searcher:
@@ -149,7 +148,7 @@ class Searcher:
         rows = self.index.vectors.ntotal
         scores, found = self.index.vectors.search(vector.reshape(1, -1), min(rows, self.tuning.candidates))
         best: dict[int, tuple[float, bool]] = {}
-        for score, row in zip(scores[0], found[0]):
+        for score, row in zip(scores[0], found[0], strict=True):
             if row < 0:
                 continue
             position = int(self.index.rows[row])

@@ -61,8 +61,11 @@ def build_visitor_app(assistant: Assistant) -> gr.Blocks:
                 for number, example in enumerate(site.examples):
                     button = gr.Button(example, size="sm", variant="secondary")
                     button.click(
-                        chat.respond, [button, chatbot], [chatbot, box],
-                        api_name=f"example_{number}", api_visibility="private",
+                        chat.respond,
+                        [button, chatbot],
+                        [chatbot, box],
+                        api_name=f"example_{number}",
+                        api_visibility="private",
                     )
         box.submit(chat.respond, [box, chatbot], [chatbot, box], api_name="respond")
         send.click(chat.respond, [box, chatbot], [chatbot, box], api_name="send", api_visibility="private")

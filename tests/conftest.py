@@ -50,8 +50,9 @@ def knowledge_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def fake_settings(knowledge_dir: Path, tmp_path: Path) -> Settings:
-    return Settings(knowledge_dir=knowledge_dir, index_dir=tmp_path / "index", model_name="fake-bag-of-words",
-                    min_confidence=0.3)
+    return Settings(
+        knowledge_dir=knowledge_dir, index_dir=tmp_path / "index", model_name="fake-bag-of-words", min_confidence=0.3
+    )
 
 
 @pytest.fixture
@@ -64,9 +65,7 @@ def fake_index(fake_settings: Settings) -> Settings:
 @pytest.fixture(scope="session")
 def real_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """knowledge/ built into a temporary index with the real model, once per test session."""
-    settings = Settings.from_env(
-        knowledge_dir=ROOT / "knowledge", index_dir=tmp_path_factory.mktemp("real") / "index"
-    )
+    settings = Settings.from_env(knowledge_dir=ROOT / "knowledge", index_dir=tmp_path_factory.mktemp("real") / "index")
     knowledge = load_knowledge(settings.knowledge_dir, settings.passage_max_words, settings.passage_min_words)
     build_index(knowledge, settings.index_dir, Embedder(settings.resolved_model_path(), settings.model_name))
     return settings

@@ -38,7 +38,11 @@ def start_app(root: Path, *args: str, env: dict | None = None, wait: float = 120
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, str(root / "app.py"), "--port", str(port), *args],
-        cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + wait

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import FakeEmbedder
 
 from bot.config import Settings
 from bot.index import (
@@ -19,7 +20,6 @@ from bot.index import (
 )
 from bot.knowledge import load_knowledge
 from bot.search import Searcher
-from conftest import FakeEmbedder
 
 
 def test_round_trip_finds_the_passage_and_its_faq_question(fake_index: Settings):

@@ -10,11 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
+from http_client import call, start_app
 
 from bot.answer import escape_markdown
 from bot.config import Settings
-from conftest import ROOT
-from http_client import call, start_app
 
 pytestmark = pytest.mark.integration
 
@@ -24,8 +24,20 @@ DISCLAIMER_START = "This content is for informational purposes only"
 
 def bot(settings: Settings, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args, "--knowledge", str(settings.knowledge_dir), "--index", str(settings.index_dir)],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            *args,
+            "--knowledge",
+            str(settings.knowledge_dir),
+            "--index",
+            str(settings.index_dir),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
@@ -68,7 +80,10 @@ def test_cli_ask_text_and_fallback(real_settings: Settings):
 def test_cli_build_prints_a_summary_and_warnings_with_file_and_line(tmp_path: Path):
     result = subprocess.run(
         [sys.executable, "-m", "bot", "build", "--quiet", "--index", str(tmp_path / "index")],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr
     assert "Built " in result.stdout and "2 documents" in result.stdout and "warnings" in result.stdout
@@ -78,7 +93,10 @@ def test_cli_build_prints_a_summary_and_warnings_with_file_and_line(tmp_path: Pa
 def test_cli_errors_are_one_line_with_the_fix(tmp_path: Path):
     result = subprocess.run(
         [sys.executable, "-m", "bot", "ask", "hello", "--index", str(tmp_path / "none")],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
@@ -91,13 +109,23 @@ def test_cli_evaluate_reports_the_metrics(real_settings: Settings):
     result = bot(real_settings, "evaluate", "tests/eval/heldout.jsonl", "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert set(data["metrics"]) >= {"hit_at_1", "hit_at_3", "mrr_at_10", "out_of_scope_rejected", "in_scope_false_rejection"}
+    assert set(data["metrics"]) >= {
+        "hit_at_1",
+        "hit_at_3",
+        "mrr_at_10",
+        "out_of_scope_rejected",
+        "in_scope_false_rejection",
+    }
     assert all(set(q) == {"question", "rank", "answered"} for q in data["questions"])
 
 
 @pytest.fixture(scope="module")
 def running_app(real_settings: Settings):
-    env = {**os.environ, "BOT_INDEX_DIR": str(real_settings.index_dir), "BOT_KNOWLEDGE_DIR": str(real_settings.knowledge_dir)}
+    env = {
+        **os.environ,
+        "BOT_INDEX_DIR": str(real_settings.index_dir),
+        "BOT_KNOWLEDGE_DIR": str(real_settings.knowledge_dir),
+    }
     process, base = start_app(ROOT, env=env)
     yield base
     process.terminate()
@@ -140,7 +168,10 @@ def test_app_refuses_a_stale_index_with_the_fix(real_settings: Settings, tmp_pat
     (knowledge / "extra.md").write_text("# Extra\n\nNew text.\n", encoding="utf-8")
     result = subprocess.run(
         [sys.executable, "app.py", "--knowledge", str(knowledge), "--index", str(real_settings.index_dir)],
-        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 2
     assert "changed since the index was built (extra.md)" in result.stderr and "python -m bot build" in result.stderr

@@ -6,9 +6,9 @@ import re
 from pathlib import Path
 
 import pytest
+from conftest import FIXTURE_KNOWLEDGE, ROOT
 
 from bot.knowledge import KnowledgeError, load_knowledge, parse_document
-from conftest import FIXTURE_KNOWLEDGE, ROOT
 
 SOURCES = ROOT.parent / "shared" / "sources"
 
@@ -133,7 +133,10 @@ def test_the_fixture_corpus_is_what_the_other_tests_assume():
 
 # The myths article opens with site navigation, a date and keywords (line 10 repeats its title), and
 # ends with a byline: metadata, kept in the front matter instead.
-CONTENT_LINES = {"nk-cell-therapy-stemcell-consultancy": slice(0, None), "debunking-3-myths-nk-cell-therapy": slice(9, -1)}
+CONTENT_LINES = {
+    "nk-cell-therapy-stemcell-consultancy": slice(0, None),
+    "debunking-3-myths-nk-cell-therapy": slice(9, -1),
+}
 
 
 @pytest.mark.skipif(not SOURCES.is_dir(), reason="../shared/sources is not beside this checkout")
