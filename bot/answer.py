@@ -86,7 +86,7 @@ class Assistant:
 
     def __init__(self, index: Index, embedder: Embedder, settings: Settings):
         self.index = index
-        self.searcher = Searcher(index, embedder)
+        self.searcher = Searcher(index, embedder, settings)
         self.settings = settings
 
     @classmethod

@@ -32,7 +32,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     for problem in knowledge.problems:
         print(problem, file=sys.stderr)
     embedder = Embedder(settings.resolved_model_path(), settings.model_name, settings.embed_batch_size)
-    summary = build_index(knowledge, settings.index_dir, embedder, progress=not args.quiet)
+    summary = build_index(knowledge, settings.index_dir, embedder, not args.quiet, settings.embed_options())
     print(
         f"Built {settings.index_dir}/: {summary.documents} documents, {summary.passages} passages, "
         f"{summary.vectors} vectors, {len(summary.warnings)} warnings, {summary.seconds:.1f} s."
@@ -57,12 +57,18 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from bot.answer import Assistant
-    from bot.evaluate import as_json, evaluate, load_cases, report
+    from bot.evaluate import as_json, evaluate, load_cases, report, sweep, sweep_table
 
     settings = _settings(args)
     cases = load_cases(args.file)
     metrics, outcomes = evaluate(Assistant.load(settings), cases)
-    print(json.dumps(as_json(metrics, outcomes), indent=2) if args.json else report(metrics, outcomes))
+    if args.sweep:
+        print(f"current threshold: {settings.min_confidence}")
+        print(sweep_table(sweep(outcomes)))
+    elif args.json:
+        print(json.dumps(as_json(metrics, outcomes), indent=2))
+    else:
+        print(report(metrics, outcomes))
     return 0
 
 
@@ -87,6 +93,7 @@ def parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser("evaluate", parents=[common], help="score retrieval on a JSON-lines question set")
     evaluate.add_argument("file", type=Path)
     evaluate.add_argument("--json", action="store_true", help="print metrics and per-question ranks as JSON")
+    evaluate.add_argument("--sweep", action="store_true", help="print the trade-off of each confidence threshold")
     evaluate.set_defaults(run=cmd_evaluate)
     return main
 

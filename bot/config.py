@@ -30,9 +30,28 @@ class Settings:
 
     passage_max_words: int = 120
     passage_min_words: int = 40
+    # What is embedded besides each passage's text (see bot.index.EmbedOptions).
+    embed_headings: bool = True
+    embed_sentences: bool = True
+    embed_questions: bool = True
+
+    # Ranking: a weighted sum of the query's cosine with the passage, with its best sentence,
+    # with its FAQ question, and of log(1 + BM25). Chosen on tests/eval/tuning.jsonl.
+    passage_weight: float = 1.5
+    sentence_weight: float = 0.5
+    question_weight: float = 0.25
+    lexical_weight: float = 1.0
+    candidates: int = 50  # passages read from each retriever before fusion
+    spelling_correction: bool = True
+    spelling_min_similarity: float = 90.0  # rapidfuzz ratio for a misspelling to count as a document word
+
+    # Confidence: the answer's best cosine, less unknown_word_penalty × the IDF-weighted share of the
+    # question's content words that the documents neither contain nor come close to (word_coverage).
+    unknown_word_penalty: float = 1.0
+    word_coverage: float = 0.6
 
     top_k: int = 3
-    min_confidence: float = 0.45
+    min_confidence: float = 0.1  # chosen on tests/eval/tuning.jsonl with `python -m bot evaluate --sweep`
     related_margin: float = 0.08
     max_related: int = 2
 
@@ -40,6 +59,11 @@ class Settings:
 
     host: str = "127.0.0.1"
     port: int = 7860
+
+    def embed_options(self):
+        from bot.index import EmbedOptions
+
+        return EmbedOptions(self.embed_headings, self.embed_sentences, self.embed_questions)
 
     def resolved_model_path(self) -> str:
         return self.model_path or _default_model_path()

@@ -27,7 +27,9 @@ class Embedder:
     @cached_property
     def model(self) -> SentenceTransformer:
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as transformers_logging
 
+        transformers_logging.disable_progress_bar()  # "Loading weights" bars on every CLI call
         return SentenceTransformer(self.model_path, device="cpu", local_files_only=True)
 
     @property

@@ -26,6 +26,7 @@ class Outcome:
     answered: bool
     in_scope: bool
     first: str | None  # citation of the passage ranked first, for reading failures
+    confidence: float = 0.0
 
     @property
     def correct(self) -> bool:
@@ -81,7 +82,7 @@ def run_case(assistant: Assistant, case: Case) -> Outcome:
     if case.expect is not None:
         rank = next((r for r, hit in enumerate(ranking, 1) if matches(hit, case.expect)), None)
     first = ranking[0].passage.citation if ranking else None
-    return Outcome(case.question, rank, reply.answered, case.expect is not None, first)
+    return Outcome(case.question, rank, reply.answered, case.expect is not None, first, reply.confidence)
 
 
 def summarize(outcomes: list[Outcome]) -> Metrics:
@@ -127,6 +128,41 @@ def report(metrics: Metrics, outcomes: list[Outcome]) -> str:
                 else (f"rank {o.rank}" if o.rank else "not in top 10") + ("" if o.answered else ", fell back")
             )
             lines.append(f"  - {o.question!r}: {what}; first: {o.first}")
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    threshold: float
+    answered_in_scope: float  # in-scope questions that get an answer at this threshold
+    answered_right: float  # ... and whose answer is the expected passage (hit@1 and answered)
+    out_of_scope_rejected: float
+
+
+def sweep(outcomes: list[Outcome], step: float = 0.025) -> list[SweepPoint]:
+    """The trade-off each confidence threshold makes, from one run's confidences."""
+    scoped = [o for o in outcomes if o.in_scope] or [None]
+    unscoped = [o for o in outcomes if not o.in_scope] or [None]
+    points = []
+    for i in range(int(round(1 / step)) + 1):
+        t = round(i * step, 4)
+        points.append(
+            SweepPoint(
+                threshold=t,
+                answered_in_scope=sum(1 for o in scoped if o and o.confidence >= t) / len(scoped),
+                answered_right=sum(1 for o in scoped if o and o.confidence >= t and o.rank == 1) / len(scoped),
+                out_of_scope_rejected=sum(1 for o in unscoped if o and o.confidence < t) / len(unscoped),
+            )
+        )
+    return points
+
+
+def sweep_table(points: list[SweepPoint]) -> str:
+    lines = ["threshold  answered in-scope  answered right  out-of-scope rejected"]
+    lines += [
+        f"{p.threshold:9.3f}  {p.answered_in_scope:17.3f}  {p.answered_right:14.3f}  {p.out_of_scope_rejected:21.3f}"
+        for p in points
+    ]
     return "\n".join(lines)
 
 

@@ -5,6 +5,8 @@ Layout of the index folder:
     index/CURRENT                  the name of the live build (replaced atomically)
     index/builds/<name>/vectors.faiss
     index/builds/<name>/rows.npy   vector row → passage position
+    index/builds/<name>/kinds.npy  vector row → what was embedded (passage, sentence, question)
+    index/builds/<name>/vocabulary.json + vocabulary.npy   the documents' words and their vectors
     index/builds/<name>/passages.jsonl
     index/builds/<name>/manifest.json   written last: a build without it is incomplete
 
@@ -28,6 +30,9 @@ import numpy as np
 from bot.embedding import Embedder
 from bot.errors import BotError
 from bot.knowledge import Knowledge, Passage, Problem, Site, Source, hash_files
+from bot.text import content_words, sentences
+
+PASSAGE, SENTENCE, QUESTION = 0, 1, 2  # kinds of vector rows
 
 FORMAT_VERSION = 1
 POINTER = "CURRENT"
@@ -58,13 +63,25 @@ class BuildSummary:
     path: Path
 
 
+@dataclass(frozen=True)
+class EmbedOptions:
+    """What is embedded for each passage, besides its text."""
+
+    headings: bool = True  # the passage's own heading, as context
+    sentences: bool = True  # each sentence alone, so a narrow question meets its sentence
+    questions: bool = True  # an FAQ heading alone, so a visitor's question meets the question it paraphrases
+
+
 @dataclass
 class Index:
     path: Path
     manifest: dict
     passages: list[Passage]
     vectors: faiss.Index
-    rows: np.ndarray
+    rows: np.ndarray  # vector row → passage position
+    kinds: np.ndarray  # vector row → PASSAGE, SENTENCE or QUESTION
+    vocabulary: list[str]
+    vocabulary_vectors: np.ndarray
     site: Site
 
     @property
@@ -72,28 +89,54 @@ class Index:
         return int(self.manifest["dimension"])
 
 
-def embedding_text(passage: Passage) -> str:
-    """What is embedded for a passage: its heading path gives the paragraph its context."""
-    return "\n".join((" › ".join((passage.source.title, *passage.headings)), passage.text))
+def embedding_text(passage: Passage, headings: bool = True) -> str:
+    """What is embedded for a passage: its own heading gives the paragraph its context.
+
+    Only the nearest heading: measured on the evaluation set, the whole path (document
+    title included) made passages of one document look alike and ranked worse.
+    """
+    if headings and passage.headings:
+        return f"{passage.headings[-1]}\n{passage.text}"
+    return passage.text
 
 
-def vector_texts(passages: list[Passage]) -> tuple[list[str], np.ndarray]:
-    """One row per passage, plus one per FAQ question so a visitor's question can meet it alone."""
-    texts = [embedding_text(p) for p in passages]
+def vector_texts(passages: list[Passage], options: EmbedOptions) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """The texts to embed, with the passage position and the kind of each row. Passage rows come first."""
+    texts = [embedding_text(p, options.headings) for p in passages]
     rows = list(range(len(passages)))
+    kinds = [PASSAGE] * len(passages)
     for position, passage in enumerate(passages):
-        if passage.question:
-            texts.append(passage.question)
+        parts = sentences(passage.text) if options.sentences else []
+        extra = [(s, SENTENCE) for s in parts if len(parts) > 1]
+        if options.questions and passage.question:
+            extra.append((passage.question, QUESTION))
+        for text, kind in extra:
+            texts.append(text)
             rows.append(position)
-    return texts, np.asarray(rows, dtype=np.int64)
+            kinds.append(kind)
+    return texts, np.asarray(rows, dtype=np.int64), np.asarray(kinds, dtype=np.int8)
 
 
-def build_index(knowledge: Knowledge, index_dir: Path, embedder: Embedder, progress: bool = False) -> BuildSummary:
+def vocabulary(passages: list[Passage]) -> list[str]:
+    """Every content word of the documents, headings included."""
+    return sorted({w for p in passages for w in content_words(" ".join((*p.headings, p.text)))})
+
+
+def build_index(
+    knowledge: Knowledge,
+    index_dir: Path,
+    embedder: Embedder,
+    progress: bool = False,
+    options: EmbedOptions | None = None,
+) -> BuildSummary:
     started = time.perf_counter()
+    options = options or EmbedOptions()
     if not knowledge.passages:
         raise BotError("The knowledge folder has no passages to index; add text under its headings.")
-    texts, rows = vector_texts(knowledge.passages)
-    vectors = embedder.encode(texts, progress=progress)
+    texts, rows, kinds = vector_texts(knowledge.passages, options)
+    words = vocabulary(knowledge.passages)
+    vectors = embedder.encode(texts + words, progress=progress)
+    vectors, word_vectors = vectors[: len(texts)], vectors[len(texts) :]
     flat = faiss.IndexFlatIP(vectors.shape[1])  # unit vectors: inner product is cosine; exact search
     flat.add(vectors)
     builds = Path(index_dir) / BUILDS
@@ -103,6 +146,9 @@ def build_index(knowledge: Knowledge, index_dir: Path, embedder: Embedder, progr
     folder.mkdir()
     faiss.write_index(flat, str(folder / "vectors.faiss"))
     np.save(folder / "rows.npy", rows)
+    np.save(folder / "kinds.npy", kinds)
+    np.save(folder / "vocabulary.npy", word_vectors)
+    (folder / "vocabulary.json").write_text(json.dumps(words, ensure_ascii=False), encoding="utf-8")
     with open(folder / "passages.jsonl", "w", encoding="utf-8") as out:
         for passage in knowledge.passages:
             out.write(json.dumps(asdict(passage), ensure_ascii=False) + "\n")
@@ -112,6 +158,7 @@ def build_index(knowledge: Knowledge, index_dir: Path, embedder: Embedder, progr
         "dimension": int(vectors.shape[1]),
         "passages": len(knowledge.passages),
         "vectors": int(flat.ntotal),
+        "embedded": asdict(options),
         "files": knowledge.files,
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "site": asdict(knowledge.site),
@@ -176,11 +223,16 @@ def _load_build(folder: Path, model_name: str) -> Index:
         passages = [_passage_from_dict(json.loads(line)) for line in lines]
     vectors = faiss.read_index(str(folder / "vectors.faiss"))
     rows = np.load(folder / "rows.npy")
-    if len(passages) != manifest["passages"] or vectors.ntotal != manifest["vectors"] or len(rows) != vectors.ntotal:
+    kinds = np.load(folder / "kinds.npy")
+    words = json.loads((folder / "vocabulary.json").read_text(encoding="utf-8"))
+    word_vectors = np.load(folder / "vocabulary.npy")
+    counts = (len(passages), vectors.ntotal, len(rows), len(kinds), len(words))
+    expected = (manifest["passages"], manifest["vectors"], vectors.ntotal, vectors.ntotal, len(word_vectors))
+    if counts != expected:
         raise IndexMismatchError(f"The index in {folder} does not match its manifest; {REBUILD}.")
     site = manifest["site"]
     site = Site(**{**site, "examples": tuple(site.get("examples", ()))})
-    return Index(path=folder, manifest=manifest, passages=passages, vectors=vectors, rows=rows, site=site)
+    return Index(folder, manifest, passages, vectors, rows, kinds, words, word_vectors, site)
 
 
 def _validate(folder: Path, model_name: str) -> None:

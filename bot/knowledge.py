@@ -10,14 +10,14 @@ from __future__ import annotations
 import hashlib
 import re
 import tomllib
-from dataclasses import dataclass, field
-from functools import cache
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
 import yaml
 
 from bot.errors import BotError
+from bot.text import sentence_spans, sentences
 
 SITE_FILE = "site.toml"
 HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$")
@@ -99,6 +99,7 @@ class Site:
     fallback: str = "I have no answer to that in our documents. Please try other words, or contact us directly."
     disclaimer: str = "These answers are quotations from our documents, not professional advice."
     disclaimer_section: str = ""
+    banner: str = ""  # the short notice above the chat; empty means the disclaimer's first sentence
     examples: tuple[str, ...] = ()
 
 
@@ -158,6 +159,7 @@ def load_knowledge(folder: Path, max_words: int = 120, min_words: int = 40) -> K
         problems += file_problems
     problems += _duplicate_titles(passages)
     passages, site, disclaimer_problems = _take_disclaimer(passages, site)
+    site = _with_banner(site)
     problems += disclaimer_problems
     errors = [p for p in problems if p.severity == "error"]
     if errors:
@@ -361,10 +363,10 @@ def _units(text: str, blocks: list[_Block], rel: str, problems: list[Problem]) -
 
 def _without_last_sentence(text: str, start: int, end: int) -> int | None:
     """End offset of the paragraph once its last sentence is removed, or None if nothing is left."""
-    spans = _segmenter().segment(text[start:end])
+    spans = sentence_spans(text[start:end])
     if len(spans) < 2:
         return None
-    return start + len(text[start : start + spans[-1].start].rstrip())
+    return start + len(text[start : start + spans[-1][0]].rstrip())
 
 
 def _sentence_chunks(
@@ -376,12 +378,12 @@ def _sentence_chunks(
     count = 0
     total = len(text[start:end].split())
     target = -(-total // -(-total // max_words))  # even chunks rather than a full one and a stub
-    for span in _segmenter().segment(text[start:end]):
-        sentence_words = len(span.sent.split())
+    for span_start, span_end in sentence_spans(text[start:end]):
+        sentence_words = len(text[start + span_start : start + span_end].split())
         if count and (count + sentence_words > max_words or count >= target):
-            chunk_end = start + len(text[start : start + span.start].rstrip())
+            chunk_end = start + len(text[start : start + span_start].rstrip())
             chunks.append((chunk_start, chunk_end, line + text.count("\n", start, chunk_start)))
-            chunk_start, count = start + span.start, 0
+            chunk_start, count = start + span_start, 0
         count += sentence_words
         if sentence_words > max_words:
             problems.append(
@@ -394,13 +396,6 @@ def _sentence_chunks(
             )
     chunks.append((chunk_start, end, line + text.count("\n", start, chunk_start)))
     return chunks
-
-
-@cache
-def _segmenter():
-    import pysbd
-
-    return pysbd.Segmenter(language="en", clean=False, char_span=True)
 
 
 def _load_site(folder: Path) -> tuple[Site, list[Problem]]:
@@ -442,7 +437,14 @@ def _take_disclaimer(passages: list[Passage], site: Site) -> tuple[list[Passage]
         )
     rest = [p for p in passages if p not in chosen]
     disclaimer = "\n\n".join(p.text for p in chosen)
-    return rest, Site(**{**site.__dict__, "disclaimer": disclaimer}), []
+    return rest, replace(site, disclaimer=disclaimer), []
+
+
+def _with_banner(site: Site) -> Site:
+    if site.banner:
+        return site
+    first = sentences(site.disclaimer)
+    return replace(site, banner=first[0] if first else site.disclaimer)
 
 
 def _duplicate_titles(passages: list[Passage]) -> list[Problem]:

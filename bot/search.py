@@ -1,54 +1,47 @@
 """Search stage: a query → passages ranked best first, with their scores and one confidence.
 
-Ranking fuses two views of a passage: dense (the model's cosine similarity with the passage,
-or with its FAQ question) and lexical (BM25 over stemmed words of heading and text).
-Confidence asks a different question, "do the documents answer this at all?", so it also
-looks at the query's own words: a content word the documents never use ("cost", "insurance")
-is strong evidence that the best passage, however similar, does not answer it.
+Ranking is a weighted sum of four views of each passage: the query's cosine similarity
+with the passage (under its heading), with its best single sentence, with its FAQ question,
+and the passage's BM25 score over stemmed words. Confidence asks another question, "do the
+documents answer this at all?": it starts from the answer's best cosine and takes off for
+the query's informative words that the documents neither use nor come close to ("cost",
+"insurance"), weighted by how informative they are.
 """
 
 from __future__ import annotations
 
-import re
+import math
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
-from functools import cache
 
 import bm25s
 import numpy as np
-from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz import fuzz, process
 
+from bot.config import Settings
 from bot.embedding import Embedder
-from bot.index import Index
+from bot.index import PASSAGE, QUESTION, SENTENCE, Index
 from bot.knowledge import Passage
-
-WORD = re.compile(r"\w+")
+from bot.text import WORD, content_words, stems
 
 
 @dataclass(frozen=True)
 class Hit:
     passage: Passage
-    score: float  # fused ranking score, 0..1
-    dense: float  # best cosine similarity of the query with the passage or its FAQ question
-    lexical: float = 0.0  # BM25 score relative to the best one for this query, 0..1
-    matched_question: bool = False  # the best dense match was the passage's FAQ question
+    score: float  # fused ranking score
+    dense: float  # best cosine of the query with the passage, one of its sentences or its FAQ question
+    lexical: float = 0.0  # BM25 score
+    matched: str = "passage"  # which view gave the best cosine: passage, sentence or question
 
 
 @dataclass(frozen=True)
 class Results:
     query: str
     hits: list[Hit]
-    confidence: float  # how sure we are that hits[0] answers the query, 0..1
-    unknown_words: tuple[str, ...] = ()  # content words of the query the documents never use
-    corrections: dict[str, str] = field(default_factory=dict)  # misspelt word → corpus word
-
-
-@dataclass(frozen=True)
-class SearchTuning:
-    dense_weight: float = 0.7  # share of the dense score in the fused ranking score
-    unknown_word_penalty: float = 0.5  # confidence lost when every content word is unknown
-    candidates: int = 30  # dense rows read before fusion
+    confidence: float = 0.0  # how sure we are that hits[0] answers the query
+    unknown_words: tuple[str, ...] = ()  # informative words of the query the documents do not cover
+    corrections: dict[str, str] = field(default_factory=dict)  # misspelt word → document word
 
 
 def normalize_query(text: str) -> str:
@@ -58,130 +51,130 @@ def normalize_query(text: str) -> str:
     return " ".join(text.split())
 
 
-@cache
-def _stemmer():
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
-def stem_all(words: list[str]) -> list[str]:
-    return _stemmer().stemWords(words)
-
-
-@cache
-def _stopwords() -> frozenset[str]:
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
-
-    return frozenset(ENGLISH_STOP_WORDS) | frozenset(bm25s.stopwords.STOPWORDS_EN)
-
-
-def content_words(text: str) -> list[str]:
-    """Lower-cased words that carry meaning: no stopwords, no single letters or digits."""
-    stopwords = _stopwords()
-    return [w for w in WORD.findall(text.casefold()) if len(w) > 1 and not w.isdigit() and w not in stopwords]
-
-
 class LexicalIndex:
-    """BM25 over heading path + text of each passage, and the corpus vocabulary for spelling."""
+    """BM25 over heading + text of each passage, and the documents' vocabulary for spelling and IDF."""
 
-    def __init__(self, passages: list[Passage]):
-        documents = [content_words(" ".join((*p.headings, p.text))) for p in passages]
-        surface = sorted({w for doc in documents for w in doc})
-        # stem → one word that has it, so a corrected stem can be put back into the query
-        self.spelling = dict(zip(stem_all(surface), surface, strict=True))
-        self.stems = sorted(self.spelling)
+    def __init__(self, passages: list[Passage], vocabulary: list[str]):
+        documents = [stems(content_words(" ".join((*p.headings, p.text)))) for p in passages]
+        self.vocabulary = vocabulary
+        self.document_frequency = Counter(stem for doc in documents for stem in set(doc))
         self.size = len(documents)
         self.bm25 = bm25s.BM25()
-        self.bm25.index([stem_all(doc) or ["\u2205"] for doc in documents], show_progress=False)
+        self.bm25.index([doc or ["\u2205"] for doc in documents], show_progress=False)
 
     def known(self, word: str) -> bool:
-        return stem_all([word])[0] in self.spelling
+        return stems([word])[0] in self.document_frequency
 
-    def correct(self, word: str) -> str | None:
-        """The corpus word a misspelling most likely meant: one edit away (two for 10+ letters)."""
+    def idf(self, word: str) -> float:
+        """Inverse document frequency; a word the documents never use gets the highest."""
+        frequency = self.document_frequency.get(stems([word])[0], 0)
+        return math.log((self.size + 1) / (frequency + 0.5))
+
+    def correct(self, word: str, min_similarity: float) -> str | None:
+        """The document word a misspelling most likely meant, if one is close enough."""
         if len(word) < 5:
             return None
-        stem = stem_all([word])[0]
-        allowed = 1 if len(word) < 10 else 2
-        match = process.extractOne(stem, self.stems, scorer=Levenshtein.distance, score_cutoff=allowed)
-        return self.spelling[match[0]] if match else None
+        match = process.extractOne(word, self.vocabulary, scorer=fuzz.ratio, score_cutoff=min_similarity)
+        return match[0] if match else None
 
     def scores(self, words: list[str]) -> np.ndarray:
-        stems = [s for s in stem_all(words) if s in self.spelling]
-        if not stems:
+        query = [s for s in stems(words) if s in self.document_frequency]
+        if not query:
             return np.zeros(self.size, dtype=np.float32)
-        return self.bm25.get_scores(stems)
+        return self.bm25.get_scores(query)
 
 
 class Searcher:
-    def __init__(self, index: Index, embedder: Embedder, tuning: SearchTuning | None = None):
+    def __init__(self, index: Index, embedder: Embedder, settings: Settings | None = None):
         self.index = index
         self.embedder = embedder
-        self.tuning = tuning or SearchTuning()
-        self.lexical = LexicalIndex(index.passages)
+        self.settings = settings or Settings()
+        self.lexical = LexicalIndex(index.passages, index.vocabulary)
+        self._positions = {p.id: i for i, p in enumerate(index.passages)}  # passage rows come first
 
     def search(self, query: str, k: int = 10) -> Results:
         query = normalize_query(query)
-        if not query or k <= 0:
-            return Results(query, [], 0.0)
         words = content_words(query)
-        corrections = {}
-        unknown = []
-        for word in words:
+        if not query or k <= 0:
+            return Results(query, [])
+        corrections, strangers = self._spell(words)
+        texts = [_apply(query, corrections), *strangers]
+        vectors = self.embedder.encode(texts)
+        unknown = self._uncovered(strangers, vectors[1:])
+        views = self._dense(vectors[0])
+        lexical = self.lexical.scores([corrections.get(w, w) for w in words])
+        hits = self._fuse(views, lexical)[:k]
+        confidence = self._confidence(hits, [corrections.get(w, w) for w in words], unknown)
+        return Results(query, hits, confidence, tuple(unknown), corrections)
+
+    def similarity(self, a: Passage, b: Passage) -> float:
+        """Cosine of two passages' own vectors, to fold near-duplicates."""
+        vector = self.index.vectors.reconstruct
+        return float(vector(self._positions[a.id]) @ vector(self._positions[b.id]))
+
+    def _spell(self, words: list[str]) -> tuple[dict[str, str], list[str]]:
+        """Corrections for misspelt words, and the words that are neither known nor misspelt."""
+        corrections: dict[str, str] = {}
+        strangers: list[str] = []
+        for word in dict.fromkeys(words):
             if self.lexical.known(word):
                 continue
-            fixed = self.lexical.correct(word)
+            fixed = None
+            if self.settings.spelling_correction:
+                fixed = self.lexical.correct(word, self.settings.spelling_min_similarity)
             if fixed:
                 corrections[word] = fixed
             else:
-                unknown.append(word)
-        spelled = _apply(query, corrections)
-        dense = self._dense(self.embedder.encode([spelled])[0])
-        lexical = self.lexical.scores([corrections.get(w, w) for w in words])
-        hits = self._fuse(dense, lexical)[:k]
-        confidence = self._confidence(hits, len(words), len(unknown))
-        return Results(query, hits, confidence, tuple(unknown), corrections)
+                strangers.append(word)
+        return corrections, strangers
 
-    def _dense(self, vector: np.ndarray) -> dict[int, tuple[float, bool]]:
-        """Best cosine per passage over its rows (text, FAQ question)."""
-        rows = self.index.vectors.ntotal
-        scores, found = self.index.vectors.search(vector.reshape(1, -1), min(rows, self.tuning.candidates))
-        best: dict[int, tuple[float, bool]] = {}
-        for score, row in zip(scores[0], found[0], strict=True):
-            if row < 0:
-                continue
-            position = int(self.index.rows[row])
-            if position not in best or score > best[position][0]:
-                best[position] = (float(score), bool(row >= len(self.index.passages)))
-        return best
+    def _uncovered(self, strangers: list[str], vectors: np.ndarray) -> list[str]:
+        """Of the words the documents do not use, those no document word comes close to in meaning."""
+        if not strangers or not len(self.index.vocabulary_vectors):
+            return strangers
+        closest = (vectors @ self.index.vocabulary_vectors.T).max(axis=1)
+        return [w for w, c in zip(strangers, closest, strict=True) if c < self.settings.word_coverage]
 
-    def _fuse(self, dense: dict[int, tuple[float, bool]], lexical: np.ndarray) -> list[Hit]:
-        top_lexical = float(lexical.max()) if len(lexical) else 0.0
-        lexical_candidates = np.argsort(-lexical)[: self.tuning.candidates] if top_lexical > 0 else []
-        positions = set(dense) | {int(p) for p in lexical_candidates}
-        weight = self.tuning.dense_weight
-        hits = []
-        for position in positions:
-            cosine, by_question = dense.get(position, (0.0, False))
-            relative = float(lexical[position]) / top_lexical if top_lexical > 0 else 0.0
-            hits.append(
-                Hit(
-                    passage=self.index.passages[position],
-                    score=weight * max(cosine, 0.0) + (1 - weight) * relative,
-                    dense=cosine,
-                    lexical=relative,
-                    matched_question=by_question,
-                )
+    def _dense(self, vector: np.ndarray) -> np.ndarray:
+        """Best cosine per passage for each kind of row: an array of shape (3, passages)."""
+        views = np.zeros((3, len(self.index.passages)), dtype=np.float32)
+        total = self.index.vectors.ntotal
+        depth = min(total, max(self.settings.candidates * 8, 256))
+        scores, found = self.index.vectors.search(vector.reshape(1, -1), depth)
+        valid = found[0] >= 0
+        rows = found[0][valid]
+        np.maximum.at(views, (self.index.kinds[rows], self.index.rows[rows]), scores[0][valid])
+        return views
+
+    def _fuse(self, views: np.ndarray, lexical: np.ndarray) -> list[Hit]:
+        s = self.settings
+        weights = np.array([s.passage_weight, s.sentence_weight, s.question_weight], dtype=np.float32)
+        total = weights.sum() + s.lexical_weight
+        fused = (weights @ views + s.lexical_weight * np.log1p(lexical)) / (total or 1.0)
+        count = min(len(fused), s.candidates)
+        best_dense = views.max(axis=0)
+        candidates = set(np.argsort(-fused)[:count]) | set(np.argsort(-best_dense)[:count])
+        ranked = sorted(candidates, key=lambda p: (-fused[p], self.index.passages[p].id))
+        names = {PASSAGE: "passage", SENTENCE: "sentence", QUESTION: "question"}
+        return [
+            Hit(
+                passage=self.index.passages[p],
+                score=float(fused[p]),
+                dense=float(best_dense[p]),
+                lexical=float(lexical[p]),
+                matched=names[int(views[:, p].argmax())],
             )
-        hits.sort(key=lambda hit: (-hit.score, hit.passage.id))
-        return hits
+            for p in ranked
+        ]
 
-    def _confidence(self, hits: list[Hit], words: int, unknown: int) -> float:
+    def _confidence(self, hits: list[Hit], words: list[str], unknown: list[str]) -> float:
         if not hits:
             return 0.0
-        unknown_share = unknown / words if words else 1.0
-        return max(0.0, hits[0].dense - self.tuning.unknown_word_penalty * unknown_share)
+        if not words:  # nothing but stopwords ("hi", "what is it?"): the cosine alone decides
+            return hits[0].dense
+        weights = {w: self.lexical.idf(w) for w in words}
+        share = sum(weights[w] for w in unknown if w in weights) / sum(weights.values())
+        return hits[0].dense - self.settings.unknown_word_penalty * share
 
 
 def _apply(query: str, corrections: dict[str, str]) -> str:

@@ -44,7 +44,7 @@ def build_visitor_app(assistant: Assistant) -> gr.Blocks:
     chat = VisitorChat(assistant)
     with gr.Blocks(title=site.title, fill_height=True) as app:
         gr.Markdown(f"# {escape_markdown(site.title)}\n\n{escape_markdown(site.description)}")
-        gr.Markdown(f"**Please note:** {escape_markdown(site.disclaimer)}", elem_id="disclaimer-banner")
+        gr.Markdown(f"**Please note:** {escape_markdown(site.banner or site.disclaimer)}", elem_id="disclaimer-banner")
         chatbot = gr.Chatbot(label="Answers", height=480, feedback_options=None, buttons=["copy"])
         with gr.Row():
             box = gr.Textbox(

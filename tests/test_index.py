@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import FakeEmbedder
 
@@ -25,11 +26,15 @@ from bot.search import Searcher
 def test_round_trip_finds_the_passage_and_its_faq_question(fake_index: Settings):
     index = load_index(fake_index.index_dir, "fake-bag-of-words")
     assert index.manifest["passages"] == len(index.passages) == 5
-    assert index.manifest["vectors"] == 7  # one per passage + one per FAQ question
+    # one row per passage, per sentence of a passage of several sentences, per FAQ question
+    assert list(np.bincount(index.kinds)) == [5, index.manifest["vectors"] - 7, 2]
+    assert set(index.vocabulary) >= {"tomatoes", "prune", "basil"} and len(index.vocabulary_vectors) == len(
+        index.vocabulary
+    )
     assert index.site.title == "Garden questions"
     hits = Searcher(index, FakeEmbedder()).search("When should I prune roses?", k=3).hits
     assert hits[0].passage.question == "When should I prune roses?"
-    assert hits[0].matched_question and hits[0].dense == pytest.approx(1.0, abs=1e-5)
+    assert hits[0].matched == "question" and hits[0].dense == pytest.approx(1.0, abs=1e-5)
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
 
 

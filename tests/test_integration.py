@@ -175,3 +175,12 @@ def test_app_refuses_a_stale_index_with_the_fix(real_settings: Settings, tmp_pat
     )
     assert result.returncode == 2
     assert "changed since the index was built (extra.md)" in result.stderr and "python -m bot build" in result.stderr
+
+
+def test_cli_evaluate_sweep_prints_the_trade_off(real_settings: Settings):
+    result = bot(real_settings, "evaluate", "tests/eval/tuning.jsonl", "--sweep")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == f"current threshold: {real_settings.min_confidence}"
+    assert lines[1].split() == ["threshold", "answered", "in-scope", "answered", "right", "out-of-scope", "rejected"]
+    assert len(lines) == 2 + 41
