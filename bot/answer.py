@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
 
 from bot.config import Settings
 from bot.embedding import Embedder
@@ -88,6 +89,7 @@ class Assistant:
         self.index = index
         self.searcher = Searcher(index, embedder, settings)
         self.settings = settings
+        self._answer = lru_cache(maxsize=settings.answer_cache_size)(self._search_and_compose)
 
     @classmethod
     def load(cls, settings: Settings, check_fresh: bool = True) -> Assistant:
@@ -109,8 +111,13 @@ class Assistant:
         problem = self.input_problem(question)
         if problem:
             return Reply(question, False, self.site.disclaimer, message=problem)
-        results = self.searcher.search(question, max(k or self.settings.top_k, self.settings.max_related + 1))
-        return compose_reply(question, results, self.site, self.settings)
+        depth = max(k or self.settings.top_k, self.settings.max_related + 1)
+        reply = self._answer(normalize_query(question).casefold(), depth)
+        return replace(reply, question=question)
+
+    def _search_and_compose(self, query: str, depth: int) -> Reply:
+        """Uncached: the example questions and other repeats are served from self._answer's cache."""
+        return compose_reply(query, self.searcher.search(query, depth), self.site, self.settings)
 
     def input_problem(self, question: str) -> str | None:
         if len(question) > self.settings.max_question_chars:

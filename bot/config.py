@@ -56,6 +56,7 @@ class Settings:
     max_related: int = 2
 
     max_question_chars: int = 1000
+    answer_cache_size: int = 512  # replies kept for repeated questions (the examples above all)
 
     host: str = "127.0.0.1"
     port: int = 7860
