@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
     from bot.ui import build_visitor_app, launch
 
     try:
-        assistant = Assistant.load(settings)
+        assistant = Assistant.load(settings, follow_live=True)
     except BotError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -7,15 +7,21 @@ or one of the fixed texts of site.toml, always with the disclaimer.
 from __future__ import annotations
 
 import html
+import logging
 import re
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 from bot.config import Settings
 from bot.embedding import Embedder
-from bot.index import Index, load_index, require_fresh
-from bot.knowledge import Site
+from bot.errors import BotError
+from bot.index import CURRENT, Index, live_build, load_index, require_fresh, stale_files
+from bot.knowledge import Passage, Site
 from bot.search import Hit, Results, Searcher, normalize_query
+
+log = logging.getLogger(__name__)
 
 EMPTY_MESSAGE = "Please type a question, for example one of the examples shown."
 TOO_LONG_MESSAGE = "Your message is {length:,} characters long; please ask in at most {limit:,} characters."
@@ -63,41 +69,74 @@ def _hit_dict(hit: Hit) -> dict:
     }
 
 
-def compose_reply(question: str, results: Results, site: Site, settings: Settings) -> Reply:
-    """Answer with the best passage if confident enough, plus close runners-up as related."""
+def compose_reply(
+    question: str,
+    results: Results,
+    site: Site,
+    settings: Settings,
+    similarity: Callable[[Passage, Passage], float] | None = None,
+) -> Reply:
+    """Answer with the best passage if confident enough, plus close runners-up as related.
+
+    A runner-up that says nearly the same as a passage already shown (an FAQ answer and the
+    body paragraph it summarises) is folded away, so "Related" adds information.
+    """
     ranking = tuple(results.hits)
     if not ranking or results.confidence < settings.min_confidence:
         return Reply(
             question, False, site.disclaimer, message=site.fallback, ranking=ranking, confidence=results.confidence
         )
-    best = ranking[0]
-    related = [hit for hit in ranking[1:] if hit.score >= best.score - settings.related_margin]
-    return Reply(
-        question,
-        True,
-        site.disclaimer,
-        passages=(best, *related[: settings.max_related]),
-        ranking=ranking,
-        confidence=results.confidence,
-    )
+    shown = [ranking[0]]
+    for hit in ranking[1:]:
+        if len(shown) > settings.max_related or hit.score < ranking[0].score - settings.related_margin:
+            break
+        if similarity and any(similarity(hit.passage, s.passage) >= settings.duplicate_similarity for s in shown):
+            continue
+        shown.append(hit)
+    return Reply(question, True, site.disclaimer, passages=tuple(shown), ranking=ranking, confidence=results.confidence)
+
+
+@dataclass(frozen=True)
+class _Serving:
+    """One loaded index with its searcher and reply cache: swapped whole on reload."""
+
+    index: Index
+    searcher: Searcher
+    answer: Callable[[str, int], Reply]
 
 
 class Assistant:
-    """The whole question → reply path over one loaded index."""
+    """The whole question → reply path over the live index.
 
-    def __init__(self, index: Index, embedder: Embedder, settings: Settings):
-        self.index = index
-        self.searcher = Searcher(index, embedder, settings)
+    With follow_live, each question first checks which build is live (one small file read)
+    and switches to a newly published one; a question already running finishes on the index
+    it started with, so no request ever mixes two indexes.
+    """
+
+    def __init__(self, index: Index, embedder: Embedder, settings: Settings, follow_live: bool = False):
+        self.embedder = embedder
         self.settings = settings
-        self._answer = lru_cache(maxsize=settings.answer_cache_size)(self._search_and_compose)
+        self.follow_live = follow_live
+        self._reload_lock = threading.Lock()
+        self._serving = self._serve(index)
 
     @classmethod
-    def load(cls, settings: Settings, check_fresh: bool = True) -> Assistant:
-        index = load_index(settings.index_dir, settings.model_name)
+    def load(
+        cls, settings: Settings, check_fresh: bool = True, which: str = CURRENT, follow_live: bool = False
+    ) -> Assistant:
+        index = load_index(settings.index_dir, settings.model_name, which)
         if check_fresh:
             require_fresh(index, settings.knowledge_dir)
         embedder = Embedder(settings.resolved_model_path(), settings.model_name, settings.embed_batch_size)
-        return cls(index, embedder, settings)
+        return cls(index, embedder, settings, follow_live)
+
+    @property
+    def index(self) -> Index:
+        return self._serving.index
+
+    @property
+    def searcher(self) -> Searcher:
+        return self._serving.searcher
 
     @property
     def site(self) -> Site:
@@ -108,16 +147,38 @@ class Assistant:
         self.searcher.search("warm up", 1)
 
     def ask(self, question: str, k: int | None = None) -> Reply:
+        serving = self.refresh() if self.follow_live else self._serving
         problem = self.input_problem(question)
         if problem:
-            return Reply(question, False, self.site.disclaimer, message=problem)
+            return Reply(question, False, serving.index.site.disclaimer, message=problem)
         depth = max(k or self.settings.top_k, self.settings.max_related + 1)
-        reply = self._answer(normalize_query(question).casefold(), depth)
+        reply = serving.answer(normalize_query(question).casefold(), depth)
         return replace(reply, question=question)
 
-    def _search_and_compose(self, query: str, depth: int) -> Reply:
-        """Uncached: the example questions and other repeats are served from self._answer's cache."""
-        return compose_reply(query, self.searcher.search(query, depth), self.site, self.settings)
+    def refresh(self) -> _Serving:
+        """Switch to the live build if it changed since the last question; keep serving if it cannot load."""
+        serving = self._serving
+        if live_build(self.settings.index_dir) in (None, serving.index.path.name):
+            return serving
+        with self._reload_lock:
+            if live_build(self.settings.index_dir) != self._serving.index.path.name:
+                try:
+                    self._serving = self._serve(load_index(self.settings.index_dir, self.settings.model_name))
+                    log.info("now serving index build %s", self._serving.index.path.name)
+                except BotError as err:
+                    log.error("kept the index in use: the new one did not load (%s)", err)
+            return self._serving
+
+    def stale_files(self) -> list[str]:
+        return stale_files(self.index, self.settings.knowledge_dir)
+
+    def _serve(self, index: Index) -> _Serving:
+        searcher = Searcher(index, self.embedder, self.settings)
+
+        def search_and_compose(query: str, depth: int) -> Reply:
+            return compose_reply(query, searcher.search(query, depth), index.site, self.settings, searcher.similarity)
+
+        return _Serving(index, searcher, lru_cache(maxsize=self.settings.answer_cache_size)(search_and_compose))
 
     def input_problem(self, question: str) -> str | None:
         if len(question) > self.settings.max_question_chars:

@@ -15,10 +15,37 @@ def _settings(args: argparse.Namespace) -> Settings:
     return Settings.from_env(knowledge_dir=args.knowledge, index_dir=args.index)
 
 
+def _load_knowledge(settings: Settings):
+    """The knowledge folder's passages, printing every problem with file:line; errors stop here."""
+    from bot.knowledge import KnowledgeError, load_knowledge
+
+    try:
+        knowledge = load_knowledge(settings.knowledge_dir, settings.passage_max_words, settings.passage_min_words)
+    except KnowledgeError as err:
+        for problem in err.problems:
+            print(problem, file=sys.stderr)
+        errors = sum(1 for p in err.problems if p.severity == "error") or 1
+        raise BotError(
+            f"{errors} error(s) in {settings.knowledge_dir}/ (listed above); fix them and run again."
+        ) from None
+    for problem in knowledge.problems:
+        print(problem, file=sys.stderr)
+    return knowledge
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    knowledge = _load_knowledge(settings)
+    print(
+        f"{settings.knowledge_dir}/ is fine to build: {knowledge.documents} documents, "
+        f"{len(knowledge.passages)} passages, {len(knowledge.warnings)} warnings."
+    )
+    return 0
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from bot.embedding import Embedder
     from bot.index import IndexMissingError, StaleIndexError, build_index, load_index, require_fresh
-    from bot.knowledge import load_knowledge
 
     settings = _settings(args)
     if args.if_needed:
@@ -28,15 +55,57 @@ def cmd_build(args: argparse.Namespace) -> int:
             return 0
         except (IndexMissingError, StaleIndexError) as reason:
             print(f"Building: {reason}", file=sys.stderr)
-    knowledge = load_knowledge(settings.knowledge_dir, settings.passage_max_words, settings.passage_min_words)
-    for problem in knowledge.problems:
-        print(problem, file=sys.stderr)
+    knowledge = _load_knowledge(settings)
     embedder = Embedder(settings.resolved_model_path(), settings.model_name, settings.embed_batch_size)
-    summary = build_index(knowledge, settings.index_dir, embedder, not args.quiet, settings.embed_options())
-    print(
-        f"Built {settings.index_dir}/: {summary.documents} documents, {summary.passages} passages, "
-        f"{summary.vectors} vectors, {len(summary.warnings)} warnings, {summary.seconds:.1f} s."
+    summary = build_index(
+        knowledge,
+        settings.index_dir,
+        embedder,
+        progress=not args.quiet,
+        options=settings.embed_options(),
+        publish=not args.stage,
+        exact_limit=settings.exact_limit,
     )
+    print(
+        f"Built {settings.index_dir}/ ({summary.name}): {summary.documents} documents, {summary.passages} passages "
+        f"({summary.changes}), {summary.vectors} vectors; {summary.embedded} of {summary.texts} texts embedded, "
+        f"the rest from the cache; {len(summary.warnings)} warnings; {summary.seconds:.1f} s."
+    )
+    if args.stage:
+        print("Staged, not live: compare with `python -m bot diff`, then `python -m bot publish`.")
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from bot.index import publish_staged
+
+    settings = _settings(args)
+    print(f"Build {publish_staged(settings.index_dir)} is now live; `python -m bot rollback` undoes this.")
+    return 0
+
+
+def cmd_rollback(args: argparse.Namespace) -> int:
+    from bot.index import rollback
+
+    settings = _settings(args)
+    print(f"Build {rollback(settings.index_dir)} is live again; `python -m bot rollback` once more undoes this.")
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from bot.answer import Assistant
+    from bot.evaluate import answer_changes, load_cases
+
+    settings = _settings(args)
+    live = Assistant.load(settings, check_fresh=False)
+    other = Assistant(
+        Assistant.load(settings, check_fresh=False, which=args.against.upper()).index, live.embedder, settings
+    )
+    questions = [case.question for path in args.files for case in load_cases(path)]
+    changes = answer_changes(live, other, questions)
+    for question, before, after in changes:
+        print(f"- {question!r}\n    live:  {before}\n    {args.against}: {after}")
+    print(f"{len(changes)} of {len(questions)} questions get a different first passage from the {args.against} build.")
     return 0
 
 
@@ -82,7 +151,22 @@ def parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", parents=[common], help="build the index from the knowledge folder")
     build.add_argument("--if-needed", action="store_true", help="only when the index is missing or stale")
     build.add_argument("--quiet", action="store_true", help="no progress bar")
+    build.add_argument("--stage", action="store_true", help="build and check, but do not make it live yet")
     build.set_defaults(run=cmd_build)
+
+    check = commands.add_parser("check", parents=[common], help="validate the knowledge folder without building")
+    check.set_defaults(run=cmd_check)
+
+    publish = commands.add_parser("publish", parents=[common], help="make the staged build live")
+    publish.set_defaults(run=cmd_publish)
+
+    rollback = commands.add_parser("rollback", parents=[common], help="put the previous build back live")
+    rollback.set_defaults(run=cmd_rollback)
+
+    diff = commands.add_parser("diff", parents=[common], help="questions whose first passage differs between builds")
+    diff.add_argument("files", type=Path, nargs="*", default=sorted(Path("tests/eval").glob("*.jsonl")))
+    diff.add_argument("--against", choices=["staged", "previous"], default="staged")
+    diff.set_defaults(run=cmd_diff)
 
     ask = commands.add_parser("ask", parents=[common], help="answer one question")
     ask.add_argument("question")

@@ -42,6 +42,7 @@ class Settings:
     question_weight: float = 0.25
     lexical_weight: float = 1.0
     candidates: int = 50  # passages read from each retriever before fusion
+    exact_limit: int = 200_000  # vector rows up to which FAISS searches exactly; HNSW beyond
     spelling_correction: bool = True
     spelling_min_similarity: float = 90.0  # rapidfuzz ratio for a misspelling to count as a document word
 
@@ -54,6 +55,7 @@ class Settings:
     min_confidence: float = 0.1  # chosen on tests/eval/tuning.jsonl with `python -m bot evaluate --sweep`
     related_margin: float = 0.08
     max_related: int = 2
+    duplicate_similarity: float = 0.9  # a related passage this close to one shown says the same: folded
 
     max_question_chars: int = 1000
     answer_cache_size: int = 512  # replies kept for repeated questions (the examples above all)

@@ -171,3 +171,18 @@ def as_json(metrics: Metrics, outcomes: list[Outcome]) -> dict:
         "metrics": asdict(metrics),
         "questions": [{"question": o.question, "rank": o.rank, "answered": o.answered} for o in outcomes],
     }
+
+
+def answer_changes(before: Assistant, after: Assistant, questions: list[str]) -> list[tuple[str, str, str]]:
+    """(question, first passage before, first passage after) where the two differ."""
+    changes = []
+    for question in questions:
+        first = [_first_shown(assistant, question) for assistant in (before, after)]
+        if first[0] != first[1]:
+            changes.append((question, *first))
+    return changes
+
+
+def _first_shown(assistant: Assistant, question: str) -> str:
+    reply = assistant.ask(question)
+    return reply.answer.passage.citation if reply.answer else "(the fallback)"

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from conftest import FakeEmbedder
 
 from bot.answer import Assistant, compose_reply, escape_markdown, render_markdown, render_text
 from bot.config import Settings
 from bot.index import load_index
+
+from conftest import FakeEmbedder
 
 DISCLAIMER = "Garden advice here is general; local conditions vary."
 

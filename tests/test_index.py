@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import FakeEmbedder
 
 from bot.config import Settings
 from bot.index import (
@@ -21,6 +22,8 @@ from bot.index import (
 )
 from bot.knowledge import load_knowledge
 from bot.search import Searcher
+
+from conftest import FakeEmbedder
 
 
 def test_round_trip_finds_the_passage_and_its_faq_question(fake_index: Settings):
@@ -81,7 +84,10 @@ def test_a_build_that_died_before_its_manifest_leaves_the_live_index(fake_index:
     crashed.mkdir()
     (crashed / "passages.jsonl").write_text("half", encoding="utf-8")
     assert load_index(fake_index.index_dir, "fake-bag-of-words").path == live.path
-    # and the next build clears the leftover
+    # the next build leaves a recent one alone (another build may be writing it) and clears an old one
+    build_index(load_knowledge(fake_index.knowledge_dir), fake_index.index_dir, FakeEmbedder())
+    assert crashed.exists()
+    os.utime(crashed, (time.time() - 7200, time.time() - 7200))
     build_index(load_knowledge(fake_index.knowledge_dir), fake_index.index_dir, FakeEmbedder())
     assert not crashed.exists()
 

@@ -10,11 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
-from http_client import call, start_app
 
 from bot.answer import escape_markdown
 from bot.config import Settings
+
+from conftest import ROOT
+from http_client import call, start_app
 
 pytestmark = pytest.mark.integration
 

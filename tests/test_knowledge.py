@@ -6,9 +6,10 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURE_KNOWLEDGE, ROOT
 
 from bot.knowledge import KnowledgeError, load_knowledge, parse_document
+
+from conftest import FIXTURE_KNOWLEDGE, ROOT
 
 SOURCES = ROOT.parent / "shared" / "sources"
 

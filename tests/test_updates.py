@@ -1,0 +1,123 @@
+"""Content updates: incremental, staged, atomic rebuilds; rollback; the running assistant follows the live build."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.answer import Assistant
+from bot.config import Settings
+from bot.index import (
+    CURRENT,
+    IndexMissingError,
+    build_index,
+    live_build,
+    load_index,
+    publish_staged,
+    rollback,
+)
+from bot.knowledge import load_knowledge
+
+from conftest import ROOT, FakeEmbedder
+
+
+class CountingEmbedder(FakeEmbedder):
+    """The fake embedder, counting the texts that reach it."""
+
+    def __init__(self):
+        super().__init__()
+        self.seen: list[str] = []
+
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        self.seen += texts
+        return super().encode(texts, progress)
+
+
+def build(settings: Settings, embedder=None, publish: bool = True):
+    return build_index(
+        load_knowledge(settings.knowledge_dir), settings.index_dir, embedder or FakeEmbedder(), publish=publish
+    )
+
+
+def edit(settings: Settings, old: str, new: str) -> None:
+    path = settings.knowledge_dir / "garden.md"
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+
+
+def test_a_rebuild_embeds_only_new_or_changed_text(fake_settings: Settings):
+    first = build(fake_settings, CountingEmbedder())
+    assert 0 < first.embedded <= first.texts
+    unchanged = CountingEmbedder()
+    again = build(fake_settings, unchanged)
+    assert unchanged.seen == [] and again.embedded == 0
+    assert (again.changes.reused, again.changes.added, again.changes.changed, again.changes.removed) == (5, 0, 0, 0)
+    edit(fake_settings, "Aphids can be washed off", "Aphids can be rinsed off")
+    edited = CountingEmbedder()
+    summary = build(fake_settings, edited)
+    assert summary.changes.changed == 1 and summary.changes.reused == 4
+    assert edited.seen and all("rinsed" in text for text in edited.seen), edited.seen
+
+
+def test_stage_then_publish_then_rollback(fake_settings: Settings):
+    first = build(fake_settings)
+    edit(fake_settings, "Prune roses in late winter", "Prune roses in early spring")
+    staged = build(fake_settings, publish=False)
+    assert live_build(fake_settings.index_dir) == first.name  # not live until published
+    assert publish_staged(fake_settings.index_dir) == staged.name
+    assert live_build(fake_settings.index_dir) == staged.name
+    assert rollback(fake_settings.index_dir) == first.name
+    assert load_index(fake_settings.index_dir, "fake-bag-of-words").path.name == first.name
+    assert rollback(fake_settings.index_dir) == staged.name  # rolling back the rollback
+
+
+def test_publish_and_rollback_without_builds_say_so(tmp_path: Path):
+    with pytest.raises(IndexMissingError, match="--stage"):
+        publish_staged(tmp_path)
+    with pytest.raises(IndexMissingError, match="no previous build"):
+        rollback(tmp_path)
+
+
+def test_a_running_assistant_switches_to_a_published_build_between_questions(fake_settings: Settings):
+    build(fake_settings)
+    assistant = Assistant(
+        load_index(fake_settings.index_dir, "fake-bag-of-words"), FakeEmbedder(), fake_settings, follow_live=True
+    )
+    before = assistant.ask("When should I prune roses?")
+    assert "late winter" in before.answer.passage.text
+    edit(fake_settings, "Prune roses in late winter", "Prune roses in early spring")
+    summary = build(fake_settings)
+    after = assistant.ask("When should I prune roses?")
+    assert "early spring" in after.answer.passage.text  # the cache of the old index is not used
+    assert assistant.index.path.name == summary.name
+
+
+def test_a_build_that_fails_to_load_is_not_switched_to(fake_settings: Settings):
+    first = build(fake_settings)
+    assistant = Assistant(
+        load_index(fake_settings.index_dir, "fake-bag-of-words"), FakeEmbedder(), fake_settings, follow_live=True
+    )
+    (fake_settings.index_dir / CURRENT).write_text("no-such-build\n")
+    assert assistant.ask("When should I prune roses?").answered
+    assert assistant.index.path.name == first.name
+
+
+def run_bot(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+def test_check_reports_problems_with_file_and_line_and_builds_nothing(knowledge_dir: Path, tmp_path: Path):
+    ok = run_bot("check", "--knowledge", str(knowledge_dir), "--index", str(tmp_path / "index"))
+    assert ok.returncode == 0 and "is fine to build: 1 documents, 5 passages, 1 warnings" in ok.stdout
+    assert "garden.md:15: warning: line ends with ':'" in ok.stderr
+    (knowledge_dir / "broken.md").write_bytes(b"---\ntitle: [oops\n---\n\nText.\n")
+    bad = run_bot("check", "--knowledge", str(knowledge_dir), "--index", str(tmp_path / "index"))
+    assert bad.returncode == 2
+    assert "broken.md:3: error: front matter is not valid YAML" in bad.stderr
+    assert bad.stderr.strip().endswith(
+        "1 error(s) in " + str(knowledge_dir) + "/ (listed above); fix them and run again."
+    )
+    assert not (tmp_path / "index").exists()

@@ -1,0 +1,124 @@
+"""Content updates with the real model: a killed build and a broken file leave the old index serving,
+and the running app switches to a new build with no failed request."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from bot.index import live_build, load_index
+
+from conftest import ROOT
+from http_client import call, start_app
+
+pytestmark = pytest.mark.integration
+
+NEW_QUESTION = "What colour are the tulips in the clinic garden?"
+NEW_ANSWER = "The tulips in the clinic garden are purple and bloom every April."
+
+
+@pytest.fixture
+def copy(real_settings: Settings, tmp_path: Path) -> Settings:
+    """A private copy of the real knowledge and index, safe to edit and rebuild."""
+    shutil.copytree(real_settings.knowledge_dir, tmp_path / "knowledge")
+    shutil.copytree(real_settings.index_dir, tmp_path / "index")
+    return real_settings.replace(knowledge_dir=tmp_path / "knowledge", index_dir=tmp_path / "index")
+
+
+def bot(settings: Settings, *args: str, **popen) -> subprocess.Popen:
+    command = [
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        "--knowledge",
+        str(settings.knowledge_dir),
+        "--index",
+        str(settings.index_dir),
+    ]
+    return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
+
+
+def add_faq_entry(settings: Settings) -> None:
+    (settings.knowledge_dir / "garden.md").write_text(
+        f"---\ntitle: Clinic garden\n---\n\n## Garden\n\n### {NEW_QUESTION}\n\n{NEW_ANSWER}\n", encoding="utf-8"
+    )
+
+
+def test_a_build_killed_mid_embedding_leaves_the_old_index_serving(copy: Settings):
+    live = live_build(copy.index_dir)
+    bulk = "\n\n".join(
+        f"## Topic {i}\n\nParagraph {i} talks about subject number {i} in words of its own. "
+        f"It has a second sentence about item {i * 7}."
+        for i in range(3000)
+    )
+    (copy.knowledge_dir / "bulk.md").write_text(f"# Bulk\n\n{bulk}\n", encoding="utf-8")
+    build = bot(copy, "build")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not list((copy.index_dir).glob("embeddings.sqlite-wal")):
+        time.sleep(0.2)
+    time.sleep(2)  # well inside the embedding of ~9,000 texts
+    build.kill()
+    build.wait()
+    assert build.returncode != 0
+    assert live_build(copy.index_dir) == live
+    index = load_index(copy.index_dir, copy.model_name)
+    assert index.path.name == live and len(index.passages) == 91
+
+
+def test_a_broken_file_stops_the_build_and_keeps_the_old_index(copy: Settings):
+    live = live_build(copy.index_dir)
+    (copy.knowledge_dir / "broken.md").write_bytes(b"# Broken\n\nCaf\xe9.\n")
+    build = bot(copy, "build", "--quiet")
+    _, err = build.communicate(timeout=300)
+    assert build.returncode == 2
+    assert "broken.md:3: error: not valid UTF-8; save the file as UTF-8" in err
+    assert live_build(copy.index_dir) == live
+
+
+def test_the_running_app_answers_from_a_new_build_with_no_failed_request(copy: Settings):
+    env = {**os.environ, "BOT_INDEX_DIR": str(copy.index_dir), "BOT_KNOWLEDGE_DIR": str(copy.knowledge_dir)}
+    app, base = start_app(ROOT, env=env)
+    results: list[tuple[str, bool, str]] = []
+    stop = threading.Event()
+
+    def keep_asking() -> None:
+        while not stop.is_set():
+            try:
+                event, (data,) = call(base, "ask", NEW_QUESTION, timeout=30)
+                first = data["passages"][0]["text"] if data["passages"] else ""
+                results.append((event, data["answered"], first))
+            except Exception as err:  # noqa: BLE001 - any failure is what this test counts
+                results.append(("failed", False, repr(err)))
+
+    try:
+        assert call(base, "ask", NEW_QUESTION)[1][0]["answered"] is False  # not in the documents yet
+        add_faq_entry(copy)
+        askers = [threading.Thread(target=keep_asking) for _ in range(2)]
+        for asker in askers:
+            asker.start()
+        build = bot(copy, "build", "--quiet")
+        _, err = build.communicate(timeout=300)
+        assert build.returncode == 0, err
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and not any(r[2] == NEW_ANSWER for r in results):
+            time.sleep(0.2)
+        stop.set()
+        for asker in askers:
+            asker.join(timeout=60)
+    finally:
+        stop.set()
+        app.terminate()
+        app.wait(timeout=30)
+    assert results and all(event == "complete" for event, _, _ in results), [r for r in results if r[0] != "complete"]
+    assert results[-1][1:] == (True, NEW_ANSWER)
+    switched = [i for i, r in enumerate(results) if r[2] == NEW_ANSWER]
+    assert all(r[2] == NEW_ANSWER for r in results[switched[0] :])  # never back to the old index
