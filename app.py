@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     assistant.warm_up()
-    launch(build_visitor_app(assistant), settings.host, settings.port)
+    launch(build_visitor_app(assistant), settings)
     return 0
 
 

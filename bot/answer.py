@@ -36,6 +36,9 @@ class Reply:
     message: str | None = None  # the fallback, or what was wrong with the question
     ranking: tuple[Hit, ...] = field(default=(), repr=False)  # everything considered, best first
     confidence: float = 0.0
+    notice: str | None = None  # the urgent notice, shown before anything else
+    choices: tuple[Passage, ...] = ()  # "did you mean": close matches that answer different needs
+    follow_ups: tuple[Passage, ...] = ()  # neighbouring FAQ entries worth asking next
 
     @property
     def answer(self) -> Hit | None:
@@ -52,6 +55,9 @@ class Reply:
             "answered": self.answered,
             "passages": [_hit_dict(h) for h in (self.passages or self.ranking)],
             "message": self.message,
+            "notice": self.notice,
+            "choices": [{"id": p.id, "heading": p.heading} for p in self.choices],
+            "follow_ups": [{"id": p.id, "question": p.question} for p in self.follow_ups],
             "disclaimer": self.disclaimer,
         }
 
@@ -70,30 +76,77 @@ def _hit_dict(hit: Hit) -> dict:
 
 
 def compose_reply(
-    question: str,
-    results: Results,
-    site: Site,
-    settings: Settings,
-    similarity: Callable[[Passage, Passage], float] | None = None,
+    question: str, results: Results, site: Site, settings: Settings, searcher: Searcher | None = None
 ) -> Reply:
     """Answer with the best passage if confident enough, plus close runners-up as related.
 
     A runner-up that says nearly the same as a passage already shown (an FAQ answer and the
-    body paragraph it summarises) is folded away, so "Related" adds information.
+    body paragraph it summarises) is folded away, so "Related" adds information. Passages
+    under other headings that score almost as high as the best are offered as "did you mean".
     """
     ranking = tuple(results.hits)
     if not ranking or results.confidence < settings.min_confidence:
         return Reply(
             question, False, site.disclaimer, message=site.fallback, ranking=ranking, confidence=results.confidence
         )
-    shown = [ranking[0]]
+    best = ranking[0]
+    shown = [best]
     for hit in ranking[1:]:
-        if len(shown) > settings.max_related or hit.score < ranking[0].score - settings.related_margin:
+        if len(shown) > settings.max_related or hit.score < best.score - settings.related_margin:
             break
-        if similarity and any(similarity(hit.passage, s.passage) >= settings.duplicate_similarity for s in shown):
+        if searcher and any(
+            searcher.similarity(hit.passage, s.passage) >= settings.duplicate_similarity for s in shown
+        ):
             continue
         shown.append(hit)
-    return Reply(question, True, site.disclaimer, passages=tuple(shown), ranking=ranking, confidence=results.confidence)
+    choices = _choices(ranking, settings, searcher)
+    follow_ups = _follow_ups(best.passage, shown, searcher, settings)
+    return Reply(
+        question,
+        True,
+        site.disclaimer,
+        passages=tuple(shown),
+        ranking=ranking,
+        confidence=results.confidence,
+        choices=choices,
+        follow_ups=follow_ups,
+    )
+
+
+def _choices(ranking: tuple[Hit, ...], settings: Settings, searcher: Searcher | None) -> tuple[Passage, ...]:
+    """Close matches under different headings that do not say the same thing."""
+    close = [
+        h.passage
+        for h in ranking[: settings.max_choices + 1]
+        if h.score >= ranking[0].score - settings.ambiguity_margin
+    ]
+    distinct: list[Passage] = []
+    for passage in close:
+        if all(p.heading != passage.heading and not _same(searcher, p, passage, settings) for p in distinct):
+            distinct.append(passage)
+    return tuple(distinct[: settings.max_choices]) if len(distinct) > 1 else ()
+
+
+def _follow_ups(
+    answer: Passage, shown: list[Hit], searcher: Searcher | None, settings: Settings
+) -> tuple[Passage, ...]:
+    if searcher is None:
+        return ()
+    exclude = {h.passage.id for h in shown}
+    candidates = searcher.neighbouring_questions(answer, exclude, settings.max_follow_ups + len(shown) + 2)
+    fresh = [p for p in candidates if not any(_same(searcher, p, h.passage, settings) for h in shown)]
+    return tuple(fresh[: settings.max_follow_ups])
+
+
+def _same(searcher: Searcher | None, a: Passage, b: Passage, settings: Settings) -> bool:
+    """Two passages that say nearly the same (an FAQ answer and the paragraph it summarises)."""
+    return searcher is not None and searcher.similarity(a, b) >= settings.duplicate_similarity
+
+
+def urgent_phrase(question: str, site: Site) -> str | None:
+    """The configured urgent phrase the message contains, if any."""
+    text = normalize_query(question).casefold().replace("’", "'")
+    return next((phrase for phrase in site.urgent_phrases if phrase.casefold() in text), None)
 
 
 @dataclass(frozen=True)
@@ -153,7 +206,43 @@ class Assistant:
             return Reply(question, False, serving.index.site.disclaimer, message=problem)
         depth = max(k or self.settings.top_k, self.settings.max_related + 1)
         reply = serving.answer(normalize_query(question).casefold(), depth)
+        if urgent_phrase(question, serving.index.site):
+            reply = self._urgent(serving, reply)
         return replace(reply, question=question)
+
+    def show(self, passage_id: str, question: str = "") -> Reply:
+        """A reply quoting one passage chosen by the visitor (a "did you mean" or follow-up click)."""
+        serving = self.refresh() if self.follow_live else self._serving
+        passage = next((p for p in serving.index.passages if p.id == passage_id), None)
+        if passage is None:  # the index changed since the choice was offered
+            return Reply(question, False, serving.index.site.disclaimer, message=serving.index.site.fallback)
+        hit = Hit(passage=passage, score=1.0, dense=1.0)
+        follow_ups = _follow_ups(passage, [hit], serving.searcher, self.settings)
+        return Reply(
+            question or passage.question or passage.heading,
+            True,
+            serving.index.site.disclaimer,
+            passages=(hit,),
+            confidence=1.0,
+            follow_ups=follow_ups,
+        )
+
+    def _urgent(self, serving: _Serving, reply: Reply) -> Reply:
+        """The urgent notice first, then the passage on what to report, then whatever else matched."""
+        site = serving.index.site
+        report = next(
+            (p for p in serving.index.passages if site.urgent_passage and site.urgent_passage in p.text), None
+        )
+        passages = reply.passages if reply.answered else ()
+        if report is not None:
+            passages = (Hit(passage=report, score=1.0, dense=1.0), *[h for h in passages if h.passage.id != report.id])
+        return replace(
+            reply,
+            answered=bool(passages),
+            passages=passages[: self.settings.max_related + 1],
+            notice=site.urgent_notice,
+            message=None if passages else reply.message,
+        )
 
     def refresh(self) -> _Serving:
         """Switch to the live build if it changed since the last question; keep serving if it cannot load."""
@@ -176,7 +265,7 @@ class Assistant:
         searcher = Searcher(index, self.embedder, self.settings)
 
         def search_and_compose(query: str, depth: int) -> Reply:
-            return compose_reply(query, searcher.search(query, depth), index.site, self.settings, searcher.similarity)
+            return compose_reply(query, searcher.search(query, depth), index.site, self.settings, searcher)
 
         return _Serving(index, searcher, lru_cache(maxsize=self.settings.answer_cache_size)(search_and_compose))
 
@@ -207,7 +296,8 @@ def _cited(hit: Hit) -> str:
 
 def render_markdown(reply: Reply) -> str:
     """The reply as the chat shows it."""
-    parts = [escape_markdown(reply.message)] if reply.message else []
+    parts = [f"**{escape_markdown(reply.notice)}**"] if reply.notice else []
+    parts += [escape_markdown(reply.message)] if reply.message else []
     if reply.answer:
         parts.append(_cited(reply.answer))
     if reply.related:
@@ -219,11 +309,16 @@ def render_markdown(reply: Reply) -> str:
 
 def render_text(reply: Reply) -> str:
     """The reply for a terminal: plain text, citations on their own lines."""
-    parts = [reply.message] if reply.message else []
+    parts = [f"URGENT: {reply.notice}"] if reply.notice else []
+    parts += [reply.message] if reply.message else []
     for number, hit in enumerate(reply.passages):
         label = "Answer" if number == 0 else "Related"
         parts.append(
             f"{label} (score {hit.score:.2f}):\n{hit.passage.text}\n  — {hit.passage.citation} [{hit.passage.location}]"
         )
+    if reply.choices:
+        parts.append("Did you mean:\n" + "\n".join(f"  - {p.heading}" for p in reply.choices))
+    if reply.follow_ups:
+        parts.append("You might also ask:\n" + "\n".join(f"  - {p.question}" for p in reply.follow_ups))
     parts.append(f"Disclaimer: {reply.disclaimer}")
     return "\n\n".join(parts)

@@ -56,12 +56,18 @@ class Settings:
     related_margin: float = 0.08
     max_related: int = 2
     duplicate_similarity: float = 0.9  # a related passage this close to one shown says the same: folded
+    ambiguity_margin: float = 0.02  # passages under other headings this close to the best: "did you mean"
+    max_choices: int = 3
+    max_follow_ups: int = 3
 
     max_question_chars: int = 1000
     answer_cache_size: int = 512  # replies kept for repeated questions (the examples above all)
 
     host: str = "127.0.0.1"
     port: int = 7860
+    # Load: questions answered at once, and visitors who may wait for a turn; past that they are told to retry.
+    concurrency_limit: int = 2
+    queue_size: int = 64
 
     def embed_options(self):
         from bot.index import EmbedOptions

@@ -297,7 +297,9 @@ def _load_build(folder: Path, model_name: str) -> Index:
     if counts != expected:
         raise IndexMismatchError(f"The index in {folder} does not match its manifest; {REBUILD}.")
     site = manifest["site"]
-    site = Site(**{**site, "examples": tuple(site.get("examples", ()))})
+    site = Site(
+        **{**site, "examples": tuple(site.get("examples", ())), "urgent_phrases": tuple(site.get("urgent_phrases", ()))}
+    )
     return Index(folder, manifest, passages, vectors, rows, kinds, words, word_vectors, site)
 
 

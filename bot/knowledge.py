@@ -101,6 +101,11 @@ class Site:
     disclaimer_section: str = ""
     banner: str = ""  # the short notice above the chat; empty means the disclaimer's first sentence
     examples: tuple[str, ...] = ()
+    # A message containing one of urgent_phrases gets urgent_notice first, then the passage
+    # containing urgent_passage (for example the one listing reactions to report at once).
+    urgent_notice: str = ""
+    urgent_phrases: tuple[str, ...] = ()
+    urgent_passage: str = ""
 
 
 @dataclass
@@ -161,6 +166,16 @@ def load_knowledge(folder: Path, max_words: int = 120, min_words: int = 40) -> K
     passages, site, disclaimer_problems = _take_disclaimer(passages, site)
     site = _with_banner(site)
     problems += disclaimer_problems
+    if site.urgent_passage and not any(site.urgent_passage in p.text for p in passages):
+        problems.append(
+            Problem(
+                SITE_FILE,
+                1,
+                f"urgent_passage {site.urgent_passage!r} is in no passage; copy a "
+                "phrase of the passage to show with the urgent notice",
+                "error",
+            )
+        )
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         listing = "\n".join(str(p) for p in errors)
@@ -410,8 +425,9 @@ def _load_site(folder: Path) -> tuple[Site, list[Problem]]:
     unknown = sorted(set(data) - known)
     problems = [Problem(SITE_FILE, 1, f"unknown setting {key!r}; known: {', '.join(sorted(known))}") for key in unknown]
     values = {k: v for k, v in data.items() if k in known}
-    if "examples" in values:
-        values["examples"] = tuple(str(e) for e in values["examples"])
+    for key in ("examples", "urgent_phrases"):
+        if key in values:
+            values[key] = tuple(str(e) for e in values[key])
     return Site(**values), problems
 
 

@@ -91,6 +91,10 @@ class Searcher:
         self.settings = settings or Settings()
         self.lexical = LexicalIndex(index.passages, index.vocabulary)
         self._positions = {p.id: i for i, p in enumerate(index.passages)}  # passage rows come first
+        self._faq_positions = [i for i, p in enumerate(index.passages) if p.question]
+        self._faq_vectors = (
+            np.stack([index.vectors.reconstruct(i) for i in self._faq_positions]) if self._faq_positions else None
+        )
 
     def search(self, query: str, k: int = 10) -> Results:
         query = normalize_query(query)
@@ -106,6 +110,15 @@ class Searcher:
         hits = self._fuse(views, lexical)[:k]
         confidence = self._confidence(hits, [corrections.get(w, w) for w in words], unknown)
         return Results(query, hits, confidence, tuple(unknown), corrections)
+
+    def neighbouring_questions(self, passage: Passage, exclude: set[str], count: int) -> list[Passage]:
+        """The FAQ entries closest in meaning to a passage: follow-ups worth offering after it."""
+        if not self._faq_positions or count <= 0:
+            return []
+        scores = self._faq_vectors @ self.index.vectors.reconstruct(self._positions[passage.id])
+        ranked = [self._faq_positions[i] for i in np.argsort(-scores)]
+        faq = [self.index.passages[p] for p in ranked]
+        return [p for p in faq if p.id not in exclude and p.question != passage.question][:count]
 
     def similarity(self, a: Passage, b: Passage) -> float:
         """Cosine of two passages' own vectors, to fold near-duplicates."""

@@ -5,15 +5,27 @@ from __future__ import annotations
 from typing import Any
 
 import gradio as gr
+from fastapi import Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
 
-from bot.answer import Assistant, escape_markdown, render_markdown
+from bot.answer import Assistant, Reply, escape_markdown, render_markdown
+from bot.config import Settings
 
 SHOWN_QUESTION_CHARS = 500  # a huge message is echoed cut short; the reply says why
+BUSY_MESSAGE = "The assistant is busy answering other visitors. Please try again in a few seconds."
+BUSY_RETRY_SECONDS = 5
+ANSWERING = "answering"  # one concurrency group for every event that answers a question
 
+# Colours are fixed (light and dark theme alike) and meet WCAG AA contrast: banner text 15:1 on its
+# background, citations 4.6:1 or more; every focusable control shows a thick outline when focused.
 CSS = """
 #disclaimer-banner { border-left: 6px solid #7a4100; background: #fff4e0; color: #2b1a00;
   padding: 10px 14px; border-radius: 6px; }
 #disclaimer-banner p { color: #2b1a00; margin: 0; }
+#answers sub { font-size: 0.85em; }
+*:focus-visible, textarea:focus, input:focus { outline: 3px solid #1d4ed8 !important; outline-offset: 2px; }
 """
 
 
@@ -28,15 +40,26 @@ class VisitorChat:
         message = message or ""
         reply = self.assistant.ask(message)
         shown = message if len(message) <= SHOWN_QUESTION_CHARS else message[:SHOWN_QUESTION_CHARS] + "…"
-        turn = [
-            {"role": "user", "content": escape_markdown(shown)},
-            {"role": "assistant", "content": render_markdown(reply)},
-        ]
+        turn = [{"role": "user", "content": escape_markdown(shown)}, assistant_message(reply)]
         return [*(history or []), *turn], ""
+
+    def choose(self, history: list[dict] | None, selection: gr.SelectData) -> list[dict]:
+        """A clicked "did you mean" or follow-up option: quote the passage it names."""
+        reply = self.assistant.show(str(selection.value))
+        turn = [{"role": "user", "content": escape_markdown(reply.question)}, assistant_message(reply)]
+        return [*(history or []), *turn]
 
     def ask(self, question: str) -> dict[str, Any]:
         """The reply as data: for embedding the assistant in another page."""
         return self.assistant.ask(question or "").to_dict()
+
+
+def assistant_message(reply: Reply) -> dict:
+    """The reply as a chat message; its choices and follow-ups become clickable options (passage ids)."""
+    options = [{"label": f"Did you mean: {p.heading}", "value": p.id} for p in reply.choices]
+    options += [{"label": p.question, "value": p.id} for p in reply.follow_ups]
+    message = {"role": "assistant", "content": render_markdown(reply)}
+    return {**message, "options": options} if options else message
 
 
 def build_visitor_app(assistant: Assistant) -> gr.Blocks:
@@ -45,7 +68,7 @@ def build_visitor_app(assistant: Assistant) -> gr.Blocks:
     with gr.Blocks(title=site.title, fill_height=True) as app:
         gr.Markdown(f"# {escape_markdown(site.title)}\n\n{escape_markdown(site.description)}")
         gr.Markdown(f"**Please note:** {escape_markdown(site.banner or site.disclaimer)}", elem_id="disclaimer-banner")
-        chatbot = gr.Chatbot(label="Answers", height=480, feedback_options=None, buttons=["copy"])
+        chatbot = gr.Chatbot(label="Answers", height=480, feedback_options=None, buttons=["copy"], elem_id="answers")
         with gr.Row():
             box = gr.Textbox(
                 label="Your question",
@@ -66,13 +89,43 @@ def build_visitor_app(assistant: Assistant) -> gr.Blocks:
                         [chatbot, box],
                         api_name=f"example_{number}",
                         api_visibility="private",
+                        concurrency_id=ANSWERING,
                     )
-        box.submit(chat.respond, [box, chatbot], [chatbot, box], api_name="respond")
-        send.click(chat.respond, [box, chatbot], [chatbot, box], api_name="send", api_visibility="private")
-        gr.api(chat.ask, api_name="ask")
+        box.submit(chat.respond, [box, chatbot], [chatbot, box], api_name="respond", concurrency_id=ANSWERING)
+        send.click(
+            chat.respond,
+            [box, chatbot],
+            [chatbot, box],
+            api_name="send",
+            api_visibility="private",
+            concurrency_id=ANSWERING,
+        )
+        chatbot.option_select(
+            chat.choose, [chatbot], [chatbot], api_name="choose", api_visibility="private", concurrency_id=ANSWERING
+        )
+        gr.api(chat.ask, api_name="ask", concurrency_id=ANSWERING)
     return app
 
 
-def launch(app: gr.Blocks, host: str, port: int, **kwargs: Any) -> None:
-    app.queue(default_concurrency_limit=2)
-    app.launch(server_name=host, server_port=port, css=CSS, footer_links=["api"], **kwargs)
+async def busy_reply(request: Request, error: HTTPException) -> Response:
+    """A full queue is refused with 503: say so plainly, with when to retry; other errors as FastAPI does."""
+    if error.status_code == 503 and str(error.detail).startswith("Queue is full"):
+        headers = {"Retry-After": str(BUSY_RETRY_SECONDS)}
+        return JSONResponse({"detail": BUSY_MESSAGE}, status_code=503, headers=headers)
+    return await http_exception_handler(request, error)
+
+
+def queue(app: gr.Blocks, settings: Settings) -> gr.Blocks:
+    """At most concurrency_limit questions answered at once and queue_size waiting; the rest are told to retry."""
+    return app.queue(max_size=settings.queue_size, default_concurrency_limit=settings.concurrency_limit)
+
+
+def launch(app: gr.Blocks, settings: Settings, **kwargs: Any) -> None:
+    queue(app, settings).launch(
+        server_name=settings.host,
+        server_port=settings.port,
+        css=CSS,
+        footer_links=["api"],
+        app_kwargs={"exception_handlers": {HTTPException: busy_reply}},
+        **kwargs,
+    )

@@ -86,3 +86,43 @@ def test_escaped_text_keeps_no_markup(hostile: str):
     assert "<" not in escaped and ">" not in escaped.replace("&gt;", "")
     for mark in "[]()*#:/":
         assert mark not in escaped.replace("\\" + mark, "")
+
+
+def test_an_urgent_message_gets_the_notice_first_then_the_configured_passage(assistant: Assistant):
+    reply = assistant.ask("Help, my shed is ON FIRE and the roses too")
+    assert reply.notice == "If something is on fire, leave the garden and call the fire brigade now."
+    assert reply.answered and reply.passages[0].passage.text.startswith("Aphids can be washed off")
+    shown = render_markdown(reply)
+    assert shown.index(escape_markdown("call the fire brigade")) < shown.index(escape_markdown("Aphids"))
+    assert escape_markdown(DISCLAIMER) in shown
+    assert assistant.ask("When should I prune roses?").notice is None
+
+
+def test_follow_ups_are_other_faq_questions_and_clicking_one_quotes_it(assistant: Assistant):
+    reply = assistant.ask("When should I prune roses?")
+    assert [p.question for p in reply.follow_ups] == ["Can I grow basil indoors?"]
+    chosen = assistant.show(reply.follow_ups[0].id)
+    assert chosen.answered and chosen.question == "Can I grow basil indoors?"
+    assert chosen.answer.passage.text.startswith("Yes. Basil grows well")
+    assert [p.question for p in chosen.follow_ups] == ["When should I prune roses?"]
+    gone = assistant.show("no-such-passage")
+    assert not gone.answered and gone.message == "I have no answer to that in the garden guide."
+
+
+def test_close_matches_under_different_headings_are_offered_as_choices(fake_index: Settings, assistant: Assistant):
+    results = assistant.searcher.search("water", k=5)
+    wide = compose_reply("water", results, assistant.site, fake_index.replace(min_confidence=0, ambiguity_margin=1.0))
+    assert len(wide.choices) >= 2 and len({p.heading for p in wide.choices}) == len(wide.choices)
+    narrow = compose_reply("water", results, assistant.site, fake_index.replace(min_confidence=0, ambiguity_margin=0))
+    assert narrow.choices == ()
+
+
+def test_chat_messages_carry_choices_and_follow_ups_as_clickable_options(assistant: Assistant):
+    from bot.ui import VisitorChat
+
+    history, box = VisitorChat(assistant).respond("When should I prune roses?", [])
+    assert box == "" and history[0] == {"role": "user", "content": escape_markdown("When should I prune roses?")}
+    assert {
+        "label": "Can I grow basil indoors?",
+        "value": assistant.ask("Can I grow basil indoors?").answer.passage.id,
+    } in history[1]["options"]

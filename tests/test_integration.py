@@ -185,3 +185,19 @@ def test_cli_evaluate_sweep_prints_the_trade_off(real_settings: Settings):
     assert lines[0] == f"current threshold: {real_settings.min_confidence}"
     assert lines[1].split() == ["threshold", "answered", "in-scope", "answered", "right", "out-of-scope", "rejected"]
     assert len(lines) == 2 + 41
+
+
+@pytest.mark.parametrize("message", ["I have chest pain after my infusion", "I can’t breathe properly since yesterday"])
+def test_urgent_messages_get_the_notice_then_the_reactions_to_report(real_assistant, message: str):
+    reply = real_assistant.ask(message)
+    assert reply.notice and reply.notice.startswith("If you are having a medical emergency")
+    assert "should report fever, breathing difficulty" in reply.answer.passage.text
+    assert reply.disclaimer.startswith(DISCLAIMER_START)
+
+
+def test_follow_up_questions_come_from_the_faq_headings(real_assistant):
+    reply = real_assistant.ask("What are the side effects of NK cell therapy?")
+    assert 2 <= len(reply.follow_ups) <= 3
+    faq = {p.question for p in real_assistant.index.passages if p.question}
+    assert all(p.question in faq for p in reply.follow_ups)
+    assert "What are the side effects of NK cell therapy?" not in {p.question for p in reply.follow_ups}
