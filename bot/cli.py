@@ -141,6 +141,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from bot.bench import main as bench
+
+    levels = [int(n) for n in args.clients.split(",")]
+    return bench(_settings(args), args.questions, args.requests, levels, not args.no_http, args.out)
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
     common = argparse.ArgumentParser(add_help=False)
@@ -179,6 +186,14 @@ def parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--json", action="store_true", help="print metrics and per-question ranks as JSON")
     evaluate.add_argument("--sweep", action="store_true", help="print the trade-off of each confidence threshold")
     evaluate.set_defaults(run=cmd_evaluate)
+
+    bench = commands.add_parser("bench", parents=[common], help="time answers, HTTP load, start-up and memory")
+    bench.add_argument("--questions", type=int, default=300, help="distinct questions timed in process")
+    bench.add_argument("--requests", type=int, default=192, help="HTTP requests at each number of clients")
+    bench.add_argument("--clients", default="1,8,32", help="numbers of concurrent HTTP clients (comma-separated)")
+    bench.add_argument("--no-http", action="store_true", help="in-process timings and build time only")
+    bench.add_argument("--out", type=Path, default=Path("bench.json"), help="where to write the results as JSON")
+    bench.set_defaults(run=cmd_bench)
     return main
 
 

@@ -1,0 +1,325 @@
+"""`python -m bot bench`: how fast the assistant answers and what it costs to run, against fixed targets.
+
+It builds the current knowledge folder into a temporary index (the build time), starts app.py on it
+(process start to first answer), loads its HTTP API with 1, 8 and 32 concurrent clients by plain HTTP
+(latency, throughput, errors), reads the server's peak memory, and then times answers in process,
+beside the raw model encode of the same queries, so their ratio is the pipeline's own overhead.
+Every question asked is distinct, so no reply comes from the cache, except in the rows that say so.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import requests
+
+from bot.client import RunningApp, call, launch_app, wait_until_up
+from bot.config import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+EVAL_SETS = (ROOT / "tests" / "eval" / "tuning.jsonl", ROOT / "tests" / "eval" / "heldout.jsonl")
+# Rewordings that make a question new to the reply cache while keeping it a visitor's question.
+REWORDINGS = ("{q}", "Please tell me: {q}", "{q} Thanks!", "Quick question. {q}", "I was wondering, {q}")
+WARM_UP_QUESTIONS = 20
+
+
+@dataclass(frozen=True)
+class Latency:
+    """Milliseconds over a number of calls."""
+
+    count: int
+    p50: float
+    p95: float
+    p99: float
+    mean: float
+
+    @classmethod
+    def of(cls, seconds: Sequence[float]) -> Latency:
+        if not seconds:
+            return cls(0, float("nan"), float("nan"), float("nan"), float("nan"))
+        ms = np.asarray(seconds) * 1000
+        p50, p95, p99 = np.percentile(ms, [50, 95, 99])
+        return cls(
+            len(ms), round(float(p50), 2), round(float(p95), 2), round(float(p99), 2), round(float(ms.mean()), 2)
+        )
+
+
+@dataclass(frozen=True)
+class LoadLevel:
+    """One run of concurrent clients against the HTTP API."""
+
+    clients: int
+    requests: int
+    errors: int  # anything but a complete reply: busy, error event, HTTP or connection failure
+    busy: int
+    latency: Latency
+    throughput: float  # completed replies per second
+    cached: bool = False
+    error_samples: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Target:
+    metric: str
+    value: float
+    limit: float
+    unit: str
+
+    @property
+    def met(self) -> bool:
+        return self.value <= self.limit
+
+
+def questions(settings: Settings, count: int, skip: int = 0) -> list[str]:
+    """`count` distinct visitor-like questions: the evaluation sets, FAQ questions and headings,
+    passages' opening sentences, each then reworded; shuffled with a fixed seed."""
+    from bot.index import load_index
+
+    base: list[str] = []
+    for path in EVAL_SETS:
+        if path.is_file():
+            base += [json.loads(line)["question"] for line in path.read_text(encoding="utf-8").splitlines() if line]
+    for passage in load_index(settings.index_dir, settings.model_name).passages:
+        base += [passage.heading.split(" › ")[-1], passage.text.split(". ")[0][:200]]
+    base = list(dict.fromkeys(q.strip() for q in base if q.strip()))
+    random.Random(7).shuffle(base)
+    pool = list(dict.fromkeys(form.format(q=q) for form in REWORDINGS for q in base))
+    if skip + count > len(pool):
+        raise ValueError(f"only {len(pool)} distinct questions can be made; ask for fewer (--questions, --requests)")
+    return pool[skip : skip + count]
+
+
+def time_each(function: Callable[[str], object], items: Iterable[str]) -> list[float]:
+    seconds = []
+    for item in items:
+        started = time.perf_counter()
+        function(item)
+        seconds.append(time.perf_counter() - started)
+    return seconds
+
+
+def in_process(settings: Settings, asked: list[str], examples: list[str]) -> dict:
+    """Answer latency of Assistant.ask without its cache, the raw model encode of the same questions
+    (interleaved, so both see the same machine), and cached answers of the example questions."""
+    from bot.answer import Assistant
+
+    uncached = Assistant.load(settings.replace(answer_cache_size=0), follow_live=True)
+    uncached.warm_up()
+    model = uncached.embedder.model
+
+    def encode(question: str) -> object:
+        return model.encode([question], normalize_embeddings=True, convert_to_numpy=True)
+
+    for question in asked[:WARM_UP_QUESTIONS]:
+        uncached.ask(question)
+        encode(question)
+    answer_s: list[float] = []
+    encode_s: list[float] = []
+    for question in asked:
+        answer_s += time_each(uncached.ask, [question])
+        encode_s += time_each(encode, [question])
+    cached = Assistant(uncached.index, uncached.embedder, settings, follow_live=True)
+    for question in examples:
+        cached.ask(question)
+    cached_s = time_each(cached.ask, [q for _ in range(40) for q in examples])
+    answer, model_encode = Latency.of(answer_s), Latency.of(encode_s)
+    return {
+        "answer": asdict(answer),
+        "model_encode": asdict(model_encode),
+        "cached_answer": asdict(Latency.of(cached_s)),
+        "overhead_p50": round(answer.p50 / model_encode.p50, 2),
+    }
+
+
+def load(base: str, asked: list[str], clients: int, cached: bool = False) -> LoadLevel:
+    """`clients` threads, each with its own connection, asking their share of `asked` back to back."""
+    shares = [asked[i::clients] for i in range(clients)]
+    latencies: list[float] = []
+    problems: list[str] = []
+    busy = 0
+    lock = threading.Lock()
+
+    def client(share: list[str]) -> None:
+        nonlocal busy
+        with requests.Session() as session:
+            for question in share:
+                started = time.perf_counter()
+                try:
+                    outcome = call(base, "respond", question, [], session=session, timeout=120)
+                    problem = None if outcome.event == "complete" else f"{outcome.event}: {outcome.data}"
+                except (requests.RequestException, ConnectionError, ValueError) as err:
+                    outcome, problem = None, f"{type(err).__name__}: {err}"
+                elapsed = time.perf_counter() - started
+                with lock:
+                    if problem is None:
+                        latencies.append(elapsed)
+                    else:
+                        problems.append(problem[:200])
+                        busy += outcome is not None and outcome.event == "busy"
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        list(pool.map(client, shares))
+    wall = time.perf_counter() - started
+    return LoadLevel(
+        clients=clients,
+        requests=len(asked),
+        errors=len(problems),
+        busy=busy,
+        latency=Latency.of(latencies),
+        throughput=round(len(latencies) / wall, 1),
+        cached=cached,
+        error_samples=sorted(set(problems))[:5],
+    )
+
+
+def peak_rss_mb(pid: int) -> float:
+    """The process's high-water resident memory (Linux: VmHWM in /proc/PID/status)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    raise RuntimeError(f"no VmHWM for process {pid}; peak RSS is measured on Linux only")
+
+
+def build(settings: Settings) -> float:
+    """Wall time of `python -m bot build --quiet` as staff run it, process start included."""
+    command = [sys.executable, "-m", "bot", "build", "--quiet"]
+    command += ["--knowledge", str(settings.knowledge_dir), "--index", str(settings.index_dir)]
+    started = time.perf_counter()
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    if result.returncode:
+        raise RuntimeError(f"the build failed:\n{result.stderr}")
+    return round(time.perf_counter() - started, 2)
+
+
+def serve(settings: Settings) -> tuple[RunningApp, float]:
+    """Start app.py on the benchmark's index; seconds from process start to the first answer."""
+    env = {**os.environ, "BOT_INDEX_DIR": str(settings.index_dir), "BOT_KNOWLEDGE_DIR": str(settings.knowledge_dir)}
+    started = time.perf_counter()
+    app = launch_app(ROOT, env=env)
+    wait_until_up(app, wait=300)
+    outcome = call(app.base, "respond", "What are NK cells?", [])
+    if outcome.event != "complete":
+        app.stop()
+        raise RuntimeError(f"the first question failed: {outcome}")
+    return app, round(time.perf_counter() - started, 2)
+
+
+def run(settings: Settings, asked_count: int, requests_per_level: int, levels: Sequence[int], http: bool) -> dict:
+    workdir = Path(tempfile.mkdtemp(prefix="bot-bench-"))
+    settings = settings.replace(index_dir=workdir / "index", knowledge_dir=settings.knowledge_dir.resolve())
+    try:
+        results: dict = {"machine": machine(), "settings": _load_settings(settings)}
+        results["startup"] = {"build_s": build(settings), "rebuild_unchanged_s": build(settings)}
+        from bot.index import load_index
+
+        examples = list(load_index(settings.index_dir, settings.model_name).site.examples)
+        if http:
+            app, cold = serve(settings)
+            try:
+                results["startup"]["cold_start_s"] = cold
+                pool = questions(settings, requests_per_level * len(levels), skip=asked_count)
+                chunks = [pool[i * requests_per_level : (i + 1) * requests_per_level] for i in range(len(levels))]
+                runs = [load(app.base, chunk, clients) for clients, chunk in zip(levels, chunks, strict=True)]
+                repeats = [examples[i % len(examples)] for i in range(requests_per_level)]
+                runs.append(load(app.base, repeats, max(levels), cached=True))
+                results["http"] = [asdict(r) for r in runs]
+                results["startup"]["server_peak_rss_mb"] = peak_rss_mb(app.process.pid)
+            finally:
+                app.stop()
+        results["in_process"] = in_process(settings, questions(settings, asked_count), examples)
+        results["targets"] = [asdict(t) | {"met": t.met} for t in targets(results)]
+        return results
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def machine() -> dict:
+    import torch
+
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "torch_threads": torch.get_num_threads(),
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def _load_settings(settings: Settings) -> dict:
+    return {
+        "concurrency_limit": settings.concurrency_limit,
+        "queue_size": settings.queue_size,
+        "answer_cache_size": settings.answer_cache_size,
+    }
+
+
+def targets(results: dict) -> list[Target]:
+    """The issue's targets for a 2-core machine, with this run's values."""
+    found: list[Target] = []
+    process = results.get("in_process")
+    if process:
+        found.append(Target("in-process answer p50", process["answer"]["p50"], 20, "ms"))
+        found.append(Target("pipeline ÷ model encode (p50)", process["overhead_p50"], 1.5, "×"))
+    for level in results.get("http", []):
+        if level["clients"] == 32 and not level["cached"]:
+            found.append(Target("HTTP p95, 32 clients", level["latency"]["p95"], 250, "ms"))
+            found.append(Target("HTTP errors, 32 clients", level["errors"], 0, ""))
+    startup = results["startup"]
+    if "cold_start_s" in startup:
+        found.append(Target("cold start to first answer", startup["cold_start_s"], 15, "s"))
+        found.append(Target("server peak RSS", startup["server_peak_rss_mb"], 1536, "MB"))
+    return found
+
+
+def table(results: dict) -> str:
+    """The results as plain-text tables: latencies, load levels, then each target met or not."""
+    lines = [f"{'in process':<34}{'n':>6}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}"]
+    process = results.get("in_process", {})
+    for name, key in (
+        ("answer (no cache)", "answer"),
+        ("model encode", "model_encode"),
+        ("answer (cached)", "cached_answer"),
+    ):
+        if key in process:
+            row = process[key]
+            lines.append(f"{name:<34}{row['count']:>6}{row['p50']:>10.2f}{row['p95']:>10.2f}{row['p99']:>10.2f}")
+    if results.get("http"):
+        lines += ["", f"{'HTTP /respond':<34}{'n':>6}{'p50 ms':>10}{'p95 ms':>10}{'req/s':>10}{'errors':>8}"]
+        for level in results["http"]:
+            name = f"{level['clients']} clients" + (" (examples, cached)" if level["cached"] else "")
+            latency = level["latency"]
+            lines.append(
+                f"{name:<34}{level['requests']:>6}{latency['p50']:>10.2f}{latency['p95']:>10.2f}"
+                f"{level['throughput']:>10.1f}{level['errors']:>8}"
+            )
+    lines += ["", "startup: " + ", ".join(f"{k} {v}" for k, v in results["startup"].items())]
+    lines += ["", f"{'target':<34}{'value':>10}{'limit':>10}  met"]
+    for target in results["targets"]:
+        unit = target["unit"]
+        lines.append(
+            f"{target['metric']:<34}{target['value']:>9g}{unit:<1}{'≤ ' + format(target['limit'], 'g') + unit:>10}  "
+            + ("yes" if target["met"] else "NO")
+        )
+    return "\n".join(lines)
+
+
+def main(settings: Settings, asked: int, requests_per_level: int, levels: Sequence[int], http: bool, out: Path) -> int:
+    results = run(settings, asked, requests_per_level, levels, http)
+    print(table(results))
+    out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"\nwrote {out}")
+    return 0
