@@ -27,8 +27,24 @@ from bot.answer import Assistant  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.index import QUESTION, load_index  # noqa: E402
 
-SUBJECTS = ["billing", "delivery", "returns", "accounts", "warranty", "security", "privacy", "installation",
-            "maintenance", "subscriptions", "refunds", "shipping", "passwords", "invoices", "upgrades", "support"]
+SUBJECTS = [
+    "billing",
+    "delivery",
+    "returns",
+    "accounts",
+    "warranty",
+    "security",
+    "privacy",
+    "installation",
+    "maintenance",
+    "subscriptions",
+    "refunds",
+    "shipping",
+    "passwords",
+    "invoices",
+    "upgrades",
+    "support",
+]
 VERBS = ["change", "cancel", "renew", "check", "update", "transfer", "reset", "track", "download", "verify"]
 THINGS = ["plan", "order", "address", "card", "device", "licence", "report", "profile", "parcel", "receipt"]
 
@@ -78,10 +94,23 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bot-scale-"))
     questions = generate(work / "knowledge", args.passages)
-    env = {"BOT_EXACT_LIMIT": str(args.exact_limit), "BOT_EMBED_SENTENCES": "1" if args.sentences else "0",
-           "HF_HUB_OFFLINE": "1", "PATH": "/usr/bin:/bin"}
-    command = [sys.executable, "-m", "bot", "build", "--quiet", "--knowledge", str(work / "knowledge"),
-               "--index", str(work / "index")]
+    env = {
+        "BOT_EXACT_LIMIT": str(args.exact_limit),
+        "BOT_EMBED_SENTENCES": "1" if args.sentences else "0",
+        "HF_HUB_OFFLINE": "1",
+        "PATH": "/usr/bin:/bin",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "bot",
+        "build",
+        "--quiet",
+        "--knowledge",
+        str(work / "knowledge"),
+        "--index",
+        str(work / "index"),
+    ]
     started = time.perf_counter()
     build = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
     build_seconds = time.perf_counter() - started

@@ -76,3 +76,19 @@ def real_assistant(real_settings: Settings):
     from bot.answer import Assistant
 
     return Assistant.load(real_settings)
+
+
+def bot_command(settings: Settings, *args: str) -> list[str]:
+    """`python -m bot ARGS --knowledge K --index I`, as staff run it."""
+    import sys
+
+    return [
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        "--knowledge",
+        str(settings.knowledge_dir),
+        "--index",
+        str(settings.index_dir),
+    ]

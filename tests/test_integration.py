@@ -14,7 +14,7 @@ import pytest
 from bot.answer import escape_markdown
 from bot.config import Settings
 
-from conftest import ROOT
+from conftest import ROOT, bot_command
 from http_client import call, start_app
 
 pytestmark = pytest.mark.integration
@@ -24,22 +24,7 @@ DISCLAIMER_START = "This content is for informational purposes only"
 
 
 def bot(settings: Settings, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bot",
-            *args,
-            "--knowledge",
-            str(settings.knowledge_dir),
-            "--index",
-            str(settings.index_dir),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    return subprocess.run(bot_command(settings, *args), cwd=ROOT, capture_output=True, text=True, timeout=300)
 
 
 def test_side_effects_question_quotes_the_faq_answer_first(real_assistant):

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -16,7 +15,7 @@ import pytest
 from bot.config import Settings
 from bot.index import live_build, load_index
 
-from conftest import ROOT
+from conftest import ROOT, bot_command
 from http_client import call, start_app
 
 pytestmark = pytest.mark.integration
@@ -33,18 +32,9 @@ def copy(real_settings: Settings, tmp_path: Path) -> Settings:
     return real_settings.replace(knowledge_dir=tmp_path / "knowledge", index_dir=tmp_path / "index")
 
 
-def bot(settings: Settings, *args: str, **popen) -> subprocess.Popen:
-    command = [
-        sys.executable,
-        "-m",
-        "bot",
-        *args,
-        "--knowledge",
-        str(settings.knowledge_dir),
-        "--index",
-        str(settings.index_dir),
-    ]
-    return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
+def bot(settings: Settings, *args: str) -> subprocess.Popen:
+    command = bot_command(settings, *args)
+    return subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def add_faq_entry(settings: Settings) -> None:
