@@ -21,14 +21,16 @@ def main(argv: list[str] | None = None) -> int:
 
     from bot.answer import Assistant
     from bot.ui import build_visitor_app, launch
+    from bot.visits import VisitLog
 
     try:
         assistant = Assistant.load(settings, follow_live=True)
+        visits = VisitLog.open(settings)  # None when BOT_VISIT_LOG=0
     except BotError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     assistant.warm_up()
-    launch(build_visitor_app(assistant), settings)
+    launch(build_visitor_app(assistant, visits), settings)
     return 0
 
 

@@ -69,6 +69,12 @@ class Settings:
     concurrency_limit: int = 2
     queue_size: int = 64
 
+    # What visitors asked (bot/visits.py): each chat turn's question (e-mail addresses, phone numbers and long
+    # digit runs redacted), whether it was answered, the passages shown and the thumbs up/down; no identifiers.
+    visit_log: bool = True  # BOT_VISIT_LOG=0 stores nothing at all
+    data_dir: Path = Path("data")  # the visit log lives in data_dir/visits.sqlite
+    retention_days: int = 30  # older questions are deleted
+
     def embed_options(self):
         from bot.index import EmbedOptions
 

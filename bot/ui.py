@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException
 
 from bot.answer import Assistant, Reply, escape_markdown, render_markdown
 from bot.config import Settings
+from bot.visits import DISLIKE, LIKE, TurnRows, VisitLog
 
 SHOWN_QUESTION_CHARS = 500  # a huge message is echoed cut short; the reply says why
 BUSY_MESSAGE = "The assistant is busy answering other visitors. Please try again in a few seconds."
@@ -32,26 +33,63 @@ CSS = """
 class VisitorChat:
     """The chat functions, plain enough for tests to call without a server."""
 
-    def __init__(self, assistant: Assistant):
+    def __init__(self, assistant: Assistant, visits: VisitLog | None = None):
         self.assistant = assistant
+        self.visits = visits  # None: the visit log is off
+        self.rows = TurnRows()  # which log row each answer on each open page is, for its thumbs up/down
 
-    def respond(self, message: str, history: list[dict] | None) -> tuple[list[dict], str]:
+    def respond(
+        self, message: str, history: list[dict] | None, request: gr.Request | None = None
+    ) -> tuple[list[dict], str]:
         """Add the visitor's question and the reply to the chat; clear the input box."""
-        message = message or ""
+        message = as_text(message)
         reply = self.assistant.ask(message)
         shown = message if len(message) <= SHOWN_QUESTION_CHARS else message[:SHOWN_QUESTION_CHARS] + "…"
         turn = [{"role": "user", "content": escape_markdown(shown)}, assistant_message(reply)]
-        return [*(history or []), *turn], ""
+        history = [*(history or []), *turn]
+        self._record(message, reply, request, len(history) - 1)
+        return history, ""
 
-    def choose(self, history: list[dict] | None, selection: gr.SelectData) -> list[dict]:
+    def choose(
+        self, history: list[dict] | None, selection: gr.SelectData, request: gr.Request | None = None
+    ) -> list[dict]:
         """A clicked "did you mean" or follow-up option: quote the passage it names."""
         reply = self.assistant.show(str(selection.value))
         turn = [{"role": "user", "content": escape_markdown(reply.question)}, assistant_message(reply)]
-        return [*(history or []), *turn]
+        history = [*(history or []), *turn]
+        self._record(reply.question, reply, request, len(history) - 1)
+        return history
 
     def ask(self, question: str) -> dict[str, Any]:
         """The reply as data: for embedding the assistant in another page."""
-        return self.assistant.ask(question or "").to_dict()
+        question = as_text(question)
+        reply = self.assistant.ask(question)
+        self._record(question, reply)
+        return reply.to_dict()
+
+    def like(self, feedback: gr.LikeData, request: gr.Request | None = None) -> None:
+        """A thumbs up or down on an answer (or taking it back): stored with that turn in the visit log."""
+        row = self.rows.row(_session(request), feedback.index)
+        if self.visits is not None and row is not None:
+            self.visits.feedback(row, {True: LIKE, False: DISLIKE}.get(feedback.liked))
+
+    def _record(self, question: str, reply: Reply, request: gr.Request | None = None, index: int = -1) -> None:
+        """Store the turn in the visit log (not an empty or over-long message) and which answer it is on the page."""
+        if self.visits is None or self.assistant.input_problem(question):
+            return
+        row = self.visits.record(question, reply.answered, [hit.passage.id for hit in reply.passages])
+        if row is not None and _session(request):
+            self.rows.remember(_session(request), index, row)
+
+
+def _session(request: gr.Request | None) -> str | None:
+    """Gradio's random id of one open page: held in memory to find a turn's row, never stored."""
+    return getattr(request, "session_hash", None)
+
+
+def as_text(value: object) -> str:
+    """What an API client sent as the question, as text: nothing (None) is empty, a number is its digits."""
+    return "" if value is None else value if isinstance(value, str) else str(value)
 
 
 def assistant_message(reply: Reply) -> dict:
@@ -62,13 +100,14 @@ def assistant_message(reply: Reply) -> dict:
     return {**message, "options": options} if options else message
 
 
-def build_visitor_app(assistant: Assistant) -> gr.Blocks:
+def build_visitor_app(assistant: Assistant, visits: VisitLog | None = None) -> gr.Blocks:
     site = assistant.site
-    chat = VisitorChat(assistant)
+    chat = VisitorChat(assistant, visits)
     with gr.Blocks(title=site.title, fill_height=True) as app:
         gr.Markdown(f"# {escape_markdown(site.title)}\n\n{escape_markdown(site.description)}")
         gr.Markdown(f"**Please note:** {escape_markdown(site.banner or site.disclaimer)}", elem_id="disclaimer-banner")
-        chatbot = gr.Chatbot(label="Answers", height=480, feedback_options=None, buttons=["copy"], elem_id="answers")
+        thumbs = ("Like", "Dislike") if visits is not None else None  # nothing to store them in when the log is off
+        chatbot = gr.Chatbot(label="Answers", height=480, feedback_options=thumbs, buttons=["copy"], elem_id="answers")
         with gr.Row():
             box = gr.Textbox(
                 label="Your question",
@@ -103,6 +142,8 @@ def build_visitor_app(assistant: Assistant) -> gr.Blocks:
         chatbot.option_select(
             chat.choose, [chatbot], [chatbot], api_name="choose", api_visibility="private", concurrency_id=ANSWERING
         )
+        if visits is not None:
+            chatbot.like(chat.like, None, None, api_name="like", api_visibility="private")
         gr.api(chat.ask, api_name="ask", concurrency_id=ANSWERING)
     return app
 

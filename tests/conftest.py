@@ -92,3 +92,12 @@ def bot_command(settings: Settings, *args: str) -> list[str]:
         "--index",
         str(settings.index_dir),
     ]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_data_dir(tmp_path_factory: pytest.TempPathFactory):
+    """Apps started by the tests keep their visit log in a temporary folder, never in the repository's data/."""
+    with pytest.MonkeyPatch.context() as patch:
+        folder = tmp_path_factory.mktemp("data")
+        patch.setenv("BOT_DATA_DIR", str(folder))
+        yield folder

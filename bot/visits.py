@@ -1,0 +1,263 @@
+"""What visitors asked: one row per chat turn in SQLite, so staff can see which questions the documents
+do not answer yet.
+
+A row holds the question (e-mail addresses, phone numbers, dates and other long digit runs redacted
+before anything is written), the UTC day it was asked, whether it was answered, the ids of the passages
+shown and the visitor's thumbs up or down. Nothing identifies a visitor: no IP address, no session, no
+time of day. Rows older than the retention period are deleted; Settings.visit_log=False stores nothing.
+
+Written safely under concurrent visitors: one connection per process, used under a lock, in WAL mode
+(the console reads while the chat writes), with a busy timeout for a second process writing.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import re
+import sqlite3
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from bot.config import Settings
+from bot.errors import BotError
+
+log = logging.getLogger(__name__)
+
+VISITS_FILE = "visits.sqlite"
+LIKE, DISLIKE = "like", "dislike"
+UNANSWERED, DISLIKED, EITHER = "unanswered", "disliked", "either"
+
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+DATE = re.compile(r"(?<![\w.])(?:\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4})(?![\w])")
+# Digits, possibly grouped by spaces, dashes, dots, slashes or brackets, possibly after a + (phone numbers,
+# health-service and card numbers, postcodes of digits).
+DIGIT_RUN = re.compile(r"\+?\(?\d(?:[ ().\-/]{0,2}\d)*\)?")
+PHONE_SHAPE = re.compile(r"\+?[\d ().\-]+")
+LONG_DIGITS = 5  # a run of this many digits or more is redacted
+PHONE_DIGITS = (7, 15)  # ... and shown as [phone] when it looks like a phone number
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS visits (
+    id INTEGER PRIMARY KEY,
+    asked_on TEXT NOT NULL,
+    question TEXT NOT NULL,
+    answered INTEGER NOT NULL,
+    passages TEXT NOT NULL,
+    feedback TEXT CHECK (feedback IN ('like', 'dislike'))
+);
+CREATE INDEX IF NOT EXISTS visits_asked_on ON visits (asked_on);
+"""
+
+CSV_COLUMNS = ["question", "asked", "unanswered", "disliked", "liked", "last asked", "passages shown last"]
+
+
+def redact(text: str) -> str:
+    """The text with e-mail addresses, dates, phone numbers and other runs of 5+ digits replaced by a label."""
+    text = EMAIL.sub("[email]", text)
+    text = DATE.sub("[date]", text)
+    return DIGIT_RUN.sub(_digit_label, text)
+
+
+def _digit_label(match: re.Match) -> str:
+    found = match.group(0)
+    digits = sum(ch.isdigit() for ch in found)
+    if digits < LONG_DIGITS:
+        return found
+    phone = PHONE_DIGITS[0] <= digits <= PHONE_DIGITS[1] and PHONE_SHAPE.fullmatch(found)
+    return "[phone]" if phone else "[number]"
+
+
+@dataclass(frozen=True)
+class Visit:
+    """One chat turn as stored."""
+
+    id: int
+    asked_on: str  # UTC day, YYYY-MM-DD
+    question: str  # redacted
+    answered: bool
+    passages: tuple[str, ...]  # ids of the passages shown, answer first
+    feedback: str | None  # "like", "dislike" or None
+
+
+@dataclass(frozen=True)
+class AskedQuestion:
+    """Every turn with the same question (ignoring case, spacing and end punctuation), counted."""
+
+    question: str  # as most recently asked
+    asked: int
+    unanswered: int
+    disliked: int
+    liked: int
+    last_asked: str
+    passages: tuple[str, ...]  # shown the last time it was asked
+
+
+def question_key(question: str) -> str:
+    return " ".join(question.casefold().split()).rstrip(" ?!.")
+
+
+class VisitLog:
+    """The visit log of one data folder."""
+
+    def __init__(self, path: Path, retention_days: int = 30):
+        if retention_days < 1:
+            raise BotError(
+                f"BOT_RETENTION_DAYS must be at least 1; got {retention_days}. Use BOT_VISIT_LOG=0 to keep nothing."
+            )
+        self.path = Path(path)
+        self.retention_days = retention_days
+        self._lock = threading.Lock()
+        self._purged_on: str | None = None
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(SCHEMA)
+        except (OSError, sqlite3.Error) as err:
+            raise BotError(
+                f"Cannot open the visit log {self.path} ({err}); set BOT_DATA_DIR to a writable folder, "
+                "or BOT_VISIT_LOG=0 to keep no log."
+            ) from None
+        self.purge()
+
+    @classmethod
+    def open(cls, settings: Settings) -> VisitLog | None:
+        """The configured log, or None when the log is turned off."""
+        if not settings.visit_log:
+            return None
+        return cls(Path(settings.data_dir) / VISITS_FILE, settings.retention_days)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def record(
+        self, question: str, answered: bool, passages: Iterable[str] = (), today: date | None = None
+    ) -> int | None:
+        """Store one turn, redacted; its row id (for the thumbs), or None if it could not be written.
+
+        A failure is logged, never raised: a visitor's answer must not depend on the log.
+        """
+        day = (today or _today()).isoformat()
+        try:
+            if self._purged_on != day:
+                self.purge(today)
+            with self._lock:
+                cursor = self._db.execute(
+                    "INSERT INTO visits (asked_on, question, answered, passages) VALUES (?, ?, ?, ?)",
+                    (day, redact(question), int(answered), json.dumps(list(passages))),
+                )
+            return cursor.lastrowid
+        except sqlite3.Error as err:
+            log.error("could not record a question in the visit log %s: %s", self.path, err)
+            return None
+
+    def feedback(self, visit_id: int, feedback: str | None) -> bool:
+        """Set (or with None clear) the thumbs of a stored turn; False if there is no such row."""
+        if feedback not in (LIKE, DISLIKE, None):
+            raise ValueError(f"feedback must be {LIKE!r}, {DISLIKE!r} or None; got {feedback!r}")
+        try:
+            with self._lock:
+                cursor = self._db.execute("UPDATE visits SET feedback = ? WHERE id = ?", (feedback, int(visit_id)))
+            return cursor.rowcount == 1
+        except sqlite3.Error as err:
+            log.error("could not record feedback in the visit log %s: %s", self.path, err)
+            return False
+
+    def purge(self, today: date | None = None) -> int:
+        """Delete the turns older than the retention period; how many were deleted."""
+        day = today or _today()
+        cutoff = (day - timedelta(days=self.retention_days)).isoformat()
+        with self._lock:
+            deleted = self._db.execute("DELETE FROM visits WHERE asked_on < ?", (cutoff,)).rowcount
+        self._purged_on = day.isoformat()
+        return deleted
+
+    def visits(self) -> list[Visit]:
+        """Every stored turn, oldest first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, asked_on, question, answered, passages, feedback FROM visits ORDER BY id"
+            ).fetchall()
+        return [Visit(i, day, q, bool(a), tuple(json.loads(p)), f) for i, day, q, a, p, f in rows]
+
+    def questions(self, which: str = EITHER) -> list[AskedQuestion]:
+        """Questions that were unanswered, disliked or either, the most frequent first."""
+        if which not in (UNANSWERED, DISLIKED, EITHER):
+            raise ValueError(f"which must be {UNANSWERED!r}, {DISLIKED!r} or {EITHER!r}; got {which!r}")
+        groups: dict[str, list[Visit]] = {}
+        for visit in self.visits():
+            groups.setdefault(question_key(visit.question), []).append(visit)
+        counted = [_count(turns) for turns in groups.values()]
+        weight = {
+            UNANSWERED: lambda q: q.unanswered,
+            DISLIKED: lambda q: q.disliked,
+            EITHER: lambda q: q.unanswered + q.disliked,
+        }[which]
+        chosen = [q for q in counted if weight(q) > 0]
+        return sorted(chosen, key=lambda q: (-weight(q), -q.asked, q.question.casefold()))
+
+
+class TurnRows:
+    """Which log row each answer on each open chat page is, so a thumbs up/down finds its turn.
+
+    Held in memory only, keyed by Gradio's random id of the page (the same key its gr.State uses), and
+    bounded: past `capacity` answers the oldest are forgotten (their thumbs are then not recorded).
+    """
+
+    def __init__(self, capacity: int = 100_000):
+        self.capacity = capacity
+        self._rows: OrderedDict[tuple[str, int], int] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def remember(self, session: str, index: int, row: int) -> None:
+        with self._lock:
+            self._rows[(session, index)] = row
+            while len(self._rows) > self.capacity:
+                self._rows.popitem(last=False)
+
+    def row(self, session: str | None, index: object) -> int | None:
+        if session is None or not isinstance(index, int):
+            return None
+        with self._lock:
+            return self._rows.get((session, index))
+
+
+def _count(turns: list[Visit]) -> AskedQuestion:
+    last = turns[-1]
+    return AskedQuestion(
+        question=last.question,
+        asked=len(turns),
+        unanswered=sum(1 for t in turns if not t.answered),
+        disliked=sum(1 for t in turns if t.feedback == DISLIKE),
+        liked=sum(1 for t in turns if t.feedback == LIKE),
+        last_asked=last.asked_on,
+        passages=last.passages,
+    )
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+def _cell(text: str) -> str:
+    """A visitor's text as a spreadsheet cell: never a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def to_csv(questions: list[AskedQuestion]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for q in questions:
+        row = [_cell(q.question), q.asked, q.unanswered, q.disliked, q.liked, q.last_asked, " ".join(q.passages)]
+        writer.writerow(row)
+    return out.getvalue()
