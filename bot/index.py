@@ -174,16 +174,7 @@ def build_index(
     vectors, word_vectors = vectors[: len(texts)], vectors[len(texts) :]
     name = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     folder = index_dir / BUILDS / name
-    folder.mkdir(parents=True)
     search_index = _faiss_index(vectors, exact_limit)
-    faiss.write_index(search_index, str(folder / "vectors.faiss"))
-    np.save(folder / "rows.npy", rows)
-    np.save(folder / "kinds.npy", kinds)
-    np.save(folder / "vocabulary.npy", word_vectors)
-    (folder / "vocabulary.json").write_text(json.dumps(words, ensure_ascii=False), encoding="utf-8")
-    with open(folder / "passages.jsonl", "w", encoding="utf-8") as out:
-        for passage in knowledge.passages:
-            out.write(json.dumps(asdict(passage), ensure_ascii=False) + "\n")
     manifest = {
         "format": FORMAT_VERSION,
         "model": embedder.model_name,
@@ -196,7 +187,7 @@ def build_index(
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "site": asdict(knowledge.site),
     }
-    _write_atomically(folder / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False))
+    _write_build(folder, search_index, rows, kinds, words, word_vectors, knowledge.passages, manifest)
     _validate(folder, embedder.model_name)
     changes = _changes(index_dir, knowledge.passages, embedder.model_name)
     _point(index_dir, STAGED, name)
@@ -216,6 +207,29 @@ def build_index(
         path=folder,
         published=publish,
     )
+
+
+def _write_build(
+    folder: Path,
+    search_index: faiss.Index,
+    rows: np.ndarray,
+    kinds: np.ndarray,
+    words: list[str],
+    word_vectors: np.ndarray,
+    passages: list[Passage],
+    manifest: dict,
+) -> None:
+    """Every file of a build; the manifest last, so a build without one is known to be unfinished."""
+    folder.mkdir(parents=True)
+    faiss.write_index(search_index, str(folder / "vectors.faiss"))
+    np.save(folder / "rows.npy", rows)
+    np.save(folder / "kinds.npy", kinds)
+    np.save(folder / "vocabulary.npy", word_vectors)
+    (folder / "vocabulary.json").write_text(json.dumps(words, ensure_ascii=False), encoding="utf-8")
+    with open(folder / "passages.jsonl", "w", encoding="utf-8") as out:
+        for passage in passages:
+            out.write(json.dumps(asdict(passage), ensure_ascii=False) + "\n")
+    _write_atomically(folder / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False))
 
 
 def publish_staged(index_dir: Path) -> str:
