@@ -141,6 +141,17 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_console(args: argparse.Namespace) -> int:
+    from bot.console import require_password, serve
+
+    settings = Settings.from_env(
+        knowledge_dir=args.knowledge, index_dir=args.index, console_host=args.host, console_port=args.port
+    )
+    require_password(settings)  # before anything slow: no console without a password
+    serve(settings)
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from bot.bench import main as bench
 
@@ -194,6 +205,13 @@ def parser() -> argparse.ArgumentParser:
     bench.add_argument("--no-http", action="store_true", help="in-process timings and build time only")
     bench.add_argument("--out", type=Path, default=Path("bench.json"), help="where to write the results as JSON")
     bench.set_defaults(run=cmd_bench)
+
+    console = commands.add_parser(
+        "console", parents=[common], help="serve the staff console (needs BOT_STAFF_PASSWORD; see README)"
+    )
+    console.add_argument("--host", help="address to listen on (default 127.0.0.1, env BOT_CONSOLE_HOST)")
+    console.add_argument("--port", type=int, help="port (default 7861, env BOT_CONSOLE_PORT)")
+    console.set_defaults(run=cmd_console)
     return main
 
 

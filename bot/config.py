@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -74,6 +74,14 @@ class Settings:
     visit_log: bool = True  # BOT_VISIT_LOG=0 stores nothing at all
     data_dir: Path = Path("data")  # the visit log lives in data_dir/visits.sqlite
     retention_days: int = 30  # older questions are deleted
+
+    # The staff console (`python -m bot console`): its own port, behind a login; it refuses to start without
+    # a password, and there is no default one.
+    console_host: str = "127.0.0.1"
+    console_port: int = 7861
+    staff_user: str = "staff"
+    staff_password: str = field(default="", repr=False)
+    eval_dir: Path = Path("tests/eval")  # the test suites the console offers
 
     def embed_options(self):
         from bot.index import EmbedOptions

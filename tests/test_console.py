@@ -1,0 +1,223 @@
+"""The staff console's functions, called as its page calls them, over the fixture corpus with the fake
+embedder: inspector, test suites, visitor questions, index status and rebuild, and the login rules."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import gradio as gr
+import pytest
+
+from bot import console as console_module
+from bot.answer import escape_markdown
+from bot.config import Settings
+from bot.console import MIN_PASSWORD_CHARS, StaffConsole, check_login, require_password
+from bot.errors import BotError
+from bot.evaluate import evaluate, load_cases
+from bot.index import live_build
+from bot.search import normalize_query
+from bot.ui import VisitorChat
+from bot.visits import VISITS_FILE, VisitLog
+
+from conftest import ROOT, FakeEmbedder
+
+ROSES = "When should I prune roses?"
+ROSES_ANSWER = "Prune roses in late winter"
+CASES = [
+    {"question": ROSES, "expect": [ROSES_ANSWER]},
+    {"question": "can basil grow inside", "expect": ["basil"]},
+    {"question": "how do I water my garden", "expect": ["a phrase no passage has"]},  # a failure on purpose
+    {"question": "quantum chromodynamics lattice", "expect": None},
+]
+
+
+@pytest.fixture
+def settings(fake_index: Settings, tmp_path: Path) -> Settings:
+    (tmp_path / "eval").mkdir()
+    (tmp_path / "eval" / "garden.jsonl").write_text("\n".join(json.dumps(c) for c in CASES) + "\n", encoding="utf-8")
+    return fake_index.replace(eval_dir=tmp_path / "eval", data_dir=tmp_path / "data")
+
+
+@pytest.fixture
+def console(settings: Settings) -> StaffConsole:
+    return StaffConsole(settings, embedder=FakeEmbedder(), visits=VisitLog.open(settings))
+
+
+def test_the_inspector_shows_every_score_and_exactly_the_visitors_reply(console: StaffConsole):
+    chat, decision, rows = console.inspect(ROSES, 5)
+    assistant = console.assistant()
+    visitor_chat, _ = VisitorChat(assistant).respond(ROSES, [])
+    assert chat == visitor_chat  # the same messages the visitor app would send
+    reply = assistant.ask(ROSES)
+    assert f"**Answered**: confidence {reply.confidence:.4f} ≥ threshold 0.3" in decision
+    hits = assistant.searcher.search(normalize_query(ROSES).casefold(), 5).hits
+    assert len(rows) == len(hits) <= 5
+    for rank, (row, hit) in enumerate(zip(rows, hits, strict=True), 1):
+        assert row[0] == rank
+        assert row[2:9] == [
+            round(hit.score, 4),
+            round(hit.dense, 4),
+            round(hit.lexical, 4),
+            hit.matched,
+            hit.passage.heading,
+            hit.passage.id,
+            hit.passage.location,
+        ]
+    assert rows[0][1] == "answer" and rows[0][6].endswith(ROSES)
+    assert [row[2] for row in rows] == sorted((row[2] for row in rows), reverse=True)
+
+
+def test_the_inspector_says_why_a_question_gets_the_fallback(console: StaffConsole):
+    chat, decision, rows = console.inspect("quantum chromodynamics lattice")
+    assert decision.startswith("**Fallback**: confidence ") and "< threshold 0.3" in decision
+    assert escape_markdown("I have no answer to that in the garden guide.") in chat[1]["content"]
+    assert rows and all(row[1] == "" for row in rows)  # ranked, but nothing shown to the visitor
+    _, empty, none = console.inspect("   ")
+    assert empty.startswith("**Not searched:** Please type a question") and none == []
+
+
+def test_the_inspector_without_an_index_says_how_to_build_one(settings: Settings, tmp_path: Path):
+    console = StaffConsole(settings.replace(index_dir=tmp_path / "none"), embedder=FakeEmbedder())
+    chat, decision, rows = console.inspect(ROSES)
+    assert (chat, rows) == ([], [])
+    assert "No index in" in decision and "python -m bot build" in decision
+    assert console.index_status().startswith("**No index**") and "press Rebuild" in console.index_status()
+
+
+def test_a_test_suite_reports_the_evaluation_metrics_and_each_failure(console: StaffConsole, settings: Settings):
+    assert console.suites() == ["garden.jsonl"]
+    headline, metrics, failures = console.test_suite("garden.jsonl", None)
+    expected, _ = evaluate(console.assistant(), load_cases(settings.eval_dir / "garden.jsonl"))
+    assert dict(metrics) == {
+        "questions": "4",
+        "in scope": "3",
+        "out of scope": "1",
+        "hit@1": f"{expected.hit_at_1:.3f}",
+        "hit@3": f"{expected.hit_at_3:.3f}",
+        "MRR@10": f"{expected.mrr_at_10:.3f}",
+        "out-of-scope rejected": f"{expected.out_of_scope_rejected:.3f}",
+        "in-scope false rejection": f"{expected.in_scope_false_rejection:.3f}",
+    }
+    assert headline.startswith(f"**garden.jsonl**: 4 questions, {len(failures)} not right")
+    water = next(row for row in failures if row[0] == "how do I water my garden")
+    assert water[1] == "a phrase no passage has"
+    assert water[2].startswith("Garden Care Guide › ") and water[3].startswith("not in top 10")
+    assert ROSES not in {row[0] for row in failures}
+
+
+def test_an_uploaded_suite_runs_and_a_bad_line_is_named(console: StaffConsole, tmp_path: Path):
+    mine = tmp_path / "mine.jsonl"
+    mine.write_text(json.dumps(CASES[0]) + "\n", encoding="utf-8")
+    headline, metrics, failures = console.test_suite("garden.jsonl", str(mine))  # the upload wins
+    assert headline.startswith("**mine.jsonl**: 1 questions, 0 not right") and ["hit@1", "1.000"] in metrics
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(json.dumps(CASES[0]) + '\n{"question": 3}\n', encoding="utf-8")
+    headline, metrics, failures = console.test_suite(None, str(bad))
+    assert headline == (
+        '**Cannot run bad.jsonl:** bad.jsonl:2: expected {"question": "...", "expect": ["..."] or null}; fix that line.'
+    )
+    assert console.test_suite(None, None)[0].startswith("Choose a test suite")
+    assert console.test_suite("../secret.jsonl", None)[0].startswith("**No suite ../secret.jsonl**")
+
+
+def test_visitor_questions_list_unanswered_and_disliked_most_frequent_first_with_csv(console: StaffConsole):
+    chat = VisitorChat(console.assistant(), console.visits)
+    page = gr.Request(session_hash="visitor-page")
+    history: list[dict] = []
+    for question in ["Do you sell lawnmowers?", "do you sell lawnmowers", ROSES, "What is a tulip? Call 07700 900123"]:
+        history, _ = chat.respond(question, history, page)
+    chat.respond("DO YOU SELL LAWNMOWERS?!", [], gr.Request(session_hash="another-page"))
+    chat.like(gr.LikeData(None, {"index": 5, "value": history[5]["content"], "liked": False}), page)  # roses
+
+    summary, rows, export = console.visitor_questions("Unanswered or disliked")
+    assert summary.startswith("3 different questions (unanswered or disliked), most frequent first")
+    assert [row[:5] for row in rows] == [
+        ["DO YOU SELL LAWNMOWERS?!", 3, 3, 0, 0],
+        ["What is a tulip? Call [phone]", 1, 1, 0, 0],  # ties: alphabetical
+        [ROSES, 1, 0, 1, 0],
+    ]
+    assert rows[2][6] == console.assistant().ask(ROSES).answer.passage.id  # the passages shown
+    csv_text = Path(export).read_text(encoding="utf-8")
+    assert csv_text.splitlines()[0] == "question,asked,unanswered,disliked,liked,last asked,passages shown last"
+    assert "DO YOU SELL LAWNMOWERS?!,3,3,0,0," in csv_text
+    assert "What is a tulip? Call [phone],1,1,0,0," in csv_text and "07700" not in csv_text
+    assert [row[0] for row in console.visitor_questions("Disliked")[1]] == [ROSES]
+    assert ROSES not in {row[0] for row in console.visitor_questions("Unanswered")[1]}
+
+
+def test_with_the_log_off_the_console_says_so(settings: Settings):
+    console = StaffConsole(settings.replace(visit_log=False), embedder=FakeEmbedder(), visits=None)
+    summary, rows, export = console.visitor_questions()
+    assert summary.startswith("The visit log is off (BOT_VISIT_LOG=0)") and rows == [] and export is None
+    assert not (settings.data_dir / VISITS_FILE).exists()
+
+
+def test_index_status_and_a_rebuild_that_goes_live(console: StaffConsole, settings: Settings):
+    before = live_build(settings.index_dir)
+    assert "Up to date with" in console.index_status() and f"**Live build** {before}" in console.index_status()
+    (settings.knowledge_dir / "tulips.md").write_text(
+        "---\ntitle: Tulips\n---\n\n## When do tulips flower?\n\nTulips flower in April in most gardens.\n",
+        encoding="utf-8",
+    )
+    assert "**Out of date:** changed since the build: tulips.md" in console.index_status()
+    assert "**The index is out of date** (tulips.md changed)" in console.inspect(ROSES)[1]
+
+    summary, status = console.rebuild()
+    after = live_build(settings.index_dir)
+    assert after != before
+    assert summary.startswith(f"**Built {settings.index_dir}/ ({after})**: 2 documents, ")
+    assert "1 added, 0 changed, 0 removed" in summary and "It is live" in summary
+    assert f"**Live build** {after}" in status and "Up to date with" in status and f"Previous build: {before}" in status
+    chat, decision, _ = console.inspect("When do tulips flower?")  # the console follows the new build
+    assert "Tulips flower in April" in chat[1]["content"] and "**Answered**" in decision
+
+
+def test_a_broken_file_is_not_built_and_the_problem_is_named(console: StaffConsole, settings: Settings):
+    before = live_build(settings.index_dir)
+    (settings.knowledge_dir / "broken.md").write_bytes(b"---\ntitle: [oops\n---\n\nText.\n")
+    summary, status = console.rebuild()
+    assert summary.startswith("**Not rebuilt**: fix these in ") and "the live index is unchanged" in summary
+    assert "broken.md:3: error: front matter is not valid YAML" in summary
+    assert live_build(settings.index_dir) == before and "**Out of date:**" in status
+
+
+def test_only_one_rebuild_runs_at_a_time(console: StaffConsole):
+    console._build_lock.acquire()
+    try:
+        summary, _ = console.rebuild()
+    finally:
+        console._build_lock.release()
+    assert summary == "A rebuild is already running; wait for its summary."
+
+
+def test_no_console_without_a_password_of_some_length():
+    for password in ("", "short"):
+        with pytest.raises(BotError, match="set BOT_STAFF_PASSWORD"):
+            require_password(Settings(staff_password=password))
+    require_password(Settings(staff_password="x" * MIN_PASSWORD_CHARS))
+    assert "secret" not in repr(Settings(staff_password="secret-secret"))
+
+
+def test_the_console_command_refuses_to_start_without_a_password():
+    env = {k: v for k, v in os.environ.items() if k != "BOT_STAFF_PASSWORD"}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "console"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        f"error: The staff console needs a password: set BOT_STAFF_PASSWORD (at least {MIN_PASSWORD_CHARS} "
+        "characters; user name BOT_STAFF_USER, default 'staff') and start it again."
+    ]
+
+
+def test_login_checks_user_and_password(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(console_module, "FAILED_LOGIN_DELAY", 0)
+    check = check_login(Settings(staff_user="nurse", staff_password="correct horse"))
+    assert asyncio.run(check("nurse", "correct horse")) is True
+    assert asyncio.run(check("nurse", "wrong horse")) is False
+    assert asyncio.run(check("staff", "correct horse")) is False
