@@ -8,8 +8,10 @@ app (bot/ui.py) contains none of this. Start it with `python -m bot console`.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import hmac
 import logging
+import shutil
 import tempfile
 import threading
 from dataclasses import dataclass
@@ -53,7 +55,7 @@ METRIC_ROWS = [
     ("in-scope false rejection", "in_scope_false_rejection"),
 ]
 FAILURE_HEADERS = ["question", "expected", "what came first", "what went wrong"]
-QUESTION_HEADERS = ["question", "asked", "unanswered", "disliked", "liked", "last asked", "passages shown last"]
+QUESTION_HEADERS = ["question", "asked", "unanswered", "disliked", "liked", "last asked", "passages shown last time"]
 LISTS = {"Unanswered or disliked": EITHER, "Unanswered": UNANSWERED, "Disliked": DISLIKED}
 # Gradio's login page embeds the API description of public events even for a visitor who is not signed in:
 # the console's events are private, so that page names none of them (signed-in calls work as before).
@@ -81,6 +83,7 @@ class StaffConsole:
         )
         self.visits = visits
         self.exports = Path(tempfile.mkdtemp(prefix="bot-console-"))  # CSV downloads; Gradio serves copies
+        atexit.register(shutil.rmtree, self.exports, ignore_errors=True)
         self._assistant: Assistant | None = None
         self._load_lock = threading.Lock()
         self._build_lock = threading.Lock()
@@ -202,8 +205,10 @@ class StaffConsole:
             return "The visit log is off (BOT_VISIT_LOG=0): no visitor questions are kept.", [], None
         self.visits.purge()
         questions = self.visits.questions(LISTS.get(which, EITHER))
-        rows = [_question_row(q) for q in questions]
+        rows = [_question_row(q, self._headings()) for q in questions]
         stamp = datetime.now(UTC).strftime("%Y-%m-%d")
+        for old in self.exports.glob("*.csv"):  # Gradio serves its own copy (deleted within two hours)
+            old.unlink(missing_ok=True)
         export = self.exports / f"visitor-questions-{LISTS.get(which, EITHER)}-{stamp}.csv"
         export.write_text(to_csv(questions), encoding="utf-8")
         summary = (
@@ -212,6 +217,13 @@ class StaffConsole:
             "storing. These are the questions the next content update should answer."
         )
         return summary, rows, str(export)
+
+    def _headings(self) -> dict[str, str]:
+        """Passage id → heading in the live build (a passage since removed keeps showing its id)."""
+        try:
+            return {p.id: p.heading for p in self.assistant().index.passages}
+        except BotError:
+            return {}
 
     # Index ---------------------------------------------------------------------------------------------
 
@@ -290,8 +302,10 @@ def summary_text(summary: BuildSummary, index_dir: Path) -> str:
         f"the rest from the cache; {len(summary.warnings)} warnings; {summary.seconds:.1f} s. "
         + ("It is live: the visitor chat switches to it before its next question." if summary.published else "")
     )
-    if summary.warnings:
-        text += "\n\n" + "\n".join(f"- `{w}`" for w in summary.warnings)
+    if summary.warnings:  # folded: the same warnings come back on every build until the file is fixed
+        listed = "\n".join(f"- `{w}`" for w in summary.warnings)
+        folded = f"<summary>{len(summary.warnings)} warnings, with file:line</summary>\n\n{listed}\n\n"
+        text += f"\n\n<details>{folded}</details>"
     return text
 
 
@@ -310,8 +324,9 @@ def _what_went_wrong(o: Outcome) -> str:
     return (f"rank {o.rank}" if o.rank else "not in top 10") + ("" if o.answered else ", fell back")
 
 
-def _question_row(q: AskedQuestion) -> list[Any]:
-    return [q.question, q.asked, q.unanswered, q.disliked, q.liked, q.last_asked, " ".join(q.passages)]
+def _question_row(q: AskedQuestion, headings: dict[str, str]) -> list[Any]:
+    shown = "; ".join(headings.get(p, p) for p in q.passages)
+    return [q.question, q.asked, q.unanswered, q.disliked, q.liked, q.last_asked, shown]
 
 
 def _pointer(path: Path) -> str | None:
@@ -336,7 +351,11 @@ def build_console_app(console: StaffConsole) -> gr.Blocks:
                     inspect = gr.Button("Inspect", variant="primary", scale=1)
                 decision = gr.Markdown()
                 ranking = gr.Dataframe(
-                    headers=RANKING_HEADERS, label="Passages, best first", interactive=False, wrap=True
+                    headers=RANKING_HEADERS,
+                    label="Passages, best first",
+                    interactive=False,
+                    wrap=True,
+                    column_widths=["5%", "7%", "8%", "7%", "8%", "8%", "31%", "12%", "14%"],
                 )
                 visitor_view = gr.Chatbot(label="What the visitor sees", height=420, elem_id="answers", buttons=[])
                 gr.on(
@@ -358,8 +377,16 @@ def build_console_app(console: StaffConsole) -> gr.Blocks:
                     upload = gr.File(label="…or upload a .jsonl file", file_types=[".jsonl"], type="filepath", scale=3)
                     run = gr.Button("Run", variant="primary", scale=1)
                 headline = gr.Markdown()
-                metrics = gr.Dataframe(headers=["metric", "value"], label="Metrics", interactive=False)
-                failures = gr.Dataframe(headers=FAILURE_HEADERS, label="Not right", interactive=False, wrap=True)
+                metrics = gr.Dataframe(
+                    headers=["metric", "value"], label="Metrics", interactive=False, column_widths=["70%", "30%"]
+                )
+                failures = gr.Dataframe(
+                    headers=FAILURE_HEADERS,
+                    label="Not right",
+                    interactive=False,
+                    wrap=True,
+                    column_widths=["27%", "30%", "30%", "13%"],
+                )
                 run.click(
                     console.test_suite,
                     [suite, upload],
@@ -370,7 +397,13 @@ def build_console_app(console: StaffConsole) -> gr.Blocks:
             with gr.Tab("Visitor questions"):
                 which = gr.Radio(list(LISTS), value="Unanswered or disliked", label="Show")
                 summary = gr.Markdown()
-                table = gr.Dataframe(headers=QUESTION_HEADERS, label="Questions", interactive=False, wrap=True)
+                table = gr.Dataframe(
+                    headers=QUESTION_HEADERS,
+                    label="Questions",
+                    interactive=False,
+                    wrap=True,
+                    column_widths=["40%", "7%", "10%", "8%", "6%", "11%", "18%"],
+                )
                 with gr.Row():
                     refresh = gr.Button("Refresh")
                     download = gr.DownloadButton("Download CSV", value=None)

@@ -9,20 +9,17 @@ import json
 import os
 import shutil
 import subprocess
-import sys
-import tempfile
-import time
-from pathlib import Path
 
 import pytest
 import requests
-from page_client import Page
 
-from bot.client import RunningApp, call, free_port, launch_app, wait_until_up
+from bot.client import call, launch_app, wait_until_up
 from bot.config import Settings
 from bot.evaluate import evaluate, load_cases
 
 from conftest import ROOT, bot_command
+from console_server import launch_console, wait_for_login_page
+from page_client import Page
 
 pytestmark = pytest.mark.integration
 
@@ -41,35 +38,6 @@ UNANSWERED = "Is NK cell therapy covered by my health insurance?"
 DISLIKED = "What are the side effects of NK cell therapy?"
 NEW_QUESTION = "What colour are the tulips in the clinic garden?"
 NEW_ANSWER = "The tulips in the clinic garden are purple and bloom every April."
-
-
-def launch_console(env: dict[str, str]) -> RunningApp:
-    port = free_port()
-    handle, log = tempfile.mkstemp(prefix="bot-console-", suffix=".log")
-    with os.fdopen(handle, "w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "console", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    return RunningApp(process, f"http://127.0.0.1:{port}", Path(log))
-
-
-def wait_for_login_page(app: RunningApp, wait: float = 180) -> None:
-    deadline = time.monotonic() + wait
-    while time.monotonic() < deadline:
-        if app.process.poll() is not None:
-            raise RuntimeError(f"the console exited with {app.process.returncode}:\n{app.output()}")
-        try:
-            if requests.get(app.base, timeout=2).ok:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    app.stop()
-    raise TimeoutError(f"the console did not answer within {wait:.0f} s")
 
 
 @pytest.fixture(scope="module")
