@@ -1,11 +1,12 @@
 # Quickstart: `make run` serves the chat, `make test` runs the tests. Both install what they need.
+# `BOT_STAFF_PASSWORD=... make console` serves the staff console (README: Staff console).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 
-.PHONY: install run build test lint evaluate clean
+.PHONY: install run console build test lint evaluate clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,8 +24,12 @@ run: $(STAMP)
 	$(PY) -m bot build --if-needed
 	$(PY) app.py
 
+console: $(STAMP)
+	$(PY) -m bot build --if-needed
+	$(PY) -m bot console
+
 test: $(STAMP)
-	$(PY) -m ruff check bot tests app.py
+	$(PY) -m ruff check bot tests app.py scripts
 	$(PY) -m pytest -q
 
 evaluate: $(STAMP)
