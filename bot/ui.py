@@ -19,14 +19,25 @@ BUSY_MESSAGE = "The assistant is busy answering other visitors. Please try again
 BUSY_RETRY_SECONDS = 5
 ANSWERING = "answering"  # one concurrency group for every event that answers a question
 
-# Colours are fixed (light and dark theme alike) and meet WCAG AA contrast: banner text 15:1 on its
-# background, citations 4.6:1 or more; every focusable control shows a thick outline when focused.
+# Accessibility: colours are fixed, in the light and the dark theme alike, at WCAG AA contrast or better
+# (banner text 15:1 on its background, the Ask button 5.2:1, the footer link 7.6:1); citations and answers use
+# the theme's body text. Every focusable control shows a thick outline when focused from the keyboard.
+# A full queue (see `queue`) shows Gradio's toast "This application is currently busy. Please try again."; the
+# "Error" badges it would also lay over the chat and the question box are hidden, so the typed question stays
+# visible, ready to send again.
 CSS = """
 #disclaimer-banner { border-left: 6px solid #7a4100; background: #fff4e0; color: #2b1a00;
   padding: 10px 14px; border-radius: 6px; }
-#disclaimer-banner p { color: #2b1a00; margin: 0; }
+#disclaimer-banner p, #disclaimer-banner strong { color: #2b1a00; margin: 0; }
 #answers sub { font-size: 0.85em; }
+#ask { background: #c2410c; border-color: #c2410c; color: #ffffff; }
+#ask:hover { background: #9a3412; border-color: #9a3412; }
+.show-api, .show-api * { color: #4b5563 !important; }
+.dark .show-api, .dark .show-api * { color: #d1d5db !important; }
 *:focus-visible, textarea:focus, input:focus { outline: 3px solid #1d4ed8 !important; outline-offset: 2px; }
+.dark *:focus-visible, .dark textarea:focus, .dark input:focus { outline-color: #93c5fd !important; }
+#answers [data-testid="status-tracker"]:has(.error), #question [data-testid="status-tracker"]:has(.error) {
+  display: none; }
 """
 
 
@@ -107,16 +118,25 @@ def build_visitor_app(assistant: Assistant, visits: VisitLog | None = None) -> g
         gr.Markdown(f"# {escape_markdown(site.title)}\n\n{escape_markdown(site.description)}")
         gr.Markdown(f"**Please note:** {escape_markdown(site.banner or site.disclaimer)}", elem_id="disclaimer-banner")
         thumbs = ("Like", "Dislike") if visits is not None else None  # nothing to store them in when the log is off
-        chatbot = gr.Chatbot(label="Answers", height=480, feedback_options=thumbs, buttons=["copy"], elem_id="answers")
+        # show_label=False: Gradio floats the label over the first message, hiding its start on a phone.
+        chatbot = gr.Chatbot(
+            label="Answers",
+            show_label=False,
+            height=480,
+            feedback_options=thumbs,
+            buttons=["copy"],
+            elem_id="answers",
+        )
         with gr.Row():
             box = gr.Textbox(
                 label="Your question",
+                elem_id="question",
                 placeholder="Type your question and press Enter",
                 scale=5,
                 max_lines=4,
                 autofocus=True,
             )
-            send = gr.Button("Ask", variant="primary", scale=1)
+            send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
         if site.examples:
             gr.Markdown("**Try one of these:**")
             with gr.Row():
