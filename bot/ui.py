@@ -188,5 +188,6 @@ def launch(app: gr.Blocks, settings: Settings, **kwargs: Any) -> None:
         css=CSS,
         footer_links=["api"],
         app_kwargs={"exception_handlers": {HTTPException: busy_reply}},
+        run_history=False,  # Gradio would keep every question in the browser for the next user of a shared computer
         **kwargs,
     )

@@ -146,6 +146,14 @@ def test_the_visitor_app_exposes_no_staff_endpoint(site, staff: requests.Session
     assert call(visitor, "ask", "What are NK cells?").event == "complete"  # and the chat still answers
 
 
+def test_the_visitor_chat_keeps_no_run_history_in_the_browser(site):
+    """Gradio would store each question in the browser (shown at /gradio_api/runs) for the next user of a
+    shared computer to read; the chat turns that off."""
+    _, visitor, _ = site
+    assert Page(visitor).config["run_history"] is False
+    assert requests.get(f"{visitor}/gradio_api/runs", timeout=30).status_code == 404
+
+
 def test_a_visitors_question_and_thumbs_down_appear_in_the_console(site, staff: requests.Session):
     _, visitor, console = site
     page = Page(visitor)  # one visitor's open page, talking as the browser does
