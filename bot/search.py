@@ -92,9 +92,9 @@ class Searcher:
         self.lexical = LexicalIndex(index.passages, index.vocabulary)
         self._positions = {p.id: i for i, p in enumerate(index.passages)}  # passage rows come first
         self._faq_positions = [i for i, p in enumerate(index.passages) if p.question]
-        self._faq_vectors = (
-            np.stack([index.vectors.reconstruct(i) for i in self._faq_positions]) if self._faq_positions else None
-        )
+        self._faq_vectors = None
+        if self._faq_positions:  # passage rows come first; one bulk read, not a call per row
+            self._faq_vectors = index.vectors.reconstruct_n(0, len(index.passages))[self._faq_positions]
 
     def search(self, query: str, k: int = 10) -> Results:
         query = normalize_query(query)
@@ -113,11 +113,12 @@ class Searcher:
 
     def neighbouring_questions(self, passage: Passage, exclude: set[str], count: int) -> list[Passage]:
         """The FAQ entries closest in meaning to a passage: follow-ups worth offering after it."""
-        if not self._faq_positions or count <= 0:
+        if self._faq_vectors is None or count <= 0:
             return []
         scores = self._faq_vectors @ self.index.vectors.reconstruct(self._positions[passage.id])
-        ranked = [self._faq_positions[i] for i in np.argsort(-scores)]
-        faq = [self.index.passages[p] for p in ranked]
+        wanted = min(len(scores), count + len(exclude) + 1)
+        nearest = np.argpartition(-scores, wanted - 1)[:wanted]  # no full sort: FAQs may number thousands
+        faq = [self.index.passages[self._faq_positions[i]] for i in nearest[np.argsort(-scores[nearest])]]
         return [p for p in faq if p.id not in exclude and p.question != passage.question][:count]
 
     def similarity(self, a: Passage, b: Passage) -> float:
