@@ -184,8 +184,8 @@ class Searcher:
     def _confidence(self, hits: list[Hit], words: list[str], unknown: list[str]) -> float:
         if not hits:
             return 0.0
-        if not words:  # nothing but stopwords ("hi", "what is it?"): the cosine alone decides
-            return hits[0].dense
+        if not words:  # no word that carries meaning (".", an emoji, "what is it?"): nothing to answer
+            return 0.0
         weights = {w: self.lexical.idf(w) for w in words}
         share = sum(weights[w] for w in unknown if w in weights) / sum(weights.values())
         return hits[0].dense - self.settings.unknown_word_penalty * share
