@@ -35,6 +35,7 @@ EVAL_SETS = (ROOT / "tests" / "eval" / "tuning.jsonl", ROOT / "tests" / "eval" /
 # Rewordings that make a question new to the reply cache while keeping it a visitor's question.
 REWORDINGS = ("{q}", "Please tell me: {q}", "{q} Thanks!", "Quick question. {q}", "I was wondering, {q}")
 WARM_UP_QUESTIONS = 20
+BUSY_LOAD = 0.7  # a 1-minute load average above this at the start: something else is using the CPU
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class LoadLevel:
     busy: int
     latency: Latency
     throughput: float  # completed replies per second
+    server_cpu_ms: float  # the server's CPU time (all threads) per request: what one request costs it
     cached: bool = False
     error_samples: list[str] = field(default_factory=list)
 
@@ -145,7 +147,13 @@ def in_process(settings: Settings, asked: list[str], examples: list[str]) -> dic
     }
 
 
-def load(base: str, asked: list[str], clients: int, cached: bool = False) -> LoadLevel:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux: /proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load(base: str, pid: int, asked: list[str], clients: int, cached: bool = False) -> LoadLevel:
     """`clients` threads, each with its own connection, asking their share of `asked` back to back."""
     shares = [asked[i::clients] for i in range(clients)]
     latencies: list[float] = []
@@ -171,10 +179,10 @@ def load(base: str, asked: list[str], clients: int, cached: bool = False) -> Loa
                         problems.append(problem[:200])
                         busy += outcome is not None and outcome.event == "busy"
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), cpu_seconds(pid)
     with ThreadPoolExecutor(max_workers=clients) as pool:
         list(pool.map(client, shares))
-    wall = time.perf_counter() - started
+    wall, cpu = time.perf_counter() - started, cpu_seconds(pid) - cpu
     return LoadLevel(
         clients=clients,
         requests=len(asked),
@@ -182,6 +190,7 @@ def load(base: str, asked: list[str], clients: int, cached: bool = False) -> Loa
         busy=busy,
         latency=Latency.of(latencies),
         throughput=round(len(latencies) / wall, 1),
+        server_cpu_ms=round(1000 * cpu / max(1, len(asked)), 1),
         cached=cached,
         error_samples=sorted(set(problems))[:5],
     )
@@ -208,7 +217,12 @@ def build(settings: Settings) -> float:
 
 def serve(settings: Settings) -> tuple[RunningApp, float]:
     """Start app.py on the benchmark's index; seconds from process start to the first answer."""
-    env = {**os.environ, "BOT_INDEX_DIR": str(settings.index_dir), "BOT_KNOWLEDGE_DIR": str(settings.knowledge_dir)}
+    env = {
+        **os.environ,
+        "BOT_INDEX_DIR": str(settings.index_dir),
+        "BOT_KNOWLEDGE_DIR": str(settings.knowledge_dir),
+        "BOT_DATA_DIR": str(settings.data_dir),  # the benchmark's questions stay out of the real visit log
+    }
     started = time.perf_counter()
     app = launch_app(ROOT, env=env)
     wait_until_up(app, wait=300)
@@ -221,7 +235,9 @@ def serve(settings: Settings) -> tuple[RunningApp, float]:
 
 def run(settings: Settings, asked_count: int, requests_per_level: int, levels: Sequence[int], http: bool) -> dict:
     workdir = Path(tempfile.mkdtemp(prefix="bot-bench-"))
-    settings = settings.replace(index_dir=workdir / "index", knowledge_dir=settings.knowledge_dir.resolve())
+    settings = settings.replace(
+        index_dir=workdir / "index", knowledge_dir=settings.knowledge_dir.resolve(), data_dir=workdir / "data"
+    )
     try:
         results: dict = {"machine": machine(), "settings": _load_settings(settings)}
         results["startup"] = {"build_s": build(settings), "rebuild_unchanged_s": build(settings)}
@@ -234,9 +250,10 @@ def run(settings: Settings, asked_count: int, requests_per_level: int, levels: S
                 results["startup"]["cold_start_s"] = cold
                 pool = questions(settings, requests_per_level * len(levels), skip=asked_count)
                 chunks = [pool[i * requests_per_level : (i + 1) * requests_per_level] for i in range(len(levels))]
-                runs = [load(app.base, chunk, clients) for clients, chunk in zip(levels, chunks, strict=True)]
+                pid = app.process.pid
+                runs = [load(app.base, pid, chunk, clients) for clients, chunk in zip(levels, chunks, strict=True)]
                 repeats = [examples[i % len(examples)] for i in range(requests_per_level)]
-                runs.append(load(app.base, repeats, max(levels), cached=True))
+                runs.append(load(app.base, pid, repeats, max(levels), cached=True))
                 results["http"] = [asdict(r) for r in runs]
                 results["startup"]["server_peak_rss_mb"] = peak_rss_mb(app.process.pid)
             finally:
@@ -298,15 +315,20 @@ def table(results: dict) -> str:
             row = process[key]
             lines.append(f"{name:<34}{row['count']:>6}{row['p50']:>10.2f}{row['p95']:>10.2f}{row['p99']:>10.2f}")
     if results.get("http"):
-        lines += ["", f"{'HTTP /respond':<34}{'n':>6}{'p50 ms':>10}{'p95 ms':>10}{'req/s':>10}{'errors':>8}"]
+        header = f"{'HTTP /respond':<34}{'n':>6}{'p50 ms':>10}{'p95 ms':>10}{'req/s':>10}{'errors':>8}"
+        header += f"{'server CPU ms':>15}"
+        lines += ["", header]
         for level in results["http"]:
             name = f"{level['clients']} clients" + (" (examples, cached)" if level["cached"] else "")
             latency = level["latency"]
             lines.append(
                 f"{name:<34}{level['requests']:>6}{latency['p50']:>10.2f}{latency['p95']:>10.2f}"
-                f"{level['throughput']:>10.1f}{level['errors']:>8}"
+                f"{level['throughput']:>10.1f}{level['errors']:>8}{level['server_cpu_ms']:>15.1f}"
             )
     lines += ["", "startup: " + ", ".join(f"{k} {v}" for k, v in results["startup"].items())]
+    busy = results["machine"]["load_average_at_start"][0]
+    if busy > BUSY_LOAD:
+        lines.append(f"warning: load average {busy} when this run started: other processes shared the cores")
     lines += ["", f"{'target':<34}{'value':>10}{'limit':>10}  met"]
     for target in results["targets"]:
         unit = target["unit"]

@@ -68,6 +68,7 @@ class Settings:
     # Load: questions answered at once, and visitors who may wait for a turn; past that they are told to retry.
     concurrency_limit: int = 2
     queue_size: int = 64
+    model_threads: int = 0  # CPU threads each answer may use (model, numpy); 0: cores ÷ concurrency_limit
 
     # What visitors asked (bot/visits.py): each chat turn's question (e-mail addresses, phone numbers and long
     # digit runs redacted), whether it was answered, the passages shown and the thumbs up/down; no identifiers.

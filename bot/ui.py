@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import gradio as gr
@@ -176,12 +177,30 @@ async def busy_reply(request: Request, error: HTTPException) -> Response:
     return await http_exception_handler(request, error)
 
 
+def answer_threads(settings: Settings, cores: int) -> int:
+    """Threads for each answer's model and numpy work: the cores shared by the answers running at once
+    (two answers of two threads each on two cores run slower than with one thread each)."""
+    return settings.model_threads or max(1, cores // max(1, settings.concurrency_limit))
+
+
+def limit_threads(settings: Settings) -> int:
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    threads = answer_threads(settings, cores)
+    torch.set_num_threads(threads)
+    threadpool_limits(limits=threads)
+    return threads
+
+
 def queue(app: gr.Blocks, settings: Settings) -> gr.Blocks:
     """At most concurrency_limit questions answered at once and queue_size waiting; the rest are told to retry."""
     return app.queue(max_size=settings.queue_size, default_concurrency_limit=settings.concurrency_limit)
 
 
 def launch(app: gr.Blocks, settings: Settings, **kwargs: Any) -> None:
+    limit_threads(settings)
     queue(app, settings).launch(
         server_name=settings.host,
         server_port=settings.port,

@@ -109,23 +109,22 @@ def assert_answer_shown(message, assistant: Assistant, question: str) -> None:
     assert citation(assistant, question) in text(message)
 
 
-def test_desktop_banner_example_then_typed_question(page_at, app_url: str, real_assistant: Assistant):
+def test_desktop_banner_typed_question_then_example(page_at, app_url: str, real_assistant: Assistant):
     page = page_at(app_url)
     banner = page.locator("#disclaimer-banner")
     assert banner.is_visible()
-    assert (
-        text(banner)
-        == f"Please note: {' '.join((real_assistant.site.banner or real_assistant.site.disclaimer).split())}"
-    )
-
-    reply = click_example(page, SIDE_EFFECTS)
-    assert_answer_shown(reply, real_assistant, SIDE_EFFECTS)
-    assert text(page.locator(USER).last) == SIDE_EFFECTS
+    banner_text = " ".join((real_assistant.site.banner or real_assistant.site.disclaimer).split())
+    assert text(banner) == f"Please note: {banner_text}"
 
     reply = ask_in_page(page, TYPED)
     assert_answer_shown(reply, real_assistant, TYPED)
     assert " ".join(real_assistant.site.disclaimer.split()) in text(reply)
     assert page.get_by_label("Your question").input_value() == ""  # the box is cleared for the next question
+
+    reply = click_example(page, SIDE_EFFECTS)
+    assert_answer_shown(reply, real_assistant, SIDE_EFFECTS)
+    assert text(page.locator(USER).last) == SIDE_EFFECTS
+    page.locator(USER).last.evaluate("e => e.scrollIntoView({block: 'start'})")  # the question, then its answer
     save_screenshot(page, "chat-desktop")
 
 

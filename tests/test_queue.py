@@ -14,7 +14,7 @@ import requests
 from starlette.exceptions import HTTPException
 
 from bot.config import Settings
-from bot.ui import BUSY_MESSAGE, BUSY_RETRY_SECONDS, busy_reply
+from bot.ui import BUSY_MESSAGE, BUSY_RETRY_SECONDS, answer_threads, busy_reply
 
 from conftest import ROOT
 from http_client import call, start_app
@@ -35,6 +35,13 @@ def test_other_http_errors_are_left_as_they_are():
 def test_queue_bounds_come_from_settings_and_the_environment():
     settings = Settings.from_env({"BOT_QUEUE_SIZE": "5", "BOT_CONCURRENCY_LIMIT": "1"})
     assert (settings.queue_size, settings.concurrency_limit) == (5, 1)
+
+
+def test_the_cores_are_shared_by_the_answers_running_at_once():
+    assert answer_threads(Settings(concurrency_limit=2), cores=2) == 1
+    assert answer_threads(Settings(concurrency_limit=1), cores=2) == 2
+    assert answer_threads(Settings(concurrency_limit=4), cores=2) == 1
+    assert answer_threads(Settings(concurrency_limit=2, model_threads=3), cores=2) == 3
 
 
 @pytest.fixture
