@@ -91,3 +91,16 @@ def click_example(page, example: str, timeout: float = ANSWER_TIMEOUT):
 def text(element) -> str:
     """Rendered text with runs of white space made single."""
     return " ".join(element.inner_text().split())
+
+
+def scroll_chat_to(page, message, tries: int = 10) -> None:
+    """Scroll the chat so that `message` is at its top: for screenshots that show a question and its answer.
+    Gradio scrolls the chat to the bottom as late content (options, buttons) renders, so settle, then check."""
+    for _ in range(tries):
+        message.evaluate("e => e.scrollIntoView({block: 'start'})")
+        page.wait_for_timeout(300)
+        top = message.evaluate(
+            "e => e.getBoundingClientRect().top - e.closest('[role=log]').getBoundingClientRect().top"
+        )
+        if abs(top) < 40:
+            return

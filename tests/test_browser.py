@@ -31,6 +31,7 @@ from browser import (
     click_example,
     missing_browser,
     save_screenshot,
+    scroll_chat_to,
     text,
 )
 from conftest import ROOT
@@ -124,7 +125,7 @@ def test_desktop_banner_typed_question_then_example(page_at, app_url: str, real_
     reply = click_example(page, SIDE_EFFECTS)
     assert_answer_shown(reply, real_assistant, SIDE_EFFECTS)
     assert text(page.locator(USER).last) == SIDE_EFFECTS
-    page.locator(USER).last.evaluate("e => e.scrollIntoView({block: 'start'})")  # the question, then its answer
+    scroll_chat_to(page, page.locator(USER).last)  # the question, then its answer
     save_screenshot(page, "chat-desktop")
 
 
@@ -136,7 +137,7 @@ def test_phone_viewport_fits_and_answers(page_at, app_url: str, real_assistant: 
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # no sideways scrolling
     box = page.get_by_label("Your question").bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
-    page.locator(USER).last.evaluate("e => e.scrollIntoView({block: 'start'})")  # the question, then its answer
+    scroll_chat_to(page, page.locator(USER).last)  # the question, then its answer
     save_screenshot(page, "chat-phone")
 
 
