@@ -1,5 +1,5 @@
 """Headless Chromium from Debian's package, driven by Playwright (never its own browser download),
-and what a visitor does on the page: for tests/test_browser.py and scripts/screenshots.py."""
+and what a visitor does on the page, for tests/test_browser.py (SCREENSHOTS_DIR=docs refreshes docs/)."""
 
 from __future__ import annotations
 

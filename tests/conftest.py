@@ -101,3 +101,29 @@ def private_data_dir(tmp_path_factory: pytest.TempPathFactory):
         folder = tmp_path_factory.mktemp("data")
         patch.setenv("BOT_DATA_DIR", str(folder))
         yield folder
+
+
+def serve_app(settings: Settings, **overrides: str):
+    """Run app.py on the given index as a real process (BOT_* overrides by field name); yield its URL."""
+    import os
+
+    from http_client import start_app
+
+    env = {
+        **os.environ,
+        "BOT_INDEX_DIR": str(settings.index_dir),
+        "BOT_KNOWLEDGE_DIR": str(settings.knowledge_dir),
+        **{f"BOT_{name.upper()}": value for name, value in overrides.items()},
+    }
+    process, base = start_app(ROOT, env=env)
+    try:
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def app_url(real_settings: Settings):
+    """One running visitor app on the real index, shared by the HTTP, bad-input and browser tests."""
+    yield from serve_app(real_settings)

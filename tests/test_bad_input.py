@@ -6,7 +6,6 @@ typed comes back as inert text. (tests/test_browser.py checks the same in the re
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 
@@ -19,7 +18,7 @@ from bot.config import Settings
 from bot.ui import SHOWN_QUESTION_CHARS
 
 from conftest import ROOT
-from http_client import call, start_app
+from http_client import call
 
 pytestmark = pytest.mark.integration
 
@@ -120,19 +119,6 @@ def test_cli_in_a_real_process(question: str, expected: str | None, real_setting
 
 
 # --- the app's HTTP API ---------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def app_url(real_settings: Settings):
-    env = {
-        **os.environ,
-        "BOT_INDEX_DIR": str(real_settings.index_dir),
-        "BOT_KNOWLEDGE_DIR": str(real_settings.knowledge_dir),
-    }
-    process, base = start_app(ROOT, env=env)
-    yield base
-    process.terminate()
-    process.wait(timeout=30)
 
 
 @pytest.mark.parametrize("question", NAUGHTY, ids=range(len(NAUGHTY)))

@@ -34,8 +34,7 @@ from browser import (
     scroll_chat_to,
     text,
 )
-from conftest import ROOT
-from http_client import start_app
+from conftest import ROOT, serve_app
 
 pytestmark = [
     pytest.mark.browser,
@@ -47,26 +46,6 @@ SIDE_EFFECTS = "What are the side effects of NK cell therapy?"
 TYPED = "What is CAR-NK therapy?"
 EMBED_PAGE = ROOT / "docs" / "embed-example.html"
 EMBEDDED_APP = "http://127.0.0.1:7860/"  # the address in the example page, replaced by the test app's
-
-
-def serve_app(settings: Settings, **overrides: str) -> Iterator[str]:
-    env = {
-        **os.environ,
-        "BOT_INDEX_DIR": str(settings.index_dir),
-        "BOT_KNOWLEDGE_DIR": str(settings.knowledge_dir),
-        **{f"BOT_{name.upper()}": value for name, value in overrides.items()},
-    }
-    process, base = start_app(ROOT, env=env)
-    try:
-        yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-@pytest.fixture(scope="module")
-def app_url(real_settings: Settings) -> Iterator[str]:
-    yield from serve_app(real_settings)
 
 
 @pytest.fixture(scope="module")

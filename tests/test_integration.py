@@ -4,7 +4,6 @@ through the CLI as staff use it, and through the running app's HTTP API as the p
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +14,7 @@ from bot.answer import escape_markdown
 from bot.config import Settings
 
 from conftest import ROOT, bot_command
-from http_client import call, start_app
+from http_client import call
 
 pytestmark = pytest.mark.integration
 
@@ -105,27 +104,14 @@ def test_cli_evaluate_reports_the_metrics(real_settings: Settings):
     assert all(set(q) == {"question", "rank", "answered"} for q in data["questions"])
 
 
-@pytest.fixture(scope="module")
-def running_app(real_settings: Settings):
-    env = {
-        **os.environ,
-        "BOT_INDEX_DIR": str(real_settings.index_dir),
-        "BOT_KNOWLEDGE_DIR": str(real_settings.knowledge_dir),
-    }
-    process, base = start_app(ROOT, env=env)
-    yield base
-    process.terminate()
-    process.wait(timeout=30)
-
-
 def text_of(message: dict) -> str:
     """A chat message's text, whether Gradio sends a string or a list of parts."""
     content = message["content"]
     return content if isinstance(content, str) else "".join(part.get("text", "") for part in content)
 
 
-def test_app_chat_over_http_answers_verbatim_with_citation_and_disclaimer(running_app: str):
-    event, (history, box) = call(running_app, "respond", "What are the side effects of NK cell therapy?", [])
+def test_app_chat_over_http_answers_verbatim_with_citation_and_disclaimer(app_url: str):
+    event, (history, box) = call(app_url, "respond", "What are the side effects of NK cell therapy?", [])
     assert event == "complete" and box == ""
     user, answer = history
     assert user["role"] == "user" and answer["role"] == "assistant"
@@ -134,14 +120,14 @@ def test_app_chat_over_http_answers_verbatim_with_citation_and_disclaimer(runnin
     assert escape_markdown(DISCLAIMER_START) in text_of(answer)
 
 
-def test_app_json_api_and_fallback_over_http(running_app: str):
-    event, (data,) = call(running_app, "ask", "How much does NK cell therapy cost?")
+def test_app_json_api_and_fallback_over_http(app_url: str):
+    event, (data,) = call(app_url, "ask", "How much does NK cell therapy cost?")
     assert event == "complete"
     assert data["answered"] is False and data["disclaimer"].startswith(DISCLAIMER_START)
 
 
-def test_app_shows_visitor_html_as_text(running_app: str):
-    event, (history, _) = call(running_app, "respond", "<script>alert('x')</script> side effects?", [])
+def test_app_shows_visitor_html_as_text(app_url: str):
+    event, (history, _) = call(app_url, "respond", "<script>alert('x')</script> side effects?", [])
     assert event == "complete"
     assert "<script>" not in text_of(history[0]) and "&lt;script&gt;" in text_of(history[0])
 
