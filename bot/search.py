@@ -106,9 +106,10 @@ class Searcher:
         vectors = self.embedder.encode(texts)
         unknown = self._uncovered(strangers, vectors[1:])
         views = self._dense(vectors[0])
-        lexical = self.lexical.scores([corrections.get(w, w) for w in words])
+        spelled_words = [corrections.get(w, w) for w in words]
+        lexical = self.lexical.scores(spelled_words)
         hits = self._fuse(views, lexical)[:k]
-        confidence = self._confidence(hits, [corrections.get(w, w) for w in words], unknown)
+        confidence = self._confidence(hits, spelled_words, unknown)
         return Results(query, hits, confidence, tuple(unknown), corrections)
 
     def neighbouring_questions(self, passage: Passage, exclude: set[str], count: int) -> list[Passage]:

@@ -5,14 +5,13 @@ that question in the Visitor questions tab."""
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
 from bot.client import launch_app, wait_until_up
 from bot.config import Settings
 
-from browser import CHROMIUM, DESKTOP, browser
+from browser import DESKTOP, browser, missing_browser
 from conftest import ROOT
 from console_server import launch_console, sign_in_page, wait_for_login_page
 
@@ -20,20 +19,10 @@ PASSWORD = "browser-test-password"
 QUESTION = "Does my health insurance pay for NK cell therapy?"
 
 
-def _missing() -> str | None:
-    if not Path(CHROMIUM).exists():
-        return f"no Chromium at {CHROMIUM}"
-    try:
-        import playwright  # noqa: F401
-    except ImportError:
-        return "playwright is not installed"
-    return None
-
-
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.browser,
-    pytest.mark.skipif(_missing() is not None and not os.environ.get("CI"), reason=str(_missing())),
+    pytest.mark.skipif(missing_browser() is not None and not os.environ.get("CI"), reason=str(missing_browser())),
 ]
 
 
