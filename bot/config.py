@@ -47,12 +47,19 @@ class Settings:
     spelling_min_similarity: float = 90.0  # rapidfuzz ratio for a misspelling to count as a document word
 
     # Confidence: the answer's best cosine, less unknown_word_penalty × the IDF-weighted share of the
-    # question's content words that the documents neither contain nor come close to (word_coverage).
+    # question's content words that the documents do not cover. A word the documents do not use counts
+    # from 0 to 1: not at all when some document word comes within cosine word_coverage of it, fully
+    # when none comes within word_coverage_floor; and less the more common it is in general English
+    # (Zipf frequency rare_word_zipf: fully, common_word_zipf: not at all), since everyday words such
+    # as "come" or "look" rarely carry what a question asks, while "cost" or "visa" do.
     unknown_word_penalty: float = 1.0
     word_coverage: float = 0.6
+    word_coverage_floor: float = 0.45
+    rare_word_zipf: float = 5.0
+    common_word_zipf: float = 7.0
 
     top_k: int = 3
-    min_confidence: float = 0.1  # chosen on tests/eval/tuning.jsonl with `python -m bot evaluate --sweep`
+    min_confidence: float = 0.125  # chosen on tests/eval/tuning.jsonl with `python -m bot evaluate --sweep`
     related_margin: float = 0.08
     max_related: int = 2
     duplicate_similarity: float = 0.9  # a related passage this close to one shown says the same: folded

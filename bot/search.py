@@ -5,7 +5,7 @@ with the passage (under its heading), with its best single sentence, with its FA
 and the passage's BM25 score over stemmed words. Confidence asks another question, "do the
 documents answer this at all?": it starts from the answer's best cosine and takes off for
 the query's informative words that the documents neither use nor come close to ("cost",
-"insurance"), weighted by how informative they are.
+"insurance"), weighted by how informative they are in the documents and in general English.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from bot.config import Settings
 from bot.embedding import Embedder
 from bot.index import PASSAGE, QUESTION, SENTENCE, Index
 from bot.knowledge import Passage
-from bot.text import WORD, content_words, stems
+from bot.text import WORD, content_words, general_frequency, ramp, stems
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class Results:
     query: str
     hits: list[Hit]
     confidence: float = 0.0  # how sure we are that hits[0] answers the query
-    unknown_words: tuple[str, ...] = ()  # informative words of the query the documents do not cover
+    unknown_words: tuple[str, ...] = ()  # words of the query the documents do not cover, which lower confidence
     corrections: dict[str, str] = field(default_factory=dict)  # misspelt word → document word
 
 
@@ -104,13 +104,13 @@ class Searcher:
         corrections, strangers = self._spell(words)
         texts = [_apply(query, corrections), *strangers]
         vectors = self.embedder.encode(texts)
-        unknown = self._uncovered(strangers, vectors[1:])
+        uncovered = self._uncovered(strangers, vectors[1:])
         views = self._dense(vectors[0])
         spelled_words = [corrections.get(w, w) for w in words]
         lexical = self.lexical.scores(spelled_words)
         hits = self._fuse(views, lexical)[:k]
-        confidence = self._confidence(hits, spelled_words, unknown)
-        return Results(query, hits, confidence, tuple(unknown), corrections)
+        confidence = self._confidence(hits, spelled_words, uncovered)
+        return Results(query, hits, confidence, tuple(uncovered), corrections)
 
     def neighbouring_questions(self, passage: Passage, exclude: set[str], count: int) -> list[Passage]:
         """The FAQ entries closest in meaning to a passage: follow-ups worth offering after it."""
@@ -143,12 +143,22 @@ class Searcher:
                 strangers.append(word)
         return corrections, strangers
 
-    def _uncovered(self, strangers: list[str], vectors: np.ndarray) -> list[str]:
-        """Of the words the documents do not use, those no document word comes close to in meaning."""
-        if not strangers or not len(self.index.vocabulary_vectors):
-            return strangers
-        closest = (vectors @ self.index.vocabulary_vectors.T).max(axis=1)
-        return [w for w, c in zip(strangers, closest, strict=True) if c < self.settings.word_coverage]
+    def _uncovered(self, strangers: list[str], vectors: np.ndarray) -> dict[str, float]:
+        """How much each word the documents do not use counts as uncovered, from 0 to 1.
+
+        Fully when no document word comes close in meaning and the word is rare in general English;
+        less when a document word is nearly a synonym, or the word is an everyday one.
+        """
+        s = self.settings
+        closest = np.zeros(len(strangers))
+        if strangers and len(self.index.vocabulary_vectors):
+            closest = (vectors @ self.index.vocabulary_vectors.T).max(axis=1)
+        degrees = {
+            word: ramp(float(cosine), s.word_coverage, s.word_coverage_floor)
+            * ramp(general_frequency(word), s.common_word_zipf, s.rare_word_zipf)
+            for word, cosine in zip(strangers, closest, strict=True)
+        }
+        return {word: degree for word, degree in degrees.items() if degree > 0}
 
     def _dense(self, vector: np.ndarray) -> np.ndarray:
         """Best cosine per passage for each kind of row: an array of shape (3, passages)."""
@@ -182,13 +192,13 @@ class Searcher:
             for p in ranked
         ]
 
-    def _confidence(self, hits: list[Hit], words: list[str], unknown: list[str]) -> float:
+    def _confidence(self, hits: list[Hit], words: list[str], uncovered: dict[str, float]) -> float:
         if not hits:
             return 0.0
         if not words:  # no word that carries meaning (".", an emoji, "what is it?"): nothing to answer
             return 0.0
         weights = {w: self.lexical.idf(w) for w in words}
-        share = sum(weights[w] for w in unknown if w in weights) / sum(weights.values())
+        share = sum(weights[w] * uncovered.get(w, 0.0) for w in weights) / sum(weights.values())
         return hits[0].dense - self.settings.unknown_word_penalty * share
 
 

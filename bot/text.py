@@ -47,3 +47,17 @@ def _stemmer():
 
 def stems(words: list[str]) -> list[str]:
     return _stemmer().stemWords(words)
+
+
+def general_frequency(word: str) -> float:
+    """How common a word is in general English, on the Zipf scale: 0 never seen, ~7 for "the"."""
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, "en")
+
+
+def ramp(value: float, none_at: float, full_at: float) -> float:
+    """0 at none_at, 1 at full_at, linear between and clipped; a step when the two are equal."""
+    if none_at == full_at:
+        return 1.0 if (value >= full_at if full_at > none_at else value < full_at) else 0.0
+    return min(1.0, max(0.0, (value - none_at) / (full_at - none_at)))

@@ -172,3 +172,18 @@ def test_follow_up_questions_come_from_the_faq_headings(real_assistant):
     faq = {p.question for p in real_assistant.index.passages if p.question}
     assert all(p.question in faq for p in reply.follow_ups)
     assert "What are the side effects of NK cell therapy?" not in {p.question for p in reply.follow_ups}
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "where do the cells come from, me or someone else?",  # "come": everyday English, not in the documents
+        "I think I might have some kind of immune deficiency, who should I see?",  # "think", "kind"
+    ],
+)
+def test_everyday_words_the_documents_lack_do_not_turn_a_question_away(real_assistant, question: str):
+    results = real_assistant.searcher.search(question)
+    price = real_assistant.searcher.search("How much does NK cell therapy cost?")
+    assert real_assistant.ask(question).answered
+    assert price.unknown_words == ("cost",)  # the rarer word the documents never come near still counts
+    assert results.confidence > price.confidence

@@ -1,0 +1,30 @@
+"""The word helpers the stages share."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.text import content_words, general_frequency, ramp
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(0.6, 0.0), (0.7, 0.0), (0.525, 0.5), (0.45, 1.0), (0.1, 1.0)],
+)
+def test_ramp_falling(value: float, expected: float):
+    assert ramp(value, none_at=0.6, full_at=0.45) == pytest.approx(expected)
+
+
+def test_ramp_rising_and_step():
+    assert ramp(6.0, none_at=5.0, full_at=7.0) == pytest.approx(0.5)
+    assert ramp(0.59, none_at=0.6, full_at=0.6) == 1.0
+    assert ramp(0.6, none_at=0.6, full_at=0.6) == 0.0
+
+
+def test_everyday_words_are_more_frequent_than_topic_words():
+    assert general_frequency("come") > general_frequency("cost") > general_frequency("paracetamol")
+    assert general_frequency("lkjhzx") == 0.0
+
+
+def test_content_words_drop_stopwords_numbers_and_single_letters():
+    assert content_words("What is a 3 NK cell, e.g. T?") == ["nk", "cell"]
