@@ -33,6 +33,15 @@ def _load_knowledge(settings: Settings):
     return knowledge
 
 
+def _assistant(settings: Settings, **load: object):
+    """The live assistant, with the model's threads capped for answering one question at a time."""
+    from bot.answer import Assistant
+    from bot.embedding import limit_threads
+
+    limit_threads(settings)
+    return Assistant.load(settings, **load)
+
+
 def cmd_check(args: argparse.Namespace) -> int:
     settings = _settings(args)
     knowledge = _load_knowledge(settings)
@@ -97,7 +106,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from bot.evaluate import answer_changes, load_cases
 
     settings = _settings(args)
-    live = Assistant.load(settings, check_fresh=False)
+    live = _assistant(settings, check_fresh=False)
     other = Assistant(
         Assistant.load(settings, check_fresh=False, which=args.against.upper()).index, live.embedder, settings
     )
@@ -110,10 +119,10 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from bot.answer import Assistant, render_text
+    from bot.answer import render_text
 
     settings = _settings(args)
-    assistant = Assistant.load(settings)
+    assistant = _assistant(settings)
     reply = assistant.ask(args.question, k=args.k)
     if args.json:
         data = reply.to_dict()
@@ -125,12 +134,11 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from bot.answer import Assistant
     from bot.evaluate import as_json, evaluate, load_cases, report, sweep, sweep_table
 
     settings = _settings(args)
     cases = load_cases(args.file)
-    metrics, outcomes = evaluate(Assistant.load(settings), cases)
+    metrics, outcomes = evaluate(_assistant(settings), cases)
     if args.sweep:
         print(f"current threshold: {settings.min_confidence}")
         print(sweep_table(sweep(outcomes)))

@@ -23,7 +23,7 @@ import gradio as gr
 
 from bot.answer import Assistant, Reply
 from bot.config import Settings
-from bot.embedding import Embedder
+from bot.embedding import Embedder, limit_threads
 from bot.errors import BotError
 from bot.evaluate import Case, Metrics, Outcome, load_cases, run_case, summarize
 from bot.index import PREVIOUS, STAGED, BuildSummary, build_index, live_build, load_index, stale_files
@@ -454,6 +454,7 @@ def require_password(settings: Settings) -> None:
 def serve(settings: Settings) -> None:
     """Start the console (blocking); refuses to without a staff password."""
     require_password(settings)
+    limit_threads(settings)
     console = StaffConsole(settings, visits=VisitLog.open(settings))
     try:
         console.assistant().warm_up()

@@ -11,6 +11,8 @@ import numpy as np
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
+    from bot.config import Settings
+
 # Weights come from a package on disk; nothing may reach for a model hub.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -47,3 +49,26 @@ class Embedder:
             show_progress_bar=progress,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def answer_threads(settings: Settings, cores: int) -> int:
+    """Threads for each answer's model and numpy work: the cores shared by the answers running at once
+    (two answers of two threads each on two cores run slower than with one thread each)."""
+    return settings.model_threads or max(1, cores // max(1, settings.concurrency_limit))
+
+
+def limit_threads(settings: Settings) -> int:
+    """Cap the model's and numpy's threads for answering questions (the app, the console, ask, evaluate).
+
+    One question is a small forward pass: torch's threads spin-wait for each other, and when another
+    process holds a core each question stalls (measured: 354 ms a question with two threads on a busy
+    2-core machine, 23 ms with one). Builds keep the default, where each batch is large.
+    """
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    threads = answer_threads(settings, cores)
+    torch.set_num_threads(threads)
+    threadpool_limits(limits=threads)
+    return threads

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import gradio as gr
@@ -13,6 +12,7 @@ from starlette.exceptions import HTTPException
 
 from bot.answer import Assistant, Reply, escape_markdown, render_markdown
 from bot.config import Settings
+from bot.embedding import limit_threads
 from bot.visits import DISLIKE, LIKE, TurnRows, VisitLog
 
 SHOWN_QUESTION_CHARS = 500  # a huge message is echoed cut short; the reply says why
@@ -175,23 +175,6 @@ async def busy_reply(request: Request, error: HTTPException) -> Response:
         headers = {"Retry-After": str(BUSY_RETRY_SECONDS)}
         return JSONResponse({"detail": BUSY_MESSAGE}, status_code=503, headers=headers)
     return await http_exception_handler(request, error)
-
-
-def answer_threads(settings: Settings, cores: int) -> int:
-    """Threads for each answer's model and numpy work: the cores shared by the answers running at once
-    (two answers of two threads each on two cores run slower than with one thread each)."""
-    return settings.model_threads or max(1, cores // max(1, settings.concurrency_limit))
-
-
-def limit_threads(settings: Settings) -> int:
-    import torch
-    from threadpoolctl import threadpool_limits
-
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    threads = answer_threads(settings, cores)
-    torch.set_num_threads(threads)
-    threadpool_limits(limits=threads)
-    return threads
 
 
 def queue(app: gr.Blocks, settings: Settings) -> gr.Blocks:

@@ -14,7 +14,8 @@ import requests
 from starlette.exceptions import HTTPException
 
 from bot.config import Settings
-from bot.ui import BUSY_MESSAGE, BUSY_RETRY_SECONDS, answer_threads, busy_reply
+from bot.embedding import answer_threads
+from bot.ui import BUSY_MESSAGE, BUSY_RETRY_SECONDS, busy_reply
 
 from conftest import ROOT
 from http_client import call, start_app
