@@ -38,6 +38,7 @@ BARE = {
     "sentence_weight": 0.0,
     "question_weight": 0.0,
     "lexical_weight": 0.0,
+    "expansion_weight": 0.0,
 }
 # Each step adds its settings to the step before; the last one is the configuration as shipped.
 STEPS: list[tuple[str, dict]] = [
@@ -46,6 +47,7 @@ STEPS: list[tuple[str, dict]] = [
     ("+ sentence rows", {"embed_sentences": True, "sentence_weight": 0.5}),
     ("+ FAQ question matching", {"embed_questions": True, "question_weight": 0.25}),
     ("+ spelling correction", {"spelling_correction": True}),
+    ("+ BM25 query expansion with the documents' nearest words", {"expansion_weight": 0.5}),
     (
         "+ confidence less uncovered words, all or nothing",
         {"unknown_word_penalty": 1.0, "word_coverage_floor": 0.6, "rare_word_zipf": 99.0, "common_word_zipf": 99.0},

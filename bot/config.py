@@ -41,6 +41,11 @@ class Settings:
     sentence_weight: float = 0.5
     question_weight: float = 0.25
     lexical_weight: float = 1.0
+    # Each query word also searches BM25 with up to expansion_terms document words within cosine
+    # expansion_similarity of it, scaled by that cosine and expansion_weight (0 turns it off).
+    expansion_weight: float = 0.5
+    expansion_similarity: float = 0.6
+    expansion_terms: int = 5
     candidates: int = 50  # passages read from each retriever before fusion
     exact_limit: int = 200_000  # vector rows up to which FAISS searches exactly; HNSW beyond
     spelling_correction: bool = True

@@ -2,10 +2,12 @@
 
 Ranking is a weighted sum of four views of each passage: the query's cosine similarity
 with the passage (under its heading), with its best single sentence, with its FAQ question,
-and the passage's BM25 score over stemmed words. Confidence asks another question, "do the
-documents answer this at all?": it starts from the answer's best cosine and takes off for
-the query's informative words that the documents neither use nor come close to ("cost",
-"insurance"), weighted by how informative they are in the documents and in general English.
+and the passage's BM25 score over stemmed words, where each query word also brings the
+documents' words nearest to it in meaning ("tired" brings "fatigue", "safe" "safety").
+Confidence asks another question, "do the documents answer this at all?": it starts from
+the answer's best cosine and takes off for the query's informative words that the documents
+neither use nor come close to ("cost", "insurance"), weighted by how informative they are in
+the documents and in general English.
 """
 
 from __future__ import annotations
@@ -83,6 +85,13 @@ class LexicalIndex:
             return np.zeros(self.size, dtype=np.float32)
         return self.bm25.get_scores(query)
 
+    def weighted_scores(self, weights: dict[str, float]) -> np.ndarray:
+        """BM25 of several words, each scaled by its weight."""
+        total = np.zeros(self.size, dtype=np.float32)
+        for word, weight in weights.items():
+            total += weight * self.scores([word])
+        return total
+
 
 class Searcher:
     def __init__(self, index: Index, embedder: Embedder, settings: Settings | None = None):
@@ -91,6 +100,7 @@ class Searcher:
         self.settings = settings or Settings()
         self.lexical = LexicalIndex(index.passages, index.vocabulary)
         self._positions = {p.id: i for i, p in enumerate(index.passages)}  # passage rows come first
+        self._vocabulary_rows = {word: i for i, word in enumerate(index.vocabulary)}
         self._faq_positions = [i for i, p in enumerate(index.passages) if p.question]
         self._faq_vectors = None
         if self._faq_positions:  # passage rows come first; one bulk read, not a call per row
@@ -102,12 +112,14 @@ class Searcher:
         if not query or k <= 0:
             return Results(query, [])
         corrections, strangers = self._spell(words)
-        texts = [_apply(query, corrections), *strangers]
-        vectors = self.embedder.encode(texts)
+        spelled_words = [corrections.get(w, w) for w in words]
+        unique = list(dict.fromkeys(spelled_words))
+        vectors = self.embedder.encode([_apply(query, corrections), *strangers])
+        word_vectors = self._word_vectors(unique, dict(zip(strangers, vectors[1:], strict=True)))
         uncovered = self._uncovered(strangers, vectors[1:])
         views = self._dense(vectors[0])
-        spelled_words = [corrections.get(w, w) for w in words]
         lexical = self.lexical.scores(spelled_words)
+        lexical += self.settings.expansion_weight * self.lexical.weighted_scores(self._expansion(word_vectors))
         hits = self._fuse(views, lexical)[:k]
         confidence = self._confidence(hits, spelled_words, uncovered)
         return Results(query, hits, confidence, tuple(uncovered), corrections)
@@ -159,6 +171,30 @@ class Searcher:
             for word, cosine in zip(strangers, closest, strict=True)
         }
         return {word: degree for word, degree in degrees.items() if degree > 0}
+
+    def _word_vectors(self, words: list[str], encoded: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Each word's vector: the documents' words were embedded at build time, the rest just now."""
+        stored = {
+            w: self.index.vocabulary_vectors[self._vocabulary_rows[w]] for w in words if w in self._vocabulary_rows
+        }
+        return {w: encoded.get(w, stored.get(w)) for w in words if w in encoded or w in stored}
+
+    def _expansion(self, word_vectors: dict[str, np.ndarray]) -> dict[str, float]:
+        """Document words close in meaning to the query's words (not the same word): summed cosines."""
+        s = self.settings
+        vocabulary = self.index.vocabulary_vectors
+        if not word_vectors or s.expansion_weight <= 0 or not len(vocabulary):
+            return {}
+        own = set(stems(list(word_vectors)))
+        similarity = np.array(list(word_vectors.values())) @ vocabulary.T
+        count = min(s.expansion_terms, similarity.shape[1])
+        expansion: dict[str, float] = {}
+        for row in similarity:
+            for j in np.argpartition(-row, count - 1)[:count]:
+                word = self.index.vocabulary[j]
+                if row[j] >= s.expansion_similarity and stems([word])[0] not in own:
+                    expansion[word] = expansion.get(word, 0.0) + float(row[j])
+        return expansion
 
     def _dense(self, vector: np.ndarray) -> np.ndarray:
         """Best cosine per passage for each kind of row: an array of shape (3, passages)."""

@@ -12,6 +12,7 @@ import pytest
 
 from bot.answer import escape_markdown
 from bot.config import Settings
+from bot.search import Searcher
 
 from conftest import ROOT, bot_command
 from http_client import call
@@ -187,3 +188,12 @@ def test_everyday_words_the_documents_lack_do_not_turn_a_question_away(real_assi
     assert real_assistant.ask(question).answered
     assert price.unknown_words == ("cost",)  # the rarer word the documents never come near still counts
     assert results.confidence > price.confidence
+
+
+def test_a_lay_word_finds_passages_through_the_documents_own_word(real_assistant):
+    """The word "tired" is not in the documents; BM25 still reaches the passages that say "fatigue" or "exhausted"."""
+    expanded = real_assistant.searcher.search("tired", k=50)
+    plain = Searcher(real_assistant.index, real_assistant.embedder, real_assistant.settings.replace(expansion_weight=0))
+    assert all(hit.lexical == 0 for hit in plain.search("tired", k=50).hits)
+    reached = [hit.passage.text for hit in expanded.hits if hit.lexical > 0]
+    assert reached and all("fatigue" in text.casefold() or "exhausted" in text.casefold() for text in reached)
