@@ -9,10 +9,10 @@ with the real model (`python -m bot build`), then times `python -m bot evaluate 
 end in a subprocess (wall clock, model load included) and `bot.evaluate.evaluate()` alone in
 process. The target: 1,000 questions against 1,000 entries in under a minute.
 
-Each is timed twice: as is (torch uses one thread per core) and with one thread
-(OMP_NUM_THREADS=1 / torch.set_num_threads(1)), because on two cores shared with another busy
-process torch's two OpenMP threads make every question many times slower. The load average
-before each timed step is recorded with the results.
+Both run with the thread cap the CLI applies to answering (bot.embedding.limit_threads: one
+thread on two cores), without which torch's two spinning OpenMP threads make every question
+many times slower whenever another process holds a core. The load average before each timed
+step is recorded with the results.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from scale import generate  # noqa: E402  (benchmarks/scale.py, next to this fil
 
 from bot.answer import Assistant  # noqa: E402
 from bot.config import Settings  # noqa: E402
+from bot.embedding import limit_threads  # noqa: E402
 from bot.evaluate import evaluate, load_cases  # noqa: E402
 
 TARGET_SECONDS = 60.0
@@ -203,7 +204,7 @@ def main() -> None:
     build_seconds, build_output = run([sys.executable, "-m", "bot", "build", "--quiet"], env)
     result |= {"build_seconds": round(build_seconds, 1), "build_summary": build_output.strip().splitlines()[-1]}
 
-    # The command as staff type it: torch's default of one thread per core.
+    # The command as staff type it.
     cli = timed_cli(questions, env, len(chosen))
     result |= {
         "evaluate_command": "BOT_KNOWLEDGE_DIR=<tmp>/knowledge BOT_INDEX_DIR=<tmp>/index python -m bot evaluate FILE",
@@ -213,14 +214,10 @@ def main() -> None:
         "loadavg_at_evaluate_start": cli.pop("loadavg_at_start"),
         "metrics": cli.pop("metrics"),
     }
-    # The same with one thread: torch's two spinning OpenMP threads collapse when another process holds a core.
-    result["evaluate_one_thread"] = {"env": "OMP_NUM_THREADS=1"} | timed_cli(
-        questions, env | {"OMP_NUM_THREADS": "1"}, len(chosen)
-    )
-
     import torch
 
     settings = Settings.from_env(env)
+    limit_threads(settings)
     started = time.perf_counter()
     assistant = Assistant.load(settings)
     assistant.warm_up()
@@ -230,9 +227,6 @@ def main() -> None:
         "in_process_load_seconds": round(time.perf_counter() - started, 1),
         "in_process": {"torch_threads": torch.get_num_threads()} | timed_in_process(assistant, questions),
     }
-    torch.set_num_threads(1)
-    fresh = Assistant(assistant.index, assistant.embedder, settings)  # an empty answer cache, the same model
-    result["in_process_one_thread"] = {"torch_threads": 1} | timed_in_process(fresh, questions)
     result["load_after"] = load()
 
     if args.keep:
