@@ -146,7 +146,8 @@ class StaffConsole:
         total = s.passage_weight + s.sentence_weight + s.question_weight + s.lexical_weight
         lines.append(
             f"Fused score = ({s.passage_weight} × passage + {s.sentence_weight} × sentence + "
-            f"{s.question_weight} × FAQ question cosine + {s.lexical_weight} × log(1 + BM25)) / {total:g}. "
+            f"{s.question_weight} × FAQ question cosine + {s.lexical_weight} × log(1 + BM25)) / {total:g}; "
+            f"BM25 adds {s.expansion_weight} × the query words' nearest document words. "
             "Dense is the best of the three cosines, from the view under matched. "
             f"Index build {assistant.index.path.name}."
         )
