@@ -53,6 +53,7 @@ STEPS: list[tuple[str, dict]] = [
         "+ confidence less uncovered words, all or nothing",
         {
             "unknown_word_penalty": 1.0,
+            "word_coverage": 0.6,
             "word_coverage_floor": 0.6,
             "rare_word_zipf": 99.0,
             "common_word_zipf": 99.0,

@@ -57,14 +57,14 @@ class Settings:
     # when none comes within word_coverage_floor; and less the more common it is in general English
     # (Zipf frequency rare_word_zipf: fully, common_word_zipf: not at all), since everyday words such
     # as "come" or "look" rarely carry what a question asks, while "cost" or "visa" do.
-    unknown_word_penalty: float = 1.0
-    word_coverage: float = 0.6
+    unknown_word_penalty: float = 2.0
+    word_coverage: float = 0.65
     word_coverage_floor: float = 0.45
     rare_word_zipf: float = 5.0
-    common_word_zipf: float = 7.0
+    common_word_zipf: float = 6.0
 
     top_k: int = 3
-    min_confidence: float = 0.125  # chosen on tests/eval/tuning.jsonl with `python -m bot evaluate --sweep`
+    min_confidence: float = 0.075  # chosen on tests/eval/tuning.jsonl with `python -m bot evaluate --sweep`
     related_margin: float = 0.08
     max_related: int = 2
     duplicate_similarity: float = 0.9  # a related passage this close to one shown says the same: folded

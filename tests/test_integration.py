@@ -35,8 +35,17 @@ def test_side_effects_question_quotes_the_faq_answer_first(real_assistant):
     assert reply.disclaimer.startswith(DISCLAIMER_START)
 
 
-def test_a_price_question_gets_the_fallback_not_a_pretend_answer(real_assistant):
-    reply = real_assistant.ask("How much does NK cell therapy cost?")
+@pytest.mark.parametrize(
+    "question",
+    [
+        "How much does NK cell therapy cost?",
+        "what is the price of nk cell therapy",  # "price" has a near-miss in the documents: "offer", 0.57
+        "Is NK cell therapy covered by my health insurance?",
+        "where is the nk cell therapy clinic located",
+    ],
+)
+def test_a_question_on_the_topic_but_outside_the_documents_gets_the_fallback(real_assistant, question: str):
+    reply = real_assistant.ask(question)
     assert not reply.answered
     assert reply.message == real_assistant.site.fallback
     assert reply.disclaimer.startswith(DISCLAIMER_START)
