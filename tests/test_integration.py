@@ -41,6 +41,7 @@ def test_side_effects_question_quotes_the_faq_answer_first(real_assistant):
         "How much does NK cell therapy cost?",
         "what is the price of nk cell therapy",  # "price" has a near-miss in the documents: "offer", 0.57
         "Is NK cell therapy covered by my health insurance?",
+        "Does my health insurance pay for NK cell therapy?",  # "pay" is 0.59 from "charged"
         "where is the nk cell therapy clinic located",
     ],
 )
