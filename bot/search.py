@@ -115,11 +115,11 @@ class Searcher:
         spelled_words = [corrections.get(w, w) for w in words]
         unique = list(dict.fromkeys(spelled_words))
         vectors = self.embedder.encode([_apply(query, corrections), *strangers])
-        word_vectors = self._word_vectors(unique, dict(zip(strangers, vectors[1:], strict=True)))
-        uncovered = self._uncovered(strangers, vectors[1:])
+        similarity = self._vocabulary_similarity(unique, dict(zip(strangers, vectors[1:], strict=True)))
+        uncovered = self._uncovered(strangers, similarity)
         views = self._dense(vectors[0])
         lexical = self.lexical.scores(spelled_words)
-        lexical += self.settings.expansion_weight * self.lexical.weighted_scores(self._expansion(word_vectors))
+        lexical += self.settings.expansion_weight * self.lexical.weighted_scores(self._expansion(similarity))
         hits = self._fuse(views, lexical)[:k]
         confidence = self._confidence(hits, spelled_words, uncovered)
         return Results(query, hits, confidence, tuple(uncovered), corrections)
@@ -155,41 +155,40 @@ class Searcher:
                 strangers.append(word)
         return corrections, strangers
 
-    def _uncovered(self, strangers: list[str], vectors: np.ndarray) -> dict[str, float]:
+    def _vocabulary_similarity(self, words: list[str], encoded: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Each query word's cosine with every document word; the documents' own words were embedded at build."""
+        vocabulary = self.index.vocabulary_vectors
+        stored = {w: vocabulary[self._vocabulary_rows[w]] for w in words if w in self._vocabulary_rows}
+        vectors = stored | encoded
+        if not vectors or not len(vocabulary):
+            return {}
+        return dict(zip(vectors, np.array(list(vectors.values())) @ vocabulary.T, strict=True))
+
+    def _uncovered(self, strangers: list[str], similarity: dict[str, np.ndarray]) -> dict[str, float]:
         """How much each word the documents do not use counts as uncovered, from 0 to 1.
 
         Fully when no document word comes close in meaning and the word is rare in general English;
         less when a document word is nearly a synonym, or the word is an everyday one.
         """
         s = self.settings
-        closest = np.zeros(len(strangers))
-        if strangers and len(self.index.vocabulary_vectors):
-            closest = (vectors @ self.index.vocabulary_vectors.T).max(axis=1)
         degrees = {
-            word: ramp(float(cosine), s.word_coverage, s.word_coverage_floor)
+            word: ramp(
+                float(similarity[word].max()) if word in similarity else 0.0, s.word_coverage, s.word_coverage_floor
+            )
             * ramp(general_frequency(word), s.common_word_zipf, s.rare_word_zipf)
-            for word, cosine in zip(strangers, closest, strict=True)
+            for word in strangers
         }
         return {word: degree for word, degree in degrees.items() if degree > 0}
 
-    def _word_vectors(self, words: list[str], encoded: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        """Each word's vector: the documents' words were embedded at build time, the rest just now."""
-        stored = {
-            w: self.index.vocabulary_vectors[self._vocabulary_rows[w]] for w in words if w in self._vocabulary_rows
-        }
-        return {w: encoded.get(w, stored.get(w)) for w in words if w in encoded or w in stored}
-
-    def _expansion(self, word_vectors: dict[str, np.ndarray]) -> dict[str, float]:
+    def _expansion(self, similarity: dict[str, np.ndarray]) -> dict[str, float]:
         """Document words close in meaning to the query's words (not the same word): summed cosines."""
         s = self.settings
-        vocabulary = self.index.vocabulary_vectors
-        if not word_vectors or s.expansion_weight <= 0 or not len(vocabulary):
+        if not similarity or s.expansion_weight <= 0:
             return {}
-        own = set(stems(list(word_vectors)))
-        similarity = np.array(list(word_vectors.values())) @ vocabulary.T
-        count = min(s.expansion_terms, similarity.shape[1])
+        own = set(stems(list(similarity)))
+        count = min(s.expansion_terms, len(self.index.vocabulary))
         expansion: dict[str, float] = {}
-        for row in similarity:
+        for row in similarity.values():
             for j in np.argpartition(-row, count - 1)[:count]:
                 word = self.index.vocabulary[j]
                 if row[j] >= s.expansion_similarity and stems([word])[0] not in own:
