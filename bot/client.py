@@ -76,35 +76,36 @@ class RunningApp:
         self.log.unlink(missing_ok=True)
 
 
-def launch_app(root: Path, *args: str, env: dict[str, str] | None = None) -> RunningApp:
-    """Start app.py on a free port without waiting for it."""
+def launch(command: list[str], root: Path, env: dict[str, str] | None = None, name: str = "app") -> RunningApp:
+    """Start a server command with `--port <a free port>` appended, its output in a temporary log."""
     port = free_port()
-    handle, log = tempfile.mkstemp(prefix="bot-app-", suffix=".log")
+    handle, log = tempfile.mkstemp(prefix=f"bot-{name}-", suffix=".log")
     with os.fdopen(handle, "w") as out:
         process = subprocess.Popen(
-            [sys.executable, str(Path(root) / "app.py"), "--port", str(port), *args],
-            cwd=root,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            text=True,
+            [*command, "--port", str(port)], cwd=root, env=env, stdout=out, stderr=subprocess.STDOUT
         )
     return RunningApp(process, f"http://127.0.0.1:{port}", Path(log))
 
 
-def wait_until_up(app: RunningApp, wait: float = 120) -> None:
+def launch_app(root: Path, *args: str, env: dict[str, str] | None = None) -> RunningApp:
+    """Start app.py on a free port without waiting for it."""
+    return launch([sys.executable, str(Path(root) / "app.py"), *args], root, env)
+
+
+def wait_until_up(app: RunningApp, wait: float = 120, path: str = "/gradio_api/info", name: str = "app.py") -> None:
+    """Return once GET base+path answers; fail early with the server's output if it exits."""
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         if app.process.poll() is not None:
-            raise RuntimeError(f"app.py exited with {app.process.returncode}:\n{app.output()}")
+            raise RuntimeError(f"{name} exited with {app.process.returncode}:\n{app.output()}")
         try:
-            if requests.get(f"{app.base}/gradio_api/info", timeout=2).ok:
+            if requests.get(f"{app.base}{path}", timeout=2).ok:
                 return
         except requests.RequestException:
             pass
         time.sleep(0.1)
     app.stop()
-    raise TimeoutError(f"app.py did not answer within {wait:.0f} s")
+    raise TimeoutError(f"{name} did not answer within {wait:.0f} s")
 
 
 def start_app(root: Path, *args: str, env: dict[str, str] | None = None, wait: float = 120) -> RunningApp:

@@ -2,49 +2,22 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
-import tempfile
-import time
 from pathlib import Path
 
-import requests
-
-from bot.client import RunningApp, free_port
+from bot.client import RunningApp, launch, wait_until_up
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def launch_console(env: dict[str, str]) -> RunningApp:
     """Start the console without waiting for it (env must hold BOT_STAFF_PASSWORD)."""
-    port = free_port()
-    handle, log = tempfile.mkstemp(prefix="bot-console-", suffix=".log")
-    with os.fdopen(handle, "w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "console", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    return RunningApp(process, f"http://127.0.0.1:{port}", Path(log))
+    return launch([sys.executable, "-m", "bot", "console"], ROOT, env, name="console")
 
 
 def wait_for_login_page(app: RunningApp, wait: float = 180) -> None:
     """Return once the console serves its login page (everything else needs the login)."""
-    deadline = time.monotonic() + wait
-    while time.monotonic() < deadline:
-        if app.process.poll() is not None:
-            raise RuntimeError(f"the console exited with {app.process.returncode}:\n{app.output()}")
-        try:
-            if requests.get(app.base, timeout=2).ok:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    app.stop()
-    raise TimeoutError(f"the console did not answer within {wait:.0f} s")
+    wait_until_up(app, wait, path="", name="the console")
 
 
 def sign_in_page(page, base: str, user: str, password: str) -> None:
