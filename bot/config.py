@@ -47,6 +47,10 @@ class Settings:
     expansion_similarity: float = 0.6
     expansion_terms: int = 5
     candidates: int = 50  # passages read from each retriever before fusion
+    # The best rerank_depth fused passages are scored again: (1 - w) × fused + w × late interaction, where
+    # w is late_interaction_weight (0 turns it off). Chosen on tests/eval/tuning.jsonl.
+    late_interaction_weight: float = 0.8
+    rerank_depth: int = 10
     exact_limit: int = 200_000  # vector rows up to which FAISS searches exactly; HNSW beyond
     spelling_correction: bool = True
     spelling_min_similarity: float = 90.0  # rapidfuzz ratio for a misspelling to count as a document word
@@ -66,7 +70,7 @@ class Settings:
     top_k: int = 3
     # Chosen on tests/eval/tuning.jsonl with `python -m bot evaluate --sweep`: one step (0.025) above the lowest
     # threshold that turns away 90% of its out-of-scope questions, since one question decides that edge.
-    min_confidence: float = 0.1
+    min_confidence: float = 0.15
     related_margin: float = 0.08
     max_related: int = 2
     duplicate_similarity: float = 0.9  # a related passage this close to one shown says the same: folded

@@ -50,6 +50,34 @@ class Embedder:
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
+    def encode_tokens(self, texts: list[str], progress: bool = False) -> list[np.ndarray]:
+        """Each text's unit-length token vectors in context, its [CLS] and [SEP] left out: the
+        multi-vector view of a text that late interaction compares a question with."""
+        outputs = self.model.encode(
+            texts, batch_size=self.batch_size, output_value="token_embeddings", show_progress_bar=progress
+        )
+        return [_unit_rows(_array(tokens)[1:-1]) for tokens in outputs]
+
+    def encode_with_tokens(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Unit vectors of all texts and the first text's token vectors, from one pass through the model."""
+        outputs = self.model.encode(texts, batch_size=self.batch_size, output_value=None)
+        vectors = _unit_rows(np.stack([_array(o["sentence_embedding"]) for o in outputs]))
+        first = outputs[0]
+        tokens = _array(first["token_embeddings"])[_array(first["attention_mask"]).astype(bool)]
+        return vectors, _unit_rows(tokens[1:-1])
+
+
+def _array(value) -> np.ndarray:
+    """A float32 numpy array from what the model returns (a torch tensor or an array)."""
+    if hasattr(value, "detach"):
+        value = value.detach().cpu().float().numpy()
+    return np.asarray(value, dtype=np.float32)
+
+
+def _unit_rows(matrix: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return np.ascontiguousarray(matrix / np.maximum(norms, 1e-12), dtype=np.float32)
+
 
 def answer_threads(settings: Settings, cores: int) -> int:
     """Threads for each answer's model and numpy work: the cores shared by the answers running at once

@@ -4,12 +4,14 @@ Layout of the index folder:
 
     index/CURRENT, PREVIOUS, STAGED   names of the live build, the one before it (for
                                        rollback) and one built but not yet published
-    index/embeddings.sqlite            vectors cached by model + text, so a rebuild
-                                       embeds only new or changed text
+    index/embeddings.sqlite            vectors (and passages' token vectors) cached by model +
+                                       text, so a rebuild embeds only new or changed text
     index/builds/<name>/vectors.faiss
     index/builds/<name>/rows.npy       vector row → passage position
     index/builds/<name>/kinds.npy      vector row → what was embedded (passage, sentence, question)
     index/builds/<name>/vocabulary.json + vocabulary.npy   the documents' words and their vectors
+    index/builds/<name>/tokens.npy + token_offsets.npy      each passage's token vectors (float16), rows
+                                       token_offsets[i]:token_offsets[i + 1] for passage i
     index/builds/<name>/passages.jsonl
     index/builds/<name>/manifest.json  written last: a build without it is incomplete
 
@@ -42,7 +44,7 @@ from bot.text import content_words, sentences
 
 PASSAGE, SENTENCE, QUESTION = 0, 1, 2  # kinds of vector rows
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: passages' token vectors, for late interaction
 CURRENT, PREVIOUS, STAGED = "CURRENT", "PREVIOUS", "STAGED"
 BUILDS = "builds"
 MANIFEST = "manifest.json"
@@ -112,10 +114,15 @@ class Index:
     vocabulary: list[str]
     vocabulary_vectors: np.ndarray
     site: Site
+    tokens: np.ndarray  # every passage's token vectors, one after another (float16, memory-mapped)
+    token_offsets: np.ndarray  # passage position → its first row in tokens; one more entry at the end
 
     @property
     def dimension(self) -> int:
         return int(self.manifest["dimension"])
+
+    def passage_tokens(self, position: int) -> np.ndarray:
+        return self.tokens[self.token_offsets[position] : self.token_offsets[position + 1]]
 
 
 def embedding_text(passage: Passage, headings: bool = True) -> str:
@@ -171,6 +178,7 @@ def build_index(
     index_dir.mkdir(parents=True, exist_ok=True)
     with EmbeddingCache(index_dir / CACHE, embedder.model_name) as cache:
         vectors, embedded = cache.embed(texts + words, embedder, progress)
+        tokens = cache.embed_tokens(texts[: len(knowledge.passages)], embedder, progress)
     vectors, word_vectors = vectors[: len(texts)], vectors[len(texts) :]
     name = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     folder = index_dir / BUILDS / name
@@ -187,7 +195,7 @@ def build_index(
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "site": asdict(knowledge.site),
     }
-    _write_build(folder, search_index, rows, kinds, words, word_vectors, knowledge.passages, manifest)
+    _write_build(folder, search_index, rows, kinds, words, word_vectors, tokens, knowledge.passages, manifest)
     _validate(folder, embedder.model_name)
     changes = _changes(index_dir, knowledge.passages, embedder.model_name)
     _point(index_dir, STAGED, name)
@@ -216,6 +224,7 @@ def _write_build(
     kinds: np.ndarray,
     words: list[str],
     word_vectors: np.ndarray,
+    tokens: list[np.ndarray],
     passages: list[Passage],
     manifest: dict,
 ) -> None:
@@ -225,6 +234,8 @@ def _write_build(
     np.save(folder / "rows.npy", rows)
     np.save(folder / "kinds.npy", kinds)
     np.save(folder / "vocabulary.npy", word_vectors)
+    np.save(folder / "tokens.npy", np.concatenate(tokens).astype(np.float16))
+    np.save(folder / "token_offsets.npy", np.cumsum([0, *map(len, tokens)]))
     (folder / "vocabulary.json").write_text(json.dumps(words, ensure_ascii=False), encoding="utf-8")
     with open(folder / "passages.jsonl", "w", encoding="utf-8") as out:
         for passage in passages:
@@ -306,15 +317,25 @@ def _load_build(folder: Path, model_name: str) -> Index:
     kinds = np.load(folder / "kinds.npy")
     words = json.loads((folder / "vocabulary.json").read_text(encoding="utf-8"))
     word_vectors = np.load(folder / "vocabulary.npy")
-    counts = (len(passages), vectors.ntotal, len(rows), len(kinds), len(words))
-    expected = (manifest["passages"], manifest["vectors"], vectors.ntotal, vectors.ntotal, len(word_vectors))
+    tokens = np.load(folder / "tokens.npy", mmap_mode="r")  # read as searches need them
+    token_offsets = np.load(folder / "token_offsets.npy")
+    counts = (len(passages), vectors.ntotal, len(rows), len(kinds), len(words), len(token_offsets), token_offsets[-1])
+    expected = (
+        manifest["passages"],
+        manifest["vectors"],
+        vectors.ntotal,
+        vectors.ntotal,
+        len(word_vectors),
+        len(passages) + 1,
+        len(tokens),
+    )
     if counts != expected:
         raise IndexMismatchError(f"The index in {folder} does not match its manifest; {REBUILD}.")
     site = manifest["site"]
     site = Site(
         **{**site, "examples": tuple(site.get("examples", ())), "urgent_phrases": tuple(site.get("urgent_phrases", ()))}
     )
-    return Index(folder, manifest, passages, vectors, rows, kinds, words, word_vectors, site)
+    return Index(folder, manifest, passages, vectors, rows, kinds, words, word_vectors, site, tokens, token_offsets)
 
 
 def _validate(folder: Path, model_name: str) -> None:
@@ -415,7 +436,8 @@ class EmbeddingCache:
         self.model_name = model_name
         self.connection = sqlite3.connect(path, timeout=30)
         self.connection.execute("PRAGMA journal_mode=WAL")
-        self.connection.execute("CREATE TABLE IF NOT EXISTS embeddings (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+        for table in ("embeddings", "tokens"):  # tokens: a passage's token vectors, float16, row after row
+            self.connection.execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
 
     def __enter__(self) -> EmbeddingCache:
         return self
@@ -426,31 +448,46 @@ class EmbeddingCache:
     def key(self, text: str) -> str:
         return hashlib.sha256(f"{self.model_name}\0{text}".encode()).hexdigest()
 
-    def lookup(self, keys: list[str]) -> dict[str, bytes]:
+    def lookup(self, keys: list[str], table: str = "embeddings") -> dict[str, bytes]:
         found: dict[str, bytes] = {}
         for chunk in _chunks(keys, 500):
             marks = ",".join("?" * len(chunk))
-            found.update(self.connection.execute(f"SELECT key, vector FROM embeddings WHERE key IN ({marks})", chunk))
+            found.update(self.connection.execute(f"SELECT key, vector FROM {table} WHERE key IN ({marks})", chunk))
         return found
 
     def embed(self, texts: list[str], embedder: Embedder, progress: bool) -> tuple[np.ndarray, int]:
         """Vectors for all texts (cached ones reused, the rest embedded in chunks and cached); and how many
         were embedded."""
+        found, embedded = self._cached("embeddings", texts, embedder.encode, progress)
+        return np.stack([np.frombuffer(blob, dtype=np.float32) for blob in found]), embedded
+
+    def embed_tokens(self, texts: list[str], embedder: Embedder, progress: bool) -> list[np.ndarray]:
+        """Each text's token vectors (see Embedder.encode_tokens), cached like the vectors, as float16."""
+
+        def encode(chunk: list[str]) -> list[np.ndarray]:
+            return [tokens.astype(np.float16) for tokens in embedder.encode_tokens(chunk)]
+
+        found, _ = self._cached("tokens", texts, encode, progress)
+        return [np.frombuffer(blob, dtype=np.float16).reshape(-1, embedder.dimension) for blob in found]
+
+    def _cached(self, table: str, texts: list[str], encode, progress: bool) -> tuple[list[bytes], int]:
+        """Each text's stored blob from table, encoding and storing the missing ones first; and how many
+        were missing."""
         keys = [self.key(t) for t in texts]
-        found = self.lookup(list(dict.fromkeys(keys)))
+        found = self.lookup(list(dict.fromkeys(keys)), table)
         missing = list(dict.fromkeys(k for k in keys if k not in found))
         text_of = dict(zip(keys, texts, strict=True))
-        bar = tqdm(total=len(missing), desc="Embedding", unit="text", disable=not progress or not missing)
+        what = "Embedding" if table == "embeddings" else "Embedding tokens"
+        bar = tqdm(total=len(missing), desc=what, unit="text", disable=not progress or not missing)
         for chunk in _chunks(missing, ENCODE_CHUNK):
-            vectors = embedder.encode([text_of[k] for k in chunk])
-            rows = [(k, v.tobytes()) for k, v in zip(chunk, vectors, strict=True)]
+            encoded = encode([text_of[k] for k in chunk])
+            rows = [(k, v.tobytes()) for k, v in zip(chunk, encoded, strict=True)]
             with self.connection:  # one transaction a chunk: a killed build keeps what it embedded
-                self.connection.executemany("INSERT OR REPLACE INTO embeddings VALUES (?, ?)", rows)
+                self.connection.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)", rows)
             found.update(rows)
             bar.update(len(chunk))
         bar.close()
-        matrix = np.stack([np.frombuffer(found[k], dtype=np.float32) for k in keys])
-        return matrix, len(missing)
+        return [found[k] for k in keys], len(missing)
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:

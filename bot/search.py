@@ -4,6 +4,10 @@ Ranking is a weighted sum of four views of each passage: the query's cosine simi
 with the passage (under its heading), with its best single sentence, with its FAQ question,
 and the passage's BM25 score over stemmed words, where each query word also brings the
 documents' words nearest to it in meaning ("tired" brings "fatigue", "safe" "safety").
+The best of those are then reranked by late interaction: each token of the question, in
+context, meets its most similar token of the passage, and the mean of those similarities
+(MeanMaxSim) joins the score. It reads the question against the passage word by word,
+where one vector per text has to squeeze a whole passage into one point.
 Confidence asks another question, "do the documents answer this at all?": it starts from
 the answer's best cosine and takes off for the query's informative words that the documents
 neither use nor come close to ("cost", "insurance"), weighted by how informative they are in
@@ -15,7 +19,7 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import bm25s
 import numpy as np
@@ -35,6 +39,7 @@ class Hit:
     dense: float  # best cosine of the query with the passage, one of its sentences or its FAQ question
     lexical: float = 0.0  # BM25 score
     matched: str = "passage"  # which view gave the best cosine: passage, sentence or question
+    late: float = 0.0  # late interaction: mean over the query's tokens of their best cosine with the passage's
 
 
 @dataclass(frozen=True)
@@ -114,13 +119,13 @@ class Searcher:
         corrections, strangers = self._spell(words)
         spelled_words = [corrections.get(w, w) for w in words]
         unique = list(dict.fromkeys(spelled_words))
-        vectors = self.embedder.encode([_apply(query, corrections), *strangers])
+        vectors, query_tokens = self.embedder.encode_with_tokens([_apply(query, corrections), *strangers])
         similarity = self._vocabulary_similarity(unique, dict(zip(strangers, vectors[1:], strict=True)))
         uncovered = self._uncovered(strangers, similarity)
         views = self._dense(vectors[0])
         lexical = self.lexical.scores(spelled_words)
         lexical += self.settings.expansion_weight * self.lexical.weighted_scores(self._expansion(similarity))
-        hits = self._fuse(views, lexical)[:k]
+        hits = self._rerank(self._fuse(views, lexical), query_tokens, k)
         confidence = self._confidence(hits, spelled_words, uncovered)
         return Results(query, hits, confidence, tuple(uncovered), corrections)
 
@@ -226,6 +231,26 @@ class Searcher:
             )
             for p in ranked
         ]
+
+    def _rerank(self, hits: list[Hit], query_tokens: np.ndarray, k: int) -> list[Hit]:
+        """The best k of the top max(k, rerank_depth) fused hits, scored again with late interaction."""
+        weight = self.settings.late_interaction_weight
+        head = hits[: max(k, self.settings.rerank_depth)]
+        if weight <= 0 or not len(query_tokens):
+            return hits[:k]
+        late = [self._late(query_tokens, hit.passage) for hit in head]
+        rescored = [
+            replace(hit, score=(1 - weight) * hit.score + weight * score, late=score)
+            for hit, score in zip(head, late, strict=True)
+        ]
+        return sorted(rescored, key=lambda h: (-h.score, h.passage.id))[:k]
+
+    def _late(self, query_tokens: np.ndarray, passage: Passage) -> float:
+        """MeanMaxSim: each query token's best cosine with the passage's tokens, averaged."""
+        tokens = self.index.passage_tokens(self._positions[passage.id])
+        if not len(tokens):
+            return 0.0
+        return float((query_tokens @ tokens.T.astype(np.float32)).max(axis=1).mean())
 
     def _confidence(self, hits: list[Hit], words: list[str], uncovered: dict[str, float]) -> float:
         if not hits:

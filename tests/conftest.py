@@ -32,12 +32,22 @@ class FakeEmbedder(Embedder):
         return self._dimension
 
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        return self._bags(texts)
+
+    def encode_tokens(self, texts: list[str], progress: bool = False) -> list[np.ndarray]:
+        """Each word its own vector: a bag of words has no context to put tokens in."""
+        return [self._bags(re.findall(r"\w+", text.lower())) for text in texts]
+
+    def _bags(self, texts: list[str]) -> np.ndarray:
         vectors = np.zeros((len(texts), self._dimension), dtype=np.float32)
         for row, text in enumerate(texts):
             for word in re.findall(r"\w+", text.lower()):
                 vectors[row, int(hashlib.md5(word.encode()).hexdigest(), 16) % self._dimension] += 1
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return vectors / np.where(norms == 0, 1, norms)
+
+    def encode_with_tokens(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        return self.encode(texts), self.encode_tokens(texts[:1])[0]
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from pathlib import Path
 
@@ -12,10 +13,12 @@ import pytest
 
 from bot.config import Settings
 from bot.index import (
+    FORMAT_VERSION,
     IndexMismatchError,
     IndexMissingError,
     StaleIndexError,
     build_index,
+    embedding_text,
     load_index,
     require_fresh,
     stale_files,
@@ -41,6 +44,19 @@ def test_round_trip_finds_the_passage_and_its_faq_question(fake_index: Settings)
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
 
 
+def test_each_passage_keeps_its_token_vectors_for_late_interaction(fake_index: Settings):
+    index = load_index(fake_index.index_dir, "fake-bag-of-words")
+    for position, passage in enumerate(index.passages):
+        tokens = index.passage_tokens(position)
+        words = re.findall(r"\w+", embedding_text(passage))  # the fake embedder's tokens
+        assert tokens.dtype == np.float16 and tokens.shape == (len(words), 256)
+        assert np.allclose(np.linalg.norm(tokens.astype(np.float32), axis=1), 1.0, atol=1e-2)
+    hits = Searcher(index, FakeEmbedder()).search("When should I prune roses?", k=3).hits
+    # every word of the question is in the FAQ entry's heading: each token finds itself
+    assert hits[0].passage.question == "When should I prune roses?" and hits[0].late == pytest.approx(1.0, abs=1e-2)
+    assert all(0.0 <= h.late <= hits[0].late for h in hits)
+
+
 def test_k_is_clipped_to_the_corpus_and_empty_queries_find_nothing(fake_index: Settings):
     searcher = Searcher(load_index(fake_index.index_dir, "fake-bag-of-words"), FakeEmbedder())
     assert len(searcher.search("water", k=50).hits) == 5
@@ -53,7 +69,7 @@ def test_manifest_records_model_dimension_and_file_hashes(fake_index: Settings):
     assert manifest["model"] == "fake-bag-of-words"
     assert manifest["dimension"] == 256
     assert set(manifest["files"]) == {"garden.md", "site.toml"}
-    assert manifest["format"] == 1 and manifest["built_at"]
+    assert manifest["format"] == FORMAT_VERSION and manifest["built_at"]
 
 
 def test_missing_index_says_to_build(tmp_path: Path):

@@ -12,6 +12,7 @@ import pytest
 
 from bot.answer import escape_markdown
 from bot.config import Settings
+from bot.index import embedding_text
 from bot.search import Searcher
 
 from conftest import ROOT, bot_command
@@ -207,3 +208,16 @@ def test_a_lay_word_finds_passages_through_the_documents_own_word(real_assistant
     assert all(hit.lexical == 0 for hit in plain.search("tired", k=50).hits)
     reached = [hit.passage.text for hit in expanded.hits if hit.lexical > 0]
     assert reached and all("fatigue" in text.casefold() or "exhausted" in text.casefold() for text in reached)
+
+
+def test_late_interaction_puts_the_passage_that_answers_first(real_assistant):
+    """One vector per text ranks the medical-evaluation passage first for this question; meeting it token by
+    token, the reranker finds the passage on how long a response takes."""
+    question = "how long before you see results"
+    settings = real_assistant.settings
+    plain = Searcher(real_assistant.index, real_assistant.embedder, settings.replace(late_interaction_weight=0))
+    assert plain.search(question, k=1).hits[0].passage.headings[-1] != "Response timeline"
+    hit = real_assistant.searcher.search(question, k=1).hits[0]
+    assert hit.passage.headings[-1] == "Response timeline"
+    query_tokens, passage_tokens = real_assistant.embedder.encode_tokens([question, embedding_text(hit.passage)])
+    assert hit.late == pytest.approx((query_tokens @ passage_tokens.T).max(axis=1).mean(), abs=2e-3)

@@ -36,6 +36,10 @@ class CountingEmbedder(FakeEmbedder):
         self.seen += texts
         return super().encode(texts, progress)
 
+    def encode_tokens(self, texts: list[str], progress: bool = False) -> list[np.ndarray]:
+        self.seen += texts
+        return super().encode_tokens(texts, progress)
+
 
 def build(settings: Settings, embedder=None, publish: bool = True):
     return build_index(
