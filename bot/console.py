@@ -43,7 +43,19 @@ NO_PASSWORD = (
     "BOT_STAFF_USER, default 'staff') and start it again."
 )
 
-RANKING_HEADERS = ["rank", "in reply", "fused score", "dense", "lexical (BM25)", "matched", "heading", "id", "source"]
+RANKING_HEADERS = [
+    "rank",
+    "in reply",
+    "score",
+    "fused",
+    "late",
+    "dense",
+    "lexical (BM25)",
+    "matched",
+    "heading",
+    "id",
+    "source",
+]
 METRIC_ROWS = [
     ("questions", "questions"),
     ("in scope", "in_scope"),
@@ -120,6 +132,8 @@ class StaffConsole:
                 rank,
                 shown.get(hit.passage.id, ""),
                 round(hit.score, 4),
+                round(hit.fused, 4),
+                round(hit.late, 4),
                 round(hit.dense, 4),
                 round(hit.lexical, 4),
                 hit.matched,
@@ -145,7 +159,9 @@ class StaffConsole:
             lines.append("Spelling read as: " + ", ".join(f"{k} → {v}" for k, v in corrections.items()))
         total = s.passage_weight + s.sentence_weight + s.question_weight + s.lexical_weight
         lines.append(
-            f"Fused score = ({s.passage_weight} × passage + {s.sentence_weight} × sentence + "
+            f"Score = {1 - s.late_interaction_weight:g} × fused + {s.late_interaction_weight:g} × late for the best "
+            f"{s.rerank_depth} fused; late is each question token's best cosine with the passage's tokens, averaged. "
+            f"Fused = ({s.passage_weight} × passage + {s.sentence_weight} × sentence + "
             f"{s.question_weight} × FAQ question cosine + {s.lexical_weight} × log(1 + BM25)) / {total:g}; "
             f"BM25 adds {s.expansion_weight} × the query words' nearest document words. "
             "Dense is the best of the three cosines, from the view under matched. "

@@ -35,11 +35,12 @@ from bot.text import WORD, content_words, general_frequency, ramp, stems
 @dataclass(frozen=True)
 class Hit:
     passage: Passage
-    score: float  # fused ranking score
+    score: float  # ranking score: the fused score, reranked with the late-interaction one
     dense: float  # best cosine of the query with the passage, one of its sentences or its FAQ question
     lexical: float = 0.0  # BM25 score
     matched: str = "passage"  # which view gave the best cosine: passage, sentence or question
     late: float = 0.0  # late interaction: mean over the query's tokens of their best cosine with the passage's
+    fused: float = 0.0  # the weighted sum of the four views, before the rerank
 
 
 @dataclass(frozen=True)
@@ -225,6 +226,7 @@ class Searcher:
             Hit(
                 passage=self.index.passages[p],
                 score=float(fused[p]),
+                fused=float(fused[p]),
                 dense=float(best_dense[p]),
                 lexical=float(lexical[p]),
                 matched=names[int(views[:, p].argmax())],

@@ -59,8 +59,10 @@ def test_the_inspector_shows_every_score_and_exactly_the_visitors_reply(console:
     assert len(rows) == len(hits) <= 5
     for rank, (row, hit) in enumerate(zip(rows, hits, strict=True), 1):
         assert row[0] == rank
-        assert row[2:9] == [
+        assert row[2:11] == [
             round(hit.score, 4),
+            round(hit.fused, 4),
+            round(hit.late, 4),
             round(hit.dense, 4),
             round(hit.lexical, 4),
             hit.matched,
@@ -68,7 +70,7 @@ def test_the_inspector_shows_every_score_and_exactly_the_visitors_reply(console:
             hit.passage.id,
             hit.passage.location,
         ]
-    assert rows[0][1] == "answer" and rows[0][6].endswith(ROSES)
+    assert rows[0][1] == "answer" and rows[0][8].endswith(ROSES)
     assert [row[2] for row in rows] == sorted((row[2] for row in rows), reverse=True)
 
 
