@@ -40,6 +40,7 @@ BARE = {
     "question_weight": 0.0,
     "lexical_weight": 0.0,
     "expansion_weight": 0.0,
+    "late_interaction_weight": 0.0,
 }
 # Each step adds its settings to the step before; the last one is the configuration as shipped.
 STEPS: list[tuple[str, dict]] = [
@@ -49,6 +50,7 @@ STEPS: list[tuple[str, dict]] = [
     ("+ FAQ question matching", {"embed_questions": True, "question_weight": 0.25}),
     ("+ spelling correction", {"spelling_correction": True}),
     ("+ BM25 query expansion with the documents' nearest words", {"expansion_weight": 0.5}),
+    ("+ late-interaction rerank of the best 10 (token vectors, MeanMaxSim)", {"late_interaction_weight": 0.8}),
     (
         "+ confidence less uncovered words, all or nothing",
         {
