@@ -61,16 +61,22 @@ class Settings:
     # when none comes within word_coverage_floor; and less the more common it is in general English
     # (Zipf frequency rare_word_zipf: fully, common_word_zipf: not at all), since everyday words such
     # as "come" or "look" rarely carry what a question asks, while "cost" or "visa" do.
-    unknown_word_penalty: float = 2.0
+    # The same word is also covered, by the same measure, when its tokens in the question come within
+    # answer_coverage (in context, MeanMaxSim) of the answer's tokens, and uncovered below answer_coverage_floor:
+    # "when is it not recommended" is answered by a passage on when it "may not be suitable".
+    unknown_word_penalty: float = 3.0
     word_coverage: float = 0.65
     word_coverage_floor: float = 0.45
+    answer_coverage: float = 0.7
+    answer_coverage_floor: float = 0.4
     rare_word_zipf: float = 5.0
     common_word_zipf: float = 6.0
 
     top_k: int = 3
     # Chosen on tests/eval/tuning.jsonl with `python -m bot evaluate --sweep`: one step (0.025) above the lowest
     # threshold that turns away 90% of its out-of-scope questions, since one question decides that edge.
-    min_confidence: float = 0.15
+    # The confidence can be below 0: the penalty for uncovered words can exceed the cosine.
+    min_confidence: float = -0.15
     related_margin: float = 0.08
     max_related: int = 2
     duplicate_similarity: float = 0.9  # a related passage this close to one shown says the same: folded

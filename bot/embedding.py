@@ -58,6 +58,13 @@ class Embedder:
         )
         return [_unit_rows(_array(tokens)[1:-1]) for tokens in outputs]
 
+    def token_spans(self, text: str) -> list[tuple[int, int]]:
+        """Where in the text each of its tokens lies (start, end), in the order encode_with_tokens gives them."""
+        encoded = self.model.tokenizer(
+            text, return_offsets_mapping=True, truncation=True, max_length=self.model.max_seq_length
+        )
+        return [(int(start), int(end)) for start, end in encoded["offset_mapping"][1:-1]]
+
     def encode_with_tokens(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Unit vectors of all texts and the first text's token vectors, from one pass through the model."""
         outputs = self.model.encode(texts, batch_size=self.batch_size, output_value=None)

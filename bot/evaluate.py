@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from bot.answer import Assistant
 from bot.errors import BotError
-from bot.search import Hit
+from bot.search import NO_CONFIDENCE, Hit
 
 DEPTH = 10  # ranks beyond this count as a miss (MRR@10)
 
@@ -140,21 +141,28 @@ class SweepPoint:
 
 
 def sweep(outcomes: list[Outcome], step: float = 0.025) -> list[SweepPoint]:
-    """The trade-off each confidence threshold makes, from one run's confidences."""
+    """The trade-off each confidence threshold makes, from one run's confidences: every step from the lowest
+    confidence (or 0) to 1, less the steps that change nothing from the one before."""
     scoped = [o for o in outcomes if o.in_scope] or [None]
     unscoped = [o for o in outcomes if not o.in_scope] or [None]
-    points = []
-    for i in range(int(round(1 / step)) + 1):
+    scored = [o.confidence for o in outcomes if o.confidence > NO_CONFIDENCE]
+    first = min(0, math.floor(min(scored, default=0.0) / step))  # confidences below 0 get their thresholds too
+    points: list[SweepPoint] = []
+    for i in range(first, int(round(1 / step)) + 1):
         t = round(i * step, 4)
-        points.append(
-            SweepPoint(
-                threshold=t,
-                answered_in_scope=sum(1 for o in scoped if o and o.confidence >= t) / len(scoped),
-                answered_right=sum(1 for o in scoped if o and o.confidence >= t and o.rank == 1) / len(scoped),
-                out_of_scope_rejected=sum(1 for o in unscoped if o and o.confidence < t) / len(unscoped),
-            )
+        point = SweepPoint(
+            threshold=t,
+            answered_in_scope=sum(1 for o in scoped if o and o.confidence >= t) / len(scoped),
+            answered_right=sum(1 for o in scoped if o and o.confidence >= t and o.rank == 1) / len(scoped),
+            out_of_scope_rejected=sum(1 for o in unscoped if o and o.confidence < t) / len(unscoped),
         )
+        if not points or _trade(point) != _trade(points[-1]) or i == int(round(1 / step)):
+            points.append(point)
     return points
+
+
+def _trade(point: SweepPoint) -> tuple[float, float, float]:
+    return point.answered_in_scope, point.answered_right, point.out_of_scope_rejected
 
 
 def sweep_table(points: list[SweepPoint]) -> str:

@@ -11,7 +11,9 @@ where one vector per text has to squeeze a whole passage into one point.
 Confidence asks another question, "do the documents answer this at all?": it starts from
 the answer's best cosine and takes off for the query's informative words that the documents
 neither use nor come close to ("cost", "insurance"), weighted by how informative they are in
-the documents and in general English.
+the documents and in general English. A word comes close when some word of the documents
+is near it in meaning, or when, read in context, it meets a token of the answer that is
+("when is it not recommended", answered by a passage on when it "may not be suitable").
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from bot.embedding import Embedder
 from bot.index import PASSAGE, QUESTION, SENTENCE, Index
 from bot.knowledge import Passage
 from bot.text import WORD, content_words, general_frequency, ramp, stems
+
+NO_CONFIDENCE = -9.0  # below any confidence a question with words can score (cosine − penalty ≥ −1 − penalty)
 
 
 @dataclass(frozen=True)
@@ -120,13 +124,15 @@ class Searcher:
         corrections, strangers = self._spell(words)
         spelled_words = [corrections.get(w, w) for w in words]
         unique = list(dict.fromkeys(spelled_words))
-        vectors, query_tokens = self.embedder.encode_with_tokens([_apply(query, corrections), *strangers])
+        spelled = _apply(query, corrections)
+        vectors, query_tokens = self.embedder.encode_with_tokens([spelled, *strangers])
         similarity = self._vocabulary_similarity(unique, dict(zip(strangers, vectors[1:], strict=True)))
-        uncovered = self._uncovered(strangers, similarity)
         views = self._dense(vectors[0])
         lexical = self.lexical.scores(spelled_words)
         lexical += self.settings.expansion_weight * self.lexical.weighted_scores(self._expansion(similarity))
         hits = self._rerank(self._fuse(views, lexical), query_tokens, k)
+        in_answer = self._answer_coverage(strangers, spelled, query_tokens, hits)
+        uncovered = self._uncovered(strangers, similarity, in_answer)
         confidence = self._confidence(hits, spelled_words, uncovered)
         return Results(query, hits, confidence, tuple(uncovered), corrections)
 
@@ -170,21 +176,42 @@ class Searcher:
             return {}
         return dict(zip(vectors, np.array(list(vectors.values())) @ vocabulary.T, strict=True))
 
-    def _uncovered(self, strangers: list[str], similarity: dict[str, np.ndarray]) -> dict[str, float]:
+    def _uncovered(
+        self, strangers: list[str], similarity: dict[str, np.ndarray], in_answer: dict[str, float]
+    ) -> dict[str, float]:
         """How much each word the documents do not use counts as uncovered, from 0 to 1.
 
-        Fully when no document word comes close in meaning and the word is rare in general English;
-        less when a document word is nearly a synonym, or the word is an everyday one.
+        Fully when no document word comes close in meaning, nor any token of the answer in context, and
+        the word is rare in general English; less when either is nearly a synonym, or the word is an
+        everyday one.
         """
         s = self.settings
-        degrees = {
-            word: ramp(
-                float(similarity[word].max()) if word in similarity else 0.0, s.word_coverage, s.word_coverage_floor
+        degrees = {}
+        for word in strangers:
+            in_vocabulary = float(similarity[word].max()) if word in similarity else 0.0
+            far = min(
+                ramp(in_vocabulary, s.word_coverage, s.word_coverage_floor),
+                ramp(in_answer.get(word, 0.0), s.answer_coverage, s.answer_coverage_floor),
             )
-            * ramp(general_frequency(word), s.common_word_zipf, s.rare_word_zipf)
-            for word in strangers
-        }
+            degrees[word] = far * ramp(general_frequency(word), s.common_word_zipf, s.rare_word_zipf)
         return {word: degree for word, degree in degrees.items() if degree > 0}
+
+    def _answer_coverage(
+        self, words: list[str], query: str, query_tokens: np.ndarray, hits: list[Hit]
+    ) -> dict[str, float]:
+        """How near each word comes to the answer, read in context: the mean over the word's tokens in the
+        query of their best cosine with the answer's tokens."""
+        if not words or not hits or not len(query_tokens):
+            return {}
+        spans = self.embedder.token_spans(query)[: len(query_tokens)]
+        answer = self.index.passage_tokens(self._positions[hits[0].passage.id]).astype(np.float32)
+        coverage = {}
+        for word in words:
+            places = [m.span() for m in WORD.finditer(query) if m.group(0).casefold() == word]
+            rows = [i for i, (start, end) in enumerate(spans) if any(start < b and end > a for a, b in places)]
+            if rows and len(answer):
+                coverage[word] = float((query_tokens[rows] @ answer.T).max(axis=1).mean())
+        return coverage
 
     def _expansion(self, similarity: dict[str, np.ndarray]) -> dict[str, float]:
         """Document words close in meaning to the query's words (not the same word): summed cosines."""
@@ -255,10 +282,8 @@ class Searcher:
         return float((query_tokens @ tokens.T.astype(np.float32)).max(axis=1).mean())
 
     def _confidence(self, hits: list[Hit], words: list[str], uncovered: dict[str, float]) -> float:
-        if not hits:
-            return 0.0
-        if not words:  # no word that carries meaning (".", an emoji, "what is it?"): nothing to answer
-            return 0.0
+        if not hits or not words:  # no word that carries meaning (".", an emoji, "what is it?"): nothing to answer
+            return NO_CONFIDENCE
         weights = {w: self.lexical.idf(w) for w in words}
         share = sum(weights[w] * uncovered.get(w, 0.0) for w in weights) / sum(weights.values())
         return hits[0].dense - self.settings.unknown_word_penalty * share

@@ -38,6 +38,9 @@ class FakeEmbedder(Embedder):
         """Each word its own vector: a bag of words has no context to put tokens in."""
         return [self._bags(re.findall(r"\w+", text.lower())) for text in texts]
 
+    def token_spans(self, text: str) -> list[tuple[int, int]]:
+        return [m.span() for m in re.finditer(r"\w+", text)]
+
     def _bags(self, texts: list[str]) -> np.ndarray:
         vectors = np.zeros((len(texts), self._dimension), dtype=np.float32)
         for row, text in enumerate(texts):

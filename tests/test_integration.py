@@ -167,7 +167,11 @@ def test_cli_evaluate_sweep_prints_the_trade_off(real_settings: Settings):
     lines = result.stdout.splitlines()
     assert lines[0] == f"current threshold: {real_settings.min_confidence}"
     assert lines[1].split() == ["threshold", "answered", "in-scope", "answered", "right", "out-of-scope", "rejected"]
-    assert len(lines) == 2 + 41
+    rows = [[float(cell) for cell in line.split()] for line in lines[2:]]
+    assert rows[0][1] == 1.0 and rows[-1][0] == 1.0  # from answering every in-scope question, up to 1
+    thresholds, answered, _, rejected = zip(*rows, strict=True)
+    assert list(thresholds) == sorted(set(thresholds)) and list(answered) == sorted(answered, reverse=True)
+    assert list(rejected) == sorted(rejected) and len(rows) > 10
 
 
 @pytest.mark.parametrize("message", ["I have chest pain after my infusion", "I can’t breathe properly since yesterday"])
@@ -221,3 +225,17 @@ def test_late_interaction_puts_the_passage_that_answers_first(real_assistant):
     assert hit.passage.headings[-1] == "Response timeline"
     query_tokens, passage_tokens = real_assistant.embedder.encode_tokens([question, embedding_text(hit.passage)])
     assert hit.late == pytest.approx((query_tokens @ passage_tokens.T).max(axis=1).mean(), abs=2e-3)
+
+
+def test_a_word_the_answer_covers_in_context_does_not_turn_the_question_away(real_assistant):
+    """Read in context, "dont" meets the answer's own wording; measured against the vocabulary alone, it would
+    count as a word the documents never use, and the visitor would get the fallback."""
+    question = "why dont nk cells attack my own healthy tissues?"
+    settings = real_assistant.settings
+    vocabulary_only = settings.replace(answer_coverage=99.0, answer_coverage_floor=99.0)  # never covered in context
+    before = Searcher(real_assistant.index, real_assistant.embedder, vocabulary_only).search(question)
+    assert before.confidence < settings.min_confidence
+    reply = real_assistant.ask(question)
+    assert reply.answered and reply.answer.passage.headings[-1] == "How NK cells recognize abnormal cells"
+    assert reply.confidence > before.confidence
+    assert not real_assistant.ask("How much does NK cell therapy cost?").answered  # "cost" still counts in full
