@@ -178,7 +178,7 @@ def build_index(
     index_dir.mkdir(parents=True, exist_ok=True)
     with EmbeddingCache(index_dir / CACHE, embedder.model_name) as cache:
         vectors, embedded = cache.embed(texts + words, embedder, progress)
-        tokens = cache.embed_tokens(texts[: len(knowledge.passages)], embedder, progress)
+        tokens = cache.embed_tokens(texts[: len(knowledge.passages)], embedder, vectors.shape[1], progress)
     vectors, word_vectors = vectors[: len(texts)], vectors[len(texts) :]
     name = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     folder = index_dir / BUILDS / name
@@ -461,14 +461,15 @@ class EmbeddingCache:
         found, embedded = self._cached("embeddings", texts, embedder.encode, progress)
         return np.stack([np.frombuffer(blob, dtype=np.float32) for blob in found]), embedded
 
-    def embed_tokens(self, texts: list[str], embedder: Embedder, progress: bool) -> list[np.ndarray]:
-        """Each text's token vectors (see Embedder.encode_tokens), cached like the vectors, as float16."""
+    def embed_tokens(self, texts: list[str], embedder: Embedder, dimension: int, progress: bool) -> list[np.ndarray]:
+        """Each text's token vectors (see Embedder.encode_tokens), cached like the vectors, as float16.
+        The dimension is given, so that a rebuild that finds everything cached never loads the model."""
 
         def encode(chunk: list[str]) -> list[np.ndarray]:
             return [tokens.astype(np.float16) for tokens in embedder.encode_tokens(chunk)]
 
         found, _ = self._cached("tokens", texts, encode, progress)
-        return [np.frombuffer(blob, dtype=np.float16).reshape(-1, embedder.dimension) for blob in found]
+        return [np.frombuffer(blob, dtype=np.float16).reshape(-1, dimension) for blob in found]
 
     def _cached(self, table: str, texts: list[str], encode, progress: bool) -> tuple[list[bytes], int]:
         """Each text's stored blob from table, encoding and storing the missing ones first; and how many

@@ -66,6 +66,26 @@ def test_a_rebuild_embeds_only_new_or_changed_text(fake_settings: Settings):
     assert edited.seen and all("rinsed" in text for text in edited.seen), edited.seen
 
 
+class ModelLess(FakeEmbedder):
+    """An embedder whose model must not be needed: everything it would compute is in the cache."""
+
+    @property
+    def dimension(self) -> int:
+        raise AssertionError("the model was loaded")
+
+    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+        raise AssertionError(f"{texts[:1]} was embedded again")
+
+    def encode_tokens(self, texts: list[str], progress: bool = False) -> list[np.ndarray]:
+        raise AssertionError(f"{texts[:1]} was embedded again")
+
+
+def test_a_rebuild_with_nothing_changed_never_loads_the_model(fake_settings: Settings):
+    build(fake_settings)
+    again = build(fake_settings, ModelLess())  # the model takes seconds to load: a no-op rebuild should not
+    assert again.embedded == 0 and again.changes.reused == 5
+
+
 def test_stage_then_publish_then_rollback(fake_settings: Settings):
     first = build(fake_settings)
     edit(fake_settings, "Prune roses in late winter", "Prune roses in early spring")
