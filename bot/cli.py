@@ -54,7 +54,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     from bot.embedding import Embedder
-    from bot.index import IndexMissingError, StaleIndexError, build_index, load_index, require_fresh
+    from bot.index import IndexMismatchError, IndexMissingError, StaleIndexError, build_index, load_index, require_fresh
 
     settings = _settings(args)
     if args.if_needed:
@@ -62,7 +62,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             require_fresh(load_index(settings.index_dir, settings.model_name), settings.knowledge_dir)
             print(f"The index in {settings.index_dir}/ is up to date.")
             return 0
-        except (IndexMissingError, StaleIndexError) as reason:
+        except (IndexMissingError, StaleIndexError, IndexMismatchError) as reason:  # an older format or model too
             print(f"Building: {reason}", file=sys.stderr)
     knowledge = _load_knowledge(settings)
     embedder = Embedder(settings.resolved_model_path(), settings.model_name, settings.embed_batch_size)
@@ -175,7 +175,9 @@ def parser() -> argparse.ArgumentParser:
     commands = main.add_subparsers(dest="command", required=True)
 
     build = commands.add_parser("build", parents=[common], help="build the index from the knowledge folder")
-    build.add_argument("--if-needed", action="store_true", help="only when the index is missing or stale")
+    build.add_argument(
+        "--if-needed", action="store_true", help="only when the index is missing, stale, or of another model or version"
+    )
     build.add_argument("--quiet", action="store_true", help="no progress bar")
     build.add_argument("--stage", action="store_true", help="build and check, but do not make it live yet")
     build.set_defaults(run=cmd_build)

@@ -75,16 +75,21 @@ def test_cli_ask_text_and_fallback(real_settings: Settings):
 
 
 def test_cli_build_prints_a_summary_and_warnings_with_file_and_line(tmp_path: Path):
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "build", "--quiet", "--index", str(tmp_path / "index")],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    def build(*flags: str) -> subprocess.CompletedProcess:
+        command = [sys.executable, "-m", "bot", "build", "--quiet", *flags, "--index", str(tmp_path / "index")]
+        return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+
+    result = build()
     assert result.returncode == 0, result.stderr
     assert "Built " in result.stdout and "2 documents" in result.stdout and "warnings" in result.stdout
     assert "nk-cell-therapy-stemcell-consultancy.md:36: warning: line ends with ':'" in result.stderr
+    assert "is up to date" in build("--if-needed").stdout
+    # an index from an older version of the bot is rebuilt by --if-needed, as `make run` uses it
+    manifest = next((tmp_path / "index" / "builds").glob("*/manifest.json"))
+    manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "format": 1}))
+    result = build("--if-needed")
+    assert result.returncode == 0 and "Built " in result.stdout, result.stderr
+    assert "Building: The index was built in format 1" in result.stderr
 
 
 def test_cli_errors_are_one_line_with_the_fix(tmp_path: Path):
