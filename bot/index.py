@@ -28,9 +28,10 @@ import os
 import shutil
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import faiss
@@ -49,6 +50,8 @@ CURRENT, PREVIOUS, STAGED = "CURRENT", "PREVIOUS", "STAGED"
 BUILDS = "builds"
 MANIFEST = "manifest.json"
 CACHE = "embeddings.sqlite"
+VECTORS = "embeddings"  # cache tables; TOKENS' suffix changes whenever Embedder.encode_tokens changes what it gives
+TOKENS = "token_vectors_v1"
 REBUILD = "run `python -m bot build`"
 ENCODE_CHUNK = 2048  # texts embedded (and cached) at a time: bounds memory on large folders
 ABANDONED_AFTER = 3600  # seconds after which an unfinished build folder is a crash leftover
@@ -176,9 +179,10 @@ def build_index(
     texts, rows, kinds = vector_texts(knowledge.passages, options)
     words = vocabulary(knowledge.passages)
     index_dir.mkdir(parents=True, exist_ok=True)
+    passage_texts = texts[: len(knowledge.passages)]  # passage rows come first
     with EmbeddingCache(index_dir / CACHE, embedder.model_name) as cache:
         vectors, embedded = cache.embed(texts + words, embedder, progress)
-        tokens = cache.embed_tokens(texts[: len(knowledge.passages)], embedder, vectors.shape[1], progress)
+        cache.embed_tokens(passage_texts, embedder, progress)
     vectors, word_vectors = vectors[: len(texts)], vectors[len(texts) :]
     name = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     folder = index_dir / BUILDS / name
@@ -195,9 +199,11 @@ def build_index(
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "site": asdict(knowledge.site),
     }
-    _write_build(folder, search_index, rows, kinds, words, word_vectors, tokens, knowledge.passages, manifest)
+    with EmbeddingCache(index_dir / CACHE, embedder.model_name) as cache:
+        write_tokens = partial(cache.write_tokens, passage_texts, manifest["dimension"])
+        _write_build(folder, search_index, rows, kinds, words, word_vectors, knowledge.passages, manifest, write_tokens)
     _validate(folder, embedder.model_name)
-    changes = _changes(index_dir, knowledge.passages, embedder.model_name)
+    changes = _changes(index_dir, knowledge.passages)
     _point(index_dir, STAGED, name)
     if publish:
         publish_staged(index_dir)
@@ -224,9 +230,9 @@ def _write_build(
     kinds: np.ndarray,
     words: list[str],
     word_vectors: np.ndarray,
-    tokens: list[np.ndarray],
     passages: list[Passage],
     manifest: dict,
+    write_tokens: Callable[[Path], None],  # the token files, streamed from the embedding cache
 ) -> None:
     """Every file of a build; the manifest last, so a build without one is known to be unfinished."""
     folder.mkdir(parents=True)
@@ -234,8 +240,7 @@ def _write_build(
     np.save(folder / "rows.npy", rows)
     np.save(folder / "kinds.npy", kinds)
     np.save(folder / "vocabulary.npy", word_vectors)
-    np.save(folder / "tokens.npy", np.concatenate(tokens).astype(np.float16))
-    np.save(folder / "token_offsets.npy", np.cumsum([0, *map(len, tokens)]))
+    write_tokens(folder)
     (folder / "vocabulary.json").write_text(json.dumps(words, ensure_ascii=False), encoding="utf-8")
     with open(folder / "passages.jsonl", "w", encoding="utf-8") as out:
         for passage in passages:
@@ -248,6 +253,7 @@ def publish_staged(index_dir: Path) -> str:
     staged = _pointed(index_dir, STAGED)
     if staged is None:
         raise IndexMissingError(f"No build is waiting in {index_dir}/; run `python -m bot build --stage` first.")
+    _manifest(Path(index_dir) / BUILDS / staged)  # one from an older version would not load
     _switch(index_dir, staged)
     (Path(index_dir) / STAGED).unlink(missing_ok=True)
     return staged
@@ -258,6 +264,10 @@ def rollback(index_dir: Path) -> str:
     previous = _pointed(index_dir, PREVIOUS)
     if previous is None:
         raise IndexMissingError(f"There is no previous build in {index_dir}/ to roll back to.")
+    try:
+        _manifest(Path(index_dir) / BUILDS / previous)
+    except BotError as err:
+        raise IndexMismatchError(f"Cannot roll back to build {previous}: {err}") from None
     _switch(index_dir, previous)
     return previous
 
@@ -293,6 +303,43 @@ def require_fresh(index: Index, knowledge_dir: Path) -> None:
 
 
 def _load_build(folder: Path, model_name: str) -> Index:
+    manifest = _manifest(folder)
+    if manifest.get("model") != model_name:
+        raise IndexMismatchError(
+            f"The index was built with the model {manifest.get('model')!r} "
+            f"but the model in use is {model_name!r}; {REBUILD}."
+        )
+    try:
+        passages = _read_passages(folder)
+        vectors = faiss.read_index(str(folder / "vectors.faiss"))
+        rows = np.load(folder / "rows.npy")
+        kinds = np.load(folder / "kinds.npy")
+        words = json.loads((folder / "vocabulary.json").read_text(encoding="utf-8"))
+        word_vectors = np.load(folder / "vocabulary.npy")
+        tokens = np.load(folder / "tokens.npy", mmap_mode="r")  # read as searches need them
+        token_offsets = np.load(folder / "token_offsets.npy")
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as err:  # faiss raises RuntimeError
+        raise IndexMismatchError(f"The index in {folder} is damaged or incomplete ({err}); {REBUILD}.") from None
+    counts = (len(passages), vectors.ntotal, len(rows), len(kinds), len(words), len(token_offsets))
+    expected = (manifest["passages"], manifest["vectors"], vectors.ntotal, vectors.ntotal, len(word_vectors))
+    tokens_fit = (
+        tokens.ndim == 2
+        and tokens.shape[1] == manifest["dimension"]
+        and token_offsets[0] == 0
+        and token_offsets[-1] == len(tokens)
+        and bool(np.all(np.diff(token_offsets) >= 0))
+    )
+    if counts != (*expected, len(passages) + 1) or not tokens_fit:
+        raise IndexMismatchError(f"The index in {folder} does not match its manifest; {REBUILD}.")
+    site = manifest["site"]
+    site = Site(
+        **{**site, "examples": tuple(site.get("examples", ())), "urgent_phrases": tuple(site.get("urgent_phrases", ()))}
+    )
+    return Index(folder, manifest, passages, vectors, rows, kinds, words, word_vectors, site, tokens, token_offsets)
+
+
+def _manifest(folder: Path) -> dict:
+    """A finished build's manifest, refusing one this version cannot read."""
     manifest_path = folder / MANIFEST
     if not manifest_path.is_file():
         raise IndexMissingError(f"The index in {folder} is incomplete (no {MANIFEST}); {REBUILD}.")
@@ -305,37 +352,12 @@ def _load_build(folder: Path, model_name: str) -> Index:
             f"The index was built in format {manifest.get('format')}, "
             f"this version reads format {FORMAT_VERSION}; {REBUILD}."
         )
-    if manifest.get("model") != model_name:
-        raise IndexMismatchError(
-            f"The index was built with the model {manifest.get('model')!r} "
-            f"but the model in use is {model_name!r}; {REBUILD}."
-        )
+    return manifest
+
+
+def _read_passages(folder: Path) -> list[Passage]:
     with open(folder / "passages.jsonl", encoding="utf-8") as lines:
-        passages = [_passage_from_dict(json.loads(line)) for line in lines]
-    vectors = faiss.read_index(str(folder / "vectors.faiss"))
-    rows = np.load(folder / "rows.npy")
-    kinds = np.load(folder / "kinds.npy")
-    words = json.loads((folder / "vocabulary.json").read_text(encoding="utf-8"))
-    word_vectors = np.load(folder / "vocabulary.npy")
-    tokens = np.load(folder / "tokens.npy", mmap_mode="r")  # read as searches need them
-    token_offsets = np.load(folder / "token_offsets.npy")
-    counts = (len(passages), vectors.ntotal, len(rows), len(kinds), len(words), len(token_offsets), token_offsets[-1])
-    expected = (
-        manifest["passages"],
-        manifest["vectors"],
-        vectors.ntotal,
-        vectors.ntotal,
-        len(word_vectors),
-        len(passages) + 1,
-        len(tokens),
-    )
-    if counts != expected:
-        raise IndexMismatchError(f"The index in {folder} does not match its manifest; {REBUILD}.")
-    site = manifest["site"]
-    site = Site(
-        **{**site, "examples": tuple(site.get("examples", ())), "urgent_phrases": tuple(site.get("urgent_phrases", ()))}
-    )
-    return Index(folder, manifest, passages, vectors, rows, kinds, words, word_vectors, site, tokens, token_offsets)
+        return [_passage_from_dict(json.loads(line)) for line in lines]
 
 
 def _validate(folder: Path, model_name: str) -> None:
@@ -397,10 +419,14 @@ def _prune(index_dir: Path) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def _changes(index_dir: Path, passages: list[Passage], model_name: str) -> Changes:
+def _changes(index_dir: Path, passages: list[Passage]) -> Changes:
+    """Compared with the live build's passages, whatever its format or model: they are text."""
+    live = _pointed(index_dir, CURRENT)
     try:
-        old = load_index(index_dir, model_name).passages
-    except BotError:
+        old = _read_passages(Path(index_dir) / BUILDS / live) if live else []
+    except (OSError, ValueError, KeyError, TypeError):
+        old = []
+    if not old:
         return Changes(added=len(passages))
     old_ids = {p.id for p in old}
     new_ids = {p.id for p in passages}
@@ -436,7 +462,7 @@ class EmbeddingCache:
         self.model_name = model_name
         self.connection = sqlite3.connect(path, timeout=30)
         self.connection.execute("PRAGMA journal_mode=WAL")
-        for table in ("embeddings", "tokens"):  # tokens: a passage's token vectors, float16, row after row
+        for table in (VECTORS, TOKENS):
             self.connection.execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
 
     def __enter__(self) -> EmbeddingCache:
@@ -448,47 +474,63 @@ class EmbeddingCache:
     def key(self, text: str) -> str:
         return hashlib.sha256(f"{self.model_name}\0{text}".encode()).hexdigest()
 
-    def lookup(self, keys: list[str], table: str = "embeddings") -> dict[str, bytes]:
+    def lookup(self, keys: list[str], table: str = VECTORS, column: str = "vector") -> dict[str, bytes]:
         found: dict[str, bytes] = {}
         for chunk in _chunks(keys, 500):
             marks = ",".join("?" * len(chunk))
-            found.update(self.connection.execute(f"SELECT key, vector FROM {table} WHERE key IN ({marks})", chunk))
+            found.update(self.connection.execute(f"SELECT key, {column} FROM {table} WHERE key IN ({marks})", chunk))
         return found
 
     def embed(self, texts: list[str], embedder: Embedder, progress: bool) -> tuple[np.ndarray, int]:
         """Vectors for all texts (cached ones reused, the rest embedded in chunks and cached); and how many
         were embedded."""
-        found, embedded = self._cached("embeddings", texts, embedder.encode, progress)
-        return np.stack([np.frombuffer(blob, dtype=np.float32) for blob in found]), embedded
+        embedded = self._fill(VECTORS, texts, embedder.encode, progress, "Embedding")
+        found = self.lookup(list(dict.fromkeys(self.key(t) for t in texts)))
+        return np.stack([np.frombuffer(found[self.key(t)], dtype=np.float32) for t in texts]), embedded
 
-    def embed_tokens(self, texts: list[str], embedder: Embedder, dimension: int, progress: bool) -> list[np.ndarray]:
-        """Each text's token vectors (see Embedder.encode_tokens), cached like the vectors, as float16.
-        The dimension is given, so that a rebuild that finds everything cached never loads the model."""
+    def embed_tokens(self, texts: list[str], embedder: Embedder, progress: bool) -> int:
+        """Cache each text's token vectors (see Embedder.encode_tokens) as float16; how many were embedded.
+        write_tokens then copies them into a build."""
 
         def encode(chunk: list[str]) -> list[np.ndarray]:
             return [tokens.astype(np.float16) for tokens in embedder.encode_tokens(chunk)]
 
-        found, _ = self._cached("tokens", texts, encode, progress)
-        return [np.frombuffer(blob, dtype=np.float16).reshape(-1, dimension) for blob in found]
+        return self._fill(TOKENS, texts, encode, progress, "Embedding tokens")
 
-    def _cached(self, table: str, texts: list[str], encode, progress: bool) -> tuple[list[bytes], int]:
-        """Each text's stored blob from table, encoding and storing the missing ones first; and how many
-        were missing."""
+    def write_tokens(self, texts: list[str], dimension: int, folder: Path) -> None:
+        """tokens.npy and token_offsets.npy of a build, copied from the cache a chunk at a time, so memory stays
+        small however many passages there are. The dimension is given: a rebuild with everything cached never
+        loads the model."""
         keys = [self.key(t) for t in texts]
-        found = self.lookup(list(dict.fromkeys(keys)), table)
-        missing = list(dict.fromkeys(k for k in keys if k not in found))
+        sizes = self.lookup(list(dict.fromkeys(keys)), TOKENS, column="length(vector)")
+        offsets = np.cumsum([0, *(int(sizes[k]) // (2 * dimension) for k in keys)])
+        shape = (int(offsets[-1]), dimension)
+        tokens = np.lib.format.open_memmap(folder / "tokens.npy", mode="w+", dtype=np.float16, shape=shape)
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            found = self.lookup(list(dict.fromkeys(chunk)), TOKENS)
+            for position, key in enumerate(chunk, start):
+                rows = np.frombuffer(found[key], dtype=np.float16).reshape(-1, dimension)
+                tokens[offsets[position] : offsets[position + 1]] = rows
+        tokens.flush()
+        del tokens
+        np.save(folder / "token_offsets.npy", offsets)
+
+    def _fill(self, table: str, texts: list[str], encode, progress: bool, label: str) -> int:
+        """Encode and store the texts that table lacks, in chunks; how many there were."""
+        keys = [self.key(t) for t in texts]
+        present = self.lookup(list(dict.fromkeys(keys)), table, column="1")
+        missing = list(dict.fromkeys(k for k in keys if k not in present))
         text_of = dict(zip(keys, texts, strict=True))
-        what = "Embedding" if table == "embeddings" else "Embedding tokens"
-        bar = tqdm(total=len(missing), desc=what, unit="text", disable=not progress or not missing)
+        bar = tqdm(total=len(missing), desc=label, unit="text", disable=not progress or not missing)
         for chunk in _chunks(missing, ENCODE_CHUNK):
             encoded = encode([text_of[k] for k in chunk])
             rows = [(k, v.tobytes()) for k, v in zip(chunk, encoded, strict=True)]
             with self.connection:  # one transaction a chunk: a killed build keeps what it embedded
                 self.connection.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)", rows)
-            found.update(rows)
             bar.update(len(chunk))
         bar.close()
-        return [found[k] for k in keys], len(missing)
+        return len(missing)
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:

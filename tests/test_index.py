@@ -122,3 +122,17 @@ def test_an_incompatible_format_is_refused(fake_index: Settings):
     (index.path / "manifest.json").write_text(json.dumps({**manifest, "format": 0}))
     with pytest.raises(IndexMismatchError, match="format 0"):
         load_index(fake_index.index_dir, "fake-bag-of-words")
+
+
+@pytest.mark.parametrize("damage", ["missing", "wrong width", "offsets past the end"])
+def test_damaged_token_vectors_are_refused_with_the_fix(fake_index: Settings, damage: str):
+    folder = load_index(fake_index.index_dir, "fake-bag-of-words").path
+    if damage == "missing":
+        (folder / "tokens.npy").unlink()
+    elif damage == "wrong width":
+        np.save(folder / "tokens.npy", np.zeros((5, 3), dtype=np.float16))
+    else:
+        offsets = np.load(folder / "token_offsets.npy")
+        np.save(folder / "token_offsets.npy", offsets + 1)
+    with pytest.raises(IndexMismatchError, match=r"run `python -m bot build`"):
+        load_index(fake_index.index_dir, "fake-bag-of-words")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -13,6 +14,7 @@ from bot.answer import Assistant
 from bot.config import Settings
 from bot.index import (
     CURRENT,
+    IndexMismatchError,
     IndexMissingError,
     build_index,
     live_build,
@@ -145,3 +147,14 @@ def test_check_reports_problems_with_file_and_line_and_builds_nothing(knowledge_
         "1 error(s) in " + str(knowledge_dir) + "/ (listed above); fix them and run again."
     )
     assert not (tmp_path / "index").exists()
+
+
+def test_a_build_from_an_older_version_is_not_rolled_back_to_and_its_passages_still_count(fake_settings: Settings):
+    old = build(fake_settings)
+    manifest = old.path / "manifest.json"
+    manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "format": 1}))
+    new = build(fake_settings)
+    assert (new.changes.reused, new.changes.added) == (5, 0)  # compared by text, whatever the old format
+    with pytest.raises(IndexMismatchError, match=r"Cannot roll back to build .*format 1.*python -m bot build"):
+        rollback(fake_settings.index_dir)
+    assert live_build(fake_settings.index_dir) == new.name  # the live build is untouched
