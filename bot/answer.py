@@ -19,7 +19,7 @@ from bot.embedding import Embedder
 from bot.errors import BotError
 from bot.index import CURRENT, Index, live_build, load_index, require_fresh, stale_files
 from bot.knowledge import Passage, Site
-from bot.search import Hit, Results, Searcher, normalize_query
+from bot.search import NO_CONFIDENCE, Hit, Results, Searcher, normalize_query
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +35,7 @@ class Reply:
     passages: tuple[Hit, ...] = ()  # the answer first, then related passages
     message: str | None = None  # the fallback, or what was wrong with the question
     ranking: tuple[Hit, ...] = field(default=(), repr=False)  # everything considered, best first
-    confidence: float = 0.0
+    confidence: float = NO_CONFIDENCE
     notice: str | None = None  # the urgent notice, shown before anything else
     choices: tuple[Passage, ...] = ()  # "did you mean": close matches that answer different needs
     follow_ups: tuple[Passage, ...] = ()  # neighbouring FAQ entries worth asking next

@@ -28,7 +28,7 @@ from bot.errors import BotError
 from bot.evaluate import Case, Metrics, Outcome, load_cases, run_case, summarize
 from bot.index import PREVIOUS, STAGED, BuildSummary, build_index, live_build, load_index, stale_files
 from bot.knowledge import KnowledgeError, load_knowledge
-from bot.search import normalize_query
+from bot.search import NO_CONFIDENCE, normalize_query
 from bot.ui import CSS, VisitorChat
 from bot.visits import DISLIKED, EITHER, UNANSWERED, AskedQuestion, VisitLog, to_csv
 
@@ -150,7 +150,10 @@ class StaffConsole:
         s = self.settings
         compared = "≥" if reply.confidence >= s.min_confidence else "<"
         verdict = "Answered" if reply.answered else "Fallback"
-        lines = [f"**{verdict}**: confidence {reply.confidence:.4f} {compared} threshold {s.min_confidence}"]
+        if reply.confidence <= NO_CONFIDENCE:
+            lines = [f"**{verdict}**: no word of the question carries meaning, so there is nothing to search for"]
+        else:
+            lines = [f"**{verdict}**: confidence {reply.confidence:.4f} {compared} threshold {s.min_confidence}"]
         if reply.notice:
             lines.append("**Urgent notice shown**: the message contains a configured urgent phrase.")
         if unknown:

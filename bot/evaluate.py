@@ -27,7 +27,7 @@ class Outcome:
     answered: bool
     in_scope: bool
     first: str | None  # citation of the passage ranked first, for reading failures
-    confidence: float = 0.0
+    confidence: float = NO_CONFIDENCE
 
     @property
     def correct(self) -> bool:
@@ -147,8 +147,9 @@ def sweep(outcomes: list[Outcome], step: float = 0.025) -> list[SweepPoint]:
     unscoped = [o for o in outcomes if not o.in_scope] or [None]
     scored = [o.confidence for o in outcomes if o.confidence > NO_CONFIDENCE]
     first = min(0, math.floor(min(scored, default=0.0) / step))  # confidences below 0 get their thresholds too
+    last = int(round(1 / step))
     points: list[SweepPoint] = []
-    for i in range(first, int(round(1 / step)) + 1):
+    for i in range(first, last + 1):
         t = round(i * step, 4)
         point = SweepPoint(
             threshold=t,
@@ -156,7 +157,7 @@ def sweep(outcomes: list[Outcome], step: float = 0.025) -> list[SweepPoint]:
             answered_right=sum(1 for o in scoped if o and o.confidence >= t and o.rank == 1) / len(scoped),
             out_of_scope_rejected=sum(1 for o in unscoped if o and o.confidence < t) / len(unscoped),
         )
-        if not points or _trade(point) != _trade(points[-1]) or i == int(round(1 / step)):
+        if not points or _trade(point) != _trade(points[-1]) or i == last:
             points.append(point)
     return points
 

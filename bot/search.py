@@ -33,13 +33,15 @@ from bot.index import PASSAGE, QUESTION, SENTENCE, Index
 from bot.knowledge import Passage
 from bot.text import WORD, content_words, general_frequency, ramp, stems
 
-NO_CONFIDENCE = -9.0  # below any confidence a question with words can score (cosine − penalty ≥ −1 − penalty)
+# The confidence of a question with nothing to answer: far below any cosine less a penalty, and finite, so that
+# it compares, sorts and serialises like any other.
+NO_CONFIDENCE = -1e9
 
 
 @dataclass(frozen=True)
 class Hit:
     passage: Passage
-    score: float  # ranking score: the fused score, reranked with the late-interaction one
+    score: float  # (1 - w) × fused + w × late; the first rerank_depth hits are ordered by it, the rest by fused
     dense: float  # best cosine of the query with the passage, one of its sentences or its FAQ question
     lexical: float = 0.0  # BM25 score
     matched: str = "passage"  # which view gave the best cosine: passage, sentence or question
@@ -51,7 +53,7 @@ class Hit:
 class Results:
     query: str
     hits: list[Hit]
-    confidence: float = 0.0  # how sure we are that hits[0] answers the query
+    confidence: float = NO_CONFIDENCE  # how sure we are that hits[0] answers the query
     unknown_words: tuple[str, ...] = ()  # words of the query the documents do not cover, which lower confidence
     corrections: dict[str, str] = field(default_factory=dict)  # misspelt word → document word
 
@@ -204,13 +206,12 @@ class Searcher:
         if not words or not hits or not len(query_tokens):
             return {}
         spans = self.embedder.token_spans(query)[: len(query_tokens)]
-        answer = self.index.passage_tokens(self._positions[hits[0].passage.id]).astype(np.float32)
         coverage = {}
         for word in words:
             places = [m.span() for m in WORD.finditer(query) if m.group(0).casefold() == word]
             rows = [i for i, (start, end) in enumerate(spans) if any(start < b and end > a for a, b in places)]
-            if rows and len(answer):
-                coverage[word] = float((query_tokens[rows] @ answer.T).max(axis=1).mean())
+            if rows:
+                coverage[word] = self._mean_max_sim(query_tokens[rows], hits[0].passage)
         return coverage
 
     def _expansion(self, similarity: dict[str, np.ndarray]) -> dict[str, float]:
@@ -262,22 +263,23 @@ class Searcher:
         ]
 
     def _rerank(self, hits: list[Hit], query_tokens: np.ndarray, k: int) -> list[Hit]:
-        """The best k of the top max(k, rerank_depth) fused hits, scored again with late interaction."""
+        """The best rerank_depth fused hits in the order of their scores with late interaction, then the rest
+        in fused order (scored too): asking for more hits never changes the first ones."""
         weight = self.settings.late_interaction_weight
-        head = hits[: max(k, self.settings.rerank_depth)]
         if weight <= 0 or not len(query_tokens):
             return hits[:k]
-        late = [self._late(query_tokens, hit.passage) for hit in head]
-        rescored = [
-            replace(hit, score=(1 - weight) * hit.score + weight * score, late=score)
-            for hit, score in zip(head, late, strict=True)
-        ]
-        return sorted(rescored, key=lambda h: (-h.score, h.passage.id))[:k]
+        depth = self.settings.rerank_depth
+        rescored = []
+        for hit in hits[: max(k, depth)]:
+            late = self._mean_max_sim(query_tokens, hit.passage)
+            rescored.append(replace(hit, score=(1 - weight) * hit.fused + weight * late, late=late))
+        head = sorted(rescored[:depth], key=lambda h: (-h.score, h.passage.id))
+        return (head + rescored[depth:])[:k]
 
-    def _late(self, query_tokens: np.ndarray, passage: Passage) -> float:
-        """MeanMaxSim: each query token's best cosine with the passage's tokens, averaged."""
+    def _mean_max_sim(self, query_tokens: np.ndarray, passage: Passage) -> float:
+        """Late interaction (MeanMaxSim): each query token's best cosine with the passage's tokens, averaged."""
         tokens = self.index.passage_tokens(self._positions[passage.id])
-        if not len(tokens):
+        if not len(tokens) or not len(query_tokens):
             return 0.0
         return float((query_tokens @ tokens.T.astype(np.float32)).max(axis=1).mean())
 

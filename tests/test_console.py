@@ -72,6 +72,9 @@ def test_the_inspector_shows_every_score_and_exactly_the_visitors_reply(console:
         ]
     assert rows[0][1] == "answer" and rows[0][8].endswith(ROSES)
     assert [row[2] for row in rows] == sorted((row[2] for row in rows), reverse=True)
+    weight = console.settings.late_interaction_weight
+    for row in rows:  # score = (1 - w) × fused + w × late
+        assert row[2] == pytest.approx((1 - weight) * row[3] + weight * row[4], abs=2e-4)
 
 
 def test_the_inspector_says_why_a_question_gets_the_fallback(console: StaffConsole):
@@ -79,6 +82,8 @@ def test_the_inspector_says_why_a_question_gets_the_fallback(console: StaffConso
     assert decision.startswith("**Fallback**: confidence ") and "< threshold 0.3" in decision
     assert escape_markdown("I have no answer to that in the garden guide.") in chat[1]["content"]
     assert rows and all(row[1] == "" for row in rows)  # ranked, but nothing shown to the visitor
+    _, nothing, _ = console.inspect("what is it?")
+    assert nothing.startswith("**Fallback**: no word of the question carries meaning")
     _, empty, none = console.inspect("   ")
     assert empty.startswith("**Not searched:** Please type a question") and none == []
 

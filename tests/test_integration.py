@@ -244,3 +244,12 @@ def test_a_word_the_answer_covers_in_context_does_not_turn_the_question_away(rea
     assert reply.answered and reply.answer.passage.headings[-1] == "How NK cells recognize abnormal cells"
     assert reply.confidence > before.confidence
     assert not real_assistant.ask("How much does NK cell therapy cost?").answered  # "cost" still counts in full
+
+
+def test_asking_for_more_passages_never_changes_the_first_ones(real_assistant):
+    """The Inspector's depth slider and `ask -k` must show what the visitor gets first."""
+    cases = [json.loads(line)["question"] for line in (ROOT / "tests/eval/tuning.jsonl").read_text().splitlines()]
+    for question in cases[:40]:
+        few, many = real_assistant.searcher.search(question, k=3), real_assistant.searcher.search(question, k=50)
+        assert [h.passage.id for h in few.hits] == [h.passage.id for h in many.hits[:3]], question
+        assert few.confidence == many.confidence, question
