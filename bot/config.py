@@ -77,7 +77,9 @@ class Settings:
     # threshold that turns away 90% of its out-of-scope questions, since one question decides that edge.
     # The confidence can be below 0: the penalty for uncovered words can exceed the cosine.
     min_confidence: float = -0.15
-    related_margin: float = 0.08
+    # Runners-up this close to the answer are shown as related. On tuning, 0.05 shows as many right runners-up as
+    # 0.08 with a fifth fewer passages, since the rerank brings scores closer together.
+    related_margin: float = 0.05
     max_related: int = 2
     duplicate_similarity: float = 0.9  # a related passage this close to one shown says the same: folded
     ambiguity_margin: float = 0.02  # passages under other headings this close to the best: "did you mean"
