@@ -6,9 +6,10 @@ Each row adds one piece to the row above it, built and evaluated on the same kno
 with tests/eval/tuning.jsonl (used to choose settings) and tests/eval/heldout.jsonl (never
 used for tuning). hit@k and MRR@10 do not depend on the threshold. Each method's rejection
 threshold is the one that maximises (answered in-scope + rejected out-of-scope) on the
-tuning split, except where a row fixes it at the threshold it shipped with (the
-all-or-nothing confidence at 0.1, the graded one at 0.15) and the final row at the
-configured BOT_MIN_CONFIDENCE.
+tuning split, except where a row fixes it: the all-or-nothing confidence at 0.1, the
+threshold it shipped with; the graded one at 0.15, the threshold the rule in
+bot/config.py gives it on top of the rerank; and the final row at the configured
+BOT_MIN_CONFIDENCE.
 """
 
 from __future__ import annotations
@@ -95,7 +96,8 @@ def methods() -> list[tuple[str, dict]]:
 
 def best_threshold(outcomes: list[Outcome]) -> float:
     """The threshold maximising answered in-scope + rejected out-of-scope (ties: the lower one)."""
-    scores = sorted({round(o.confidence, 4) for o in outcomes} | {-1.0})
+    confidences = {round(o.confidence, 4) for o in outcomes}
+    scores = sorted(confidences | {min(confidences) - 1.0})  # the last: answer everything
 
     def balance(t: float) -> float:
         return sum((o.confidence >= t) == o.in_scope for o in outcomes)
