@@ -78,7 +78,7 @@ def main() -> None:
 
             page.get_by_label("Question").fill(INSPECTED)
             page.get_by_role("button", name="Inspect").click()
-            page.get_by_text("Fused score =").wait_for(timeout=WAIT)
+            page.get_by_text("× late for the best").wait_for(timeout=WAIT)
             page.get_by_text("Source:").first.wait_for(timeout=WAIT)
             shoot(page, "inspector")
 
