@@ -50,14 +50,6 @@ class Embedder:
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
-    def encode_tokens(self, texts: list[str], progress: bool = False) -> list[np.ndarray]:
-        """Each text's unit-length token vectors in context, its [CLS] and [SEP] left out: the
-        multi-vector view of a text that late interaction compares a question with."""
-        outputs = self.model.encode(
-            texts, batch_size=self.batch_size, output_value="token_embeddings", show_progress_bar=progress
-        )
-        return [_unit_rows(_array(tokens)[1:-1]) for tokens in outputs]
-
     def token_spans(self, text: str) -> list[tuple[int, int]]:
         """Where in the text each of its tokens lies (start, end), in the order encode_with_tokens gives them."""
         encoded = self.model.tokenizer(
@@ -65,13 +57,13 @@ class Embedder:
         )
         return [(int(start), int(end)) for start, end in encoded["offset_mapping"][1:-1]]
 
-    def encode_with_tokens(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Unit vectors of all texts and the first text's token vectors, from one pass through the model."""
-        outputs = self.model.encode(texts, batch_size=self.batch_size, output_value=None)
+    def encode_with_tokens(self, texts: list[str], progress: bool = False) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Unit vectors of the texts and, from the same pass through the model, each text's unit token vectors
+        in context, its [CLS] and [SEP] left out: the multi-vector view that late interaction compares."""
+        outputs = self.model.encode(texts, batch_size=self.batch_size, output_value=None, show_progress_bar=progress)
         vectors = _unit_rows(np.stack([_array(o["sentence_embedding"]) for o in outputs]))
-        first = outputs[0]
-        tokens = _array(first["token_embeddings"])[_array(first["attention_mask"]).astype(bool)]
-        return vectors, _unit_rows(tokens[1:-1])
+        tokens = [_array(o["token_embeddings"])[_array(o["attention_mask"]).astype(bool)][1:-1] for o in outputs]
+        return vectors, [_unit_rows(t) for t in tokens]
 
 
 def _array(value) -> np.ndarray:

@@ -50,7 +50,7 @@ CURRENT, PREVIOUS, STAGED = "CURRENT", "PREVIOUS", "STAGED"
 BUILDS = "builds"
 MANIFEST = "manifest.json"
 CACHE = "embeddings.sqlite"
-VECTORS = "embeddings"  # cache tables; TOKENS' suffix changes whenever Embedder.encode_tokens changes what it gives
+VECTORS = "embeddings"  # cache tables; TOKENS' suffix changes whenever the token vectors change in kind
 TOKENS = "token_vectors_v1"
 REBUILD = "run `python -m bot build`"
 ENCODE_CHUNK = 2048  # texts embedded (and cached) at a time: bounds memory on large folders
@@ -181,8 +181,9 @@ def build_index(
     index_dir.mkdir(parents=True, exist_ok=True)
     passage_texts = texts[: len(knowledge.passages)]  # passage rows come first
     with EmbeddingCache(index_dir / CACHE, embedder.model_name) as cache:
-        vectors, embedded = cache.embed(texts + words, embedder, progress)
-        cache.embed_tokens(passage_texts, embedder, progress)
+        embedded = cache.embed_passages(passage_texts, embedder, progress)  # their vectors and token vectors
+        vectors, rest = cache.embed(texts + words, embedder, progress)
+    embedded += rest
     vectors, word_vectors = vectors[: len(texts)], vectors[len(texts) :]
     name = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     folder = index_dir / BUILDS / name
@@ -484,18 +485,19 @@ class EmbeddingCache:
     def embed(self, texts: list[str], embedder: Embedder, progress: bool) -> tuple[np.ndarray, int]:
         """Vectors for all texts (cached ones reused, the rest embedded in chunks and cached); and how many
         were embedded."""
-        embedded = self._fill(VECTORS, texts, embedder.encode, progress, "Embedding")
+        embedded = self._fill(texts, lambda chunk: (embedder.encode(chunk),), (VECTORS,), progress, "Embedding")
         found = self.lookup(list(dict.fromkeys(self.key(t) for t in texts)))
         return np.stack([np.frombuffer(found[self.key(t)], dtype=np.float32) for t in texts]), embedded
 
-    def embed_tokens(self, texts: list[str], embedder: Embedder, progress: bool) -> int:
-        """Cache each text's token vectors (see Embedder.encode_tokens) as float16; how many were embedded.
-        write_tokens then copies them into a build."""
+    def embed_passages(self, texts: list[str], embedder: Embedder, progress: bool) -> int:
+        """Cache the vectors and the token vectors (float16) of passage texts, both from one pass through the
+        model; how many were embedded. write_tokens then copies the token vectors into a build."""
 
-        def encode(chunk: list[str]) -> list[np.ndarray]:
-            return [tokens.astype(np.float16) for tokens in embedder.encode_tokens(chunk)]
+        def encode(chunk: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+            vectors, tokens = embedder.encode_with_tokens(chunk)
+            return vectors, [t.astype(np.float16) for t in tokens]
 
-        return self._fill(TOKENS, texts, encode, progress, "Embedding tokens")
+        return self._fill(texts, encode, (VECTORS, TOKENS), progress, "Embedding passages")
 
     def write_tokens(self, texts: list[str], dimension: int, folder: Path) -> None:
         """tokens.npy and token_offsets.npy of a build, copied from the cache a chunk at a time, so memory stays
@@ -516,18 +518,21 @@ class EmbeddingCache:
         del tokens
         np.save(folder / "token_offsets.npy", offsets)
 
-    def _fill(self, table: str, texts: list[str], encode, progress: bool, label: str) -> int:
-        """Encode and store the texts that table lacks, in chunks; how many there were."""
+    def _fill(self, texts: list[str], encode, tables: tuple[str, ...], progress: bool, label: str) -> int:
+        """Encode the texts that any of the tables lacks, in chunks, and store what encode returns for each table
+        (one sequence per table); how many there were."""
         keys = [self.key(t) for t in texts]
-        present = self.lookup(list(dict.fromkeys(keys)), table, column="1")
-        missing = list(dict.fromkeys(k for k in keys if k not in present))
+        unique = list(dict.fromkeys(keys))
+        present = [self.lookup(unique, table, column="1") for table in tables]
+        missing = [k for k in unique if not all(k in found for found in present)]
         text_of = dict(zip(keys, texts, strict=True))
         bar = tqdm(total=len(missing), desc=label, unit="text", disable=not progress or not missing)
         for chunk in _chunks(missing, ENCODE_CHUNK):
             encoded = encode([text_of[k] for k in chunk])
-            rows = [(k, v.tobytes()) for k, v in zip(chunk, encoded, strict=True)]
             with self.connection:  # one transaction a chunk: a killed build keeps what it embedded
-                self.connection.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)", rows)
+                for table, values in zip(tables, encoded, strict=True):
+                    rows = [(k, v.tobytes()) for k, v in zip(chunk, values, strict=True)]
+                    self.connection.executemany(f"INSERT OR REPLACE INTO {table} VALUES (?, ?)", rows)
             bar.update(len(chunk))
         bar.close()
         return len(missing)

@@ -127,7 +127,8 @@ class Searcher:
         spelled_words = [corrections.get(w, w) for w in words]
         unique = list(dict.fromkeys(spelled_words))
         spelled = _apply(query, corrections)
-        vectors, query_tokens = self.embedder.encode_with_tokens([spelled, *strangers])
+        vectors, tokens = self.embedder.encode_with_tokens([spelled, *strangers])
+        query_tokens = tokens[0]
         similarity = self._vocabulary_similarity(unique, dict(zip(strangers, vectors[1:], strict=True)))
         views = self._dense(vectors[0])
         lexical = self.lexical.scores(spelled_words)

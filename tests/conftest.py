@@ -34,10 +34,6 @@ class FakeEmbedder(Embedder):
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         return self._bags(texts)
 
-    def encode_tokens(self, texts: list[str], progress: bool = False) -> list[np.ndarray]:
-        """Each word its own vector: a bag of words has no context to put tokens in."""
-        return [self._bags(re.findall(r"\w+", text.lower())) for text in texts]
-
     def token_spans(self, text: str) -> list[tuple[int, int]]:
         return [m.span() for m in re.finditer(r"\w+", text)]
 
@@ -49,8 +45,9 @@ class FakeEmbedder(Embedder):
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return vectors / np.where(norms == 0, 1, norms)
 
-    def encode_with_tokens(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        return self.encode(texts), self.encode_tokens(texts[:1])[0]
+    def encode_with_tokens(self, texts: list[str], progress: bool = False) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Each word its own token vector: a bag of words has no context to put tokens in."""
+        return self._bags(texts), [self._bags(re.findall(r"\w+", text.lower())) for text in texts]
 
 
 @pytest.fixture

@@ -228,7 +228,9 @@ def test_late_interaction_puts_the_passage_that_answers_first(real_assistant):
     assert plain.search(question, k=1).hits[0].passage.headings[-1] != "Response timeline"
     hit = real_assistant.searcher.search(question, k=1).hits[0]
     assert hit.passage.headings[-1] == "Response timeline"
-    query_tokens, passage_tokens = real_assistant.embedder.encode_tokens([question, embedding_text(hit.passage)])
+    _, (query_tokens, passage_tokens) = real_assistant.embedder.encode_with_tokens(
+        [question, embedding_text(hit.passage)]
+    )
     assert hit.late == pytest.approx((query_tokens @ passage_tokens.T).max(axis=1).mean(), abs=2e-3)
 
 

@@ -38,9 +38,9 @@ class CountingEmbedder(FakeEmbedder):
         self.seen += texts
         return super().encode(texts, progress)
 
-    def encode_tokens(self, texts: list[str], progress: bool = False) -> list[np.ndarray]:
+    def encode_with_tokens(self, texts: list[str], progress: bool = False) -> tuple[np.ndarray, list[np.ndarray]]:
         self.seen += texts
-        return super().encode_tokens(texts, progress)
+        return super().encode_with_tokens(texts, progress)
 
 
 def build(settings: Settings, embedder=None, publish: bool = True):
@@ -78,7 +78,7 @@ class ModelLess(FakeEmbedder):
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         raise AssertionError(f"{texts[:1]} was embedded again")
 
-    def encode_tokens(self, texts: list[str], progress: bool = False) -> list[np.ndarray]:
+    def encode_with_tokens(self, texts: list[str], progress: bool = False) -> tuple[np.ndarray, list[np.ndarray]]:
         raise AssertionError(f"{texts[:1]} was embedded again")
 
 
