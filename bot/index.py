@@ -486,8 +486,9 @@ class EmbeddingCache:
         """Vectors for all texts (cached ones reused, the rest embedded in chunks and cached); and how many
         were embedded."""
         embedded = self._fill(texts, lambda chunk: (embedder.encode(chunk),), (VECTORS,), progress, "Embedding")
-        found = self.lookup(list(dict.fromkeys(self.key(t) for t in texts)))
-        return np.stack([np.frombuffer(found[self.key(t)], dtype=np.float32) for t in texts]), embedded
+        keys = [self.key(t) for t in texts]
+        found = self.lookup(list(dict.fromkeys(keys)))
+        return np.stack([np.frombuffer(found[k], dtype=np.float32) for k in keys]), embedded
 
     def embed_passages(self, texts: list[str], embedder: Embedder, progress: bool) -> int:
         """Cache the vectors and the token vectors (float16) of passage texts, both from one pass through the
