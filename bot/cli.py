@@ -133,15 +133,30 @@ def cmd_ask(args: argparse.Namespace) -> int:
     return 0
 
 
+def _suggestion(threshold: float | None, settings: Settings) -> str:
+    if threshold is None:
+        return (
+            f"suggested threshold: none (no threshold turns away {settings.out_of_scope_target:.0%} of this file's "
+            "out-of-scope questions; does it hold any?)"
+        )
+    return (
+        f"suggested threshold: {threshold:.3f} (one step above the lowest that turns away "
+        f"{settings.out_of_scope_target:.0%} of the out-of-scope questions; set BOT_MIN_CONFIDENCE to use it)"
+    )
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from bot.evaluate import as_json, evaluate, load_cases, report, sweep, sweep_table
+    from bot.evaluate import as_json, evaluate, load_cases, report, suggested_threshold, sweep, sweep_table
 
     settings = _settings(args)
     cases = load_cases(args.file)
     metrics, outcomes = evaluate(_assistant(settings), cases)
     if args.sweep:
+        suggested = suggested_threshold(outcomes, settings.out_of_scope_target)
         print(f"current threshold: {settings.min_confidence}")
-        print(sweep_table(sweep(outcomes)))
+        shown = tuple(t for t in (settings.min_confidence, suggested) if t is not None)
+        print(sweep_table(sweep(outcomes, keep=shown)))
+        print(_suggestion(suggested, settings))
     elif args.json:
         print(json.dumps(as_json(metrics, outcomes), indent=2))
     else:

@@ -73,10 +73,12 @@ class Settings:
     common_word_zipf: float = 6.0
 
     top_k: int = 3
-    # Chosen on tests/eval/tuning.jsonl with `python -m bot evaluate --sweep`: one step (0.025) above the lowest
-    # threshold that turns away 90% of its out-of-scope questions, since one question decides that edge.
-    # The confidence can be below 0: the penalty for uncovered words can exceed the cosine.
+    # Chosen on tests/eval/tuning.jsonl with `python -m bot evaluate --sweep`, which prints the rule's pick: one
+    # step (0.025) above the lowest threshold that turns away out_of_scope_target of its out-of-scope questions,
+    # since one question decides that edge. The confidence can be below 0: the penalty for uncovered words can
+    # exceed the cosine.
     min_confidence: float = -0.15
+    out_of_scope_target: float = 0.9
     # Runners-up this close to the answer are shown as related. On tuning, 0.05 shows as many right runners-up as
     # 0.08 with a fifth fewer passages, since the rerank brings scores closer together.
     related_margin: float = 0.05

@@ -12,6 +12,7 @@ from bot.errors import BotError
 from bot.search import NO_CONFIDENCE, Hit
 
 DEPTH = 10  # ranks beyond this count as a miss (MRR@10)
+SWEEP_STEP = 0.025  # the confidence thresholds --sweep tries
 
 
 @dataclass(frozen=True)
@@ -90,19 +91,20 @@ def summarize(outcomes: list[Outcome]) -> Metrics:
     scoped = [o for o in outcomes if o.in_scope]
     unscoped = [o for o in outcomes if not o.in_scope]
 
-    def share(items: list[Outcome], test) -> float:
-        return sum(1 for o in items if test(o)) / len(items) if items else 0.0
-
     return Metrics(
         questions=len(outcomes),
         in_scope=len(scoped),
         out_of_scope=len(unscoped),
-        hit_at_1=share(scoped, lambda o: o.rank == 1),
-        hit_at_3=share(scoped, lambda o: o.rank is not None and o.rank <= 3),
+        hit_at_1=_share(scoped, lambda o: o.rank == 1),
+        hit_at_3=_share(scoped, lambda o: o.rank is not None and o.rank <= 3),
         mrr_at_10=sum(1 / o.rank for o in scoped if o.rank) / len(scoped) if scoped else 0.0,
-        out_of_scope_rejected=share(unscoped, lambda o: not o.answered),
-        in_scope_false_rejection=share(scoped, lambda o: not o.answered),
+        out_of_scope_rejected=_share(unscoped, lambda o: not o.answered),
+        in_scope_false_rejection=_share(scoped, lambda o: not o.answered),
     )
+
+
+def _share(items: list[Outcome], test) -> float:
+    return sum(1 for o in items if test(o)) / len(items) if items else 0.0
 
 
 def evaluate(assistant: Assistant, cases: list[Case]) -> tuple[Metrics, list[Outcome]]:
@@ -140,26 +142,42 @@ class SweepPoint:
     out_of_scope_rejected: float
 
 
-def sweep(outcomes: list[Outcome], step: float = 0.025) -> list[SweepPoint]:
+def sweep(outcomes: list[Outcome], keep: tuple[float, ...] = (), step: float = SWEEP_STEP) -> list[SweepPoint]:
     """The trade-off each confidence threshold makes, from one run's confidences: every step from the lowest
-    confidence (or 0) to 1, less the steps that change nothing from the one before."""
-    scoped = [o for o in outcomes if o.in_scope] or [None]
-    unscoped = [o for o in outcomes if not o.in_scope] or [None]
-    scored = [o.confidence for o in outcomes if o.confidence > NO_CONFIDENCE]
-    first = min(0, math.floor(min(scored, default=0.0) / step))  # confidences below 0 get their thresholds too
-    last = int(round(1 / step))
+    confidence (or 0) to 1, less the steps that change nothing from the one before (except those in keep)."""
     points: list[SweepPoint] = []
-    for i in range(first, last + 1):
-        t = round(i * step, 4)
-        point = SweepPoint(
-            threshold=t,
-            answered_in_scope=sum(1 for o in scoped if o and o.confidence >= t) / len(scoped),
-            answered_right=sum(1 for o in scoped if o and o.confidence >= t and o.rank == 1) / len(scoped),
-            out_of_scope_rejected=sum(1 for o in unscoped if o and o.confidence < t) / len(unscoped),
-        )
-        if not points or _trade(point) != _trade(points[-1]) or i == last:
+    thresholds = _thresholds(outcomes, step)
+    for t in thresholds:
+        point = _point(outcomes, t)
+        if not points or _trade(point) != _trade(points[-1]) or t == thresholds[-1] or t in keep:
             points.append(point)
     return points
+
+
+def suggested_threshold(outcomes: list[Outcome], target: float, step: float = SWEEP_STEP) -> float | None:
+    """The rule min_confidence is chosen by: one step above the lowest threshold that turns away target of the
+    out-of-scope questions, since a single question decides that edge. None when no threshold does."""
+    reached = (t for t in _thresholds(outcomes, step) if _point(outcomes, t).out_of_scope_rejected >= target)
+    lowest = next(reached, None)
+    return None if lowest is None else round(lowest + step, 4)
+
+
+def _thresholds(outcomes: list[Outcome], step: float) -> list[float]:
+    scored = [o.confidence for o in outcomes if o.confidence > NO_CONFIDENCE]
+    first = min(0, math.floor(min(scored, default=0.0) / step))  # confidences below 0 get their thresholds too
+    return [round(i * step, 4) for i in range(first, int(round(1 / step)) + 1)]
+
+
+def _point(outcomes: list[Outcome], threshold: float) -> SweepPoint:
+    scoped = [o for o in outcomes if o.in_scope]
+    unscoped = [o for o in outcomes if not o.in_scope]
+
+    return SweepPoint(
+        threshold=threshold,
+        answered_in_scope=_share(scoped, lambda o: o.confidence >= threshold),
+        answered_right=_share(scoped, lambda o: o.confidence >= threshold and o.rank == 1),
+        out_of_scope_rejected=_share(unscoped, lambda o: o.confidence < threshold),
+    )
 
 
 def _trade(point: SweepPoint) -> tuple[float, float, float]:

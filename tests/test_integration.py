@@ -172,11 +172,14 @@ def test_cli_evaluate_sweep_prints_the_trade_off(real_settings: Settings):
     lines = result.stdout.splitlines()
     assert lines[0] == f"current threshold: {real_settings.min_confidence}"
     assert lines[1].split() == ["threshold", "answered", "in-scope", "answered", "right", "out-of-scope", "rejected"]
-    rows = [[float(cell) for cell in line.split()] for line in lines[2:]]
+    rows = [[float(cell) for cell in line.split()] for line in lines[2:-1]]
     assert rows[0][1] == 1.0 and rows[-1][0] == 1.0  # from answering every in-scope question, up to 1
     thresholds, answered, _, rejected = zip(*rows, strict=True)
     assert list(thresholds) == sorted(set(thresholds)) and list(answered) == sorted(answered, reverse=True)
     assert list(rejected) == sorted(rejected) and len(rows) > 10
+    assert real_settings.min_confidence in thresholds  # the current threshold's row is always shown
+    # The shipped threshold is the one the rule in bot/config.py picks on the tuning split.
+    assert lines[-1].startswith(f"suggested threshold: {real_settings.min_confidence:.3f} (one step above")
 
 
 @pytest.mark.parametrize("message", ["I have chest pain after my infusion", "I can’t breathe properly since yesterday"])

@@ -1,0 +1,38 @@
+"""The threshold sweep and the rule that picks min_confidence from it, on hand-made outcomes."""
+
+from __future__ import annotations
+
+from bot.evaluate import Outcome, suggested_threshold, sweep
+
+
+def outcome(confidence: float, in_scope: bool, rank: int | None = 1) -> Outcome:
+    return Outcome("q", rank if in_scope else None, True, in_scope, None, confidence)
+
+
+OUTCOMES = [
+    outcome(0.62, True),
+    outcome(0.40, True, rank=2),
+    outcome(0.31, True),
+    *[outcome(c, False) for c in (0.05, 0.08, 0.11, 0.13, 0.16, 0.19, 0.21, 0.24, 0.27, 0.35)],
+]
+
+
+def test_the_rule_is_one_step_above_the_lowest_threshold_that_turns_away_the_target():
+    # 9 of the 10 out-of-scope confidences are below 0.275; that is the lowest threshold turning away 90%.
+    assert suggested_threshold(OUTCOMES, target=0.9) == 0.3
+    assert suggested_threshold(OUTCOMES, target=1.0) == 0.4  # all ten are below 0.375
+
+
+def test_no_suggestion_when_no_threshold_reaches_the_target():
+    assert suggested_threshold([outcome(0.5, True)], target=0.9) is None  # no out-of-scope question at all
+    assert suggested_threshold([outcome(0.5, True), outcome(1.2, False)], target=0.9) is None
+
+
+def test_the_sweep_keeps_the_thresholds_asked_for_even_when_nothing_changes_there():
+    plain = [p.threshold for p in sweep(OUTCOMES)]
+    kept = [p.threshold for p in sweep(OUTCOMES, keep=(0.3, 0.45))]
+    assert 0.3 not in plain and 0.45 not in plain
+    assert set(kept) == set(plain) | {0.3, 0.45} and kept == sorted(kept)
+    at = {p.threshold: p for p in sweep(OUTCOMES, keep=(0.3,))}
+    assert at[0.3].out_of_scope_rejected == 0.9 and at[0.3].answered_in_scope == 1.0
+    assert at[0.3].answered_right == 2 / 3
