@@ -33,9 +33,14 @@ def stopwords() -> frozenset[str]:
 
 
 def content_words(text: str) -> list[str]:
-    """Lower-cased words that carry meaning: no stopwords, no single letters or numbers."""
+    """Lower-cased words that carry meaning: no stopwords, no single letters or numbers.
+
+    Split first, then casefold: each word is then some match of WORD in the text, casefolded, which is how the
+    search finds a word's place in the question ("İ" casefolds to "i" and a combining dot, which WORD splits).
+    """
     stop = stopwords()
-    return [w for w in WORD.findall(text.casefold()) if len(w) > 1 and not w.isdigit() and w not in stop]
+    words = (w.casefold() for w in WORD.findall(text))
+    return [w for w in words if len(w) > 1 and not w.isdigit() and w not in stop]
 
 
 @cache

@@ -28,3 +28,12 @@ def test_everyday_words_are_more_frequent_than_topic_words():
 
 def test_content_words_drop_stopwords_numbers_and_single_letters():
     assert content_words("What is a 3 NK cell, e.g. T?") == ["nk", "cell"]
+
+
+@pytest.mark.parametrize("text", ["İstanbul clinic?", "STRASSE oder Straße", "ǅemal ﬁnds Σίσυφος"])
+def test_each_content_word_is_a_word_of_the_text_casefolded(text: str):
+    # The search finds a word's place in the question this way; casefolding first could split "İ" in two.
+    from bot.text import WORD
+
+    words = content_words(text)
+    assert words and set(words) <= {match.casefold() for match in WORD.findall(text)}
