@@ -161,6 +161,21 @@ def vocabulary(passages: list[Passage]) -> list[str]:
     return sorted({w for p in passages for w in content_words(" ".join((*p.headings, p.text)))})
 
 
+def _new_manifest(knowledge: Knowledge, model_name: str, search_index: faiss.Index, options: EmbedOptions) -> dict:
+    return {
+        "format": FORMAT_VERSION,
+        "model": model_name,
+        "dimension": int(search_index.d),
+        "passages": len(knowledge.passages),
+        "vectors": int(search_index.ntotal),
+        "faiss": type(search_index).__name__,
+        "embedded": asdict(options),
+        "files": knowledge.files,
+        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "site": asdict(knowledge.site),
+    }
+
+
 def build_index(
     knowledge: Knowledge,
     index_dir: Path,
@@ -183,24 +198,12 @@ def build_index(
     with EmbeddingCache(index_dir / CACHE, embedder.model_name) as cache:
         embedded = cache.embed_passages(passage_texts, embedder, progress)  # their vectors and token vectors
         vectors, rest = cache.embed(texts + words, embedder, progress)
-    embedded += rest
-    vectors, word_vectors = vectors[: len(texts)], vectors[len(texts) :]
-    name = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    folder = index_dir / BUILDS / name
-    search_index = _faiss_index(vectors, exact_limit)
-    manifest = {
-        "format": FORMAT_VERSION,
-        "model": embedder.model_name,
-        "dimension": int(vectors.shape[1]),
-        "passages": len(knowledge.passages),
-        "vectors": int(search_index.ntotal),
-        "faiss": type(search_index).__name__,
-        "embedded": asdict(options),
-        "files": knowledge.files,
-        "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "site": asdict(knowledge.site),
-    }
-    with EmbeddingCache(index_dir / CACHE, embedder.model_name) as cache:
+        embedded += rest
+        name = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        folder = index_dir / BUILDS / name
+        vectors, word_vectors = vectors[: len(texts)], vectors[len(texts) :]
+        search_index = _faiss_index(vectors, exact_limit)
+        manifest = _new_manifest(knowledge, embedder.model_name, search_index, options)
         write_tokens = partial(cache.write_tokens, passage_texts, manifest["dimension"])
         _write_build(folder, search_index, rows, kinds, words, word_vectors, knowledge.passages, manifest, write_tokens)
     _validate(folder, embedder.model_name)
