@@ -29,7 +29,11 @@ def stopwords() -> frozenset[str]:
     import bm25s
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-    return frozenset(ENGLISH_STOP_WORDS) | frozenset(bm25s.stopwords.STOPWORDS_EN)
+    # WORD splits "isn't" into "isn" and "t": the pieces of the contractions in bm25s' larger list are stopwords too,
+    # or a visitor's "isn't" would count as a word the documents do not use.
+    contractions = [word for word in bm25s.stopwords.STOPWORDS_EN_PLUS if "'" in word]
+    pieces = {piece for word in contractions for piece in WORD.findall(word)}
+    return frozenset(ENGLISH_STOP_WORDS) | frozenset(bm25s.stopwords.STOPWORDS_EN) | pieces
 
 
 def content_words(text: str) -> list[str]:

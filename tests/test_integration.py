@@ -213,6 +213,17 @@ def test_everyday_words_the_documents_lack_do_not_turn_a_question_away(real_assi
     assert results.confidence > price.confidence
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["I've heard it won't help with leukemia, is that true?", "what if i'm not suitable and haven't finished chemo"],
+)
+def test_the_pieces_of_contractions_are_not_words_the_documents_lack(real_assistant, question: str):
+    """The tokenizer splits "won't" into "won" and "t"; such pieces once counted as uncovered and turned these away."""
+    results = real_assistant.searcher.search(question)
+    assert not {"ve", "won", "haven"} & set(results.unknown_words)
+    assert real_assistant.ask(question).answered
+
+
 def test_a_lay_word_finds_passages_through_the_documents_own_word(real_assistant):
     """The word "tired" is not in the documents; BM25 still reaches the passages that say "fatigue" or "exhausted"."""
     expanded = real_assistant.searcher.search("tired", k=50)
