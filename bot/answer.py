@@ -20,6 +20,7 @@ from bot.errors import BotError
 from bot.index import CURRENT, Index, live_build, load_index, require_fresh, stale_files
 from bot.knowledge import Passage, Site
 from bot.search import NO_CONFIDENCE, Hit, Results, Searcher, normalize_query
+from bot.text import WORD
 
 log = logging.getLogger(__name__)
 
@@ -143,10 +144,23 @@ def _same(searcher: Searcher | None, a: Passage, b: Passage, settings: Settings)
     return searcher is not None and searcher.similarity(a, b) >= settings.duplicate_similarity
 
 
+_APOSTROPHES = re.compile(r"['’ʼ`]")
+
+
 def urgent_phrase(question: str, site: Site) -> str | None:
-    """The configured urgent phrase the message contains, if any."""
-    text = normalize_query(question).casefold().replace("’", "'")
-    return next((phrase for phrase in site.urgent_phrases if phrase.casefold() in text), None)
+    """The configured urgent phrase the message contains, if any: matched word by word from the start of a word,
+    whatever the case, punctuation, hyphens or apostrophes ("Chest-pain", "cant breathe", "anaphylactic")."""
+    text = f" {_phrase_words(question)}"
+    for phrase in site.urgent_phrases:
+        words = _phrase_words(phrase)
+        if words and f" {words}" in text:
+            return phrase
+    return None
+
+
+def _phrase_words(text: str) -> str:
+    """Casefolded words joined by single spaces, apostrophes dropped: "Can’t-breathe!" → "cant breathe"."""
+    return " ".join(WORD.findall(_APOSTROPHES.sub("", normalize_query(text).casefold())))
 
 
 @dataclass(frozen=True)
@@ -203,10 +217,11 @@ class Assistant:
         serving = self.refresh() if self.follow_live else self._serving
         problem = self.input_problem(question)
         if problem:
-            return Reply(question, False, serving.index.site.disclaimer, message=problem)
-        depth = max(k or self.settings.top_k, self.settings.max_related + 1)
-        reply = serving.answer(normalize_query(question).casefold(), depth)
-        if urgent_phrase(question, serving.index.site):
+            reply = Reply(question, False, serving.index.site.disclaimer, message=problem)
+        else:
+            depth = max(k or self.settings.top_k, self.settings.max_related + 1)
+            reply = serving.answer(normalize_query(question).casefold(), depth)
+        if urgent_phrase(question, serving.index.site):  # even a message too long to search gets the notice
             reply = self._urgent(serving, reply)
         return replace(reply, question=question)
 

@@ -98,6 +98,26 @@ def test_an_urgent_message_gets_the_notice_first_then_the_configured_passage(ass
     assert assistant.ask("When should I prune roses?").notice is None
 
 
+@pytest.mark.parametrize(
+    "message", ["my shed is on-fire!", "ON   FIRE", "Is that smoke?", "there’s smoke", "smoke-signals"]
+)
+def test_urgent_phrases_match_whatever_the_case_punctuation_and_spacing(assistant: Assistant, message: str):
+    assert assistant.ask(message).notice.startswith("If something is on fire")
+
+
+@pytest.mark.parametrize("message", ["Is the bonfire safe?", "unsmoked wood", "one fire"])
+def test_urgent_phrases_match_only_from_the_start_of_a_word(assistant: Assistant, message: str):
+    assert assistant.ask(message).notice is None
+
+
+def test_a_message_too_long_to_search_still_gets_the_urgent_notice(assistant: Assistant):
+    message = "It started this morning. " * 60 + "Now the shed is on fire."
+    reply = assistant.ask(message)
+    assert len(message) > assistant.settings.max_question_chars
+    assert reply.notice.startswith("If something is on fire") and reply.passages[0].passage.text.startswith("Aphids")
+    assert assistant.ask("roses " * 400).message.startswith("Your message is")  # no urgent phrase: the length note
+
+
 def test_follow_ups_are_other_faq_questions_and_clicking_one_quotes_it(assistant: Assistant):
     reply = assistant.ask("When should I prune roses?")
     assert [p.question for p in reply.follow_ups] == ["Can I grow basil indoors?"]

@@ -182,7 +182,16 @@ def test_cli_evaluate_sweep_prints_the_trade_off(real_settings: Settings):
     assert lines[-1].startswith(f"suggested threshold: {real_settings.min_confidence:.3f} (one step above")
 
 
-@pytest.mark.parametrize("message", ["I have chest pain after my infusion", "I can’t breathe properly since yesterday"])
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I have chest pain after my infusion",
+        "I can’t breathe properly since yesterday",
+        "Chest-pain after the infusion!!",
+        "i cant breath after the infusion",
+        "I want to die",
+    ],
+)
 def test_urgent_messages_get_the_notice_then_the_reactions_to_report(real_assistant, message: str):
     reply = real_assistant.ask(message)
     assert reply.notice and reply.notice.startswith("If you are having a medical emergency")
