@@ -124,11 +124,16 @@ def test_an_incompatible_format_is_refused(fake_index: Settings):
         load_index(fake_index.index_dir, "fake-bag-of-words")
 
 
-@pytest.mark.parametrize("damage", ["missing", "wrong width", "offsets past the end"])
+@pytest.mark.parametrize("damage", ["missing", "truncated", "not an array", "wrong width", "offsets past the end"])
 def test_damaged_token_vectors_are_refused_with_the_fix(fake_index: Settings, damage: str):
     folder = load_index(fake_index.index_dir, "fake-bag-of-words").path
     if damage == "missing":
         (folder / "tokens.npy").unlink()
+    elif damage == "truncated":
+        data = (folder / "tokens.npy").read_bytes()
+        (folder / "tokens.npy").write_bytes(data[: len(data) - 10])
+    elif damage == "not an array":
+        (folder / "tokens.npy").write_bytes(b"\x00" * 200)
     elif damage == "wrong width":
         np.save(folder / "tokens.npy", np.zeros((5, 3), dtype=np.float16))
     else:
@@ -136,3 +141,11 @@ def test_damaged_token_vectors_are_refused_with_the_fix(fake_index: Settings, da
         np.save(folder / "token_offsets.npy", offsets + 1)
     with pytest.raises(IndexMismatchError, match=r"run `python -m bot build`"):
         load_index(fake_index.index_dir, "fake-bag-of-words")
+
+
+def test_token_vectors_read_from_the_file_are_the_ones_stored(fake_index: Settings):
+    index = load_index(fake_index.index_dir, "fake-bag-of-words")
+    stored = np.load(index.path / "tokens.npy")
+    for position in range(len(index.passages)):
+        start, stop = index.token_offsets[position], index.token_offsets[position + 1]
+        assert np.array_equal(index.passage_tokens(position), stored[start:stop])
