@@ -49,18 +49,23 @@ class Reply:
     def related(self) -> tuple[Hit, ...]:
         return self.passages[1:]
 
-    def to_dict(self) -> dict:
-        """The JSON form: the reply's passages, or on a fallback the ranking that was rejected."""
-        return {
+    def to_dict(self, ranking: int = 0) -> dict:
+        """The JSON form: the passages shown (none on a fallback). For staff, ranking > 0 adds the confidence and
+        that many of the passages considered, best first, even when all were rejected."""
+        data = {
             "question": self.question,
             "answered": self.answered,
-            "passages": [_hit_dict(h) for h in (self.passages or self.ranking)],
+            "passages": [_hit_dict(h) for h in self.passages],
             "message": self.message,
             "notice": self.notice,
             "choices": [{"id": p.id, "heading": p.heading} for p in self.choices],
             "follow_ups": [{"id": p.id, "question": p.question} for p in self.follow_ups],
             "disclaimer": self.disclaimer,
         }
+        if ranking > 0:
+            data["confidence"] = None if self.confidence == NO_CONFIDENCE else round(self.confidence, 4)
+            data["ranking"] = [_hit_dict(h) for h in self.ranking[:ranking]]
+        return data
 
 
 def _hit_dict(hit: Hit) -> dict:

@@ -125,9 +125,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     assistant = _assistant(settings)
     reply = assistant.ask(args.question, k=args.k)
     if args.json:
-        data = reply.to_dict()
-        data["passages"] = data["passages"][: args.k or settings.top_k]
-        print(json.dumps(data, ensure_ascii=False, indent=2))
+        print(json.dumps(reply.to_dict(ranking=args.k or settings.top_k), ensure_ascii=False, indent=2))
     else:
         print(render_text(reply))
     return 0

@@ -68,6 +68,16 @@ def test_json_form_lists_passages_best_first_with_citation_fields(assistant: Ass
     first = data["passages"][0]
     assert set(first) >= {"id", "text", "title", "heading", "source", "score"}
     assert first["title"] == "Garden Care Guide" and first["source"] == "garden.md:41"
+    assert "ranking" not in data and "confidence" not in data  # the visitors' form
+
+
+def test_json_form_of_a_fallback_shows_no_passage_to_visitors(assistant: Assistant):
+    reply = assistant.ask("What is the capital of Peru?")
+    assert not reply.answered and reply.ranking
+    assert reply.to_dict()["passages"] == []  # a widget cannot show a rejected passage as the answer
+    staff = reply.to_dict(ranking=2)
+    assert staff["passages"] == [] and len(staff["ranking"]) == 2
+    assert staff["confidence"] < assistant.settings.min_confidence
 
 
 @pytest.mark.parametrize(

@@ -71,7 +71,7 @@ def assert_sensible(data: dict, question: str, site_disclaimer: str) -> None:
     if data["answered"]:
         assert data["passages"] and all(p["text"] and p["heading"] for p in data["passages"])
     else:
-        assert data["message"]
+        assert data["message"] and data["passages"] == []
 
 
 # --- the CLI --------------------------------------------------------------------------------------------

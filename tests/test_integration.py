@@ -69,9 +69,11 @@ def test_cli_ask_json(real_settings: Settings):
 def test_cli_ask_text_and_fallback(real_settings: Settings):
     answered = bot(real_settings, "ask", "What is CAR-NK therapy?")
     assert answered.returncode == 0 and "CAR-NK therapy" in answered.stdout and "Disclaimer:" in answered.stdout
-    fallback = bot(real_settings, "ask", "How much does NK cell therapy cost?", "--json")
+    fallback = bot(real_settings, "ask", "How much does NK cell therapy cost?", "-k", "5", "--json")
     data = json.loads(fallback.stdout)
     assert data["answered"] is False and "Stemcell Consultancy" in data["message"]
+    assert data["passages"] == []  # nothing is shown as an answer...
+    assert len(data["ranking"]) == 5 and data["confidence"] < real_settings.min_confidence  # ...staff see why
 
 
 def test_cli_build_prints_a_summary_and_warnings_with_file_and_line(tmp_path: Path):
