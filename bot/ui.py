@@ -191,5 +191,6 @@ def launch(app: gr.Blocks, settings: Settings, **kwargs: Any) -> None:
         footer_links=["api"],
         app_kwargs={"exception_handlers": {HTTPException: busy_reply}},
         run_history=False,  # Gradio would keep every question in the browser for the next user of a shared computer
+        max_file_size=0,  # the chat takes no files: its upload route must not host anyone's
         **kwargs,
     )

@@ -146,6 +146,15 @@ def test_the_visitor_app_exposes_no_staff_endpoint(site, staff: requests.Session
     assert call(visitor, "ask", "What are NK cells?").event == "complete"  # and the chat still answers
 
 
+def test_the_visitor_app_stores_no_uploaded_file(site, staff: requests.Session):
+    """The chat takes no files, so its upload route must not host one for anyone; the console's still works."""
+    _, visitor, console = site
+    files = {"files": ("notes.txt", b"x" * 4096, "text/plain")}
+    refused = requests.post(f"{visitor}/gradio_api/upload", files=files, timeout=30)
+    assert refused.status_code == 413 and "maximum allowed size" in refused.text
+    assert staff.post(f"{console}/gradio_api/upload", files=files, timeout=30).status_code == 200
+
+
 def test_the_visitor_chat_keeps_no_run_history_in_the_browser(site):
     """Gradio would store each question in the browser (shown at /gradio_api/runs) for the next user of a
     shared computer to read; the chat turns that off."""
