@@ -125,7 +125,9 @@ def build_visitor_app(assistant: Assistant, visits: VisitLog | None = None) -> g
             show_label=False,
             height=480,
             feedback_options=thumbs,
-            buttons=["copy"],
+            # No copy button: it copies the escaped Markdown of a message ("fatigue\, fever\,"), not the quote;
+            # selecting the text copies the passage as written.
+            buttons=[],
             elem_id="answers",
         )
         with gr.Row():

@@ -155,6 +155,12 @@ def test_the_visitor_app_stores_no_uploaded_file(site, staff: requests.Session):
     assert staff.post(f"{console}/gradio_api/upload", files=files, timeout=30).status_code == 200
 
 
+def test_the_visitor_chat_has_no_copy_button_that_would_copy_markdown(site):
+    _, visitor, _ = site
+    chatbot = next(c for c in Page(visitor).config["components"] if c.get("props", {}).get("elem_id") == "answers")
+    assert chatbot["props"]["buttons"] == []
+
+
 def test_the_visitor_chat_keeps_no_run_history_in_the_browser(site):
     """Gradio would store each question in the browser (shown at /gradio_api/runs) for the next user of a
     shared computer to read; the chat turns that off."""
