@@ -22,6 +22,8 @@ def _load_knowledge(settings: Settings):
     try:
         knowledge = load_knowledge(settings.knowledge_dir, settings.passage_max_words, settings.passage_min_words)
     except KnowledgeError as err:
+        if not err.problems:  # the folder itself is the problem (missing, no Markdown): its message says so
+            raise BotError(str(err)) from None
         for problem in err.problems:
             print(problem, file=sys.stderr)
         errors = sum(1 for p in err.problems if p.severity == "error") or 1

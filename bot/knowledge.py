@@ -165,7 +165,7 @@ def load_knowledge(folder: Path, max_words: int = 120, min_words: int = 40) -> K
     problems += _duplicate_titles(passages)
     passages, site, disclaimer_problems = _take_disclaimer(passages, site)
     site = _with_banner(site)
-    problems += disclaimer_problems
+    problems += disclaimer_problems + _required_texts(site)
     if site.urgent_passage and not any(site.urgent_passage in p.text for p in passages):
         problems.append(
             Problem(
@@ -416,7 +416,8 @@ def _sentence_chunks(
 def _load_site(folder: Path) -> tuple[Site, list[Problem]]:
     path = folder / SITE_FILE
     if not path.is_file():
-        return Site(), []
+        missing = f"no {SITE_FILE}: the generic title, fallback and disclaimer are used; add one to set them"
+        return Site(), [Problem(SITE_FILE, 1, missing)]
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
@@ -424,11 +425,34 @@ def _load_site(folder: Path) -> tuple[Site, list[Problem]]:
     known = set(Site.__dataclass_fields__)
     unknown = sorted(set(data) - known)
     problems = [Problem(SITE_FILE, 1, f"unknown setting {key!r}; known: {', '.join(sorted(known))}") for key in unknown]
-    values = {k: v for k, v in data.items() if k in known}
-    for key in ("examples", "urgent_phrases"):
-        if key in values:
-            values[key] = tuple(str(e) for e in values[key])
+    values: dict[str, str | tuple[str, ...]] = {}
+    for key in sorted(known & set(data)):
+        value, wanted = data[key], getattr(Site(), key)
+        if isinstance(wanted, tuple) and isinstance(value, list) and all(isinstance(e, str) for e in value):
+            values[key] = tuple(value)
+        elif isinstance(wanted, str) and isinstance(value, str):
+            values[key] = value
+        else:
+            form = f'{key} = ["...", "..."]' if isinstance(wanted, tuple) else f'{key} = "..."'
+            problems.append(Problem(SITE_FILE, _line_of(path, key), f"{key} must be written as {form}", "error"))
     return Site(**values), problems
+
+
+def _line_of(path: Path, key: str) -> int:
+    """The line where a TOML key is set, for pointing at it (1 when not found)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return next((n for n, line in enumerate(lines, 1) if line.split("=")[0].strip() == key), 1)
+
+
+def _required_texts(site: Site) -> list[Problem]:
+    """Every reply shows the disclaimer, and a question without an answer the fallback: neither may be blank."""
+    fix = {"disclaimer": "set disclaimer, or disclaimer_section to the heading of the disclaimer's section"}
+    fix["fallback"] = "set fallback to what a visitor reads when the documents have no answer"
+    return [
+        Problem(SITE_FILE, 1, f"the {key} is empty; {how}", "error")
+        for key, how in fix.items()
+        if not getattr(site, key).strip()
+    ]
 
 
 def _take_disclaimer(passages: list[Passage], site: Site) -> tuple[list[Passage], Site, list[Problem]]:

@@ -109,6 +109,16 @@ def test_cli_errors_are_one_line_with_the_fix(tmp_path: Path):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize("folder", ["missing", "empty"])
+def test_cli_check_of_a_missing_or_empty_folder_says_what_is_wrong(tmp_path: Path, folder: str):
+    (tmp_path / "empty").mkdir()
+    command = [sys.executable, "-m", "bot", "check", "--knowledge", str(tmp_path / folder)]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2
+    expected = "does not exist; create it" if folder == "missing" else "No Markdown (.md) files"
+    assert len(result.stderr.strip().splitlines()) == 1 and expected in result.stderr
+
+
 def test_cli_evaluate_reports_the_metrics(real_settings: Settings):
     result = bot(real_settings, "evaluate", "tests/eval/heldout.jsonl", "--json")
     assert result.returncode == 0, result.stderr

@@ -118,6 +118,37 @@ def test_empty_or_missing_folders_say_what_to_do(tmp_path: Path):
         load_knowledge(tmp_path)
 
 
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [
+        ('examples = "What?"', 'site.toml:{line}: error: examples must be written as examples = ["...", "..."]'),
+        ("urgent_phrases = [1, 2]", "site.toml:{line}: error: urgent_phrases must be written as urgent_phrases = ["),
+        ("fallback = 3", 'site.toml:{line}: error: fallback must be written as fallback = "..."'),
+        ('fallback = "  "', "site.toml:1: error: the fallback is empty; set fallback to what a visitor reads"),
+    ],
+)
+def test_site_settings_of_the_wrong_form_stop_the_load_with_the_line(knowledge_dir: Path, setting: str, expected: str):
+    site = knowledge_dir / "site.toml"
+    lines = [line for line in site.read_text(encoding="utf-8").splitlines() if not line.startswith(setting.split()[0])]
+    site.write_text("\n".join([*lines, setting]) + "\n", encoding="utf-8")
+    with pytest.raises(KnowledgeError) as raised:
+        load_knowledge(knowledge_dir)
+    assert expected.format(line=len(lines) + 1) in str(raised.value)
+
+
+def test_a_blank_disclaimer_stops_the_load(knowledge_dir: Path):
+    (knowledge_dir / "site.toml").write_text('disclaimer_section = ""\ndisclaimer = "   "\n', encoding="utf-8")
+    with pytest.raises(KnowledgeError, match="the disclaimer is empty; set disclaimer, or disclaimer_section"):
+        load_knowledge(knowledge_dir)
+
+
+def test_a_folder_without_site_toml_loads_with_a_warning(knowledge_dir: Path):
+    (knowledge_dir / "site.toml").unlink()
+    knowledge = load_knowledge(knowledge_dir)
+    assert knowledge.site.disclaimer and knowledge.site.fallback
+    assert any(str(w).startswith("site.toml:1: warning: no site.toml") for w in knowledge.warnings)
+
+
 def test_empty_document_and_duplicate_title_are_warnings(knowledge_dir: Path):
     (knowledge_dir / "empty.md").write_text("---\ntitle: Empty\n---\n\n# Empty\n", encoding="utf-8")
     (knowledge_dir / "copy.md").write_text("---\ntitle: Garden Care Guide\n---\n\nMore text.\n", encoding="utf-8")
