@@ -17,20 +17,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--knowledge", type=Path, help="knowledge folder (env BOT_KNOWLEDGE_DIR)")
     parser.add_argument("--index", type=Path, help="index folder (env BOT_INDEX_DIR)")
     args = parser.parse_args(argv)
-    settings = Settings.from_env(host=args.host, port=args.port, knowledge_dir=args.knowledge, index_dir=args.index)
-
     from bot.answer import Assistant
     from bot.ui import build_visitor_app, launch
     from bot.visits import VisitLog
 
     try:
+        settings = Settings.from_env(host=args.host, port=args.port, knowledge_dir=args.knowledge, index_dir=args.index)
         assistant = Assistant.load(settings, follow_live=True)
         visits = VisitLog.open(settings)  # None when BOT_VISIT_LOG=0
-    except BotError as err:
+    except (BotError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
     assistant.warm_up()
-    launch(build_visitor_app(assistant, visits), settings)
+    try:
+        launch(build_visitor_app(assistant, visits), settings)
+    except OSError as err:  # Gradio's "Cannot find empty port", or an address this machine does not have
+        reason = str(err).split(". ")[0]
+        print(
+            f"error: cannot listen on {settings.host}:{settings.port} ({reason}); another program may be using it: "
+            "choose another port with --port or BOT_PORT",
+            file=sys.stderr,
+        )
+        return 2
     return 0
 
 

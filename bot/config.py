@@ -145,7 +145,8 @@ def _coerce(name: str, value: Any) -> Any:
                 return value.strip().lower() in {"1", "true", "yes", "on"}
             return type(default)(value)
         except ValueError:
-            raise ValueError(f"{ENV_PREFIX}{name.upper()} must be a {type(default).__name__}; got {value!r}") from None
+            kind = {int: "a whole number", float: "a number", bool: "1 or 0"}.get(type(default), "a path")
+            raise ValueError(f"{ENV_PREFIX}{name.upper()} must be {kind}; got {value!r}") from None
     if isinstance(default, Path):
         return Path(value)
     return value

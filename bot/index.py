@@ -40,7 +40,7 @@ from tqdm import tqdm
 
 from bot.embedding import Embedder
 from bot.errors import BotError
-from bot.knowledge import Knowledge, Passage, Problem, Site, Source, hash_files
+from bot.knowledge import Knowledge, KnowledgeError, Passage, Problem, Site, Source, hash_files
 from bot.text import content_words, sentences
 
 PASSAGE, SENTENCE, QUESTION = 0, 1, 2  # kinds of vector rows
@@ -53,6 +53,15 @@ CACHE = "embeddings.sqlite"
 VECTORS = "embeddings"  # cache tables; TOKENS' suffix changes whenever the token vectors change in kind
 TOKENS = "token_vectors_v1"
 REBUILD = "run `python -m bot build`"
+MANIFEST_FIELDS = {
+    "model": str,
+    "dimension": int,
+    "passages": int,
+    "vectors": int,
+    "faiss": str,
+    "files": dict,
+    "site": dict,
+}
 ENCODE_CHUNK = 2048  # texts embedded (and cached) at a time: bounds memory on large folders
 ABANDONED_AFTER = 3600  # seconds after which an unfinished build folder is a crash leftover
 
@@ -312,7 +321,8 @@ def load_index(index_dir: Path, model_name: str, which: str = CURRENT) -> Index:
     name = _pointed(index_dir, which)
     if name is None:
         if which != CURRENT:
-            raise IndexMissingError(f"There is no {which.lower()} build in {index_dir}/.")
+            how = {STAGED: "run `python -m bot build --stage` to make one"}.get(which, "one appears after a rebuild")
+            raise IndexMissingError(f"There is no {which.lower()} build in {index_dir}/; {how}.")
         raise IndexMissingError(f"No index in {index_dir}/; {REBUILD} to build it from the knowledge folder.")
     return _load_build(index_dir / BUILDS / name, model_name)
 
@@ -325,6 +335,8 @@ def stale_files(index: Index, knowledge_dir: Path) -> list[str]:
 
 
 def require_fresh(index: Index, knowledge_dir: Path) -> None:
+    if not Path(knowledge_dir).is_dir():
+        raise KnowledgeError(f"Knowledge folder {knowledge_dir}/ does not exist; create it or pass --knowledge DIR.")
     changed = stale_files(index, knowledge_dir)
     if changed:
         shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
@@ -360,9 +372,11 @@ def _load_build(folder: Path, model_name: str) -> Index:
     if counts != (*expected, len(passages) + 1) or not tokens_fit:
         raise IndexMismatchError(f"The index in {folder} does not match its manifest; {REBUILD}.")
     site = manifest["site"]
-    site = Site(
-        **{**site, "examples": tuple(site.get("examples", ())), "urgent_phrases": tuple(site.get("urgent_phrases", ()))}
-    )
+    try:
+        lists = {key: tuple(site.get(key, ())) for key in ("examples", "urgent_phrases")}
+        site = Site(**{**site, **lists})
+    except TypeError:
+        raise IndexMismatchError(f"The site texts in {folder / MANIFEST} are garbled; {REBUILD}.") from None
     return Index(folder, manifest, passages, vectors, rows, kinds, words, word_vectors, site, tokens, token_offsets)
 
 
@@ -373,13 +387,18 @@ def _manifest(folder: Path) -> dict:
         raise IndexMissingError(f"The index in {folder} is incomplete (no {MANIFEST}); {REBUILD}.")
     try:
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, UnicodeDecodeError):
         raise IndexMismatchError(f"{manifest_path} is not valid JSON; {REBUILD}.") from None
+    if not isinstance(manifest, dict):
+        raise IndexMismatchError(f"{manifest_path} is not a build manifest; {REBUILD}.")
     if manifest.get("format") != FORMAT_VERSION:
         raise IndexMismatchError(
             f"The index was built in format {manifest.get('format')}, "
             f"this version reads format {FORMAT_VERSION}; {REBUILD}."
         )
+    damaged = [key for key, kind in MANIFEST_FIELDS.items() if not isinstance(manifest.get(key), kind)]
+    if damaged:
+        raise IndexMismatchError(f"{manifest_path} lacks or garbles {', '.join(damaged)}; {REBUILD}.")
     return manifest
 
 
@@ -423,6 +442,8 @@ def _pointed(index_dir: Path, pointer: str) -> str | None:
         name = path.read_text(encoding="utf-8").strip()
     except FileNotFoundError:
         return None
+    except (OSError, UnicodeDecodeError) as err:  # a folder, a file where the index folder should be, binary
+        raise IndexMismatchError(f"{path} is not a build pointer ({err}); {REBUILD}.") from None
     return name or None
 
 
@@ -488,10 +509,18 @@ class EmbeddingCache:
 
     def __init__(self, path: Path, model_name: str):
         self.model_name = model_name
-        self.connection = sqlite3.connect(path, timeout=30)
-        self.connection.execute("PRAGMA journal_mode=WAL")
-        for table in (VECTORS, TOKENS):
-            self.connection.execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+        try:
+            self.connection = sqlite3.connect(path, timeout=30)
+            self.connection.execute("PRAGMA journal_mode=WAL")
+            for table in (VECTORS, TOKENS):
+                create = f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, vector BLOB NOT NULL)"
+                self.connection.execute(create)
+        except sqlite3.OperationalError as err:  # locked or unreadable, not damaged
+            raise BotError(f"The embedding cache {path} cannot be opened ({err}); is another build running?") from None
+        except sqlite3.DatabaseError as err:
+            raise BotError(
+                f"The embedding cache {path} is damaged ({err}); delete it and {REBUILD} (all is embedded again)."
+            ) from None
 
     def __enter__(self) -> EmbeddingCache:
         return self

@@ -17,5 +17,5 @@ def test_environment_overrides_defaults_and_flags_override_environment():
 
 
 def test_a_bad_environment_value_names_the_variable():
-    with pytest.raises(ValueError, match=r"BOT_MIN_CONFIDENCE must be a float; got 'high'"):
+    with pytest.raises(ValueError, match=r"BOT_MIN_CONFIDENCE must be a number; got 'high'"):
         Settings.from_env({"BOT_MIN_CONFIDENCE": "high"})

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from bot.config import Settings
+from bot.errors import BotError
 from bot.index import (
     FORMAT_VERSION,
     IndexMismatchError,
@@ -23,7 +24,7 @@ from bot.index import (
     require_fresh,
     stale_files,
 )
-from bot.knowledge import load_knowledge
+from bot.knowledge import KnowledgeError, load_knowledge
 from bot.search import Searcher
 
 from conftest import FakeEmbedder
@@ -149,3 +150,44 @@ def test_token_vectors_read_from_the_file_are_the_ones_stored(fake_index: Settin
     for position in range(len(index.passages)):
         start, stop = index.token_offsets[position], index.token_offsets[position + 1]
         assert np.array_equal(index.passage_tokens(position), stored[start:stop])
+
+
+@pytest.mark.parametrize("damage", ["pointer is a folder", "pointer is binary", "index is a file"])
+def test_damaged_build_pointers_are_refused_with_the_fix(fake_index: Settings, damage: str):
+    index_dir = fake_index.index_dir
+    if damage == "pointer is a folder":
+        (index_dir / "CURRENT").unlink()
+        (index_dir / "CURRENT").mkdir()
+    elif damage == "pointer is binary":
+        (index_dir / "CURRENT").write_bytes(b"\xff\xfe\x00build")
+    else:
+        index_dir = index_dir / "CURRENT"  # a file where the index folder should be
+    with pytest.raises(IndexMismatchError, match=r"is not a build pointer .*run `python -m bot build`"):
+        load_index(index_dir, "fake-bag-of-words")
+
+
+@pytest.mark.parametrize("edit", [{"site": None}, {"files": []}, {"dimension": "384"}, "a list", {"site": {"x": 1}}])
+def test_a_hand_damaged_manifest_is_refused_with_the_fix(fake_index: Settings, edit):
+    path = load_index(fake_index.index_dir, "fake-bag-of-words").path / "manifest.json"
+    manifest = json.loads(path.read_text())
+    path.write_text(json.dumps([manifest] if edit == "a list" else {**manifest, **edit}))
+    with pytest.raises(IndexMismatchError, match=r"run `python -m bot build`"):
+        load_index(fake_index.index_dir, "fake-bag-of-words")
+
+
+def test_a_damaged_embedding_cache_says_to_delete_it(fake_index: Settings):
+    (fake_index.index_dir / "embeddings.sqlite").write_bytes(b"not a database, " * 100)
+    for leftover in ("embeddings.sqlite-wal", "embeddings.sqlite-shm"):
+        (fake_index.index_dir / leftover).unlink(missing_ok=True)
+    knowledge = load_knowledge(fake_index.knowledge_dir)
+    with pytest.raises(BotError, match=r"embeddings.sqlite is damaged .*delete it and run `python -m bot build`"):
+        build_index(knowledge, fake_index.index_dir, FakeEmbedder())
+    assert load_index(fake_index.index_dir, "fake-bag-of-words").passages  # the live build is untouched
+
+
+def test_missing_staged_build_and_knowledge_folder_say_what_to_do(fake_index: Settings, tmp_path: Path):
+    with pytest.raises(IndexMissingError, match=r"no staged build .*run `python -m bot build --stage`"):
+        load_index(fake_index.index_dir, "fake-bag-of-words", which="STAGED")
+    index = load_index(fake_index.index_dir, "fake-bag-of-words")
+    with pytest.raises(KnowledgeError, match="does not exist; create it or pass --knowledge DIR"):
+        require_fresh(index, tmp_path / "nowhere")

@@ -129,6 +129,9 @@ def test_a_build_that_fails_to_load_is_not_switched_to(fake_settings: Settings):
     (fake_settings.index_dir / CURRENT).write_text("no-such-build\n")
     assert assistant.ask("When should I prune roses?").answered
     assert assistant.index.path.name == first.name
+    (fake_settings.index_dir / CURRENT).write_bytes(b"\xff\xfe damaged pointer")
+    assert assistant.ask("When should I prune roses?").answered  # not an error for the visitor
+    assert assistant.index.path.name == first.name
 
 
 def run_bot(*args: str) -> subprocess.CompletedProcess:
