@@ -302,12 +302,14 @@ class Assistant:
 
 
 # CommonMark lets a backslash escape any ASCII punctuation; entities keep HTML inert.
+_LEADING_SPACE = re.compile(r"^[ \t]+", re.MULTILINE)  # four of them would make a line a code block
 _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|~:=\"'$%^/?@,])")
 
 
 def escape_markdown(text: str) -> str:
-    """Show text exactly as written: no HTML, no emphasis, no links, no fake citations."""
-    return html.escape(_MARKDOWN_PUNCTUATION.sub(r"\\\1", text), quote=False)
+    """Show text exactly as written: no HTML, no emphasis, no links, no fake citations, no code blocks."""
+    escaped = html.escape(_MARKDOWN_PUNCTUATION.sub(r"\\\1", text), quote=False)
+    return _LEADING_SPACE.sub(lambda m: "&nbsp;" * len(m.group(0).expandtabs(4)), escaped)
 
 
 def _quote(text: str) -> str:

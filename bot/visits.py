@@ -36,6 +36,16 @@ UNANSWERED, DISLIKED, EITHER = "unanswered", "disliked", "either"
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 DATE = re.compile(r"(?<![\w.])(?:\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4})(?![\w])")
+_MONTH = (
+    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
+    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+)
+_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
+# "12 March 1980", "12th of March", "March 12, 1980": a day with its month (English month names), year or not.
+# "may 2 cycles do?" is taken for a date too: the log loses a number rather than keep a birthday.
+WORDED_DATE = re.compile(
+    rf"\b(?:{_DAY}\s+(?:of\s+)?{_MONTH}(?:,?\s+\d{{2,4}})?|{_MONTH}\s+{_DAY}(?:,?\s+\d{{4}})?)(?!\w)", re.IGNORECASE
+)
 # Digits, possibly grouped by spaces, dashes, dots, slashes or brackets, possibly after a + (phone numbers,
 # health-service and card numbers, postcodes of digits).
 DIGIT_RUN = re.compile(r"\+?\(?\d(?:[ ().\-/]{0,2}\d)*\)?")
@@ -62,6 +72,7 @@ def redact(text: str) -> str:
     """The text with e-mail addresses, dates, phone numbers and other runs of 5+ digits replaced by a label."""
     text = EMAIL.sub("[email]", text)
     text = DATE.sub("[date]", text)
+    text = WORDED_DATE.sub("[date]", text)
     return DIGIT_RUN.sub(_digit_label, text)
 
 

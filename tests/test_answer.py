@@ -98,6 +98,12 @@ def test_escaped_text_keeps_no_markup(hostile: str):
         assert mark not in escaped.replace("\\" + mark, "")
 
 
+def test_indented_lines_are_not_turned_into_code_blocks():
+    escaped = escape_markdown("side effects?\n    rm -rf /\n\tcat secrets")
+    assert not any(line.startswith((" ", "\t")) for line in escaped.split("\n"))
+    assert "&nbsp;" * 4 + "rm \\-rf \\/" in escaped and "&nbsp;" * 4 + "cat secrets" in escaped
+
+
 def test_an_urgent_message_gets_the_notice_first_then_the_configured_passage(assistant: Assistant):
     reply = assistant.ask("Help, my shed is ON FIRE and the roses too")
     assert reply.notice == "If something is on fire, leave the garden and call the fire brigade now."

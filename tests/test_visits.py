@@ -48,6 +48,9 @@ def visits(tmp_path: Path) -> VisitLog:
         ("NHS number 943 476 5919, is NK therapy ok?", "NHS number [phone], is NK therapy ok?"),
         ("card 4111 1111 1111 1111", "card [number]"),
         ("I was born 12/03/1985, or 1985-03-12", "I was born [date], or [date]"),
+        ("my DOB is 12 March 1980.", "my DOB is [date]."),
+        ("born on the 3rd of sept 81 and treated Jan 5, 2024", "born on the [date] and treated [date]"),
+        ("infusion on March 12th?", "infusion on [date]?"),
         ("patient id 884213", "patient id [number]"),
     ],
 )
@@ -62,6 +65,7 @@ def test_personal_numbers_and_addresses_are_redacted(said: str, stored: str):
         "Is CAR-NK with 4-1BB safe?",
         "What is IL-15?",
         "dose of 1000 cells",
+        "I had 3 infusions in March 2024",
     ],
 )
 def test_short_numbers_years_and_names_of_things_are_kept(kept: str):
