@@ -151,7 +151,7 @@ class TokenFile:
         self._start = self._file.tell()
         self._row_bytes = int(np.prod(self.shape[1:], dtype=np.int64)) * self.dtype.itemsize
         size = os.fstat(self._file.fileno()).st_size
-        if fortran_order or len(self.shape) != 2 or size < self._start + self.shape[0] * self._row_bytes:
+        if fortran_order or len(self.shape) != 2 or size != self._start + self.shape[0] * self._row_bytes:
             raise ValueError(f"{path.name} is not a whole 2-D array")
 
     def __len__(self) -> int:
@@ -436,23 +436,29 @@ def _write_atomically(path: Path, content: str) -> None:
     os.replace(temporary, path)
 
 
-def _pointed(index_dir: Path, pointer: str) -> str | None:
+def _pointed(index_dir: Path, pointer: str, damaged_as_none: bool = False) -> str | None:
+    """The build a pointer file names. A build, which writes a new pointer, reads a damaged one as none."""
     path = Path(index_dir) / pointer
     try:
         name = path.read_text(encoding="utf-8").strip()
     except FileNotFoundError:
         return None
     except (OSError, UnicodeDecodeError) as err:  # a folder, a file where the index folder should be, binary
-        raise IndexMismatchError(f"{path} is not a build pointer ({err}); {REBUILD}.") from None
+        if damaged_as_none and path.parent.is_dir():
+            return None
+        raise IndexMismatchError(f"{path} is not a build pointer ({err}); {REBUILD} to write a new one.") from None
     return name or None
 
 
 def _point(index_dir: Path, pointer: str, name: str) -> None:
-    _write_atomically(Path(index_dir) / pointer, name + "\n")
+    path = Path(index_dir) / pointer
+    if path.is_dir():
+        raise IndexMismatchError(f"{path} is a folder, not a build pointer; delete it and {REBUILD}.")
+    _write_atomically(path, name + "\n")
 
 
 def _switch(index_dir: Path, name: str) -> None:
-    live = _pointed(index_dir, CURRENT)
+    live = _pointed(index_dir, CURRENT, damaged_as_none=True)
     if live and live != name:
         _point(index_dir, PREVIOUS, live)
     _point(index_dir, CURRENT, name)
@@ -460,7 +466,10 @@ def _switch(index_dir: Path, name: str) -> None:
 
 def _prune(index_dir: Path) -> None:
     """Remove builds no pointer names, and unfinished ones old enough to be crash leftovers."""
-    keep = {_pointed(index_dir, p) for p in (CURRENT, PREVIOUS, STAGED)}
+    try:
+        keep = {_pointed(index_dir, p) for p in (CURRENT, PREVIOUS, STAGED)}
+    except IndexMismatchError:  # a pointer is damaged: which builds are still named is unknown, so keep them all
+        return
     for folder in (Path(index_dir) / BUILDS).iterdir():
         finished = (folder / MANIFEST).is_file()
         abandoned = time.time() - folder.stat().st_mtime > ABANDONED_AFTER
@@ -470,7 +479,7 @@ def _prune(index_dir: Path) -> None:
 
 def _changes(index_dir: Path, passages: list[Passage]) -> Changes:
     """Compared with the live build's passages, whatever its format or model: they are text."""
-    live = _pointed(index_dir, CURRENT)
+    live = _pointed(index_dir, CURRENT, damaged_as_none=True)
     try:
         old = _read_passages(Path(index_dir) / BUILDS / live) if live else []
     except (OSError, ValueError, KeyError, TypeError):
@@ -504,11 +513,16 @@ def _faiss_index(vectors: np.ndarray, exact_limit: int) -> faiss.Index:
     return index
 
 
+def damaged_cache(path: Path, err: sqlite3.DatabaseError) -> BotError:
+    return BotError(f"The embedding cache {path} is damaged ({err}); delete it and {REBUILD} (all is embedded again).")
+
+
 class EmbeddingCache:
     """Vectors by model and text in SQLite: a rebuild embeds only text it has not seen."""
 
     def __init__(self, path: Path, model_name: str):
         self.model_name = model_name
+        self.path = path
         try:
             self.connection = sqlite3.connect(path, timeout=30)
             self.connection.execute("PRAGMA journal_mode=WAL")
@@ -518,15 +532,15 @@ class EmbeddingCache:
         except sqlite3.OperationalError as err:  # locked or unreadable, not damaged
             raise BotError(f"The embedding cache {path} cannot be opened ({err}); is another build running?") from None
         except sqlite3.DatabaseError as err:
-            raise BotError(
-                f"The embedding cache {path} is damaged ({err}); delete it and {REBUILD} (all is embedded again)."
-            ) from None
+            raise damaged_cache(path, err) from None
 
     def __enter__(self) -> EmbeddingCache:
         return self
 
-    def __exit__(self, *_) -> None:
+    def __exit__(self, _kind, error, _trace) -> None:
         self.connection.close()
+        if isinstance(error, sqlite3.DatabaseError) and not isinstance(error, sqlite3.OperationalError):
+            raise damaged_cache(self.path, error) from None  # damage past the first page shows only when read
 
     def key(self, text: str) -> str:
         return hashlib.sha256(f"{self.model_name}\0{text}".encode()).hexdigest()
@@ -562,6 +576,8 @@ class EmbeddingCache:
         loads the model."""
         keys = [self.key(t) for t in texts]
         sizes = self.lookup(list(dict.fromkeys(keys)), TOKENS, column="length(vector)")
+        if any(int(size) % (2 * dimension) for size in sizes.values()):  # not whole rows of float16
+            raise damaged_cache(self.path, sqlite3.DatabaseError(f"a token vector entry is not {dimension} wide"))
         offsets = np.cumsum([0, *(int(sizes[k]) // (2 * dimension) for k in keys)])
         header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.float16)), "fortran_order": False}
         with open(folder / "tokens.npy", "wb") as file:  # written in order, not through a memory map (see TokenFile)

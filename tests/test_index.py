@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sqlite3
 import time
 from pathlib import Path
 
@@ -191,3 +192,38 @@ def test_missing_staged_build_and_knowledge_folder_say_what_to_do(fake_index: Se
     index = load_index(fake_index.index_dir, "fake-bag-of-words")
     with pytest.raises(KnowledgeError, match="does not exist; create it or pass --knowledge DIR"):
         require_fresh(index, tmp_path / "nowhere")
+
+
+@pytest.mark.parametrize("damage", ["binary", "folder"])
+def test_a_build_over_a_damaged_live_pointer_writes_a_new_one_or_says_to_delete_it(fake_index: Settings, damage: str):
+    current = fake_index.index_dir / "CURRENT"
+    knowledge = load_knowledge(fake_index.knowledge_dir)
+    if damage == "binary":
+        current.write_bytes(b"\xff\xfe junk")
+        summary = build_index(knowledge, fake_index.index_dir, FakeEmbedder())
+        assert load_index(fake_index.index_dir, "fake-bag-of-words").path.name == summary.name
+    else:
+        current.unlink()
+        current.mkdir()
+        with pytest.raises(IndexMismatchError, match=r"CURRENT is a folder, not a build pointer; delete it"):
+            build_index(knowledge, fake_index.index_dir, FakeEmbedder())
+
+
+def test_damage_deep_in_the_embedding_cache_says_to_delete_it(fake_index: Settings):
+    cache = fake_index.index_dir / "embeddings.sqlite"
+    sqlite3.connect(cache).execute("PRAGMA wal_checkpoint(TRUNCATE)").close()
+    data = bytearray(cache.read_bytes())
+    page = 4096
+    assert len(data) > 3 * page
+    data[page:] = b"\x07" * (len(data) - page)  # the header page stays readable
+    cache.write_bytes(bytes(data))
+    with pytest.raises(BotError, match=r"embeddings.sqlite is damaged .*delete it and run `python -m bot build`"):
+        build_index(load_knowledge(fake_index.knowledge_dir), fake_index.index_dir, FakeEmbedder())
+
+
+def test_a_token_file_longer_than_its_header_says_is_refused(fake_index: Settings):
+    folder = load_index(fake_index.index_dir, "fake-bag-of-words").path
+    with open(folder / "tokens.npy", "ab") as tokens:
+        tokens.write(b"\x00" * 64)
+    with pytest.raises(IndexMismatchError, match=r"run `python -m bot build`"):
+        load_index(fake_index.index_dir, "fake-bag-of-words")
