@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 EMPTY_MESSAGE = "Please type a question, for example one of the examples shown."
 TOO_LONG_MESSAGE = "Your message is {length:,} characters long; please ask in at most {limit:,} characters."
+URGENT_SCAN_CHARS = 10  # × max_question_chars of a message read for urgent phrases
 
 
 @dataclass(frozen=True)
@@ -149,22 +150,25 @@ def _same(searcher: Searcher | None, a: Passage, b: Passage, settings: Settings)
     return searcher is not None and searcher.similarity(a, b) >= settings.duplicate_similarity
 
 
-_APOSTROPHES = re.compile(r"['’ʼ`]")
+_APOSTROPHES = re.compile(r"['’‘ʼ`´]")
+_CLAUSE_END = re.compile(r"[.?!;:\n]+")  # a phrase never spans two sentences: "...end? It all depends"
 
 
 def urgent_phrase(question: str, site: Site) -> str | None:
-    """The configured urgent phrase the message contains, if any: matched word by word from the start of a word,
-    whatever the case, punctuation, hyphens or apostrophes ("Chest-pain", "cant breathe", "anaphylactic")."""
-    text = f" {_phrase_words(question)}"
+    """The configured urgent phrase the message contains, if any: matched as whole words within one sentence,
+    whatever the case, punctuation, hyphens or apostrophes ("Chest-pain!", "cant breathe"); a phrase ending
+    in "*" also matches as the start of a word ("anaphyla*": "anaphylaxis", "anaphylactic")."""
+    clauses = [f" {_phrase_words(clause)} " for clause in _CLAUSE_END.split(_APOSTROPHES.sub("", question))]
     for phrase in site.urgent_phrases:
-        words = _phrase_words(phrase)
-        if words and f" {words}" in text:
+        words = _phrase_words(phrase.rstrip("*"))
+        wanted = f" {words}" if phrase.endswith("*") else f" {words} "
+        if words and any(wanted in clause for clause in clauses):
             return phrase
     return None
 
 
 def _phrase_words(text: str) -> str:
-    """Casefolded words joined by single spaces, apostrophes dropped: "Can’t-breathe!" → "cant breathe"."""
+    """Casefolded words joined by single spaces, apostrophes dropped: "Can’t-breathe" → "cant breathe"."""
     return " ".join(WORD.findall(_APOSTROPHES.sub("", normalize_query(text).casefold())))
 
 
@@ -226,7 +230,8 @@ class Assistant:
         else:
             depth = max(k or self.settings.top_k, self.settings.max_related + 1)
             reply = serving.answer(normalize_query(question).casefold(), depth)
-        if urgent_phrase(question, serving.index.site):  # even a message too long to search gets the notice
+        # Even a message too long to search gets the notice; a flood is read only as far as a person would type.
+        if urgent_phrase(question[: URGENT_SCAN_CHARS * self.settings.max_question_chars], serving.index.site):
             reply = self._urgent(serving, reply)
         return replace(reply, question=question)
 
@@ -302,12 +307,14 @@ class Assistant:
 
 
 # CommonMark lets a backslash escape any ASCII punctuation; entities keep HTML inert.
+_LINE_BREAK = re.compile(r"\r\n?")
 _LEADING_SPACE = re.compile(r"^[ \t]+", re.MULTILINE)  # four of them would make a line a code block
 _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|~:=\"'$%^/?@,])")
 
 
 def escape_markdown(text: str) -> str:
     """Show text exactly as written: no HTML, no emphasis, no links, no fake citations, no code blocks."""
+    text = _LINE_BREAK.sub("\n", text)  # Markdown also breaks lines at a lone \r, which ^ would not see
     escaped = html.escape(_MARKDOWN_PUNCTUATION.sub(r"\\\1", text), quote=False)
     return _LEADING_SPACE.sub(lambda m: "&nbsp;" * len(m.group(0).expandtabs(4)), escaped)
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answer import Assistant, compose_reply, escape_markdown, render_markdown, render_text
+from bot.answer import Assistant, compose_reply, escape_markdown, render_markdown, render_text, urgent_phrase
 from bot.config import Settings
 from bot.index import load_index
+from bot.knowledge import Site
 
 from conftest import FakeEmbedder
 
@@ -99,8 +100,8 @@ def test_escaped_text_keeps_no_markup(hostile: str):
 
 
 def test_indented_lines_are_not_turned_into_code_blocks():
-    escaped = escape_markdown("side effects?\n    rm -rf /\n\tcat secrets")
-    assert not any(line.startswith((" ", "\t")) for line in escaped.split("\n"))
+    escaped = escape_markdown("side effects?\n    rm -rf /\n\tcat secrets\r\r    ls")
+    assert "\r" not in escaped and not any(line.startswith((" ", "\t")) for line in escaped.split("\n"))
     assert "&nbsp;" * 4 + "rm \\-rf \\/" in escaped and "&nbsp;" * 4 + "cat secrets" in escaped
 
 
@@ -121,9 +122,18 @@ def test_urgent_phrases_match_whatever_the_case_punctuation_and_spacing(assistan
     assert assistant.ask(message).notice.startswith("If something is on fire")
 
 
-@pytest.mark.parametrize("message", ["Is the bonfire safe?", "unsmoked wood", "one fire"])
-def test_urgent_phrases_match_only_from_the_start_of_a_word(assistant: Assistant, message: str):
+@pytest.mark.parametrize(
+    "message", ["Is the bonfire safe?", "unsmoked wood", "one fire", "smokey flavour", "Rose is on? Fire ants ate it"]
+)
+def test_urgent_phrases_match_whole_words_within_one_sentence(assistant: Assistant, message: str):
     assert assistant.ask(message).notice is None
+
+
+def test_an_urgent_phrase_ending_in_a_star_matches_the_start_of_longer_words():
+    site = Site(urgent_phrases=("anaphyla*", "cant breath*", "end my life"))
+    assert urgent_phrase("Anaphylactic shock after the infusion", site) == "anaphyla*"
+    assert urgent_phrase("I can´t breathe", site) == urgent_phrase("I CAN‘T BREATHE!", site) == "cant breath*"
+    assert urgent_phrase("will it end my lifestyle?", site) is None  # no star: whole words only
 
 
 def test_a_message_too_long_to_search_still_gets_the_urgent_notice(assistant: Assistant):
@@ -132,6 +142,8 @@ def test_a_message_too_long_to_search_still_gets_the_urgent_notice(assistant: As
     assert len(message) > assistant.settings.max_question_chars
     assert reply.notice.startswith("If something is on fire") and reply.passages[0].passage.text.startswith("Aphids")
     assert assistant.ask("roses " * 400).message.startswith("Your message is")  # no urgent phrase: the length note
+    flood = "roses " * (2 * assistant.settings.max_question_chars) + "on fire"  # read as far as a person types
+    assert assistant.ask(flood).notice is None and assistant.ask(flood).message.startswith("Your message is")
 
 
 def test_follow_ups_are_other_faq_questions_and_clicking_one_quotes_it(assistant: Assistant):
