@@ -31,11 +31,11 @@ def main(argv: list[str] | None = None) -> int:
     assistant.warm_up()
     try:
         launch(build_visitor_app(assistant, visits), settings)
-    except OSError as err:  # Gradio's "Cannot find empty port", or an address this machine does not have
-        reason = str(err).split(". ")[0]
+    except (OSError, OverflowError) as err:  # a port in use or out of range, an address this machine lacks
+        reason = str(err).split(". ")[0].rstrip(".")
         print(
-            f"error: cannot listen on {settings.host}:{settings.port} ({reason}); another program may be using it: "
-            "choose another port with --port or BOT_PORT",
+            f"error: cannot listen on {settings.host}:{settings.port} ({reason}); "
+            "choose another port with --port or BOT_PORT (or address with --host or BOT_HOST)",
             file=sys.stderr,
         )
         return 2

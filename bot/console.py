@@ -480,13 +480,20 @@ def serve(settings: Settings) -> None:
         console.assistant().warm_up()
     except BotError as err:  # no index yet: the console is where it gets built
         log.warning("%s", err)
-    build_console_app(console).queue(default_concurrency_limit=2).launch(
-        server_name=settings.console_host,
-        server_port=settings.console_port,
-        auth=check_login(settings),
-        auth_message="Staff console of the FAQ assistant. Sign in with the staff user name and password.",
-        css=CSS,
-        footer_links=[],
-        run_history=False,
-        max_file_size=UPLOAD_LIMIT,
-    )
+    try:
+        build_console_app(console).queue(default_concurrency_limit=2).launch(
+            server_name=settings.console_host,
+            server_port=settings.console_port,
+            auth=check_login(settings),
+            auth_message="Staff console of the FAQ assistant. Sign in with the staff user name and password.",
+            css=CSS,
+            footer_links=[],
+            run_history=False,
+            max_file_size=UPLOAD_LIMIT,
+        )
+    except (OSError, OverflowError) as err:  # a port in use or out of range, an address this machine lacks
+        where = f"{settings.console_host}:{settings.console_port}"
+        raise BotError(
+            f"cannot listen on {where} ({str(err).split('. ')[0].rstrip('.')}); choose another port with --port or "
+            "BOT_CONSOLE_PORT (or address with --host or BOT_CONSOLE_HOST)"
+        ) from None

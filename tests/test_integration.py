@@ -4,6 +4,7 @@ through the CLI as staff use it, and through the running app's HTTP API as the p
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -117,6 +118,22 @@ def test_cli_check_of_a_missing_or_empty_folder_says_what_is_wrong(tmp_path: Pat
     assert result.returncode == 2
     expected = "does not exist; create it" if folder == "missing" else "No Markdown (.md) files"
     assert len(result.stderr.strip().splitlines()) == 1 and expected in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [("BOT_PORT=abc", "BOT_PORT must be a whole number"), ("--port=70000", "cannot listen on 127.0.0.1:70000")],
+)
+def test_the_app_refuses_a_bad_port_in_one_line(real_settings: Settings, setting: str, expected: str):
+    env = {**os.environ, "BOT_INDEX_DIR": str(real_settings.index_dir), "BOT_VISIT_LOG": "0"}
+    argv = [sys.executable, "app.py"]
+    if setting.startswith("--"):
+        argv.append(setting)
+    else:
+        env[setting.split("=")[0]] = setting.split("=")[1]
+    result = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith(f"error: {expected}")
 
 
 def test_cli_evaluate_reports_the_metrics(real_settings: Settings):
