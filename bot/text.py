@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from functools import cache
 
-WORD = re.compile(r"\w+")
+# Combining marks stay inside a word: "İ" casefolds to "i" and a combining dot, and "é" may arrive as "e" and an accent.
+WORD = re.compile(r"\w[\w\u0300-\u036f]*")
 
 
 @cache
@@ -40,7 +41,7 @@ def content_words(text: str) -> list[str]:
     """Lower-cased words that carry meaning: no stopwords, no single letters or numbers.
 
     Split first, then casefold: each word is then some match of WORD in the text, casefolded, which is how the
-    search finds a word's place in the question ("İ" casefolds to "i" and a combining dot, which WORD splits).
+    search finds a word's place in the question.
     """
     stop = stopwords()
     words = (w.casefold() for w in WORD.findall(text))

@@ -37,3 +37,9 @@ def test_each_content_word_is_a_word_of_the_text_casefolded(text: str):
 
     words = content_words(text)
     assert words and set(words) <= {match.casefold() for match in WORD.findall(text)}
+
+
+def test_a_text_and_its_casefold_give_the_same_words():
+    # The documents' words come from their text, a visitor's from the casefolded question: they must agree.
+    for text in ["İstanbul clinic", "Cafe\u0301 Zoë", "STRASSE Straße"]:
+        assert content_words(text) == content_words(text.casefold())
