@@ -146,7 +146,7 @@ def sweep(outcomes: list[Outcome], keep: tuple[float, ...] = (), step: float = S
     """The trade-off each confidence threshold makes, from one run's confidences: every step from the lowest
     confidence (or 0) to 1, less the steps that change nothing from the one before (except those in keep)."""
     points: list[SweepPoint] = []
-    thresholds = _thresholds(outcomes, step)
+    thresholds = sorted(set(_thresholds(outcomes, step)) | set(keep))  # a kept one may lie between two steps
     for t in thresholds:
         point = _point(outcomes, t)
         if not points or _trade(point) != _trade(points[-1]) or t == thresholds[-1] or t in keep:
@@ -157,9 +157,9 @@ def sweep(outcomes: list[Outcome], keep: tuple[float, ...] = (), step: float = S
 def suggested_threshold(outcomes: list[Outcome], target: float, step: float = SWEEP_STEP) -> float | None:
     """The rule min_confidence is chosen by: one step above the lowest threshold that turns away target of the
     out-of-scope questions, since a single question decides that edge. None when no threshold does."""
-    reached = (t for t in _thresholds(outcomes, step) if _point(outcomes, t).out_of_scope_rejected >= target)
-    lowest = next(reached, None)
-    return None if lowest is None else round(lowest + step, 4)
+    thresholds = _thresholds(outcomes, step)
+    lowest = next((t for t in thresholds if _point(outcomes, t).out_of_scope_rejected >= target), None)
+    return None if lowest is None else min(round(lowest + step, 4), thresholds[-1])
 
 
 def _thresholds(outcomes: list[Outcome], step: float) -> list[float]:

@@ -36,3 +36,10 @@ def test_the_sweep_keeps_the_thresholds_asked_for_even_when_nothing_changes_ther
     at = {p.threshold: p for p in sweep(OUTCOMES, keep=(0.3,))}
     assert at[0.3].out_of_scope_rejected == 0.9 and at[0.3].answered_in_scope == 1.0
     assert at[0.3].answered_right == 2 / 3
+
+
+def test_a_kept_threshold_between_two_steps_gets_its_row_and_the_suggestion_stops_at_1():
+    at = {p.threshold: p for p in sweep(OUTCOMES, keep=(0.33,))}
+    assert at[0.33].out_of_scope_rejected == 0.9 and at[0.33].answered_in_scope == 2 / 3
+    only_at_the_top = [outcome(0.5, True), *[outcome(0.99, False) for _ in range(3)]]
+    assert suggested_threshold(only_at_the_top, target=0.9) == 1.0
