@@ -69,6 +69,11 @@ def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(values) * 1000, q))
 
 
+def folder_bytes(folder: Path) -> int:
+    """Disk taken by everything under a folder: the builds and the embedding cache."""
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+
+
 def recall_at_10(index, queries: np.ndarray) -> float:
     """Share of the exact top-10 rows that the approximate index also returns."""
     import faiss
@@ -151,6 +156,7 @@ def serve(args: argparse.Namespace, work: Path, result: dict) -> None:
         "query_p95_ms": round(percentile(latencies, 95), 1),
         "hit_at_1_on_paraphrased_questions": round(right / len(sample), 3),
         "serving_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "index_disk_mb": round(folder_bytes(work / "index") / 2**20),
     }
     if result["faiss"] != "IndexFlatIP":
         queries = assistant.embedder.encode([q.lower() for q in sample])
