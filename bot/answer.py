@@ -159,12 +159,20 @@ def urgent_phrase(question: str, site: Site) -> str | None:
     whatever the case, punctuation, hyphens or apostrophes ("Chest-pain!", "cant breathe"); a phrase ending
     in "*" also matches as the start of a word ("anaphyla*": "anaphylaxis", "anaphylactic")."""
     clauses = [f" {_phrase_words(clause)} " for clause in _CLAUSE_END.split(_APOSTROPHES.sub("", question))]
-    for phrase in site.urgent_phrases:
+    return next(
+        (phrase for phrase, wanted in _urgent_patterns(site.urgent_phrases) if any(wanted in c for c in clauses)), None
+    )
+
+
+@lru_cache(maxsize=8)
+def _urgent_patterns(phrases: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """Each phrase with the text it must find in a clause (normalised once, not on every question)."""
+    patterns = []
+    for phrase in phrases:
         words = _phrase_words(phrase.rstrip("*"))
-        wanted = f" {words}" if phrase.endswith("*") else f" {words} "
-        if words and any(wanted in clause for clause in clauses):
-            return phrase
-    return None
+        if words:  # a phrase of punctuation alone would match everything
+            patterns.append((phrase, f" {words}" if phrase.endswith("*") else f" {words} "))
+    return tuple(patterns)
 
 
 def _phrase_words(text: str) -> str:
