@@ -18,7 +18,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--index", type=Path, help="index folder (env BOT_INDEX_DIR)")
     args = parser.parse_args(argv)
     from bot.answer import Assistant
-    from bot.ui import build_visitor_app, launch
+    from bot.ui import build_visitor_app, cannot_listen, launch
     from bot.visits import VisitLog
 
     try:
@@ -31,13 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     assistant.warm_up()
     try:
         launch(build_visitor_app(assistant, visits), settings)
-    except (OSError, OverflowError) as err:  # a port in use or out of range, an address this machine lacks
-        reason = str(err).split(". ")[0].rstrip(".")
-        print(
-            f"error: cannot listen on {settings.host}:{settings.port} ({reason}); "
-            "choose another port with --port or BOT_PORT (or address with --host or BOT_HOST)",
-            file=sys.stderr,
-        )
+    except (OSError, OverflowError) as err:
+        print(f"error: {cannot_listen(settings.host, settings.port, err, 'BOT')}", file=sys.stderr)
         return 2
     return 0
 

@@ -279,21 +279,16 @@ class Assistant:
 
     def refresh(self) -> _Serving:
         """Switch to the live build if it changed since the last question; keep serving if it cannot load."""
-        serving = self._serving
-        try:
-            if live_build(self.settings.index_dir) in (None, serving.index.path.name):
-                return serving
-        except BotError as err:  # the pointer itself is damaged: answering goes on with what is loaded
-            log.error("kept the index in use: %s", err)
-            return serving
-        with self._reload_lock:
-            try:
+        try:  # a damaged pointer or a build that does not load: answering goes on with what is loaded
+            if live_build(self.settings.index_dir) in (None, self._serving.index.path.name):
+                return self._serving
+            with self._reload_lock:
                 if live_build(self.settings.index_dir) != self._serving.index.path.name:
                     self._serving = self._serve(load_index(self.settings.index_dir, self.settings.model_name))
                     log.info("now serving index build %s", self._serving.index.path.name)
-            except BotError as err:
-                log.error("kept the index in use: the new one did not load (%s)", err)
-            return self._serving
+        except BotError as err:
+            log.error("kept the index in use: %s", err)
+        return self._serving
 
     def stale_files(self) -> list[str]:
         return stale_files(self.index, self.settings.knowledge_dir)

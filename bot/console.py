@@ -29,7 +29,7 @@ from bot.evaluate import Case, Metrics, Outcome, load_cases, run_case, summarize
 from bot.index import PREVIOUS, STAGED, BuildSummary, build_index, live_build, load_index, stale_files
 from bot.knowledge import KnowledgeError, load_knowledge
 from bot.search import NO_CONFIDENCE, normalize_query
-from bot.ui import CSS, VisitorChat
+from bot.ui import CSS, VisitorChat, cannot_listen
 from bot.visits import DISLIKED, EITHER, UNANSWERED, AskedQuestion, VisitLog, to_csv
 
 log = logging.getLogger(__name__)
@@ -491,9 +491,5 @@ def serve(settings: Settings) -> None:
             run_history=False,
             max_file_size=UPLOAD_LIMIT,
         )
-    except (OSError, OverflowError) as err:  # a port in use or out of range, an address this machine lacks
-        where = f"{settings.console_host}:{settings.console_port}"
-        raise BotError(
-            f"cannot listen on {where} ({str(err).split('. ')[0].rstrip('.')}); choose another port with --port or "
-            "BOT_CONSOLE_PORT (or address with --host or BOT_CONSOLE_HOST)"
-        ) from None
+    except (OSError, OverflowError) as err:
+        raise cannot_listen(settings.console_host, settings.console_port, err, "BOT_CONSOLE") from None

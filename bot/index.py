@@ -40,7 +40,7 @@ from tqdm import tqdm
 
 from bot.embedding import Embedder
 from bot.errors import BotError
-from bot.knowledge import Knowledge, KnowledgeError, Passage, Problem, Site, Source, hash_files
+from bot.knowledge import Knowledge, Passage, Problem, Site, Source, hash_files, require_folder
 from bot.text import content_words, sentences
 
 PASSAGE, SENTENCE, QUESTION = 0, 1, 2  # kinds of vector rows
@@ -335,8 +335,7 @@ def stale_files(index: Index, knowledge_dir: Path) -> list[str]:
 
 
 def require_fresh(index: Index, knowledge_dir: Path) -> None:
-    if not Path(knowledge_dir).is_dir():
-        raise KnowledgeError(f"Knowledge folder {knowledge_dir}/ does not exist; create it or pass --knowledge DIR.")
+    require_folder(knowledge_dir)
     changed = stale_files(index, knowledge_dir)
     if changed:
         shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")

@@ -148,11 +148,15 @@ def hash_files(folder: Path) -> dict[str, str]:
     }
 
 
+def require_folder(folder: Path) -> None:
+    if not Path(folder).is_dir():
+        raise KnowledgeError(f"Knowledge folder {folder}/ does not exist; create it or pass --knowledge DIR.")
+
+
 def load_knowledge(folder: Path, max_words: int = 120, min_words: int = 40) -> Knowledge:
     """Read every Markdown file under `folder` into passages; raise KnowledgeError on errors."""
     folder = Path(folder)
-    if not folder.is_dir():
-        raise KnowledgeError(f"Knowledge folder {folder}/ does not exist; create it or pass --knowledge DIR.")
+    require_folder(folder)
     markdown = [p for p in knowledge_files(folder) if p.suffix == ".md"]
     if not markdown:
         raise KnowledgeError(f"No Markdown (.md) files in {folder}/; add documents there first.")

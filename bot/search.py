@@ -207,9 +207,10 @@ class Searcher:
         if not words or not hits or not len(query_tokens):
             return {}
         spans = self.embedder.token_spans(query)[: len(query_tokens)]
+        found = [(m.group(0).casefold(), m.span()) for m in WORD.finditer(query)]
         coverage = {}
         for word in words:
-            places = [m.span() for m in WORD.finditer(query) if m.group(0).casefold() == word]
+            places = [span for casefolded, span in found if casefolded == word]
             rows = [i for i, (start, end) in enumerate(spans) if any(start < b and end > a for a, b in places)]
             if rows:
                 coverage[word] = self._mean_max_sim(query_tokens[rows], hits[0].passage)

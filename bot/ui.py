@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException
 from bot.answer import Assistant, Reply, escape_markdown, render_markdown
 from bot.config import Settings
 from bot.embedding import limit_threads
+from bot.errors import BotError
 from bot.visits import DISLIKE, LIKE, TurnRows, VisitLog
 
 SHOWN_QUESTION_CHARS = 500  # a huge message is echoed cut short; the reply says why
@@ -182,6 +183,15 @@ async def busy_reply(request: Request, error: HTTPException) -> Response:
 def queue(app: gr.Blocks, settings: Settings) -> gr.Blocks:
     """At most concurrency_limit questions answered at once and queue_size waiting; the rest are told to retry."""
     return app.queue(max_size=settings.queue_size, default_concurrency_limit=settings.concurrency_limit)
+
+
+def cannot_listen(host: str, port: int, err: Exception, env: str) -> BotError:
+    """A port in use or out of range, or an address this machine lacks: say which, and the setting to change."""
+    reason = str(err).split(". ")[0].rstrip(".")  # Gradio's advice after the first sentence names its own settings
+    return BotError(
+        f"cannot listen on {host}:{port} ({reason}); "
+        f"choose another port with --port or {env}_PORT (or address with --host or {env}_HOST)"
+    )
 
 
 def launch(app: gr.Blocks, settings: Settings, **kwargs: Any) -> None:
