@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import copy
 import os
+import queue
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 import numpy as np
+from tqdm import tqdm
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
+    from transformers import PreTrainedTokenizerBase
 
     from bot.config import Settings
 
@@ -19,12 +25,20 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
 class Embedder:
-    """Turns texts into unit-length float32 vectors, so inner product is cosine similarity."""
+    """Turns texts into unit-length float32 vectors, so inner product is cosine similarity.
+
+    Safe to call from many threads at once. A Hugging Face tokenizer is not: each call sets its padding and
+    truncation on the shared Rust tokenizer before encoding, so a call without padding in one thread broke a
+    padded batch in another ("Unable to create tensor"). Every call here borrows a tokenizer of its own from a
+    pool (one per thread at work, copied on first need), and the model's forward pass, which holds no such
+    state, is shared.
+    """
 
     def __init__(self, model_path: str, model_name: str, batch_size: int = 32):
         self.model_path = model_path
         self.model_name = model_name
         self.batch_size = batch_size
+        self._tokenizers: queue.SimpleQueue = queue.SimpleQueue()
 
     @cached_property
     def model(self) -> SentenceTransformer:
@@ -41,29 +55,64 @@ class Embedder:
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self.model.encode(
-            texts,
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=progress,
-        )
-        return np.ascontiguousarray(vectors, dtype=np.float32)
+        return self.encode_with_tokens(texts, progress, tokens=False)[0]
 
     def token_spans(self, text: str) -> list[tuple[int, int]]:
         """Where in the text each of its tokens lies (start, end), in the order encode_with_tokens gives them."""
-        encoded = self.model.tokenizer(
-            text, return_offsets_mapping=True, truncation=True, max_length=self.model.max_seq_length
-        )
+        with self._tokenizer() as tokenizer:
+            limit = self.model.max_seq_length
+            encoded = tokenizer(text, return_offsets_mapping=True, truncation=True, max_length=limit)
         return [(int(start), int(end)) for start, end in encoded["offset_mapping"][1:-1]]
 
-    def encode_with_tokens(self, texts: list[str], progress: bool = False) -> tuple[np.ndarray, list[np.ndarray]]:
+    def encode_with_tokens(
+        self, texts: list[str], progress: bool = False, tokens: bool = True
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
         """Unit vectors of the texts and, from the same pass through the model, each text's unit token vectors
-        in context, its [CLS] and [SEP] left out: the multi-vector view that late interaction compares."""
-        outputs = self.model.encode(texts, batch_size=self.batch_size, output_value=None, show_progress_bar=progress)
-        vectors = _unit_rows(np.stack([_array(o["sentence_embedding"]) for o in outputs]))
-        tokens = [_array(o["token_embeddings"])[_array(o["attention_mask"]).astype(bool)][1:-1] for o in outputs]
-        return vectors, [_unit_rows(t) for t in tokens]
+        in context, its [CLS] and [SEP] left out: the multi-vector view that late interaction compares.
+        tokens=False leaves the token vectors out (an empty list)."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32), []
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))  # batches of like lengths pad least
+        vectors: list[np.ndarray] = [np.empty(0)] * len(texts)
+        token_vectors: list[np.ndarray] = [np.empty(0)] * len(texts) if tokens else []
+        batches = range(0, len(order), self.batch_size)
+        for start in tqdm(batches, desc="Batches", unit="batch", disable=not progress or len(batches) < 2):
+            chosen = order[start : start + self.batch_size]
+            sentence, token_rows = self._forward([texts[i] for i in chosen], tokens)
+            for row, i in enumerate(chosen):
+                vectors[i] = sentence[row]
+                if tokens:
+                    token_vectors[i] = token_rows[row]
+        return _unit_rows(np.stack(vectors)), token_vectors
+
+    def _forward(self, texts: list[str], tokens: bool) -> tuple[np.ndarray, list[np.ndarray]]:
+        """One batch through the model: sentence vectors, and each text's token vectors without [CLS] and [SEP]."""
+        import torch
+
+        model = self.model
+        with self._tokenizer() as tokenizer:
+            features = tokenizer(
+                texts, padding=True, truncation=True, max_length=model.max_seq_length, return_tensors="pt"
+            )
+        with torch.inference_mode():
+            output = model(dict(features))
+        sentence = _array(output["sentence_embedding"])
+        if not tokens:
+            return sentence, []
+        embeddings, mask = _array(output["token_embeddings"]), _array(output["attention_mask"]).astype(bool)
+        return sentence, [_unit_rows(embeddings[row][mask[row]][1:-1]) for row in range(len(texts))]
+
+    @contextmanager
+    def _tokenizer(self) -> Iterator[PreTrainedTokenizerBase]:
+        """A tokenizer no other thread is using: taken from the pool, or copied from the model's, and put back."""
+        try:
+            tokenizer = self._tokenizers.get_nowait()
+        except queue.Empty:
+            tokenizer = copy.deepcopy(self.model.tokenizer)
+        try:
+            yield tokenizer
+        finally:
+            self._tokenizers.put(tokenizer)
 
 
 def _array(value) -> np.ndarray:

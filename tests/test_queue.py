@@ -18,7 +18,7 @@ from bot.embedding import answer_threads
 from bot.ui import BUSY_MESSAGE, BUSY_RETRY_SECONDS, busy_reply
 
 from conftest import ROOT
-from http_client import call, start_app
+from http_client import Outcome, call, start_app
 
 
 def test_a_full_queue_is_answered_with_the_busy_message():
@@ -96,3 +96,24 @@ def test_a_burst_past_the_bound_gets_answers_or_busy_and_nothing_hangs(app_with)
     assert all(data[0]["disclaimer"] for event, data in outcomes if event == "complete")
     # once the burst is over, the next visitor is answered
     assert call(base, "ask", "What are NK cells?").event == "complete"
+
+
+@pytest.mark.integration
+def test_many_visitors_at_once_all_get_their_own_answer(app_with):
+    """Answers at once must not share a tokenizer: one with padding off broke another's batch (issue 15, 1)."""
+    base = app_with(queue_size="1100", concurrency_limit="16")
+    words = "nk cells therapy side effects fever cancer treatment infusion donor immune safe how long does it"
+    words = words.split()
+    # A word of no document ("visitor17") makes the search look at its tokens' places in the question too.
+    questions = [" ".join(words[(i + j) % len(words)] for j in range(1 + i % 40)) + f" visitor{i}" for i in range(1024)]
+
+    def visitor(questions: list[str]) -> list[tuple[str, Outcome]]:
+        with requests.Session() as session:
+            return [(q, call(base, "ask", q, session=session, timeout=120)) for q in questions]
+
+    with ThreadPoolExecutor(64) as pool:
+        replies = [pair for batch in pool.map(visitor, [questions[i::64] for i in range(64)]) for pair in batch]
+    failed = [(q, event, data) for q, (event, data) in replies if event != "complete"]
+    assert not failed, f"{len(failed)} of {len(replies)} failed, first: {failed[:3]}"
+    assert len(replies) == 1024
+    assert all(data[0]["question"] == q and data[0]["disclaimer"] for q, (_, data) in replies)
