@@ -19,6 +19,8 @@ SWEEP_STEP = 0.025  # the confidence thresholds --sweep tries
 class Case:
     question: str
     expect: tuple[str, ...] | None  # None: out of scope, the fallback is the right reply
+    urgent: bool | None = None  # whether the urgent notice is right; None: not said
+    ranked: bool = True  # False for a line with "urgent" and no "expect": only the notice is scored
 
 
 @dataclass(frozen=True)
@@ -29,9 +31,16 @@ class Outcome:
     in_scope: bool
     first: str | None  # citation of the passage ranked first, for reading failures
     confidence: float = NO_CONFIDENCE
+    ranked: bool = True  # whether the rank and scope count (see Case)
+    urgent: bool | None = None  # whether the notice was expected; None: not said
+    notice: bool = False  # whether the reply carried the urgent notice
 
     @property
     def correct(self) -> bool:
+        if self.urgent is not None and self.notice != self.urgent:
+            return False
+        if not self.ranked:
+            return True
         return (self.rank == 1 and self.answered) if self.in_scope else not self.answered
 
 
@@ -45,6 +54,10 @@ class Metrics:
     mrr_at_10: float
     out_of_scope_rejected: float  # share of out-of-scope questions given the fallback
     in_scope_false_rejection: float  # share of in-scope questions wrongly given the fallback
+    urgent: int = 0  # messages labelled urgent
+    calm: int = 0  # messages labelled not urgent
+    urgent_caught: float = 0.0  # share of the urgent ones that got the notice
+    false_alarms: float = 0.0  # share of the calm ones that got it
 
 
 def load_cases(path: Path) -> list[Case]:
@@ -58,14 +71,18 @@ def load_cases(path: Path) -> list[Case]:
             continue
         try:
             data = json.loads(line)
-            expect = data.get("expect")
+            expect, urgent = data.get("expect"), data.get("urgent")
             if not isinstance(data["question"], str) or not (expect is None or isinstance(expect, list)):
+                raise TypeError
+            if not (urgent is None or isinstance(urgent, bool)) or ("expect" not in data and urgent is None):
                 raise TypeError
         except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
             raise BotError(
-                f'{path}:{number}: expected {{"question": "...", "expect": ["..."] or null}}; fix that line.'
+                f'{path}:{number}: expected {{"question": "...", "expect": ["..."] or null}} '
+                '(or "urgent": true or false, with or without "expect"); fix that line.'
             ) from None
-        cases.append(Case(data["question"], None if expect is None else tuple(map(str, expect))))
+        expected = None if expect is None else tuple(map(str, expect))
+        cases.append(Case(data["question"], expected, urgent, ranked="expect" in data))
     if not cases:
         raise BotError(f"{path} holds no questions; add JSON lines with a question and expect.")
     return cases
@@ -84,13 +101,17 @@ def run_case(assistant: Assistant, case: Case) -> Outcome:
     if case.expect is not None:
         rank = next((r for r, hit in enumerate(ranking, 1) if matches(hit, case.expect)), None)
     first = ranking[0].passage.citation if ranking else None
-    return Outcome(case.question, rank, reply.answered, case.expect is not None, first, reply.confidence)
+    in_scope = case.expect is not None
+    notice = reply.notice is not None
+    confidence = reply.confidence
+    return Outcome(case.question, rank, reply.answered, in_scope, first, confidence, case.ranked, case.urgent, notice)
 
 
 def summarize(outcomes: list[Outcome]) -> Metrics:
-    scoped = [o for o in outcomes if o.in_scope]
-    unscoped = [o for o in outcomes if not o.in_scope]
-
+    scoped = [o for o in outcomes if o.ranked and o.in_scope]
+    unscoped = [o for o in outcomes if o.ranked and not o.in_scope]
+    urgent = [o for o in outcomes if o.urgent]
+    calm = [o for o in outcomes if o.urgent is False]
     return Metrics(
         questions=len(outcomes),
         in_scope=len(scoped),
@@ -100,6 +121,10 @@ def summarize(outcomes: list[Outcome]) -> Metrics:
         mrr_at_10=sum(1 / o.rank for o in scoped if o.rank) / len(scoped) if scoped else 0.0,
         out_of_scope_rejected=_share(unscoped, lambda o: not o.answered),
         in_scope_false_rejection=_share(scoped, lambda o: not o.answered),
+        urgent=len(urgent),
+        calm=len(calm),
+        urgent_caught=_share(urgent, lambda o: o.notice),
+        false_alarms=_share(calm, lambda o: o.notice),
     )
 
 
@@ -113,25 +138,34 @@ def evaluate(assistant: Assistant, cases: list[Case]) -> tuple[Metrics, list[Out
 
 
 def report(metrics: Metrics, outcomes: list[Outcome]) -> str:
-    lines = [
-        f"questions: {metrics.questions} ({metrics.in_scope} in scope, {metrics.out_of_scope} out of scope)",
-        f"hit@1                      {metrics.hit_at_1:.3f}",
-        f"hit@3                      {metrics.hit_at_3:.3f}",
-        f"MRR@10                     {metrics.mrr_at_10:.3f}",
-        f"out-of-scope rejected      {metrics.out_of_scope_rejected:.3f}",
-        f"in-scope false rejection   {metrics.in_scope_false_rejection:.3f}",
-    ]
+    lines = [f"questions: {metrics.questions} ({metrics.in_scope} in scope, {metrics.out_of_scope} out of scope)"]
+    if metrics.in_scope + metrics.out_of_scope:
+        lines += [
+            f"hit@1                      {metrics.hit_at_1:.3f}",
+            f"hit@3                      {metrics.hit_at_3:.3f}",
+            f"MRR@10                     {metrics.mrr_at_10:.3f}",
+            f"out-of-scope rejected      {metrics.out_of_scope_rejected:.3f}",
+            f"in-scope false rejection   {metrics.in_scope_false_rejection:.3f}",
+        ]
+    if metrics.urgent + metrics.calm:
+        lines += [
+            f"urgent caught              {metrics.urgent_caught:.3f} (of {metrics.urgent} urgent messages)",
+            f"false alarms               {metrics.false_alarms:.3f} (of {metrics.calm} calm messages)",
+        ]
     failures = [o for o in outcomes if not o.correct]
     if failures:
         lines.append(f"\n{len(failures)} not right:")
-        for o in failures:
-            what = (
-                "answered, should fall back"
-                if not o.in_scope
-                else (f"rank {o.rank}" if o.rank else "not in top 10") + ("" if o.answered else ", fell back")
-            )
-            lines.append(f"  - {o.question!r}: {what}; first: {o.first}")
+        lines += [f"  - {o.question!r}: {what_went_wrong(o)}; first: {o.first}" for o in failures]
     return "\n".join(lines)
+
+
+def what_went_wrong(o: Outcome) -> str:
+    """One phrase for a question the evaluation counts as not right."""
+    if o.urgent is not None and o.notice != o.urgent:
+        return "urgent, no notice" if o.urgent else "not urgent, got the notice"
+    if not o.in_scope:
+        return "answered, should fall back"
+    return (f"rank {o.rank}" if o.rank else "not in top 10") + ("" if o.answered else ", fell back")
 
 
 @dataclass(frozen=True)
@@ -196,7 +230,9 @@ def sweep_table(points: list[SweepPoint]) -> str:
 def as_json(metrics: Metrics, outcomes: list[Outcome]) -> dict:
     return {
         "metrics": asdict(metrics),
-        "questions": [{"question": o.question, "rank": o.rank, "answered": o.answered} for o in outcomes],
+        "questions": [
+            {"question": o.question, "rank": o.rank, "answered": o.answered, "notice": o.notice} for o in outcomes
+        ],
     }
 
 

@@ -147,7 +147,23 @@ def test_cli_evaluate_reports_the_metrics(real_settings: Settings):
         "out_of_scope_rejected",
         "in_scope_false_rejection",
     }
-    assert all(set(q) == {"question", "rank", "answered"} for q in data["questions"])
+    assert all(set(q) == {"question", "rank", "answered", "notice"} for q in data["questions"])
+
+
+def test_cli_evaluate_reports_urgent_caught_and_false_alarms(real_settings: Settings, tmp_path):
+    lines = [
+        {"question": "i cant breathe and my lips are blue", "urgent": True},
+        {"question": "how often do allergic reactions happen?", "urgent": False},
+        {"question": "What are NK cells?", "expect": ["NK cells are lymphocytes"], "urgent": False},
+    ]
+    cases = tmp_path / "urgent.jsonl"
+    cases.write_text("\n".join(json.dumps(line) for line in lines), encoding="utf-8")
+    data = json.loads(bot(real_settings, "evaluate", str(cases), "--json").stdout)
+    assert data["metrics"]["urgent"] == 1 and data["metrics"]["calm"] == 2 and data["metrics"]["in_scope"] == 1
+    assert data["metrics"]["urgent_caught"] == 1.0 and data["metrics"]["false_alarms"] == 0.0
+    assert [q["notice"] for q in data["questions"]] == [True, False, False]
+    shown = bot(real_settings, "evaluate", str(cases)).stdout
+    assert "urgent caught              1.000 (of 1 urgent messages)" in shown and "false alarms" in shown
 
 
 def text_of(message: dict) -> str:
