@@ -20,13 +20,14 @@ from bot.errors import BotError
 from bot.index import CURRENT, Index, live_build, load_index, require_fresh, stale_files
 from bot.knowledge import Passage, Site
 from bot.search import NO_CONFIDENCE, Hit, Results, Searcher, normalize_query
-from bot.text import WORD
+from bot.urgent import SELF_HARM, Alarm, Examples, by_meaning, detect, stack_examples
 
 log = logging.getLogger(__name__)
 
 EMPTY_MESSAGE = "Please type a question, for example one of the examples shown."
 TOO_LONG_MESSAGE = "Your message is {length:,} characters long; please ask in at most {limit:,} characters."
 URGENT_SCAN_CHARS = 10  # × max_question_chars of a message read for urgent phrases
+URGENT_PART_WORDS = 120  # a message too long to search is read for an emergency in parts of about this many words
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class Reply:
     notice: str | None = None  # the urgent notice, shown before anything else
     choices: tuple[Passage, ...] = ()  # "did you mean": close matches that answer different needs
     follow_ups: tuple[Passage, ...] = ()  # neighbouring FAQ entries worth asking next
+    alarm: Alarm | None = None  # why the message got the urgent notice, for staff
 
     @property
     def answer(self) -> Hit | None:
@@ -66,6 +68,7 @@ class Reply:
         if ranking > 0:
             data["confidence"] = None if self.confidence == NO_CONFIDENCE else round(self.confidence, 4)
             data["ranking"] = [_hit_dict(h) for h in self.ranking[:ranking]]
+            data["urgent_because"] = str(self.alarm) if self.alarm else None
         return data
 
 
@@ -150,36 +153,6 @@ def _same(searcher: Searcher | None, a: Passage, b: Passage, settings: Settings)
     return searcher is not None and searcher.similarity(a, b) >= settings.duplicate_similarity
 
 
-_APOSTROPHES = re.compile(r"['’‘ʼ`´]")
-_CLAUSE_END = re.compile(r"[.?!;:\n]+")  # a phrase never spans two sentences: "...end? It all depends"
-
-
-def urgent_phrase(question: str, site: Site) -> str | None:
-    """The configured urgent phrase the message contains, if any: matched as whole words within one sentence,
-    whatever the case, punctuation, hyphens or apostrophes ("Chest-pain!", "cant breathe"); a phrase ending
-    in "*" also matches as the start of a word ("anaphyla*": "anaphylaxis", "anaphylactic")."""
-    clauses = [f" {_phrase_words(clause)} " for clause in _CLAUSE_END.split(_APOSTROPHES.sub("", question))]
-    return next(
-        (phrase for phrase, wanted in _urgent_patterns(site.urgent_phrases) if any(wanted in c for c in clauses)), None
-    )
-
-
-@lru_cache(maxsize=8)
-def _urgent_patterns(phrases: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
-    """Each phrase with the text it must find in a clause (normalised once, not on every question)."""
-    patterns = []
-    for phrase in phrases:
-        words = _phrase_words(phrase.rstrip("*"))
-        if words:  # a phrase of punctuation alone would match everything
-            patterns.append((phrase, f" {words}" if phrase.endswith("*") else f" {words} "))
-    return tuple(patterns)
-
-
-def _phrase_words(text: str) -> str:
-    """Casefolded words joined by single spaces, apostrophes dropped: "Can’t-breathe" → "cant breathe"."""
-    return " ".join(WORD.findall(_APOSTROPHES.sub("", normalize_query(text).casefold())))
-
-
 @dataclass(frozen=True)
 class _Serving:
     """One loaded index with its searcher and reply cache: swapped whole on reload."""
@@ -187,6 +160,7 @@ class _Serving:
     index: Index
     searcher: Searcher
     answer: Callable[[str, int], Reply]
+    examples: Examples
 
 
 class Assistant:
@@ -235,12 +209,14 @@ class Assistant:
         problem = self.input_problem(question)
         if problem:
             reply = Reply(question, False, serving.index.site.disclaimer, message=problem)
+            # Even a message too long to search gets the notice; a flood is read only as far as a person would type.
+            alarm = self._alarm_in_long(serving, question[: URGENT_SCAN_CHARS * self.settings.max_question_chars])
         else:
             depth = max(k or self.settings.top_k, self.settings.max_related + 1)
             reply = serving.answer(normalize_query(question).casefold(), depth)
-        # Even a message too long to search gets the notice; a flood is read only as far as a person would type.
-        if urgent_phrase(question[: URGENT_SCAN_CHARS * self.settings.max_question_chars], serving.index.site):
-            reply = self._urgent(serving, reply)
+            alarm = reply.alarm
+        if alarm:
+            reply = self._urgent(serving, reply, alarm)
         return replace(reply, question=question)
 
     def show(self, passage_id: str, question: str = "") -> Reply:
@@ -260,22 +236,43 @@ class Assistant:
             follow_ups=follow_ups,
         )
 
-    def _urgent(self, serving: _Serving, reply: Reply) -> Reply:
-        """The urgent notice first, then the passage on what to report, then whatever else matched."""
+    def _urgent(self, serving: _Serving, reply: Reply, alarm: Alarm) -> Reply:
+        """The urgent notice, then only the passage on what to report: nothing else may draw the eye from it."""
         site = serving.index.site
         report = next(
             (p for p in serving.index.passages if site.urgent_passage and site.urgent_passage in p.text), None
         )
-        passages = reply.passages if reply.answered else ()
-        if report is not None:
-            passages = (Hit(passage=report, score=1.0, dense=1.0), *[h for h in passages if h.passage.id != report.id])
+        passages = (Hit(passage=report, score=1.0, dense=1.0),) if report else ()
+        notice = site.self_harm_notice if alarm.kind == SELF_HARM and site.self_harm_notice else site.urgent_notice
         return replace(
             reply,
             answered=bool(passages),
-            passages=passages[: self.settings.max_related + 1],
-            notice=site.urgent_notice,
-            message=None if passages else reply.message,
+            passages=passages,
+            notice=notice,
+            message=None,
+            choices=(),
+            follow_ups=(),
+            alarm=alarm,
         )
+
+    def _alarm_in_long(self, serving: _Serving, message: str) -> Alarm | None:
+        """The alarm a message too long to search raises, read in parts the model can take whole."""
+        text = normalize_query(message)
+        if not text:
+            return None
+        parts = _parts(text, URGENT_PART_WORDS)
+        _, tokens = self.embedder.encode_with_tokens([p.casefold() for p in parts])
+        for part, part_tokens in zip(parts, tokens, strict=True):
+            alarm = self._alarm(serving, part, part.casefold(), part_tokens)
+            if alarm:
+                return alarm
+        return None
+
+    def _alarm(self, serving: _Serving, message: str, encoded: str, tokens) -> Alarm | None:
+        """The alarm of a message, given the text that went through the model and its token vectors."""
+        spans = self.embedder.token_spans(encoded) if len(tokens) else []
+        meaning = by_meaning(encoded, serving.examples, tokens, spans, self.settings.urgent_settings())
+        return detect(message, serving.index.site, meaning, self.settings.urgent_settings())
 
     def refresh(self) -> _Serving:
         """Switch to the live build if it changed since the last question; keep serving if it cannot load."""
@@ -295,11 +292,16 @@ class Assistant:
 
     def _serve(self, index: Index) -> _Serving:
         searcher = Searcher(index, self.embedder, self.settings)
+        examples = stack_examples({name: getattr(index.site, name) for name in index.examples}, index.examples)
 
         def search_and_compose(query: str, depth: int) -> Reply:
-            return compose_reply(query, searcher.search(query, depth), index.site, self.settings, searcher)
+            results = searcher.search(query, depth)
+            reply = compose_reply(query, results, index.site, self.settings, searcher)
+            return replace(reply, alarm=self._alarm(serving, query, results.encoded, results.tokens))
 
-        return _Serving(index, searcher, lru_cache(maxsize=self.settings.answer_cache_size)(search_and_compose))
+        cached = lru_cache(maxsize=self.settings.answer_cache_size)(search_and_compose)
+        serving = _Serving(index, searcher, cached, examples)
+        return serving
 
     def input_problem(self, question: str) -> str | None:
         if len(question) > self.settings.max_question_chars:
@@ -341,6 +343,17 @@ def render_markdown(reply: Reply) -> str:
         parts += [_cited(hit) for hit in reply.related]
     parts.append(f"<sub>*{escape_markdown(reply.disclaimer)}*</sub>")
     return "\n\n".join(parts)
+
+
+def _parts(text: str, words: int) -> list[str]:
+    """The text in runs of whole sentences of about `words` words (a longer sentence on its own)."""
+    parts: list[str] = []
+    for sentence in re.split(r"(?<=[.?!;\n])\s+", text):
+        if parts and len(parts[-1].split()) + len(sentence.split()) <= words:
+            parts[-1] = f"{parts[-1]} {sentence}"
+        else:
+            parts.append(sentence)
+    return [p for p in parts if p.strip()]
 
 
 def render_text(reply: Reply) -> str:

@@ -72,6 +72,19 @@ class Settings:
     rare_word_zipf: float = 5.0
     common_word_zipf: float = 6.0
 
+    # Urgent messages (bot/urgent.py): a message gets the notice when the mean late-interaction score of its
+    # urgent_neighbours nearest urgent examples exceeds that of its nearest not-urgent ones by urgent_margin (below
+    # 0: lean to safety); a score weighs the share of the message an example accounts for by
+    # urgent_message_weight, and the share of the example the message holds by the rest. An example scoring
+    # urgent_same_as or more is the message itself, or nearly (one staff added): its score alone counts. Only the
+    # urgent_candidates examples of each list whose mean token vector comes nearest are read token by token.
+    # Chosen on tests/eval/urgent-tuning.jsonl and urgent-dev.jsonl.
+    urgent_neighbours: int = 8
+    urgent_message_weight: float = 0.5
+    urgent_margin: float = -0.01
+    urgent_same_as: float = 0.9
+    urgent_candidates: int = 48
+
     top_k: int = 3
     # Chosen on tests/eval/tuning.jsonl with `python -m bot evaluate --sweep`, which prints the rule's pick: one
     # step (0.025) above the lowest threshold that turns away out_of_scope_target of its out-of-scope questions,
@@ -116,6 +129,17 @@ class Settings:
         from bot.index import EmbedOptions
 
         return EmbedOptions(self.embed_headings, self.embed_sentences, self.embed_questions)
+
+    def urgent_settings(self):
+        from bot.urgent import UrgentSettings
+
+        return UrgentSettings(
+            self.urgent_neighbours,
+            self.urgent_message_weight,
+            self.urgent_margin,
+            self.urgent_same_as,
+            self.urgent_candidates,
+        )
 
     def resolved_model_path(self) -> str:
         return self.model_path or _default_model_path()

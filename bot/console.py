@@ -25,7 +25,7 @@ from bot.answer import Assistant, Reply
 from bot.config import Settings
 from bot.embedding import Embedder, limit_threads
 from bot.errors import BotError
-from bot.evaluate import Case, Metrics, Outcome, load_cases, run_case, summarize
+from bot.evaluate import Case, Metrics, Outcome, load_cases, run_case, summarize, what_went_wrong
 from bot.index import PREVIOUS, STAGED, BuildSummary, build_index, live_build, load_index, stale_files
 from bot.knowledge import KnowledgeError, load_knowledge
 from bot.search import NO_CONFIDENCE, normalize_query
@@ -65,7 +65,12 @@ METRIC_ROWS = [
     ("MRR@10", "mrr_at_10"),
     ("out-of-scope rejected", "out_of_scope_rejected"),
     ("in-scope false rejection", "in_scope_false_rejection"),
+    ("urgent messages", "urgent"),
+    ("urgent caught", "urgent_caught"),
+    ("calm messages", "calm"),
+    ("false alarms", "false_alarms"),
 ]
+URGENT_METRICS = {"urgent", "urgent_caught", "calm", "false_alarms"}  # shown for suites with urgent labels
 FAILURE_HEADERS = ["question", "expected", "what came first", "what went wrong"]
 QUESTION_HEADERS = ["question", "asked", "unanswered", "disliked", "liked", "last asked", "passages shown last time"]
 LISTS = {"Unanswered or disliked": EITHER, "Unanswered": UNANSWERED, "Disliked": DISLIKED}
@@ -124,7 +129,8 @@ class StaffConsole:
         reply = assistant.ask(question)
         problem = assistant.input_problem(question)
         if problem:
-            return chat, f"**Not searched:** {problem}", []
+            urgent = f"\n\n**Urgent notice shown**: {reply.alarm}." if reply.alarm else ""
+            return chat, f"**Not searched:** {problem}{urgent}", []
         results = assistant.searcher.search(normalize_query(question).casefold(), max(1, int(depth)))
         shown = {hit.passage.id: ("answer" if n == 0 else "related") for n, hit in enumerate(reply.passages)}
         rows = [
@@ -154,8 +160,8 @@ class StaffConsole:
             lines = [f"**{verdict}**: no word of the question carries meaning, so there is nothing to search for"]
         else:
             lines = [f"**{verdict}**: confidence {reply.confidence:.4f} {compared} threshold {s.min_confidence}"]
-        if reply.notice:
-            lines.append("**Urgent notice shown**: the message contains a configured urgent phrase.")
+        if reply.alarm:
+            lines.append(f"**Urgent notice shown**: {reply.alarm}.")
         if unknown:
             lines.append(f"Words the documents do not cover (they lower the confidence): {', '.join(unknown)}")
         if corrections:
@@ -205,9 +211,11 @@ class StaffConsole:
             run = self.run_suite(path, progress)
         except BotError as err:
             return f"**Cannot run {path.name}:** {str(err).replace(str(path), path.name)}", [], []
-        metrics = [[label, _metric(getattr(run.metrics, field))] for label, field in METRIC_ROWS]
+        urgent_labelled = run.metrics.urgent + run.metrics.calm > 0
+        rows = [(label, name) for label, name in METRIC_ROWS if urgent_labelled or name not in URGENT_METRICS]
+        metrics = [[label, _metric(getattr(run.metrics, name))] for label, name in rows]
         failures = [
-            [o.question, _expected(c), o.first or "(nothing)", _what_went_wrong(o)]
+            [o.question, _expected(c), o.first or "(nothing)", what_went_wrong(o)]
             for o, c in zip(run.outcomes, run.cases, strict=True)
             if not o.correct
         ]
@@ -334,14 +342,9 @@ def _metric(value: float | int) -> str:
 
 
 def _expected(case: Case) -> str:
+    if not case.ranked:
+        return "(the urgent notice)" if case.urgent else "(no urgent notice)"
     return "(the fallback)" if case.expect is None else " | ".join(case.expect)
-
-
-def _what_went_wrong(o: Outcome) -> str:
-    """As `python -m bot evaluate` says it."""
-    if not o.in_scope:
-        return "answered, should fall back"
-    return (f"rank {o.rank}" if o.rank else "not in top 10") + ("" if o.answered else ", fell back")
 
 
 def _question_row(q: AskedQuestion, headings: dict[str, str]) -> list[Any]:

@@ -12,6 +12,8 @@ Layout of the index folder:
     index/builds/<name>/vocabulary.json + vocabulary.npy   the documents' words and their vectors
     index/builds/<name>/tokens.npy + token_offsets.npy      each passage's token vectors (float16), rows
                                        token_offsets[i]:token_offsets[i + 1] for passage i
+    index/builds/<name>/example_tokens.npy + example_token_offsets.npy   the same for site.toml's example
+                                       messages (EXAMPLE_LISTS, in that order), which urgent detection compares
     index/builds/<name>/passages.jsonl
     index/builds/<name>/manifest.json  written last: a build without it is incomplete
 
@@ -29,9 +31,8 @@ import shutil
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
 
 import faiss
@@ -45,7 +46,9 @@ from bot.text import content_words, sentences
 
 PASSAGE, SENTENCE, QUESTION = 0, 1, 2  # kinds of vector rows
 
-FORMAT_VERSION = 2  # 2: passages' token vectors, for late interaction
+FORMAT_VERSION = 3  # 2: passages' token vectors, for late interaction; 3: example messages' token vectors
+# site.toml's lists of example messages whose token vectors a build stores, in this order.
+EXAMPLE_LISTS = ("urgent_examples", "self_harm_examples", "not_urgent_examples")
 CURRENT, PREVIOUS, STAGED = "CURRENT", "PREVIOUS", "STAGED"
 BUILDS = "builds"
 MANIFEST = "manifest.json"
@@ -97,7 +100,7 @@ class BuildSummary:
     documents: int
     passages: int
     vectors: int
-    texts: int  # vector rows plus vocabulary words
+    texts: int  # vector rows, vocabulary words and example messages
     embedded: int  # texts that went through the model; the rest came from the cache
     changes: Changes
     warnings: list[Problem]
@@ -128,6 +131,7 @@ class Index:
     site: Site
     tokens: TokenFile  # every passage's token vectors, one after another (float16)
     token_offsets: np.ndarray  # passage position → its first row in tokens; one more entry at the end
+    examples: dict[str, list[np.ndarray]]  # each of EXAMPLE_LISTS → its messages' token vectors (float32)
 
     @property
     def dimension(self) -> int:
@@ -229,8 +233,10 @@ def build_index(
     words = vocabulary(knowledge.passages)
     index_dir.mkdir(parents=True, exist_ok=True)
     passage_texts = texts[: len(knowledge.passages)]  # passage rows come first
+    example_texts = [text for name in EXAMPLE_LISTS for text in getattr(knowledge.site, name)]
     with EmbeddingCache(index_dir / CACHE, embedder.model_name) as cache:
         embedded = cache.embed_passages(passage_texts, embedder, progress)  # their vectors and token vectors
+        embedded += cache.embed_passages(example_texts, embedder, progress)
         vectors, rest = cache.embed(texts + words, embedder, progress)
         embedded += rest
         name = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
@@ -238,7 +244,11 @@ def build_index(
         vectors, word_vectors = vectors[: len(texts)], vectors[len(texts) :]
         search_index = _faiss_index(vectors, exact_limit)
         manifest = _new_manifest(knowledge, embedder.model_name, search_index, options)
-        write_tokens = partial(cache.write_tokens, passage_texts, manifest["dimension"])
+        dimension = manifest["dimension"]
+
+        def write_tokens(folder: Path) -> None:
+            cache.write_tokens(passage_texts, dimension, folder)
+            cache.write_tokens(example_texts, dimension, folder, prefix="example_")
         _write_build(folder, search_index, rows, kinds, words, word_vectors, knowledge.passages, manifest, write_tokens)
     _validate(folder, embedder.model_name)
     changes = _changes(index_dir, knowledge.passages)
@@ -251,7 +261,7 @@ def build_index(
         documents=knowledge.documents,
         passages=len(knowledge.passages),
         vectors=int(search_index.ntotal),
-        texts=len(texts) + len(words),
+        texts=len(texts) + len(words) + len(example_texts),
         embedded=embedded,
         changes=changes,
         warnings=knowledge.warnings,
@@ -358,6 +368,8 @@ def _load_build(folder: Path, model_name: str) -> Index:
         word_vectors = np.load(folder / "vocabulary.npy")
         tokens = TokenFile(folder / "tokens.npy")
         token_offsets = np.load(folder / "token_offsets.npy")
+        example_tokens = np.load(folder / "example_tokens.npy").astype(np.float32)
+        example_offsets = np.load(folder / "example_token_offsets.npy")
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as err:  # faiss raises RuntimeError
         raise IndexMismatchError(f"The index in {folder} is damaged or incomplete ({err}); {REBUILD}.") from None
     counts = (len(passages), vectors.ntotal, len(rows), len(kinds), len(words), len(token_offsets))
@@ -372,11 +384,27 @@ def _load_build(folder: Path, model_name: str) -> Index:
         raise IndexMismatchError(f"The index in {folder} does not match its manifest; {REBUILD}.")
     site = manifest["site"]
     try:
-        lists = {key: tuple(site.get(key, ())) for key in ("examples", "urgent_phrases")}
+        lists = {f.name: tuple(site.get(f.name, ())) for f in fields(Site) if isinstance(f.default, tuple)}
         site = Site(**{**site, **lists})
     except TypeError:
         raise IndexMismatchError(f"The site texts in {folder / MANIFEST} are garbled; {REBUILD}.") from None
-    return Index(folder, manifest, passages, vectors, rows, kinds, words, word_vectors, site, tokens, token_offsets)
+    examples = _split_examples(site, example_tokens, example_offsets)
+    if examples is None:
+        raise IndexMismatchError(f"The example messages in {folder} do not match its manifest; {REBUILD}.")
+    return Index(
+        folder, manifest, passages, vectors, rows, kinds, words, word_vectors, site, tokens, token_offsets, examples
+    )
+
+
+def _split_examples(site: Site, tokens: np.ndarray, offsets: np.ndarray) -> dict[str, list[np.ndarray]] | None:
+    """Each example list's token vectors, or None when the stored rows do not fit the site's lists."""
+    counts = [len(getattr(site, name)) for name in EXAMPLE_LISTS]
+    fits = len(offsets) == sum(counts) + 1 and offsets[0] == 0 and offsets[-1] == len(tokens)
+    if not fits or bool(np.any(np.diff(offsets) < 0)):
+        return None
+    rows = [tokens[offsets[i] : offsets[i + 1]] for i in range(len(offsets) - 1)]
+    starts = np.cumsum([0, *counts])
+    return {name: rows[starts[i] : starts[i + 1]] for i, name in enumerate(EXAMPLE_LISTS)}
 
 
 def _manifest(folder: Path) -> dict:
@@ -569,7 +597,7 @@ class EmbeddingCache:
 
         return self._fill(texts, encode, (VECTORS, TOKENS), progress, "Embedding passages")
 
-    def write_tokens(self, texts: list[str], dimension: int, folder: Path) -> None:
+    def write_tokens(self, texts: list[str], dimension: int, folder: Path, prefix: str = "") -> None:
         """tokens.npy and token_offsets.npy of a build, copied from the cache a chunk at a time, so memory stays
         small however many passages there are. The dimension is given: a rebuild with everything cached never
         loads the model."""
@@ -579,12 +607,12 @@ class EmbeddingCache:
             raise damaged_cache(self.path, sqlite3.DatabaseError(f"a token vector entry is not {dimension} wide"))
         offsets = np.cumsum([0, *(int(sizes[k]) // (2 * dimension) for k in keys)])
         header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.float16)), "fortran_order": False}
-        with open(folder / "tokens.npy", "wb") as file:  # written in order, not through a memory map (see TokenFile)
+        with open(folder / f"{prefix}tokens.npy", "wb") as file:  # in order, not through a memory map (see TokenFile)
             np.lib.format.write_array_header_2_0(file, {**header, "shape": (int(offsets[-1]), dimension)})
             for chunk in _chunks(keys, 500):
                 found = self.lookup(list(dict.fromkeys(chunk)), TOKENS)
                 file.writelines(found[key] for key in chunk)
-        np.save(folder / "token_offsets.npy", offsets)
+        np.save(folder / f"{prefix}token_offsets.npy", offsets)
 
     def _fill(self, texts: list[str], encode, tables: tuple[str, ...], progress: bool, label: str) -> int:
         """Encode the texts that any of the tables lacks, in chunks, and store what encode returns for each table

@@ -17,7 +17,7 @@ from typing import Literal
 import yaml
 
 from bot.errors import BotError
-from bot.text import sentence_spans, sentences
+from bot.text import WORD, sentence_spans, sentences
 
 SITE_FILE = "site.toml"
 HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$")
@@ -101,11 +101,21 @@ class Site:
     disclaimer_section: str = ""
     banner: str = ""  # the short notice above the chat; empty means the disclaimer's first sentence
     examples: tuple[str, ...] = ()
-    # A message containing one of urgent_phrases gets urgent_notice first, then the passage
-    # containing urgent_passage (for example the one listing reactions to report at once).
+    # A message that describes an emergency gets urgent_notice first, then the passage containing urgent_passage
+    # (for example the one listing reactions to report at once); see bot/urgent.py for how one is recognised:
+    # a phrase of urgent_phrases, a message close in meaning to urgent_examples rather than to not_urgent_examples,
+    # or a temperature of urgent_fever_celsius or more (0: no such rule). Self-harm has phrases and examples of
+    # its own, and self_harm_notice when the site has one (a crisis line, say); otherwise urgent_notice.
     urgent_notice: str = ""
     urgent_phrases: tuple[str, ...] = ()
     urgent_passage: str = ""
+    urgent_examples: tuple[str, ...] = ()
+    not_urgent_examples: tuple[str, ...] = ()
+    urgent_fever_celsius: float = 0.0
+    self_harm_notice: str = ""
+    self_harm_phrases: tuple[str, ...] = ()
+    self_harm_examples: tuple[str, ...] = ()
+    emergency_contact: str = ""  # shown with the urgent notice when set: whom to call, as the site gives it
 
 
 @dataclass
@@ -169,7 +179,7 @@ def load_knowledge(folder: Path, max_words: int = 120, min_words: int = 40) -> K
     problems += _duplicate_titles(passages)
     passages, site, disclaimer_problems = _take_disclaimer(passages, site)
     site = _with_banner(site)
-    problems += disclaimer_problems + _required_texts(site)
+    problems += disclaimer_problems + _required_texts(site) + _example_problems(site, folder / SITE_FILE)
     if site.urgent_passage and not any(site.urgent_passage in p.text for p in passages):
         problems.append(
             Problem(
@@ -429,17 +439,39 @@ def _load_site(folder: Path) -> tuple[Site, list[Problem]]:
     known = set(Site.__dataclass_fields__)
     unknown = sorted(set(data) - known)
     problems = [Problem(SITE_FILE, 1, f"unknown setting {key!r}; known: {', '.join(sorted(known))}") for key in unknown]
-    values: dict[str, str | tuple[str, ...]] = {}
+    values: dict[str, str | float | tuple[str, ...]] = {}
     for key in sorted(known & set(data)):
         value, wanted = data[key], getattr(Site(), key)
         if isinstance(wanted, tuple) and isinstance(value, list) and all(isinstance(e, str) for e in value):
             values[key] = tuple(value)
         elif isinstance(wanted, str) and isinstance(value, str):
             values[key] = value
+        elif isinstance(wanted, float) and _is_number(value) and value >= 0:
+            values[key] = float(value)
         else:
-            form = f'{key} = ["...", "..."]' if isinstance(wanted, tuple) else f'{key} = "..."'
+            form = {tuple: f'{key} = ["...", "..."]', float: f"{key} = 38.0 (a number, 0 or more)"}.get(
+                type(wanted), f'{key} = "..."'
+            )
             problems.append(Problem(SITE_FILE, _line_of(path, key), f"{key} must be written as {form}", "error"))
     return Site(**values), problems
+
+
+def _example_problems(site: Site, path: Path) -> list[Problem]:
+    """Blank example messages stop the build; one message given as both urgent and not urgent is a warning."""
+    problems = []
+    for key in ("urgent_examples", "self_harm_examples", "not_urgent_examples"):
+        if any(not WORD.search(example) for example in getattr(site, key)):
+            problems.append(Problem(SITE_FILE, _line_of(path, key), f"{key} has a blank message; remove it", "error"))
+    urgent = {e.casefold().strip() for e in site.urgent_examples + site.self_harm_examples}
+    for example in site.not_urgent_examples:
+        if example.casefold().strip() in urgent:
+            where = _line_of(path, "not_urgent_examples")
+            problems.append(Problem(SITE_FILE, where, f"{example!r} is given as both urgent and not urgent; keep one"))
+    return problems
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _line_of(path: Path, key: str) -> int:

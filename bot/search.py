@@ -56,6 +56,8 @@ class Results:
     confidence: float = NO_CONFIDENCE  # how sure we are that hits[0] answers the query
     unknown_words: tuple[str, ...] = ()  # words of the query the documents do not cover, which lower confidence
     corrections: dict[str, str] = field(default_factory=dict)  # misspelt word → document word
+    encoded: str = ""  # the query as it went through the model, misspellings corrected
+    tokens: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32), compare=False, repr=False)
 
 
 def normalize_query(text: str) -> str:
@@ -137,7 +139,7 @@ class Searcher:
         in_answer = self._answer_coverage(strangers, spelled, query_tokens, hits)
         uncovered = self._uncovered(strangers, similarity, in_answer)
         confidence = self._confidence(hits, spelled_words, uncovered)
-        return Results(query, hits, confidence, tuple(uncovered), corrections)
+        return Results(query, hits, confidence, tuple(uncovered), corrections, spelled, query_tokens)
 
     def neighbouring_questions(self, passage: Passage, exclude: set[str], count: int) -> list[Passage]:
         """The FAQ entries closest in meaning to a passage: follow-ups worth offering after it."""

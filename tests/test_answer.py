@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answer import Assistant, compose_reply, escape_markdown, render_markdown, render_text, urgent_phrase
+from bot.answer import Assistant, compose_reply, escape_markdown, render_markdown, render_text
 from bot.config import Settings
 from bot.index import load_index
 from bot.knowledge import Site
+from bot.urgent import urgent_phrase
 
 from conftest import FakeEmbedder
 

@@ -88,6 +88,15 @@ def test_the_inspector_says_why_a_question_gets_the_fallback(console: StaffConso
     assert empty.startswith("**Not searched:** Please type a question") and none == []
 
 
+def test_the_inspector_says_why_a_message_got_the_urgent_notice(console: StaffConsole):
+    _, decision, _ = console.inspect("Help, the shed is on fire!")
+    assert "**Urgent notice shown**: the phrase 'on fire'." in decision
+    _, long_one, _ = console.inspect("It started this morning. " * 60 + "Now the shed is on fire.")
+    assert long_one.startswith("**Not searched:** Your message is") and "the phrase 'on fire'" in long_one
+    _, calm, _ = console.inspect(ROSES)
+    assert "Urgent" not in calm
+
+
 def test_the_inspector_without_an_index_says_how_to_build_one(settings: Settings, tmp_path: Path):
     console = StaffConsole(settings.replace(index_dir=tmp_path / "none"), embedder=FakeEmbedder())
     chat, decision, rows = console.inspect(ROSES)
@@ -126,7 +135,8 @@ def test_an_uploaded_suite_runs_and_a_bad_line_is_named(console: StaffConsole, t
     bad.write_text(json.dumps(CASES[0]) + '\n{"question": 3}\n', encoding="utf-8")
     headline, metrics, failures = console.test_suite(None, str(bad))
     assert headline == (
-        '**Cannot run bad.jsonl:** bad.jsonl:2: expected {"question": "...", "expect": ["..."] or null}; fix that line.'
+        '**Cannot run bad.jsonl:** bad.jsonl:2: expected {"question": "...", "expect": ["..."] or null} '
+        '(or "urgent": true or false, with or without "expect"); fix that line.'
     )
     assert console.test_suite(None, None)[0].startswith("Choose a test suite")
     assert console.test_suite("../secret.jsonl", None)[0].startswith("**No suite ../secret.jsonl**")

@@ -1,0 +1,262 @@
+"""Urgent stage: does a message describe an emergency? Checked on every message, before anything else.
+
+Three signals, any of which raises the alarm (a false alarm costs a visitor one extra sentence; a miss can
+cost far more):
+
+- a phrase of site.toml's urgent_phrases or self_harm_phrases, as whole words within one sentence;
+- a temperature of urgent_fever_celsius or more, in °C or °F ("temp is 39.8", "103 F", "40 degrees");
+- meaning: the message is nearer to site.toml's urgent (or self-harm) examples than to its not-urgent ones.
+
+Meaning is read token by token, as the search's rerank reads passages: each example's tokens meet their most
+similar tokens of the message, in context, and the message's tokens theirs of the example (late interaction,
+both ways). A message is scored whole and sentence by sentence, so an emergency told in one sentence of a long
+message is not drowned by the rest; and against the mean of its nearest few examples of each kind, so that no
+single example decides. The not-urgent examples are what keeps "how often do allergic reactions happen?" or
+"will I be able to breathe as usual while the cells go in?" from raising the alarm: questions about risk,
+negations, past events and mild symptoms, worded like the emergencies they are not.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from bot.knowledge import Site
+from bot.search import normalize_query
+from bot.text import WORD, content_words
+
+URGENT, SELF_HARM = "urgent", "self_harm"
+
+_APOSTROPHES = re.compile(r"['’‘ʼ`´]")
+_CLAUSE_END = re.compile(r"[.?!;:\n]+")  # a phrase never spans two sentences: "...end? It all depends"
+# Where a message is cut into pieces scored on their own: sentence ends (not a decimal point) and commas.
+_PIECE_END = re.compile(r"(?<!\d)[.?!;:]+(?!\d)|[,\n]")
+_NUMBER = re.compile(
+    r"(?<![\d.,])(\d{2,3}(?:[.,]\d{1,2})?)(?!\d)\s*(°|º|˚|degrees?|deg)?\s*(c|f|celsius|fahrenheit)?\b", re.IGNORECASE
+)
+# A bare number is a temperature only in a sentence that speaks of one (English, like the rest of the engine);
+# one after "over", "above", "if it reaches"... is a threshold someone was told about, not a reading.
+_THRESHOLD = re.compile(
+    r"\b(over|above|below|under|exceeds?|more than|less than|higher than|reach(es)?|hits?|gets? to|goes? to)\s*$",
+    re.IGNORECASE,
+)
+_TEMPERATURE_WORDS = re.compile(r"\b(temp\w*|fever\w*|feverish|thermometer|febrile|degrees?|°)", re.IGNORECASE)
+
+
+CUE_WINDOW = 6  # words either side of a symptom read for a cue ("she's not responding and I think it's a seizure")
+# Cue words that put a symptom outside the present, before it in its sentence ("no chest pain", "if he has a
+# seizure", "can it cause seizures", "a history of fainting") or after it ("fainted once years ago").
+_NOT_NOW_BEFORE = re.compile(
+    r"\b(no|not|never|without|if|whether|in case|risk of|chances? of|history of|causes?|causing|prevent|avoid"
+    r"|signs? of|symptoms? of|what is|what are|what does|what do|how often|how common|how likely|is it common"
+    r"|is it normal|does it|can it|could it|would it|will it|can this|could this|does this|will this)\b"
+)
+_NOT_NOW_AFTER = re.compile(
+    r"\b((years?|months?|weeks?) ago|as an? (kid|child|teenager|teen|baby)|when i was|in (19|20)\d\d"
+    r"|last (year|month|week)|years|once|in the past|history)\b"
+)
+
+
+@dataclass(frozen=True)
+class UrgentSettings:
+    """How close in meaning a message must come to the urgent examples (see bot/config.py for the values)."""
+
+    neighbours: int = 8
+    message_weight: float = 0.5
+    margin: float = -0.01
+    same_as: float = 0.9
+    candidates: int = 48
+
+
+@dataclass(frozen=True)
+class Alarm:
+    """Why a message got the urgent notice: the kind, and the rule, phrase or example that decided it."""
+
+    kind: str  # URGENT or SELF_HARM
+    reason: str  # "phrase", "temperature" or "example"
+    detail: str  # the phrase, the temperature read, or the nearest example message
+    similarity: float = 0.0  # for "example": the urgent examples' score less the not-urgent examples'
+
+    def __str__(self) -> str:
+        if self.reason == "example":
+            return f"close in meaning to the example {self.detail!r} (margin {self.similarity:+.3f})"
+        return f"the {self.reason} {self.detail!r}"
+
+
+@dataclass(frozen=True)
+class ExampleList:
+    """One list of example messages: their token vectors stacked, each example's first row, and its centroid
+    (the normalised mean of its token vectors, near what the model's mean pooling makes of it)."""
+
+    texts: tuple[str, ...]
+    tokens: np.ndarray  # every example's token vectors, one example after another
+    offsets: np.ndarray  # example i is rows offsets[i]:offsets[i + 1]
+    centroids: np.ndarray
+
+    @classmethod
+    def of(cls, texts: tuple[str, ...], tokens: list[np.ndarray]) -> ExampleList:
+        dimension = tokens[0].shape[1] if tokens else 1
+        stacked = np.vstack(tokens) if tokens else np.zeros((0, dimension), np.float32)
+        centroids = np.array([t.mean(axis=0) for t in tokens], dtype=np.float32).reshape(-1, dimension)
+        centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12)
+        return cls(texts, stacked, np.cumsum([0, *(len(t) for t in tokens)]), centroids)
+
+    def scores(self, message: np.ndarray, weight: float, candidates: int) -> tuple[np.ndarray, np.ndarray]:
+        """Late interaction of the message's tokens with the examples whose centroids come nearest to its own
+        (the rest cannot be among the nearest few), both ways: weight × the share of the message an example
+        accounts for + (1 - weight) × the share of the example the message holds. Returns (scores, which)."""
+        if not len(self.texts) or not len(message):
+            return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=int)
+        centroid = message.mean(axis=0)
+        nearness = self.centroids @ (centroid / max(float(np.linalg.norm(centroid)), 1e-12))
+        which = np.argpartition(-nearness, candidates - 1)[:candidates] if candidates < len(nearness) else None
+        which = np.arange(len(nearness)) if which is None else np.sort(which)
+        starts, ends = self.offsets[which], self.offsets[which + 1]
+        rows = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)])
+        similarity = self.tokens[rows] @ message.T  # the candidates' tokens × the message's tokens
+        lengths = ends - starts
+        first = np.cumsum([0, *lengths[:-1]])
+        example_side = np.add.reduceat(similarity.max(axis=1), first) / np.maximum(lengths, 1)
+        message_side = np.maximum.reduceat(similarity, first, axis=0).mean(axis=1)
+        return weight * message_side + (1 - weight) * example_side, which
+
+
+Examples = dict[str, ExampleList]  # site.toml's list name → its examples
+
+
+def stack_examples(texts: dict[str, tuple[str, ...]], tokens: dict[str, list[np.ndarray]]) -> Examples:
+    return {name: ExampleList.of(texts[name], tokens[name]) for name in tokens}
+
+
+@dataclass(frozen=True)
+class Meaning:
+    """How near in meaning a message's most urgent piece comes to the urgent examples."""
+
+    kind: str  # URGENT or SELF_HARM: which list held the nearest examples
+    margin: float  # mean score of its nearest examples of that kind less that of its nearest not-urgent ones
+    nearest: str  # the example nearest to it
+
+
+def detect(message: str, site: Site, meaning: Meaning | None, settings: UrgentSettings) -> Alarm | None:
+    """The alarm a message raises, if any, given how near it came to the examples (None: no examples)."""
+    phrase = urgent_phrase(message, site)
+    if phrase:
+        return Alarm(SELF_HARM if phrase in site.self_harm_phrases else URGENT, "phrase", phrase)
+    fever = temperature(message, site.urgent_fever_celsius)
+    if fever:
+        return Alarm(URGENT, "temperature", fever)
+    if meaning and meaning.margin >= settings.margin:
+        return Alarm(meaning.kind, "example", meaning.nearest, meaning.margin)
+    return None
+
+
+def by_meaning(
+    text: str, examples: Examples, tokens: np.ndarray, spans: list[tuple[int, int]], settings: UrgentSettings
+) -> Meaning | None:
+    """How near the text's most urgent piece comes to the urgent or self-harm examples. tokens are the text's
+    token vectors in context, and spans where each lies in it, from the pass through the model that searching it
+    makes. None when the site has no urgent examples."""
+    if not content_words(text):  # punctuation, numbers or "is it?" alone say nothing of an emergency
+        return None
+    best: Meaning | None = None
+    for rows in _pieces(text, spans, len(tokens)):
+        piece = tokens[rows]
+        calm, _ = examples["not_urgent_examples"].scores(piece, settings.message_weight, settings.candidates)
+        calm_score = _nearest(calm, settings)
+        for kind, name in ((URGENT, "urgent_examples"), (SELF_HARM, "self_harm_examples")):
+            scores, which = examples[name].scores(piece, settings.message_weight, settings.candidates)
+            if len(scores):
+                margin = _nearest(scores, settings) - calm_score
+                if best is None or margin > best.margin:
+                    best = Meaning(kind, margin, examples[name].texts[int(which[scores.argmax()])])
+    return best
+
+
+def _nearest(scores: np.ndarray, settings: UrgentSettings) -> float:
+    """Mean of the `neighbours` best scores (0 with none), so that no single example decides; unless one is the
+    message itself or nearly (a message staff added as an example): then that one's score."""
+    if not len(scores):
+        return 0.0
+    count = min(settings.neighbours, len(scores))
+    best = np.partition(scores, len(scores) - count)[-count:]
+    return float(best.max() if best.max() >= settings.same_as else best.mean())
+
+
+def _pieces(message: str, spans: list[tuple[int, int]], count: int) -> list[list[int]]:
+    """The rows of the whole message, then of each of its pieces of three tokens or more."""
+    whole = list(range(count))
+    cuts = [0, *(m.end() for m in _PIECE_END.finditer(message)), len(message)]
+    pieces = []
+    for start, end in zip(cuts, cuts[1:], strict=False):
+        rows = [i for i, (a, b) in enumerate(spans[:count]) if a >= start and b <= end]
+        if 3 <= len(rows) < count:
+            pieces.append(rows)
+    return [whole, *pieces] if count else []
+
+
+def temperature(message: str, celsius: float) -> str | None:
+    """A temperature of at least `celsius` the message gives (as written), in °C or °F; None below it or when the
+    rule is off (0). A number without a unit counts in a sentence that speaks of a temperature or fever."""
+    if celsius <= 0:
+        return None
+    for clause in _CLAUSE_END.split(re.sub(r"(?<=\d)\.(?=\d)", "·", message)):
+        clause = clause.replace("·", ".")
+        about_temperature = bool(_TEMPERATURE_WORDS.search(clause))
+        for match in _NUMBER.finditer(clause):
+            number, degree, unit = match.groups()
+            bare_reading = "." in number or "," in number  # "38.7 and feel rough": ages and counts are whole
+            if not (degree or unit or about_temperature or bare_reading) or _THRESHOLD.search(clause[: match.start()]):
+                continue
+            if not said_of_now(clause[: match.start()].casefold(), clause[match.end() :].casefold()):
+                continue
+            value = float(number.replace(",", "."))
+            fahrenheit = (unit or "").lower().startswith("f") or (not unit and 95 <= value <= 113)
+            in_celsius = (value - 32) * 5 / 9 if fahrenheit else value
+            if celsius <= in_celsius <= 45:
+                return match.group(0).strip()
+    return None
+
+
+def urgent_phrase(question: str, site: Site) -> str | None:
+    """The configured urgent or self-harm phrase the message contains, if any: matched as whole words within one
+    sentence, whatever the case, punctuation, hyphens or apostrophes ("Chest-pain!", "cant breathe"); a phrase
+    ending in "*" also matches as the start of a word ("anaphyla*": "anaphylaxis", "anaphylactic"). A phrase said
+    of something else than now does not count: negated, asked about, or past ("no chest pain", "can it cause
+    seizures?", "I had a seizure years ago")."""
+    clauses = [f" {_phrase_words(clause)} " for clause in _CLAUSE_END.split(_APOSTROPHES.sub("", question))]
+    for phrase, wanted in _urgent_patterns(site.self_harm_phrases + site.urgent_phrases):
+        for clause in clauses:
+            start = clause.find(wanted)
+            while start >= 0:
+                end = clause.find(" ", start + len(wanted))  # a starred phrase ends where its word does
+                if said_of_now(clause[:start], clause[end:]):
+                    return phrase
+                start = clause.find(wanted, start + 1)
+    return None
+
+
+def said_of_now(before: str, after: str) -> bool:
+    """Whether what stands between these two parts of a clause is said of the present: not negated, asked about
+    as a risk or in general, put as a condition, or told of the past (English cue words within CUE_WINDOW words,
+    as in NegEx)."""
+    before, after = " ".join(before.split()[-CUE_WINDOW:]), " ".join(after.split()[:CUE_WINDOW])
+    return not (_NOT_NOW_BEFORE.search(before) or _NOT_NOW_AFTER.search(after))
+
+
+@lru_cache(maxsize=8)
+def _urgent_patterns(phrases: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """Each phrase with the text it must find in a clause (normalised once, not on every question)."""
+    patterns = []
+    for phrase in phrases:
+        words = _phrase_words(phrase.rstrip("*"))
+        if words:  # a phrase of punctuation alone would match everything
+            patterns.append((phrase, f" {words}" if phrase.endswith("*") else f" {words} "))
+    return tuple(patterns)
+
+
+def _phrase_words(text: str) -> str:
+    """Casefolded words joined by single spaces, apostrophes dropped: "Can’t-breathe" → "cant breathe"."""
+    return " ".join(WORD.findall(_APOSTROPHES.sub("", normalize_query(text).casefold())))

@@ -1,0 +1,160 @@
+"""Urgent messages: phrases said of now, temperatures, and meaning, with the real model for the last."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.knowledge import Site
+from bot.urgent import SELF_HARM, URGENT, said_of_now, temperature, urgent_phrase
+
+SITE = Site(urgent_phrases=("chest pain*", "seizure*", "fainted", "cant breath*"), self_harm_phrases=("kill myself",))
+
+
+@pytest.mark.parametrize(
+    ("message", "reading"),
+    [
+        ("temp is 39.4 and i'm shivering", "39.4"),
+        ("Fever of 102.2 F since lunch", "102.2 F"),
+        ("she's burning up, thermometer says 38,6", "38,6"),
+        ("40 degrees and rising", "40 degrees"),
+        ("38.3 and feel dreadful, had the cells on Friday", "38.3"),
+        ("temperature 101 after the drip", "101"),
+    ],
+)
+def test_a_temperature_at_or_above_the_site_s_threshold_is_read_in_celsius_or_fahrenheit(message, reading):
+    assert temperature(message, 38.0) == reading
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "temp 37.4, is that ok?",  # below the threshold
+        "I'm 52 and my husband is 58",  # whole numbers without a temperature are ages or counts
+        "the leaflet says to ring if it goes over 38",  # a threshold someone was told, not a reading
+        "no temperature above 38 at all",
+        "I had 38.5 last year with the flu",  # the past
+    ],
+)
+def test_numbers_that_are_not_a_high_temperature_now_raise_nothing(message):
+    assert temperature(message, 38.0) is None
+
+
+def test_the_temperature_rule_is_off_at_zero():
+    assert temperature("fever of 40 degrees", 0.0) is None
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["chest pains since this morning", "he fainted in the kitchen", "i cant breathe", "she's having a seizure"],
+)
+def test_a_phrase_said_of_now_raises_the_alarm(message):
+    assert urgent_phrase(message, SITE) is not None
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "no chest pain at all, just tired",  # negated
+        "can the treatment cause seizures?",  # asked about as a risk
+        "what should I do if she has a seizure at home?",  # a condition
+        "I fainted once years ago at the dentist",  # the past
+        "had a seizure as a child, none since",
+    ],
+)
+def test_a_phrase_said_of_something_else_than_now_does_not(message):
+    assert urgent_phrase(message, SITE) is None
+
+
+def test_a_cue_far_from_the_symptom_does_not_cancel_it():
+    assert urgent_phrase("she's not answering me and I think she is having a seizure", SITE) == "seizure*"
+    assert said_of_now("no", "") is False and said_of_now("my husband has", "") is True
+
+
+def test_self_harm_phrases_are_their_own_kind(assistant_with_examples):
+    reply = assistant_with_examples.ask("I want to kill myself")
+    assert reply.alarm.kind == SELF_HARM and reply.notice == "Please call the crisis line."
+
+
+@pytest.fixture
+def assistant_with_examples(tmp_path):
+    """The garden fixture with urgent and calm examples and a self-harm notice, built with the fake embedder."""
+    import shutil
+
+    from bot.answer import Assistant
+    from bot.config import Settings
+    from bot.index import build_index
+    from bot.knowledge import load_knowledge
+
+    from conftest import FIXTURE_KNOWLEDGE, FakeEmbedder
+
+    folder = tmp_path / "knowledge"
+    shutil.copytree(FIXTURE_KNOWLEDGE, folder)
+    with open(folder / "site.toml", "a", encoding="utf-8") as site:
+        site.write(
+            'self_harm_notice = "Please call the crisis line."\n'
+            'self_harm_phrases = ["kill myself"]\n'
+            'urgent_examples = ["the greenhouse is burning", "flames in the shed"]\n'
+            'not_urgent_examples = ["how do I prune roses", "when should I water tomatoes"]\n'
+        )
+    settings = Settings(knowledge_dir=folder, index_dir=tmp_path / "index", model_name="fake-bag-of-words")
+    build_index(load_knowledge(folder), settings.index_dir, FakeEmbedder())
+    from bot.index import load_index
+
+    return Assistant(load_index(settings.index_dir, settings.model_name), FakeEmbedder(), settings)
+
+
+def test_a_message_near_the_urgent_examples_gets_the_notice_and_only_the_configured_passage(assistant_with_examples):
+    reply = assistant_with_examples.ask("help the greenhouse is burning")
+    assert reply.alarm.kind == URGENT and reply.alarm.reason == "example"
+    assert reply.notice.startswith("If something is on fire")
+    assert [h.passage.text[:15] for h in reply.passages] == ["Aphids can be w"]
+    assert not reply.follow_ups and not reply.choices
+    assert assistant_with_examples.ask("how do I prune roses in March").notice is None
+
+
+# One or two messages of each kind visitors word their emergencies in, none of them an example in site.toml.
+EMERGENCIES = {
+    "stroke signs": ["my gran's mouth has slipped down on one side and she can't hold her tea",
+                     "all of a sudden my husband's speech is garbled and his right hand won't grip"],
+    "overdose": ["i think i swallowed too many of my morphine tablets, feel odd",
+                 "my little girl got into the medicine cabinet and ate some pills"],
+    "colour change": ["his lips look bluish and he is very cold", "her face has gone a greyish colour"],
+    "swelling and hives": ["my tongue feels huge and my throat is tight", "covered in itchy lumps and going dizzy"],
+    "chest": ["it feels like a tight band across my chest and my left arm aches",
+              "heavy crushing feeling behind my breastbone"],
+    "fainting": ["keep blacking out when i get up", "mum went down on the floor and isn't answering"],
+    "fever as a number": ["39.6 this evening after my session", "my temperature just hit 103"],
+    "vomiting and blood": ["been sick nonstop since last night cant even keep sips of water down",
+                           "there's fresh blood when i throw up"],
+    "confusion": ["dad doesn't recognise us and keeps talking nonsense",
+                  "she is so drowsy i can't wake her properly"],
+    "legs and headache": ["both my legs suddenly feel dead and i can't stand",
+                          "the worst pain in my head i have ever had came on in a second"],
+    "self-harm": ["i have had enough, i am going to end it tonight", "they would all be better off if i was gone"],
+}
+CALM = [
+    "will I be able to breathe as usual while the cells go in?",
+    "how often do allergic reactions happen?",
+    "no chest pain, no fever, just a bit tired after the infusion",
+    "is it common to feel faint during the infusion?",
+    "what does it mean if your lips go blue?",
+    "my dad had a stroke ten years ago, can he still have the therapy?",
+    "what temperature should I phone the clinic at?",
+    "the wait for my results is killing me",
+]
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("message", [m for messages in EMERGENCIES.values() for m in messages])
+def test_emergencies_in_visitors_own_words_get_the_notice(real_assistant, message):
+    reply = real_assistant.ask(message)
+    assert reply.notice, f"no notice for {message!r}"
+    assert [h.passage.text for h in reply.passages] == [
+        p.text for p in real_assistant.index.passages if real_assistant.site.urgent_passage in p.text
+    ]
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("message", CALM)
+def test_negations_risk_questions_and_the_past_get_no_notice(real_assistant, message):
+    assert real_assistant.ask(message).notice is None, real_assistant.ask(message).alarm
