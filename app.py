@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     assistant.warm_up()
     try:
-        launch(build_visitor_app(assistant, visits), settings)
+        launch(build_visitor_app(assistant, visits), settings.serve)
     except (OSError, OverflowError) as err:
         print(f"error: {cannot_listen(settings.host, settings.port, err, 'BOT')}", file=sys.stderr)
         return 2

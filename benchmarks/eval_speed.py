@@ -217,7 +217,7 @@ def main() -> None:
     import torch
 
     settings = Settings.from_env(env)
-    limit_threads(settings)
+    limit_threads(settings.serve)
     started = time.perf_counter()
     assistant = Assistant.load(settings)
     assistant.warm_up()

@@ -122,13 +122,13 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "quality.md")
     args = parser.parse_args()
     base = Settings.from_env(knowledge_dir=ROOT / "knowledge", index_dir=Path(tempfile.mkdtemp()) / "index")
-    embedder = Embedder(base.resolved_model_path(), base.model_name, base.embed_batch_size)
+    embedder = Embedder.from_settings(base.model)
     splits = {name: load_cases(ROOT / "tests" / "eval" / f"{name}.jsonl") for name in ("tuning", "heldout")}
     rows = []
     for label, overrides in methods():
         settings = base.replace(**overrides)
         knowledge = load_knowledge(settings.knowledge_dir, settings.passage_max_words, settings.passage_min_words)
-        build_index(knowledge, settings.index_dir, embedder, options=settings.embed_options())
+        build_index(knowledge, settings.index_dir, embedder, settings=settings.index)
         assistant = Assistant(load_index(settings.index_dir, settings.model_name), embedder, settings)
         outcomes = {name: evaluate(assistant, cases)[1] for name, cases in splits.items()}
         fixed = label == FINAL or "min_confidence" in overrides

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
-from bot.config import Settings
+from bot.config import AnswerSettings, Settings
 from bot.embedding import Embedder
 from bot.errors import BotError
 from bot.index import CURRENT, Index, live_build, load_index, require_fresh, stale_files
@@ -86,7 +86,7 @@ def _hit_dict(hit: Hit) -> dict:
 
 
 def compose_reply(
-    question: str, results: Results, site: Site, settings: Settings, searcher: Searcher | None = None
+    question: str, results: Results, site: Site, settings: AnswerSettings, searcher: Searcher | None = None
 ) -> Reply:
     """Answer with the best passage if confident enough, plus close runners-up as related.
 
@@ -123,7 +123,7 @@ def compose_reply(
     )
 
 
-def _choices(ranking: tuple[Hit, ...], settings: Settings, searcher: Searcher | None) -> tuple[Passage, ...]:
+def _choices(ranking: tuple[Hit, ...], settings: AnswerSettings, searcher: Searcher | None) -> tuple[Passage, ...]:
     """Close matches under different headings that do not say the same thing."""
     close = [
         h.passage
@@ -138,7 +138,7 @@ def _choices(ranking: tuple[Hit, ...], settings: Settings, searcher: Searcher | 
 
 
 def _follow_ups(
-    answer: Passage, shown: list[Hit], searcher: Searcher | None, settings: Settings
+    answer: Passage, shown: list[Hit], searcher: Searcher | None, settings: AnswerSettings
 ) -> tuple[Passage, ...]:
     if searcher is None:
         return ()
@@ -148,7 +148,7 @@ def _follow_ups(
     return tuple(fresh[: settings.max_follow_ups])
 
 
-def _same(searcher: Searcher | None, a: Passage, b: Passage, settings: Settings) -> bool:
+def _same(searcher: Searcher | None, a: Passage, b: Passage, settings: AnswerSettings) -> bool:
     """Two passages that say nearly the same (an FAQ answer and the paragraph it summarises)."""
     return searcher is not None and searcher.similarity(a, b) >= settings.duplicate_similarity
 
@@ -185,7 +185,7 @@ class Assistant:
         index = load_index(settings.index_dir, settings.model_name, which)
         if check_fresh:
             require_fresh(index, settings.knowledge_dir)
-        embedder = Embedder(settings.resolved_model_path(), settings.model_name, settings.embed_batch_size)
+        embedder = Embedder.from_settings(settings.model)
         return cls(index, embedder, settings, follow_live)
 
     @property
@@ -226,7 +226,7 @@ class Assistant:
         if passage is None:  # the index changed since the choice was offered
             return Reply(question, False, serving.index.site.disclaimer, message=serving.index.site.fallback)
         hit = Hit(passage=passage, score=1.0, dense=1.0)
-        follow_ups = _follow_ups(passage, [hit], serving.searcher, self.settings)
+        follow_ups = _follow_ups(passage, [hit], serving.searcher, self.settings.answer)
         return Reply(
             question or passage.question or passage.heading,
             True,
@@ -271,8 +271,8 @@ class Assistant:
     def _alarm(self, serving: _Serving, message: str, encoded: str, tokens) -> Alarm | None:
         """The alarm of a message, given the text that went through the model and its token vectors."""
         spans = self.embedder.token_spans(encoded) if len(tokens) else []
-        meaning = by_meaning(encoded, serving.examples, tokens, spans, self.settings.urgent_settings())
-        return detect(message, serving.index.site, meaning, self.settings.urgent_settings())
+        meaning = by_meaning(encoded, serving.examples, tokens, spans, self.settings.urgent)
+        return detect(message, serving.index.site, meaning, self.settings.urgent)
 
     def refresh(self) -> _Serving:
         """Switch to the live build if it changed since the last question; keep serving if it cannot load."""
@@ -291,12 +291,12 @@ class Assistant:
         return stale_files(self.index, self.settings.knowledge_dir)
 
     def _serve(self, index: Index) -> _Serving:
-        searcher = Searcher(index, self.embedder, self.settings)
+        searcher = Searcher(index, self.embedder, self.settings.search)
         examples = stack_examples({name: getattr(index.site, name) for name in index.examples}, index.examples)
 
         def search_and_compose(query: str, depth: int) -> Reply:
             results = searcher.search(query, depth)
-            reply = compose_reply(query, results, index.site, self.settings, searcher)
+            reply = compose_reply(query, results, index.site, self.settings.answer, searcher)
             return replace(reply, alarm=self._alarm(serving, query, results.encoded, results.tokens))
 
         cached = lru_cache(maxsize=self.settings.answer_cache_size)(search_and_compose)

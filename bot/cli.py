@@ -40,7 +40,7 @@ def _assistant(settings: Settings, **load: object):
     from bot.answer import Assistant
     from bot.embedding import limit_threads
 
-    limit_threads(settings)
+    limit_threads(settings.serve)
     return Assistant.load(settings, **load)
 
 
@@ -67,15 +67,14 @@ def cmd_build(args: argparse.Namespace) -> int:
         except (IndexMissingError, StaleIndexError, IndexMismatchError) as reason:  # an older format or model too
             print(f"Building: {reason}", file=sys.stderr)
     knowledge = _load_knowledge(settings)
-    embedder = Embedder(settings.resolved_model_path(), settings.model_name, settings.embed_batch_size)
+    embedder = Embedder.from_settings(settings.model)
     summary = build_index(
         knowledge,
         settings.index_dir,
         embedder,
         progress=not args.quiet,
-        options=settings.embed_options(),
+        settings=settings.index,
         publish=not args.stage,
-        exact_limit=settings.exact_limit,
     )
     print(
         f"Built {settings.index_dir}/ ({summary.name}): {summary.documents} documents, {summary.passages} passages "

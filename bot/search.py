@@ -27,7 +27,7 @@ import bm25s
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from bot.config import Settings
+from bot.config import SearchSettings, Settings
 from bot.embedding import Embedder
 from bot.index import PASSAGE, QUESTION, SENTENCE, Index
 from bot.knowledge import Passage
@@ -108,10 +108,10 @@ class LexicalIndex:
 
 
 class Searcher:
-    def __init__(self, index: Index, embedder: Embedder, settings: Settings | None = None):
+    def __init__(self, index: Index, embedder: Embedder, settings: SearchSettings | None = None):
         self.index = index
         self.embedder = embedder
-        self.settings = settings or Settings()
+        self.settings = settings or Settings().search
         self.lexical = LexicalIndex(index.passages, index.vocabulary)
         self._positions = {p.id: i for i, p in enumerate(index.passages)}  # passage rows come first
         self._vocabulary_rows = {word: i for i, word in enumerate(index.vocabulary)}

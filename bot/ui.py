@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from bot.answer import Assistant, Reply, escape_markdown, render_markdown
-from bot.config import Settings
+from bot.config import ServeSettings
 from bot.embedding import limit_threads
 from bot.errors import BotError
 from bot.visits import DISLIKE, LIKE, TurnRows, VisitLog
@@ -180,7 +180,7 @@ async def busy_reply(request: Request, error: HTTPException) -> Response:
     return await http_exception_handler(request, error)
 
 
-def queue(app: gr.Blocks, settings: Settings) -> gr.Blocks:
+def queue(app: gr.Blocks, settings: ServeSettings) -> gr.Blocks:
     """At most concurrency_limit questions answered at once and queue_size waiting; the rest are told to retry."""
     return app.queue(max_size=settings.queue_size, default_concurrency_limit=settings.concurrency_limit)
 
@@ -194,7 +194,7 @@ def cannot_listen(host: str, port: int, err: Exception, env: str) -> BotError:
     )
 
 
-def launch(app: gr.Blocks, settings: Settings, **kwargs: Any) -> None:
+def launch(app: gr.Blocks, settings: ServeSettings, **kwargs: Any) -> None:
     limit_threads(settings)
     queue(app, settings).launch(
         server_name=settings.host,

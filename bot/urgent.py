@@ -24,6 +24,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from bot.config import UrgentSettings
 from bot.knowledge import Site
 from bot.search import normalize_query
 from bot.text import WORD, content_words
@@ -58,17 +59,6 @@ _NOT_NOW_AFTER = re.compile(
     r"\b((years?|months?|weeks?) ago|as an? (kid|child|teenager|teen|baby)|when i was|in (19|20)\d\d"
     r"|last (year|month|week)|years|once|in the past|history)\b"
 )
-
-
-@dataclass(frozen=True)
-class UrgentSettings:
-    """How close in meaning a message must come to the urgent examples (see bot/config.py for the values)."""
-
-    neighbours: int = 8
-    message_weight: float = 0.5
-    margin: float = -0.01
-    same_as: float = 0.9
-    candidates: int = 48
 
 
 @dataclass(frozen=True)

@@ -77,7 +77,7 @@ def real_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """knowledge/ built into a temporary index with the real model, once per test session."""
     settings = Settings.from_env(knowledge_dir=ROOT / "knowledge", index_dir=tmp_path_factory.mktemp("real") / "index")
     knowledge = load_knowledge(settings.knowledge_dir, settings.passage_max_words, settings.passage_min_words)
-    build_index(knowledge, settings.index_dir, Embedder(settings.resolved_model_path(), settings.model_name))
+    build_index(knowledge, settings.index_dir, Embedder.from_settings(settings.model))
     return settings
 
 

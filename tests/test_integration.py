@@ -281,7 +281,9 @@ def test_the_pieces_of_contractions_are_not_words_the_documents_lack(real_assist
 def test_a_lay_word_finds_passages_through_the_documents_own_word(real_assistant):
     """The word "tired" is not in the documents; BM25 still reaches the passages that say "fatigue" or "exhausted"."""
     expanded = real_assistant.searcher.search("tired", k=50)
-    plain = Searcher(real_assistant.index, real_assistant.embedder, real_assistant.settings.replace(expansion_weight=0))
+    plain = Searcher(
+        real_assistant.index, real_assistant.embedder, real_assistant.settings.replace(expansion_weight=0).search
+    )
     assert all(hit.lexical == 0 for hit in plain.search("tired", k=50).hits)
     reached = [hit.passage.text for hit in expanded.hits if hit.lexical > 0]
     assert reached and all("fatigue" in text.casefold() or "exhausted" in text.casefold() for text in reached)
@@ -292,7 +294,7 @@ def test_late_interaction_puts_the_passage_that_answers_first(real_assistant):
     token, the reranker finds the passage on how long a response takes."""
     question = "how long before you see results"
     settings = real_assistant.settings
-    plain = Searcher(real_assistant.index, real_assistant.embedder, settings.replace(late_interaction_weight=0))
+    plain = Searcher(real_assistant.index, real_assistant.embedder, settings.replace(late_interaction_weight=0).search)
     assert plain.search(question, k=1).hits[0].passage.headings[-1] != "Response timeline"
     hit = real_assistant.searcher.search(question, k=1).hits[0]
     assert hit.passage.headings[-1] == "Response timeline"
@@ -307,7 +309,9 @@ def test_a_word_the_answer_covers_in_context_does_not_turn_the_question_away(rea
     count as a word the documents never use, and the visitor would get the fallback."""
     question = "why dont nk cells attack my own healthy tissues?"
     settings = real_assistant.settings
-    vocabulary_only = settings.replace(answer_coverage=99.0, answer_coverage_floor=99.0)  # never covered in context
+    vocabulary_only = settings.replace(
+        answer_coverage=99.0, answer_coverage_floor=99.0
+    ).search  # never covered in context
     before = Searcher(real_assistant.index, real_assistant.embedder, vocabulary_only).search(question)
     assert before.confidence < settings.min_confidence
     reply = real_assistant.ask(question)

@@ -39,10 +39,10 @@ def test_queue_bounds_come_from_settings_and_the_environment():
 
 
 def test_the_cores_are_shared_by_the_answers_running_at_once():
-    assert answer_threads(Settings(concurrency_limit=2), cores=2) == 1
-    assert answer_threads(Settings(concurrency_limit=1), cores=2) == 2
-    assert answer_threads(Settings(concurrency_limit=4), cores=2) == 1
-    assert answer_threads(Settings(concurrency_limit=2, model_threads=3), cores=2) == 3
+    assert answer_threads(Settings(concurrency_limit=2).serve, cores=2) == 1
+    assert answer_threads(Settings(concurrency_limit=1).serve, cores=2) == 2
+    assert answer_threads(Settings(concurrency_limit=4).serve, cores=2) == 1
+    assert answer_threads(Settings(concurrency_limit=2, model_threads=3).serve, cores=2) == 3
 
 
 @pytest.fixture
