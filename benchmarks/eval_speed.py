@@ -223,7 +223,7 @@ def main() -> None:
     assistant.warm_up()
     result |= {
         "passages": len(assistant.index.passages),
-        "vector_rows": int(assistant.index.vectors.ntotal),
+        "vector_rows": int(assistant.index.search_index.ntotal),
         "in_process_load_seconds": round(time.perf_counter() - started, 1),
         "in_process": {"torch_threads": torch.get_num_threads()} | timed_in_process(assistant, questions),
     }

@@ -150,7 +150,7 @@ def serve(args: argparse.Namespace, work: Path, result: dict) -> None:
         latencies.append(time.perf_counter() - asked)
         right += bool(reply.answer and reply.answer.passage.question == question)
     result |= {
-        "vector_rows": int(index.vectors.ntotal),
+        "vector_rows": int(index.search_index.ntotal),
         "faiss": index.manifest["faiss"],
         "query_p50_ms": round(percentile(latencies, 50), 1),
         "query_p95_ms": round(percentile(latencies, 95), 1),
@@ -160,7 +160,7 @@ def serve(args: argparse.Namespace, work: Path, result: dict) -> None:
     }
     if result["faiss"] != "IndexFlatIP":
         queries = assistant.embedder.encode([q.lower() for q in sample])
-        result["hnsw_recall_at_10"] = round(recall_at_10(index.vectors, queries), 4)
+        result["hnsw_recall_at_10"] = round(recall_at_10(index.search_index, queries), 4)
     args.out.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
     for key, value in result.items():
         print(f"{key:38s} {value}")

@@ -27,6 +27,7 @@ from bot.embedding import Embedder, limit_threads
 from bot.errors import BotError
 from bot.evaluate import Case, Metrics, Outcome, load_cases, run_case, summarize, what_went_wrong
 from bot.index import PREVIOUS, STAGED, BuildSummary, build_index, live_build, load_index, stale_files
+from bot.index.pointers import read_pointer
 from bot.knowledge import KnowledgeError, load_knowledge
 from bot.search import NO_CONFIDENCE, normalize_query
 from bot.ui import CSS, VisitorChat, cannot_listen
@@ -278,7 +279,7 @@ class StaffConsole:
             freshness,
         ]
         for pointer, meaning in ((PREVIOUS, "`python -m bot rollback` puts it back"), (STAGED, "not live yet")):
-            other = _pointer(index_dir / pointer)
+            other = read_pointer(index_dir, pointer, damaged_as_none=True)
             if other:
                 lines.append(f"{pointer.capitalize()} build: {other} ({meaning}).")
         return "\n\n".join(lines)
@@ -347,13 +348,6 @@ def _expected(case: Case) -> str:
 def _question_row(q: AskedQuestion, headings: dict[str, str]) -> list[Any]:
     shown = "; ".join(headings.get(p, p) for p in q.passages)
     return [q.question, q.asked, q.unanswered, q.disliked, q.liked, q.last_asked, shown]
-
-
-def _pointer(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8").strip() or None
-    except OSError:
-        return None
 
 
 def build_console_app(console: StaffConsole) -> gr.Blocks:

@@ -118,7 +118,7 @@ class Searcher:
         self._faq_positions = [i for i, p in enumerate(index.passages) if p.question]
         self._faq_vectors = None
         if self._faq_positions:  # passage rows come first; one bulk read, not a call per row
-            self._faq_vectors = index.vectors.reconstruct_n(0, len(index.passages))[self._faq_positions]
+            self._faq_vectors = index.search_index.reconstruct_n(0, len(index.passages))[self._faq_positions]
 
     def search(self, query: str, k: int = 10) -> Results:
         query = normalize_query(query)
@@ -145,7 +145,7 @@ class Searcher:
         """The FAQ entries closest in meaning to a passage: follow-ups worth offering after it."""
         if self._faq_vectors is None or count <= 0:
             return []
-        scores = self._faq_vectors @ self.index.vectors.reconstruct(self._positions[passage.id])
+        scores = self._faq_vectors @ self.index.search_index.reconstruct(self._positions[passage.id])
         wanted = min(len(scores), count + len(exclude) + 1)
         nearest = np.argpartition(-scores, wanted - 1)[:wanted]  # no full sort: FAQs may number thousands
         faq = [self.index.passages[self._faq_positions[i]] for i in nearest[np.argsort(-scores[nearest])]]
@@ -153,7 +153,7 @@ class Searcher:
 
     def similarity(self, a: Passage, b: Passage) -> float:
         """Cosine of two passages' own vectors, to fold near-duplicates."""
-        vector = self.index.vectors.reconstruct
+        vector = self.index.search_index.reconstruct
         return float(vector(self._positions[a.id]) @ vector(self._positions[b.id]))
 
     def _spell(self, words: list[str]) -> tuple[dict[str, str], list[str]]:
@@ -236,9 +236,9 @@ class Searcher:
     def _dense(self, vector: np.ndarray) -> np.ndarray:
         """Best cosine per passage for each kind of row: an array of shape (3, passages)."""
         views = np.zeros((3, len(self.index.passages)), dtype=np.float32)
-        total = self.index.vectors.ntotal
+        total = self.index.search_index.ntotal
         depth = min(total, max(self.settings.candidates * 8, 256))
-        scores, found = self.index.vectors.search(vector.reshape(1, -1), depth)
+        scores, found = self.index.search_index.search(vector.reshape(1, -1), depth)
         valid = found[0] >= 0
         rows = found[0][valid]
         np.maximum.at(views, (self.index.kinds[rows], self.index.rows[rows]), scores[0][valid])

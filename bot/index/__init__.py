@@ -1,0 +1,63 @@
+"""Index stage: passages → vectors → a FAISS index + passages + manifest, saved as a folder.
+
+Layout of the index folder:
+
+    index/CURRENT, PREVIOUS, STAGED   names of the live build, the one before it (for
+                                       rollback) and one built but not yet published
+    index/embeddings.sqlite            vectors (and passages' token vectors) cached by model +
+                                       text, so a rebuild embeds only new or changed text
+    index/builds/<name>/vectors.faiss
+    index/builds/<name>/rows.npy       vector row → passage position
+    index/builds/<name>/kinds.npy      vector row → what was embedded (passage, sentence, question)
+    index/builds/<name>/vocabulary.json + vocabulary.npy   the documents' words and their vectors
+    index/builds/<name>/tokens.npy + token_offsets.npy      each passage's token vectors (float16), rows
+                                       token_offsets[i]:token_offsets[i + 1] for passage i
+    index/builds/<name>/example_tokens.npy + example_token_offsets.npy   the same for site.toml's example
+                                       messages (EXAMPLE_LISTS, in that order), which urgent detection compares
+    index/builds/<name>/passages.jsonl
+    index/builds/<name>/manifest.json  written last: a build without it is incomplete
+
+A build is written beside the live one, loaded back and test-searched, and goes live by
+replacing the CURRENT file (os.replace is atomic), so a reader never sees half an index
+and a crash at any moment leaves the old one serving.
+
+Modules: texts (what is embedded), build (writing a build), cache (the embedding cache),
+tokens (reading token vectors), manifest, pointers (which build is live), load (reading a
+build back and checking it against the knowledge folder), folder (names and errors).
+"""
+
+from bot.config import EmbedOptions
+from bot.index.build import BuildSummary, Changes, build_index
+from bot.index.folder import IndexMismatchError, IndexMissingError, StaleIndexError
+from bot.index.load import Index, load_index, require_fresh, stale_files
+from bot.index.manifest import FORMAT_VERSION
+from bot.index.pointers import CURRENT, PREVIOUS, STAGED, live_build, publish_staged, rollback
+from bot.index.texts import EXAMPLE_LISTS, PASSAGE, QUESTION, SENTENCE, embedding_text, vector_texts, vocabulary
+
+__all__ = [
+    "CURRENT",
+    "EXAMPLE_LISTS",
+    "FORMAT_VERSION",
+    "PASSAGE",
+    "PREVIOUS",
+    "QUESTION",
+    "SENTENCE",
+    "STAGED",
+    "BuildSummary",
+    "Changes",
+    "EmbedOptions",
+    "Index",
+    "IndexMismatchError",
+    "IndexMissingError",
+    "StaleIndexError",
+    "build_index",
+    "embedding_text",
+    "live_build",
+    "load_index",
+    "publish_staged",
+    "require_fresh",
+    "rollback",
+    "stale_files",
+    "vector_texts",
+    "vocabulary",
+]

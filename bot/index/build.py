@@ -1,0 +1,196 @@
+"""Building: embed what the cache lacks, write a new build folder, check it, and (by default) make it live."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from bot.config import IndexSettings, Settings
+from bot.embedding import Embedder
+from bot.errors import BotError
+from bot.index.cache import EmbeddingCache
+from bot.index.folder import CACHE, MANIFEST, build_folder, write_atomically
+from bot.index.load import load_build, read_passages
+from bot.index.manifest import new_manifest
+from bot.index.pointers import CURRENT, STAGED, prune, publish_staged, read_pointer, write_pointer
+from bot.index.texts import EXAMPLE_LISTS, vector_texts, vocabulary
+from bot.knowledge import Knowledge, Passage, Problem
+
+# HNSW past exact_limit rows: 32 links per vector, 80 candidates weighed when one is added and 128 at each
+# search; benchmarks/scale.py measured recall@10 0.9995 against exact search with them at 50,000 passages.
+HNSW_NEIGHBOURS = 32
+HNSW_EF_CONSTRUCTION = 80
+HNSW_EF_SEARCH = 128
+
+
+@dataclass(frozen=True)
+class Changes:
+    """How the passages of a new build differ from the live build's."""
+
+    added: int = 0
+    changed: int = 0  # same document and heading, different text
+    removed: int = 0
+    reused: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.added} added, {self.changed} changed, {self.removed} removed, {self.reused} unchanged"
+
+
+@dataclass(frozen=True)
+class BuildSummary:
+    name: str
+    documents: int
+    passages: int
+    vectors: int
+    texts: int  # vector rows, vocabulary words and example messages
+    embedded: int  # texts that went through the model; the rest came from the cache
+    changes: Changes
+    warnings: list[Problem]
+    seconds: float
+    path: Path
+    published: bool
+
+    def describe(self) -> str:
+        """What was built and how long it took, as `python -m bot build` and the console say it."""
+        return (
+            f"{self.documents} documents, {self.passages} passages ({self.changes}), {self.vectors} vectors; "
+            f"{self.embedded} of {self.texts} texts embedded, the rest from the cache; "
+            f"{len(self.warnings)} warnings; {self.seconds:.1f} s."
+        )
+
+
+def build_index(
+    knowledge: Knowledge,
+    index_dir: Path,
+    embedder: Embedder,
+    progress: bool = False,
+    settings: IndexSettings | None = None,
+    publish: bool = True,
+) -> BuildSummary:
+    """Embed what the cache lacks, write a new build, check it, and (by default) make it live."""
+    started = time.perf_counter()
+    settings = settings or Settings().index
+    index_dir = Path(index_dir)
+    if not knowledge.passages:
+        raise BotError("The knowledge folder has no passages to index; add text under its headings.")
+    texts, rows, kinds = vector_texts(knowledge.passages, settings.embed)
+    words = vocabulary(knowledge.passages)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    passage_texts = texts[: len(knowledge.passages)]  # passage rows come first
+    example_texts = [text for name in EXAMPLE_LISTS for text in getattr(knowledge.site, name)]
+    with EmbeddingCache(index_dir / CACHE, embedder.model_name) as cache:
+        embedded = cache.embed_passages(passage_texts, embedder, progress)  # their vectors and token vectors
+        embedded += cache.embed_passages(example_texts, embedder, progress)
+        vectors, rest = cache.embed(texts + words, embedder, progress)
+        embedded += rest
+        name = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        folder = build_folder(index_dir, name)
+        vectors, word_vectors = vectors[: len(texts)], vectors[len(texts) :]
+        search_index = _faiss_index(vectors, settings.exact_limit)
+        manifest = new_manifest(knowledge, embedder.model_name, search_index, settings.embed)
+        dimension = manifest["dimension"]
+
+        def write_tokens(folder: Path) -> None:
+            cache.write_tokens(passage_texts, dimension, folder)
+            cache.write_tokens(example_texts, dimension, folder, prefix="example_")
+        _write_build(folder, search_index, rows, kinds, words, word_vectors, knowledge.passages, manifest, write_tokens)
+    _validate(folder, embedder.model_name)
+    changes = _changes(index_dir, knowledge.passages)
+    write_pointer(index_dir, STAGED, name)
+    if publish:
+        publish_staged(index_dir)
+    prune(index_dir)
+    return BuildSummary(
+        name=name,
+        documents=knowledge.documents,
+        passages=len(knowledge.passages),
+        vectors=int(search_index.ntotal),
+        texts=len(texts) + len(words) + len(example_texts),
+        embedded=embedded,
+        changes=changes,
+        warnings=knowledge.warnings,
+        seconds=time.perf_counter() - started,
+        path=folder,
+        published=publish,
+    )
+
+
+def _write_build(
+    folder: Path,
+    search_index: faiss.Index,
+    rows: np.ndarray,
+    kinds: np.ndarray,
+    words: list[str],
+    word_vectors: np.ndarray,
+    passages: list[Passage],
+    manifest: dict,
+    write_tokens: Callable[[Path], None],  # the token files, streamed from the embedding cache
+) -> None:
+    """Every file of a build; the manifest last, so a build without one is known to be unfinished."""
+    folder.mkdir(parents=True)
+    faiss.write_index(search_index, str(folder / "vectors.faiss"))
+    np.save(folder / "rows.npy", rows)
+    np.save(folder / "kinds.npy", kinds)
+    np.save(folder / "vocabulary.npy", word_vectors)
+    write_tokens(folder)
+    (folder / "vocabulary.json").write_text(json.dumps(words, ensure_ascii=False), encoding="utf-8")
+    with open(folder / "passages.jsonl", "w", encoding="utf-8") as out:
+        for passage in passages:
+            out.write(json.dumps(asdict(passage), ensure_ascii=False) + "\n")
+    write_atomically(folder / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False))
+
+
+def _validate(folder: Path, model_name: str) -> None:
+    """Load the new build and check that each passage vector finds itself, before it goes live."""
+    index = load_build(folder, model_name)
+    try:
+        probe = min(index.search_index.ntotal, 3)
+        vectors = index.search_index.reconstruct_n(0, probe)
+        _, found = index.search_index.search(vectors, 1)
+    finally:
+        index.close()
+    if [int(row[0]) for row in found] != list(range(probe)):
+        raise BotError(f"The new index in {folder} failed its test search; the live index was kept.")
+
+
+def _changes(index_dir: Path, passages: list[Passage]) -> Changes:
+    """Compared with the live build's passages, whatever its format or model: they are text."""
+    live = read_pointer(index_dir, CURRENT, damaged_as_none=True)
+    try:
+        old = read_passages(build_folder(index_dir, live)) if live else []
+    except (OSError, ValueError, KeyError, TypeError):
+        old = []
+    if not old:
+        return Changes(added=len(passages))
+    old_ids = {p.id for p in old}
+    new_ids = {p.id for p in passages}
+    gone = {(p.source.path, p.headings) for p in old if p.id not in new_ids}
+    fresh = [p for p in passages if p.id not in old_ids]
+    changed = sum(1 for p in fresh if (p.source.path, p.headings) in gone)
+    return Changes(
+        added=len(fresh) - changed,
+        changed=changed,
+        removed=len(old_ids - new_ids) - changed,
+        reused=len(new_ids & old_ids),
+    )
+
+
+def _faiss_index(vectors: np.ndarray, exact_limit: int) -> faiss.Index:
+    """Unit vectors, so inner product is cosine. Exact search up to exact_limit rows; HNSW beyond,
+    whose recall@10 against exact search `python benchmarks/scale.py` measures."""
+    dimension = vectors.shape[1]
+    if len(vectors) <= exact_limit:
+        index = faiss.IndexFlatIP(dimension)
+    else:
+        index = faiss.IndexHNSWFlat(dimension, HNSW_NEIGHBOURS, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+        index.hnsw.efSearch = HNSW_EF_SEARCH
+    index.add(vectors)
+    return index

@@ -1,0 +1,161 @@
+"""Reading a build back: the live (or previous, or staged) one, checked against its manifest, and whether
+the knowledge folder changed since it was built."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+import faiss
+import numpy as np
+
+from bot.index.folder import (
+    MANIFEST,
+    REBUILD,
+    IndexMismatchError,
+    IndexMissingError,
+    StaleIndexError,
+    build_folder,
+)
+from bot.index.manifest import read_manifest
+from bot.index.pointers import CURRENT, STAGED, read_pointer
+from bot.index.texts import EXAMPLE_LISTS
+from bot.index.tokens import TokenFile
+from bot.knowledge import Passage, Site, Source, hash_files, require_folder
+
+
+@dataclass
+class Index:
+    path: Path
+    manifest: dict
+    passages: list[Passage]
+    search_index: faiss.Index  # every vector row, searched by cosine
+    rows: np.ndarray  # vector row → passage position
+    kinds: np.ndarray  # vector row → PASSAGE, SENTENCE or QUESTION
+    vocabulary: list[str]
+    vocabulary_vectors: np.ndarray
+    site: Site
+    tokens: TokenFile  # every passage's token vectors, one after another (float16)
+    token_offsets: np.ndarray  # passage position → its first row in tokens; one more entry at the end
+    examples: dict[str, list[np.ndarray]]  # each of EXAMPLE_LISTS → its messages' token vectors (float32)
+
+    @property
+    def dimension(self) -> int:
+        return int(self.manifest["dimension"])
+
+    def passage_tokens(self, position: int) -> np.ndarray:
+        return self.tokens.rows(int(self.token_offsets[position]), int(self.token_offsets[position + 1]))
+
+    def close(self) -> None:
+        """Close the token file; the rest lives in memory and goes with the object."""
+        self.tokens.close()
+
+
+def load_index(index_dir: Path, model_name: str, which: str = CURRENT) -> Index:
+    """Load the live (or previous, or staged) build, refusing one made by another model or format."""
+    index_dir = Path(index_dir)
+    name = read_pointer(index_dir, which)
+    if name is None:
+        if which != CURRENT:
+            how = {STAGED: "run `python -m bot build --stage` to make one"}.get(which, "one appears after a rebuild")
+            raise IndexMissingError(f"There is no {which.lower()} build in {index_dir}/; {how}.")
+        raise IndexMissingError(f"No index in {index_dir}/; {REBUILD} to build it from the knowledge folder.")
+    return load_build(build_folder(index_dir, name), model_name)
+
+
+def stale_files(index: Index, knowledge_dir: Path) -> list[str]:
+    """Knowledge files added, removed or changed since the index was built."""
+    built = index.manifest["files"]
+    now = hash_files(Path(knowledge_dir))
+    return sorted(name for name in built.keys() | now.keys() if built.get(name) != now.get(name))
+
+
+def require_fresh(index: Index, knowledge_dir: Path) -> None:
+    require_folder(knowledge_dir)
+    changed = stale_files(index, knowledge_dir)
+    if changed:
+        shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
+        raise StaleIndexError(f"{knowledge_dir}/ changed since the index was built ({shown}); {REBUILD}.")
+
+
+def load_build(folder: Path, model_name: str) -> Index:
+    """One build folder, refusing another model's, and one whose files do not agree with its manifest."""
+    manifest = read_manifest(folder)
+    if manifest.get("model") != model_name:
+        raise IndexMismatchError(
+            f"The index was built with the model {manifest.get('model')!r} "
+            f"but the model in use is {model_name!r}; {REBUILD}."
+        )
+    try:
+        passages = read_passages(folder)
+        search_index = faiss.read_index(str(folder / "vectors.faiss"))
+        rows = np.load(folder / "rows.npy")
+        kinds = np.load(folder / "kinds.npy")
+        words = json.loads((folder / "vocabulary.json").read_text(encoding="utf-8"))
+        word_vectors = np.load(folder / "vocabulary.npy")
+        tokens = TokenFile(folder / "tokens.npy")
+        token_offsets = np.load(folder / "token_offsets.npy")
+        example_tokens = np.load(folder / "example_tokens.npy").astype(np.float32)
+        example_offsets = np.load(folder / "example_token_offsets.npy")
+    except (OSError, ValueError, KeyError, TypeError, RuntimeError) as err:  # faiss raises RuntimeError
+        raise IndexMismatchError(f"The index in {folder} is damaged or incomplete ({err}); {REBUILD}.") from None
+    counts = (len(passages), search_index.ntotal, len(rows), len(kinds), len(words), len(token_offsets))
+    expected = (manifest["passages"], manifest["vectors"], search_index.ntotal, search_index.ntotal, len(word_vectors))
+    tokens_fit = (
+        tokens.shape[1] == manifest["dimension"]
+        and token_offsets[0] == 0
+        and token_offsets[-1] == len(tokens)
+        and bool(np.all(np.diff(token_offsets) >= 0))
+    )
+    if counts != (*expected, len(passages) + 1) or not tokens_fit:
+        raise IndexMismatchError(f"The index in {folder} does not match its manifest; {REBUILD}.")
+    site = manifest["site"]
+    try:
+        lists = {f.name: tuple(site.get(f.name, ())) for f in fields(Site) if isinstance(f.default, tuple)}
+        site = Site(**{**site, **lists})
+    except TypeError:
+        raise IndexMismatchError(f"The site texts in {folder / MANIFEST} are garbled; {REBUILD}.") from None
+    examples = _split_examples(site, example_tokens, example_offsets)
+    if examples is None:
+        raise IndexMismatchError(f"The example messages in {folder} do not match its manifest; {REBUILD}.")
+    return Index(
+        folder,
+        manifest,
+        passages,
+        search_index,
+        rows,
+        kinds,
+        words,
+        word_vectors,
+        site,
+        tokens,
+        token_offsets,
+        examples,
+    )
+
+
+def _split_examples(site: Site, tokens: np.ndarray, offsets: np.ndarray) -> dict[str, list[np.ndarray]] | None:
+    """Each example list's token vectors, or None when the stored rows do not fit the site's lists."""
+    counts = [len(getattr(site, name)) for name in EXAMPLE_LISTS]
+    fits = len(offsets) == sum(counts) + 1 and offsets[0] == 0 and offsets[-1] == len(tokens)
+    if not fits or bool(np.any(np.diff(offsets) < 0)):
+        return None
+    rows = [tokens[offsets[i] : offsets[i + 1]] for i in range(len(offsets) - 1)]
+    starts = np.cumsum([0, *counts])
+    return {name: rows[starts[i] : starts[i + 1]] for i, name in enumerate(EXAMPLE_LISTS)}
+
+
+def read_passages(folder: Path) -> list[Passage]:
+    with open(folder / "passages.jsonl", encoding="utf-8") as lines:
+        return [_passage_from_dict(json.loads(line)) for line in lines]
+
+
+def _passage_from_dict(data: dict) -> Passage:
+    return Passage(
+        id=data["id"],
+        text=data["text"],
+        headings=tuple(data["headings"]),
+        source=Source(**data["source"]),
+        line=data["line"],
+    )

@@ -1,0 +1,93 @@
+"""Which build is live: the one-line files CURRENT, PREVIOUS and STAGED, each naming a build, replaced
+atomically; publishing, rolling back, and pruning the builds no pointer names."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+
+from bot.errors import BotError
+from bot.index.folder import (
+    BUILDS,
+    MANIFEST,
+    REBUILD,
+    IndexMismatchError,
+    IndexMissingError,
+    build_folder,
+    write_atomically,
+)
+from bot.index.manifest import read_manifest
+
+CURRENT, PREVIOUS, STAGED = "CURRENT", "PREVIOUS", "STAGED"
+ABANDONED_AFTER = 3600  # seconds after which an unfinished build folder is a crash leftover
+
+
+def read_pointer(index_dir: Path, pointer: str, damaged_as_none: bool = False) -> str | None:
+    """The build a pointer file names. A build, which writes a new pointer, reads a damaged one as none."""
+    path = Path(index_dir) / pointer
+    try:
+        name = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError) as err:  # a folder, a file where the index folder should be, binary
+        if damaged_as_none and path.parent.is_dir():
+            return None
+        raise IndexMismatchError(f"{path} is not a build pointer ({err}); {REBUILD} to write a new one.") from None
+    return name or None
+
+
+def write_pointer(index_dir: Path, pointer: str, name: str) -> None:
+    path = Path(index_dir) / pointer
+    if path.is_dir():
+        raise IndexMismatchError(f"{path} is a folder, not a build pointer; delete it and {REBUILD}.")
+    write_atomically(path, name + "\n")
+
+
+def live_build(index_dir: Path) -> str | None:
+    """The name of the live build: cheap enough to check before every request."""
+    return read_pointer(index_dir, CURRENT)
+
+
+def publish_staged(index_dir: Path) -> str:
+    """Make the staged build live; the live one becomes the previous (for rollback)."""
+    staged = read_pointer(index_dir, STAGED)
+    if staged is None:
+        raise IndexMissingError(f"No build is waiting in {index_dir}/; run `python -m bot build --stage` first.")
+    read_manifest(build_folder(index_dir, staged))  # one from an older version would not load
+    _switch(index_dir, staged)
+    (Path(index_dir) / STAGED).unlink(missing_ok=True)
+    return staged
+
+
+def rollback(index_dir: Path) -> str:
+    """Put the previous build back live; the rolled-back one becomes the previous (so it can be redone)."""
+    previous = read_pointer(index_dir, PREVIOUS)
+    if previous is None:
+        raise IndexMissingError(f"There is no previous build in {index_dir}/ to roll back to.")
+    try:
+        read_manifest(build_folder(index_dir, previous))
+    except BotError as err:
+        raise IndexMismatchError(f"Cannot roll back to build {previous}: {err}") from None
+    _switch(index_dir, previous)
+    return previous
+
+
+def prune(index_dir: Path) -> None:
+    """Remove builds no pointer names, and unfinished ones old enough to be crash leftovers."""
+    try:
+        keep = {read_pointer(index_dir, p) for p in (CURRENT, PREVIOUS, STAGED)}
+    except IndexMismatchError:  # a pointer is damaged: which builds are still named is unknown, so keep them all
+        return
+    for folder in (Path(index_dir) / BUILDS).iterdir():
+        finished = (folder / MANIFEST).is_file()
+        abandoned = time.time() - folder.stat().st_mtime > ABANDONED_AFTER
+        if folder.name not in keep and (finished or abandoned):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _switch(index_dir: Path, name: str) -> None:
+    live = read_pointer(index_dir, CURRENT, damaged_as_none=True)
+    if live and live != name:
+        write_pointer(index_dir, PREVIOUS, live)
+    write_pointer(index_dir, CURRENT, name)
