@@ -100,6 +100,7 @@ def build_index(
         def write_tokens(folder: Path) -> None:
             cache.write_tokens(passage_texts, dimension, folder)
             cache.write_tokens(example_texts, dimension, folder, prefix="example_")
+
         _write_build(folder, search_index, rows, kinds, words, word_vectors, knowledge.passages, manifest, write_tokens)
     _validate(folder, embedder.model_name)
     changes = _changes(index_dir, knowledge.passages)

@@ -1,0 +1,260 @@
+"""The Markdown splitter: one file → verbatim passages, each an exact slice of the source under its headings.
+
+A passage is one paragraph, or a short run of paragraphs under one heading, never cut inside a sentence.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from bot.knowledge.passage import Passage, Problem, Source
+from bot.text import sentence_spans
+
+HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$")
+FENCE = re.compile(r"^[ \t]{0,3}(```|~~~)")
+LIST_ITEM = re.compile(r"^[ \t]{0,3}([-*+]|\d{1,9}[.)])[ \t]+\S")
+
+
+@dataclass(frozen=True)
+class _Block:
+    """A run of non-blank lines: a paragraph, a list or a code block."""
+
+    line: int
+    start: int
+    end: int
+    is_list: bool
+
+
+def parse_document(
+    path: Path, rel: str, max_words: int = 120, min_words: int = 40
+) -> tuple[list[Passage], list[Problem]]:
+    """Split one Markdown file into passages, with the problems found on the way."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = path.read_bytes()[: err.start].count(b"\n") + 1
+        return [], [Problem(rel, line, "not valid UTF-8; save the file as UTF-8", "error")]
+    except OSError as err:
+        return [], [Problem(rel, 1, f"cannot be read ({err.strerror}); check its permissions", "error")]
+    text = text.removeprefix("\ufeff")
+    meta, body_start, problems = _front_matter(text, rel)
+    if meta is None:
+        return [], problems
+    blocks, sections, fence_problems = _scan(text, body_start, rel)
+    problems += fence_problems
+    first_h1 = next((path[0][1] for path in sections.values() if path[0][0] == 1), None)
+    title = str(meta.get("title") or first_h1 or Path(rel).stem)
+    source = Source(
+        path=rel,
+        title=title,
+        **{key: str(meta[key]) for key in ("author", "publisher", "date", "url") if meta.get(key)},
+    )
+    passages: list[Passage] = []
+    for headings, section_blocks in _group_by_section(blocks, sections, title):
+        for start, end, line in _pack(text, section_blocks, rel, max_words, min_words, problems):
+            passages.append(_passage(text[start:end], headings, source, line))
+    if not passages:
+        problems.append(Problem(rel, 1, "has no text to answer from; add paragraphs or remove the file"))
+    return passages, problems
+
+
+def _passage(text: str, headings: tuple[str, ...], source: Source, line: int) -> Passage:
+    digest = hashlib.sha256("\n".join((source.path, *headings, text)).encode()).hexdigest()[:16]
+    return Passage(id=digest, text=text, headings=headings, source=source, line=line)
+
+
+def _front_matter(text: str, rel: str) -> tuple[dict | None, int, list[Problem]]:
+    """YAML between leading '---' lines; returns (metadata, offset of the body, problems)."""
+    if not text.startswith("---\n") and not text.startswith("---\r\n"):
+        return {}, 0, []
+    match = re.compile(r"^---[ \t]*\r?$", re.M).search(text, 4)
+    if match is None:
+        return (
+            None,
+            0,
+            [Problem(rel, 1, "front matter opened with '---' is never closed; add a closing '---' line", "error")],
+        )
+    try:
+        meta = yaml.safe_load(text[4 : match.start()]) or {}
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = (mark.line + 2) if mark else 1
+        return (
+            None,
+            0,
+            [Problem(rel, line, f"front matter is not valid YAML ({getattr(err, 'problem', err)})", "error")],
+        )
+    if not isinstance(meta, dict):
+        return (
+            None,
+            0,
+            [Problem(rel, 2, "front matter must be 'key: value' lines (title, author, publisher, date)", "error")],
+        )
+    return meta, match.end(), []
+
+
+def _scan(text: str, offset: int, rel: str) -> tuple[list[_Block], dict[int, tuple], list[Problem]]:
+    """Blocks of the body, and the heading path in force at each heading's line."""
+    blocks: list[_Block] = []
+    sections: dict[int, tuple] = {}  # block index where a heading path starts → path of (level, text)
+    path: list[tuple[int, str]] = []
+    current: list[tuple[int, int, int]] = []  # (line, start, end) of the lines of the open block
+    fence_line = 0
+    line_no = text.count("\n", 0, offset) + 1
+
+    def close() -> None:
+        if current:
+            first = text[current[0][1] : current[0][2]]
+            blocks.append(_Block(current[0][0], current[0][1], current[-1][2], bool(LIST_ITEM.match(first))))
+            current.clear()
+
+    pos = offset
+    while pos < len(text):
+        nl = text.find("\n", pos)
+        end = len(text) if nl == -1 else nl
+        line = text[pos:end].rstrip("\r")
+        stripped_end = pos + len(line.rstrip())
+        if fence_line:
+            current.append((line_no, pos, stripped_end))
+            if FENCE.match(line):
+                fence_line = 0
+        elif FENCE.match(line):
+            fence_line = line_no
+            current.append((line_no, pos, stripped_end))
+        elif not line.strip():
+            close()
+        elif heading := HEADING.match(line):
+            close()
+            level = len(heading.group(1))
+            path = [h for h in path if h[0] < level] + [(level, heading.group(2).strip())]
+            sections[len(blocks)] = tuple(path)
+        else:
+            current.append((line_no, pos, stripped_end))
+        pos = end + 1
+        line_no += 1
+    close()
+    problems = [Problem(rel, fence_line, "code fence is never closed; add the closing ``` line")] if fence_line else []
+    return blocks, sections, problems
+
+
+def _group_by_section(
+    blocks: list[_Block], sections: dict[int, tuple], title: str
+) -> list[tuple[tuple[str, ...], list[_Block]]]:
+    groups: list[tuple[tuple[str, ...], list[_Block]]] = []
+    headings: tuple[str, ...] = ()
+    for i, block in enumerate(blocks):
+        if i in sections:
+            headings = tuple(h for level, h in sections[i] if not (level == 1 and h == title))
+        if not groups or i in sections:
+            groups.append((headings, []))
+        groups[-1][1].append(block)
+    return groups
+
+
+def _pack(
+    text: str, blocks: list[_Block], rel: str, max_words: int, min_words: int, problems: list[Problem]
+) -> list[tuple[int, int, int]]:
+    """Group a section's blocks into (start, end, line) passage spans."""
+    spans: list[tuple[int, int, int]] = []
+    run: list[tuple[int, int, int]] = []
+
+    def flush() -> None:
+        if run:
+            spans.append((run[0][0], run[-1][1], run[0][2]))
+            run.clear()
+
+    def words(start: int, end: int) -> int:
+        return len(text[start:end].split())
+
+    for unit in _units(text, blocks, rel, problems):
+        if unit is None:  # a dropped list introduction separates what stood around it
+            flush()
+            continue
+        start, end, line = unit
+        count = words(start, end)
+        if count > max_words:
+            flush()
+            spans += _sentence_chunks(text, start, end, line, max_words, rel, problems)
+            continue
+        if run and (words(run[0][0], run[-1][1]) >= min_words or words(run[0][0], end) > max_words):
+            flush()
+        run.append(unit)
+    flush()
+    return spans
+
+
+def _units(text: str, blocks: list[_Block], rel: str, problems: list[Problem]) -> list[tuple[int, int, int] | None]:
+    """Paragraphs as (start, end, line); a list joins the paragraph that introduces it.
+
+    A paragraph ending in ':' with no list after it introduced a list that is lost;
+    that sentence is dropped (warned about) and None marks the gap it leaves.
+    """
+    units: list[tuple[int, int, int] | None] = []
+    i = 0
+    while i < len(blocks):
+        block = blocks[i]
+        if text[block.start : block.end].endswith(":"):
+            following = blocks[i + 1] if i + 1 < len(blocks) else None
+            if following is not None and following.is_list:
+                units.append((block.start, following.end, block.line))
+                i += 2
+                continue
+            last_line = block.line + text.count("\n", block.start, block.end)
+            problems.append(
+                Problem(
+                    rel,
+                    last_line,
+                    "line ends with ':' but no list follows; it is left out of the answers "
+                    "(add the list items, or end the sentence with '.')",
+                )
+            )
+            kept = _without_last_sentence(text, block.start, block.end)
+            if kept:
+                units.append((block.start, kept, block.line))
+            units.append(None)
+        else:
+            units.append((block.start, block.end, block.line))
+        i += 1
+    return units
+
+
+def _without_last_sentence(text: str, start: int, end: int) -> int | None:
+    """End offset of the paragraph once its last sentence is removed, or None if nothing is left."""
+    spans = sentence_spans(text[start:end])
+    if len(spans) < 2:
+        return None
+    return start + len(text[start : start + spans[-1][0]].rstrip())
+
+
+def _sentence_chunks(
+    text: str, start: int, end: int, line: int, max_words: int, rel: str, problems: list[Problem]
+) -> list[tuple[int, int, int]]:
+    """Split a long paragraph between sentences into runs of at most max_words words."""
+    chunks: list[tuple[int, int, int]] = []
+    chunk_start = start
+    count = 0
+    total = len(text[start:end].split())
+    target = -(-total // -(-total // max_words))  # even chunks rather than a full one and a stub
+    for span_start, span_end in sentence_spans(text[start:end]):
+        sentence_words = len(text[start + span_start : start + span_end].split())
+        if count and (count + sentence_words > max_words or count >= target):
+            chunk_end = start + len(text[start : start + span_start].rstrip())
+            chunks.append((chunk_start, chunk_end, line + text.count("\n", start, chunk_start)))
+            chunk_start, count = start + span_start, 0
+        count += sentence_words
+        if sentence_words > max_words:
+            problems.append(
+                Problem(
+                    rel,
+                    line,
+                    f"a sentence of {sentence_words} words is longer than the {max_words}-word passage limit; "
+                    "consider splitting it",
+                )
+            )
+    chunks.append((chunk_start, end, line + text.count("\n", start, chunk_start)))
+    return chunks

@@ -1,0 +1,157 @@
+"""site.toml: the fixed texts the assistant shows (title, fallback, disclaimer, urgent notice...), read and
+checked, and completed from the documents (the disclaimer section, the banner)."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from bot.knowledge.passage import Passage, Problem
+from bot.text import WORD, sentences
+
+SITE_FILE = "site.toml"
+
+
+@dataclass(frozen=True)
+class Site:
+    """Fixed texts the assistant shows; written once by people, never generated."""
+
+    title: str = "Ask our documents"
+    description: str = "Answers are quoted word for word from our documents, with their source."
+    fallback: str = "I have no answer to that in our documents. Please try other words, or contact us directly."
+    disclaimer: str = "These answers are quotations from our documents, not professional advice."
+    disclaimer_section: str = ""
+    banner: str = ""  # the short notice above the chat; empty means the disclaimer's first sentence
+    examples: tuple[str, ...] = ()
+    # A message that describes an emergency gets urgent_notice first, then the passage containing urgent_passage
+    # (for example the one listing reactions to report at once); see bot/urgent.py for how one is recognised:
+    # a phrase of urgent_phrases, a message close in meaning to urgent_examples rather than to not_urgent_examples,
+    # or a temperature of urgent_fever_celsius or more (0: no such rule). Self-harm has phrases and examples of
+    # its own, and self_harm_notice when the site has one (a crisis line, say); otherwise urgent_notice.
+    urgent_notice: str = ""
+    urgent_phrases: tuple[str, ...] = ()
+    urgent_passage: str = ""
+    urgent_examples: tuple[str, ...] = ()
+    not_urgent_examples: tuple[str, ...] = ()
+    urgent_fever_celsius: float = 0.0
+    self_harm_notice: str = ""
+    self_harm_phrases: tuple[str, ...] = ()
+    self_harm_examples: tuple[str, ...] = ()
+    emergency_contact: str = ""  # shown with the urgent notice when set: whom to call, as the site gives it
+
+
+def load_site(folder: Path) -> tuple[Site, list[Problem]]:
+    """The folder's site.toml, or the generic texts when there is none."""
+    path = folder / SITE_FILE
+    if not path.is_file():
+        missing = f"no {SITE_FILE}: the generic title, fallback and disclaimer are used; add one to set them"
+        return Site(), [Problem(SITE_FILE, 1, missing)]
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
+        return Site(), [Problem(SITE_FILE, 1, f"is not valid TOML ({err})", "error")]
+    known = set(Site.__dataclass_fields__)
+    unknown = sorted(set(data) - known)
+    problems = [Problem(SITE_FILE, 1, f"unknown setting {key!r}; known: {', '.join(sorted(known))}") for key in unknown]
+    values: dict[str, str | float | tuple[str, ...]] = {}
+    for key in sorted(known & set(data)):
+        value, wanted = data[key], getattr(Site(), key)
+        if isinstance(wanted, tuple) and isinstance(value, list) and all(isinstance(e, str) for e in value):
+            values[key] = tuple(value)
+        elif isinstance(wanted, str) and isinstance(value, str):
+            values[key] = value
+        elif isinstance(wanted, float) and _is_number(value) and value >= 0:
+            values[key] = float(value)
+        else:
+            form = {tuple: f'{key} = ["...", "..."]', float: f"{key} = 38.0 (a number, 0 or more)"}.get(
+                type(wanted), f'{key} = "..."'
+            )
+            problems.append(Problem(SITE_FILE, _line_of(path, key), f"{key} must be written as {form}", "error"))
+    return Site(**values), problems
+
+
+def _example_problems(site: Site, path: Path) -> list[Problem]:
+    """Blank example messages stop the build; one message given as both urgent and not urgent is a warning."""
+    problems = []
+    for key in ("urgent_examples", "self_harm_examples", "not_urgent_examples"):
+        if any(not WORD.search(example) for example in getattr(site, key)):
+            problems.append(Problem(SITE_FILE, _line_of(path, key), f"{key} has a blank message; remove it", "error"))
+    urgent = {e.casefold().strip() for e in site.urgent_examples + site.self_harm_examples}
+    for example in site.not_urgent_examples:
+        if example.casefold().strip() in urgent:
+            where = _line_of(path, "not_urgent_examples")
+            problems.append(Problem(SITE_FILE, where, f"{example!r} is given as both urgent and not urgent; keep one"))
+    return problems
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _line_of(path: Path, key: str) -> int:
+    """The line where a TOML key is set, for pointing at it (1 when not found)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return next((n for n, line in enumerate(lines, 1) if line.split("=")[0].strip() == key), 1)
+
+
+def _required_texts(site: Site) -> list[Problem]:
+    """Every reply shows the disclaimer, and a question without an answer the fallback: neither may be blank."""
+    fix = {"disclaimer": "set disclaimer, or disclaimer_section to the heading of the disclaimer's section"}
+    fix["fallback"] = "set fallback to what a visitor reads when the documents have no answer"
+    return [
+        Problem(SITE_FILE, 1, f"the {key} is empty; {how}", "error")
+        for key, how in fix.items()
+        if not getattr(site, key).strip()
+    ]
+
+
+def complete_site(site: Site, passages: list[Passage], path: Path) -> tuple[list[Passage], Site, list[Problem]]:
+    """Take the disclaimer section out of the answers, fill in the banner, and check the texts every reply
+    needs, the example messages, and the urgent passage against the passages."""
+    passages, site, problems = _take_disclaimer(passages, site)
+    site = _with_banner(site)
+    problems += _required_texts(site) + _example_problems(site, path)
+    if site.urgent_passage and not any(site.urgent_passage in p.text for p in passages):
+        problems.append(
+            Problem(
+                SITE_FILE,
+                1,
+                f"urgent_passage {site.urgent_passage!r} is in no passage; copy a "
+                "phrase of the passage to show with the urgent notice",
+                "error",
+            )
+        )
+    return passages, site, problems
+
+
+def _take_disclaimer(passages: list[Passage], site: Site) -> tuple[list[Passage], Site, list[Problem]]:
+    """Move the section named by site.disclaimer_section out of the answers and into site.disclaimer."""
+    wanted = site.disclaimer_section.strip().casefold()
+    if not wanted:
+        return passages, site, []
+    chosen = [p for p in passages if p.headings and p.headings[-1].casefold() == wanted]
+    if not chosen:
+        return (
+            passages,
+            site,
+            [
+                Problem(
+                    SITE_FILE,
+                    1,
+                    f"disclaimer_section {site.disclaimer_section!r} is not a heading in any document; "
+                    "fix the name or add that section",
+                    "error",
+                )
+            ],
+        )
+    rest = [p for p in passages if p not in chosen]
+    disclaimer = "\n\n".join(p.text for p in chosen)
+    return rest, replace(site, disclaimer=disclaimer), []
+
+
+def _with_banner(site: Site) -> Site:
+    if site.banner:
+        return site
+    first = sentences(site.disclaimer)
+    return replace(site, banner=first[0] if first else site.disclaimer)
