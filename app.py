@@ -17,7 +17,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--knowledge", type=Path, help="knowledge folder (env BOT_KNOWLEDGE_DIR)")
     parser.add_argument("--index", type=Path, help="index folder (env BOT_INDEX_DIR)")
     args = parser.parse_args(argv)
-    from bot.answer import Assistant
+    from bot.assistant import Assistant
     from bot.ui import build_visitor_app, cannot_listen, launch
     from bot.visits import VisitLog
 

@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from scale import generate  # noqa: E402  (benchmarks/scale.py, next to this file)
 
-from bot.answer import Assistant  # noqa: E402
+from bot.assistant import Assistant  # noqa: E402
 from bot.config import Settings  # noqa: E402
 from bot.embedding import limit_threads  # noqa: E402
 from bot.evaluate import evaluate, load_cases  # noqa: E402

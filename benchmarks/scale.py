@@ -23,7 +23,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.answer import Assistant  # noqa: E402
+from bot.assistant import Assistant  # noqa: E402
 from bot.config import Settings  # noqa: E402
 
 SUBJECTS = [

@@ -117,7 +117,7 @@ def time_each(function: Callable[[str], object], items: Iterable[str]) -> list[f
 def in_process(settings: Settings, asked: list[str], examples: list[str]) -> dict:
     """Answer latency of Assistant.ask without its cache, the raw model encode of the same questions
     (interleaved, so both see the same machine), and cached answers of the example questions."""
-    from bot.answer import Assistant
+    from bot.assistant import Assistant
 
     uncached = Assistant.load(settings.replace(answer_cache_size=0), follow_live=True)
     uncached.warm_up()

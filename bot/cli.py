@@ -37,7 +37,7 @@ def _load_knowledge(settings: Settings):
 
 def _assistant(settings: Settings, **load: object):
     """The live assistant, with the model's threads capped for answering one question at a time."""
-    from bot.answer import Assistant
+    from bot.assistant import Assistant
     from bot.embedding import limit_threads
 
     limit_threads(settings.serve)
@@ -103,7 +103,7 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from bot.answer import Assistant
+    from bot.assistant import Assistant
     from bot.evaluate import answer_changes, load_cases
 
     settings = _settings(args)
@@ -120,7 +120,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from bot.answer import render_text
+    from bot.render import render_text
 
     settings = _settings(args)
     assistant = _assistant(settings)

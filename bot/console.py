@@ -21,7 +21,8 @@ from typing import Any
 
 import gradio as gr
 
-from bot.answer import Assistant, Reply
+from bot.answer import Reply
+from bot.assistant import Assistant
 from bot.config import Settings
 from bot.embedding import Embedder, limit_threads
 from bot.errors import BotError

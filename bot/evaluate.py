@@ -7,7 +7,7 @@ import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from bot.answer import Assistant
+from bot.assistant import Assistant
 from bot.errors import BotError
 from bot.search import NO_CONFIDENCE, Hit
 

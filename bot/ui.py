@@ -10,10 +10,12 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
-from bot.answer import Assistant, Reply, escape_markdown, render_markdown
+from bot.answer import Reply
+from bot.assistant import Assistant
 from bot.config import ServeSettings
 from bot.embedding import limit_threads
 from bot.errors import BotError
+from bot.render import escape_markdown, render_markdown
 from bot.visits import DISLIKE, LIKE, TurnRows, VisitLog
 
 SHOWN_QUESTION_CHARS = 500  # a huge message is echoed cut short; the reply says why

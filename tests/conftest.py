@@ -83,7 +83,7 @@ def real_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 @pytest.fixture(scope="session")
 def real_assistant(real_settings: Settings):
-    from bot.answer import Assistant
+    from bot.assistant import Assistant
 
     return Assistant.load(real_settings)
 

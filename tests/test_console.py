@@ -14,12 +14,12 @@ import gradio as gr
 import pytest
 
 from bot import console as console_module
-from bot.answer import escape_markdown
 from bot.config import Settings
 from bot.console import MIN_PASSWORD_CHARS, StaffConsole, check_login, require_password
 from bot.errors import BotError
 from bot.evaluate import evaluate, load_cases
 from bot.index import live_build
+from bot.render import escape_markdown
 from bot.search import normalize_query
 from bot.ui import VisitorChat
 from bot.visits import VISITS_FILE, VisitLog

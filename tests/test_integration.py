@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.answer import escape_markdown
 from bot.config import Settings
 from bot.index import embedding_text
+from bot.render import escape_markdown
 from bot.search import Searcher
 
 from conftest import ROOT, bot_command

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.answer import Assistant
+from bot.assistant import Assistant
 from bot.config import Settings
 from bot.index import (
     CURRENT,

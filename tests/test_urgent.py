@@ -80,7 +80,7 @@ def assistant_with_examples(tmp_path):
     """The garden fixture with urgent and calm examples and a self-harm notice, built with the fake embedder."""
     import shutil
 
-    from bot.answer import Assistant
+    from bot.assistant import Assistant
     from bot.config import Settings
     from bot.index import build_index
     from bot.knowledge import load_knowledge
@@ -114,22 +114,31 @@ def test_a_message_near_the_urgent_examples_gets_the_notice_and_only_the_configu
 
 # One or two messages of each kind visitors word their emergencies in, none of them an example in site.toml.
 EMERGENCIES = {
-    "stroke signs": ["my gran's mouth has slipped down on one side and she can't hold her tea",
-                     "all of a sudden my husband's speech is garbled and his right hand won't grip"],
-    "overdose": ["i think i swallowed too many of my morphine tablets, feel odd",
-                 "my little girl got into the medicine cabinet and ate some pills"],
+    "stroke signs": [
+        "my gran's mouth has slipped down on one side and she can't hold her tea",
+        "all of a sudden my husband's speech is garbled and his right hand won't grip",
+    ],
+    "overdose": [
+        "i think i swallowed too many of my morphine tablets, feel odd",
+        "my little girl got into the medicine cabinet and ate some pills",
+    ],
     "colour change": ["his lips look bluish and he is very cold", "her face has gone a greyish colour"],
     "swelling and hives": ["my tongue feels huge and my throat is tight", "covered in itchy lumps and going dizzy"],
-    "chest": ["it feels like a tight band across my chest and my left arm aches",
-              "heavy crushing feeling behind my breastbone"],
+    "chest": [
+        "it feels like a tight band across my chest and my left arm aches",
+        "heavy crushing feeling behind my breastbone",
+    ],
     "fainting": ["keep blacking out when i get up", "mum went down on the floor and isn't answering"],
     "fever as a number": ["39.6 this evening after my session", "my temperature just hit 103"],
-    "vomiting and blood": ["been sick nonstop since last night cant even keep sips of water down",
-                           "there's fresh blood when i throw up"],
-    "confusion": ["dad doesn't recognise us and keeps talking nonsense",
-                  "she is so drowsy i can't wake her properly"],
-    "legs and headache": ["both my legs suddenly feel dead and i can't stand",
-                          "the worst pain in my head i have ever had came on in a second"],
+    "vomiting and blood": [
+        "been sick nonstop since last night cant even keep sips of water down",
+        "there's fresh blood when i throw up",
+    ],
+    "confusion": ["dad doesn't recognise us and keeps talking nonsense", "she is so drowsy i can't wake her properly"],
+    "legs and headache": [
+        "both my legs suddenly feel dead and i can't stand",
+        "the worst pain in my head i have ever had came on in a second",
+    ],
     "self-harm": ["i have had enough, i am going to end it tonight", "they would all be better off if i was gone"],
 }
 CALM = [

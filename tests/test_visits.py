@@ -199,7 +199,7 @@ def test_turn_rows_find_the_answer_of_one_page_and_forget_the_oldest():
 def chat(fake_index: Settings, visits: VisitLog):
     import gradio as gr
 
-    from bot.answer import Assistant
+    from bot.assistant import Assistant
     from bot.index import load_index
     from bot.ui import VisitorChat
 
@@ -254,7 +254,7 @@ def test_a_chosen_option_and_the_json_api_are_recorded_too(chat, visits: VisitLo
 
 
 def test_with_the_log_off_the_chat_stores_nothing_and_shows_no_thumbs(fake_index: Settings):
-    from bot.answer import Assistant
+    from bot.assistant import Assistant
     from bot.index import load_index
     from bot.ui import build_visitor_app
 

@@ -1,0 +1,196 @@
+"""The question → reply service over the live index: loading, the freshness check, switching to a newly
+published build, the reply cache and urgent messages. The chat, the console and the CLI all ask through it."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+from bot.answer import Reply, compose_reply, follow_ups_for
+from bot.config import Settings
+from bot.embedding import Embedder
+from bot.errors import BotError
+from bot.index import CURRENT, Index, live_build, load_index, require_fresh, stale_files
+from bot.knowledge import Site
+from bot.search import Hit, Searcher, normalize_query
+from bot.urgent import SELF_HARM, Alarm, Examples, by_meaning, detect, stack_examples
+
+log = logging.getLogger(__name__)
+
+EMPTY_MESSAGE = "Please type a question, for example one of the examples shown."
+TOO_LONG_MESSAGE = "Your message is {length:,} characters long; please ask in at most {limit:,} characters."
+URGENT_SCAN_CHARS = 10  # × max_question_chars of a message read for urgent phrases
+URGENT_PART_WORDS = 120  # a message too long to search is read for an emergency in parts of about this many words
+
+
+@dataclass(frozen=True)
+class _Serving:
+    """One loaded index with its searcher and reply cache: swapped whole on reload."""
+
+    index: Index
+    searcher: Searcher
+    answer: Callable[[str, int], Reply]
+    examples: Examples
+
+
+class Assistant:
+    """The whole question → reply path over the live index.
+
+    With follow_live, each question first checks which build is live (one small file read)
+    and switches to a newly published one; a question already running finishes on the index
+    it started with, so no request ever mixes two indexes.
+    """
+
+    def __init__(self, index: Index, embedder: Embedder, settings: Settings, follow_live: bool = False):
+        self.embedder = embedder
+        self.settings = settings
+        self.follow_live = follow_live
+        self._reload_lock = threading.Lock()
+        self._serving = self._serve(index)
+
+    @classmethod
+    def load(
+        cls, settings: Settings, check_fresh: bool = True, which: str = CURRENT, follow_live: bool = False
+    ) -> Assistant:
+        index = load_index(settings.index_dir, settings.model_name, which)
+        if check_fresh:
+            require_fresh(index, settings.knowledge_dir)
+        embedder = Embedder.from_settings(settings.model)
+        return cls(index, embedder, settings, follow_live)
+
+    @property
+    def index(self) -> Index:
+        return self._serving.index
+
+    @property
+    def searcher(self) -> Searcher:
+        return self._serving.searcher
+
+    @property
+    def site(self) -> Site:
+        return self.index.site
+
+    def warm_up(self) -> None:
+        """Load the model now rather than on the first visitor's question."""
+        self.searcher.search("warm up", 1)
+
+    def ask(self, question: str, k: int | None = None) -> Reply:
+        serving = self.refresh() if self.follow_live else self._serving
+        problem = self.input_problem(question)
+        if problem:
+            reply = Reply(question, False, serving.index.site.disclaimer, message=problem)
+            # Even a message too long to search gets the notice; a flood is read only as far as a person would type.
+            alarm = self._alarm_in_long(serving, question[: URGENT_SCAN_CHARS * self.settings.max_question_chars])
+        else:
+            depth = max(k or self.settings.top_k, self.settings.max_related + 1)
+            reply = serving.answer(normalize_query(question).casefold(), depth)
+            alarm = reply.alarm
+        if alarm:
+            reply = self._urgent(serving, reply, alarm)
+        return replace(reply, question=question)
+
+    def show(self, passage_id: str, question: str = "") -> Reply:
+        """A reply quoting one passage chosen by the visitor (a "did you mean" or follow-up click)."""
+        serving = self.refresh() if self.follow_live else self._serving
+        passage = next((p for p in serving.index.passages if p.id == passage_id), None)
+        if passage is None:  # the index changed since the choice was offered
+            return Reply(question, False, serving.index.site.disclaimer, message=serving.index.site.fallback)
+        hit = Hit(passage=passage, score=1.0, dense=1.0)
+        follow_ups = follow_ups_for(passage, [hit], serving.searcher, self.settings.answer)
+        return Reply(
+            question or passage.question or passage.heading,
+            True,
+            serving.index.site.disclaimer,
+            passages=(hit,),
+            confidence=1.0,
+            follow_ups=follow_ups,
+        )
+
+    def _urgent(self, serving: _Serving, reply: Reply, alarm: Alarm) -> Reply:
+        """The urgent notice, then only the passage on what to report: nothing else may draw the eye from it."""
+        site = serving.index.site
+        report = next(
+            (p for p in serving.index.passages if site.urgent_passage and site.urgent_passage in p.text), None
+        )
+        passages = (Hit(passage=report, score=1.0, dense=1.0),) if report else ()
+        notice = site.self_harm_notice if alarm.kind == SELF_HARM and site.self_harm_notice else site.urgent_notice
+        return replace(
+            reply,
+            answered=bool(passages),
+            passages=passages,
+            notice=notice,
+            message=None,
+            choices=(),
+            follow_ups=(),
+            alarm=alarm,
+        )
+
+    def _alarm_in_long(self, serving: _Serving, message: str) -> Alarm | None:
+        """The alarm a message too long to search raises, read in parts the model can take whole."""
+        text = normalize_query(message)
+        if not text:
+            return None
+        parts = _parts(text, URGENT_PART_WORDS)
+        _, tokens = self.embedder.encode_with_tokens([p.casefold() for p in parts])
+        for part, part_tokens in zip(parts, tokens, strict=True):
+            alarm = self._alarm(serving, part, part.casefold(), part_tokens)
+            if alarm:
+                return alarm
+        return None
+
+    def _alarm(self, serving: _Serving, message: str, encoded: str, tokens) -> Alarm | None:
+        """The alarm of a message, given the text that went through the model and its token vectors."""
+        spans = self.embedder.token_spans(encoded) if len(tokens) else []
+        meaning = by_meaning(encoded, serving.examples, tokens, spans, self.settings.urgent)
+        return detect(message, serving.index.site, meaning, self.settings.urgent)
+
+    def refresh(self) -> _Serving:
+        """Switch to the live build if it changed since the last question; keep serving if it cannot load."""
+        try:  # a damaged pointer or a build that does not load: answering goes on with what is loaded
+            if live_build(self.settings.index_dir) in (None, self._serving.index.path.name):
+                return self._serving
+            with self._reload_lock:
+                if live_build(self.settings.index_dir) != self._serving.index.path.name:
+                    self._serving = self._serve(load_index(self.settings.index_dir, self.settings.model_name))
+                    log.info("now serving index build %s", self._serving.index.path.name)
+        except BotError as err:
+            log.error("kept the index in use: %s", err)
+        return self._serving
+
+    def stale_files(self) -> list[str]:
+        return stale_files(self.index, self.settings.knowledge_dir)
+
+    def _serve(self, index: Index) -> _Serving:
+        searcher = Searcher(index, self.embedder, self.settings.search)
+        examples = stack_examples({name: getattr(index.site, name) for name in index.examples}, index.examples)
+
+        def search_and_compose(query: str, depth: int) -> Reply:
+            results = searcher.search(query, depth)
+            reply = compose_reply(query, results, index.site, self.settings.answer, searcher)
+            return replace(reply, alarm=self._alarm(serving, query, results.encoded, results.tokens))
+
+        cached = lru_cache(maxsize=self.settings.answer_cache_size)(search_and_compose)
+        serving = _Serving(index, searcher, cached, examples)
+        return serving
+
+    def input_problem(self, question: str) -> str | None:
+        if len(question) > self.settings.max_question_chars:
+            return TOO_LONG_MESSAGE.format(length=len(question), limit=self.settings.max_question_chars)
+        if not normalize_query(question):
+            return EMPTY_MESSAGE
+        return None
+
+
+def _parts(text: str, words: int) -> list[str]:
+    """The text in runs of whole sentences of about `words` words (a longer sentence on its own)."""
+    parts: list[str] = []
+    for sentence in re.split(r"(?<=[.?!;\n])\s+", text):
+        if parts and len(parts[-1].split()) + len(sentence.split()) <= words:
+            parts[-1] = f"{parts[-1]} {sentence}"
+        else:
+            parts.append(sentence)
+    return [p for p in parts if p.strip()]
