@@ -76,11 +76,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         settings=settings.index,
         publish=not args.stage,
     )
-    print(
-        f"Built {settings.index_dir}/ ({summary.name}): {summary.documents} documents, {summary.passages} passages "
-        f"({summary.changes}), {summary.vectors} vectors; {summary.embedded} of {summary.texts} texts embedded, "
-        f"the rest from the cache; {len(summary.warnings)} warnings; {summary.seconds:.1f} s."
-    )
+    print(f"Built {settings.index_dir}/ ({summary.name}): {summary.describe()}")
     if args.stage:
         print("Staged, not live: compare with `python -m bot diff`, then `python -m bot publish`.")
     return 0
@@ -169,7 +165,7 @@ def cmd_console(args: argparse.Namespace) -> int:
     settings = Settings.from_env(
         knowledge_dir=args.knowledge, index_dir=args.index, console_host=args.host, console_port=args.port
     )
-    require_password(settings)  # before anything slow: no console without a password
+    require_password(settings.console)  # before anything slow: no console without a password
     serve(settings)
     return 0
 

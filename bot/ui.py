@@ -59,9 +59,7 @@ class VisitorChat:
         """Add the visitor's question and the reply to the chat; clear the input box."""
         message = as_text(message)
         reply = self.assistant.ask(message)
-        shown = message if len(message) <= SHOWN_QUESTION_CHARS else message[:SHOWN_QUESTION_CHARS] + "…"
-        turn = [{"role": "user", "content": escape_markdown(shown)}, assistant_message(reply)]
-        history = [*(history or []), *turn]
+        history = [*(history or []), *chat_turn(message, reply)]
         self._record(message, reply, request, len(history) - 1)
         return history, ""
 
@@ -70,8 +68,7 @@ class VisitorChat:
     ) -> list[dict]:
         """A clicked "did you mean" or follow-up option: quote the passage it names."""
         reply = self.assistant.show(str(selection.value))
-        turn = [{"role": "user", "content": escape_markdown(reply.question)}, assistant_message(reply)]
-        history = [*(history or []), *turn]
+        history = [*(history or []), *chat_turn(reply.question, reply)]
         self._record(reply.question, reply, request, len(history) - 1)
         return history
 
@@ -105,6 +102,12 @@ def _session(request: gr.Request | None) -> str | None:
 def as_text(value: object) -> str:
     """What an API client sent as the question, as text: nothing (None) is empty, a number is its digits."""
     return "" if value is None else value if isinstance(value, str) else str(value)
+
+
+def chat_turn(question: str, reply: Reply) -> list[dict]:
+    """The visitor's message and the reply, as the chat shows them; a huge message is echoed cut short."""
+    shown = question if len(question) <= SHOWN_QUESTION_CHARS else question[:SHOWN_QUESTION_CHARS] + "…"
+    return [{"role": "user", "content": escape_markdown(shown)}, assistant_message(reply)]
 
 
 def assistant_message(reply: Reply) -> dict:

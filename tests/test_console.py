@@ -13,9 +13,13 @@ from pathlib import Path
 import gradio as gr
 import pytest
 
-from bot import console as console_module
 from bot.config import Settings
 from bot.console import MIN_PASSWORD_CHARS, StaffConsole, check_login, require_password
+from bot.console import app as console_app
+from bot.console.index import IndexTab
+from bot.console.inspector import InspectorTab
+from bot.console.suites import SuitesTab
+from bot.console.visitor_questions import VisitorQuestionsTab
 from bot.errors import BotError
 from bot.evaluate import evaluate, load_cases
 from bot.index import live_build
@@ -49,7 +53,7 @@ def console(settings: Settings) -> StaffConsole:
 
 
 def test_the_inspector_shows_every_score_and_exactly_the_visitors_reply(console: StaffConsole):
-    chat, decision, rows = console.inspect(ROSES, 5)
+    chat, decision, rows = InspectorTab(console).inspect(ROSES, 5)
     assistant = console.assistant()
     visitor_chat, _ = VisitorChat(assistant).respond(ROSES, [])
     assert chat == visitor_chat  # the same messages the visitor app would send
@@ -78,36 +82,37 @@ def test_the_inspector_shows_every_score_and_exactly_the_visitors_reply(console:
 
 
 def test_the_inspector_says_why_a_question_gets_the_fallback(console: StaffConsole):
-    chat, decision, rows = console.inspect("quantum chromodynamics lattice")
+    chat, decision, rows = InspectorTab(console).inspect("quantum chromodynamics lattice")
     assert decision.startswith("**Fallback**: confidence ") and "< threshold 0.3" in decision
     assert escape_markdown("I have no answer to that in the garden guide.") in chat[1]["content"]
     assert rows and all(row[1] == "" for row in rows)  # ranked, but nothing shown to the visitor
-    _, nothing, _ = console.inspect("what is it?")
+    _, nothing, _ = InspectorTab(console).inspect("what is it?")
     assert nothing.startswith("**Fallback**: no word of the question carries meaning")
-    _, empty, none = console.inspect("   ")
+    _, empty, none = InspectorTab(console).inspect("   ")
     assert empty.startswith("**Not searched:** Please type a question") and none == []
 
 
 def test_the_inspector_says_why_a_message_got_the_urgent_notice(console: StaffConsole):
-    _, decision, _ = console.inspect("Help, the shed is on fire!")
+    _, decision, _ = InspectorTab(console).inspect("Help, the shed is on fire!")
     assert "**Urgent notice shown**: the phrase 'on fire'." in decision
-    _, long_one, _ = console.inspect("It started this morning. " * 60 + "Now the shed is on fire.")
+    _, long_one, _ = InspectorTab(console).inspect("It started this morning. " * 60 + "Now the shed is on fire.")
     assert long_one.startswith("**Not searched:** Your message is") and "the phrase 'on fire'" in long_one
-    _, calm, _ = console.inspect(ROSES)
+    _, calm, _ = InspectorTab(console).inspect(ROSES)
     assert "Urgent" not in calm
 
 
 def test_the_inspector_without_an_index_says_how_to_build_one(settings: Settings, tmp_path: Path):
     console = StaffConsole(settings.replace(index_dir=tmp_path / "none"), embedder=FakeEmbedder())
-    chat, decision, rows = console.inspect(ROSES)
+    chat, decision, rows = InspectorTab(console).inspect(ROSES)
     assert (chat, rows) == ([], [])
     assert "No index in" in decision and "python -m bot build" in decision
-    assert console.index_status().startswith("**No index**") and "press Rebuild" in console.index_status()
+    status = IndexTab(console).index_status()
+    assert status.startswith("**No index**") and "press Rebuild" in status
 
 
 def test_a_test_suite_reports_the_evaluation_metrics_and_each_failure(console: StaffConsole, settings: Settings):
-    assert console.suites() == ["garden.jsonl"]
-    headline, metrics, failures = console.test_suite("garden.jsonl", None)
+    assert SuitesTab(console).suites() == ["garden.jsonl"]
+    headline, metrics, failures = SuitesTab(console).test_suite("garden.jsonl", None)
     expected, _ = evaluate(console.assistant(), load_cases(settings.eval_dir / "garden.jsonl"))
     assert dict(metrics) == {
         "questions": "4",
@@ -129,17 +134,17 @@ def test_a_test_suite_reports_the_evaluation_metrics_and_each_failure(console: S
 def test_an_uploaded_suite_runs_and_a_bad_line_is_named(console: StaffConsole, tmp_path: Path):
     mine = tmp_path / "mine.jsonl"
     mine.write_text(json.dumps(CASES[0]) + "\n", encoding="utf-8")
-    headline, metrics, failures = console.test_suite("garden.jsonl", str(mine))  # the upload wins
+    headline, metrics, failures = SuitesTab(console).test_suite("garden.jsonl", str(mine))  # the upload wins
     assert headline.startswith("**mine.jsonl**: 1 questions, 0 not right") and ["hit@1", "1.000"] in metrics
     bad = tmp_path / "bad.jsonl"
     bad.write_text(json.dumps(CASES[0]) + '\n{"question": 3}\n', encoding="utf-8")
-    headline, metrics, failures = console.test_suite(None, str(bad))
+    headline, metrics, failures = SuitesTab(console).test_suite(None, str(bad))
     assert headline == (
         '**Cannot run bad.jsonl:** bad.jsonl:2: expected {"question": "...", "expect": ["..."] or null} '
         '(or "urgent": true or false, with or without "expect"); fix that line.'
     )
-    assert console.test_suite(None, None)[0].startswith("Choose a test suite")
-    assert console.test_suite("../secret.jsonl", None)[0].startswith("**No suite ../secret.jsonl**")
+    assert SuitesTab(console).test_suite(None, None)[0].startswith("Choose a test suite")
+    assert SuitesTab(console).test_suite("../secret.jsonl", None)[0].startswith("**No suite ../secret.jsonl**")
 
 
 def test_visitor_questions_list_unanswered_and_disliked_most_frequent_first_with_csv(console: StaffConsole):
@@ -151,7 +156,7 @@ def test_visitor_questions_list_unanswered_and_disliked_most_frequent_first_with
     chat.respond("DO YOU SELL LAWNMOWERS?!", [], gr.Request(session_hash="another-page"))
     chat.like(gr.LikeData(None, {"index": 5, "value": history[5]["content"], "liked": False}), page)  # roses
 
-    summary, rows, export = console.visitor_questions("Unanswered or disliked")
+    summary, rows, export = VisitorQuestionsTab(console).visitor_questions("Unanswered or disliked")
     assert summary.startswith("3 different questions (unanswered or disliked), most frequent first")
     assert [row[:5] for row in rows] == [
         ["DO YOU SELL LAWNMOWERS?!", 3, 3, 0, 0],
@@ -164,60 +169,61 @@ def test_visitor_questions_list_unanswered_and_disliked_most_frequent_first_with
     assert csv_text.splitlines()[0] == "question,asked,unanswered,disliked,liked,last asked,passages shown last"
     assert "DO YOU SELL LAWNMOWERS?!,3,3,0,0," in csv_text
     assert "What is a tulip? Call [phone],1,1,0,0," in csv_text and "07700" not in csv_text
-    assert [row[0] for row in console.visitor_questions("Disliked")[1]] == [ROSES]
-    assert ROSES not in {row[0] for row in console.visitor_questions("Unanswered")[1]}
+    assert [row[0] for row in VisitorQuestionsTab(console).visitor_questions("Disliked")[1]] == [ROSES]
+    assert ROSES not in {row[0] for row in VisitorQuestionsTab(console).visitor_questions("Unanswered")[1]}
 
 
 def test_with_the_log_off_the_console_says_so(settings: Settings):
     console = StaffConsole(settings.replace(visit_log=False), embedder=FakeEmbedder(), visits=None)
-    summary, rows, export = console.visitor_questions()
+    summary, rows, export = VisitorQuestionsTab(console).visitor_questions()
     assert summary.startswith("The visit log is off (BOT_VISIT_LOG=0)") and rows == [] and export is None
     assert not (settings.data_dir / VISITS_FILE).exists()
 
 
 def test_index_status_and_a_rebuild_that_goes_live(console: StaffConsole, settings: Settings):
     before = live_build(settings.index_dir)
-    assert "Up to date with" in console.index_status() and f"**Live build** {before}" in console.index_status()
+    status = IndexTab(console).index_status()
+    assert "Up to date with" in status and f"**Live build** {before}" in status
     (settings.knowledge_dir / "tulips.md").write_text(
         "---\ntitle: Tulips\n---\n\n## When do tulips flower?\n\nTulips flower in April in most gardens.\n",
         encoding="utf-8",
     )
-    assert "**Out of date:** changed since the build: tulips.md" in console.index_status()
-    assert "**The index is out of date** (tulips.md changed)" in console.inspect(ROSES)[1]
+    assert "**Out of date:** changed since the build: tulips.md" in IndexTab(console).index_status()
+    assert "**The index is out of date** (tulips.md changed)" in InspectorTab(console).inspect(ROSES)[1]
 
-    summary, status = console.rebuild()
+    summary, status = IndexTab(console).rebuild()
     after = live_build(settings.index_dir)
     assert after != before
     assert summary.startswith(f"**Built {settings.index_dir}/ ({after})**: 2 documents, ")
     assert "1 added, 0 changed, 0 removed" in summary and "It is live" in summary
     assert f"**Live build** {after}" in status and "Up to date with" in status and f"Previous build: {before}" in status
-    chat, decision, _ = console.inspect("When do tulips flower?")  # the console follows the new build
+    chat, decision, _ = InspectorTab(console).inspect("When do tulips flower?")  # the console follows the new build
     assert "Tulips flower in April" in chat[1]["content"] and "**Answered**" in decision
 
 
 def test_a_broken_file_is_not_built_and_the_problem_is_named(console: StaffConsole, settings: Settings):
     before = live_build(settings.index_dir)
     (settings.knowledge_dir / "broken.md").write_bytes(b"---\ntitle: [oops\n---\n\nText.\n")
-    summary, status = console.rebuild()
+    summary, status = IndexTab(console).rebuild()
     assert summary.startswith("**Not rebuilt**: fix these in ") and "the live index is unchanged" in summary
     assert "broken.md:3: error: front matter is not valid YAML" in summary
     assert live_build(settings.index_dir) == before and "**Out of date:**" in status
 
 
 def test_only_one_rebuild_runs_at_a_time(console: StaffConsole):
-    console._build_lock.acquire()
+    console.build_lock.acquire()
     try:
-        summary, _ = console.rebuild()
+        summary, _ = IndexTab(console).rebuild()
     finally:
-        console._build_lock.release()
+        console.build_lock.release()
     assert summary == "A rebuild is already running; wait for its summary."
 
 
 def test_no_console_without_a_password_of_some_length():
     for password in ("", "short"):
         with pytest.raises(BotError, match="set BOT_STAFF_PASSWORD"):
-            require_password(Settings(staff_password=password))
-    require_password(Settings(staff_password="x" * MIN_PASSWORD_CHARS))
+            require_password(Settings(staff_password=password).console)
+    require_password(Settings(staff_password="x" * MIN_PASSWORD_CHARS).console)
     assert "secret" not in repr(Settings(staff_password="secret-secret"))
 
 
@@ -234,8 +240,8 @@ def test_the_console_command_refuses_to_start_without_a_password():
 
 
 def test_login_checks_user_and_password(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(console_module, "FAILED_LOGIN_DELAY", 0)
-    check = check_login(Settings(staff_user="nurse", staff_password="correct horse"))
+    monkeypatch.setattr(console_app, "FAILED_LOGIN_DELAY", 0)
+    check = check_login(Settings(staff_user="nurse", staff_password="correct horse").console)
     assert asyncio.run(check("nurse", "correct horse")) is True
     assert asyncio.run(check("nurse", "wrong horse")) is False
     assert asyncio.run(check("staff", "correct horse")) is False

@@ -1,0 +1,105 @@
+"""The Index tab: the live build, whether the knowledge folder changed since, and a Rebuild button that runs
+the same build as `python -m bot build`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import gradio as gr
+
+from bot.console.staff import HIDDEN, Tab
+from bot.errors import BotError
+from bot.index import PREVIOUS, STAGED, BuildSummary, build_index, live_build, load_index, stale_files
+from bot.index.pointers import read_pointer
+from bot.knowledge import KnowledgeError, load_knowledge
+
+# Gradio passes the event its own tracker in place of this default (it finds it by its type); it shows
+# build_index's tqdm bar.
+BUILD_PROGRESS = gr.Progress(track_tqdm=True)
+
+
+class IndexTab(Tab):
+    title = "Index"
+
+    def index_status(self) -> str:
+        """When the live build was made, its size, and whether knowledge/ changed since."""
+        index_dir = Path(self.settings.index_dir)
+        name = live_build(index_dir)
+        if name is None:
+            return f"**No index** in {index_dir}/ yet: press Rebuild to build it from {self.settings.knowledge_dir}/."
+        try:
+            index = load_index(index_dir, self.settings.model_name)
+        except BotError as err:
+            return f"**The live index cannot be used:** {err}"
+        manifest = index.manifest
+        documents = len({p.source.path for p in index.passages})
+        stale = stale_files(index, self.settings.knowledge_dir)
+        index.close()
+        freshness = (
+            f"**Out of date:** changed since the build: {', '.join(stale)}. Press Rebuild."
+            if stale
+            else f"Up to date with {self.settings.knowledge_dir}/."
+        )
+        lines = [
+            f"**Live build** {name}, built {manifest.get('built_at', '?')} (UTC)",
+            f"{documents} documents, {len(index.passages)} passages, {manifest.get('vectors', '?')} vectors; "
+            f"model {manifest.get('model', '?')}",
+            freshness,
+        ]
+        for pointer, meaning in ((PREVIOUS, "`python -m bot rollback` puts it back"), (STAGED, "not live yet")):
+            other = read_pointer(index_dir, pointer, damaged_as_none=True)
+            if other:
+                lines.append(f"{pointer.capitalize()} build: {other} ({meaning}).")
+        return "\n\n".join(lines)
+
+    def rebuild(self, progress: gr.Progress = BUILD_PROGRESS) -> tuple[str, str]:
+        """Build the index from the knowledge folder as `python -m bot build` does and make it live."""
+        if not self.console.build_lock.acquire(blocking=False):
+            return "A rebuild is already running; wait for its summary.", self.index_status()
+        try:
+            return self._rebuild(progress), self.index_status()
+        finally:
+            self.console.build_lock.release()
+
+    def _rebuild(self, progress: gr.Progress | None) -> str:
+        s = self.settings
+        if progress is not None:
+            progress(0, desc=f"Reading {s.knowledge_dir}/")
+        try:
+            knowledge = load_knowledge(s.knowledge_dir, s.passage_max_words, s.passage_min_words)
+        except KnowledgeError as err:
+            problems = "\n".join(f"- `{p}`" for p in err.problems) or f"- {err}"
+            return (
+                f"**Not rebuilt**: fix these in {s.knowledge_dir}/ and press Rebuild again; "
+                f"the live index is unchanged.\n\n{problems}"
+            )
+        if progress is not None:
+            progress(0.1, desc="Embedding new or changed text")
+        try:
+            summary = build_index(
+                knowledge, s.index_dir, self.console.embedder, progress=progress is not None, settings=s.index
+            )
+        except BotError as err:
+            return f"**Not rebuilt:** {err} The live index is unchanged."
+        return summary_text(summary, s.index_dir)
+
+    def render(self, app: gr.Blocks) -> None:
+        status = gr.Markdown()
+        rebuild = gr.Button("Rebuild the index", variant="primary")
+        built = gr.Markdown()
+        rebuild.click(
+            self.rebuild, None, [built, status], api_name="rebuild", api_visibility=HIDDEN, concurrency_limit=1
+        )
+        app.load(self.index_status, None, [status], api_name="index_status", api_visibility=HIDDEN)
+
+
+def summary_text(summary: BuildSummary, index_dir: Path) -> str:
+    """The build summary, in the words of `python -m bot build`, with its warnings."""
+    text = f"**Built {index_dir}/ ({summary.name})**: {summary.describe()} " + (
+        "It is live: the visitor chat switches to it before its next question." if summary.published else ""
+    )
+    if summary.warnings:  # folded: the same warnings come back on every build until the file is fixed
+        listed = "\n".join(f"- `{w}`" for w in summary.warnings)
+        folded = f"<summary>{len(summary.warnings)} warnings, with file:line</summary>\n\n{listed}\n\n"
+        text += f"\n\n<details>{folded}</details>"
+    return text
