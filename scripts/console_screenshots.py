@@ -18,12 +18,11 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-
-from bot.client import launch_app, wait_until_up  # noqa: E402
+sys.path[:0] = [str(ROOT / "tests"), str(ROOT / "benchmarks")]
 
 from browser import DESKTOP, browser  # noqa: E402
 from console_server import launch_console, sign_in_page, wait_for_login_page  # noqa: E402
+from http_client import launch_app, wait_until_up  # noqa: E402
 from page_client import Page  # noqa: E402
 
 VISITORS = [  # (question, thumbs-down on the answer)

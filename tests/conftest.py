@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -113,11 +114,17 @@ def private_data_dir(tmp_path_factory: pytest.TempPathFactory):
         yield folder
 
 
+def start_app(root: Path, *args: str, env: dict | None = None, wait: float = 120) -> tuple[subprocess.Popen, str]:
+    """Start app.py; returns the process and its base URL (stop it with terminate(), then wait())."""
+    from http_client import start_app as start_running_app
+
+    app = start_running_app(root, *args, env=env, wait=wait)
+    return app.process, app.base
+
+
 def serve_app(settings: Settings, **overrides: str):
     """Run app.py on the given index as a real process (BOT_* overrides by field name); yield its URL."""
     import os
-
-    from http_client import start_app
 
     env = {
         **os.environ,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from bot.client import RunningApp, launch, wait_until_up
+from http_client import RunningApp, launch, wait_until_up
 
 ROOT = Path(__file__).resolve().parent.parent
 

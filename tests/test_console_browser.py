@@ -8,12 +8,12 @@ import os
 
 import pytest
 
-from bot.client import launch_app, wait_until_up
 from bot.config import Settings
 
 from browser import DESKTOP, browser, missing_browser
 from conftest import ROOT
 from console_server import launch_console, sign_in_page, wait_for_login_page
+from http_client import launch_app, wait_until_up
 
 PASSWORD = "browser-test-password"
 QUESTION = "Does my health insurance pay for NK cell therapy?"

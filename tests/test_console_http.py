@@ -13,12 +13,12 @@ import subprocess
 import pytest
 import requests
 
-from bot.client import call, launch_app, wait_until_up
 from bot.config import Settings
 from bot.evaluate import evaluate, load_cases
 
 from conftest import ROOT, bot_command
 from console_server import launch_console, wait_for_login_page
+from http_client import call, launch_app, wait_until_up
 from page_client import Page
 
 pytestmark = pytest.mark.integration

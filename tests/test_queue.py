@@ -17,8 +17,8 @@ from bot.config import Settings
 from bot.embedding import answer_threads
 from bot.ui import BUSY_MESSAGE, BUSY_RETRY_SECONDS, busy_reply
 
-from conftest import ROOT
-from http_client import Outcome, call, start_app
+from conftest import ROOT, start_app
+from http_client import FinalEvent, call
 
 
 def test_a_full_queue_is_answered_with_the_busy_message():
@@ -107,7 +107,7 @@ def test_many_visitors_at_once_all_get_their_own_answer(app_with):
     # A word of no document ("visitor17") makes the search look at its tokens' places in the question too.
     questions = [" ".join(words[(i + j) % len(words)] for j in range(1 + i % 40)) + f" visitor{i}" for i in range(1024)]
 
-    def visitor(questions: list[str]) -> list[tuple[str, Outcome]]:
+    def visitor(questions: list[str]) -> list[tuple[str, FinalEvent]]:
         with requests.Session() as session:
             return [(q, call(base, "ask", q, session=session, timeout=120)) for q in questions]
 

@@ -15,8 +15,8 @@ import pytest
 from bot.config import Settings
 from bot.index import live_build, load_index
 
-from conftest import ROOT, bot_command
-from http_client import call, start_app
+from conftest import ROOT, bot_command, start_app
+from http_client import call
 
 pytestmark = pytest.mark.integration
 

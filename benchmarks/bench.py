@@ -1,4 +1,8 @@
-"""`python -m bot bench`: how fast the assistant answers and what it costs to run, against fixed targets.
+"""How fast the assistant answers and what it costs to run, against fixed targets.
+
+    python benchmarks/bench.py [--questions 300] [--requests 192] [--clients 1,8,32] [--no-http] [--out bench.json]
+
+(`python -m bot bench ...` runs this file too, from a checkout of the repository.)
 
 It builds the current knowledge folder into a temporary index (the build time), starts app.py on it
 (process start to first answer), loads its HTTP API with 1, 8 and 32 concurrent clients by plain HTTP
@@ -9,6 +13,7 @@ Every question asked is distinct, so no reply comes from the cache, except in th
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -27,10 +32,13 @@ from pathlib import Path
 import numpy as np
 import requests
 
-from bot.client import RunningApp, call, launch_app, wait_until_up
-from bot.config import Settings
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.config import Settings  # noqa: E402
+
+from http_client import RunningApp, call, launch_app, wait_until_up  # noqa: E402  (benchmarks/, next to this file)
+
 EVAL_SETS = (ROOT / "tests" / "eval" / "tuning.jsonl", ROOT / "tests" / "eval" / "heldout.jsonl")
 # Rewordings that make a question new to the reply cache while keeping it a visitor's question.
 REWORDINGS = ("{q}", "Please tell me: {q}", "{q} Thanks!", "Quick question. {q}", "I was wondering, {q}")
@@ -167,17 +175,17 @@ def load(base: str, pid: int, asked: list[str], clients: int, cached: bool = Fal
             for question in share:
                 started = time.perf_counter()
                 try:
-                    outcome = call(base, "respond", question, [], session=session, timeout=120)
-                    problem = None if outcome.event == "complete" else f"{outcome.event}: {outcome.data}"
+                    final = call(base, "respond", question, [], session=session, timeout=120)
+                    problem = None if final.event == "complete" else f"{final.event}: {final.data}"
                 except (requests.RequestException, ConnectionError, ValueError) as err:
-                    outcome, problem = None, f"{type(err).__name__}: {err}"
+                    final, problem = None, f"{type(err).__name__}: {err}"
                 elapsed = time.perf_counter() - started
                 with lock:
                     if problem is None:
                         latencies.append(elapsed)
                     else:
                         problems.append(problem[:200])
-                        busy += outcome is not None and outcome.event == "busy"
+                        busy += final is not None and final.event == "busy"
 
     started, cpu = time.perf_counter(), cpu_seconds(pid)
     with ThreadPoolExecutor(max_workers=clients) as pool:
@@ -226,10 +234,10 @@ def serve(settings: Settings) -> tuple[RunningApp, float]:
     started = time.perf_counter()
     app = launch_app(ROOT, env=env)
     wait_until_up(app, wait=300)
-    outcome = call(app.base, "respond", "What are NK cells?", [])
-    if outcome.event != "complete":
+    final = call(app.base, "respond", "What are NK cells?", [])
+    if final.event != "complete":
         app.stop()
-        raise RuntimeError(f"the first question failed: {outcome}")
+        raise RuntimeError(f"the first question failed: {final}")
     return app, round(time.perf_counter() - started, 2)
 
 
@@ -339,9 +347,24 @@ def table(results: dict) -> str:
     return "\n".join(lines)
 
 
-def main(settings: Settings, asked: int, requests_per_level: int, levels: Sequence[int], http: bool, out: Path) -> int:
-    results = run(settings, asked, requests_per_level, levels, http)
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--knowledge", type=Path, help="knowledge folder (default: knowledge, env BOT_KNOWLEDGE_DIR)")
+    parser.add_argument("--index", type=Path, help="index folder (default: index, env BOT_INDEX_DIR)")
+    parser.add_argument("--questions", type=int, default=300, help="distinct questions timed in process")
+    parser.add_argument("--requests", type=int, default=192, help="HTTP requests at each number of clients")
+    parser.add_argument("--clients", default="1,8,32", help="numbers of concurrent HTTP clients (comma-separated)")
+    parser.add_argument("--no-http", action="store_true", help="in-process timings and build time only")
+    parser.add_argument("--out", type=Path, default=Path("bench.json"), help="where to write the results as JSON")
+    args = parser.parse_args(argv)
+    settings = Settings.from_env(knowledge_dir=args.knowledge, index_dir=args.index)
+    levels = [int(n) for n in args.clients.split(",")]
+    results = run(settings, args.questions, args.requests, levels, not args.no_http)
     print(table(results))
-    out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"\nwrote {out}")
+    args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"\nwrote {args.out}")
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

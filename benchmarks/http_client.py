@@ -1,5 +1,5 @@
-"""Plain-HTTP calls of the running chat's API (no gradio_client), and starting the app to call:
-used by `python -m bot bench` and by the tests."""
+"""Plain-HTTP calls of the running chat's API (no gradio_client), and starting the app to call: used by
+benchmarks/bench.py, the tests (pytest puts benchmarks/ on the path) and scripts/console_screenshots.py."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ import requests
 BUSY_STATUS = 503  # what the app answers when its queue is full
 
 
-class Outcome(NamedTuple):
+class FinalEvent(NamedTuple):
     """How one call ended: "complete", "error" (the function failed) or "busy" (the queue was full)."""
 
     event: str
@@ -32,7 +32,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def call(base: str, api_name: str, *data, timeout: float = 60, session: requests.Session | None = None) -> Outcome:
+def call(base: str, api_name: str, *data, timeout: float = 60, session: requests.Session | None = None) -> FinalEvent:
     """POST the inputs, then read the event stream to its final event.
 
     A full queue refuses the POST with 503; its JSON "detail" (the busy message) is the data.
@@ -40,7 +40,7 @@ def call(base: str, api_name: str, *data, timeout: float = 60, session: requests
     http = session or requests
     posted = http.post(f"{base}/gradio_api/call/{api_name}", json={"data": list(data)}, timeout=timeout)
     if posted.status_code == BUSY_STATUS:
-        return Outcome("busy", [posted.json().get("detail", "")])
+        return FinalEvent("busy", [posted.json().get("detail", "")])
     posted.raise_for_status()
     event_id = posted.json()["event_id"]
     with http.get(f"{base}/gradio_api/call/{api_name}/{event_id}", timeout=timeout, stream=True) as stream:
@@ -50,7 +50,7 @@ def call(base: str, api_name: str, *data, timeout: float = 60, session: requests
                 event = line.split(":", 1)[1].strip()
             elif line.startswith("data:") and event in {"complete", "error"}:
                 payload = line.split(":", 1)[1].strip()
-                return Outcome(event, json.loads(payload) if payload and payload != "null" else [])
+                return FinalEvent(event, json.loads(payload) if payload and payload != "null" else [])
     raise ConnectionError(f"the event stream of {api_name} ended without a complete or error event")
 
 
