@@ -182,7 +182,7 @@ def sweep(outcomes: list[Outcome], keep: tuple[float, ...] = (), step: float = S
     points: list[SweepPoint] = []
     thresholds = sorted(set(_thresholds(outcomes, step)) | set(keep))  # a kept one may lie between two steps
     for t in thresholds:
-        point = _point(outcomes, t)
+        point = _sweep_point(outcomes, t)
         if not points or _trade(point) != _trade(points[-1]) or t == thresholds[-1] or t in keep:
             points.append(point)
     return points
@@ -192,7 +192,7 @@ def suggested_threshold(outcomes: list[Outcome], target: float, step: float = SW
     """The rule min_confidence is chosen by: one step above the lowest threshold that turns away target of the
     out-of-scope questions, since a single question decides that edge. None when no threshold does."""
     thresholds = _thresholds(outcomes, step)
-    lowest = next((t for t in thresholds if _point(outcomes, t).out_of_scope_rejected >= target), None)
+    lowest = next((t for t in thresholds if _sweep_point(outcomes, t).out_of_scope_rejected >= target), None)
     return None if lowest is None else min(round(lowest + step, 4), thresholds[-1])
 
 
@@ -202,7 +202,7 @@ def _thresholds(outcomes: list[Outcome], step: float) -> list[float]:
     return [round(i * step, 4) for i in range(first, int(round(1 / step)) + 1)]
 
 
-def _point(outcomes: list[Outcome], threshold: float) -> SweepPoint:
+def _sweep_point(outcomes: list[Outcome], threshold: float) -> SweepPoint:
     scoped = [o for o in outcomes if o.in_scope]
     unscoped = [o for o in outcomes if not o.in_scope]
 

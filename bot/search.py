@@ -33,6 +33,14 @@ from bot.index import PASSAGE, QUESTION, SENTENCE, Index
 from bot.knowledge import Passage
 from bot.text import WORD, content_words, general_frequency, ramp, stems
 
+# A passage owns several vector rows (itself, each of its sentences, its FAQ question), so the nearest rows repeat
+# passages: the dense search reads this many rows per candidate passage wanted, and at least MIN_DENSE_ROWS.
+ROWS_PER_CANDIDATE = 8
+MIN_DENSE_ROWS = 256
+# Words shorter than this are never corrected: a letter off, a short word is as near to several others (care,
+# cure, core) as to the one meant.
+MIN_CORRECTED_LENGTH = 5
+
 # The confidence of a question with nothing to answer: far below any cosine less a penalty, and finite, so that
 # it compares, sorts and serialises like any other.
 NO_CONFIDENCE = -1e9
@@ -54,7 +62,7 @@ class Results:
     query: str
     hits: list[Hit]
     confidence: float = NO_CONFIDENCE  # how sure we are that hits[0] answers the query
-    unknown_words: tuple[str, ...] = ()  # words of the query the documents do not cover, which lower confidence
+    uncovered_words: tuple[str, ...] = ()  # unknown words not covered in meaning either: they lower the confidence
     corrections: dict[str, str] = field(default_factory=dict)  # misspelt word → document word
     encoded: str = ""  # the query as it went through the model, misspellings corrected
     tokens: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32), compare=False, repr=False)
@@ -88,7 +96,7 @@ class LexicalIndex:
 
     def correct(self, word: str, min_similarity: float) -> str | None:
         """The document word a misspelling most likely meant, if one is close enough."""
-        if len(word) < 5:
+        if len(word) < MIN_CORRECTED_LENGTH:
             return None
         match = process.extractOne(word, self.vocabulary, scorer=fuzz.ratio, score_cutoff=min_similarity)
         return match[0] if match else None
@@ -125,19 +133,19 @@ class Searcher:
         words = content_words(query)
         if not query or k <= 0:
             return Results(query, [])
-        corrections, strangers = self._spell(words)
+        corrections, unknown = self._spell(words)
         spelled_words = [corrections.get(w, w) for w in words]
         unique = list(dict.fromkeys(spelled_words))
         spelled = _apply(query, corrections)
-        vectors, tokens = self.embedder.encode_with_tokens([spelled, *strangers])
+        vectors, tokens = self.embedder.encode_with_tokens([spelled, *unknown])
         query_tokens = tokens[0]
-        similarity = self._vocabulary_similarity(unique, dict(zip(strangers, vectors[1:], strict=True)))
+        similarity = self._vocabulary_similarity(unique, dict(zip(unknown, vectors[1:], strict=True)))
         views = self._dense(vectors[0])
         lexical = self.lexical.scores(spelled_words)
         lexical += self.settings.expansion_weight * self.lexical.weighted_scores(self._expansion(similarity))
         hits = self._rerank(self._fuse(views, lexical), query_tokens, k)
-        in_answer = self._answer_coverage(strangers, spelled, query_tokens, hits)
-        uncovered = self._uncovered(strangers, similarity, in_answer)
+        in_answer = self._answer_coverage(unknown, spelled, query_tokens, hits)
+        uncovered = self._uncovered(unknown, similarity, in_answer)
         confidence = self._confidence(hits, spelled_words, uncovered)
         return Results(query, hits, confidence, tuple(uncovered), corrections, spelled, query_tokens)
 
@@ -157,9 +165,9 @@ class Searcher:
         return float(vector(self._positions[a.id]) @ vector(self._positions[b.id]))
 
     def _spell(self, words: list[str]) -> tuple[dict[str, str], list[str]]:
-        """Corrections for misspelt words, and the words that are neither known nor misspelt."""
+        """Corrections for misspelt words, and the unknown words: those the documents do not use, nor misspelt."""
         corrections: dict[str, str] = {}
-        strangers: list[str] = []
+        unknown: list[str] = []
         for word in dict.fromkeys(words):
             if self.lexical.known(word):
                 continue
@@ -169,8 +177,8 @@ class Searcher:
             if fixed:
                 corrections[word] = fixed
             else:
-                strangers.append(word)
-        return corrections, strangers
+                unknown.append(word)
+        return corrections, unknown
 
     def _vocabulary_similarity(self, words: list[str], encoded: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Each query word's cosine with every document word; the documents' own words were embedded at build."""
@@ -182,9 +190,9 @@ class Searcher:
         return dict(zip(vectors, np.array(list(vectors.values())) @ vocabulary.T, strict=True))
 
     def _uncovered(
-        self, strangers: list[str], similarity: dict[str, np.ndarray], in_answer: dict[str, float]
+        self, unknown: list[str], similarity: dict[str, np.ndarray], in_answer: dict[str, float]
     ) -> dict[str, float]:
-        """How much each word the documents do not use counts as uncovered, from 0 to 1.
+        """How uncovered each unknown word is, from 0 to 1 (only those above 0).
 
         Fully when no document word comes close in meaning, nor any token of the answer in context, and
         the word is rare in general English; less when either is nearly a synonym, or the word is an
@@ -192,7 +200,7 @@ class Searcher:
         """
         s = self.settings
         degrees = {}
-        for word in strangers:
+        for word in unknown:
             in_vocabulary = float(similarity[word].max()) if word in similarity else 0.0
             far = min(
                 ramp(in_vocabulary, s.word_coverage, s.word_coverage_floor),
@@ -237,7 +245,7 @@ class Searcher:
         """Best cosine per passage for each kind of row: an array of shape (3, passages)."""
         views = np.zeros((3, len(self.index.passages)), dtype=np.float32)
         total = self.index.search_index.ntotal
-        depth = min(total, max(self.settings.candidates * 8, 256))
+        depth = min(total, max(self.settings.candidates * ROWS_PER_CANDIDATE, MIN_DENSE_ROWS))
         scores, found = self.index.search_index.search(vector.reshape(1, -1), depth)
         valid = found[0] >= 0
         rows = found[0][valid]

@@ -263,7 +263,7 @@ def test_everyday_words_the_documents_lack_do_not_turn_a_question_away(real_assi
     results = real_assistant.searcher.search(question)
     price = real_assistant.searcher.search("How much does NK cell therapy cost?")
     assert real_assistant.ask(question).answered
-    assert price.unknown_words == ("cost",)  # the rarer word the documents never come near still counts
+    assert price.uncovered_words == ("cost",)  # the rarer word the documents never come near still counts
     assert results.confidence > price.confidence
 
 
@@ -274,7 +274,7 @@ def test_everyday_words_the_documents_lack_do_not_turn_a_question_away(real_assi
 def test_the_pieces_of_contractions_are_not_words_the_documents_lack(real_assistant, question: str):
     """The tokenizer splits "won't" into "won" and "t"; such pieces once counted as uncovered and turned these away."""
     results = real_assistant.searcher.search(question)
-    assert not {"ve", "won", "haven"} & set(results.unknown_words)
+    assert not {"ve", "won", "haven"} & set(results.uncovered_words)
     assert real_assistant.ask(question).answered
 
 

@@ -64,9 +64,9 @@ class InspectorTab(Tab):
             ]
             for rank, hit in enumerate(results.hits, 1)
         ]
-        return chat, self._decision(assistant, reply, results.unknown_words, results.corrections), rows
+        return chat, self._decision(assistant, reply, results.uncovered_words, results.corrections), rows
 
-    def _decision(self, assistant: Assistant, reply: Reply, unknown: tuple[str, ...], corrections: dict) -> str:
+    def _decision(self, assistant: Assistant, reply: Reply, uncovered: tuple[str, ...], corrections: dict) -> str:
         """Why the visitor gets this reply: the confidence against the threshold, and what moved it."""
         s = self.settings
         compared = "≥" if reply.confidence >= s.min_confidence else "<"
@@ -77,8 +77,8 @@ class InspectorTab(Tab):
             lines = [f"**{verdict}**: confidence {reply.confidence:.4f} {compared} threshold {s.min_confidence}"]
         if reply.alarm:
             lines.append(f"**Urgent notice shown**: {reply.alarm}.")
-        if unknown:
-            lines.append(f"Words the documents do not cover (they lower the confidence): {', '.join(unknown)}")
+        if uncovered:
+            lines.append(f"Words the documents do not cover (they lower the confidence): {', '.join(uncovered)}")
         if corrections:
             lines.append("Spelling read as: " + ", ".join(f"{k} → {v}" for k, v in corrections.items()))
         total = s.passage_weight + s.sentence_weight + s.question_weight + s.lexical_weight
