@@ -1,4 +1,5 @@
-# Quickstart: `make run` serves the chat, `make test` runs the tests. Both install what they need.
+# Quickstart: `make run` serves the chat, `make test` runs the tests (`make test-fast`: the unit tier, under a
+# minute). All install what they need.
 # `BOT_STAFF_PASSWORD=... make console` serves the staff console (README: Staff console).
 PYTHON ?= python3
 VENV := .venv
@@ -6,7 +7,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 
-.PHONY: install run console build test lint evaluate clean
+.PHONY: install run console build test test-fast lint evaluate clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,8 +30,13 @@ console: $(STAMP)
 	$(PY) -m bot console
 
 test: $(STAMP)
-	$(PY) -m ruff check bot tests app.py scripts
+	$(PY) -m ruff check bot tests app.py scripts benchmarks
 	$(PY) -m pytest -q
+
+# The unit tier: fake embedder, no real model or server; the integration and browser tests are left out.
+test-fast: $(STAMP)
+	$(PY) -m ruff check bot tests app.py scripts benchmarks
+	$(PY) -m pytest -q -m "not integration and not browser"
 
 evaluate: $(STAMP)
 	$(PY) -m bot build --if-needed --quiet
