@@ -2,7 +2,7 @@
 
 `Settings` is flat, one field per BOT_<NAME> variable. Each stage is handed only its part, a small frozen
 dataclass built from it (`settings.search`, `settings.answer`, ...), so a stage cannot depend on another's
-settings.
+settings. (The knowledge stage's part is three values, passed to load_knowledge as arguments.)
 """
 
 from __future__ import annotations
@@ -32,15 +32,6 @@ class EmbedOptions:
     headings: bool = True  # the passage's own heading, as context
     sentences: bool = True  # each sentence alone, so a narrow question meets its sentence
     questions: bool = True  # an FAQ heading alone, so a visitor's question meets the question it paraphrases
-
-
-@dataclass(frozen=True)
-class KnowledgeSettings:
-    """How the knowledge folder is cut into passages."""
-
-    knowledge_dir: Path
-    passage_max_words: int
-    passage_min_words: int
 
 
 @dataclass(frozen=True)
@@ -241,10 +232,6 @@ class Settings:
     staff_user: str = "staff"
     staff_password: str = field(default="", repr=False)
     eval_dir: Path = Path("tests/eval")  # the test suites the console offers
-
-    @cached_property
-    def knowledge(self) -> KnowledgeSettings:
-        return _part(KnowledgeSettings, self)
 
     @cached_property
     def model(self) -> ModelSettings:

@@ -76,8 +76,8 @@ def serve(settings: Settings) -> None:
         log.warning("%s", err)
     try:
         build_console_app(console).queue(default_concurrency_limit=2).launch(
-            server_name=settings.console_host,
-            server_port=settings.console_port,
+            server_name=settings.console.console_host,
+            server_port=settings.console.console_port,
             auth=check_login(settings.console),
             auth_message="Staff console of the FAQ assistant. Sign in with the staff user name and password.",
             css=CSS,
@@ -86,4 +86,4 @@ def serve(settings: Settings) -> None:
             max_file_size=UPLOAD_LIMIT,
         )
     except (OSError, OverflowError) as err:
-        raise cannot_listen(settings.console_host, settings.console_port, err, "BOT_CONSOLE") from None
+        raise cannot_listen(settings.console.console_host, settings.console.console_port, err, "BOT_CONSOLE") from None
