@@ -16,7 +16,7 @@ from bot.ui import chat_turn
 
 INSPECT_DEPTH = 10  # passages listed unless staff ask for more
 RANKING_COLUMNS = {  # header → width
-    "rank": "4%",
+    "rank": "5%",
     "in reply": "6%",
     "score": "6%",
     "fused": "6%",
@@ -24,7 +24,7 @@ RANKING_COLUMNS = {  # header → width
     "dense": "6%",
     "lexical (BM25)": "7%",
     "matched": "7%",
-    "heading": "28%",
+    "heading": "27%",
     "id": "11%",
     "source": "13%",
 }
