@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, Sequence
 import gradio as gr
 
 from bot.config import ConsoleSettings, Settings
+from bot.console.activity import ActivityTab
 from bot.console.index import IndexTab
 from bot.console.inspector import InspectorTab
 from bot.console.staff import StaffConsole, Tab
@@ -22,7 +23,8 @@ from bot.visits import VisitLog
 
 log = logging.getLogger(__name__)
 
-TABS: tuple[type[Tab], ...] = (InspectorTab, SuitesTab, VisitorQuestionsTab, IndexTab)  # in the page's order
+# in the page's order
+TABS: tuple[type[Tab], ...] = (InspectorTab, SuitesTab, VisitorQuestionsTab, IndexTab, ActivityTab)
 MIN_PASSWORD_CHARS = 8
 FAILED_LOGIN_DELAY = 1.0  # seconds before a wrong password is refused: slows guessing
 UPLOAD_LIMIT = "5mb"

@@ -8,6 +8,7 @@ import threading
 import gradio as gr
 
 from bot.assistant import Assistant
+from bot.audit import AuditLog
 from bot.config import Settings
 from bot.embedding import Embedder
 from bot.index import load_index
@@ -32,6 +33,7 @@ class StaffConsole:
         self.settings = settings
         self.embedder = embedder or Embedder.from_settings(settings.model)
         self.visits = visits  # None: the visit log is off
+        self.audit = AuditLog.in_folder(settings.data_dir)
         self.build_lock = threading.Lock()  # one build at a time, whichever tab starts it
         self._assistant: Assistant | None = None
         self._load_lock = threading.Lock()

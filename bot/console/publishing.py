@@ -1,0 +1,90 @@
+"""Every content change made in the console goes the same way: a staged build of the knowledge folder, the test
+suites' answers that would change, then publish with one click (or roll back), each step in the audit log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import gradio as gr
+
+from bot.assistant import Assistant
+from bot.console.staff import StaffConsole
+from bot.errors import BotError
+from bot.evaluate import answer_changes, load_cases
+from bot.index import STAGED, build_index, load_index, publish_staged, rollback
+from bot.knowledge import KnowledgeError, load_knowledge
+
+DIFF_COLUMNS = {"question": "40%", "live answer": "30%", "staged answer": "30%"}
+
+
+@dataclass(frozen=True)
+class Staged:
+    """What a staged build would change: a summary for staff, and (question, live, staged) for each changed answer."""
+
+    ok: bool
+    text: str
+    changes: list[tuple[str, str, str]]
+
+
+def staff_name(console: StaffConsole, request: gr.Request | None) -> str:
+    """Who is signed in (Gradio's login), for the audit log; the configured user outside a server."""
+    return getattr(request, "username", None) or console.settings.staff_user
+
+
+class Publishing:
+    def __init__(self, console: StaffConsole):
+        self.console = console
+        self.settings = console.settings
+
+    def stage(self, user: str, why: str) -> Staged:
+        """Build the knowledge folder without making it live, and compare the suites' first answers with the live
+        build's. `why` says what changed, for the audit log."""
+        s = self.settings
+        if not self.console.build_lock.acquire(blocking=False):
+            return Staged(False, "A build is already running; wait for it and try again.", [])
+        try:
+            knowledge = load_knowledge(s.knowledge_dir, s.passage_max_words, s.passage_min_words)
+            summary = build_index(knowledge, s.index_dir, self.console.embedder, settings=s.index, publish=False)
+        except KnowledgeError as err:
+            problems = "\n".join(f"- `{p}`" for p in err.problems) or f"- {err}"
+            return Staged(False, f"**Not built**: fix these; the live index is unchanged.\n\n{problems}", [])
+        except BotError as err:
+            return Staged(False, f"**Not built:** {err} The live index is unchanged.", [])
+        finally:
+            self.console.build_lock.release()
+        self.console.audit.record(user, "build (staged)", f"{summary.name}: {why}")
+        changes = self.changes()
+        text = (
+            f"**Staged build {summary.name}** ({summary.describe()}) is ready but not live. "
+            f"{len(changes)} test-suite questions would get a different first passage. Publish to make it live."
+        )
+        return Staged(True, text, changes)
+
+    def changes(self) -> list[tuple[str, str, str]]:
+        """(question, live first passage, staged first passage) for each suite question whose answer changes."""
+        live = self.console.assistant()
+        index = load_index(self.settings.index_dir, self.settings.model_name, STAGED)
+        staged = Assistant(index, live.embedder, self.settings)
+        suites = sorted(Path(self.settings.eval_dir).glob("*.jsonl"))
+        questions = [case.question for path in suites for case in load_cases(path)]
+        try:
+            return answer_changes(live, staged, questions)
+        finally:
+            staged.index.close()
+
+    def publish(self, user: str) -> str:
+        try:
+            name = publish_staged(self.settings.index_dir)
+        except BotError as err:
+            return f"**Not published:** {err}"
+        self.console.audit.record(user, "publish", name)
+        return f"**Build {name} is live.** The chat answers from it from its next question; Roll back undoes it."
+
+    def roll_back(self, user: str) -> str:
+        try:
+            name = rollback(self.settings.index_dir)
+        except BotError as err:
+            return f"**Not rolled back:** {err}"
+        self.console.audit.record(user, "rollback", name)
+        return f"**Build {name} is live again.** Roll back once more to undo this."
