@@ -23,8 +23,8 @@ from conftest import FakeEmbedder
 @pytest.fixture
 def console(fake_index: Settings, tmp_path: Path) -> StaffConsole:
     (tmp_path / "eval").mkdir()
-    cases = [{"question": "When should I prune roses?", "expect": ["Prune roses"]}, {"question": "aphids", "expect": None}]
-    cases = cases[:1] + [{"question": "aphids on roses", "expect": ["aphids"]}]
+    roses = {"question": "When should I prune roses?", "expect": ["Prune roses"]}
+    cases = [roses, {"question": "aphids?", "expect": None}]
     (tmp_path / "eval" / "garden.jsonl").write_text("\n".join(json.dumps(c) for c in cases), encoding="utf-8")
     settings = fake_index.replace(eval_dir=tmp_path / "eval", data_dir=tmp_path / "data")
     return StaffConsole(settings, embedder=FakeEmbedder())
