@@ -79,7 +79,7 @@ def compose_reply(
     under other headings that score almost as high as the best are offered as "did you mean".
     """
     ranking = tuple(results.hits)
-    if not ranking or results.confidence < settings.min_confidence:
+    if not ranking or results.confidence < settings.min_confidence or results.not_answered:
         return Reply(
             question, False, site.disclaimer, message=site.fallback, ranking=ranking, confidence=results.confidence
         )

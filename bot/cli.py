@@ -59,6 +59,26 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_teach(args: argparse.Namespace) -> int:
+    from bot.evaluate import load_cases
+    from bot.teaching import report, teach_cases
+
+    settings = _settings(args)
+    cases = load_cases(args.file)
+    lessons = teach_cases(settings.knowledge_dir, cases, _load_knowledge(settings).passages)
+    print(report(lessons))
+    if not any(lesson.added or lesson.already for lesson in lessons):
+        print(f"error: nothing in {args.file} could be taught", file=sys.stderr)
+        return 1
+    if any(lesson.added for lesson in lessons):
+        from bot.audit import AuditLog
+
+        taught = sum(len(lesson.added) for lesson in lessons)
+        AuditLog.in_folder(settings.data_dir).record("cli", "teach", f"{taught} from {args.file}")
+        print("Run `python -m bot build` to use them (only the new questions are embedded).")
+    return 0
+
+
 def cmd_build(args: argparse.Namespace) -> int:
     from bot.embedding import Embedder
     from bot.index import IndexMismatchError, IndexMissingError, StaleIndexError, build_index, load_index, require_fresh
@@ -199,6 +219,12 @@ def parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", parents=[common], help="validate the knowledge folder without building")
     check.set_defaults(run=cmd_check)
+
+    teach = commands.add_parser(
+        "teach", parents=[common], help="teach the questions of a JSON-lines file (the evaluate format) as phrasings"
+    )
+    teach.add_argument("file", type=Path)
+    teach.set_defaults(run=cmd_teach)
 
     publish = commands.add_parser("publish", parents=[common], help="make the staged build live")
     publish.set_defaults(run=cmd_publish)

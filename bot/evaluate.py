@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot.assistant import Assistant
 from bot.errors import BotError
+from bot.knowledge import Passage
 from bot.search import NO_CONFIDENCE, Hit
 
 DEPTH = 10  # ranks beyond this count as a miss (MRR@10)
@@ -89,9 +90,12 @@ def load_cases(path: Path) -> list[Case]:
 
 
 def matches(hit: Hit, expect: tuple[str, ...]) -> bool:
-    text = hit.passage.text.casefold()
-    heading = hit.passage.heading.casefold()
-    return any(e.casefold() in text or e.casefold() in heading for e in expect)
+    return any(holds(hit.passage, expected) for expected in expect)
+
+
+def holds(passage: Passage, expected: str) -> bool:
+    """Whether a passage counts as right for an expected string: its text or heading contains it."""
+    return expected.casefold() in passage.text.casefold() or expected.casefold() in passage.heading.casefold()
 
 
 def run_case(assistant: Assistant, case: Case) -> Outcome:

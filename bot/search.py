@@ -66,6 +66,7 @@ class Results:
     corrections: dict[str, str] = field(default_factory=dict)  # misspelt word → document word
     encoded: str = ""  # the query as it went through the model, misspellings corrected
     tokens: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32), compare=False, repr=False)
+    not_answered: str | None = None  # the question staff marked "not answered here" that the query is nearest to
 
 
 def normalize_query(text: str) -> str:
@@ -147,7 +148,16 @@ class Searcher:
         in_answer = self._answer_coverage(unknown, spelled, query_tokens, hits)
         uncovered = self._uncovered(unknown, similarity, in_answer)
         confidence = self._confidence(hits, spelled_words, uncovered)
-        return Results(query, hits, confidence, tuple(uncovered), corrections, spelled, query_tokens)
+        not_answered = self._not_answered(vectors[0], float(views.max()) if views.size else 0.0)
+        return Results(query, hits, confidence, tuple(uncovered), corrections, spelled, query_tokens, not_answered)
+
+    def _not_answered(self, vector: np.ndarray, answerable: float) -> str | None:
+        """The "not answered here" question nearer to the query than anything the documents answer, if any."""
+        if not len(self.index.not_answered):
+            return None
+        similarity = self.index.not_answered_vectors @ vector
+        best = int(similarity.argmax())
+        return self.index.not_answered[best] if similarity[best] > answerable else None
 
     def neighbouring_questions(self, passage: Passage, exclude: set[str], count: int) -> list[Passage]:
         """The FAQ entries closest in meaning to a passage: follow-ups worth offering after it."""

@@ -88,8 +88,9 @@ def build_index(
     with EmbeddingCache(index_dir / CACHE, embedder.model_name) as cache:
         embedded = cache.embed_passages(passage_texts, embedder, progress)  # their vectors and token vectors
         embedded += cache.embed_passages(example_texts, embedder, progress)
-        vectors, rest = cache.embed(texts + words, embedder, progress)
+        vectors, rest = cache.embed(texts + words + list(knowledge.not_answered), embedder, progress)
         embedded += rest
+        vectors, not_answered = vectors[: len(texts) + len(words)], vectors[len(texts) + len(words) :]
         name = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         folder = build_folder(index_dir, name)
         vectors, word_vectors = vectors[: len(texts)], vectors[len(texts) :]
@@ -100,6 +101,7 @@ def build_index(
         def write_tokens(folder: Path) -> None:
             cache.write_tokens(passage_texts, dimension, folder)
             cache.write_tokens(example_texts, dimension, folder, prefix="example_")
+            np.save(folder / "not_answered.npy", not_answered.reshape(len(knowledge.not_answered), dimension))
 
         _write_build(folder, search_index, rows, kinds, words, word_vectors, knowledge.passages, manifest, write_tokens)
     _validate(folder, embedder.model_name)
@@ -113,7 +115,7 @@ def build_index(
         documents=knowledge.documents,
         passages=len(knowledge.passages),
         vectors=int(search_index.ntotal),
-        texts=len(texts) + len(words) + len(example_texts),
+        texts=len(texts) + len(words) + len(example_texts) + len(knowledge.not_answered),
         embedded=embedded,
         changes=changes,
         warnings=knowledge.warnings,

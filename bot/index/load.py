@@ -39,6 +39,8 @@ class Index:
     tokens: TokenFile  # every passage's token vectors, one after another (float16)
     token_offsets: np.ndarray  # passage position → its first row in tokens; one more entry at the end
     examples: dict[str, list[np.ndarray]]  # each of EXAMPLE_LISTS → its messages' token vectors (float32)
+    not_answered: list[str]  # questions staff marked as not answered here (phrasings.toml)
+    not_answered_vectors: np.ndarray  # their unit vectors, one row each
 
     @property
     def dimension(self) -> int:
@@ -98,6 +100,7 @@ def load_build(folder: Path, model_name: str) -> Index:
         token_offsets = np.load(folder / "token_offsets.npy")
         example_tokens = np.load(folder / "example_tokens.npy").astype(np.float32)
         example_offsets = np.load(folder / "example_token_offsets.npy")
+        not_answered_vectors = np.load(folder / "not_answered.npy")
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as err:  # faiss raises RuntimeError
         raise IndexMismatchError(f"The index in {folder} is damaged or incomplete ({err}); {REBUILD}.") from None
     counts = (len(passages), search_index.ntotal, len(rows), len(kinds), len(words), len(token_offsets))
@@ -119,6 +122,9 @@ def load_build(folder: Path, model_name: str) -> Index:
     examples = _split_examples(site, example_tokens, example_offsets)
     if examples is None:
         raise IndexMismatchError(f"The example messages in {folder} do not match its manifest; {REBUILD}.")
+    not_answered = manifest.get("not_answered", [])
+    if len(not_answered) != len(not_answered_vectors):
+        raise IndexMismatchError(f"The not-answered questions in {folder} do not match its manifest; {REBUILD}.")
     return Index(
         folder,
         manifest,
@@ -132,6 +138,8 @@ def load_build(folder: Path, model_name: str) -> Index:
         tokens,
         token_offsets,
         examples,
+        not_answered,
+        not_answered_vectors.astype(np.float32).reshape(len(not_answered), manifest["dimension"]),
     )
 
 
@@ -158,4 +166,5 @@ def _passage_from_dict(data: dict) -> Passage:
         headings=tuple(data["headings"]),
         source=Source(**data["source"]),
         line=data["line"],
+        phrasings=tuple(data.get("phrasings", ())),
     )

@@ -15,7 +15,9 @@ from bot.knowledge import Knowledge
 if TYPE_CHECKING:
     import faiss
 
-FORMAT_VERSION = 3  # 2: passages' token vectors, for late interaction; 3: example messages' token vectors
+# 2: passages' token vectors, for late interaction; 3: example messages' token vectors; 4: taught phrasings and
+# the not-answered questions' vectors
+FORMAT_VERSION = 4
 MANIFEST_FIELDS = {
     "model": str,
     "dimension": int,
@@ -39,6 +41,7 @@ def new_manifest(knowledge: Knowledge, model_name: str, search_index: faiss.Inde
         "files": knowledge.files,
         "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "site": asdict(knowledge.site),
+        "not_answered": list(knowledge.not_answered),
     }
 
 

@@ -32,8 +32,8 @@ def vector_texts(passages: list[Passage], options: EmbedOptions) -> tuple[list[s
     for position, passage in enumerate(passages):
         parts = sentences(passage.text) if options.sentences else []
         extra = [(s, SENTENCE) for s in parts if len(parts) > 1]
-        if options.questions and passage.question:
-            extra.append((passage.question, QUESTION))
+        if options.questions:  # an FAQ heading and the questions staff taught are matched alike
+            extra += [(q, QUESTION) for q in ((passage.question,) if passage.question else ()) + passage.phrasings]
         for text, kind in extra:
             texts.append(text)
             rows.append(position)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot.knowledge.markdown import parse_document
 from bot.knowledge.passage import KnowledgeError, Passage, Problem
+from bot.knowledge.phrasings import PHRASINGS_FILE, load_teaching, with_phrasings
 from bot.knowledge.site import SITE_FILE, Site, complete_site, load_site
 
 
@@ -18,6 +19,7 @@ class Knowledge:
     site: Site
     files: dict[str, str] = field(default_factory=dict)  # relative path → sha256
     problems: list[Problem] = field(default_factory=list)
+    not_answered: tuple[str, ...] = ()  # questions staff marked as not answered by the documents (phrasings.toml)
 
     @property
     def documents(self) -> int:
@@ -31,8 +33,7 @@ class Knowledge:
 def knowledge_files(folder: Path) -> list[Path]:
     """The files whose content the index depends on, in a stable order."""
     files = sorted(p for p in folder.rglob("*.md") if p.is_file())
-    site = folder / SITE_FILE
-    return files + ([site] if site.is_file() else [])
+    return files + [folder / name for name in (SITE_FILE, PHRASINGS_FILE) if (folder / name).is_file()]
 
 
 def hash_files(folder: Path) -> dict[str, str]:
@@ -62,12 +63,14 @@ def load_knowledge(folder: Path, max_words: int = 120, min_words: int = 40) -> K
         problems += file_problems
     problems += _duplicate_titles(passages)
     passages, site, site_problems = complete_site(site, passages, folder / SITE_FILE)
-    problems += site_problems
+    teaching, teaching_problems = load_teaching(folder, passages)
+    passages = with_phrasings(passages, teaching)
+    problems += site_problems + teaching_problems
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         listing = "\n".join(str(p) for p in errors)
         raise KnowledgeError(f"{len(errors)} error(s) in {folder}/:\n{listing}", problems)
-    return Knowledge(passages=passages, site=site, files=hash_files(folder), problems=problems)
+    return Knowledge(passages, site, hash_files(folder), problems, teaching.not_answered)
 
 
 def _duplicate_titles(passages: list[Passage]) -> list[Problem]:

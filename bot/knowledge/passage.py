@@ -40,6 +40,7 @@ class Passage:
     headings: tuple[str, ...]
     source: Source
     line: int
+    phrasings: tuple[str, ...] = ()  # questions staff taught to this passage (phrasings.toml): matched, never shown
 
     @property
     def heading(self) -> str:

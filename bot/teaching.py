@@ -1,0 +1,72 @@
+"""Teaching from questions: lines of the evaluate format become phrasings of the passages that answer them, or
+"not answered here" questions, written into the knowledge folder's phrasings.toml (`python -m bot teach`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot.evaluate import Case, holds
+from bot.knowledge import Passage
+from bot.knowledge.phrasings import PhrasingsFile, reference
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """What became of one question: the passages it was taught to, those it already was, or why it was skipped."""
+
+    question: str
+    added: tuple[str, ...] = ()  # references of the passages it is now taught to ("not answered here" for None)
+    already: tuple[str, ...] = ()
+    skipped: str = ""  # why nothing could be taught
+
+
+NOT_ANSWERED = "not answered here"
+
+
+def answering(passages: list[Passage], expected: str) -> list[Passage]:
+    """The passages evaluate counts as right for an expected string: those whose text holds it, else the first
+    passage of each section whose heading holds it."""
+    in_text = [p for p in passages if expected.casefold() in p.text.casefold()]
+    if in_text:
+        return in_text
+    sections: dict[tuple, Passage] = {}
+    for passage in passages:
+        if holds(passage, expected):
+            sections.setdefault((passage.source.path, passage.headings), passage)
+    return list(sections.values())
+
+
+def teach_cases(folder: Path, cases: list[Case], passages: list[Passage]) -> list[Lesson]:
+    with PhrasingsFile(folder) as phrasings:
+        return [teach_case(phrasings, case, passages) for case in cases]
+
+
+def teach_case(phrasings: PhrasingsFile, case: Case, passages: list[Passage]) -> Lesson:
+    if not case.ranked:
+        return Lesson(case.question, skipped='an "urgent" line without "expect" says nothing of passages')
+    if case.expect is None:
+        added = phrasings.mark_not_answered(case.question)
+        return Lesson(case.question, (NOT_ANSWERED,) if added else (), () if added else (NOT_ANSWERED,))
+    missing = [e for e in case.expect if not answering(passages, e)]
+    targets = list(dict.fromkeys(p for e in case.expect for p in answering(passages, e)))
+    if not targets:
+        shown = ", ".join(repr(e) for e in missing) or "nothing"
+        return Lesson(case.question, skipped=f"the expected text {shown} is in no passage")
+    added, already = [], []
+    for passage in targets:
+        (added if phrasings.teach(passage, case.question, passages) else already).append(reference(passage))
+    return Lesson(case.question, tuple(added), tuple(already))
+
+
+def report(lessons: list[Lesson]) -> str:
+    lines = []
+    for lesson in lessons:
+        lines += [f"added: {lesson.question!r} → {ref}" for ref in lesson.added]
+        lines += [f"already there: {lesson.question!r} → {ref}" for ref in lesson.already]
+        lines += [f"skipped: {lesson.question!r}: {lesson.skipped}"] if lesson.skipped else []
+    added = sum(len(lesson.added) for lesson in lessons)
+    already = sum(len(lesson.already) for lesson in lessons)
+    skipped = sum(1 for lesson in lessons if lesson.skipped)
+    lines.append(f"{added} taught, {already} already there, {skipped} questions skipped.")
+    return "\n".join(lines)

@@ -1,0 +1,101 @@
+"""Teaching: phrasings.toml is read and checked, `bot teach` writes it idempotently, and search uses it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.assistant import Assistant
+from bot.config import Settings
+from bot.evaluate import Case
+from bot.index import build_index, load_index
+from bot.knowledge import load_knowledge
+from bot.knowledge.phrasings import PHRASINGS_FILE, PhrasingsFile, load_teaching, reference
+from bot.teaching import NOT_ANSWERED, teach_cases
+
+from conftest import ROOT, FakeEmbedder
+
+ROSES = "Garden Care Guide › Frequently asked questions › When should I prune roses?"
+
+
+def write(folder: Path, text: str) -> None:
+    (folder / PHRASINGS_FILE).write_text(text, encoding="utf-8")
+
+
+def test_taught_questions_join_their_passage_and_a_missing_passage_is_an_error(knowledge_dir: Path):
+    write(knowledge_dir, f'[[taught]]\npassage = "{ROSES}"\nquestions = ["when do roses get cut back"]\n')
+    knowledge = load_knowledge(knowledge_dir)
+    roses = next(p for p in knowledge.passages if reference(p) == ROSES)
+    assert roses.phrasings == ("when do roses get cut back",)
+    write(knowledge_dir, '\n[[taught]]\npassage = "Garden Care Guide › Orchids"\nquestions = ["orchids?"]\n')
+    _, problems = load_teaching(knowledge_dir, knowledge.passages)
+    assert [str(p) for p in problems] == [
+        "phrasings.toml:3: error: no passage under 'Garden Care Guide › Orchids'; fix or remove it"
+    ]
+
+
+def test_one_question_taught_twice_or_both_taught_and_not_answered_is_a_warning(knowledge_dir: Path):
+    passages = load_knowledge(knowledge_dir).passages
+    watering = next(reference(p) for p in passages if p.headings == ("Watering",))
+    write(
+        knowledge_dir,
+        f'[[taught]]\npassage = "{ROSES}"\nquestions = ["how often"]\n\n'
+        f'[[taught]]\npassage = "{watering}"\nquestions = ["How often?"]\n\n'
+        '[not_answered]\nquestions = ["how often"]\n',
+    )
+    _, problems = load_teaching(knowledge_dir, passages)
+    messages = [p.message for p in problems]
+    assert "'How often?' is taught to two passages" in messages
+    assert "'how often' is both taught and not answered" in messages
+    assert all(p.severity == "warning" for p in problems)
+
+
+def test_teach_writes_phrasings_once_and_says_what_it_skipped(knowledge_dir: Path):
+    passages = load_knowledge(knowledge_dir).passages
+    cases = [
+        Case("cutting roses back, when?", ("Prune roses in late winter",)),
+        Case("what is the price of seeds", None),
+        Case("orchid care", ("a phrase no passage has",)),
+    ]
+    first = teach_cases(knowledge_dir, cases, passages)
+    assert [lesson.added for lesson in first] == [(ROSES,), (NOT_ANSWERED,), ()]
+    assert first[2].skipped == "the expected text 'a phrase no passage has' is in no passage"
+    again = teach_cases(knowledge_dir, cases, passages)
+    assert [lesson.added for lesson in again] == [(), (), ()] and again[0].already == (ROSES,)
+    knowledge = load_knowledge(knowledge_dir)
+    assert knowledge.not_answered == ("what is the price of seeds",)
+    with PhrasingsFile(knowledge_dir) as phrasings:
+        assert phrasings.untaught("Cutting roses back, when") == 1
+    assert not any(p.phrasings for p in load_knowledge(knowledge_dir).passages)
+
+
+def test_a_comment_staff_wrote_survives_teaching(knowledge_dir: Path):
+    write(knowledge_dir, "# taught by Ann, March\n[not_answered]\nquestions = [\"parking?\"]  # ask reception\n")
+    with PhrasingsFile(knowledge_dir) as phrasings:
+        phrasings.mark_not_answered("is there a cafe")
+    text = (knowledge_dir / PHRASINGS_FILE).read_text(encoding="utf-8")
+    assert "# taught by Ann, March" in text and "# ask reception" in text and "is there a cafe" in text
+
+
+def test_a_question_nearer_a_not_answered_one_gets_the_fallback(fake_settings: Settings):
+    folder = fake_settings.knowledge_dir
+    question = "should I water roses in the morning"
+    build_index(load_knowledge(folder), fake_settings.index_dir, FakeEmbedder())
+    before = Assistant(load_index(fake_settings.index_dir, "fake-bag-of-words"), FakeEmbedder(), fake_settings)
+    assert before.ask(question).answered
+    write(folder, f'[not_answered]\nquestions = ["{question}"]\n')
+    build_index(load_knowledge(folder), fake_settings.index_dir, FakeEmbedder())
+    after = Assistant(load_index(fake_settings.index_dir, "fake-bag-of-words"), FakeEmbedder(), fake_settings)
+    reply = after.ask(question)
+    assert not reply.answered and reply.message.startswith("I have no answer to that in the garden guide")
+    assert after.ask("When should I prune roses?").answered
+
+
+def test_the_teach_command_exits_non_zero_when_nothing_could_be_taught(fake_settings: Settings, tmp_path: Path):
+    lines = tmp_path / "lines.jsonl"
+    lines.write_text(json.dumps({"question": "orchids", "expect": ["no passage says this"]}) + "\n", "utf-8")
+    command = [sys.executable, "-m", "bot", "teach", str(lines), "--knowledge", str(fake_settings.knowledge_dir)]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1 and "skipped: 'orchids'" in result.stdout and "nothing in" in result.stderr
