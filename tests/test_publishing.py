@@ -64,3 +64,49 @@ def test_the_audit_log_is_private_and_skips_damaged_lines(tmp_path: Path):
     log.record("dave", "publish", "20261130T000000Z")
     assert [e.user for e in log.entries()] == ["dave", "carol"]
     assert stat.S_IMODE(os.stat(log.path).st_mode) == 0o600
+
+
+class Staff:
+    """What Gradio passes for a signed-in user."""
+
+    def __init__(self, username: str):
+        self.username = username
+
+
+def test_teaching_from_the_console_writes_the_knowledge_folder_and_audits_each_step(console: StaffConsole):
+    from bot.console.teach import Teacher, label
+    from bot.knowledge import load_knowledge
+
+    teacher = Teacher(console)
+    question = "when is the right time to cut roses"
+    choices = teacher.choices(question)
+    roses = next(c for c in choices if "When should I prune roses?" in c)
+    assert teacher.choices("", "pests") and all("Pests" in c for c in teacher.choices("", "pests"))
+    assert teacher.teach(question, roses, Staff("ann")).startswith("Taught")
+    assert "already taught" in teacher.teach(question, roses, Staff("ann"))
+    assert teacher.not_answered("do you sell seeds", Staff("ann")).startswith("Marked")
+    assert teacher.urgent("the greenhouse is on fire", Staff("bo")).startswith("Added")
+    knowledge = load_knowledge(console.settings.knowledge_dir)
+    taught = next(p for p in knowledge.passages if p.phrasings)
+    assert label(taught) == roses and taught.phrasings == (question,)
+    assert knowledge.not_answered == ("do you sell seeds",)
+    assert "the greenhouse is on fire" in knowledge.site.urgent_examples
+    text, changes = teacher.stage(Staff("bo"))
+    assert text.startswith("**Staged build") and isinstance(changes, list)
+    assert teacher.publish(Staff("bo")).startswith("**Build ")
+    assert teacher.untaught(question, Staff("cy")).startswith("Removed")
+    actions = [(e.user, e.action) for e in console.audit.entries(newest_first=False)]
+    assert actions == [
+        ("ann", "teach"), ("ann", "not answered"), ("bo", "urgent"), ("bo", "build (staged)"), ("bo", "publish"),
+        ("cy", "untaught"),
+    ]
+
+
+def test_teaching_needs_a_question_and_a_passage(console: StaffConsole):
+    from bot.console.teach import Teacher
+
+    teacher = Teacher(console)
+    assert teacher.teach("", "", None).startswith("Pick a question")
+    assert teacher.teach("roses?", "no such passage", None).startswith("Pick the passage")
+    assert teacher.untaught("never taught", None) == "'never taught' was not taught or marked."
+    assert console.audit.entries() == []

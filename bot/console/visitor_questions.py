@@ -13,6 +13,7 @@ from typing import Any
 import gradio as gr
 
 from bot.console.staff import HIDDEN, StaffConsole, Tab, table
+from bot.console.teach import Teacher
 from bot.errors import BotError
 from bot.visits import DISLIKED, EITHER, UNANSWERED, AskedQuestion, to_csv
 
@@ -71,9 +72,18 @@ class VisitorQuestionsTab(Tab):
             refresh = gr.Button("Refresh")
             download = gr.DownloadButton("Download CSV", value=None)
         outputs = [summary, questions, download]
+        teacher = Teacher(self.console)
+        teacher.render()
+        questions.select(_picked, None, [teacher.question], api_visibility=HIDDEN)
         which.change(self.visitor_questions, [which], outputs, api_name="visitor_questions", api_visibility=HIDDEN)
         refresh.click(self.visitor_questions, [which], outputs, api_name="refresh_questions", api_visibility=HIDDEN)
         app.load(self.visitor_questions, [which], outputs, api_name="load_questions", api_visibility=HIDDEN)
+
+
+def _picked(selection: gr.SelectData) -> str:
+    """The question of the table row clicked (whichever cell of it)."""
+    row = selection.row_value or []
+    return str(row[0]) if row else ""
 
 
 def _question_row(q: AskedQuestion, headings: dict[str, str]) -> list[Any]:

@@ -7,6 +7,8 @@ import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import tomlkit
+
 from bot.knowledge.passage import Passage, Problem
 from bot.text import WORD, sentences
 
@@ -69,6 +71,21 @@ def load_site(folder: Path) -> tuple[Site, list[Problem]]:
             )
             problems.append(Problem(SITE_FILE, _line_of(path, key), f"{key} must be written as {form}", "error"))
     return Site(**values), problems
+
+
+def add_example(folder: Path, key: str, message: str) -> bool:
+    """Add a message to one of site.toml's example lists (urgent_examples, …), keeping the file's comments and
+    layout; False when it is already there."""
+    path = Path(folder) / SITE_FILE
+    document = tomlkit.parse(path.read_text(encoding="utf-8")) if path.is_file() else tomlkit.document()
+    examples = document.setdefault(key, tomlkit.array())
+    if any(" ".join(str(e).casefold().split()) == " ".join(message.casefold().split()) for e in examples):
+        return False
+    examples.append(message)
+    temporary = path.with_name(f".{SITE_FILE}.tmp")  # written whole, then swapped in
+    temporary.write_text(tomlkit.dumps(document), encoding="utf-8")
+    temporary.replace(path)
+    return True
 
 
 def _example_problems(site: Site, path: Path) -> list[Problem]:
