@@ -1,12 +1,19 @@
 """Search stage: a query → passages ranked best first, with their scores and one confidence.
 
-Ranking is a weighted sum of four views of each passage: the query's cosine similarity
-with the passage (under its heading), with its best single sentence, with its FAQ question,
-and the passage's BM25 score over stemmed words, where each query word also brings the
-documents' words nearest to it in meaning ("tired" brings "fatigue", "safe" "safety").
-The best of those are then reranked by late interaction: each token of the question, in
-context, meets its most similar token of the passage, and the mean of those similarities
-(MeanMaxSim) joins the score. It reads the question against the passage word by word,
+Ranking has two stages, and each puts its signals on one scale before adding them: every signal is
+standardised (less its mean, over its standard deviation) across the passages being ranked, so none
+can outweigh the others by its range alone, whatever the folder. A BM25 score, unbounded and spread
+wide over a folder where every entry names the topic, once decided rankings that cosines near 0.6
+could not reverse.
+First, over the passages the dense search and BM25 bring (candidates from each), the query's
+cosine with the passage under its heading, with its FAQ question (the passage again when it has
+none) and log(1 + BM25 over stemmed words, where each query word also brings the documents' words
+nearest to it in meaning: "tired" brings "fatigue", "safe" "safety") are standardised and averaged.
+Then the best of those are reranked by late interaction: each token of the question, in context,
+meets its most similar token of the passage (MeanMaxSim), and for an FAQ entry also the most similar
+token of its question. Tokens count by how rare a close match is among the reranked passages, as
+IDF does for words: "coronavirus" in a folder where every entry says it, or says "COVID-19",
+decides nothing, while "symptoms" does. It reads the question against the passage word by word,
 where one vector per text has to squeeze a whole passage into one point.
 Confidence asks another question, "do the documents answer this at all?": it starts from
 the answer's best cosine and takes off for the query's informative words that the documents
@@ -49,12 +56,13 @@ NO_CONFIDENCE = -1e9
 @dataclass(frozen=True)
 class Hit:
     passage: Passage
-    score: float  # (1 - w) × fused + w × late; the first rerank_depth hits are ordered by it, the rest by fused
+    score: float  # (1 - w) × fused + w × rerank; the first rerank_depth hits are ordered by it, the rest by fused
     dense: float  # best cosine of the query with the passage, one of its sentences or its FAQ question
     lexical: float = 0.0  # BM25 score
     matched: str = "passage"  # which view gave the best cosine: passage, sentence or question
-    late: float = 0.0  # late interaction: mean over the query's tokens of their best cosine with the passage's
-    fused: float = 0.0  # the weighted sum of the four views, before the rerank
+    late: float = 0.0  # late interaction: weighted mean over the query's tokens of their best cosine with the passage's
+    fused: float = 0.0  # the weighted mean of the standardised views, before the rerank
+    rerank: float = 0.0  # late interaction with the passage and with its FAQ question, standardised over the reranked
 
 
 @dataclass(frozen=True)
@@ -125,6 +133,12 @@ class Searcher:
         self._positions = {p.id: i for i, p in enumerate(index.passages)}  # passage rows come first
         self._vocabulary_rows = {word: i for i, word in enumerate(index.vocabulary)}
         self._faq_positions = [i for i, p in enumerate(index.passages) if p.question]
+        # Each passage's vector rows (its own, its sentences', its FAQ question's), to score candidates exactly.
+        self._row_order = np.argsort(index.rows, kind="stable")
+        self._row_bounds = np.searchsorted(index.rows[self._row_order], np.arange(len(index.passages) + 1))
+        # An FAQ passage's tokens begin with its question's, when the build embedded headings (see embedding_text).
+        self._questions_embedded = bool(index.manifest.get("embedded", {}).get("headings", True))
+        self._question_lengths: dict[int, int] = {}
         self._faq_vectors = None
         if self._faq_positions:  # passage rows come first; one bulk read, not a call per row
             self._faq_vectors = index.search_index.reconstruct_n(0, len(index.passages))[self._faq_positions]
@@ -141,14 +155,14 @@ class Searcher:
         vectors, tokens = self.embedder.encode_with_tokens([spelled, *unknown])
         query_tokens = tokens[0]
         similarity = self._vocabulary_similarity(unique, dict(zip(unknown, vectors[1:], strict=True)))
-        views = self._dense(vectors[0])
+        found = self._dense(vectors[0])
         lexical = self.lexical.scores(spelled_words)
         lexical += self.settings.expansion_weight * self.lexical.weighted_scores(self._expansion(similarity))
-        hits = self._rerank(self._fuse(views, lexical), query_tokens, k)
+        hits = self._rerank(self._fuse(vectors[0], found, lexical, max(k, self.settings.rerank_depth)), query_tokens, k)
         in_answer = self._answer_coverage(unknown, spelled, query_tokens, hits)
         uncovered = self._uncovered(unknown, similarity, in_answer)
         confidence = self._confidence(hits, spelled_words, uncovered)
-        not_answered = self._not_answered(vectors[0], float(views.max()) if views.size else 0.0)
+        not_answered = self._not_answered(vectors[0], float(np.max(found, initial=0.0)))  # best row found, or 0
         return Results(query, hits, confidence, tuple(uncovered), corrections, spelled, query_tokens, not_answered)
 
     def _not_answered(self, vector: np.ndarray, answerable: float) -> str | None:
@@ -252,58 +266,126 @@ class Searcher:
         return expansion
 
     def _dense(self, vector: np.ndarray) -> np.ndarray:
-        """Best cosine per passage for each kind of row: an array of shape (3, passages)."""
-        views = np.zeros((3, len(self.index.passages)), dtype=np.float32)
+        """The best cosine of each passage the dense search finds (any of its rows); -inf for the others."""
+        best = np.full(len(self.index.passages), -np.inf, dtype=np.float32)
         total = self.index.search_index.ntotal
         depth = min(total, max(self.settings.candidates * ROWS_PER_CANDIDATE, MIN_DENSE_ROWS))
         scores, found = self.index.search_index.search(vector.reshape(1, -1), depth)
         valid = found[0] >= 0
-        rows = found[0][valid]
-        np.maximum.at(views, (self.index.kinds[rows], self.index.rows[rows]), scores[0][valid])
+        np.maximum.at(best, self.index.rows[found[0][valid]], scores[0][valid])
+        return best
+
+    def _views(self, vector: np.ndarray, positions: np.ndarray) -> np.ndarray:
+        """Exact cosines of the query with each given passage's rows: (3, passages), -inf for a kind of row the
+        passage lacks (sentences of a one-sentence passage, the question of a passage that is not an FAQ)."""
+        spans = [self._row_order[self._row_bounds[p] : self._row_bounds[p + 1]] for p in positions]
+        rows = np.concatenate(spans)
+        cosines = self.index.search_index.reconstruct_batch(rows) @ vector
+        views = np.full((3, len(positions)), -np.inf, dtype=np.float32)
+        owners = np.repeat(np.arange(len(positions)), [len(span) for span in spans])
+        np.maximum.at(views, (self.index.kinds[rows], owners), cosines)
         return views
 
-    def _fuse(self, views: np.ndarray, lexical: np.ndarray) -> list[Hit]:
+    def _fuse(self, vector: np.ndarray, found: np.ndarray, lexical: np.ndarray, limit: int) -> list[Hit]:
+        """The best `limit` candidates (the best of the dense search and of BM25) by the weighted mean of their
+        standardised views: the passage, its best sentence and its FAQ question (each the passage's own cosine
+        when it has no such row) and log(1 + BM25)."""
         s = self.settings
-        weights = np.array([s.passage_weight, s.sentence_weight, s.question_weight], dtype=np.float32)
-        total = weights.sum() + s.lexical_weight
-        fused = (weights @ views + s.lexical_weight * np.log1p(lexical)) / (total or 1.0)
-        count = min(len(fused), s.candidates)
-        best_dense = views.max(axis=0)
-        candidates = set(np.argsort(-fused)[:count]) | set(np.argsort(-best_dense)[:count])
-        ranked = sorted(candidates, key=lambda p: (-fused[p], self.index.passages[p].id))
+        count = s.candidates
+        dense_found = np.flatnonzero(np.isfinite(found))
+        lexical_found = np.flatnonzero(lexical > 0)
+        candidates = np.union1d(
+            dense_found[np.argsort(-found[dense_found], kind="stable")[:count]],
+            lexical_found[np.argsort(-lexical[lexical_found], kind="stable")[:count]],
+        )
+        if not len(candidates):
+            return []
+        views = self._views(vector, candidates)
+        signals = np.vstack([np.where(np.isfinite(views), views, views[PASSAGE]), np.log1p(lexical[candidates])])
+        weights = np.array([s.passage_weight, s.sentence_weight, s.question_weight, s.lexical_weight])
+        fused = weights @ _standardised(signals) / (weights.sum() or 1.0)
+        best = views.max(axis=0)
         names = {PASSAGE: "passage", SENTENCE: "sentence", QUESTION: "question"}
+        ids = [self.index.passages[p].id for p in candidates]
+        order = sorted(range(len(candidates)), key=lambda i: (-fused[i], ids[i]))[:limit]
         return [
             Hit(
-                passage=self.index.passages[p],
-                score=float(fused[p]),
-                fused=float(fused[p]),
-                dense=float(best_dense[p]),
-                lexical=float(lexical[p]),
-                matched=names[int(views[:, p].argmax())],
+                passage=self.index.passages[candidates[i]],
+                score=float(fused[i]),
+                fused=float(fused[i]),
+                dense=float(best[i]),
+                lexical=float(lexical[candidates[i]]),
+                matched=names[int(views[:, i].argmax())],
             )
-            for p in ranked
+            for i in order
         ]
 
     def _rerank(self, hits: list[Hit], query_tokens: np.ndarray, k: int) -> list[Hit]:
         """The best rerank_depth fused hits in the order of their scores with late interaction, then the rest
-        in fused order (scored too): asking for more hits never changes the first ones."""
-        weight = self.settings.late_interaction_weight
-        if weight <= 0 or not len(query_tokens):
+        in fused order (scored too): asking for more hits never changes the first ones.
+
+        Each query token's best cosine with a passage's tokens counts by how rare a close match (at least
+        late_match_similarity) is among the rerank_depth passages, as IDF weighs a word by the documents that
+        use it: a token every candidate matches, such as the topic every entry names, decides nothing. The
+        weighted mean over the passage, and over an FAQ passage's question tokens (late_question_share of it),
+        are standardised over those passages like the views before them."""
+        s = self.settings
+        weight = s.late_interaction_weight
+        if weight <= 0 or not len(query_tokens) or not hits:
             return hits[:k]
-        depth = self.settings.rerank_depth
-        rescored = []
-        for hit in hits[: max(k, depth)]:
-            late = self._mean_max_sim(query_tokens, hit.passage)
-            rescored.append(replace(hit, score=(1 - weight) * hit.fused + weight * late, late=late))
+        depth = min(s.rerank_depth, len(hits))
+        scored = hits[: max(k, depth)]
+        whole, question = self._max_sims(query_tokens, [hit.passage for hit in scored])
+        matches = (whole[:, :depth] >= s.late_match_similarity).sum(axis=1)
+        token_weights = np.log((depth + 1) / (matches + 0.5))
+        token_weights /= token_weights.sum()
+        late = token_weights @ whole
+        share = s.late_question_share
+        rerank = np.array([1 - share, share]) @ _standardised(np.vstack([late, token_weights @ question]), depth)
+        rescored = [
+            replace(hit, score=(1 - weight) * hit.fused + weight * float(r), late=float(mean), rerank=float(r))
+            for hit, mean, r in zip(scored, late, rerank, strict=True)
+        ]
         head = sorted(rescored[:depth], key=lambda h: (-h.score, h.passage.id))
         return (head + rescored[depth:])[:k]
+
+    def _max_sims(self, query_tokens: np.ndarray, passages: list[Passage]) -> tuple[np.ndarray, np.ndarray]:
+        """Each query token's best cosine with each passage's tokens, and with its FAQ question's tokens (the
+        passage's again when it is not an FAQ entry): two arrays of shape (query tokens, passages)."""
+        blocks = [self.index.passage_tokens(self._positions[p.id]) for p in passages]
+        sizes = np.array([len(b) for b in blocks])
+        whole = np.zeros((len(query_tokens), len(passages)), dtype=np.float32)
+        question = np.zeros_like(whole)
+        present = np.flatnonzero(sizes)
+        if not len(present):
+            return whole, question
+        similarities = _float32(np.concatenate([blocks[i] for i in present])) @ query_tokens.T  # one product for all
+        starts = np.concatenate([[0], np.cumsum(sizes[present])[:-1]])
+        whole[:, present] = np.maximum.reduceat(similarities, starts, axis=0).T
+        asked = np.array([min(self._question_length(passages[i]), sizes[i]) for i in present])
+        question[:, present] = whole[:, present]
+        faq = np.flatnonzero(asked)
+        if len(faq):  # each question's tokens come first in its passage: the maxima over [start, start + asked)
+            bounds = np.ravel(np.column_stack([starts[faq], starts[faq] + asked[faq]]))
+            spans = np.maximum.reduceat(similarities, bounds[bounds < len(similarities)], axis=0)
+            question[:, present[faq]] = spans[::2].T
+        return whole, question
+
+    def _question_length(self, passage: Passage) -> int:
+        """How many of an FAQ passage's tokens are its question's (they come first); 0 for another passage."""
+        if not passage.question or not self._questions_embedded:
+            return 0
+        position = self._positions[passage.id]
+        if position not in self._question_lengths:
+            self._question_lengths[position] = len(self.embedder.token_spans(passage.question))
+        return self._question_lengths[position]
 
     def _mean_max_sim(self, query_tokens: np.ndarray, passage: Passage) -> float:
         """Late interaction (MeanMaxSim): each query token's best cosine with the passage's tokens, averaged."""
         tokens = self.index.passage_tokens(self._positions[passage.id])
         if not len(tokens) or not len(query_tokens):
             return 0.0
-        return float((query_tokens @ tokens.T.astype(np.float32)).max(axis=1).mean())
+        return float((query_tokens @ _float32(tokens).T).max(axis=1).mean())
 
     def _confidence(self, hits: list[Hit], words: list[str], uncovered: dict[str, float]) -> float:
         if not hits or not words:  # no word that carries meaning (".", an emoji, "what is it?"): nothing to answer
@@ -311,6 +393,24 @@ class Searcher:
         weights = {w: self.lexical.idf(w) for w in words}
         share = sum(weights[w] * uncovered.get(w, 0.0) for w in weights) / sum(weights.values())
         return hits[0].dense - self.settings.unknown_word_penalty * share
+
+
+def _float32(tokens: np.ndarray) -> np.ndarray:
+    """Stored token vectors (float16) as float32, through torch: numpy's own conversion takes 15 times as long,
+    more than the product they go into."""
+    import torch
+
+    if not tokens.flags.writeable or not tokens.flags.c_contiguous:  # torch takes only writable, contiguous memory
+        tokens = np.array(tokens)
+    return torch.from_numpy(tokens).float().numpy()
+
+
+def _standardised(rows: np.ndarray, among: int | None = None) -> np.ndarray:
+    """Each row less its mean, over its standard deviation, both taken over its first `among` values (all by
+    default); a row whose values there do not differ becomes all 0."""
+    reference = rows[:, :among]
+    spread = reference.std(axis=1, keepdims=True)
+    return np.where(spread > 1e-9, (rows - reference.mean(axis=1, keepdims=True)) / np.maximum(spread, 1e-9), 0.0)
 
 
 def _apply(query: str, corrections: dict[str, str]) -> str:

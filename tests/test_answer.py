@@ -59,7 +59,7 @@ def test_huge_questions_are_refused_with_the_limit(assistant: Assistant):
 def test_related_passages_are_close_runners_up_only(fake_index: Settings, assistant: Assistant):
     results = assistant.searcher.search("water roses", k=5)
     ranking = results.hits
-    settings = fake_index.replace(min_confidence=0.0, related_margin=1.0, max_related=2)
+    settings = fake_index.replace(min_confidence=0.0, related_margin=100.0, max_related=2)
     reply = compose_reply("water roses", results, assistant.site, settings.answer)
     assert reply.passages == tuple(ranking[:3])
     strict = compose_reply("water roses", results, assistant.site, settings.replace(related_margin=0.0).answer)
@@ -163,7 +163,7 @@ def test_follow_ups_are_other_faq_questions_and_clicking_one_quotes_it(assistant
 def test_close_matches_under_different_headings_are_offered_as_choices(fake_index: Settings, assistant: Assistant):
     results = assistant.searcher.search("water", k=5)
     wide = compose_reply(
-        "water", results, assistant.site, fake_index.replace(min_confidence=0, ambiguity_margin=1.0).answer
+        "water", results, assistant.site, fake_index.replace(min_confidence=0, ambiguity_margin=100.0).answer
     )
     assert len(wide.choices) >= 2 and len({p.heading for p in wide.choices}) == len(wide.choices)
     narrow = compose_reply(

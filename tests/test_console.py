@@ -66,7 +66,7 @@ def test_the_inspector_shows_every_score_and_exactly_the_visitors_reply(console:
         assert row[2:11] == [
             round(hit.score, 4),
             round(hit.fused, 4),
-            round(hit.late, 4),
+            round(hit.rerank, 4),
             round(hit.dense, 4),
             round(hit.lexical, 4),
             hit.matched,
@@ -77,7 +77,7 @@ def test_the_inspector_shows_every_score_and_exactly_the_visitors_reply(console:
     assert rows[0][1] == "answer" and rows[0][8].endswith(ROSES)
     assert [row[2] for row in rows] == sorted((row[2] for row in rows), reverse=True)
     weight = console.settings.late_interaction_weight
-    for row in rows:  # score = (1 - w) × fused + w × late
+    for row in rows:  # score = (1 - w) × fused + w × late, standardised
         assert row[2] == pytest.approx((1 - weight) * row[3] + weight * row[4], abs=2e-4)
 
 

@@ -20,11 +20,11 @@ RANKING_COLUMNS = {  # header → width
     "in reply": "6%",
     "score": "6%",
     "fused": "6%",
-    "late": "6%",
+    "late (std.)": "7%",
     "dense": "6%",
     "lexical (BM25)": "7%",
     "matched": "7%",
-    "heading": "27%",
+    "heading": "26%",
     "id": "11%",
     "source": "13%",
 }
@@ -54,7 +54,7 @@ class InspectorTab(Tab):
                 shown.get(hit.passage.id, ""),
                 round(hit.score, 4),
                 round(hit.fused, 4),
-                round(hit.late, 4),
+                round(hit.rerank, 4),
                 round(hit.dense, 4),
                 round(hit.lexical, 4),
                 hit.matched,
@@ -84,9 +84,12 @@ class InspectorTab(Tab):
         total = s.passage_weight + s.sentence_weight + s.question_weight + s.lexical_weight
         lines.append(
             f"Score = {1 - s.late_interaction_weight:g} × fused + {s.late_interaction_weight:g} × late for the best "
-            f"{s.rerank_depth} fused; late is each question token's best cosine with the passage's tokens, averaged. "
+            f"{s.rerank_depth} fused; late is each question token's best cosine with the passage's tokens (for an FAQ "
+            f"entry {s.late_question_share:g} of it with its question's tokens), weighted by how few of those passages "
+            "match the token, standardised over them. "
             f"Fused = ({s.passage_weight} × passage + {s.sentence_weight} × sentence + "
-            f"{s.question_weight} × FAQ question cosine + {s.lexical_weight} × log(1 + BM25)) / {total:g}; "
+            f"{s.question_weight} × FAQ question cosine + {s.lexical_weight} × log(1 + BM25)) / {total:g}, each "
+            "standardised over the candidates (less the mean, over the standard deviation); "
             f"BM25 adds {s.expansion_weight} × the query words' nearest document words. "
             "Dense is the best of the three cosines, from the view under matched. "
             f"Index build {assistant.index.path.name}."

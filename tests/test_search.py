@@ -1,0 +1,81 @@
+"""Ranking that holds on any FAQ folder: standardised views, and late interaction whose tokens count by rarity."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.config import Settings
+from bot.index import build_index, load_index
+from bot.knowledge import load_knowledge
+from bot.search import Searcher, _standardised
+
+from conftest import FakeEmbedder
+
+# Every entry names the topic ("virus") but one, which answers the question in other words; the way a public FAQ
+# says "COVID-19" in one entry and "coronavirus" in the next.
+ENTRIES = {
+    "What are the symptoms?": "Fever and a dry cough are the common symptoms.",
+    "Where did the virus come from?": "The virus came from animals; the virus then reached people.",
+    "How does the virus spread?": "The virus spreads through droplets, and the virus lingers on hands.",
+    "How long does the virus last on surfaces?": "The virus lasts for hours on plastic.",
+}
+
+
+@pytest.fixture
+def faq(tmp_path: Path) -> Searcher:
+    folder = tmp_path / "faq"
+    folder.mkdir()
+    for number, (question, answer) in enumerate(ENTRIES.items()):
+        text = f"---\ntitle: Entry {number}\n---\n\n## {question}\n\n{answer}\n"
+        (folder / f"entry-{number}.md").write_text(text, encoding="utf-8")
+    build_index(load_knowledge(folder), tmp_path / "index", FakeEmbedder())
+    return Searcher(load_index(tmp_path / "index", "fake-bag-of-words"), FakeEmbedder(), Settings().search)
+
+
+def test_standardised_rows_have_mean_0_and_deviation_1_and_flat_rows_become_0():
+    rows = np.array([[1.0, 2.0, 3.0, 4.0], [5.0, 5.0, 5.0, 5.0], [0.0, 100.0, 0.0, 100.0]])
+    result = _standardised(rows)
+    assert np.allclose(result[[0, 2]].mean(axis=1), 0) and np.allclose(result[[0, 2]].std(axis=1), 1)
+    assert np.all(result[1] == 0)  # nothing to tell apart: no say in the ranking
+    assert np.allclose(result[2], [-1, 1, -1, 1])  # a wide range counts no more than a narrow one
+    among = _standardised(np.array([[1.0, 3.0, 10.0]]), among=2)  # statistics of the first two only
+    assert np.allclose(among, [[-1.0, 1.0, 8.0]])
+
+
+def test_a_word_every_entry_uses_decides_nothing_in_the_rerank(faq: Searcher):
+    """Plain MeanMaxSim gives "virus" as much say as "symptoms": three entries match it and tie with the one that
+    answers. Weighted by how rare a match is among the reranked entries, the symptoms entry wins."""
+    question = "virus symptoms"
+    uniform = Searcher(faq.index, faq.embedder, replace(faq.settings, late_match_similarity=2.0))  # no token rarer
+    plain = {hit.passage.question: hit.late for hit in uniform.search(question, k=4).hits}
+    assert plain["What are the symptoms?"] == pytest.approx(plain["How does the virus spread?"], abs=1e-3)
+    hits = faq.search(question, k=4).hits
+    weighted = {hit.passage.question: hit.late for hit in hits}
+    assert weighted["What are the symptoms?"] > weighted["How does the virus spread?"] + 0.3
+    assert hits[0].passage.question == "What are the symptoms?"
+
+
+def test_an_faq_entry_is_also_read_against_its_question_alone(faq: Searcher):
+    """The entry's question tokens come first among its tokens: late interaction with them alone sees that a
+    question's words are in the answer only, not in the question."""
+    symptoms = next(p for p in faq.index.passages if p.question == "What are the symptoms?")
+    assert faq._question_length(symptoms) == 4  # what, are, the, symptoms
+    _, tokens = faq.embedder.encode_with_tokens(["dry cough symptoms"])
+    whole, question = faq._max_sims(tokens[0], [symptoms])
+    assert np.allclose(whole[:, 0], 1.0)  # every word is in the passage
+    assert np.allclose(question[:, 0], [0.0, 0.0, 1.0])  # only "symptoms" is in its question
+
+
+def test_the_scores_add_up_and_the_reranked_come_first(faq: Searcher):
+    hits = faq.search("does the virus spread on hands", k=4).hits
+    weight = faq.settings.late_interaction_weight
+    for hit in hits:
+        assert hit.score == pytest.approx((1 - weight) * hit.fused + weight * hit.rerank)
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert hits[0].passage.question == "How does the virus spread?"
+    off = Searcher(faq.index, faq.embedder, replace(faq.settings, late_interaction_weight=0)).search("virus", k=4)
+    assert [h.score for h in off.hits] == [h.fused for h in off.hits]  # no rerank: the fused order
