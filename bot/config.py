@@ -72,6 +72,7 @@ class SearchSettings:
     rerank_depth: int
     spelling_correction: bool
     spelling_min_similarity: float
+    confidence_late_share: float
     unknown_word_penalty: float
     word_coverage: float
     word_coverage_floor: float
@@ -173,7 +174,8 @@ class Settings:
     spelling_correction: bool = True
     spelling_min_similarity: float = 90.0  # rapidfuzz ratio for a misspelling to count as a document word
 
-    # Confidence: the answer's best cosine, less unknown_word_penalty × the IDF-weighted share of the
+    # Confidence: the answer's best cosine (1 - confidence_late_share of it; the rest its late interaction, as
+    # weighted in the rerank, when the rerank ran), less unknown_word_penalty × the IDF-weighted share of the
     # question's content words that the documents do not cover. A word the documents do not use counts
     # from 0 to 1: not at all when some document word comes within cosine word_coverage of it, fully
     # when none comes within word_coverage_floor; and less the more common it is in general English
@@ -182,7 +184,8 @@ class Settings:
     # The same word is also covered, by the same measure, when its tokens in the question come within
     # answer_coverage (in context, MeanMaxSim) of the answer's tokens, and uncovered below answer_coverage_floor:
     # "when is it not recommended" is answered by a passage on when it "may not be suitable".
-    unknown_word_penalty: float = 3.0
+    confidence_late_share: float = 0.5
+    unknown_word_penalty: float = 2.0
     word_coverage: float = 0.65
     word_coverage_floor: float = 0.45
     answer_coverage: float = 0.7
@@ -208,7 +211,7 @@ class Settings:
     # step (0.025) above the lowest threshold that turns away out_of_scope_target of its out-of-scope questions,
     # since one question decides that edge. The confidence can be below 0: the penalty for uncovered words can
     # exceed the cosine.
-    min_confidence: float = -0.125
+    min_confidence: float = 0.025
     out_of_scope_target: float = 0.9
     # Runners-up this close to the answer are shown as related. Scores are in standard deviations (see the ranking
     # above): on tuning, 0.7 shows as many related passages, and as many right ones, as 0.05 did on the former

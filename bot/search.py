@@ -16,7 +16,9 @@ IDF does for words: "coronavirus" in a folder where every entry says it, or says
 decides nothing, while "symptoms" does. It reads the question against the passage word by word,
 where one vector per text has to squeeze a whole passage into one point.
 Confidence asks another question, "do the documents answer this at all?": it starts from
-the answer's best cosine and takes off for the query's informative words that the documents
+the answer's best cosine and its late interaction (whose token weights make the topic words every
+candidate shares count for little, so that "how much does <topic> cost" meets the answer mostly
+through "how much" and "cost"), and takes off for the query's informative words that the documents
 neither use nor come close to ("cost", "insurance"), weighted by how informative they are in
 the documents and in general English. A word comes close when some word of the documents
 is near it in meaning, or when, read in context, it meets a token of the answer that is
@@ -161,7 +163,8 @@ class Searcher:
         hits = self._rerank(self._fuse(vectors[0], found, lexical, max(k, self.settings.rerank_depth)), query_tokens, k)
         in_answer = self._answer_coverage(unknown, spelled, query_tokens, hits)
         uncovered = self._uncovered(unknown, similarity, in_answer)
-        confidence = self._confidence(hits, spelled_words, uncovered)
+        reranked = self.settings.late_interaction_weight > 0 and len(query_tokens) > 0
+        confidence = self._confidence(hits, spelled_words, uncovered, reranked)
         not_answered = self._not_answered(vectors[0], float(np.max(found, initial=0.0)))  # best row found, or 0
         return Results(query, hits, confidence, tuple(uncovered), corrections, spelled, query_tokens, not_answered)
 
@@ -387,12 +390,16 @@ class Searcher:
             return 0.0
         return float((query_tokens @ _float32(tokens).T).max(axis=1).mean())
 
-    def _confidence(self, hits: list[Hit], words: list[str], uncovered: dict[str, float]) -> float:
+    def _confidence(self, hits: list[Hit], words: list[str], uncovered: dict[str, float], reranked: bool) -> float:
+        """The answer's cosine, blended with its late interaction when the rerank ran, less the penalty for the
+        uncovered share of the question's words (IDF-weighted)."""
         if not hits or not words:  # no word that carries meaning (".", an emoji, "what is it?"): nothing to answer
             return NO_CONFIDENCE
+        s = self.settings
         weights = {w: self.lexical.idf(w) for w in words}
         share = sum(weights[w] * uncovered.get(w, 0.0) for w in weights) / sum(weights.values())
-        return hits[0].dense - self.settings.unknown_word_penalty * share
+        late = s.confidence_late_share if reranked else 0.0
+        return (1 - late) * hits[0].dense + late * hits[0].late - s.unknown_word_penalty * share
 
 
 def _float32(tokens: np.ndarray) -> np.ndarray:

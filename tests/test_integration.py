@@ -306,18 +306,21 @@ def test_late_interaction_puts_the_passage_that_answers_first(real_assistant):
 
 
 def test_a_word_the_answer_covers_in_context_does_not_turn_the_question_away(real_assistant):
-    """Read in context, "dont" meets the answer's own wording; measured against the vocabulary alone, it would
+    """Read in context, "im" meets the answer's own wording; measured against the vocabulary alone, it would
     count as a word the documents never use, and the visitor would get the fallback."""
-    question = "why dont nk cells attack my own healthy tissues?"
+    question = "can i do nk cell therapy while im still on chemo"
     settings = real_assistant.settings
     vocabulary_only = settings.replace(
         answer_coverage=99.0, answer_coverage_floor=99.0
     ).search  # never covered in context
     before = Searcher(real_assistant.index, real_assistant.embedder, vocabulary_only).search(question)
-    assert before.confidence < settings.min_confidence
+    assert before.confidence < settings.min_confidence and before.uncovered_words == ("im",)
     reply = real_assistant.ask(question)
-    assert reply.answered and reply.answer.passage.headings[-1] == "How NK cells recognize abnormal cells"
+    assert reply.answered
+    assert reply.answer.passage.headings[-1] == "Can NK cell therapy be combined with other cancer treatments?"
     assert reply.confidence > before.confidence
+    dont = real_assistant.ask("why dont nk cells attack my own healthy tissues?")
+    assert dont.answered and dont.answer.passage.headings[-1] == "How NK cells recognize abnormal cells"
     assert not real_assistant.ask("How much does NK cell therapy cost?").answered  # "cost" still counts in full
 
 

@@ -79,3 +79,13 @@ def test_the_scores_add_up_and_the_reranked_come_first(faq: Searcher):
     assert hits[0].passage.question == "How does the virus spread?"
     off = Searcher(faq.index, faq.embedder, replace(faq.settings, late_interaction_weight=0)).search("virus", k=4)
     assert [h.score for h in off.hits] == [h.fused for h in off.hits]  # no rerank: the fused order
+
+
+def test_confidence_starts_from_the_answers_cosine_and_late_interaction(faq: Searcher):
+    """Every word is the documents' own, so nothing is taken off: the confidence is the blend itself."""
+    results = faq.search("how does the virus spread", k=3)
+    answer, share = results.hits[0], faq.settings.confidence_late_share
+    assert results.uncovered_words == () and 0 < share < 1
+    assert results.confidence == pytest.approx((1 - share) * answer.dense + share * answer.late)
+    off = Searcher(faq.index, faq.embedder, replace(faq.settings, late_interaction_weight=0)).search("virus spread")
+    assert off.confidence == pytest.approx(off.hits[0].dense)  # no rerank, no late interaction to blend
