@@ -1,15 +1,15 @@
-"""Answer quality, method by method: writes docs/quality.md (and prints it).
+"""Answer quality on the NK documents, method by method: writes docs/quality-steps.md (and prints it).
 
-    python benchmarks/quality.py [--out docs/quality.md]
+    python benchmarks/quality.py [--out docs/quality-steps.md]
 
 Each row adds one piece to the row above it, built and evaluated on the same knowledge/
 with tests/eval/tuning.jsonl (used to choose settings) and tests/eval/heldout.jsonl (never
-used for tuning). hit@k and MRR@10 do not depend on the threshold. Each method's rejection
-threshold is the one that maximises (answered in-scope + rejected out-of-scope) on the
-tuning split, except where a row fixes it: the all-or-nothing confidence at 0.1, the
-threshold it shipped with; the graded one at 0.15, the threshold the rule in
-bot/config.py gives it on top of the rerank; and the final row at the configured
-BOT_MIN_CONFIDENCE.
+used for tuning). hit@k and MRR@10 do not depend on the threshold. A ranking row's rejection
+threshold is the one that maximises (answered in-scope + rejected out-of-scope) on the tuning
+split; a confidence row's is the one the sweep rule in bot/config.py picks on tuning (one 0.025
+step above the lowest that turns away 90% of the out-of-scope questions), and the final row's the
+configured BOT_MIN_CONFIDENCE. The same pipeline on every folder at once, with plain-cosine rows
+beside it: benchmarks/quality_all.py (docs/quality.md).
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ sys.path.insert(0, str(ROOT))
 
 from bot.assistant import Assistant  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.embedding import Embedder  # noqa: E402
-from bot.evaluate import Outcome, evaluate, load_cases  # noqa: E402
+from bot.embedding import Embedder, limit_threads  # noqa: E402
+from bot.evaluate import Outcome, evaluate, load_cases, suggested_threshold  # noqa: E402
 from bot.index import build_index, load_index  # noqa: E402
 from bot.knowledge import load_knowledge  # noqa: E402
 
@@ -37,48 +37,34 @@ BARE = {
     "embed_questions": False,
     "spelling_correction": False,
     "unknown_word_penalty": 0.0,
+    "confidence_late_share": 0.0,
     "passage_weight": 1.0,
     "sentence_weight": 0.0,
     "question_weight": 0.0,
     "lexical_weight": 0.0,
     "expansion_weight": 0.0,
     "late_interaction_weight": 0.0,
+    "late_match_similarity": 2.0,  # above any cosine: no token is matched more often than another, all weigh alike
+    "late_question_share": 0.0,
 }
 # Each step adds its settings to the step before; the last one is the configuration as shipped.
 STEPS: list[tuple[str, dict]] = [
-    ("dense + BM25", {"passage_weight": 1.5, "lexical_weight": 1.0}),
+    ("dense + BM25, each standardised over the candidates", {"lexical_weight": 1.0}),
     ("+ heading context in the embedding", {"embed_headings": True}),
-    ("+ sentence rows", {"embed_sentences": True, "sentence_weight": 0.5}),
-    ("+ FAQ question matching", {"embed_questions": True, "question_weight": 0.25}),
+    ("+ sentence rows (in the best cosine; no weight in the fusion)", {"embed_sentences": True}),
+    ("+ FAQ question matching", {"embed_questions": True, "question_weight": 1.0}),
     ("+ spelling correction", {"spelling_correction": True}),
     ("+ BM25 query expansion with the documents' nearest words", {"expansion_weight": 0.5}),
-    ("+ late-interaction rerank of the best 10 (token vectors, MeanMaxSim)", {"late_interaction_weight": 0.8}),
+    ("+ late-interaction rerank of the best 20 (token vectors, MeanMaxSim)", {"late_interaction_weight": 0.5}),
+    ("+ query tokens weighted by how rare a close match is among them", {"late_match_similarity": 0.65}),
+    ("+ late interaction with an FAQ entry's question tokens", {"late_question_share": 0.5}),
     (
-        "+ confidence less uncovered words, all or nothing",
-        {
-            "unknown_word_penalty": 1.0,
-            "word_coverage": 0.6,
-            "word_coverage_floor": 0.6,
-            "rare_word_zipf": 99.0,
-            "common_word_zipf": 99.0,
-            "answer_coverage": 99.0,
-            "answer_coverage_floor": 99.0,
-            "min_confidence": 0.1,
-        },
-    ),
-    (
-        "+ uncovered words graded, everyday English discounted",
-        {
-            "unknown_word_penalty": 2.0,
-            "word_coverage": 0.65,
-            "word_coverage_floor": 0.45,
-            "rare_word_zipf": 5.0,
-            "common_word_zipf": 6.0,
-            "min_confidence": 0.15,
-        },
+        "+ confidence less uncovered words (graded, everyday English discounted, in-context coverage)",
+        {"unknown_word_penalty": 3.0},
     ),
 ]
-FINAL = "+ a word the answer's tokens cover in context counts as covered (final, as configured)"
+RULE = "+ confidence less uncovered words (graded, everyday English discounted, in-context coverage)"
+FINAL = "+ confidence from the answer's cosine and its weighted late interaction (final, as configured)"
 
 
 def methods() -> list[tuple[str, dict]]:
@@ -119,9 +105,10 @@ def at_threshold(outcomes: list[Outcome], threshold: float) -> tuple[float, floa
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "quality.md")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "quality-steps.md")
     args = parser.parse_args()
     base = Settings.from_env(knowledge_dir=ROOT / "knowledge", index_dir=Path(tempfile.mkdtemp()) / "index")
+    limit_threads(base.serve)
     embedder = Embedder.from_settings(base.model)
     splits = {name: load_cases(ROOT / "tests" / "eval" / f"{name}.jsonl") for name in ("tuning", "heldout")}
     rows = []
@@ -131,8 +118,12 @@ def main() -> None:
         build_index(knowledge, settings.index_dir, embedder, settings=settings.index)
         assistant = Assistant(load_index(settings.index_dir, settings.model_name), embedder, settings)
         outcomes = {name: evaluate(assistant, cases)[1] for name, cases in splits.items()}
-        fixed = label == FINAL or "min_confidence" in overrides
-        threshold = settings.min_confidence if fixed else best_threshold(outcomes["tuning"])
+        if label == FINAL:
+            threshold = settings.min_confidence
+        elif label == RULE:
+            threshold = suggested_threshold(outcomes["tuning"], settings.out_of_scope_target) or 0.0
+        else:
+            threshold = best_threshold(outcomes["tuning"])
         rows.append((label, threshold, {name: at_threshold(o, threshold) for name, o in outcomes.items()}))
         print(f"{label}: done", file=sys.stderr)
     counts = {
@@ -140,9 +131,10 @@ def main() -> None:
         for name, cases in splits.items()
     }
     lines = [
-        "# Answer quality",
+        "# Answer quality on the NK documents, piece by piece",
         "",
-        "Made by `python benchmarks/quality.py`; see its docstring for the method. Questions: "
+        "Made by `python benchmarks/quality.py`; see its docstring for the method; every folder side by side: "
+        "[quality.md](quality.md). Questions: "
         + "; ".join(f"{name} {i} in scope + {o} out of scope" for name, (i, o) in counts.items())
         + ".",
         "OOS rejected: out-of-scope questions given the fallback. False rejection: in-scope questions given it.",
@@ -154,8 +146,13 @@ def main() -> None:
         for name, values in results.items():
             cells = " | ".join(f"{v:.3f}" for v in values)
             lines.append(f"| {label} | {threshold:.3f} | {name} | {cells} |")
+    write_report(lines, args.out)
+
+
+def write_report(lines: list[str], out: Path) -> None:
+    """The Markdown report: written to `out` and printed."""
     text = "\n".join(lines) + "\n"
-    args.out.write_text(text, encoding="utf-8")
+    out.write_text(text, encoding="utf-8")
     print(text)
 
 

@@ -1,0 +1,213 @@
+"""Answer quality on every folder at hand, side by side: writes docs/quality.md (and prints it).
+
+    python benchmarks/quality_all.py [--covidfaq DIR] [--work DIR] [--out docs/quality.md]
+
+One table, one block of rows per question set:
+
+- NK tuning and NK held-out: knowledge/ with tests/eval/tuning.jsonl (used to choose settings) and
+  tests/eval/heldout.jsonl (never used for tuning);
+- CovidFAQ dev and test: the public FAQ benchmark (68 entries, real user questions; see its README),
+  dev used to choose settings together with NK tuning, test never;
+- generated: 1,000 FAQ entries and 1,000 questions about them, 10% out of scope, as
+  benchmarks/eval_speed.py makes them (same generator, same seed);
+- NK urgent-tuning, urgent-dev (used to choose the urgent settings) and urgent-heldout (never):
+  knowledge/ with messages labelled urgent or not (tests/eval/urgent-*.jsonl), scored on the urgent
+  notice alone: urgent caught and false alarms, as `python -m bot evaluate` reports them.
+
+Each block has two plain-cosine rows, all-MiniLM-L6-v2 alone with no fusion, no rerank and no
+penalty: the question's cosine with the passage under its heading (for an FAQ entry, question +
+answer), and the better of that and its cosine with the FAQ question (for an FAQ folder, the usual
+"max(question, question + answer)" baseline); and the pipeline as configured (`bot/config.py`, through
+the same `Assistant.ask` as `python -m bot evaluate`, its numbers those evaluate prints); an urgent set has
+the pipeline row only, since plain cosine has no notice. A plain-cosine row answers when its best cosine
+reaches the threshold the sweep rule picks on NK tuning (one 0.025 step above the lowest that turns away
+90% of its out-of-scope questions); the pipeline uses BOT_MIN_CONFIDENCE. hit@k and MRR@10 do not depend
+on thresholds. OOS rejected: out-of-scope questions given the fallback; false rejection: in-scope
+questions given it; "–" where a set has no questions of that kind.
+
+Indexes are built into --work (a temporary folder by default; give one to reuse its embedding cache).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from eval_speed import cases as generated_cases  # noqa: E402
+from quality import write_report  # noqa: E402
+from scale import generate  # noqa: E402
+
+from bot.assistant import Assistant  # noqa: E402
+from bot.config import Settings  # noqa: E402
+from bot.embedding import Embedder, limit_threads  # noqa: E402
+from bot.evaluate import (  # noqa: E402
+    DEPTH,
+    Case,
+    Outcome,
+    evaluate,
+    load_cases,
+    matches,
+    suggested_threshold,
+    summarize,
+)
+from bot.index import PASSAGE, QUESTION, build_index, load_index  # noqa: E402
+from bot.knowledge import load_knowledge  # noqa: E402
+from bot.search import Hit, normalize_query  # noqa: E402
+
+COVIDFAQ = ROOT.parent / "shared" / "benchmarks" / "covidfaq"  # shared/ lies beside the project
+PASSAGE_ONLY = "plain cosine: passage under its heading"
+BEST_OF_TWO = "plain cosine: max(FAQ question, passage)"
+PIPELINE = "pipeline (as configured)"
+NK_SETS = ("tuning", "heldout", "urgent-tuning", "urgent-dev", "urgent-heldout")
+
+
+def folders(covidfaq: Path, work: Path) -> list[tuple[str, Path, dict[str, list[Case]]]]:
+    """(name, knowledge folder, {split: cases}) for every folder at hand."""
+    found = [
+        (
+            "NK",
+            ROOT / "knowledge",
+            {f"NK {name}": load_cases(ROOT / "tests" / "eval" / f"{name}.jsonl") for name in NK_SETS},
+        )
+    ]
+    if (covidfaq / "knowledge").is_dir():
+        splits = {f"CovidFAQ {name}": load_cases(covidfaq / f"{name}.jsonl") for name in ("dev", "test")}
+        found.append(("CovidFAQ", covidfaq / "knowledge", splits))
+    else:
+        print(f"{covidfaq}/knowledge not found: CovidFAQ left out (give --covidfaq)", file=sys.stderr)
+    generated = work / "generated"
+    if not (generated / "knowledge").is_dir():
+        generate(generated / "knowledge", 1000)
+    questions = generated / "questions.jsonl"
+    if not questions.is_file():
+        chosen = generated_cases(generated / "knowledge", 1000)
+        questions.write_text("".join(json.dumps(c) + "\n" for c in chosen), encoding="utf-8")
+    found.append(("generated", generated / "knowledge", {"generated 1,000": load_cases(questions)}))
+    return found
+
+
+def plain_cosine(assistant: Assistant, cases: list[Case]) -> dict[str, list[Outcome]]:
+    """Outcomes of the two plain-cosine rankings, their confidence the best cosine."""
+    index = assistant.index
+    rows_total = index.search_index.ntotal
+    questions = [normalize_query(c.question).casefold() for c in cases]
+    vectors = assistant.embedder.encode(questions)
+    scores, found = index.search_index.search(vectors, rows_total)
+    outcomes: dict[str, list[Outcome]] = {PASSAGE_ONLY: [], BEST_OF_TWO: []}
+    for case, row_scores, rows in zip(cases, scores, found, strict=True):
+        views = np.full((3, len(index.passages)), -np.inf, dtype=np.float32)
+        valid = rows >= 0
+        np.maximum.at(views, (index.kinds[rows[valid]], index.rows[rows[valid]]), row_scores[valid])
+        for label, score in (
+            (PASSAGE_ONLY, views[PASSAGE]),
+            (BEST_OF_TWO, np.maximum(views[PASSAGE], views[QUESTION])),
+        ):
+            order = np.argsort(-score, kind="stable")[:DEPTH]
+            rank = None
+            if case.expect is not None:
+                hits = (Hit(passage=index.passages[p], score=0.0, dense=0.0) for p in order)
+                rank = next((r for r, hit in enumerate(hits, 1) if matches(hit, case.expect)), None)
+            first = index.passages[order[0]].citation
+            outcomes[label].append(
+                Outcome(case.question, rank, True, case.expect is not None, first, float(score[order[0]]))
+            )
+    return outcomes
+
+
+def measured(outcomes: list[Outcome], threshold: float | None) -> list[float | None]:
+    """hit@1, hit@3, MRR@10, OOS rejected, false rejection, urgent caught, false alarms (None for a kind of
+    question the set lacks). With a threshold a question is answered when its confidence reaches it (the
+    plain-cosine rows); without, as the reply was (the pipeline, whose urgent replies quote a passage whatever
+    the confidence)."""
+    if threshold is not None:
+        outcomes = [replace(o, answered=o.confidence >= threshold) for o in outcomes]
+    m = summarize(outcomes)
+    scoped, unscoped = m.in_scope > 0, m.out_of_scope > 0
+    return [
+        m.hit_at_1 if scoped else None,
+        m.hit_at_3 if scoped else None,
+        m.mrr_at_10 if scoped else None,
+        m.out_of_scope_rejected if unscoped else None,
+        m.in_scope_false_rejection if scoped else None,
+        m.urgent_caught if m.urgent else None,
+        m.false_alarms if m.calm else None,
+    ]
+
+
+def described(cases: list[Case]) -> str:
+    """How many questions of each kind a set has: in scope and out of scope, or urgent and calm."""
+    ranked = [c for c in cases if c.ranked]
+    kinds = []
+    if ranked:
+        scoped = sum(c.expect is not None for c in ranked)
+        kinds += [f"{scoped} in scope", f"{len(ranked) - scoped} out of scope"]
+    if any(c.urgent is not None for c in cases):
+        urgent = sum(c.urgent is True for c in cases)
+        kinds += [f"{urgent} urgent", f"{sum(c.urgent is False for c in cases)} calm"]
+    return " + ".join(kinds)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--covidfaq", type=Path, default=COVIDFAQ, help="the CovidFAQ benchmark folder")
+    parser.add_argument("--work", type=Path, help="where indexes are built (kept; reused next time)")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "quality.md")
+    args = parser.parse_args()
+    work = args.work or Path(tempfile.mkdtemp(prefix="bot-quality-"))
+    base = Settings.from_env()
+    limit_threads(base.serve)
+    embedder = Embedder.from_settings(base.model)
+
+    results: dict[str, dict[str, list[Outcome]]] = {}
+    counts: dict[str, str] = {}
+    for name, knowledge_dir, splits in folders(args.covidfaq, work):
+        settings = base.replace(knowledge_dir=knowledge_dir, index_dir=work / "index" / name)
+        knowledge = load_knowledge(knowledge_dir, settings.passage_max_words, settings.passage_min_words)
+        build_index(knowledge, settings.index_dir, embedder, settings=settings.index)
+        assistant = Assistant(load_index(settings.index_dir, settings.model_name), embedder, settings)
+        for split, cases in splits.items():
+            plain = plain_cosine(assistant, cases) if any(c.ranked for c in cases) else {}
+            results[split] = plain | {PIPELINE: evaluate(assistant, cases)[1]}
+            counts[split] = described(cases)
+            print(f"{split}: done", file=sys.stderr)
+
+    thresholds = {
+        label: suggested_threshold(results["NK tuning"][label], base.out_of_scope_target) or 0.0
+        for label in (PASSAGE_ONLY, BEST_OF_TWO)
+    }
+    lines = [
+        "# Answer quality on every folder",
+        "",
+        "Made by `python benchmarks/quality_all.py`; see its docstring for the method. Settings are chosen on NK "
+        "tuning and CovidFAQ dev together; NK held-out and CovidFAQ test are never used for tuning. "
+        "How each piece of the pipeline adds up on the NK documents: [quality-steps.md](quality-steps.md); "
+        "what was tried: [quality-experiments.md](quality-experiments.md).",
+        "",
+        "Questions: " + "; ".join(f"{split} {kinds}" for split, kinds in counts.items()) + ".",
+        "",
+        "| questions | ranking | threshold | hit@1 | hit@3 | MRR@10 | OOS rejected | false rejection "
+        "| urgent caught | false alarms |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for split, by_label in results.items():
+        for label, outcomes in by_label.items():
+            threshold = thresholds.get(label)  # None: the pipeline, answered as its replies were
+            cells = " | ".join("–" if v is None else f"{v:.3f}" for v in measured(outcomes, threshold))
+            ranked = any(o.ranked for o in outcomes)
+            shown = base.min_confidence if threshold is None else threshold
+            lines.append(f"| {split} | {label} | {f'{shown:.3f}' if ranked else '–'} | {cells} |")
+    write_report(lines, args.out)
+
+
+if __name__ == "__main__":
+    main()
