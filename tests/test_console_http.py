@@ -33,6 +33,18 @@ CONSOLE_ENDPOINTS = {
     "rebuild",
     "index_status",
     "load_questions",
+    "pick_question",
+    "teach_choices",
+    "find_passage",
+    "teach",
+    "not_answered",
+    "mark_urgent",
+    "untaught",
+    "stage",
+    "publish",
+    "roll_back",
+    "activity",
+    "load_activity",
 }
 UNANSWERED = "Is NK cell therapy covered by my health insurance?"
 DISLIKED = "What are the side effects of NK cell therapy?"

@@ -146,14 +146,14 @@ class Teacher:
 
         question.change(pick, [question, search], [passage], api_name="teach_choices", api_visibility=HIDDEN)
         search.submit(pick, [question, search], [passage], api_name="find_passage", api_visibility=HIDDEN)
-        for button, action, inputs in (
-            (teach, self.teach, [question, passage]),
-            (not_answered, self.not_answered, [question]),
-            (urgent, self.urgent, [question]),
-            (untaught, self.untaught, [question]),
+        for button, action, inputs, name in (
+            (teach, self.teach, [question, passage], "teach"),
+            (not_answered, self.not_answered, [question], "not_answered"),
+            (urgent, self.urgent, [question], "mark_urgent"),
+            (untaught, self.untaught, [question], "untaught"),
         ):
-            button.click(action, inputs, [done], api_visibility=HIDDEN)
-        stage.click(self.stage, None, [staged, changes], api_visibility=HIDDEN, concurrency_limit=1)
-        publish.click(self.publish, None, [staged], api_visibility=HIDDEN)
-        roll_back.click(self.roll_back, None, [staged], api_visibility=HIDDEN)
+            button.click(action, inputs, [done], api_name=name, api_visibility=HIDDEN)
+        stage.click(self.stage, None, [staged, changes], api_name="stage", api_visibility=HIDDEN, concurrency_limit=1)
+        publish.click(self.publish, None, [staged], api_name="publish", api_visibility=HIDDEN)
+        roll_back.click(self.roll_back, None, [staged], api_name="roll_back", api_visibility=HIDDEN)
         self.question = question  # the questions table fills it on a row click

@@ -74,7 +74,7 @@ class VisitorQuestionsTab(Tab):
         outputs = [summary, questions, download]
         teacher = Teacher(self.console)
         teacher.render()
-        questions.select(_picked, None, [teacher.question], api_visibility=HIDDEN)
+        questions.select(_picked, None, [teacher.question], api_name="pick_question", api_visibility=HIDDEN)
         which.change(self.visitor_questions, [which], outputs, api_name="visitor_questions", api_visibility=HIDDEN)
         refresh.click(self.visitor_questions, [which], outputs, api_name="refresh_questions", api_visibility=HIDDEN)
         app.load(self.visitor_questions, [which], outputs, api_name="load_questions", api_visibility=HIDDEN)

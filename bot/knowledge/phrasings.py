@@ -76,8 +76,12 @@ def load_teaching(folder: Path, passages: list[Passage]) -> tuple[Teaching, list
             continue
         if len(found) > 1:
             problems.append(
-                Problem(PHRASINGS_FILE, line, f"{len(found)} passages under {entry['passage']!r}; add a quote of "
-                        "the one meant (the first is used)")
+                Problem(
+                    PHRASINGS_FILE,
+                    line,
+                    f"{len(found)} passages under {entry['passage']!r}; add a quote of "
+                    "the one meant (the first is used)",
+                )
             )
         for question in entry["questions"]:
             key = _key(question)
@@ -191,8 +195,9 @@ def _entries(taught: object, problems: list[Problem], text: str) -> list[dict]:
             continue
         quote = entry.get("quote", "")
         questions = _questions(entry, "taught", problems, text)
-        entries.append({"passage": entry["passage"], "quote": quote if isinstance(quote, str) else "",
-                        "questions": questions})
+        entries.append(
+            {"passage": entry["passage"], "quote": quote if isinstance(quote, str) else "", "questions": questions}
+        )
     return entries
 
 
