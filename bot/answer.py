@@ -9,7 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.config import AnswerSettings
+from bot.fallback import Topic, near_misses
 from bot.knowledge import Passage, Site
+from bot.knowledge.site import Contact
 from bot.search import NO_CONFIDENCE, Hit, Results, Searcher
 from bot.urgent import Alarm
 
@@ -24,9 +26,12 @@ class Reply:
     ranking: tuple[Hit, ...] = field(default=(), repr=False)  # everything considered, best first
     confidence: float = NO_CONFIDENCE
     notice: str | None = None  # the urgent notice, shown before anything else
-    choices: tuple[Passage, ...] = ()  # "did you mean": close matches that answer different needs
+    choices: tuple[Passage, ...] = ()  # "did you mean": close matches not shown, or what a misspelt question meant
     follow_ups: tuple[Passage, ...] = ()  # neighbouring FAQ entries worth asking next
     alarm: Alarm | None = None  # why the message got the urgent notice, for staff
+    topics: tuple[Topic, ...] = ()  # with the fallback: the documents' main topics, to try instead
+    contact: Contact | None = None  # with the fallback: how to reach the clinic, when site.toml says
+    emergency_contact: str | None = None  # with the urgent notice: whom to call, when site.toml says
 
     @property
     def answer(self) -> Hit | None:
@@ -47,6 +52,9 @@ class Reply:
             "notice": self.notice,
             "choices": [{"id": p.id, "heading": p.heading} for p in self.choices],
             "follow_ups": [{"id": p.id, "question": p.question} for p in self.follow_ups],
+            "topics": [{"id": t.passage.id, "heading": t.heading} for t in self.topics],
+            "contact": vars(self.contact).copy() if self.contact else None,
+            "emergency_contact": self.emergency_contact,
             "disclaimer": self.disclaimer,
         }
         if ranking > 0:
@@ -70,19 +78,27 @@ def _hit_dict(hit: Hit) -> dict:
 
 
 def compose_reply(
-    question: str, results: Results, site: Site, settings: AnswerSettings, searcher: Searcher | None = None
+    question: str,
+    results: Results,
+    site: Site,
+    settings: AnswerSettings,
+    searcher: Searcher | None = None,
+    topics: tuple[Topic, ...] = (),
 ) -> Reply:
     """Answer with the best passage if confident enough, plus close runners-up as related.
 
     A runner-up that says nearly the same as a passage already shown (an FAQ answer and the
     body paragraph it summarises) is folded away, so "Related" adds information. Passages
-    under other headings that score almost as high as the best are offered as "did you mean".
+    under other headings that score almost as high as the best, and are not shown, are offered
+    as "did you mean". Without an answer: the fallback, with what a misspelt question was after
+    or else the main topics, and the contact details.
     """
     ranking = tuple(results.hits)
     if not ranking or results.confidence < settings.min_confidence or results.not_answered:
-        return Reply(
-            question, False, site.disclaimer, message=site.fallback, ranking=ranking, confidence=results.confidence
-        )
+        vocabulary = searcher.index.vocabulary if searcher else []
+        # A question staff marked as not answered here gets no guess at what it meant.
+        guesses = () if results.not_answered else near_misses(results, vocabulary, settings)
+        return fallback_reply(question, site, topics, guesses, results)
     best = ranking[0]
     shown = [best]
     for hit in ranking[1:]:
@@ -93,8 +109,11 @@ def compose_reply(
         ):
             continue
         shown.append(hit)
-    choices = _choices(ranking, settings, searcher)
     follow_ups = follow_ups_for(best.passage, shown, searcher, settings)
+    on_screen = [h.passage for h in shown] + list(follow_ups)
+    choices = tuple(
+        p for p in _choices(ranking, settings, searcher) if not any(_is(searcher, p, s, settings) for s in on_screen)
+    )
     return Reply(
         question,
         True,
@@ -104,6 +123,27 @@ def compose_reply(
         confidence=results.confidence,
         choices=choices,
         follow_ups=follow_ups,
+    )
+
+
+def fallback_reply(
+    question: str,
+    site: Site,
+    topics: tuple[Topic, ...],
+    choices: tuple[Passage, ...] = (),
+    results: Results | None = None,
+) -> Reply:
+    """The fixed fallback, with the contact details, and "did you mean" choices or else the topics to try."""
+    return Reply(
+        question,
+        False,
+        site.disclaimer,
+        message=site.fallback,
+        ranking=tuple(results.hits) if results else (),
+        confidence=results.confidence if results else NO_CONFIDENCE,
+        choices=choices,
+        topics=() if choices else topics,
+        contact=site.contact,
     )
 
 
@@ -131,6 +171,11 @@ def follow_ups_for(
     candidates = searcher.neighbouring_questions(answer, exclude, settings.max_follow_ups + len(shown) + 2)
     fresh = [p for p in candidates if not any(_same(searcher, p, h.passage, settings) for h in shown)]
     return tuple(fresh[: settings.max_follow_ups])
+
+
+def _is(searcher: Searcher | None, a: Passage, b: Passage, settings: AnswerSettings) -> bool:
+    """The same passage, or one saying nearly the same: offering it again would repeat what is on screen."""
+    return a.id == b.id or _same(searcher, a, b, settings)
 
 
 def _same(searcher: Searcher | None, a: Passage, b: Passage, settings: AnswerSettings) -> bool:

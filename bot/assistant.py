@@ -10,10 +10,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from bot.answer import Reply, compose_reply, follow_ups_for
+from bot.answer import Reply, compose_reply, fallback_reply, follow_ups_for
 from bot.config import Settings
 from bot.embedding import Embedder
 from bot.errors import BotError
+from bot.fallback import Topic, main_topics
 from bot.index import CURRENT, Index, live_build, load_index, require_fresh, stale_files
 from bot.knowledge import Site
 from bot.search import Hit, Searcher, normalize_query
@@ -35,6 +36,7 @@ class _Serving:
     searcher: Searcher
     answer: Callable[[str, int], Reply]
     examples: Examples
+    topics: tuple[Topic, ...]  # offered with the fallback
 
 
 class Assistant:
@@ -98,7 +100,7 @@ class Assistant:
         serving = self.refresh() if self.follow_live else self._serving
         passage = next((p for p in serving.index.passages if p.id == passage_id), None)
         if passage is None:  # the index changed since the choice was offered
-            return Reply(question, False, serving.index.site.disclaimer, message=serving.index.site.fallback)
+            return fallback_reply(question, serving.index.site, serving.topics)
         hit = Hit(passage=passage, score=1.0, dense=1.0)
         follow_ups = follow_ups_for(passage, [hit], serving.searcher, self.settings.answer)
         return Reply(
@@ -126,7 +128,10 @@ class Assistant:
             message=None,
             choices=(),
             follow_ups=(),
+            topics=(),
+            contact=None,
             alarm=alarm,
+            emergency_contact=site.emergency_contact.strip() or None,
         )
 
     def _alarm_in_long(self, serving: _Serving, message: str) -> Alarm | None:
@@ -167,14 +172,15 @@ class Assistant:
     def _serve(self, index: Index) -> _Serving:
         searcher = Searcher(index, self.embedder, self.settings.search)
         examples = stack_examples({name: getattr(index.site, name) for name in index.examples}, index.examples)
+        topics = main_topics(index.passages, index.site, self.settings.max_topics)
 
         def search_and_compose(query: str, depth: int) -> Reply:
             results = searcher.search(query, depth)
-            reply = compose_reply(query, results, index.site, self.settings.answer, searcher)
+            reply = compose_reply(query, results, index.site, self.settings.answer, searcher, topics)
             return replace(reply, alarm=self._alarm(serving, query, results.encoded, results.tokens))
 
         cached = lru_cache(maxsize=self.settings.answer_cache_size)(search_and_compose)
-        serving = _Serving(index, searcher, cached, examples)
+        serving = _Serving(index, searcher, cached, examples, topics)
         return serving
 
     def input_problem(self, question: str) -> str | None:

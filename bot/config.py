@@ -93,6 +93,9 @@ class AnswerSettings:
     ambiguity_margin: float
     max_choices: int
     max_follow_ups: int
+    max_topics: int
+    near_miss_similarity: float
+    typo_max_zipf: float
 
 
 @dataclass(frozen=True)
@@ -224,6 +227,14 @@ class Settings:
     ambiguity_margin: float = 0.2
     max_choices: int = 3
     max_follow_ups: int = 3
+    # A reply without an answer offers the documents' main topics as buttons: site.toml's `topics`, or else up to
+    # max_topics sections, those with the most passages. When every word that turned the question away looks like
+    # a slip of the keys ("wat", "sde", "cels": rarer in English than Zipf typo_max_zipf and at least
+    # near_miss_similarity, by rapidfuzz ratio, from a word of the documents or a stopword), it offers the best
+    # passages as "did you mean" instead.
+    max_topics: int = 6
+    near_miss_similarity: float = 80.0
+    typo_max_zipf: float = 4.0
 
     max_question_chars: int = 1000
     answer_cache_size: int = 512  # replies kept for repeated questions (the examples above all)

@@ -162,10 +162,10 @@ def test_follow_ups_are_other_faq_questions_and_clicking_one_quotes_it(assistant
 
 def test_close_matches_under_different_headings_are_offered_as_choices(fake_index: Settings, assistant: Assistant):
     results = assistant.searcher.search("water", k=5)
-    wide = compose_reply(
-        "water", results, assistant.site, fake_index.replace(min_confidence=0, ambiguity_margin=100.0).answer
-    )
+    answer_only = fake_index.replace(min_confidence=0, ambiguity_margin=100.0, max_related=0)
+    wide = compose_reply("water", results, assistant.site, answer_only.answer)
     assert len(wide.choices) >= 2 and len({p.heading for p in wide.choices}) == len(wide.choices)
+    assert wide.answer.passage not in wide.choices
     narrow = compose_reply(
         "water", results, assistant.site, fake_index.replace(min_confidence=0, ambiguity_margin=0).answer
     )

@@ -3,6 +3,7 @@ checked, and completed from the documents (the disclaimer section, the banner)."
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -13,6 +14,15 @@ from bot.knowledge.passage import Passage, Problem
 from bot.text import WORD, sentences
 
 SITE_FILE = "site.toml"
+
+
+@dataclass(frozen=True)
+class Contact:
+    """How to reach the clinic, as site.toml gives it; shown with a reply the documents cannot answer."""
+
+    phone: str = ""
+    email: str = ""
+    page: str = ""  # the address of a contact page
 
 
 @dataclass(frozen=True)
@@ -41,6 +51,18 @@ class Site:
     self_harm_phrases: tuple[str, ...] = ()
     self_harm_examples: tuple[str, ...] = ()
     emergency_contact: str = ""  # shown with the urgent notice when set: whom to call, as the site gives it
+    # Shown with the fallback when set; empty by default, since no number or address is invented.
+    contact_phone: str = ""
+    contact_email: str = ""
+    contact_page: str = ""
+    # Headings of sections offered as buttons with the fallback; empty: the sections with the most passages.
+    topics: tuple[str, ...] = ()
+
+    @property
+    def contact(self) -> Contact | None:
+        """The clinic's contact details, or None when site.toml gives none."""
+        contact = Contact(self.contact_phone.strip(), self.contact_email.strip(), self.contact_page.strip())
+        return contact if contact != Contact() else None
 
 
 def load_site(folder: Path) -> tuple[Site, list[Problem]]:
@@ -102,6 +124,33 @@ def _example_problems(site: Site, path: Path) -> list[Problem]:
     return problems
 
 
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def _contact_problems(site: Site, path: Path) -> list[Problem]:
+    """A contact address that a link cannot be made of stops the build, rather than showing a broken link."""
+    wrong = {
+        "contact_email": site.contact_email.strip() and not _EMAIL.fullmatch(site.contact_email.strip()),
+        "contact_page": site.contact_page.strip() and not site.contact_page.strip().startswith(("https://", "http://")),
+    }
+    fix = {"contact_email": 'an address such as "info@example.org"', "contact_page": "an address starting https://"}
+    return [
+        Problem(SITE_FILE, _line_of(path, key), f"{key} must be {fix[key]}", "error") for key in wrong if wrong[key]
+    ]
+
+
+def _topic_problems(site: Site, passages: list[Passage], path: Path) -> list[Problem]:
+    """Each topic must name a heading of the documents, or its button would lead nowhere."""
+    headings = {h.casefold() for p in passages for h in p.headings}
+    return [
+        Problem(
+            SITE_FILE, _line_of(path, "topics"), f"topic {t!r} is no heading of the documents; copy a heading", "error"
+        )
+        for t in site.topics
+        if t.strip().casefold() not in headings
+    ]
+
+
 def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -128,7 +177,8 @@ def complete_site(site: Site, passages: list[Passage], path: Path) -> tuple[list
     needs, the example messages, and the urgent passage against the passages."""
     passages, site, problems = _take_disclaimer(passages, site)
     site = _with_banner(site)
-    problems += _required_texts(site) + _example_problems(site, path)
+    problems += _required_texts(site) + _example_problems(site, path) + _contact_problems(site, path)
+    problems += _topic_problems(site, passages, path)
     if site.urgent_passage and not any(site.urgent_passage in p.text for p in passages):
         problems.append(
             Problem(

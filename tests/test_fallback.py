@@ -1,0 +1,124 @@
+"""A reply the documents cannot answer still helps: contact details when site.toml gives them, the documents'
+main topics, and "did you mean" for a question turned away only by slips of the keys. And a "did you mean"
+never offers what is already on screen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.answer import compose_reply
+from bot.assistant import Assistant
+from bot.config import Settings
+from bot.fallback import main_topics, near_misses
+from bot.index import load_index
+from bot.knowledge import KnowledgeError, Site, load_knowledge
+from bot.search import Results
+
+from conftest import FakeEmbedder
+
+
+@pytest.fixture
+def assistant(fake_index: Settings) -> Assistant:
+    return Assistant(load_index(fake_index.index_dir, "fake-bag-of-words"), FakeEmbedder(), fake_index)
+
+
+def with_site(knowledge_dir: Path, *lines: str) -> None:
+    site = knowledge_dir / "site.toml"
+    site.write_text(site.read_text(encoding="utf-8") + "\n".join(lines) + "\n", encoding="utf-8")
+
+
+def test_the_fallback_carries_the_contact_details_only_when_set(knowledge_dir: Path, fake_settings: Settings):
+    with_site(knowledge_dir, 'contact_phone = "+00 000"', 'contact_email = "garden@example.org"')
+    site = load_knowledge(knowledge_dir).site
+    reply = compose_reply("quantum chromodynamics", Results("quantum chromodynamics", []), site, fake_settings.answer)
+    assert not reply.answered and reply.message == site.fallback
+    assert reply.to_dict()["contact"] == {"phone": "+00 000", "email": "garden@example.org", "page": ""}
+    assert Site().contact is None  # nothing is invented when the site gives none
+
+
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [
+        ('contact_email = "garden at example"', "contact_email must be an address such as"),
+        ('contact_page = "example.org/contact"', "contact_page must be an address starting https://"),
+        ('topics = ["Compost"]', "topic 'Compost' is no heading of the documents; copy a heading"),
+    ],
+)
+def test_contact_details_and_topics_that_would_lead_nowhere_stop_the_load(
+    knowledge_dir: Path, setting: str, expected: str
+):
+    with_site(knowledge_dir, setting)
+    with pytest.raises(KnowledgeError, match=expected):
+        load_knowledge(knowledge_dir)
+
+
+def test_topics_are_the_sections_site_toml_names_or_else_the_largest(knowledge_dir: Path):
+    knowledge = load_knowledge(knowledge_dir)
+    largest = main_topics(knowledge.passages, knowledge.site, limit=2)
+    assert [t.heading for t in largest] == ["Watering", "Frequently asked questions"]  # in the documents' order
+    assert largest[0].passage.text.startswith("Water tomatoes deeply")
+    named = main_topics(knowledge.passages, Site(topics=("Pests", "can i grow basil indoors?")), limit=2)
+    assert [t.heading for t in named] == ["Pests", "Can I grow basil indoors?"]  # as written in the documents
+
+
+def test_an_unanswered_question_offers_the_topics_and_choosing_one_quotes_it(assistant: Assistant):
+    reply = assistant.ask("quantum chromodynamics lattice")
+    assert not reply.answered and reply.topics and reply.choices == ()
+    assert reply.to_dict()["topics"][0] == {"id": reply.topics[0].passage.id, "heading": reply.topics[0].heading}
+    chosen = assistant.show(reply.topics[0].passage.id)
+    assert chosen.answered and chosen.answer.passage == reply.topics[0].passage
+
+
+@pytest.mark.parametrize(
+    ("uncovered", "near"),
+    [
+        (("prne",), True),  # a letter off a word of the documents
+        (("wat",), True),  # a letter off a stopword ("what")
+        (("prne", "compost"), False),  # a real word the documents lack: no guess
+        (("cost",), False),  # common English, so meant: the documents do not say
+        (("xqzvy",), False),  # near nothing
+    ],
+)
+def test_did_you_mean_only_when_every_word_turned_away_is_a_slip(
+    assistant: Assistant, fake_settings: Settings, uncovered: tuple[str, ...], near: bool
+):
+    hits = assistant.searcher.search("When should I prune roses?", 5).hits
+    results = Results("when shuld i prne roses", hits, -1.0, uncovered)
+    choices = near_misses(results, assistant.index.vocabulary, fake_settings.answer)
+    assert (choices[:1] == (hits[0].passage,)) if near else choices == ()
+    if near:
+        assert len({p.heading for p in choices}) == len(choices) <= fake_settings.max_choices
+
+
+def test_a_choice_never_repeats_a_passage_on_screen(fake_index: Settings, assistant: Assistant):
+    results = assistant.searcher.search("water", k=5)
+    wide = fake_index.replace(min_confidence=0, ambiguity_margin=1.0, related_margin=1.0, max_related=0)
+    reply = compose_reply("water", results, assistant.site, wide.answer, assistant.searcher)
+    on_screen = {h.passage.id for h in reply.passages} | {p.id for p in reply.follow_ups}
+    assert [p.heading for p in reply.choices] == ["Watering"]  # not the answer (Pests), nor a follow-up (roses)
+    assert not on_screen & {p.id for p in reply.choices}
+    everything = compose_reply("water", results, assistant.site, wide.replace(max_related=4).answer, assistant.searcher)
+    assert everything.choices == ()  # all close matches are shown: nothing left to ask about
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(
+    ("question", "meant"),
+    [
+        ("wat are the side efects", "What are the side effects of NK cell therapy?"),
+        ("what are the sde effects of nk", "What are the side effects of NK cell therapy?"),
+    ],
+)
+def test_misspelt_questions_get_did_you_mean_with_the_real_model(real_assistant, question: str, meant: str):
+    reply = real_assistant.ask(question)
+    assert not reply.answered and reply.choices[0].question == meant and reply.topics == ()
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("question", ["How much does it cost?", "Is NK cell therapy covered by my insurence?"])
+def test_questions_the_documents_do_not_answer_get_topics_not_guesses(real_assistant, question: str):
+    reply = real_assistant.ask(question)
+    assert not reply.answered and reply.choices == ()
+    assert [t.heading for t in reply.topics] == list(real_assistant.site.topics)
