@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -23,26 +25,14 @@ BUSY_MESSAGE = "The assistant is busy answering other visitors. Please try again
 BUSY_RETRY_SECONDS = 5
 ANSWERING = "answering"  # one concurrency group for every event that answers a question
 
-# Accessibility: colours are fixed, in the light and the dark theme alike, at WCAG AA contrast or better
-# (banner text 15:1 on its background, the Ask button 5.2:1, the footer link 7.6:1); citations and answers use
-# the theme's body text. Every focusable control shows a thick outline when focused from the keyboard.
-# A full queue (see `queue`) shows Gradio's toast "This application is currently busy. Please try again."; the
-# "Error" badges it would also lay over the chat and the question box are hidden, so the typed question stays
-# visible, ready to send again.
-CSS = """
-#disclaimer-banner { border-left: 6px solid #7a4100; background: #fff4e0; color: #2b1a00;
-  padding: 10px 14px; border-radius: 6px; }
-#disclaimer-banner p, #disclaimer-banner strong { color: #2b1a00; margin: 0; }
-#answers sub { font-size: 0.85em; }
-#ask { background: #c2410c; border-color: #c2410c; color: #ffffff; }
-#ask:hover { background: #9a3412; border-color: #9a3412; }
-.show-api, .show-api * { color: #4b5563 !important; }
-.dark .show-api, .dark .show-api * { color: #d1d5db !important; }
-*:focus-visible, textarea:focus, input:focus { outline: 3px solid #1d4ed8 !important; outline-offset: 2px; }
-.dark *:focus-visible, .dark textarea:focus, .dark input:focus { outline-color: #93c5fd !important; }
-#answers [data-testid="status-tracker"]:has(.error), #question [data-testid="status-tracker"]:has(.error) {
-  display: none; }
-"""
+CHOICE_PREFIX = "Did you mean: "
+ASSETS = Path(__file__).parent
+CSS = (ASSETS / "page.css").read_text(encoding="utf-8")  # the console shows replies too, so it takes this as well
+# What the page does that Gradio does not: each reply lands at its start, messages are named by their text.
+PAGE_JS = (ASSETS / "page.js").read_text(encoding="utf-8").replace("__CHOICE_PREFIX__", json.dumps(CHOICE_PREFIX))
+# After a suggestion is clicked, its button is gone with the old reply: focus goes back to the question box, without
+# scrolling (the reply has just landed at its start, and a page embedding the chat must not move).
+FOCUS_QUESTION = "() => { document.querySelector('#question textarea')?.focus({ preventScroll: true }); }"
 
 
 class VisitorChat:
@@ -111,9 +101,10 @@ def chat_turn(question: str, reply: Reply) -> list[dict]:
 
 
 def assistant_message(reply: Reply) -> dict:
-    """The reply as a chat message; its choices and follow-ups become clickable options (passage ids)."""
-    options = [{"label": f"Did you mean: {p.heading}", "value": p.id} for p in reply.choices]
+    """The reply as a chat message; its choices, follow-ups and topics become clickable options (passage ids)."""
+    options = [{"label": CHOICE_PREFIX + (p.question or p.headings[-1]), "value": p.id} for p in reply.choices]
     options += [{"label": p.question, "value": p.id} for p in reply.follow_ups]
+    options += [{"label": topic.heading, "value": topic.passage.id} for topic in reply.topics]
     message = {"role": "assistant", "content": render_markdown(reply)}
     return {**message, "options": options} if options else message
 
@@ -126,26 +117,29 @@ def build_visitor_app(assistant: Assistant, visits: VisitLog | None = None) -> g
         gr.Markdown(f"**Please note:** {escape_markdown(site.banner or site.disclaimer)}", elem_id="disclaimer-banner")
         thumbs = ("Like", "Dislike") if visits is not None else None  # nothing to store them in when the log is off
         # show_label=False: Gradio floats the label over the first message, hiding its start on a phone.
+        # autoscroll=False: Gradio would scroll to each reply's end; PAGE_JS lands it at its start instead.
         chatbot = gr.Chatbot(
             label="Answers",
             show_label=False,
-            height=480,
+            height=480,  # a box on a desktop; on a phone the conversation takes the page's height (page.css)
+            autoscroll=False,
             feedback_options=thumbs,
             # No copy button: it copies the escaped Markdown of a message ("fatigue\, fever\,"), not the quote;
             # selecting the text copies the passage as written.
             buttons=[],
             elem_id="answers",
         )
-        with gr.Row():
+        with gr.Row(elem_id="ask-row"):
+            # No autofocus: on a phone it would open the page scrolled past its title, and embedded in another site
+            # it would take the focus from that page and scroll it.
             box = gr.Textbox(
                 label="Your question",
                 elem_id="question",
                 placeholder="Type your question and press Enter",
                 scale=5,
                 max_lines=4,
-                autofocus=True,
             )
-            send = gr.Button("Ask", variant="primary", scale=1, elem_id="ask")
+            send = gr.Button("Ask", variant="primary", scale=1, min_width=64, elem_id="ask")
         if site.examples:
             gr.Markdown("**Try one of these:**")
             with gr.Row():
@@ -170,7 +164,7 @@ def build_visitor_app(assistant: Assistant, visits: VisitLog | None = None) -> g
         )
         chatbot.option_select(
             chat.choose, [chatbot], [chatbot], api_name="choose", api_visibility="private", concurrency_id=ANSWERING
-        )
+        ).then(None, js=FOCUS_QUESTION)
         if visits is not None:
             chatbot.like(chat.like, None, None, api_name="like", api_visibility="private")
         gr.api(chat.ask, api_name="ask", concurrency_id=ANSWERING)
@@ -205,6 +199,7 @@ def launch(app: gr.Blocks, settings: ServeSettings, **kwargs: Any) -> None:
         server_name=settings.host,
         server_port=settings.port,
         css=CSS,
+        js=PAGE_JS,
         footer_links=["api"],
         app_kwargs={"exception_handlers": {HTTPException: busy_reply}},
         run_history=False,  # Gradio would keep every question in the browser for the next user of a shared computer

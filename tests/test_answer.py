@@ -28,8 +28,8 @@ def test_an_answer_quotes_the_passage_with_its_citation_and_the_disclaimer(assis
     assert reply.answer.passage.text.startswith("Prune roses in late winter")
     shown = render_markdown(reply)
     assert escape_markdown("Prune roses in late winter, before new growth starts.") in shown
-    assert escape_markdown("Garden Care Guide › Frequently asked questions › When should I prune roses?") in shown
-    assert escape_markdown(DISCLAIMER) in shown
+    assert "Source: When should I prune roses? — Garden Care Guide, 2024-05-01" in shown  # one line
+    assert DISCLAIMER in shown
     text = render_text(reply)
     assert "Prune roses in late winter, before new growth starts. Remove dead canes first." in text
     assert "garden.md:37" in text and DISCLAIMER in text
@@ -39,7 +39,7 @@ def test_no_good_match_gives_the_fixed_fallback_with_the_disclaimer(assistant: A
     reply = assistant.ask("quantum chromodynamics lattice")
     assert not reply.answered and reply.passages == ()
     assert reply.message == "I have no answer to that in the garden guide."
-    assert escape_markdown(DISCLAIMER) in render_markdown(reply)
+    assert DISCLAIMER in render_markdown(reply)
     assert reply.to_dict()["disclaimer"] == DISCLAIMER
 
 
@@ -113,8 +113,8 @@ def test_an_urgent_message_gets_the_notice_first_then_the_configured_passage(ass
     assert reply.notice == "If something is on fire, leave the garden and call the fire brigade now."
     assert reply.answered and reply.passages[0].passage.text.startswith("Aphids can be washed off")
     shown = render_markdown(reply)
-    assert shown.index(escape_markdown("call the fire brigade")) < shown.index(escape_markdown("Aphids"))
-    assert escape_markdown(DISCLAIMER) in shown
+    assert shown.index("call the fire brigade") < shown.index(escape_markdown("Aphids"))
+    assert DISCLAIMER in shown
     assert assistant.ask("When should I prune roses?").notice is None
 
 

@@ -178,8 +178,8 @@ def test_app_chat_over_http_answers_verbatim_with_citation_and_disclaimer(app_ur
     user, answer = history
     assert user["role"] == "user" and answer["role"] == "assistant"
     assert escape_markdown(SIDE_EFFECTS) in text_of(answer)
-    assert escape_markdown("What are the side effects of NK cell therapy?") in text_of(answer)  # the citation
-    assert escape_markdown(DISCLAIMER_START) in text_of(answer)
+    assert "Source: What are the side effects of NK cell therapy? — Natural Killer (NK) Cell Therapy" in text_of(answer)
+    assert DISCLAIMER_START in text_of(answer)
 
 
 def test_app_json_api_and_fallback_over_http(app_url: str):

@@ -1,0 +1,84 @@
+() => {
+  // The visitor page's behaviour that Gradio lacks. Each reply lands at its start: the visitor's question at the
+  // top of what is in view, or the urgent notice when both do not fit. Only this page's own boxes and window are
+  // scrolled, never with scrollIntoView, which would also scroll a page embedding the chat.
+  const CHOICE_PREFIX = __CHOICE_PREFIX__;
+  const SETTLE_MS = 2500; // late content (the options, the thumbs) renders after the reply: land again meanwhile
+  const MARGIN = 8;
+  let landed = 0;
+  let settleUntil = 0;
+
+  const chat = () => document.getElementById("answers");
+  const all = (selector) => Array.from(document.querySelectorAll(selector));
+
+  function visibleArea() {
+    // The window, less what a sticky banner (top) or question box (bottom) covers once stuck (phones).
+    let top = 0;
+    let bottom = window.innerHeight;
+    const banner = document.getElementById("disclaimer-banner");
+    const ask = document.getElementById("ask-row");
+    if (banner && getComputedStyle(banner).position === "sticky") top = banner.offsetHeight;
+    if (ask && getComputedStyle(ask).position === "sticky") bottom -= ask.offsetHeight;
+    return { top, bottom };
+  }
+
+  function chatBox() {
+    // The conversation's own scrolling box (desktops), or null where the conversation is the page (phones).
+    const log = chat()?.querySelector("[role='log']");
+    for (let box = log; box && box !== chat().parentElement; box = box.parentElement) {
+      const overflow = getComputedStyle(box).overflowY;
+      if (overflow === "auto" || overflow === "scroll") return box;
+    }
+    return null;
+  }
+
+  function reveal(element) {
+    // In the chat's own box the element goes to the box's top, and the window moves only if the element is out of
+    // view; where the conversation is the page, the element goes to the top of the window's visible area.
+    const box = chatBox();
+    if (box) box.scrollTop += element.getBoundingClientRect().top - box.getBoundingClientRect().top - MARGIN;
+    const area = visibleArea();
+    const offset = element.getBoundingClientRect().top - area.top - MARGIN;
+    const outOfView = offset < 0 || offset > area.bottom - area.top - 4 * MARGIN;
+    if (Math.abs(offset) > 1 && (!box || outOfView)) window.scrollBy(0, offset);
+  }
+
+  function land() {
+    const replies = all("#answers [data-testid='bot']");
+    if (replies.length > landed) settleUntil = Date.now() + SETTLE_MS;
+    landed = replies.length;
+    if (!replies.length || Date.now() > settleUntil) return;
+    const reply = replies[replies.length - 1];
+    const question = all("#answers [data-testid='user']").pop();
+    reveal(question || reply);
+    const alert = reply.querySelector("[role='alert']");
+    if (alert && alert.getBoundingClientRect().bottom > visibleArea().bottom) reveal(alert);
+  }
+
+  function name() {
+    // Gradio names each message by its Markdown source ("fatigue\, fever\, …"): name it by the text shown.
+    for (const message of all("#answers [data-testid='bot'], #answers [data-testid='user']")) {
+      const shown = message.innerText.replace(/\s+/g, " ").trim();
+      const who = message.dataset.testid === "user" ? "You asked: " : "Reply: ";
+      if (shown && message.getAttribute("aria-label") !== who + shown) message.setAttribute("aria-label", who + shown);
+    }
+    for (const option of all("#answers button.option")) {
+      option.classList.toggle("choice", option.textContent.trim().startsWith(CHOICE_PREFIX));
+    }
+  }
+
+  // The visitor scrolling or typing takes over from landing.
+  for (const event of ["wheel", "touchmove", "keydown"]) {
+    window.addEventListener(event, () => (settleUntil = 0), { passive: true });
+  }
+  let scheduled = false;
+  new MutationObserver(() => {
+    if (scheduled) return;
+    scheduled = true;
+    setTimeout(() => {
+      scheduled = false;
+      land();
+      name();
+    }, 30);
+  }).observe(document.body, { childList: true, subtree: true, characterData: true });
+}
