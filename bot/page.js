@@ -7,6 +7,7 @@
   const MARGIN = 8;
   let landed = 0;
   let settleUntil = 0;
+  let refocus = false; // a suggestion was clicked: its button goes with the old reply, the focus must not drop
 
   const chat = () => document.getElementById("answers");
   const all = (selector) => Array.from(document.querySelectorAll(selector));
@@ -45,7 +46,11 @@
 
   function land() {
     const replies = all("#answers [data-testid='bot']");
-    if (replies.length > landed) settleUntil = Date.now() + SETTLE_MS;
+    if (replies.length > landed) {
+      settleUntil = Date.now() + SETTLE_MS;
+      if (refocus) document.querySelector("#question textarea")?.focus({ preventScroll: true });
+      refocus = false;
+    }
     landed = replies.length;
     if (!replies.length || Date.now() > settleUntil) return;
     const reply = replies[replies.length - 1];
@@ -67,6 +72,14 @@
     }
   }
 
+  // Captured before Gradio's own handler, which takes the clicked button out of the page.
+  document.addEventListener(
+    "click",
+    (event) => {
+      if (event.target.closest?.("#answers button.option")) refocus = true;
+    },
+    true,
+  );
   // The visitor scrolling or typing takes over from landing.
   for (const event of ["wheel", "touchmove", "keydown"]) {
     window.addEventListener(event, () => (settleUntil = 0), { passive: true });

@@ -28,11 +28,9 @@ ANSWERING = "answering"  # one concurrency group for every event that answers a 
 CHOICE_PREFIX = "Did you mean: "
 ASSETS = Path(__file__).parent
 CSS = (ASSETS / "page.css").read_text(encoding="utf-8")  # the console shows replies too, so it takes this as well
-# What the page does that Gradio does not: each reply lands at its start, messages are named by their text.
+# What the page does that Gradio does not: each reply lands at its start, messages are named by their text, the focus
+# goes back to the question box after a suggestion. In the page, not an event: the visitor API gains no endpoint.
 PAGE_JS = (ASSETS / "page.js").read_text(encoding="utf-8").replace("__CHOICE_PREFIX__", json.dumps(CHOICE_PREFIX))
-# After a suggestion is clicked, its button is gone with the old reply: focus goes back to the question box, without
-# scrolling (the reply has just landed at its start, and a page embedding the chat must not move).
-FOCUS_QUESTION = "() => { document.querySelector('#question textarea')?.focus({ preventScroll: true }); }"
 
 
 class VisitorChat:
@@ -164,7 +162,7 @@ def build_visitor_app(assistant: Assistant, visits: VisitLog | None = None) -> g
         )
         chatbot.option_select(
             chat.choose, [chatbot], [chatbot], api_name="choose", api_visibility="private", concurrency_id=ANSWERING
-        ).then(None, js=FOCUS_QUESTION)
+        )
         if visits is not None:
             chatbot.like(chat.like, None, None, api_name="like", api_visibility="private")
         gr.api(chat.ask, api_name="ask", concurrency_id=ANSWERING)
