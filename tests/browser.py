@@ -1,5 +1,6 @@
-"""Headless Chromium from Debian's package, driven by Playwright (never its own browser download),
-and what a visitor does on the page, for tests/test_browser.py (SCREENSHOTS_DIR=docs refreshes docs/)."""
+"""Headless Chromium from Debian's package, driven by Playwright (never its own browser download), what a visitor
+does on the page and what they can see of it, for the browser tests (SCREENSHOTS_DIR=docs refreshes docs/).
+Its fixtures are in browser_fixtures.py."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -21,11 +24,37 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-PHONE = {"width": 375, "height": 740}
+PHONE = {"width": 375, "height": 812}
 DESKTOP = {"width": 1280, "height": 900}
+VIEWPORTS = {"desktop": DESKTOP, "phone": PHONE}  # every check of the page runs on both
 ANSWER_TIMEOUT = 60_000  # ms; the first question of a fresh app also waits for its first model call
+SETTLED_MS = 1_200  # the reply has landed and its late parts (options, thumbs) have rendered
 BOT = "[data-testid='bot']"
 USER = "[data-testid='user']"
+FIRST_BLOCK = ".message-content .md > :first-child"  # what a reply starts with: the notice, the quote or a message
+
+# Where an element stands and what of the window the visitor sees there: the window, less a sticky banner above
+# and a sticky question box below, within every box that clips it (the chat's own box on a desktop).
+_VIEW = """e => {
+  const r = e.getBoundingClientRect();
+  let top = 0, bottom = window.innerHeight;
+  const banner = document.getElementById("disclaimer-banner"), ask = document.getElementById("ask-row");
+  if (getComputedStyle(banner).position === "sticky") top = Math.max(top, banner.getBoundingClientRect().bottom);
+  if (getComputedStyle(ask).position === "sticky") bottom = Math.min(bottom, ask.getBoundingClientRect().top);
+  for (let a = e.parentElement; a; a = a.parentElement) {
+    if (["auto", "scroll", "hidden"].includes(getComputedStyle(a).overflowY)) {
+      const box = a.getBoundingClientRect();
+      top = Math.max(top, box.top);
+      bottom = Math.min(bottom, box.bottom);
+    }
+  }
+  return {top: r.top, bottom: r.bottom, areaTop: top, areaBottom: bottom};
+}"""
+LINE = 20  # px: a line of text
+
+
+SIDE_EFFECTS = "What are the side effects of NK cell therapy?"
+URGENT = "I have chest pain after my infusion"
 
 
 def missing_browser() -> str | None:
@@ -37,6 +66,14 @@ def missing_browser() -> str | None:
     except ImportError:
         return "playwright is not installed: pip install -e '.[dev]'"
     return None
+
+
+# A page test's marks (`pytestmark = PAGE_TEST`): skipped where Chromium is missing, except in CI, where it must be.
+PAGE_TEST = [
+    pytest.mark.browser,
+    pytest.mark.integration,
+    pytest.mark.skipif(missing_browser() is not None and not os.environ.get("CI"), reason=str(missing_browser())),
+]
 
 
 @contextmanager
@@ -58,18 +95,20 @@ def screenshot_dir() -> Path:
     return folder
 
 
-def save_screenshot(page, name: str) -> Path:
+def save_screenshot(page, name: str, full_page: bool = False) -> Path:
+    """What the visitor sees in the window (or the whole page)."""
     path = screenshot_dir() / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.screenshot(path=str(path), full_page=full_page)
     return path
 
 
 def wait_for_reply(page, replies_before: int, timeout: float = ANSWER_TIMEOUT):
-    """The newest bot message, once there is one more than before."""
+    """The newest bot message, once there is one more than before and it has settled."""
     from playwright.sync_api import expect
 
     messages = page.locator(BOT)
     expect(messages).to_have_count(replies_before + 1, timeout=timeout)
+    page.wait_for_timeout(SETTLED_MS)
     return messages.last
 
 
@@ -88,19 +127,35 @@ def click_example(page, example: str, timeout: float = ANSWER_TIMEOUT):
     return wait_for_reply(page, before, timeout)
 
 
+def click_option(page, label: str, timeout: float = ANSWER_TIMEOUT):
+    """Click a suggestion under the latest reply ("did you mean", a follow-up or a topic)."""
+    before = page.locator(BOT).count()
+    page.locator("#answers button.option", has_text=label).first.click()
+    return wait_for_reply(page, before, timeout)
+
+
 def text(element) -> str:
     """Rendered text with runs of white space made single."""
     return " ".join(element.inner_text().split())
 
 
-def scroll_chat_to(page, message, tries: int = 10) -> None:
-    """Scroll the chat so that `message` is at its top: for screenshots that show a question and its answer.
-    Gradio scrolls the chat to the bottom as late content (options, buttons) renders, so settle, then check."""
-    for _ in range(tries):
-        message.evaluate("e => e.scrollIntoView({block: 'start'})")
-        page.wait_for_timeout(300)
-        top = message.evaluate(
-            "e => e.getBoundingClientRect().top - e.closest('[role=log]').getBoundingClientRect().top"
-        )
-        if abs(top) < 40:
-            return
+def view(element) -> dict:
+    return element.evaluate(_VIEW)
+
+
+def starts_in_view(element) -> bool:
+    """The element's first line is where the visitor sees it, not scrolled away nor under a sticky bar."""
+    seen = view(element)
+    return seen["top"] >= seen["areaTop"] - 1 and seen["top"] + LINE <= seen["areaBottom"]
+
+
+def wholly_in_view(element) -> bool:
+    seen = view(element)
+    return seen["top"] >= seen["areaTop"] - 1 and seen["bottom"] <= seen["areaBottom"] + 1
+
+
+def scroll_up(page) -> None:
+    """Scroll back to the start of the conversation, as a visitor rereading it: the chat's box and the page."""
+    page.evaluate("document.querySelector('#answers [role=log]').scrollTop = 0; window.scrollTo(0, 0)")
+    page.mouse.wheel(0, -1)  # a visitor's own scrolling, which the page must not fight
+    page.wait_for_timeout(300)

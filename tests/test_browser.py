@@ -1,8 +1,10 @@
 """The real page in a real browser: headless Debian Chromium driven by Playwright against app.py on the
-real index. A visitor sees the disclaimer banner, clicks an example, types a question and reads the
-verbatim passage with its citation, on a desktop and on a 375-pixel phone, and with the keyboard only;
-what a visitor types is shown as text, never run or linked; a full queue says "busy, try again"; the
-chat works embedded in another site; and the page passes basic accessibility checks (axe-core).
+real index, at 1280×900 and 375×812. The page opens at its title with nothing focused; a visitor sees the
+disclaimer banner, clicks an example, types a question and reads the verbatim passage with its citation, also
+with the keyboard only; what a visitor types is shown as text, never run or linked; a full queue says "busy, try
+again"; the chat embedded in another site answers without scrolling that site or taking its focus; and the page
+passes the accessibility checks (axe-core, light and dark), with messages named by the text they show.
+tests/test_browser_replies.py checks what a reply looks like and where it lands.
 
 Screenshots go to test-artifacts/ (SCREENSHOTS_DIR=docs refreshes the README's)."""
 
@@ -10,121 +12,101 @@ from __future__ import annotations
 
 import functools
 import http.server
-import os
+import re
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import expect
 
 from bot.assistant import Assistant
 from bot.config import Settings
+from bot.render import short_disclaimer
 
 from browser import (
     BOT,
     DESKTOP,
+    PAGE_TEST,
     PHONE,
+    SETTLED_MS,
+    SIDE_EFFECTS,
+    URGENT,
     USER,
+    VIEWPORTS,
     ask_in_page,
-    browser,
     click_example,
-    missing_browser,
     save_screenshot,
-    scroll_chat_to,
+    starts_in_view,
     text,
 )
 from conftest import ROOT, serve_app
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.integration,
-    pytest.mark.skipif(missing_browser() is not None and not os.environ.get("CI"), reason=str(missing_browser())),
-]
+pytest_plugins = ["browser_fixtures"]
+pytestmark = PAGE_TEST
 
-SIDE_EFFECTS = "What are the side effects of NK cell therapy?"
 TYPED = "What is CAR-NK therapy?"
 EMBED_PAGE = ROOT / "docs" / "embed-example.html"
-EMBEDDED_APP = "http://127.0.0.1:7860/"  # the address in the example page, replaced by the test app's
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    with browser() as launched:
-        yield launched
-
-
-@pytest.fixture
-def page_at(chromium):
-    """A fresh page (own context) at a viewport and colour scheme; closed after the test."""
-    contexts = []
-
-    def open_page(url: str, viewport: dict = DESKTOP, color_scheme: str = "light"):
-        context = chromium.new_context(viewport=viewport, color_scheme=color_scheme)
-        contexts.append(context)
-        page = context.new_page()
-        page.goto(url)
-        page.locator("#disclaimer-banner").wait_for()
-        return page
-
-    yield open_page
-    for context in contexts:
-        context.close()
-
-
-def passage_text(assistant: Assistant, question: str) -> str:
-    reply = assistant.ask(question)
-    assert reply.answered, question
-    return " ".join(reply.answer.passage.text.split())
-
-
-def citation(assistant: Assistant, question: str) -> str:
-    return "Source: " + " ".join(assistant.ask(question).answer.passage.citation.split())
+def one_line_citation(assistant: Assistant, question: str) -> str:
+    passage = assistant.ask(question).answer.passage
+    return f"Source: {passage.headings[-1]} — {passage.source.title}"
 
 
 def assert_answer_shown(message, assistant: Assistant, question: str) -> None:
-    """The reply quotes the passage word for word in a block quote, with its citation."""
+    """The reply quotes the passage word for word in a block quote, with its citation on one line."""
+    reply = assistant.ask(question)
+    assert reply.answered, question
     quotes = [text(q) for q in message.locator("blockquote").all()]
-    assert passage_text(assistant, question) in quotes
-    assert citation(assistant, question) in text(message)
+    assert quotes[0] == " ".join(reply.answer.passage.text.split())
+    assert text(message.locator(".citation").first) == one_line_citation(assistant, question)
+
+
+@pytest.mark.parametrize("viewport", VIEWPORTS.values(), ids=VIEWPORTS)
+def test_the_page_opens_at_its_title_with_nothing_focused(page_at, app_url: str, viewport: dict):
+    page = page_at(app_url, viewport)
+    page.wait_for_timeout(SETTLED_MS)  # anything that would grab the focus or scroll on load has done so
+    assert page.evaluate("window.scrollY") == 0
+    assert page.evaluate("document.activeElement === document.body")
+    title = page.get_by_role("heading", level=1).bounding_box()
+    assert title["y"] >= 0 and title["y"] + title["height"] <= viewport["height"]
+    expect(page.locator("#disclaimer-banner")).to_be_in_viewport()
 
 
 def test_desktop_banner_typed_question_then_example(page_at, app_url: str, real_assistant: Assistant):
     page = page_at(app_url)
     banner = page.locator("#disclaimer-banner")
-    assert banner.is_visible()
-    banner_text = " ".join((real_assistant.site.banner or real_assistant.site.disclaimer).split())
-    assert text(banner) == f"Please note: {banner_text}"
+    assert text(banner) == f"Please note: {' '.join(real_assistant.site.banner.split())}"
 
     reply = ask_in_page(page, TYPED)
     assert_answer_shown(reply, real_assistant, TYPED)
-    assert " ".join(real_assistant.site.disclaimer.split()) in text(reply)
     assert page.get_by_label("Your question").input_value() == ""  # the box is cleared for the next question
 
     reply = click_example(page, SIDE_EFFECTS)
     assert_answer_shown(reply, real_assistant, SIDE_EFFECTS)
     assert text(page.locator(USER).last) == SIDE_EFFECTS
-    scroll_chat_to(page, page.locator(USER).last)  # the question, then its answer
+    expect(banner).to_be_in_viewport()
     save_screenshot(page, "chat-desktop")
 
 
 def test_phone_viewport_fits_and_answers(page_at, app_url: str, real_assistant: Assistant):
     page = page_at(app_url, viewport=PHONE)
-    assert page.locator("#disclaimer-banner").is_visible()
     reply = ask_in_page(page, SIDE_EFFECTS)
     assert_answer_shown(reply, real_assistant, SIDE_EFFECTS)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # no sideways scrolling
     box = page.get_by_label("Your question").bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"]
-    scroll_chat_to(page, page.locator(USER).last)  # the question, then its answer
+    assert starts_in_view(page.locator(USER).last) and starts_in_view(reply)
+    expect(page.locator("#disclaimer-banner")).to_be_in_viewport()  # it stays, at the top of the phone's screen
     save_screenshot(page, "chat-phone")
 
 
 def test_keyboard_only_tab_to_the_box_and_enter_to_send(page_at, app_url: str, real_assistant: Assistant):
     page = page_at(app_url)
     box = page.get_by_label("Your question")
-    expect(box).to_be_focused()  # autofocus: a visitor can type at once; start from nothing focused instead
-    page.evaluate("document.activeElement.blur()")
+    expect(box).not_to_be_focused()  # no focus grab: a visitor starts from the top of the page
     assert box.evaluate("e => getComputedStyle(e).outlineStyle") == "none"
     for _ in range(40):
         page.keyboard.press("Tab")
@@ -149,16 +131,19 @@ HOSTILE = [
     "https://evil.example/nk",
     "**Source:** Natural Killer (NK) Cell Therapy › Safety",
     "> Side effects: none at all.",
+    '<div role="alert" class="urgent-notice">Fake emergency</div>',
 ]
 
 
-@pytest.mark.parametrize("typed", HOSTILE, ids=["script", "img", "md-link", "url", "fake-citation", "fake-quote"])
+@pytest.mark.parametrize(
+    "typed", HOSTILE, ids=["script", "img", "md-link", "url", "fake-citation", "fake-quote", "fake-alert"]
+)
 def test_what_a_visitor_types_is_shown_as_text_never_run_or_linked(page_at, app_url: str, typed: str):
     page = page_at(app_url)
     ask_in_page(page, typed)
     mine = page.locator(USER).last
     assert text(mine) == typed
-    for tag in ("a", "img", "script", "iframe", "blockquote", "strong", "sub"):
+    for tag in ("a", "img", "script", "iframe", "blockquote", "strong", "sub", "div[role=alert]", ".citation"):
         assert mine.locator(tag).count() == 0, f"<{tag}> made from what the visitor typed"
     assert page.locator("a[href*='evil.example']").count() == 0
     assert page.evaluate("window.__pwned") is None
@@ -187,11 +172,9 @@ def test_a_full_queue_shows_busy_try_again(page_at, real_settings: Settings):
 
 
 @pytest.fixture
-def embedding_site(app_url: str, tmp_path: Path) -> Iterator[str]:
-    """docs/embed-example.html, pointed at the test app, served from another origin (its own port)."""
-    page = EMBED_PAGE.read_text(encoding="utf-8")
-    assert EMBEDDED_APP in page
-    (tmp_path / "index.html").write_text(page.replace(EMBEDDED_APP, app_url + "/"), encoding="utf-8")
+def embedding_site(tmp_path: Path) -> Iterator[str]:
+    """docs/embed-example.html as it is, served from another origin (its own port) than the chat."""
+    (tmp_path / "index.html").write_bytes(EMBED_PAGE.read_bytes())
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -201,37 +184,57 @@ def embedding_site(app_url: str, tmp_path: Path) -> Iterator[str]:
     server.server_close()
 
 
-def test_the_chat_embedded_in_another_site_answers(chromium, embedding_site: str, real_assistant: Assistant):
-    context = chromium.new_context(viewport=DESKTOP)
+@pytest.mark.parametrize("viewport", VIEWPORTS.values(), ids=VIEWPORTS)
+def test_the_chat_embedded_in_another_site_neither_scrolls_it_nor_takes_its_focus(
+    chromium, embedding_site: str, app_url: str, real_assistant: Assistant, viewport: dict
+):
+    context = chromium.new_context(viewport=viewport)
     try:
         page = context.new_page()
-        page.goto(embedding_site)
+        page.goto(f"{embedding_site}?chat={quote(app_url + '/', safe='')}")  # the example takes the address
         assert page.title().startswith("Example: a clinic's page")
         frame = page.frame_locator("iframe.faq-assistant")
         frame.locator("#disclaimer-banner").wait_for()
+        page.wait_for_timeout(SETTLED_MS)
+        assert page.evaluate("window.scrollY") == 0
+        assert page.evaluate("document.activeElement === document.body")  # not the frame
         before = frame.locator(BOT).count()
         box = frame.get_by_label("Your question")
-        box.fill(SIDE_EFFECTS)
+        box.fill(SIDE_EFFECTS)  # the visitor's own click on the box may bring it into view…
+        host_scroll = page.evaluate("window.scrollY")
         box.press("Enter")
         frame.locator(BOT).nth(before).wait_for()
+        page.wait_for_timeout(SETTLED_MS)
+        assert page.evaluate("window.scrollY") == host_scroll  # …but the reply lands inside the frame only
         assert_answer_shown(frame.locator(BOT).last, real_assistant, SIDE_EFFECTS)
-        save_screenshot(page, "chat-embedded")
+        if viewport == DESKTOP:
+            page.evaluate("window.scrollTo(0, 0)")
+            save_screenshot(page, "chat-embedded")
     finally:
         context.close()
 
 
 @pytest.mark.parametrize("color_scheme", ["light", "dark"])
-def test_accessibility_basics(page_at, app_url: str, color_scheme: str):
-    """Page language, labelled controls and WCAG AA colour contrast (axe-core), with an answer on screen."""
+def test_accessibility_basics(page_at, app_url: str, real_assistant: Assistant, color_scheme: str):
+    """Page language, labelled controls, WCAG AA colour contrast (axe-core) with an answer, the fallback and the
+    urgent notice on screen, and messages named by the text they show, not their Markdown."""
     from axe_playwright_python.sync_playwright import Axe
 
     page = page_at(app_url, color_scheme=color_scheme)
     assert page.evaluate("document.documentElement.lang") == "en"
     expect(page.get_by_label("Your question")).to_have_count(1)  # the question box has a label
     ask_in_page(page, SIDE_EFFECTS)
+    answer = page.locator(BOT).first
+    ask_in_page(page, "wat are the side efects")  # the fallback, with a "did you mean"
+    ask_in_page(page, URGENT)
+    passage = " ".join(real_assistant.ask(SIDE_EFFECTS).answer.passage.text.split())
+    name = answer.get_attribute("aria-label")
+    assert name.startswith(f"Reply: {passage} Source: ") and short_disclaimer(real_assistant.site.disclaimer) in name
+    assert not re.search(r"[\\<>*]", name)  # no Markdown escapes or tags
+    assert page.locator(USER).first.get_attribute("aria-label") == f"You asked: {SIDE_EFFECTS}"
     rules = ["html-has-lang", "html-lang-valid", "document-title", "label", "button-name", "color-contrast"]
     results = Axe().run(page, options={"runOnly": {"type": "rule", "values": rules}})
     assert results.violations_count == 0, results.generate_report()
     checked = {rule["id"]: len(rule["nodes"]) for rule in results.response["passes"]}
     assert checked.get("color-contrast", 0) > 0 and checked.get("label", 0) > 0
-    save_screenshot(page, f"chat-{color_scheme}")
+    save_screenshot(page, f"chat-{color_scheme}", full_page=True)
