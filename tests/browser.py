@@ -155,7 +155,10 @@ def wholly_in_view(element) -> bool:
 
 
 def scroll_up(page) -> None:
-    """Scroll back to the start of the conversation, as a visitor rereading it: the chat's box and the page."""
-    page.evaluate("document.querySelector('#answers [role=log]').scrollTop = 0; window.scrollTo(0, 0)")
-    page.mouse.wheel(0, -1)  # a visitor's own scrolling, which the page must not fight
-    page.wait_for_timeout(300)
+    """Scroll back to the start of the conversation as a visitor does, with the wheel over the middle of the window:
+    the chat's box on a desktop, the page on a phone. (The visitor's own scrolling is what the page must not fight.)"""
+    size = page.viewport_size
+    page.mouse.move(size["width"] / 2, size["height"] / 2)
+    for _ in range(10):
+        page.mouse.wheel(0, -2000)
+    page.wait_for_timeout(500)
