@@ -62,9 +62,13 @@
 
   function name() {
     // Gradio names each message by its Markdown source ("fatigue\, fever\, …"): name it by the text shown.
-    for (const message of all("#answers [data-testid='bot'], #answers [data-testid='user']")) {
-      const shown = message.innerText.replace(/\s+/g, " ").trim();
+    const messages = all("#answers [data-testid='bot'], #answers [data-testid='user']");
+    for (const [index, message] of messages.entries()) {
       const who = message.dataset.testid === "user" ? "You asked: " : "Reply: ";
+      // Earlier messages keep the name once given (Gradio sets its own only when a message changes): reading the
+      // text of every message on each change of the page would slow a long conversation.
+      if (index < messages.length - 2 && message.getAttribute("aria-label")?.startsWith(who)) continue;
+      const shown = message.innerText.replace(/\s+/g, " ").trim();
       if (shown && message.getAttribute("aria-label") !== who + shown) message.setAttribute("aria-label", who + shown);
     }
     for (const option of all("#answers button.option")) {
