@@ -214,13 +214,18 @@ def test_the_chat_embedded_in_another_site_neither_scrolls_it_nor_takes_its_focu
         context.close()
 
 
-@pytest.mark.parametrize("color_scheme", ["light", "dark"])
-def test_accessibility_basics(page_at, app_url: str, real_assistant: Assistant, color_scheme: str):
+@pytest.mark.parametrize(
+    ("color_scheme", "viewport"),
+    [("light", DESKTOP), ("dark", DESKTOP), ("light", PHONE)],
+    ids=["light", "dark", "phone"],
+)
+def test_accessibility_basics(page_at, app_url: str, real_assistant: Assistant, color_scheme: str, viewport: dict):
     """Page language, labelled controls, WCAG AA colour contrast (axe-core) with an answer, the fallback and the
-    urgent notice on screen, and messages named by the text they show, not their Markdown."""
+    urgent notice on screen, and messages named by the text they show, not their Markdown; on a phone too, where
+    the banner and the question box stick over the conversation."""
     from axe_playwright_python.sync_playwright import Axe
 
-    page = page_at(app_url, color_scheme=color_scheme)
+    page = page_at(app_url, viewport, color_scheme)
     assert page.evaluate("document.documentElement.lang") == "en"
     expect(page.get_by_label("Your question")).to_have_count(1)  # the question box has a label
     ask_in_page(page, SIDE_EFFECTS)
@@ -237,4 +242,4 @@ def test_accessibility_basics(page_at, app_url: str, real_assistant: Assistant, 
     assert results.violations_count == 0, results.generate_report()
     checked = {rule["id"]: len(rule["nodes"]) for rule in results.response["passes"]}
     assert checked.get("color-contrast", 0) > 0 and checked.get("label", 0) > 0
-    save_screenshot(page, f"chat-{color_scheme}", full_page=True)
+    save_screenshot(page, f"chat-{color_scheme}{'-phone' if viewport == PHONE else ''}", full_page=True)
