@@ -23,32 +23,30 @@ neither use nor come close to ("cost", "insurance"), weighted by how informative
 the documents and in general English. A word comes close when some word of the documents
 is near it in meaning, or when, read in context, it meets a token of the answer that is
 ("when is it not recommended", answered by a passage on when it "may not be suitable").
+
+The Searcher combines; the lexical view (BM25, spelling) is bot/lexical.py's, standardising and late
+interaction bot/scoring.py's.
 """
 
 from __future__ import annotations
 
-import math
 import unicodedata
-from collections import Counter
 from dataclasses import dataclass, field, replace
 
-import bm25s
 import numpy as np
-from rapidfuzz import fuzz, process
 
 from bot.config import SearchSettings, Settings
 from bot.embedding import Embedder
 from bot.index import PASSAGE, QUESTION, SENTENCE, Index
 from bot.knowledge import Passage
+from bot.lexical import LexicalIndex
+from bot.scoring import LateInteraction, standardised
 from bot.text import WORD, content_words, general_frequency, ramp, stems
 
 # A passage owns several vector rows (itself, each of its sentences, its FAQ question), so the nearest rows repeat
 # passages: the dense search reads this many rows per candidate passage wanted, and at least MIN_DENSE_ROWS.
 ROWS_PER_CANDIDATE = 8
 MIN_DENSE_ROWS = 256
-# Words shorter than this are never corrected: a letter off, a short word is as near to several others (care,
-# cure, core) as to the one meant.
-MIN_CORRECTED_LENGTH = 5
 
 # The confidence of a question with nothing to answer: far below any cosine less a penalty, and finite, so that
 # it compares, sorts and serialises like any other.
@@ -86,46 +84,6 @@ def normalize_query(text: str) -> str:
     return " ".join(text.split())
 
 
-class LexicalIndex:
-    """BM25 over heading + text of each passage, and the documents' vocabulary for spelling and IDF."""
-
-    def __init__(self, passages: list[Passage], vocabulary: list[str]):
-        documents = [stems(content_words(" ".join((*p.headings, p.text)))) for p in passages]
-        self.vocabulary = vocabulary
-        self.document_frequency = Counter(stem for doc in documents for stem in set(doc))
-        self.size = len(documents)
-        self.bm25 = bm25s.BM25()
-        self.bm25.index([doc or ["\u2205"] for doc in documents], show_progress=False)
-
-    def known(self, word: str) -> bool:
-        return stems([word])[0] in self.document_frequency
-
-    def idf(self, word: str) -> float:
-        """Inverse document frequency; a word the documents never use gets the highest."""
-        frequency = self.document_frequency.get(stems([word])[0], 0)
-        return math.log((self.size + 1) / (frequency + 0.5))
-
-    def correct(self, word: str, min_similarity: float) -> str | None:
-        """The document word a misspelling most likely meant, if one is close enough."""
-        if len(word) < MIN_CORRECTED_LENGTH:
-            return None
-        match = process.extractOne(word, self.vocabulary, scorer=fuzz.ratio, score_cutoff=min_similarity)
-        return match[0] if match else None
-
-    def scores(self, words: list[str]) -> np.ndarray:
-        query = [s for s in stems(words) if s in self.document_frequency]
-        if not query:
-            return np.zeros(self.size, dtype=np.float32)
-        return self.bm25.get_scores(query)
-
-    def weighted_scores(self, weights: dict[str, float]) -> np.ndarray:
-        """BM25 of several words, each scaled by its weight."""
-        total = np.zeros(self.size, dtype=np.float32)
-        for word, weight in weights.items():
-            total += weight * self.scores([word])
-        return total
-
-
 class Searcher:
     def __init__(self, index: Index, embedder: Embedder, settings: SearchSettings | None = None):
         self.index = index
@@ -138,9 +96,7 @@ class Searcher:
         # Each passage's vector rows (its own, its sentences', its FAQ question's), to score candidates exactly.
         self._row_order = np.argsort(index.rows, kind="stable")
         self._row_bounds = np.searchsorted(index.rows[self._row_order], np.arange(len(index.passages) + 1))
-        # An FAQ passage's tokens begin with its question's, when the build embedded headings (see embedding_text).
-        self._questions_embedded = bool(index.manifest.get("embedded", {}).get("headings", True))
-        self._question_lengths: dict[int, int] = {}
+        self.late_interaction = LateInteraction(index, embedder, self._positions)
         self._faq_vectors = None
         if self._faq_positions:  # passage rows come first; one bulk read, not a call per row
             self._faq_vectors = index.search_index.reconstruct_n(0, len(index.passages))[self._faq_positions]
@@ -250,7 +206,7 @@ class Searcher:
             places = [span for casefolded, span in found if casefolded == word]
             rows = [i for i, (start, end) in enumerate(spans) if any(start < b and end > a for a, b in places)]
             if rows:
-                coverage[word] = self._mean_max_sim(query_tokens[rows], hits[0].passage)
+                coverage[word] = self.late_interaction.mean_max_sim(query_tokens[rows], hits[0].passage)
         return coverage
 
     def _expansion(self, similarity: dict[str, np.ndarray]) -> dict[str, float]:
@@ -306,7 +262,7 @@ class Searcher:
         views = self._views(vector, candidates)
         signals = np.vstack([np.where(np.isfinite(views), views, views[PASSAGE]), np.log1p(lexical[candidates])])
         weights = np.array([s.passage_weight, s.sentence_weight, s.question_weight, s.lexical_weight])
-        fused = weights @ _standardised(signals) / (weights.sum() or 1.0)
+        fused = weights @ standardised(signals) / (weights.sum() or 1.0)
         best = views.max(axis=0)
         names = {PASSAGE: "passage", SENTENCE: "sentence", QUESTION: "question"}
         ids = [self.index.passages[p].id for p in candidates]
@@ -325,70 +281,21 @@ class Searcher:
 
     def _rerank(self, hits: list[Hit], query_tokens: np.ndarray, k: int) -> list[Hit]:
         """The best rerank_depth fused hits in the order of their scores with late interaction, then the rest
-        in fused order (scored too): asking for more hits never changes the first ones.
-
-        Each query token's best cosine with a passage's tokens counts by how rare a close match (at least
-        late_match_similarity) is among the rerank_depth passages, as IDF weighs a word by the documents that
-        use it: a token every candidate matches, such as the topic every entry names, decides nothing. The
-        weighted mean over the passage, and over an FAQ passage's question tokens (late_question_share of it),
-        are standardised over those passages like the views before them."""
+        in fused order (scored too): asking for more hits never changes the first ones. The late interaction
+        scores and their token weights are LateInteraction.rerank_scores's (bot/scoring.py)."""
         s = self.settings
         weight = s.late_interaction_weight
         if weight <= 0 or not len(query_tokens) or not hits:
             return hits[:k]
         depth = min(s.rerank_depth, len(hits))
         scored = hits[: max(k, depth)]
-        whole, question = self._max_sims(query_tokens, [hit.passage for hit in scored])
-        matches = (whole[:, :depth] >= s.late_match_similarity).sum(axis=1)
-        token_weights = np.log((depth + 1) / (matches + 0.5))
-        token_weights /= token_weights.sum()
-        late = token_weights @ whole
-        share = s.late_question_share
-        rerank = np.array([1 - share, share]) @ _standardised(np.vstack([late, token_weights @ question]), depth)
+        late, rerank = self.late_interaction.rerank_scores(query_tokens, [hit.passage for hit in scored], depth, s)
         rescored = [
             replace(hit, score=(1 - weight) * hit.fused + weight * float(r), late=float(mean), rerank=float(r))
             for hit, mean, r in zip(scored, late, rerank, strict=True)
         ]
         head = sorted(rescored[:depth], key=lambda h: (-h.score, h.passage.id))
         return (head + rescored[depth:])[:k]
-
-    def _max_sims(self, query_tokens: np.ndarray, passages: list[Passage]) -> tuple[np.ndarray, np.ndarray]:
-        """Each query token's best cosine with each passage's tokens, and with its FAQ question's tokens (the
-        passage's again when it is not an FAQ entry): two arrays of shape (query tokens, passages)."""
-        blocks = [self.index.passage_tokens(self._positions[p.id]) for p in passages]
-        sizes = np.array([len(b) for b in blocks])
-        whole = np.zeros((len(query_tokens), len(passages)), dtype=np.float32)
-        question = np.zeros_like(whole)
-        present = np.flatnonzero(sizes)
-        if not len(present):
-            return whole, question
-        similarities = _float32(np.concatenate([blocks[i] for i in present])) @ query_tokens.T  # one product for all
-        starts = np.concatenate([[0], np.cumsum(sizes[present])[:-1]])
-        whole[:, present] = np.maximum.reduceat(similarities, starts, axis=0).T
-        asked = np.array([min(self._question_length(passages[i]), sizes[i]) for i in present])
-        question[:, present] = whole[:, present]
-        faq = np.flatnonzero(asked)
-        if len(faq):  # each question's tokens come first in its passage: the maxima over [start, start + asked)
-            bounds = np.ravel(np.column_stack([starts[faq], starts[faq] + asked[faq]]))
-            spans = np.maximum.reduceat(similarities, bounds[bounds < len(similarities)], axis=0)
-            question[:, present[faq]] = spans[::2].T
-        return whole, question
-
-    def _question_length(self, passage: Passage) -> int:
-        """How many of an FAQ passage's tokens are its question's (they come first); 0 for another passage."""
-        if not passage.question or not self._questions_embedded:
-            return 0
-        position = self._positions[passage.id]
-        if position not in self._question_lengths:
-            self._question_lengths[position] = len(self.embedder.token_spans(passage.question))
-        return self._question_lengths[position]
-
-    def _mean_max_sim(self, query_tokens: np.ndarray, passage: Passage) -> float:
-        """Late interaction (MeanMaxSim): each query token's best cosine with the passage's tokens, averaged."""
-        tokens = self.index.passage_tokens(self._positions[passage.id])
-        if not len(tokens) or not len(query_tokens):
-            return 0.0
-        return float((query_tokens @ _float32(tokens).T).max(axis=1).mean())
 
     def _confidence(self, hits: list[Hit], words: list[str], uncovered: dict[str, float], reranked: bool) -> float:
         """The answer's cosine, blended with its late interaction when the rerank ran, less the penalty for the
@@ -400,24 +307,6 @@ class Searcher:
         share = sum(weights[w] * uncovered.get(w, 0.0) for w in weights) / sum(weights.values())
         late = s.confidence_late_share if reranked else 0.0
         return (1 - late) * hits[0].dense + late * hits[0].late - s.unknown_word_penalty * share
-
-
-def _float32(tokens: np.ndarray) -> np.ndarray:
-    """Stored token vectors (float16) as float32, through torch: numpy's own conversion takes 15 times as long,
-    more than the product they go into."""
-    import torch
-
-    if not tokens.flags.writeable or not tokens.flags.c_contiguous:  # torch takes only writable, contiguous memory
-        tokens = np.array(tokens)
-    return torch.from_numpy(tokens).float().numpy()
-
-
-def _standardised(rows: np.ndarray, among: int | None = None) -> np.ndarray:
-    """Each row less its mean, over its standard deviation, both taken over its first `among` values (all by
-    default); a row whose values there do not differ becomes all 0."""
-    reference = rows[:, :among]
-    spread = reference.std(axis=1, keepdims=True)
-    return np.where(spread > 1e-9, (rows - reference.mean(axis=1, keepdims=True)) / np.maximum(spread, 1e-9), 0.0)
 
 
 def _apply(query: str, corrections: dict[str, str]) -> str:

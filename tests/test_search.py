@@ -11,7 +11,8 @@ import pytest
 from bot.config import Settings
 from bot.index import build_index, load_index
 from bot.knowledge import load_knowledge
-from bot.search import Searcher, _standardised
+from bot.scoring import standardised
+from bot.search import Searcher
 
 from conftest import FakeEmbedder
 
@@ -38,11 +39,11 @@ def faq(tmp_path: Path) -> Searcher:
 
 def test_standardised_rows_have_mean_0_and_deviation_1_and_flat_rows_become_0():
     rows = np.array([[1.0, 2.0, 3.0, 4.0], [5.0, 5.0, 5.0, 5.0], [0.0, 100.0, 0.0, 100.0]])
-    result = _standardised(rows)
+    result = standardised(rows)
     assert np.allclose(result[[0, 2]].mean(axis=1), 0) and np.allclose(result[[0, 2]].std(axis=1), 1)
     assert np.all(result[1] == 0)  # nothing to tell apart: no say in the ranking
     assert np.allclose(result[2], [-1, 1, -1, 1])  # a wide range counts no more than a narrow one
-    among = _standardised(np.array([[1.0, 3.0, 10.0]]), among=2)  # statistics of the first two only
+    among = standardised(np.array([[1.0, 3.0, 10.0]]), among=2)  # statistics of the first two only
     assert np.allclose(among, [[-1.0, 1.0, 8.0]])
 
 
@@ -63,9 +64,9 @@ def test_an_faq_entry_is_also_read_against_its_question_alone(faq: Searcher):
     """The entry's question tokens come first among its tokens: late interaction with them alone sees that a
     question's words are in the answer only, not in the question."""
     symptoms = next(p for p in faq.index.passages if p.question == "What are the symptoms?")
-    assert faq._question_length(symptoms) == 4  # what, are, the, symptoms
+    assert faq.late_interaction.question_length(symptoms) == 4  # what, are, the, symptoms
     _, tokens = faq.embedder.encode_with_tokens(["dry cough symptoms"])
-    whole, question = faq._max_sims(tokens[0], [symptoms])
+    whole, question = faq.late_interaction.max_sims(tokens[0], [symptoms])
     assert np.allclose(whole[:, 0], 1.0)  # every word is in the passage
     assert np.allclose(question[:, 0], [0.0, 0.0, 1.0])  # only "symptoms" is in its question
 

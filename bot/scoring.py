@@ -1,0 +1,97 @@
+"""The scores search ranks by, apart from the Searcher that combines them: standardising a view over the
+candidates, and late interaction (MeanMaxSim) of the query's tokens with each passage's stored token vectors."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from bot.config import SearchSettings
+from bot.embedding import Embedder
+from bot.index import Index
+from bot.knowledge import Passage
+
+
+class LateInteraction:
+    """Token-level scores of a query against passages of one index: their token vectors were stored at build."""
+
+    def __init__(self, index: Index, embedder: Embedder, positions: dict[str, int]):
+        self.index = index
+        self.embedder = embedder
+        self._positions = positions  # passage id → its position in the index
+        # An FAQ passage's tokens begin with its question's, when the build embedded headings (see embedding_text).
+        self._questions_embedded = bool(index.manifest.get("embedded", {}).get("headings", True))
+        self._question_lengths: dict[int, int] = {}
+
+    def rerank_scores(
+        self, query_tokens: np.ndarray, passages: list[Passage], depth: int, settings: SearchSettings
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Each passage's weighted late interaction, and its rerank score: that and the late interaction with its
+        FAQ question (late_question_share of it), standardised over the first `depth` passages.
+
+        Each query token's best cosine with a passage's tokens counts by how rare a close match (at least
+        late_match_similarity) is among the first `depth` passages, as IDF weighs a word by the documents that
+        use it: a token every candidate matches, such as the topic every entry names, decides nothing."""
+        whole, question = self.max_sims(query_tokens, passages)
+        matches = (whole[:, :depth] >= settings.late_match_similarity).sum(axis=1)
+        token_weights = np.log((depth + 1) / (matches + 0.5))
+        token_weights /= token_weights.sum()
+        late = token_weights @ whole
+        share = settings.late_question_share
+        rerank = np.array([1 - share, share]) @ standardised(np.vstack([late, token_weights @ question]), depth)
+        return late, rerank
+
+    def max_sims(self, query_tokens: np.ndarray, passages: list[Passage]) -> tuple[np.ndarray, np.ndarray]:
+        """Each query token's best cosine with each passage's tokens, and with its FAQ question's tokens (the
+        passage's again when it is not an FAQ entry): two arrays of shape (query tokens, passages)."""
+        blocks = [self.index.passage_tokens(self._positions[p.id]) for p in passages]
+        sizes = np.array([len(b) for b in blocks])
+        whole = np.zeros((len(query_tokens), len(passages)), dtype=np.float32)
+        question = np.zeros_like(whole)
+        present = np.flatnonzero(sizes)
+        if not len(present):
+            return whole, question
+        similarities = as_float32(np.concatenate([blocks[i] for i in present])) @ query_tokens.T  # one product for all
+        starts = np.concatenate([[0], np.cumsum(sizes[present])[:-1]])
+        whole[:, present] = np.maximum.reduceat(similarities, starts, axis=0).T
+        asked = np.array([min(self.question_length(passages[i]), sizes[i]) for i in present])
+        question[:, present] = whole[:, present]
+        faq = np.flatnonzero(asked)
+        if len(faq):  # each question's tokens come first in its passage: the maxima over [start, start + asked)
+            bounds = np.ravel(np.column_stack([starts[faq], starts[faq] + asked[faq]]))
+            spans = np.maximum.reduceat(similarities, bounds[bounds < len(similarities)], axis=0)
+            question[:, present[faq]] = spans[::2].T
+        return whole, question
+
+    def question_length(self, passage: Passage) -> int:
+        """How many of an FAQ passage's tokens are its question's (they come first); 0 for another passage."""
+        if not passage.question or not self._questions_embedded:
+            return 0
+        position = self._positions[passage.id]
+        if position not in self._question_lengths:
+            self._question_lengths[position] = len(self.embedder.token_spans(passage.question))
+        return self._question_lengths[position]
+
+    def mean_max_sim(self, query_tokens: np.ndarray, passage: Passage) -> float:
+        """Late interaction (MeanMaxSim): each query token's best cosine with the passage's tokens, averaged."""
+        tokens = self.index.passage_tokens(self._positions[passage.id])
+        if not len(tokens) or not len(query_tokens):
+            return 0.0
+        return float((query_tokens @ as_float32(tokens).T).max(axis=1).mean())
+
+
+def as_float32(tokens: np.ndarray) -> np.ndarray:
+    """Stored token vectors (float16) as float32, through torch: numpy's own conversion takes 15 times as long,
+    more than the product they go into."""
+    import torch
+
+    if not tokens.flags.writeable or not tokens.flags.c_contiguous:  # torch takes only writable, contiguous memory
+        tokens = np.array(tokens)
+    return torch.from_numpy(tokens).float().numpy()
+
+
+def standardised(rows: np.ndarray, among: int | None = None) -> np.ndarray:
+    """Each row less its mean, over its standard deviation, both taken over its first `among` values (all by
+    default); a row whose values there do not differ becomes all 0."""
+    reference = rows[:, :among]
+    spread = reference.std(axis=1, keepdims=True)
+    return np.where(spread > 1e-9, (rows - reference.mean(axis=1, keepdims=True)) / np.maximum(spread, 1e-9), 0.0)
