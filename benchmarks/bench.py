@@ -97,13 +97,14 @@ class Target:
 def questions(settings: Settings, count: int, skip: int = 0) -> list[str]:
     """`count` distinct visitor-like questions: the evaluation sets, FAQ questions and headings,
     passages' opening sentences, each then reworded; shuffled with a fixed seed."""
+    from bot.embedding import SentenceEmbedder
     from bot.index import load_index
 
     base: list[str] = []
     for path in EVAL_SETS:
         if path.is_file():
             base += [json.loads(line)["question"] for line in path.read_text(encoding="utf-8").splitlines() if line]
-    for passage in load_index(settings.index_dir, settings.model_name).passages:
+    for passage in load_index(settings.index_dir, SentenceEmbedder.from_settings(settings.model)).passages:
         base += [passage.heading.split(" › ")[-1], passage.text.split(". ")[0][:200]]
     base = list(dict.fromkeys(q.strip() for q in base if q.strip()))
     random.Random(7).shuffle(base)
@@ -249,9 +250,10 @@ def run(settings: Settings, asked_count: int, requests_per_level: int, levels: S
     try:
         results: dict = {"machine": machine(), "settings": _load_settings(settings)}
         results["startup"] = {"build_s": build(settings), "rebuild_unchanged_s": build(settings)}
+        from bot.embedding import SentenceEmbedder
         from bot.index import load_index
 
-        examples = list(load_index(settings.index_dir, settings.model_name).site.examples)
+        examples = list(load_index(settings.index_dir, SentenceEmbedder.from_settings(settings.model)).site.examples)
         if http:
             app, cold = serve(settings)
             try:

@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.assistant import Assistant  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.embedding import Embedder, limit_threads  # noqa: E402
+from bot.embedding import SentenceEmbedder, limit_threads  # noqa: E402
 from bot.evaluate import Outcome, evaluate, load_cases, suggested_threshold  # noqa: E402
 from bot.index import build_index, load_index  # noqa: E402
 from bot.knowledge import load_knowledge  # noqa: E402
@@ -109,14 +109,14 @@ def main() -> None:
     args = parser.parse_args()
     base = Settings.from_env(knowledge_dir=ROOT / "knowledge", index_dir=Path(tempfile.mkdtemp()) / "index")
     limit_threads(base.serve)
-    embedder = Embedder.from_settings(base.model)
+    embedder = SentenceEmbedder.from_settings(base.model)
     splits = {name: load_cases(ROOT / "tests" / "eval" / f"{name}.jsonl") for name in ("tuning", "heldout")}
     rows = []
     for label, overrides in methods():
         settings = base.replace(**overrides)
         knowledge = load_knowledge(settings.knowledge_dir, settings.passage_max_words, settings.passage_min_words)
         build_index(knowledge, settings.index_dir, embedder, settings=settings.index)
-        assistant = Assistant(load_index(settings.index_dir, settings.model_name), embedder, settings)
+        assistant = Assistant(load_index(settings.index_dir, embedder), embedder, settings)
         outcomes = {name: evaluate(assistant, cases)[1] for name, cases in splits.items()}
         if label == FINAL:
             threshold = settings.min_confidence

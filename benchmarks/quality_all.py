@@ -49,7 +49,7 @@ from scale import generate  # noqa: E402
 
 from bot.assistant import Assistant  # noqa: E402
 from bot.config import Settings  # noqa: E402
-from bot.embedding import Embedder, limit_threads  # noqa: E402
+from bot.embedding import SentenceEmbedder, limit_threads  # noqa: E402
 from bot.evaluate import (  # noqa: E402
     DEPTH,
     Case,
@@ -166,7 +166,7 @@ def main() -> None:
     work = args.work or Path(tempfile.mkdtemp(prefix="bot-quality-"))
     base = Settings.from_env()
     limit_threads(base.serve)
-    embedder = Embedder.from_settings(base.model)
+    embedder = SentenceEmbedder.from_settings(base.model)
 
     results: dict[str, dict[str, list[Outcome]]] = {}
     counts: dict[str, str] = {}
@@ -174,7 +174,7 @@ def main() -> None:
         settings = base.replace(knowledge_dir=knowledge_dir, index_dir=work / "index" / name)
         knowledge = load_knowledge(knowledge_dir, settings.passage_max_words, settings.passage_min_words)
         build_index(knowledge, settings.index_dir, embedder, settings=settings.index)
-        assistant = Assistant(load_index(settings.index_dir, settings.model_name), embedder, settings)
+        assistant = Assistant(load_index(settings.index_dir, embedder), embedder, settings)
         for split, cases in splits.items():
             plain = plain_cosine(assistant, cases) if any(c.ranked for c in cases) else {}
             results[split] = plain | {PIPELINE: evaluate(assistant, cases)[1]}

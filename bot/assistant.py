@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from bot.answer import Reply, compose_reply, fallback_reply, follow_ups_for
 from bot.config import Settings
-from bot.embedding import Embedder
+from bot.embedding import Embedder, SentenceEmbedder
 from bot.errors import BotError
 from bot.fallback import Topic, main_topics
 from bot.index import CURRENT, Index, live_build, load_index, require_fresh, stale_files
@@ -58,10 +58,10 @@ class Assistant:
     def load(
         cls, settings: Settings, check_fresh: bool = True, which: str = CURRENT, follow_live: bool = False
     ) -> Assistant:
-        index = load_index(settings.index_dir, settings.model_name, which)
+        embedder = SentenceEmbedder.from_settings(settings.model)  # not loaded yet: its fingerprint reads files
+        index = load_index(settings.index_dir, embedder, which)
         if check_fresh:
             require_fresh(index, settings.knowledge_dir)
-        embedder = Embedder.from_settings(settings.model)
         return cls(index, embedder, settings, follow_live)
 
     @property
@@ -160,7 +160,7 @@ class Assistant:
                 return self._serving
             with self._reload_lock:
                 if live_build(self.settings.index_dir) != self._serving.index.path.name:
-                    self._serving = self._serve(load_index(self.settings.index_dir, self.settings.model_name))
+                    self._serving = self._serve(load_index(self.settings.index_dir, self.embedder))
                     log.info("now serving index build %s", self._serving.index.path.name)
         except BotError as err:
             log.error("kept the index in use: %s", err)

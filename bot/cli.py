@@ -80,19 +80,19 @@ def cmd_teach(args: argparse.Namespace) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from bot.embedding import Embedder
+    from bot.embedding import SentenceEmbedder
     from bot.index import IndexMismatchError, IndexMissingError, StaleIndexError, build_index, load_index, require_fresh
 
     settings = _settings(args)
+    embedder = SentenceEmbedder.from_settings(settings.model)
     if args.if_needed:
         try:
-            require_fresh(load_index(settings.index_dir, settings.model_name), settings.knowledge_dir)
+            require_fresh(load_index(settings.index_dir, embedder), settings.knowledge_dir)
             print(f"The index in {settings.index_dir}/ is up to date.")
             return 0
         except (IndexMissingError, StaleIndexError, IndexMismatchError) as reason:  # an older format or model too
             print(f"Building: {reason}", file=sys.stderr)
     knowledge = _load_knowledge(settings)
-    embedder = Embedder.from_settings(settings.model)
     summary = build_index(
         knowledge,
         settings.index_dir,

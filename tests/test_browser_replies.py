@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from bot.assistant import Assistant
 from bot.config import Settings
-from bot.embedding import Embedder
+from bot.embedding import SentenceEmbedder
 from bot.index import build_index
 from bot.knowledge import load_knowledge
 from bot.render import FULL_DISCLAIMER, short_disclaimer
@@ -71,7 +71,7 @@ def contact_url(real_settings: Settings, tmp_path_factory: pytest.TempPathFactor
     settings = real_settings.replace(knowledge_dir=knowledge, index_dir=index)
     built = load_knowledge(knowledge, settings.passage_max_words, settings.passage_min_words)
     assert built.site.emergency_contact == CONTACT["emergency_contact"]
-    build_index(built, index, Embedder.from_settings(settings.model))
+    build_index(built, index, SentenceEmbedder.from_settings(settings.model))
     yield from serve_app(settings)
 
 

@@ -21,7 +21,7 @@ from conftest import FakeEmbedder
 
 @pytest.fixture
 def assistant(fake_index: Settings) -> Assistant:
-    return Assistant(load_index(fake_index.index_dir, "fake-bag-of-words"), FakeEmbedder(), fake_index)
+    return Assistant(load_index(fake_index.index_dir, FakeEmbedder()), FakeEmbedder(), fake_index)
 
 
 def with_site(knowledge_dir: Path, *lines: str) -> None:

@@ -32,7 +32,7 @@ from conftest import FakeEmbedder
 
 
 def test_round_trip_finds_the_passage_and_its_faq_question(fake_index: Settings):
-    index = load_index(fake_index.index_dir, "fake-bag-of-words")
+    index = load_index(fake_index.index_dir, FakeEmbedder())
     assert index.manifest["passages"] == len(index.passages) == 5
     # one row per passage, per sentence of a passage of several sentences, per FAQ question
     assert list(np.bincount(index.kinds)) == [5, index.manifest["vectors"] - 7, 2]
@@ -47,7 +47,7 @@ def test_round_trip_finds_the_passage_and_its_faq_question(fake_index: Settings)
 
 
 def test_each_passage_keeps_its_token_vectors_for_late_interaction(fake_index: Settings):
-    index = load_index(fake_index.index_dir, "fake-bag-of-words")
+    index = load_index(fake_index.index_dir, FakeEmbedder())
     for position, passage in enumerate(index.passages):
         tokens = index.passage_tokens(position)
         words = re.findall(r"\w+", embedding_text(passage))  # the fake embedder's tokens
@@ -60,15 +60,16 @@ def test_each_passage_keeps_its_token_vectors_for_late_interaction(fake_index: S
 
 
 def test_k_is_clipped_to_the_corpus_and_empty_queries_find_nothing(fake_index: Settings):
-    searcher = Searcher(load_index(fake_index.index_dir, "fake-bag-of-words"), FakeEmbedder())
+    searcher = Searcher(load_index(fake_index.index_dir, FakeEmbedder()), FakeEmbedder())
     assert len(searcher.search("water", k=50).hits) == 5
     assert searcher.search("   \u200b\t", k=3).hits == []
     assert searcher.search("water", k=0).hits == []
 
 
-def test_manifest_records_model_dimension_and_file_hashes(fake_index: Settings):
-    manifest = load_index(fake_index.index_dir, "fake-bag-of-words").manifest
+def test_manifest_records_model_fingerprint_dimension_and_file_hashes(fake_index: Settings):
+    manifest = load_index(fake_index.index_dir, FakeEmbedder()).manifest
     assert manifest["model"] == "fake-bag-of-words"
+    assert manifest["fingerprint"] == FakeEmbedder().fingerprint != FakeEmbedder(fingerprint="retrained").fingerprint
     assert manifest["dimension"] == 256
     assert set(manifest["files"]) == {"garden.md", "site.toml"}
     assert manifest["format"] == FORMAT_VERSION and manifest["built_at"]
@@ -76,16 +77,43 @@ def test_manifest_records_model_dimension_and_file_hashes(fake_index: Settings):
 
 def test_missing_index_says_to_build(tmp_path: Path):
     with pytest.raises(IndexMissingError, match=r"run `python -m bot build`"):
-        load_index(tmp_path / "index", "fake-bag-of-words")
+        load_index(tmp_path / "index", FakeEmbedder())
 
 
-def test_another_model_is_refused(fake_index: Settings):
-    with pytest.raises(IndexMismatchError, match=r"built with the model 'fake-bag-of-words'.*python -m bot build"):
-        load_index(fake_index.index_dir, "all-MiniLM-L6-v2")
+def test_an_index_built_with_other_model_files_is_refused_in_one_line(fake_index: Settings):
+    """Same name, other files (the fingerprint): the vectors are another model's, whatever the label says."""
+    with pytest.raises(IndexMismatchError) as refused:
+        load_index(fake_index.index_dir, FakeEmbedder(fingerprint="retrained"))
+    message = str(refused.value)
+    assert "\n" not in message and re.search(r"built with other model files .*; run `python -m bot build`\.$", message)
+
+
+def test_an_index_from_before_fingerprints_is_refused_in_one_line(fake_index: Settings):
+    """A build of format 4 named its model only by label: it cannot say which files made it."""
+    path = load_index(fake_index.index_dir, FakeEmbedder()).path / "manifest.json"
+    manifest = json.loads(path.read_text())
+    del manifest["fingerprint"]
+    path.write_text(json.dumps({**manifest, "format": 4}))
+    with pytest.raises(IndexMismatchError) as refused:
+        load_index(fake_index.index_dir, FakeEmbedder())
+    message = str(refused.value)
+    assert "\n" not in message and message.endswith("format 4, this version reads format 5; run `python -m bot build`.")
+
+
+def test_the_embedding_cache_never_gives_one_models_vectors_to_another(fake_index: Settings, tmp_path: Path):
+    """Another fingerprint embeds every text itself, even with the same name and dimension, and its build loads."""
+    knowledge = load_knowledge(fake_index.knowledge_dir)
+    from_nothing = build_index(knowledge, tmp_path / "empty", FakeEmbedder()).embedded  # every distinct text
+    other = FakeEmbedder(fingerprint="retrained")
+    summary = build_index(knowledge, fake_index.index_dir, other)
+    assert summary.embedded == from_nothing > 0  # none from the cache the first model filled
+    assert load_index(fake_index.index_dir, other).manifest["fingerprint"] == other.fingerprint
+    again = build_index(knowledge, fake_index.index_dir, FakeEmbedder())
+    assert again.embedded == 0  # the first model's vectors are still cached under its own fingerprint
 
 
 def test_changed_added_and_removed_files_make_the_index_stale(fake_index: Settings):
-    index = load_index(fake_index.index_dir, "fake-bag-of-words")
+    index = load_index(fake_index.index_dir, FakeEmbedder())
     require_fresh(index, fake_index.knowledge_dir)
     knowledge = fake_index.knowledge_dir
     (knowledge / "garden.md").write_text("# Changed\n\nNew text.\n", encoding="utf-8")
@@ -97,11 +125,11 @@ def test_changed_added_and_removed_files_make_the_index_stale(fake_index: Settin
 
 
 def test_a_build_that_died_before_its_manifest_leaves_the_live_index(fake_index: Settings):
-    live = load_index(fake_index.index_dir, "fake-bag-of-words")
+    live = load_index(fake_index.index_dir, FakeEmbedder())
     crashed = fake_index.index_dir / "builds" / "99999999T000000000000Z"
     crashed.mkdir()
     (crashed / "passages.jsonl").write_text("half", encoding="utf-8")
-    assert load_index(fake_index.index_dir, "fake-bag-of-words").path == live.path
+    assert load_index(fake_index.index_dir, FakeEmbedder()).path == live.path
     # the next build leaves a recent one alone (another build may be writing it) and clears an old one
     build_index(load_knowledge(fake_index.knowledge_dir), fake_index.index_dir, FakeEmbedder())
     assert crashed.exists()
@@ -111,7 +139,7 @@ def test_a_build_that_died_before_its_manifest_leaves_the_live_index(fake_index:
 
 
 def test_rebuild_keeps_the_previous_build_for_rollback(fake_index: Settings):
-    first = load_index(fake_index.index_dir, "fake-bag-of-words").path
+    first = load_index(fake_index.index_dir, FakeEmbedder()).path
     for _ in range(2):
         build_index(load_knowledge(fake_index.knowledge_dir), fake_index.index_dir, FakeEmbedder())
     builds = sorted(p.name for p in (fake_index.index_dir / "builds").iterdir())
@@ -119,16 +147,16 @@ def test_rebuild_keeps_the_previous_build_for_rollback(fake_index: Settings):
 
 
 def test_an_incompatible_format_is_refused(fake_index: Settings):
-    index = load_index(fake_index.index_dir, "fake-bag-of-words")
+    index = load_index(fake_index.index_dir, FakeEmbedder())
     manifest = json.loads((index.path / "manifest.json").read_text())
     (index.path / "manifest.json").write_text(json.dumps({**manifest, "format": 0}))
     with pytest.raises(IndexMismatchError, match="format 0"):
-        load_index(fake_index.index_dir, "fake-bag-of-words")
+        load_index(fake_index.index_dir, FakeEmbedder())
 
 
 @pytest.mark.parametrize("damage", ["missing", "truncated", "not an array", "wrong width", "offsets past the end"])
 def test_damaged_token_vectors_are_refused_with_the_fix(fake_index: Settings, damage: str):
-    folder = load_index(fake_index.index_dir, "fake-bag-of-words").path
+    folder = load_index(fake_index.index_dir, FakeEmbedder()).path
     if damage == "missing":
         (folder / "tokens.npy").unlink()
     elif damage == "truncated":
@@ -142,11 +170,11 @@ def test_damaged_token_vectors_are_refused_with_the_fix(fake_index: Settings, da
         offsets = np.load(folder / "token_offsets.npy")
         np.save(folder / "token_offsets.npy", offsets + 1)
     with pytest.raises(IndexMismatchError, match=r"run `python -m bot build`"):
-        load_index(fake_index.index_dir, "fake-bag-of-words")
+        load_index(fake_index.index_dir, FakeEmbedder())
 
 
 def test_token_vectors_read_from_the_file_are_the_ones_stored(fake_index: Settings):
-    index = load_index(fake_index.index_dir, "fake-bag-of-words")
+    index = load_index(fake_index.index_dir, FakeEmbedder())
     stored = np.load(index.path / "tokens.npy")
     for position in range(len(index.passages)):
         start, stop = index.token_offsets[position], index.token_offsets[position + 1]
@@ -164,16 +192,16 @@ def test_damaged_build_pointers_are_refused_with_the_fix(fake_index: Settings, d
     else:
         index_dir = index_dir / "CURRENT"  # a file where the index folder should be
     with pytest.raises(IndexMismatchError, match=r"is not a build pointer .*run `python -m bot build`"):
-        load_index(index_dir, "fake-bag-of-words")
+        load_index(index_dir, FakeEmbedder())
 
 
 @pytest.mark.parametrize("edit", [{"site": None}, {"files": []}, {"dimension": "384"}, "a list", {"site": {"x": 1}}])
 def test_a_hand_damaged_manifest_is_refused_with_the_fix(fake_index: Settings, edit):
-    path = load_index(fake_index.index_dir, "fake-bag-of-words").path / "manifest.json"
+    path = load_index(fake_index.index_dir, FakeEmbedder()).path / "manifest.json"
     manifest = json.loads(path.read_text())
     path.write_text(json.dumps([manifest] if edit == "a list" else {**manifest, **edit}))
     with pytest.raises(IndexMismatchError, match=r"run `python -m bot build`"):
-        load_index(fake_index.index_dir, "fake-bag-of-words")
+        load_index(fake_index.index_dir, FakeEmbedder())
 
 
 def test_a_damaged_embedding_cache_says_to_delete_it(fake_index: Settings):
@@ -183,13 +211,13 @@ def test_a_damaged_embedding_cache_says_to_delete_it(fake_index: Settings):
     knowledge = load_knowledge(fake_index.knowledge_dir)
     with pytest.raises(BotError, match=r"embeddings.sqlite is damaged .*delete it and run `python -m bot build`"):
         build_index(knowledge, fake_index.index_dir, FakeEmbedder())
-    assert load_index(fake_index.index_dir, "fake-bag-of-words").passages  # the live build is untouched
+    assert load_index(fake_index.index_dir, FakeEmbedder()).passages  # the live build is untouched
 
 
 def test_missing_staged_build_and_knowledge_folder_say_what_to_do(fake_index: Settings, tmp_path: Path):
     with pytest.raises(IndexMissingError, match=r"no staged build .*run `python -m bot build --stage`"):
-        load_index(fake_index.index_dir, "fake-bag-of-words", which="STAGED")
-    index = load_index(fake_index.index_dir, "fake-bag-of-words")
+        load_index(fake_index.index_dir, FakeEmbedder(), which="STAGED")
+    index = load_index(fake_index.index_dir, FakeEmbedder())
     with pytest.raises(KnowledgeError, match="does not exist; create it or pass --knowledge DIR"):
         require_fresh(index, tmp_path / "nowhere")
 
@@ -201,7 +229,7 @@ def test_a_build_over_a_damaged_live_pointer_writes_a_new_one_or_says_to_delete_
     if damage == "binary":
         current.write_bytes(b"\xff\xfe junk")
         summary = build_index(knowledge, fake_index.index_dir, FakeEmbedder())
-        assert load_index(fake_index.index_dir, "fake-bag-of-words").path.name == summary.name
+        assert load_index(fake_index.index_dir, FakeEmbedder()).path.name == summary.name
     else:
         current.unlink()
         current.mkdir()
@@ -222,8 +250,8 @@ def test_damage_deep_in_the_embedding_cache_says_to_delete_it(fake_index: Settin
 
 
 def test_a_token_file_longer_than_its_header_says_is_refused(fake_index: Settings):
-    folder = load_index(fake_index.index_dir, "fake-bag-of-words").path
+    folder = load_index(fake_index.index_dir, FakeEmbedder()).path
     with open(folder / "tokens.npy", "ab") as tokens:
         tokens.write(b"\x00" * 64)
     with pytest.raises(IndexMismatchError, match=r"run `python -m bot build`"):
-        load_index(fake_index.index_dir, "fake-bag-of-words")
+        load_index(fake_index.index_dir, FakeEmbedder())

@@ -34,7 +34,7 @@ def faq(tmp_path: Path) -> Searcher:
         text = f"---\ntitle: Entry {number}\n---\n\n## {question}\n\n{answer}\n"
         (folder / f"entry-{number}.md").write_text(text, encoding="utf-8")
     build_index(load_knowledge(folder), tmp_path / "index", FakeEmbedder())
-    return Searcher(load_index(tmp_path / "index", "fake-bag-of-words"), FakeEmbedder(), Settings().search)
+    return Searcher(load_index(tmp_path / "index", FakeEmbedder()), FakeEmbedder(), Settings().search)
 
 
 def test_standardised_rows_have_mean_0_and_deviation_1_and_flat_rows_become_0():

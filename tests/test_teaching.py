@@ -83,11 +83,11 @@ def test_a_question_nearer_a_not_answered_one_gets_the_fallback(fake_settings: S
     folder = fake_settings.knowledge_dir
     question = "should I water roses in the morning"
     build_index(load_knowledge(folder), fake_settings.index_dir, FakeEmbedder())
-    before = Assistant(load_index(fake_settings.index_dir, "fake-bag-of-words"), FakeEmbedder(), fake_settings)
+    before = Assistant(load_index(fake_settings.index_dir, FakeEmbedder()), FakeEmbedder(), fake_settings)
     assert before.ask(question).answered
     write(folder, f'[not_answered]\nquestions = ["{question}"]\n')
     build_index(load_knowledge(folder), fake_settings.index_dir, FakeEmbedder())
-    after = Assistant(load_index(fake_settings.index_dir, "fake-bag-of-words"), FakeEmbedder(), fake_settings)
+    after = Assistant(load_index(fake_settings.index_dir, FakeEmbedder()), FakeEmbedder(), fake_settings)
     reply = after.ask(question)
     assert not reply.answered and reply.message.startswith("I have no answer to that in the garden guide")
     assert after.ask("When should I prune roses?").answered

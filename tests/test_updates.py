@@ -34,13 +34,13 @@ class CountingEmbedder(FakeEmbedder):
         super().__init__()
         self.seen: list[str] = []
 
-    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+    def encode(self, texts: list[str]) -> np.ndarray:
         self.seen += texts
-        return super().encode(texts, progress)
+        return super().encode(texts)
 
-    def encode_with_tokens(self, texts: list[str], progress: bool = False) -> tuple[np.ndarray, list[np.ndarray]]:
+    def encode_with_tokens(self, texts: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
         self.seen += texts
-        return super().encode_with_tokens(texts, progress)
+        return super().encode_with_tokens(texts)
 
 
 def build(settings: Settings, embedder=None, publish: bool = True):
@@ -75,10 +75,10 @@ class ModelLess(FakeEmbedder):
     def dimension(self) -> int:
         raise AssertionError("the model was loaded")
 
-    def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
+    def encode(self, texts: list[str]) -> np.ndarray:
         raise AssertionError(f"{texts[:1]} was embedded again")
 
-    def encode_with_tokens(self, texts: list[str], progress: bool = False) -> tuple[np.ndarray, list[np.ndarray]]:
+    def encode_with_tokens(self, texts: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
         raise AssertionError(f"{texts[:1]} was embedded again")
 
 
@@ -96,7 +96,7 @@ def test_stage_then_publish_then_rollback(fake_settings: Settings):
     assert publish_staged(fake_settings.index_dir) == staged.name
     assert live_build(fake_settings.index_dir) == staged.name
     assert rollback(fake_settings.index_dir) == first.name
-    assert load_index(fake_settings.index_dir, "fake-bag-of-words").path.name == first.name
+    assert load_index(fake_settings.index_dir, FakeEmbedder()).path.name == first.name
     assert rollback(fake_settings.index_dir) == staged.name  # rolling back the rollback
 
 
@@ -110,7 +110,7 @@ def test_publish_and_rollback_without_builds_say_so(tmp_path: Path):
 def test_a_running_assistant_switches_to_a_published_build_between_questions(fake_settings: Settings):
     build(fake_settings)
     assistant = Assistant(
-        load_index(fake_settings.index_dir, "fake-bag-of-words"), FakeEmbedder(), fake_settings, follow_live=True
+        load_index(fake_settings.index_dir, FakeEmbedder()), FakeEmbedder(), fake_settings, follow_live=True
     )
     before = assistant.ask("When should I prune roses?")
     assert "late winter" in before.answer.passage.text
@@ -124,7 +124,7 @@ def test_a_running_assistant_switches_to_a_published_build_between_questions(fak
 def test_a_build_that_fails_to_load_is_not_switched_to(fake_settings: Settings):
     first = build(fake_settings)
     assistant = Assistant(
-        load_index(fake_settings.index_dir, "fake-bag-of-words"), FakeEmbedder(), fake_settings, follow_live=True
+        load_index(fake_settings.index_dir, FakeEmbedder()), FakeEmbedder(), fake_settings, follow_live=True
     )
     (fake_settings.index_dir / CURRENT).write_text("no-such-build\n")
     assert assistant.ask("When should I prune roses?").answered

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
+from bot.embedding import SentenceEmbedder
 from bot.index import live_build, load_index
 
 from conftest import ROOT, bot_command, start_app
@@ -60,7 +61,7 @@ def test_a_build_killed_mid_embedding_leaves_the_old_index_serving(copy: Setting
     build.wait()
     assert build.returncode != 0
     assert live_build(copy.index_dir) == live
-    index = load_index(copy.index_dir, copy.model_name)
+    index = load_index(copy.index_dir, SentenceEmbedder.from_settings(copy.model))
     assert index.path.name == live and len(index.passages) == 91
 
 

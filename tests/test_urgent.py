@@ -100,7 +100,7 @@ def assistant_with_examples(tmp_path):
     build_index(load_knowledge(folder), settings.index_dir, FakeEmbedder())
     from bot.index import load_index
 
-    return Assistant(load_index(settings.index_dir, settings.model_name), FakeEmbedder(), settings)
+    return Assistant(load_index(settings.index_dir, FakeEmbedder()), FakeEmbedder(), settings)
 
 
 def test_a_message_near_the_urgent_examples_gets_the_notice_and_only_the_configured_passage(assistant_with_examples):

@@ -205,7 +205,7 @@ def chat(fake_index: Settings, visits: VisitLog):
 
     from conftest import FakeEmbedder
 
-    assistant = Assistant(load_index(fake_index.index_dir, "fake-bag-of-words"), FakeEmbedder(), fake_index)
+    assistant = Assistant(load_index(fake_index.index_dir, FakeEmbedder()), FakeEmbedder(), fake_index)
     return VisitorChat(assistant, visits), gr
 
 
@@ -260,7 +260,7 @@ def test_with_the_log_off_the_chat_stores_nothing_and_shows_no_thumbs(fake_index
 
     from conftest import FakeEmbedder
 
-    assistant = Assistant(load_index(fake_index.index_dir, "fake-bag-of-words"), FakeEmbedder(), fake_index)
+    assistant = Assistant(load_index(fake_index.index_dir, FakeEmbedder()), FakeEmbedder(), fake_index)
     off = build_visitor_app(assistant, None).get_config_file()
     on = build_visitor_app(assistant, VisitLog(fake_index.index_dir.parent / VISITS_FILE)).get_config_file()
     chatbot = [c for c in off["components"] if c["type"] == "chatbot"][0]

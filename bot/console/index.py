@@ -28,7 +28,7 @@ class IndexTab(Tab):
         if name is None:
             return f"**No index** in {index_dir}/ yet: press Rebuild to build it from {self.settings.knowledge_dir}/."
         try:
-            index = load_index(index_dir, self.settings.model_name)
+            index = load_index(index_dir, self.console.embedder)
         except BotError as err:
             return f"**The live index cannot be used:** {err}"
         manifest = index.manifest

@@ -64,7 +64,7 @@ class Publishing:
     def changes(self) -> list[tuple[str, str, str]]:
         """(question, live first passage, staged first passage) for each suite question whose answer changes."""
         live = self.console.assistant()
-        index = load_index(self.settings.index_dir, self.settings.model_name, STAGED)
+        index = load_index(self.settings.index_dir, live.embedder, STAGED)
         staged = Assistant(index, live.embedder, self.settings)
         suites = sorted(Path(self.settings.eval_dir).glob("*.jsonl"))
         questions = [case.question for path in suites for case in load_cases(path)]

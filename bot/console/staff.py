@@ -10,7 +10,7 @@ import gradio as gr
 from bot.assistant import Assistant
 from bot.audit import AuditLog
 from bot.config import Settings
-from bot.embedding import Embedder
+from bot.embedding import Embedder, SentenceEmbedder
 from bot.index import load_index
 from bot.visits import VisitLog
 
@@ -31,7 +31,7 @@ class StaffConsole:
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None, visits: VisitLog | None = None):
         self.settings = settings
-        self.embedder = embedder or Embedder.from_settings(settings.model)
+        self.embedder = embedder or SentenceEmbedder.from_settings(settings.model)
         self.visits = visits  # None: the visit log is off
         self.audit = AuditLog.in_folder(settings.data_dir)
         self.build_lock = threading.Lock()  # one build at a time, whichever tab starts it
@@ -42,7 +42,7 @@ class StaffConsole:
         """The assistant over the live build (switching to newer builds, as the visitor app does)."""
         with self._load_lock:
             if self._assistant is None:
-                index = load_index(self.settings.index_dir, self.settings.model_name)
+                index = load_index(self.settings.index_dir, self.embedder)
                 self._assistant = Assistant(index, self.embedder, self.settings, follow_live=True)
             self._assistant.refresh()
             return self._assistant

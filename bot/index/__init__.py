@@ -4,8 +4,8 @@ Layout of the index folder:
 
     index/CURRENT, PREVIOUS, STAGED   names of the live build, the one before it (for
                                        rollback) and one built but not yet published
-    index/embeddings.sqlite            vectors (and passages' token vectors) cached by model +
-                                       text, so a rebuild embeds only new or changed text
+    index/embeddings.sqlite            vectors (and passages' token vectors) cached by the model's
+                                       fingerprint + text, so a rebuild embeds only new or changed text
     index/builds/<name>/vectors.faiss
     index/builds/<name>/rows.npy       vector row → passage position
     index/builds/<name>/kinds.npy      vector row → what was embedded (passage, sentence, question)

@@ -85,7 +85,7 @@ def build_index(
     index_dir.mkdir(parents=True, exist_ok=True)
     passage_texts = texts[: len(knowledge.passages)]  # passage rows come first
     example_texts = [text for name in EXAMPLE_LISTS for text in getattr(knowledge.site, name)]
-    with EmbeddingCache(index_dir / CACHE, embedder.model_name) as cache:
+    with EmbeddingCache(index_dir / CACHE, embedder.fingerprint) as cache:
         embedded = cache.embed_passages(passage_texts, embedder, progress)  # their vectors and token vectors
         embedded += cache.embed_passages(example_texts, embedder, progress)
         vectors, rest = cache.embed(texts + words + list(knowledge.not_answered), embedder, progress)
@@ -95,7 +95,7 @@ def build_index(
         folder = build_folder(index_dir, name)
         vectors, word_vectors = vectors[: len(texts)], vectors[len(texts) :]
         search_index = _faiss_index(vectors, settings.exact_limit)
-        manifest = new_manifest(knowledge, embedder.model_name, search_index, settings.embed)
+        manifest = new_manifest(knowledge, embedder, search_index, settings.embed)
         dimension = manifest["dimension"]
 
         def write_tokens(folder: Path) -> None:
@@ -104,7 +104,7 @@ def build_index(
             np.save(folder / "not_answered.npy", not_answered.reshape(len(knowledge.not_answered), dimension))
 
         _write_build(folder, search_index, rows, kinds, words, word_vectors, knowledge.passages, manifest, write_tokens)
-    _validate(folder, embedder.model_name)
+    _validate(folder, embedder)
     changes = _changes(index_dir, knowledge.passages)
     write_pointer(index_dir, STAGED, name)
     if publish:
@@ -150,9 +150,9 @@ def _write_build(
     write_atomically(folder / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False))
 
 
-def _validate(folder: Path, model_name: str) -> None:
+def _validate(folder: Path, embedder: Embedder) -> None:
     """Load the new build and check that each passage vector finds itself, before it goes live."""
-    index = load_build(folder, model_name)
+    index = load_build(folder, embedder)
     try:
         probe = min(index.search_index.ntotal, 3)
         vectors = index.search_index.reconstruct_n(0, probe)

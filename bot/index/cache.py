@@ -1,5 +1,5 @@
-"""The embedding cache, index/embeddings.sqlite: vectors by model and text, so a rebuild embeds only text it
-has not seen."""
+"""The embedding cache, index/embeddings.sqlite: vectors by model fingerprint and text, so a rebuild embeds only
+text it has not seen, and never takes vectors that other model files made."""
 
 from __future__ import annotations
 
@@ -27,10 +27,10 @@ def damaged_cache(path: Path, err: sqlite3.DatabaseError) -> BotError:
 
 
 class EmbeddingCache:
-    """Vectors by model and text in SQLite: a rebuild embeds only text it has not seen."""
+    """Vectors by model fingerprint and text in SQLite: a rebuild embeds only text it has not seen."""
 
-    def __init__(self, path: Path, model_name: str):
-        self.model_name = model_name
+    def __init__(self, path: Path, fingerprint: str):
+        self.fingerprint = fingerprint  # Embedder.fingerprint: other model files never meet these vectors
         self.path = path
         try:
             self.connection = sqlite3.connect(path, timeout=30)
@@ -52,7 +52,7 @@ class EmbeddingCache:
             raise damaged_cache(self.path, error) from None  # damage past the first page shows only when read
 
     def key(self, text: str) -> str:
-        return hashlib.sha256(f"{self.model_name}\0{text}".encode()).hexdigest()
+        return hashlib.sha256(f"{self.fingerprint}\0{text}".encode()).hexdigest()
 
     def lookup(self, keys: list[str], table: str = VECTORS, column: str = "vector") -> dict[str, bytes]:
         found: dict[str, bytes] = {}

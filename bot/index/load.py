@@ -10,6 +10,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from bot.embedding import Embedder
 from bot.index.folder import (
     MANIFEST,
     REBUILD,
@@ -54,8 +55,8 @@ class Index:
         self.tokens.close()
 
 
-def load_index(index_dir: Path, model_name: str, which: str = CURRENT) -> Index:
-    """Load the live (or previous, or staged) build, refusing one made by another model or format."""
+def load_index(index_dir: Path, embedder: Embedder, which: str = CURRENT) -> Index:
+    """Load the live (or previous, or staged) build, refusing one made by other model files or format."""
     index_dir = Path(index_dir)
     name = read_pointer(index_dir, which)
     if name is None:
@@ -63,7 +64,7 @@ def load_index(index_dir: Path, model_name: str, which: str = CURRENT) -> Index:
             how = {STAGED: "run `python -m bot build --stage` to make one"}.get(which, "one appears after a rebuild")
             raise IndexMissingError(f"There is no {which.lower()} build in {index_dir}/; {how}.")
         raise IndexMissingError(f"No index in {index_dir}/; {REBUILD} to build it from the knowledge folder.")
-    return load_build(build_folder(index_dir, name), model_name)
+    return load_build(build_folder(index_dir, name), embedder)
 
 
 def stale_files(index: Index, knowledge_dir: Path) -> list[str]:
@@ -81,13 +82,14 @@ def require_fresh(index: Index, knowledge_dir: Path) -> None:
         raise StaleIndexError(f"{knowledge_dir}/ changed since the index was built ({shown}); {REBUILD}.")
 
 
-def load_build(folder: Path, model_name: str) -> Index:
-    """One build folder, refusing another model's, and one whose files do not agree with its manifest."""
+def load_build(folder: Path, embedder: Embedder) -> Index:
+    """One build folder, refusing one made by other model files, and one whose files disagree with its manifest."""
     manifest = read_manifest(folder)
-    if manifest.get("model") != model_name:
+    if manifest["fingerprint"] != embedder.fingerprint:
         raise IndexMismatchError(
-            f"The index was built with the model {manifest.get('model')!r} "
-            f"but the model in use is {model_name!r}; {REBUILD}."
+            f"The index was built with other model files ({manifest['model']!r}, fingerprint "
+            f"{manifest['fingerprint'][:12]}) than those in use ({embedder.name!r}, {embedder.fingerprint[:12]}); "
+            f"{REBUILD}."
         )
     try:
         passages = read_passages(folder)

@@ -15,11 +15,14 @@ from bot.knowledge import Knowledge
 if TYPE_CHECKING:
     import faiss
 
+    from bot.embedding import Embedder
+
 # 2: passages' token vectors, for late interaction; 3: example messages' token vectors; 4: taught phrasings and
-# the not-answered questions' vectors
-FORMAT_VERSION = 4
+# the not-answered questions' vectors; 5: the model's fingerprint
+FORMAT_VERSION = 5
 MANIFEST_FIELDS = {
     "model": str,
+    "fingerprint": str,
     "dimension": int,
     "passages": int,
     "vectors": int,
@@ -29,10 +32,11 @@ MANIFEST_FIELDS = {
 }
 
 
-def new_manifest(knowledge: Knowledge, model_name: str, search_index: faiss.Index, options: EmbedOptions) -> dict:
+def new_manifest(knowledge: Knowledge, embedder: Embedder, search_index: faiss.Index, options: EmbedOptions) -> dict:
     return {
         "format": FORMAT_VERSION,
-        "model": model_name,
+        "model": embedder.name,
+        "fingerprint": embedder.fingerprint,  # of the files that made the vectors: load_build compares it
         "dimension": int(search_index.d),
         "passages": len(knowledge.passages),
         "vectors": int(search_index.ntotal),
