@@ -32,6 +32,8 @@ class Reply:
     topics: tuple[Topic, ...] = ()  # with the fallback: the documents' main topics, to try instead
     contact: Contact | None = None  # with the fallback: how to reach the clinic, when site.toml says
     emergency_contact: str | None = None  # with the urgent notice: whom to call, when site.toml says
+    uncovered_words: tuple[str, ...] = ()  # the question's words the documents do not cover, for staff
+    corrections: dict[str, str] = field(default_factory=dict)  # misspelt word → the document word read, for staff
 
     @property
     def answer(self) -> Hit | None:
@@ -123,6 +125,8 @@ def compose_reply(
         confidence=results.confidence,
         choices=choices,
         follow_ups=follow_ups,
+        uncovered_words=results.uncovered_words,
+        corrections=results.corrections,
     )
 
 
@@ -144,6 +148,8 @@ def fallback_reply(
         choices=choices,
         topics=() if choices else topics,
         contact=site.contact,
+        uncovered_words=results.uncovered_words if results else (),
+        corrections=results.corrections if results else {},
     )
 
 

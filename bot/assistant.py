@@ -65,6 +65,11 @@ class Assistant:
         return cls(index, embedder, settings, follow_live)
 
     @property
+    def visitor_depth(self) -> int:
+        """How many passages a visitor's reply is chosen from: the answer, related ones and "did you mean"."""
+        return max(self.settings.top_k, self.settings.max_related + 1)
+
+    @property
     def index(self) -> Index:
         return self._serving.index
 
@@ -81,6 +86,7 @@ class Assistant:
         self.searcher.search("warm up", 1)
 
     def ask(self, question: str, k: int | None = None) -> Reply:
+        """The reply a visitor gets, whatever k; k (default top_k) is how many passages its ranking lists, for staff."""
         serving = self.refresh() if self.follow_live else self._serving
         problem = self.input_problem(question)
         if problem:
@@ -88,8 +94,7 @@ class Assistant:
             # Even a message too long to search gets the notice; a flood is read only as far as a person would type.
             alarm = self._alarm_in_long(serving, question[: URGENT_SCAN_CHARS * self.settings.max_question_chars])
         else:
-            depth = max(k or self.settings.top_k, self.settings.max_related + 1)
-            reply = serving.answer(normalize_query(question).casefold(), depth)
+            reply = serving.answer(normalize_query(question).casefold(), max(k or 0, self.visitor_depth))
             alarm = reply.alarm
         if alarm:
             reply = self._urgent(serving, reply, alarm)
@@ -175,9 +180,13 @@ class Assistant:
         topics = main_topics(index.passages, index.site, self.settings.max_topics)
 
         def search_and_compose(query: str, depth: int) -> Reply:
+            """One search as deep as asked; the reply from its first visitor_depth hits, which a deeper search
+            never changes (Searcher.search), so staff asking for more see the visitor's reply all the same."""
             results = searcher.search(query, depth)
-            reply = compose_reply(query, results, index.site, self.settings.answer, searcher, topics)
-            return replace(reply, alarm=self._alarm(serving, query, results.encoded, results.tokens))
+            shown = replace(results, hits=results.hits[: self.visitor_depth])
+            reply = compose_reply(query, shown, index.site, self.settings.answer, searcher, topics)
+            alarm = self._alarm(serving, query, results.encoded, results.tokens)
+            return replace(reply, ranking=tuple(results.hits), alarm=alarm)
 
         cached = lru_cache(maxsize=self.settings.answer_cache_size)(search_and_compose)
         serving = _Serving(index, searcher, cached, examples, topics)

@@ -172,6 +172,18 @@ def test_close_matches_under_different_headings_are_offered_as_choices(fake_inde
     assert narrow.choices == ()
 
 
+def test_asking_for_a_deeper_ranking_never_changes_the_visitors_reply(fake_index: Settings):
+    """Staff (`ask -k`, the inspector, evaluate) see more of the ranking, and the reply a visitor would get."""
+    wide = fake_index.replace(min_confidence=0, ambiguity_margin=100.0, related_margin=100.0, max_related=1)
+    assistant = Assistant(load_index(wide.index_dir, FakeEmbedder()), FakeEmbedder(), wide)
+    for question in ("water", "water roses", "prune basil"):
+        visitor, staff = assistant.ask(question), assistant.ask(question, k=5)
+        assert len(visitor.ranking) == assistant.visitor_depth == 3 and len(staff.ranking) == 5
+        assert staff.ranking[:3] == visitor.ranking
+        shown = [(reply.passages, reply.choices, reply.follow_ups) for reply in (visitor, staff)]
+        assert shown[0] == shown[1]
+
+
 def test_chat_messages_carry_choices_and_follow_ups_as_clickable_options(assistant: Assistant):
     from bot.ui import VisitorChat
 

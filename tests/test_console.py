@@ -81,6 +81,15 @@ def test_the_inspector_shows_every_score_and_exactly_the_visitors_reply(console:
         assert row[2] == pytest.approx((1 - weight) * row[3] + weight * row[4], abs=2e-4)
 
 
+def test_the_inspector_searches_once_for_the_reply_and_the_ranking(console: StaffConsole, monkeypatch):
+    searcher = console.assistant().searcher
+    searches = []
+    search = searcher.search
+    monkeypatch.setattr(searcher, "search", lambda query, k: searches.append(k) or search(query, k))
+    _, _, rows = InspectorTab(console).inspect("how deep should tomatoes be planted", 4)
+    assert searches == [4] and len(rows) == 4
+
+
 def test_the_inspector_says_why_a_question_gets_the_fallback(console: StaffConsole):
     chat, decision, rows = InspectorTab(console).inspect("quantum chromodynamics lattice")
     assert decision.startswith("**Fallback**: confidence ") and "< threshold 0.3" in decision

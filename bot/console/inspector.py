@@ -11,7 +11,7 @@ from bot.answer import Reply
 from bot.assistant import Assistant
 from bot.console.staff import HIDDEN, Tab, table
 from bot.errors import BotError
-from bot.search import NO_CONFIDENCE, normalize_query
+from bot.search import NO_CONFIDENCE
 from bot.ui import chat_turn
 
 INSPECT_DEPTH = 10  # passages listed unless staff ask for more
@@ -40,13 +40,12 @@ class InspectorTab(Tab):
             assistant = self.console.assistant()
         except BotError as err:
             return [], f"**Cannot answer:** {err}", []
-        reply = assistant.ask(question)
+        reply = assistant.ask(question, k=max(1, int(depth)))  # one search: the visitor's reply and a deeper ranking
         chat = chat_turn(question, reply)  # exactly what the visitor app shows
         problem = assistant.input_problem(question)
         if problem:
             urgent = f"\n\n**Urgent notice shown**: {reply.alarm}." if reply.alarm else ""
             return chat, f"**Not searched:** {problem}{urgent}", []
-        results = assistant.searcher.search(normalize_query(question).casefold(), max(1, int(depth)))
         shown = {hit.passage.id: ("answer" if n == 0 else "related") for n, hit in enumerate(reply.passages)}
         rows = [
             [
@@ -62,11 +61,11 @@ class InspectorTab(Tab):
                 hit.passage.id,
                 hit.passage.location,
             ]
-            for rank, hit in enumerate(results.hits, 1)
+            for rank, hit in enumerate(reply.ranking[: max(1, int(depth))], 1)
         ]
-        return chat, self._decision(assistant, reply, results.uncovered_words, results.corrections), rows
+        return chat, self._decision(assistant, reply), rows
 
-    def _decision(self, assistant: Assistant, reply: Reply, uncovered: tuple[str, ...], corrections: dict) -> str:
+    def _decision(self, assistant: Assistant, reply: Reply) -> str:
         """Why the visitor gets this reply: the confidence against the threshold, and what moved it."""
         s = self.settings
         compared = "≥" if reply.confidence >= s.min_confidence else "<"
@@ -77,10 +76,11 @@ class InspectorTab(Tab):
             lines = [f"**{verdict}**: confidence {reply.confidence:.4f} {compared} threshold {s.min_confidence}"]
         if reply.alarm:
             lines.append(f"**Urgent notice shown**: {reply.alarm}.")
-        if uncovered:
-            lines.append(f"Words the documents do not cover (they lower the confidence): {', '.join(uncovered)}")
-        if corrections:
-            lines.append("Spelling read as: " + ", ".join(f"{k} → {v}" for k, v in corrections.items()))
+        if reply.uncovered_words:
+            uncovered = ", ".join(reply.uncovered_words)
+            lines.append(f"Words the documents do not cover (they lower the confidence): {uncovered}")
+        if reply.corrections:
+            lines.append("Spelling read as: " + ", ".join(f"{k} → {v}" for k, v in reply.corrections.items()))
         total = s.passage_weight + s.sentence_weight + s.question_weight + s.lexical_weight
         lines.append(
             f"Score = {1 - s.late_interaction_weight:g} × fused + {s.late_interaction_weight:g} × late for the best "
