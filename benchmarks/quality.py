@@ -36,7 +36,7 @@ BARE = {
     "embed_sentences": False,
     "embed_questions": False,
     "spelling_correction": False,
-    "unknown_word_penalty": 0.0,
+    "uncovered_word_penalty": 0.0,
     "confidence_late_share": 0.0,
     "passage_weight": 1.0,
     "sentence_weight": 0.0,
@@ -60,7 +60,7 @@ STEPS: list[tuple[str, dict]] = [
     ("+ late interaction with an FAQ entry's question tokens", {"late_question_share": 0.5}),
     (
         "+ confidence less uncovered words (graded, everyday English discounted, in-context coverage)",
-        {"unknown_word_penalty": 3.0},
+        {"uncovered_word_penalty": 3.0},
     ),
 ]
 RULE = "+ confidence less uncovered words (graded, everyday English discounted, in-context coverage)"

@@ -73,7 +73,7 @@ class SearchSettings:
     spelling_correction: bool
     spelling_min_similarity: float
     confidence_late_share: float
-    unknown_word_penalty: float
+    uncovered_word_penalty: float
     word_coverage: float
     word_coverage_floor: float
     answer_coverage: float
@@ -178,7 +178,7 @@ class Settings:
     spelling_min_similarity: float = 90.0  # rapidfuzz ratio for a misspelling to count as a document word
 
     # Confidence: the answer's best cosine (1 - confidence_late_share of it; the rest its late interaction, as
-    # weighted in the rerank, when the rerank ran), less unknown_word_penalty × the IDF-weighted share of the
+    # weighted in the rerank, when the rerank ran), less uncovered_word_penalty × the IDF-weighted share of the
     # question's content words that the documents do not cover. A word the documents do not use counts
     # from 0 to 1: not at all when some document word comes within cosine word_coverage of it, fully
     # when none comes within word_coverage_floor; and less the more common it is in general English
@@ -188,7 +188,7 @@ class Settings:
     # answer_coverage (in context, MeanMaxSim) of the answer's tokens, and uncovered below answer_coverage_floor:
     # "when is it not recommended" is answered by a passage on when it "may not be suitable".
     confidence_late_share: float = 0.5
-    unknown_word_penalty: float = 2.0
+    uncovered_word_penalty: float = 2.0
     word_coverage: float = 0.65
     word_coverage_floor: float = 0.45
     answer_coverage: float = 0.7

@@ -306,7 +306,7 @@ class Searcher:
         weights = {w: self.lexical.idf(w) for w in words}
         share = sum(weights[w] * uncovered.get(w, 0.0) for w in weights) / sum(weights.values())
         late = s.confidence_late_share if reranked else 0.0
-        return (1 - late) * hits[0].dense + late * hits[0].late - s.unknown_word_penalty * share
+        return (1 - late) * hits[0].dense + late * hits[0].late - s.uncovered_word_penalty * share
 
 
 def _apply(query: str, corrections: dict[str, str]) -> str:
