@@ -158,11 +158,18 @@ def test_empty_and_whitespace_messages_ask_for_a_question(app_url: str):
         assert event == "complete" and escape_markdown(EMPTY_MESSAGE) in text_of(reply)
 
 
-def test_a_question_in_the_wrong_type_is_refused_cleanly(app_url: str):
-    """A client that sends a number or null where text belongs gets an error event, not a hang."""
-    for value in (12345, None, ["a", "list"], {"a": "dict"}):
-        event, _ = call(app_url, "ask", value)
-        assert event == "complete"
+@pytest.mark.parametrize("value", [12345, 1.5, None, ["a", "list"], {"a": "dict"}], ids=str)
+def test_a_question_in_the_wrong_type_is_read_as_text(value, app_url: str, real_assistant: Assistant):
+    """A client that sends a number, null, a list or a dict where text belongs gets the reply to that text as
+    Gradio's textbox reads it (null as empty), never an error event or a hang."""
+    event, data = call(app_url, "ask", value)
+    assert event == "complete", data
+    as_text = "" if value is None else str(value)
+    assert_sensible(data[0], as_text, real_assistant.site.disclaimer)
+    if value is None:
+        assert data[0]["message"] == EMPTY_MESSAGE
+    if isinstance(value, int | float):  # a number carries no word to answer
+        assert data[0]["answered"] is False and data[0]["message"] == real_assistant.site.fallback
 
 
 # --- what the reply says --------------------------------------------------------------------------------
