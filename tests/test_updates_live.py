@@ -14,7 +14,9 @@ import pytest
 
 from bot.config import Settings
 from bot.embedding import SentenceEmbedder
-from bot.index import live_build, load_index
+from bot.index import build_index, live_build, load_index
+from bot.index import cache as embedding_cache
+from bot.knowledge import load_knowledge
 
 from conftest import ROOT, bot_command, start_app
 from http_client import call
@@ -44,25 +46,45 @@ def add_faq_entry(settings: Settings) -> None:
     )
 
 
-def test_a_build_killed_mid_embedding_leaves_the_old_index_serving(copy: Settings):
+class FailingEmbedder(SentenceEmbedder):
+    """The real model, failing on its second batch of texts to embed: as a build that dies mid-way (killed, out
+    of memory) after the cache kept the first."""
+
+    def __init__(self, settings: Settings):
+        embedder = SentenceEmbedder.from_settings(settings.model)
+        super().__init__(embedder.model_path, embedder.name, embedder.batch_size)
+        self.calls: list[int] = []  # how many texts each call was given
+        self.fail = True
+
+    def encode_with_tokens(self, texts: list[str], progress: bool = False, tokens: bool = True):
+        self.calls.append(len(texts))
+        if self.fail and len(self.calls) == 2:
+            raise MemoryError("out of memory in the middle of a chunk")
+        return super().encode_with_tokens(texts, progress, tokens)
+
+
+def test_a_build_failing_mid_embedding_leaves_the_old_index_serving_and_keeps_what_it_embedded(
+    copy: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
     live = live_build(copy.index_dir)
-    bulk = "\n\n".join(
-        f"## Topic {i}\n\nParagraph {i} talks about subject number {i} in words of its own. "
-        f"It has a second sentence about item {i * 7}."
-        for i in range(3000)
-    )
-    (copy.knowledge_dir / "bulk.md").write_text(f"# Bulk\n\n{bulk}\n", encoding="utf-8")
-    build = bot(copy, "build")
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not list((copy.index_dir).glob("embeddings.sqlite-wal")):
-        time.sleep(0.2)
-    time.sleep(2)  # well inside the embedding of ~9,000 texts
-    build.kill()
-    build.wait()
-    assert build.returncode != 0
+    builds = sorted(p.name for p in (copy.index_dir / "builds").iterdir())
+    paragraphs = (f"## Topic {i}\n\nParagraph {i} is about subject {i}. It adds item {i * 7}." for i in range(12))
+    (copy.knowledge_dir / "bulk.md").write_text("# Bulk\n\n" + "\n\n".join(paragraphs) + "\n", encoding="utf-8")
+    before = shutil.copytree(copy.index_dir, tmp_path / "before")  # its cache as it was before the failure
+    monkeypatch.setattr(embedding_cache, "ENCODE_CHUNK", 5)  # several chunks, so one is cached before the failure
+    failing = FailingEmbedder(copy)
+    knowledge = load_knowledge(copy.knowledge_dir)
+    with pytest.raises(MemoryError):
+        build_index(knowledge, copy.index_dir, failing)
+    assert failing.calls == [5, 5]
     assert live_build(copy.index_dir) == live
-    index = load_index(copy.index_dir, SentenceEmbedder.from_settings(copy.model))
+    assert sorted(p.name for p in (copy.index_dir / "builds").iterdir()) == builds  # no half build left
+    index = load_index(copy.index_dir, failing)
     assert index.path.name == live and len(index.passages) == 91
+    failing.fail = False
+    resumed = build_index(knowledge, copy.index_dir, failing)  # the chunk embedded before the failure is kept
+    assert resumed.embedded == build_index(knowledge, before, failing).embedded - 5
+    assert len(load_index(copy.index_dir, failing).passages) == 91 + 12
 
 
 def test_a_broken_file_stops_the_build_and_keeps_the_old_index(copy: Settings):
