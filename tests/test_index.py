@@ -25,6 +25,7 @@ from bot.index import (
     require_fresh,
     stale_files,
 )
+from bot.index.build import _faiss_index
 from bot.knowledge import KnowledgeError, load_knowledge
 from bot.search import Searcher
 
@@ -257,3 +258,33 @@ def test_a_token_file_longer_than_its_header_says_is_refused(fake_index: Setting
         tokens.write(b"\x00" * 64)
     with pytest.raises(IndexMismatchError, match=r"run `python -m bot build`"):
         load_index(fake_index.index_dir, FakeEmbedder())
+
+
+def test_past_the_exact_limit_hnsw_finds_what_exact_search_finds():
+    """Recall@10 of the HNSW index against exact search, on unit vectors of an awkward count; at the limit itself
+    the search is still exact."""
+    rng = np.random.default_rng(7)
+    vectors = rng.standard_normal((3001, 64)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    queries = vectors[:200] + 0.5 * rng.standard_normal((200, 64)).astype(np.float32)
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+    exact, hnsw = _faiss_index(vectors, exact_limit=3001), _faiss_index(vectors, exact_limit=3000)
+    assert (type(exact).__name__, type(hnsw).__name__) == ("IndexFlatIP", "IndexHNSWFlat")
+    _, expected = exact.search(queries, 10)
+    _, found = hnsw.search(queries, 10)
+    recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(found, expected, strict=True)])
+    assert recall >= 0.99
+
+
+def test_a_search_over_an_hnsw_build_ranks_as_over_an_exact_one(fake_index: Settings, tmp_path: Path):
+    """The searcher reads vectors back from the FAISS index (reconstruct), which HNSW must answer as exact does."""
+    hnsw_dir = tmp_path / "hnsw"
+    settings = fake_index.replace(exact_limit=10).index  # the fixture's 23 rows are past it
+    build_index(load_knowledge(fake_index.knowledge_dir), hnsw_dir, FakeEmbedder(), settings=settings)
+    exact, hnsw = load_index(fake_index.index_dir, FakeEmbedder()), load_index(hnsw_dir, FakeEmbedder())
+    assert (exact.manifest["faiss"], hnsw.manifest["faiss"]) == ("IndexFlatIP", "IndexHNSWFlat")
+    for question in ("When should I prune roses?", "water tomatoes in the morning", "aphids", "basil light"):
+        a, b = (Searcher(index, FakeEmbedder()).search(question, k=5) for index in (exact, hnsw))
+        assert [h.passage.id for h in a.hits] == [h.passage.id for h in b.hits]
+        assert [h.score for h in a.hits] == pytest.approx([h.score for h in b.hits], abs=1e-5)
+        assert a.confidence == pytest.approx(b.confidence)
