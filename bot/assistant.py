@@ -86,7 +86,7 @@ class Assistant:
         self.searcher.search("warm up", 1)
 
     def ask(self, question: str, k: int | None = None) -> Reply:
-        """The reply a visitor gets, whatever k; k (default top_k) is how many passages its ranking lists, for staff."""
+        """The reply a visitor gets, whatever k; its ranking, for staff, lists at least k passages (default top_k)."""
         serving = self.refresh() if self.follow_live else self._serving
         problem = self.input_problem(question)
         if problem:
