@@ -37,7 +37,7 @@ import numpy as np
 
 from bot.config import SearchSettings, Settings
 from bot.embedding import Embedder
-from bot.index import PASSAGE, QUESTION, SENTENCE, Index
+from bot.index import PASSAGE, QUESTION, SENTENCE, TAUGHT, Index
 from bot.knowledge import Passage
 from bot.lexical import LexicalIndex
 from bot.scoring import LateInteraction, standardised
@@ -59,7 +59,7 @@ class Hit:
     score: float  # (1 - w) × fused + w × rerank; the first rerank_depth hits are ordered by it, the rest by fused
     dense: float  # best cosine of the query with the passage, one of its sentences or its FAQ question
     lexical: float = 0.0  # BM25 score
-    matched: str = "passage"  # which view gave the best cosine: passage, sentence or question
+    matched: str = "passage"  # which view gave the best cosine: passage, sentence, question or taught
     late: float = 0.0  # late interaction: weighted mean over the query's tokens of their best cosine with the passage's
     fused: float = 0.0  # the weighted mean of the standardised views, before the rerank
     rerank: float = 0.0  # late interaction with the passage and with its FAQ question, standardised over the reranked
@@ -93,7 +93,8 @@ class Searcher:
         self._positions = {p.id: i for i, p in enumerate(index.passages)}  # passage rows come first
         self._vocabulary_rows = {word: i for i, word in enumerate(index.vocabulary)}
         self._faq_positions = [i for i, p in enumerate(index.passages) if p.question]
-        # Each passage's vector rows (its own, its sentences', its FAQ question's), to score candidates exactly.
+        self._taught = bool(np.any(index.kinds == TAUGHT))
+        # Each passage's vector rows (its own, its sentences', its FAQ question's, those taught), to score exactly.
         self._row_order = np.argsort(index.rows, kind="stable")
         self._row_bounds = np.searchsorted(index.rows[self._row_order], np.arange(len(index.passages) + 1))
         self.late_interaction = LateInteraction(index, embedder, self._positions)
@@ -240,7 +241,7 @@ class Searcher:
         spans = [self._row_order[self._row_bounds[p] : self._row_bounds[p + 1]] for p in positions]
         rows = np.concatenate(spans)
         cosines = self.index.search_index.reconstruct_batch(rows) @ vector
-        views = np.full((3, len(positions)), -np.inf, dtype=np.float32)
+        views = np.full((TAUGHT + 1, len(positions)), -np.inf, dtype=np.float32)
         owners = np.repeat(np.arange(len(positions)), [len(span) for span in spans])
         np.maximum.at(views, (self.index.kinds[rows], owners), cosines)
         return views
@@ -260,11 +261,15 @@ class Searcher:
         if not len(candidates):
             return []
         views = self._views(vector, candidates)
-        signals = np.vstack([np.where(np.isfinite(views), views, views[PASSAGE]), np.log1p(lexical[candidates])])
-        weights = np.array([s.passage_weight, s.sentence_weight, s.question_weight, s.lexical_weight])
+        signals = np.where(np.isfinite(views), views, views[PASSAGE])
+        # a taught question stands beside the passage's own wordings: the best of them, not one view more
+        signals[TAUGHT] = np.maximum(signals[TAUGHT], np.maximum(signals[PASSAGE], signals[QUESTION]))
+        signals = np.vstack([signals, np.log1p(lexical[candidates])])
+        taught = s.taught_weight if self._taught else 0.0  # an untaught folder ranks as before
+        weights = np.array([s.passage_weight, s.sentence_weight, s.question_weight, taught, s.lexical_weight])
         fused = weights @ standardised(signals) / (weights.sum() or 1.0)
         best = views.max(axis=0)
-        names = {PASSAGE: "passage", SENTENCE: "sentence", QUESTION: "question"}
+        names = {PASSAGE: "passage", SENTENCE: "sentence", QUESTION: "question", TAUGHT: "taught"}
         ids = [self.index.passages[p].id for p in candidates]
         order = sorted(range(len(candidates)), key=lambda i: (-fused[i], ids[i]))[:limit]
         return [

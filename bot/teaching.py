@@ -49,7 +49,8 @@ def teach_case(phrasings: PhrasingsFile, case: Case, passages: list[Passage]) ->
         added = phrasings.mark_not_answered(case.question)
         return Lesson(case.question, (NOT_ANSWERED,) if added else (), () if added else (NOT_ANSWERED,))
     missing = [e for e in case.expect if not answering(passages, e)]
-    targets = list(dict.fromkeys(p for e in case.expect for p in answering(passages, e)))
+    found = [answering(passages, e) for e in case.expect]
+    targets = next(([f[0]] for f in found if f), [])  # one answer: the first expected text's passage
     if not targets:
         shown = ", ".join(repr(e) for e in missing) or "nothing"
         return Lesson(case.question, skipped=f"the expected text {shown} is in no passage")

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from bot.assistant import Assistant
 from bot.config import Settings
@@ -13,6 +16,7 @@ from bot.evaluate import Case
 from bot.index import build_index, load_index
 from bot.knowledge import load_knowledge
 from bot.knowledge.phrasings import PHRASINGS_FILE, PhrasingsFile, load_teaching, reference
+from bot.search import Searcher
 from bot.teaching import NOT_ANSWERED, teach_cases
 
 from conftest import ROOT, FakeEmbedder
@@ -72,7 +76,7 @@ def test_teach_writes_phrasings_once_and_says_what_it_skipped(knowledge_dir: Pat
 
 
 def test_a_comment_staff_wrote_survives_teaching(knowledge_dir: Path):
-    write(knowledge_dir, "# taught by Ann, March\n[not_answered]\nquestions = [\"parking?\"]  # ask reception\n")
+    write(knowledge_dir, '# taught by Ann, March\n[not_answered]\nquestions = ["parking?"]  # ask reception\n')
     with PhrasingsFile(knowledge_dir) as phrasings:
         phrasings.mark_not_answered("is there a cafe")
     text = (knowledge_dir / PHRASINGS_FILE).read_text(encoding="utf-8")
@@ -99,3 +103,35 @@ def test_the_teach_command_exits_non_zero_when_nothing_could_be_taught(fake_sett
     command = [sys.executable, "-m", "bot", "teach", str(lines), "--knowledge", str(fake_settings.knowledge_dir)]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert result.returncode == 1 and "skipped: 'orchids'" in result.stdout and "nothing in" in result.stderr
+
+
+def test_an_untaught_folder_ranks_as_if_taught_questions_weighed_nothing(fake_index: Settings):
+    index = load_index(fake_index.index_dir, FakeEmbedder())
+    questions = ["When should I prune roses?", "how often to water", "mulch in summer"]
+    rankings = [
+        [
+            [h.passage.id for h in Searcher(index, FakeEmbedder(), fake_index.replace(taught_weight=w)).search(q).hits]
+            for q in questions
+        ]
+        for w in (0.0, 2.0, 10.0)
+    ]
+    assert rankings[0] == rankings[1] == rankings[2]
+
+
+@pytest.mark.integration
+def test_a_taught_question_finds_its_passage_with_the_real_model(tmp_path: Path):
+    from bot.embedding import SentenceEmbedder
+
+    folder = tmp_path / "knowledge"
+    shutil.copytree(ROOT / "knowledge", folder)
+    settings = Settings.from_env(knowledge_dir=folder, index_dir=tmp_path / "index")
+    embedder = SentenceEmbedder.from_settings(settings.model)
+    question = "do the infused cells ever make people feel poorly afterwards"
+    knowledge = load_knowledge(folder)
+    side_effects = next(p for p in knowledge.passages if p.headings[-1:] == ("Safety and side effects",))
+    with PhrasingsFile(folder) as phrasings:
+        assert phrasings.teach(side_effects, question, knowledge.passages)
+    build_index(load_knowledge(folder), settings.index_dir, embedder, settings=settings.index)
+    reply = Assistant(load_index(settings.index_dir, embedder), embedder, settings).ask(question)
+    assert reply.answered and reply.answer.passage.text == side_effects.text
+    assert reply.ranking[0].matched == "taught"

@@ -32,7 +32,7 @@ from bot.index.folder import IndexMismatchError, IndexMissingError, StaleIndexEr
 from bot.index.load import Index, load_index, require_fresh, stale_files
 from bot.index.manifest import FORMAT_VERSION
 from bot.index.pointers import CURRENT, PREVIOUS, STAGED, live_build, publish_staged, rollback
-from bot.index.texts import EXAMPLE_LISTS, PASSAGE, QUESTION, SENTENCE, embedding_text, vector_texts, vocabulary
+from bot.index.texts import EXAMPLE_LISTS, PASSAGE, QUESTION, SENTENCE, TAUGHT, embedding_text, vector_texts, vocabulary
 
 __all__ = [
     "CURRENT",
@@ -41,6 +41,7 @@ __all__ = [
     "PASSAGE",
     "PREVIOUS",
     "QUESTION",
+    "TAUGHT",
     "SENTENCE",
     "STAGED",
     "BuildSummary",

@@ -18,8 +18,9 @@ if TYPE_CHECKING:
     from bot.embedding import Embedder
 
 # 2: passages' token vectors, for late interaction; 3: example messages' token vectors; 4: taught phrasings and
-# the not-answered questions' vectors; 5: the model's fingerprint
-FORMAT_VERSION = 5
+# the not-answered questions' vectors; 5: the model's fingerprint; 6: taught phrasings are rows of their own kind
+# (TAUGHT), no longer FAQ questions
+FORMAT_VERSION = 6
 MANIFEST_FIELDS = {
     "model": str,
     "fingerprint": str,

@@ -8,7 +8,7 @@ from bot.config import EmbedOptions
 from bot.knowledge import Passage
 from bot.text import content_words, sentences
 
-PASSAGE, SENTENCE, QUESTION = 0, 1, 2  # kinds of vector rows
+PASSAGE, SENTENCE, QUESTION, TAUGHT = 0, 1, 2, 3  # kinds of vector rows: TAUGHT, questions staff taught
 # site.toml's lists of example messages whose token vectors a build stores, in this order.
 EXAMPLE_LISTS = ("urgent_examples", "self_harm_examples", "not_urgent_examples")
 
@@ -32,8 +32,9 @@ def vector_texts(passages: list[Passage], options: EmbedOptions) -> tuple[list[s
     for position, passage in enumerate(passages):
         parts = sentences(passage.text) if options.sentences else []
         extra = [(s, SENTENCE) for s in parts if len(parts) > 1]
-        if options.questions:  # an FAQ heading and the questions staff taught are matched alike
-            extra += [(q, QUESTION) for q in ((passage.question,) if passage.question else ()) + passage.phrasings]
+        if options.questions and passage.question:
+            extra.append((passage.question, QUESTION))
+        extra += [(q, TAUGHT) for q in passage.phrasings]
         for text, kind in extra:
             texts.append(text)
             rows.append(position)
