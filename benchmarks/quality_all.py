@@ -10,6 +10,8 @@ One table, one block of rows per question set:
   dev used to choose settings together with NK tuning, test never;
 - generated: 1,000 FAQ entries and 1,000 questions about them, 10% out of scope, as
   benchmarks/eval_speed.py makes them (same generator, same seed);
+- taught: NK held-out asked of knowledge/ taught with NK tuning, and CovidFAQ test asked of CovidFAQ taught
+  with dev (`python -m bot teach`, into a copy in --work), as staff would teach from what visitors asked;
 - NK urgent-tuning, urgent-dev (used to choose the urgent settings) and urgent-heldout (never):
   knowledge/ with messages labelled urgent or not (tests/eval/urgent-*.jsonl), scored on the urgent
   notice alone: urgent caught and false alarms, as `python -m bot evaluate` reports them.
@@ -17,8 +19,9 @@ One table, one block of rows per question set:
 Each block has two plain-cosine rows, all-MiniLM-L6-v2 alone with no fusion, no rerank and no
 penalty: the question's cosine with the passage under its heading (for an FAQ entry, question +
 answer), and the better of that and its cosine with the FAQ question (for an FAQ folder, the usual
-"max(question, question + answer)" baseline); and the pipeline as configured (`bot/config.py`, through
-the same `Assistant.ask` as `python -m bot evaluate`, its numbers those evaluate prints); an urgent set has
+"max(question, question + answer)" baseline; in a taught folder, the questions taught to the passage
+too); and the pipeline as configured (`bot/config.py`, through the same `Assistant.ask` as `python -m bot
+evaluate`, its numbers those evaluate prints); an urgent set has
 the pipeline row only, since plain cosine has no notice. A plain-cosine row answers when its best cosine
 reaches the threshold the sweep rule picks on NK tuning (one 0.025 step above the lowest that turns away
 90% of its out-of-scope questions); the pipeline uses BOT_MIN_CONFIDENCE. hit@k and MRR@10 do not depend
@@ -32,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import tempfile
 from dataclasses import replace
@@ -60,9 +64,10 @@ from bot.evaluate import (  # noqa: E402
     suggested_threshold,
     summarize,
 )
-from bot.index import PASSAGE, QUESTION, build_index, load_index  # noqa: E402
+from bot.index import PASSAGE, QUESTION, TAUGHT, build_index, load_index  # noqa: E402
 from bot.knowledge import load_knowledge  # noqa: E402
 from bot.search import Hit, normalize_query  # noqa: E402
+from bot.teaching import teach_cases  # noqa: E402
 
 COVIDFAQ = ROOT.parent / "shared" / "benchmarks" / "covidfaq"  # shared/ lies beside the project
 PASSAGE_ONLY = "plain cosine: passage under its heading"
@@ -73,16 +78,20 @@ NK_SETS = ("tuning", "heldout", "urgent-tuning", "urgent-dev", "urgent-heldout")
 
 def folders(covidfaq: Path, work: Path) -> list[tuple[str, Path, dict[str, list[Case]]]]:
     """(name, knowledge folder, {split: cases}) for every folder at hand."""
+    nk = {name: load_cases(ROOT / "tests" / "eval" / f"{name}.jsonl") for name in NK_SETS}
     found = [
+        ("NK", ROOT / "knowledge", {f"NK {name}": cases for name, cases in nk.items()}),
         (
-            "NK",
-            ROOT / "knowledge",
-            {f"NK {name}": load_cases(ROOT / "tests" / "eval" / f"{name}.jsonl") for name in NK_SETS},
-        )
+            "NK taught",
+            taught(ROOT / "knowledge", nk["tuning"], work / "taught" / "NK"),
+            {"NK held-out, taught with tuning": nk["heldout"]},
+        ),
     ]
     if (covidfaq / "knowledge").is_dir():
-        splits = {f"CovidFAQ {name}": load_cases(covidfaq / f"{name}.jsonl") for name in ("dev", "test")}
-        found.append(("CovidFAQ", covidfaq / "knowledge", splits))
+        splits = {name: load_cases(covidfaq / f"{name}.jsonl") for name in ("dev", "test")}
+        found.append(("CovidFAQ", covidfaq / "knowledge", {f"CovidFAQ {name}": c for name, c in splits.items()}))
+        taught_covid = taught(covidfaq / "knowledge", splits["dev"], work / "taught" / "CovidFAQ")
+        found.append(("CovidFAQ taught", taught_covid, {"CovidFAQ test, taught with dev": splits["test"]}))
     else:
         print(f"{covidfaq}/knowledge not found: CovidFAQ left out (give --covidfaq)", file=sys.stderr)
     generated = work / "generated"
@@ -96,6 +105,14 @@ def folders(covidfaq: Path, work: Path) -> list[tuple[str, Path, dict[str, list[
     return found
 
 
+def taught(knowledge_dir: Path, cases: list[Case], folder: Path) -> Path:
+    """A copy of a knowledge folder at `folder`, taught the cases as `python -m bot teach` would."""
+    shutil.rmtree(folder, ignore_errors=True)
+    shutil.copytree(knowledge_dir, folder)
+    teach_cases(folder, cases, load_knowledge(folder).passages)
+    return folder
+
+
 def plain_cosine(assistant: Assistant, cases: list[Case]) -> dict[str, list[Outcome]]:
     """Outcomes of the two plain-cosine rankings, their confidence the best cosine."""
     index = assistant.index
@@ -105,12 +122,12 @@ def plain_cosine(assistant: Assistant, cases: list[Case]) -> dict[str, list[Outc
     scores, found = index.search_index.search(vectors, rows_total)
     outcomes: dict[str, list[Outcome]] = {PASSAGE_ONLY: [], BEST_OF_TWO: []}
     for case, row_scores, rows in zip(cases, scores, found, strict=True):
-        views = np.full((3, len(index.passages)), -np.inf, dtype=np.float32)
+        views = np.full((TAUGHT + 1, len(index.passages)), -np.inf, dtype=np.float32)
         valid = rows >= 0
         np.maximum.at(views, (index.kinds[rows[valid]], index.rows[rows[valid]]), row_scores[valid])
         for label, score in (
             (PASSAGE_ONLY, views[PASSAGE]),
-            (BEST_OF_TWO, np.maximum(views[PASSAGE], views[QUESTION])),
+            (BEST_OF_TWO, views[[PASSAGE, QUESTION, TAUGHT]].max(axis=0)),
         ):
             order = np.argsort(-score, kind="stable")[:DEPTH]
             rank = None
