@@ -100,7 +100,8 @@ def test_an_index_from_before_fingerprints_is_refused_in_one_line(fake_index: Se
     with pytest.raises(IndexMismatchError) as refused:
         load_index(fake_index.index_dir, FakeEmbedder())
     message = str(refused.value)
-    assert "\n" not in message and message.endswith("format 4, this version reads format 5; run `python -m bot build`.")
+    expected = f"format 4, this version reads format {FORMAT_VERSION}; run `python -m bot build`."
+    assert "\n" not in message and message.endswith(expected)
 
 
 def test_the_embedding_cache_never_gives_one_models_vectors_to_another(fake_index: Settings, tmp_path: Path):
