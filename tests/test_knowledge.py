@@ -64,6 +64,35 @@ def test_a_list_that_survived_stays_with_its_introduction(knowledge_dir: Path):
     assert "Pests may include:\n\n- aphids\n- slugs" in pests.text
 
 
+def test_a_list_and_its_introduction_are_one_passage_and_a_loose_list_is_one_list(tmp_path: Path):
+    doc = tmp_path / "doc.md"
+    doc.write_text(
+        "# Doc\n\n## Side effects\n\nMost people feel well.\n\n## Which\n\nPossible side effects may include:\n\n"
+        "- mild fever\n\n- tiredness that lasts\n  a day or two\n    - rarely longer\n\n1. chills\n\n"
+        "## After\n\nAfter the visit:\n- rest\n- drink water\n",
+        encoding="utf-8",
+    )
+    passages, problems = parse_document(doc, "doc.md")
+    assert [p.text for p in passages] == [
+        "Most people feel well.",
+        "Possible side effects may include:\n\n- mild fever\n\n- tiredness that lasts\n  a day or two\n"
+        "    - rarely longer\n\n1. chills",
+        "After the visit:\n- rest\n- drink water",
+    ]
+    assert [p.line for p in passages] == [5, 9, 21] and problems == []
+
+
+def test_a_long_list_is_cut_between_items_with_its_introduction_first(tmp_path: Path):
+    items = [f"- item {n} has a handful of words to make it long enough" for n in range(25)]
+    doc = tmp_path / "doc.md"
+    doc.write_text("# Doc\n\nThe items are:\n\n" + "\n".join(items) + "\n", encoding="utf-8")
+    passages, _ = parse_document(doc, "doc.md", max_words=120)
+    assert len(passages) == 3 and passages[0].text.startswith("The items are:\n\n- item 0 ")
+    assert all(len(p.text.split()) <= 120 for p in passages)
+    assert [line for p in passages for line in p.text.splitlines() if line.startswith("- ")] == items
+    assert all(p.text.splitlines()[-1].startswith("- item") for p in passages)
+
+
 def test_hash_signs_inside_code_fences_are_not_headings(knowledge_dir: Path):
     knowledge = load_knowledge(knowledge_dir)
     assert all("not a heading" not in h for p in knowledge.passages for h in p.headings)
