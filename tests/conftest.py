@@ -54,6 +54,22 @@ class FakeEmbedder:
         return self._bags(texts), [self._bags(re.findall(r"\w+", text.lower())) for text in texts]
 
 
+class CountingEmbedder(FakeEmbedder):
+    """The fake embedder, counting the texts that reach it."""
+
+    def __init__(self):
+        super().__init__()
+        self.seen: list[str] = []
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        self.seen += texts
+        return super().encode(texts)
+
+    def encode_with_tokens(self, texts: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+        self.seen += texts
+        return super().encode_with_tokens(texts)
+
+
 @pytest.fixture
 def knowledge_dir(tmp_path: Path) -> Path:
     """A private copy of the fixture corpus, safe to edit."""
