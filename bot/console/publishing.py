@@ -12,7 +12,7 @@ from bot.assistant import Assistant
 from bot.console.staff import StaffConsole
 from bot.errors import BotError
 from bot.evaluate import answer_changes, load_cases
-from bot.index import STAGED, build_index, load_index, publish_staged, rollback
+from bot.index import STAGED, build_index, discard_staged, load_index, publish_staged, rollback
 from bot.knowledge import KnowledgeError, load_knowledge
 
 DIFF_COLUMNS = {"question": "40%", "live answer": "30%", "staged answer": "30%"}
@@ -88,3 +88,11 @@ class Publishing:
             return f"**Not rolled back:** {err}"
         self.console.audit.record(user, "rollback", name)
         return f"**Build {name} is live again.** Roll back once more to undo this."
+
+    def discard(self, user: str) -> str:
+        """Forget the staged build: Publish will not make it live."""
+        name = discard_staged(self.settings.index_dir)
+        if name is None:
+            return "No build is staged."
+        self.console.audit.record(user, "discard", name)
+        return f"**Staged build {name} discarded.** The live build is unchanged."

@@ -4,8 +4,11 @@ knowledge file they make together (front matter, then the body)."""
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
+import tempfile
 from dataclasses import dataclass, fields
+from pathlib import Path
 
 import yaml
 
@@ -67,10 +70,27 @@ class Converted:
     notes: tuple[str, ...] = ()
 
 
-def knowledge_markdown(metadata: Metadata, body: str) -> str:
-    """The knowledge file: YAML front matter with the metadata, a blank line, the body."""
-    header = yaml.safe_dump(metadata.front_matter(), sort_keys=False, allow_unicode=True, width=10**6)
+def knowledge_markdown(metadata: Metadata, body: str, other: dict | None = None) -> str:
+    """The knowledge file: YAML front matter with the metadata (and `other` keys after it), a blank line, the body."""
+    fields_ = {**metadata.front_matter(), **(other or {})}
+    header = yaml.safe_dump(fields_, sort_keys=False, allow_unicode=True, width=10**6)
     return f"---\n{header}---\n\n{body.strip()}\n"
+
+
+def write_whole(path: Path, text: str | None) -> None:
+    """Write a file whole (a reader sees the old text or the new, never half of it), or remove it (None)."""
+    if text is None:
+        path.unlink(missing_ok=True)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".write-", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def clean_body(markdown: str) -> str:

@@ -3,7 +3,6 @@ the document's own, the passages and warnings it would make (a preview), and wri
 
 from __future__ import annotations
 
-import os
 import re
 import tempfile
 import unicodedata
@@ -11,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.importer.document import Converted, Drop, ImportFailed, Metadata, knowledge_markdown
+from bot.importer.document import Converted, Drop, ImportFailed, Metadata, knowledge_markdown, write_whole
 from bot.importer.docx import convert_docx
 from bot.importer.html import convert_html
 from bot.importer.pdf import convert_pdf
@@ -101,18 +100,11 @@ def prepare(
 
 def write(imported: Imported, replace: bool = False) -> None:
     """Write the knowledge file; an existing one only with replace, and never half-written."""
-    target = imported.target
-    if target.exists() and not replace:
-        raise ImportFailed(f"{target} already exists; pass --replace to overwrite it, or import under another name")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".import-", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(imported.markdown)
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    if imported.target.exists() and not replace:
+        raise ImportFailed(
+            f"{imported.target} already exists; pass --replace to overwrite it, or import under another name"
+        )
+    write_whole(imported.target, imported.markdown)
 
 
 def _usable(metadata: Metadata) -> tuple[Metadata, list[str]]:
