@@ -108,6 +108,14 @@ def real_assistant(real_settings: Settings):
     return Assistant.load(real_settings)
 
 
+def copy_of_real(real_settings: Settings, folder: Path) -> Settings:
+    """knowledge/ and its real index (with the embedding cache) copied into `folder`, safe to change: a rebuild
+    embeds only what a test adds."""
+    shutil.copytree(real_settings.knowledge_dir, folder / "knowledge")
+    shutil.copytree(real_settings.index_dir, folder / "index")
+    return real_settings.replace(knowledge_dir=folder / "knowledge", index_dir=folder / "index")
+
+
 def bot_command(settings: Settings, *args: str) -> list[str]:
     """`python -m bot ARGS --knowledge K --index I`, as staff run it."""
     import sys
