@@ -203,7 +203,13 @@ class DocumentsTab(Tab):
             "The preview shows the passages it would make before anything changes."
         )
         with gr.Row():
-            upload = gr.File(label="Document", file_types=list(FORMATS.split(", ")), type="filepath", scale=3)
+            upload = gr.File(
+                label="Document to add",
+                file_types=list(FORMATS.split(", ")),
+                type="filepath",
+                elem_id="document-upload",
+                scale=3,
+            )
             with gr.Column(scale=1):
                 replace = gr.Checkbox(label="Replace the document of the same name")
                 add = gr.Button("Add and stage", variant="primary")
