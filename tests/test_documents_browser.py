@@ -6,27 +6,21 @@ refreshes the README's)."""
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 
 from bot.config import Settings
 
-from browser import DESKTOP, ask_in_page, browser, missing_browser, save_screenshot, scroll_chat_to, text
-from conftest import ROOT, copy_of_real
-from console_server import launch_console, sign_in_page, wait_for_login_page
+from browser import DESKTOP, ask_in_page, browser, browser_marks, save_screenshot, scroll_chat_to, text
+from conftest import copy_of_real
+from console_server import apps_env, sign_in_page, visitor_and_console
 from documents import CONTENT, word_document
-from http_client import launch_app, wait_until_up
 
 PASSWORD = "documents-test-password"
 QUESTION = "What tools do I need for pruning?"
 WAIT = 180_000  # ms: staging builds with the real model on a shared machine
 
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.browser,
-    pytest.mark.skipif(missing_browser() is not None and not os.environ.get("CI"), reason=str(missing_browser())),
-]
+pytestmark = browser_marks()
 
 
 @pytest.fixture(scope="module")
@@ -37,22 +31,9 @@ def apps(real_settings: Settings, tmp_path_factory: pytest.TempPathFactory):
     (folder / "eval").mkdir()
     cases = [{"question": QUESTION, "expect": ["secateurs"]}, {"question": "What is NK cell therapy?", "expect": []}]
     (folder / "eval" / "documents.jsonl").write_text("\n".join(json.dumps(c) for c in cases), encoding="utf-8")
-    env = {
-        **os.environ,
-        "BOT_KNOWLEDGE_DIR": str(settings.knowledge_dir),
-        "BOT_INDEX_DIR": str(settings.index_dir),
-        "BOT_DATA_DIR": str(folder / "data"),
-        "BOT_EVAL_DIR": str(folder / "eval"),
-        "BOT_STAFF_PASSWORD": PASSWORD,
-    }
-    visitor, console = launch_app(ROOT, env=env), launch_console(env)
-    try:
-        wait_until_up(visitor, wait=180)
-        wait_for_login_page(console)
-        yield visitor.base, console.base, folder
-    finally:
-        visitor.stop()
-        console.stop()
+    env = apps_env(settings.knowledge_dir, settings.index_dir, folder / "data", PASSWORD, eval_dir=str(folder / "eval"))
+    with visitor_and_console(env) as (visitor, console):
+        yield visitor, console, folder
 
 
 def test_a_word_file_uploaded_previewed_and_published_in_the_console_answers_visitors(apps):

@@ -4,15 +4,14 @@ knowledge file they make together (front matter, then the body)."""
 from __future__ import annotations
 
 import dataclasses
-import os
 import re
-import tempfile
 from dataclasses import dataclass, fields
 from pathlib import Path
 
 import yaml
 
 from bot.errors import BotError
+from bot.index.folder import write_atomically
 
 DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
@@ -83,14 +82,7 @@ def write_whole(path: Path, text: str | None) -> None:
         path.unlink(missing_ok=True)
         return
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".write-", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_atomically(path, text)
 
 
 def clean_body(markdown: str) -> str:
