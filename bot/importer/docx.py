@@ -6,6 +6,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
+from xml.parsers.expat import ExpatError
 
 import mammoth
 
@@ -29,7 +30,7 @@ def convert_docx(path: Path) -> Converted:
     try:
         with open(path, "rb") as handle:
             result = mammoth.convert_to_html(handle, style_map=STYLE_MAP, convert_image=_image_without_data)
-    except (zipfile.BadZipFile, KeyError, ValueError) as err:
+    except (zipfile.BadZipFile, KeyError, ValueError, ExpatError) as err:
         raise ImportFailed(f"{path.name} cannot be read as a Word document ({err}); save it again as .docx") from None
     converted = convert_html(result.value, source_lines=False)
     notes = tuple(f"Word: {message.message}" for message in result.messages)

@@ -83,7 +83,14 @@ def prepare(
     if not source.is_file():
         raise ImportFailed(f"{source} does not exist or is not a file; check the path")
     given = given.checked()
-    converted = CONVERTERS[source.suffix.lower()](source)
+    try:
+        converted = CONVERTERS[source.suffix.lower()](source)
+    except ImportFailed:
+        raise
+    except Exception as err:  # a converter's own failure on a damaged file: one clear line, never a traceback
+        raise ImportFailed(
+            f"{source.name} could not be read ({type(err).__name__}: {err}); open it, save it again and retry"
+        ) from None
     own, notes = _usable(converted.metadata)
     metadata = given.over(own)
     if not metadata.title:

@@ -62,8 +62,8 @@ def _info(path: Path) -> Metadata:
     try:
         with open(path, "rb") as handle:
             info = (PDFDocument(PDFParser(handle)).info or [{}])[0]
-    except Exception:  # noqa: BLE001 (a damaged info dictionary costs only the metadata; extract_pages says more)
-        return Metadata()
+    except (PDFSyntaxError, PSException, PDFEncryptionError, PDFPasswordIncorrect, OSError, ValueError, KeyError):
+        return Metadata()  # a damaged information dictionary costs only the metadata; extract_pages says more
 
     def text(key: str) -> str | None:
         value = info.get(key)
