@@ -108,6 +108,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
+    from bot.audit import AuditLog
     from bot.importer import ImportFailed, Metadata, import_all
 
     settings = _settings(args)
@@ -124,6 +125,9 @@ def cmd_import(args: argparse.Namespace) -> int:
         )
     except ImportFailed as err:
         raise BotError(str(err)) from None
+    audit = AuditLog.in_folder(settings.data_dir)
+    for imported in batch.written:
+        audit.record("cli", "import", f"{imported.target.name} from {imported.source.name}")
     if not batch.written and len(batch.failed) + len(batch.skipped) == 1:  # one file, refused: say why, as an error
         raise BotError((batch.failed or batch.skipped)[0][1] + ("" if batch.failed else "; --replace overwrites it"))
     print(batch.summary(settings.knowledge_dir))

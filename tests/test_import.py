@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.audit import AuditLog
 from bot.cli import main
+from bot.config import Settings
 from bot.importer import Metadata, prepare
 from bot.index import build_index
 from bot.knowledge import load_knowledge, parse_document
@@ -65,6 +67,8 @@ def test_each_format_keeps_its_structure_every_word_and_reports_what_it_dropped(
     assert body == expected_markdown_lines()  # headings with their levels, both lists, the FAQ questions
     assert visible_blocks(markdown) == [text for _, text in CONTENT]  # every sentence, in order, nothing else
     assert f"wrote {written} (6 passages) from {source}" in out
+    [entry] = AuditLog.in_folder(Settings.from_env().data_dir).entries()[:1]
+    assert (entry.user, entry.action, entry.detail) == ("cli", "import", f"pruning.md from {source.name}")
     reported = [line.strip().removeprefix(f"{source.name}: ") for line in out.splitlines() if line.startswith("  ")]
     assert reported == DROPS[kind]
 
