@@ -16,7 +16,7 @@ import gradio as gr
 from bot.console.publishing import DIFF_COLUMNS, Publishing, staff_name
 from bot.console.staff import HIDDEN, Tab, table
 from bot.errors import BotError
-from bot.importer import FORMATS, Imported, Metadata, prepare, target_name
+from bot.importer import FORMATS, Imported, Metadata, prepare
 from bot.importer.library import Change, documents, with_metadata
 from bot.knowledge import knowledge_files
 
@@ -185,8 +185,7 @@ class DocumentsTab(Tab):
 
     def _prepare(self, upload: str) -> Imported:
         s = self.settings
-        name = target_name(Path(upload))
-        return prepare(Path(upload), s.knowledge_dir, Metadata(), s.passage_max_words, s.passage_min_words, name)
+        return prepare(Path(upload), s.knowledge_dir, Metadata(), s.passage_max_words, s.passage_min_words)
 
     def _documents(self):
         s = self.settings
@@ -241,14 +240,16 @@ class DocumentsTab(Tab):
         private = {"api_visibility": HIDDEN, "concurrency_limit": 1}
         upload.change(self.preview, [upload], [preview, passages], api_name="preview_document", api_visibility=HIDDEN)
         add.click(self.add, [upload, replace], [status, diff, listing], api_name="add_document", **private)
-        chosen.change(self.details, [chosen], [title, author, publisher, date, url], api_visibility=HIDDEN)
+        chosen.change(
+            self.details, [chosen], [title, author, publisher, date, url], api_name="document_details", **private
+        )
         fields = [chosen, title, author, publisher, date, url]
         save.click(self.edit, fields, [status, diff, listing], api_name="edit_document", **private)
         retire.click(self.retire, [chosen], [status, diff, listing], api_name="retire_document", **private)
         publish.click(self.publish, None, [status, listing], api_name="publish_documents", **private)
         discard.click(self.discard, None, [status, listing], api_name="discard_documents", **private)
         roll_back.click(self.roll_back, None, [status, listing], api_name="roll_back_documents", **private)
-        listing.change(names, None, [chosen], api_visibility=HIDDEN)
+        listing.change(names, None, [chosen], api_name="document_names", api_visibility=HIDDEN)
         app.load(self.table, None, [listing], api_name="documents", api_visibility=HIDDEN)
 
 
