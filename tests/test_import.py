@@ -16,7 +16,7 @@ from bot.importer import Metadata, prepare
 from bot.index import build_index
 from bot.knowledge import load_knowledge, parse_document
 
-from conftest import CountingEmbedder
+from conftest import ROOT, CountingEmbedder
 from documents import (
     AUTHOR,
     CONTENT,
@@ -30,6 +30,8 @@ from documents import (
     visible_blocks,
     word_document,
 )
+
+SOURCES = ROOT.parent / "shared" / "sources"  # the client's texts, as they sent them
 
 
 def make(kind: str, folder: Path) -> Path:
@@ -91,8 +93,8 @@ def test_markdown_and_text_sources_keep_their_words_and_structure(tmp_path: Path
         encoding="utf-8",
     )
     (tmp_path / "tips.txt").write_text(
-        "Mulch keeps the soil moist.\nIt also feeds it.\n\nHow thick should mulch be?\n\nAbout five centimetres.\n\n"
-        "Good mulches are:\n• bark\n• compost\n",
+        "Mulch keeps the soil moist and\nfeeds it as it rots.\nSpread it in spring.\n\nHow thick should mulch be?\n\n"
+        "About five centimetres.\n\nGood mulches are:\n• bark\n• compost from\n  the heap\nKeep it off stems.\n",
         encoding="utf-8",
     )
     notes = prepare(tmp_path / "notes.md", tmp_path / "knowledge")
@@ -104,11 +106,45 @@ def test_markdown_and_text_sources_keep_their_words_and_structure(tmp_path: Path
     ]
     tips = prepare(tmp_path / "tips.txt", tmp_path / "knowledge", Metadata(publisher="Garden Club"))
     assert tips.markdown == (
-        "---\ntitle: How thick should mulch be?\npublisher: Garden Club\n---\n\nMulch keeps the soil moist.\n"
-        "It also feeds it.\n\n## How thick should mulch be?\n\nAbout five centimetres.\n\nGood mulches are:\n- bark\n"
-        "- compost\n"
+        "---\ntitle: How thick should mulch be?\npublisher: Garden Club\n---\n\nMulch keeps the soil moist and\n"
+        "feeds it as it rots.\n\nSpread it in spring.\n\n## How thick should mulch be?\n\nAbout five centimetres.\n\n"
+        "Good mulches are:\n- bark\n- compost from\n  the heap\n\nKeep it off stems.\n"
     )
     assert any("no title in the document" in note for note in tips.notes)
+
+
+def test_text_saved_with_one_paragraph_per_line_keeps_each_paragraph_and_its_lost_lists_are_warned(tmp_path: Path):
+    """Text saved from a web page has no blank lines: each line that ends a sentence ends its paragraph, so an
+    introduction whose list was lost stands alone (and is warned about) instead of running into the next paragraph."""
+    (tmp_path / "flat.txt").write_text(
+        "Roses like sun. They need six hours a day.\nYou will need:\nFeed them in spring.\nWhen should I feed them?\n"
+        "Feed them after pruning.\n",
+        encoding="utf-8",
+    )
+    flat = prepare(tmp_path / "flat.txt", tmp_path / "knowledge", Metadata(title="Roses"))
+    assert flat.markdown.split("\n---\n", 1)[1] == (
+        "\nRoses like sun. They need six hours a day.\n\nYou will need:\n\nFeed them in spring.\n\n"
+        "## When should I feed them?\n\nFeed them after pruning.\n"
+    )
+    assert [p.text for p in flat.passages] == [
+        "Roses like sun. They need six hours a day.",
+        "Feed them in spring.",
+        "Feed them after pruning.",
+    ]
+    assert [p.line for p in flat.problems] == [7]  # "You will need:" in the knowledge file
+
+
+@pytest.mark.skipif(not SOURCES.is_dir(), reason="../shared/sources is not beside this checkout")
+@pytest.mark.parametrize("name", ["nk-cell-therapy-stemcell-consultancy.txt", "debunking-3-myths-nk-cell-therapy.txt"])
+def test_the_clients_texts_import_word_for_word(name: str, tmp_path: Path):
+    """Every line of the client's texts is a line of the knowledge file, unchanged and in order, and nothing else is."""
+    source = SOURCES / name
+    imported = prepare(source, tmp_path)
+    body = imported.markdown.split("\n---\n", 1)[1]
+    lines = [line for line in source.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert [re.sub(r"^## ", "", line) for line in body.splitlines() if line.strip()] == lines
+    paragraphs = body.strip().split("\n\n")
+    assert len(paragraphs) >= len(lines) - 1  # each line its own paragraph (two unpunctuated ones stay together)
 
 
 def test_flags_fill_the_front_matter_over_the_documents_own(tmp_path: Path, capsys):
