@@ -49,6 +49,16 @@ class Metadata:
 
 
 @dataclass(frozen=True)
+class Converted:
+    """One source as knowledge Markdown: its body, its own metadata, what was dropped, and the converter's notes."""
+
+    body: str
+    metadata: Metadata
+    drops: tuple[Drop, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Drop:
     """Something of the source that is not in the knowledge file: an image, a table, navigation."""
 
@@ -57,16 +67,6 @@ class Drop:
 
     def __str__(self) -> str:
         return f"{self.where}: {self.what}"
-
-
-@dataclass(frozen=True)
-class Converted:
-    """One source as knowledge Markdown: its body, its own metadata, what was dropped, and the converter's notes."""
-
-    body: str
-    metadata: Metadata
-    drops: tuple[Drop, ...] = ()
-    notes: tuple[str, ...] = ()
 
 
 def knowledge_markdown(metadata: Metadata, body: str, other: dict | None = None) -> str:
