@@ -12,7 +12,8 @@ import pytest
 from bot.config import Settings
 from bot.console import StaffConsole
 from bot.console.documents import DocumentsTab
-from bot.index import STAGED, live_build
+from bot.index import STAGED, build_index, live_build, publish_staged
+from bot.knowledge import load_knowledge
 
 from conftest import FakeEmbedder
 from documents import TITLE, word_document
@@ -126,3 +127,42 @@ def test_a_change_that_does_not_build_is_taken_back_out_of_the_folder(tab: Docum
     status, _, _ = tab.add(str(broken), replace=False)
     assert status.startswith("**Not built**") and "site.toml" in status
     assert folder_state(tab) == before and tab.staged is None
+
+
+def test_rolling_back_twice_puts_the_document_back_with_its_build(tab: DocumentsTab, tmp_path: Path):
+    upload = word_document(tmp_path / "Pruning Guide.docx")
+    tab.add(str(upload), replace=False)
+    tab.publish()
+    published, added = live_build(tab.settings.index_dir), folder_state(tab)
+    tab.roll_back()
+    assert "pruning-guide.md" not in folder_state(tab)
+    redone, listing = tab.roll_back()
+    assert live_build(tab.settings.index_dir) == published and folder_state(tab) == added
+    assert "pruning-guide.md" in [row[0] for row in listing] and "undone" in redone
+
+
+def test_a_staged_change_published_elsewhere_is_never_undone_here(tab: DocumentsTab, tmp_path: Path):
+    """`python -m bot publish` (or another tab) makes the staged build live: Discard must not take the document out
+    from under the live build, and a new change is not blocked by the old one."""
+    upload = word_document(tmp_path / "Pruning Guide.docx")
+    tab.add(str(upload), replace=False)
+    publish_staged(tab.settings.index_dir)
+    added = folder_state(tab)
+    text, _ = tab.discard()
+    assert text.startswith("**The staged build with this change is gone** (added pruning-guide.md from Pruning")
+    assert folder_state(tab) == added and tab.staged is None
+    assert tab.edit("garden.md", "Garden Care", "", "Green Thumb Club", "", "")[0].startswith("Edited the details")
+
+
+def test_a_roll_back_of_a_build_the_tab_did_not_publish_leaves_the_documents(tab: DocumentsTab, tmp_path: Path):
+    upload = word_document(tmp_path / "Pruning Guide.docx")
+    tab.add(str(upload), replace=False)
+    tab.publish()
+    settings = tab.settings
+    build_index(load_knowledge(settings.knowledge_dir), settings.index_dir, FakeEmbedder(), publish=True)  # a rebuild
+    added = folder_state(tab)
+    text, _ = tab.roll_back()
+    assert text.startswith("**Build ") and text.endswith(
+        "No document changed with the build rolled back; the documents stay."
+    )
+    assert folder_state(tab) == added

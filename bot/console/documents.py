@@ -1,12 +1,15 @@
 """The Documents tab: the knowledge folder's documents; a file uploaded, previewed (its passages and warnings) and
 added; a document's details edited; a document retired. Each change is one file, staged with Publishing (a build
 that is not live, and the test-suite answers it changes), then published, discarded or, once live, rolled back,
-the file following the build: a change that is discarded or rolled back leaves the folder as it was."""
+the file following the build: a change that is discarded or rolled back leaves the folder as it was. The file
+follows only the build that holds it: one published, discarded or replaced from elsewhere (the Teach tab, the
+command line) leaves the document as it is."""
 
 from __future__ import annotations
 
 import shutil
 import threading
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,6 +21,8 @@ from bot.console.staff import HIDDEN, Tab, table
 from bot.errors import BotError
 from bot.importer import FORMATS, Imported, Metadata, prepare
 from bot.importer.library import Change, documents, with_metadata
+from bot.index import STAGED, live_build
+from bot.index.pointers import read_pointer
 from bot.knowledge import knowledge_files
 
 DOCUMENT_COLUMNS = {
@@ -34,14 +39,22 @@ RETIRED = "retired"  # data_dir/retired/ keeps a copy of every retired document
 Rows = list[list[Any]]
 
 
+@dataclass(frozen=True)
+class Built:
+    """A change to the knowledge folder and the build that holds it: the file follows that build, and no other."""
+
+    change: Change
+    build: str
+
+
 class DocumentsTab(Tab):
     title = "Documents"
 
     def __init__(self, console):
         super().__init__(console)
         self.publishing = Publishing(console)
-        self.staged: Change | None = None  # made and built, not live yet
-        self.live: Change | None = None  # the last one published: Roll back undoes it
+        self.staged: Built | None = None  # made and built, not live yet
+        self.live: Built | None = None  # the last one published: Roll back undoes it while its build is live
         self._lock = threading.Lock()  # one change at a time, whoever is signed in
 
     def table(self) -> Rows:
@@ -140,45 +153,62 @@ class DocumentsTab(Tab):
 
     def publish(self, request: gr.Request | None = None) -> tuple[str, Rows]:
         with self._lock:
-            if self.staged is None:
+            staged = self.staged
+            if staged is None:
                 return "Nothing is staged here: add, edit or retire a document first.", self.table()
+            if not self._still_staged(staged):
+                self.staged = None
+                return _gone(staged), self.table()
             text = self.publishing.publish(staff_name(self.console, request))
             if text.startswith("**Build "):
-                self.live, self.staged = self.staged, None
+                self.live, self.staged = staged, None
             return text, self.table()
 
     def discard(self, request: gr.Request | None = None) -> tuple[str, Rows]:
         with self._lock:
-            if self.staged is None:
+            staged, self.staged = self.staged, None
+            if staged is None:
                 return "Nothing is staged here.", self.table()
-            change, self.staged = self.staged, None
+            if not self._still_staged(staged):
+                return _gone(staged), self.table()
             text = self.publishing.discard(staff_name(self.console, request))
-            return f"{text} {_undone(change)}", self.table()
+            return f"{text} {_undone(staged.change)}", self.table()
 
     def roll_back(self, request: gr.Request | None = None) -> tuple[str, Rows]:
-        """Put the previous build back live, and the document as it was with it."""
+        """Put the previous build back live, and the document as it was with it when the build rolled back is the
+        one that made the change live."""
         with self._lock:
+            ours = self.live if self.live and live_build(self.settings.index_dir) == self.live.build else None
             text = self.publishing.roll_back(staff_name(self.console, request))
-            if text.startswith("**Build ") and self.live is not None:
-                change, self.live = self.live, self.live.inverse()  # rolling back again redoes it
-                text += f" {_undone(change)}"
-            return text, self.table()
+            if not text.startswith("**Build "):
+                return text, self.table()
+            if ours is None:
+                self.live = None
+                return f"{text} No document changed with the build rolled back; the documents stay.", self.table()
+            now = live_build(self.settings.index_dir)
+            self.live = Built(ours.change.inverse(), now) if now else None  # rolling back again redoes it
+            return f"{text} {_undone(ours.change)}", self.table()
+
+    def _still_staged(self, staged: Built) -> bool:
+        """Whether the staged build is still this change's: another tab or the command line may have published,
+        discarded or replaced it since."""
+        return read_pointer(self.settings.index_dir, STAGED, damaged_as_none=True) == staged.build
 
     def _stage(self, change: Change, action: str, request: gr.Request | None) -> tuple[str, Rows, Rows]:
         user = staff_name(self.console, request)
         with self._lock:
-            if self.staged is not None:
+            if self.staged is not None and self._still_staged(self.staged):  # one gone elsewhere does not block
                 return (
-                    f"**A change is staged already** ({self.staged.what}): publish or discard it first.",
+                    f"**A change is staged already** ({self.staged.change.what}): publish or discard it first.",
                     [],
                     self.table(),
                 )
             change.apply()
             staged = self.publishing.stage(user, change.what)
-            if not staged.ok:
+            if not staged.ok or staged.build is None:
                 change.undo()  # a change that does not build is not left in the folder
                 return staged.text, [], self.table()
-            self.staged = change
+            self.staged = Built(change, staged.build)
             self.console.audit.record(user, action, change.what)
             said = change.what[:1].upper() + change.what[1:]
             return f"{said}. {staged.text}", [list(c) for c in staged.changes], self.table()
@@ -266,6 +296,14 @@ def _describe(imported: Imported) -> str:
     if warnings:
         text += "\n\n**Warnings:**\n\n" + "\n".join(f"- {w}" for w in warnings)
     return text
+
+
+def _gone(staged: Built) -> str:
+    return (
+        f"**The staged build with this change is gone** ({staged.change.what}): it was published, discarded or "
+        "replaced since, from another tab or the command line. The document stays as it is now; the Index tab "
+        "shows what is live and rebuilds."
+    )
 
 
 def _undone(change: Change) -> str:

@@ -25,6 +25,7 @@ class Staged:
     ok: bool
     text: str
     changes: list[tuple[str, str, str]]
+    build: str | None = None  # the staged build's name, when one was made
 
 
 def staff_name(console: StaffConsole, request: gr.Request | None) -> str:
@@ -59,7 +60,7 @@ class Publishing:
             f"**Staged build {summary.name}** ({summary.describe()}) is ready but not live. "
             f"{len(changes)} test-suite questions would get a different first passage. Publish to make it live."
         )
-        return Staged(True, text, changes)
+        return Staged(True, text, changes, summary.name)
 
     def changes(self) -> list[tuple[str, str, str]]:
         """(question, live first passage, staged first passage) for each suite question whose answer changes."""
