@@ -16,7 +16,7 @@ from bot.importer import Metadata, prepare
 from bot.index import build_index
 from bot.knowledge import load_knowledge, parse_document
 
-from conftest import ROOT, CountingEmbedder
+from conftest import FIXTURE_KNOWLEDGE, ROOT, CountingEmbedder
 from documents import (
     AUTHOR,
     CONTENT,
@@ -111,6 +111,21 @@ def test_markdown_and_text_sources_keep_their_words_and_structure(tmp_path: Path
         "Good mulches are:\n- bark\n- compost from\n  the heap\n\nKeep it off stems.\n"
     )
     assert any("no title in the document" in note for note in tips.notes)
+
+
+def test_a_knowledge_file_imports_as_itself_and_code_never_becomes_a_heading(tmp_path: Path):
+    """The fixture guide (headings, lists, FAQ questions, a code block whose first line starts with '#') comes back
+    unchanged from the Markdown importer; a web page's preformatted text is one paragraph unless its first word would
+    read as structure, and then it stays code."""
+    source = FIXTURE_KNOWLEDGE / "garden.md"
+    imported = prepare(source, tmp_path / "knowledge")
+    assert imported.markdown.split("\n---\n", 1)[1] == source.read_text(encoding="utf-8").split("\n---\n", 1)[1]
+    assert all("not a heading" not in heading for p in imported.passages for heading in p.headings)
+    page = tmp_path / "pre.html"
+    page.write_text("<h1>Pre</h1><pre>Keep it cool\n  and dry.</pre><pre># one\ntwo</pre>", encoding="utf-8")
+    assert prepare(page, tmp_path / "knowledge").markdown.endswith(
+        "# Pre\n\nKeep it cool and dry.\n\n```\n# one\ntwo\n```\n"
+    )
 
 
 def test_text_saved_with_one_paragraph_per_line_keeps_each_paragraph_and_its_lost_lists_are_warned(tmp_path: Path):

@@ -14,6 +14,7 @@ from markdownify import MarkdownConverter
 from bot.importer.document import Converted, Drop, Metadata, clean_body, snippet
 
 HEADING = re.compile(r"^h[1-6]$")
+BLOCK_MARK = re.compile(r"^(#{1,6} |[-*+] |\d{1,9}[.)] |>|```|~~~)")  # opens a heading, list, quote or code
 NEVER_SHOWN = ["script", "style", "noscript", "template", "head"]
 DROPPED = {  # what a quote cannot carry, in words for the report
     "img": "an image",
@@ -74,7 +75,10 @@ class _Markdown(MarkdownConverter):
         return "\n\n"
 
     def convert_pre(self, el: Tag, text: str, parent_tags: set[str]) -> str:
-        return self.convert_p(el, " ".join(text.split()), parent_tags)
+        flat = " ".join(text.split())
+        if BLOCK_MARK.match(flat):  # its first word would read as a heading or a list item: kept as code, line by line
+            return super().convert_pre(el, text, parent_tags)
+        return self.convert_p(el, flat, parent_tags)
 
     convert_blockquote = MarkdownConverter.convert_div
     convert_dd = MarkdownConverter.convert_div
