@@ -11,7 +11,7 @@ import pytest
 
 from bot.config import Settings
 
-from browser import DESKTOP, ask_in_page, browser, browser_marks, save_screenshot, scroll_chat_to, text
+from browser import DESKTOP, ask_in_page, browser, browser_marks, save_screenshot, starts_in_view, text
 from conftest import copy_of_real
 from console_server import apps_env, sign_in_page, visitor_and_console
 from documents import CONTENT, word_document
@@ -69,7 +69,7 @@ def test_a_word_file_uploaded_previewed_and_published_in_the_console_answers_vis
         reply = ask_in_page(chat, QUESTION)
         shown = text(reply)
         assert "Pruning tools include:" in shown and all(item in shown for item in items)
-        assert reply.locator("li").count() == len(items)  # shown as a list
-        assert "Pruning Guide › Tools — Green Thumb Club" in shown
-        scroll_chat_to(chat, chat.locator("[data-testid='user']").last)
+        assert reply.locator("blockquote").first.locator("li").count() == len(items)  # the answer, shown as a list
+        assert "Source: Tools — Pruning Guide" in shown
+        assert starts_in_view(reply)  # the reply lands at its start, the list's introduction
         save_screenshot(chat, "chat-imported-list")

@@ -11,7 +11,7 @@ from bot.config import Settings
 from bot.embedding import Embedder
 from bot.index import build_index
 from bot.knowledge import load_knowledge
-from bot.render import escape_markdown, render_markdown
+from bot.render import citation, escape_markdown, render_markdown
 
 from conftest import copy_of_real
 from documents import CONTENT, html_page
@@ -49,4 +49,4 @@ def test_a_question_about_a_list_gets_the_whole_list_as_one_cited_passage(assist
     shown = render_markdown(reply)
     for mark, item in zip(marks, items, strict=True):
         assert f"\n> {mark}{escape_markdown(item)}\n" in shown + "\n"  # each item a list item, word for word
-    assert f"<sub>Source: {escape_markdown(passage.citation)}</sub>" in shown
+    assert citation(passage) in shown
