@@ -8,7 +8,7 @@ import pytest
 from bot.assistant import Assistant
 from bot.cli import main
 from bot.config import Settings
-from bot.embedding import Embedder
+from bot.embedding import SentenceEmbedder
 from bot.index import build_index
 from bot.knowledge import load_knowledge
 from bot.render import citation, escape_markdown, render_markdown
@@ -28,7 +28,7 @@ def assistant(real_settings: Settings, tmp_path_factory: pytest.TempPathFactory)
     page.write_text(html_page(), encoding="utf-8")
     assert main(["import", str(page), "--knowledge", str(settings.knowledge_dir), "--quiet"]) == 0
     knowledge = load_knowledge(settings.knowledge_dir, settings.passage_max_words, settings.passage_min_words)
-    build_index(knowledge, settings.index_dir, Embedder.from_settings(settings.model))
+    build_index(knowledge, settings.index_dir, SentenceEmbedder.from_settings(settings.model))
     return Assistant.load(settings)
 
 
