@@ -4,6 +4,7 @@ and one real index (real model, real FAISS) built from knowledge/ for the integr
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 import subprocess
@@ -19,6 +20,7 @@ from bot.knowledge import load_knowledge
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_KNOWLEDGE = Path(__file__).parent / "fixtures" / "knowledge"
+SOURCES = ROOT.parent / "shared" / "sources"  # the client's texts as delivered, beside the repository
 
 
 class FakeEmbedder:
@@ -145,6 +147,17 @@ def copy_of_model(target: Path, settings: Settings) -> Path:
     return target
 
 
+@pytest.fixture
+def sources() -> Path:
+    """The delivered texts in ../shared/sources: skipped on a machine without them, a failure in CI (CI=1), whose
+    checkout must put them beside the repository."""
+    if not SOURCES.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"{SOURCES} is missing: CI must check out the shared sources beside this repository")
+        pytest.skip(f"{SOURCES} is not beside this checkout")
+    return SOURCES
+
+
 @pytest.fixture(scope="session", autouse=True)
 def private_data_dir(tmp_path_factory: pytest.TempPathFactory):
     """Apps started by the tests keep their visit log in a temporary folder, never in the repository's data/, and
@@ -166,8 +179,6 @@ def start_app(root: Path, *args: str, env: dict | None = None, wait: float = 120
 
 def serve_app(settings: Settings, **overrides: str):
     """Run app.py on the given index as a real process (BOT_* overrides by field name); yield its URL."""
-    import os
-
     env = {
         **os.environ,
         "BOT_INDEX_DIR": str(settings.index_dir),

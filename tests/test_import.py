@@ -16,7 +16,7 @@ from bot.importer import Metadata, prepare
 from bot.index import build_index
 from bot.knowledge import load_knowledge, parse_document
 
-from conftest import FIXTURE_KNOWLEDGE, ROOT, CountingEmbedder
+from conftest import FIXTURE_KNOWLEDGE, CountingEmbedder
 from documents import (
     AUTHOR,
     CONTENT,
@@ -30,8 +30,6 @@ from documents import (
     visible_blocks,
     word_document,
 )
-
-SOURCES = ROOT.parent / "shared" / "sources"  # the client's texts, as they sent them
 
 
 def make(kind: str, folder: Path) -> Path:
@@ -149,11 +147,10 @@ def test_text_saved_with_one_paragraph_per_line_keeps_each_paragraph_and_its_los
     assert [p.line for p in flat.problems] == [7]  # "You will need:" in the knowledge file
 
 
-@pytest.mark.skipif(not SOURCES.is_dir(), reason="../shared/sources is not beside this checkout")
 @pytest.mark.parametrize("name", ["nk-cell-therapy-stemcell-consultancy.txt", "debunking-3-myths-nk-cell-therapy.txt"])
-def test_the_clients_texts_import_word_for_word(name: str, tmp_path: Path):
+def test_the_clients_texts_import_word_for_word(name: str, sources: Path, tmp_path: Path):
     """Every line of the client's texts is a line of the knowledge file, unchanged and in order, and nothing else is."""
-    source = SOURCES / name
+    source = sources / name
     imported = prepare(source, tmp_path)
     body = imported.markdown.split("\n---\n", 1)[1]
     lines = [line for line in source.read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -12,8 +11,6 @@ from bot.knowledge import KnowledgeError, load_knowledge, parse_document
 from bot.text import sentences
 
 from conftest import FIXTURE_KNOWLEDGE, ROOT
-
-SOURCES = ROOT.parent / "shared" / "sources"
 
 
 def test_passages_are_exact_slices_of_their_file(knowledge_dir: Path):
@@ -220,17 +217,6 @@ CONTENT_LINES = {
     "nk-cell-therapy-stemcell-consultancy": slice(0, None),
     "debunking-3-myths-nk-cell-therapy": slice(9, -1),
 }
-
-
-@pytest.fixture
-def sources() -> Path:
-    """The delivered texts in ../shared/sources: skipped on a machine without them, a failure in CI (CI=1), whose
-    checkout must put them beside the repository."""
-    if not SOURCES.is_dir():
-        if os.environ.get("CI"):
-            pytest.fail(f"{SOURCES} is missing: CI must check out the shared sources beside this repository")
-        pytest.skip(f"{SOURCES} is not beside this checkout")
-    return SOURCES
 
 
 @pytest.mark.parametrize("name", sorted(CONTENT_LINES))
