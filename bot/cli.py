@@ -1,4 +1,4 @@
-"""Command line: build the index, ask a question, evaluate; errors become one-line messages."""
+"""Command line: import documents, build the index, ask a question, evaluate; errors become one-line messages."""
 
 from __future__ import annotations
 
@@ -105,6 +105,33 @@ def cmd_build(args: argparse.Namespace) -> int:
     if args.stage:
         print("Staged, not live: compare with `python -m bot diff`, then `python -m bot publish`.")
     return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from bot.audit import AuditLog
+    from bot.importer import ImportFailed, Metadata, import_all
+
+    settings = _settings(args)
+    given = Metadata(title=args.title, author=args.author, publisher=args.publisher, date=args.date, url=args.url)
+    try:
+        batch = import_all(
+            args.files,
+            settings.knowledge_dir,
+            given,
+            replace=args.replace,
+            progress=not args.quiet,
+            max_words=settings.passage_max_words,
+            min_words=settings.passage_min_words,
+        )
+    except ImportFailed as err:
+        raise BotError(str(err)) from None
+    audit = AuditLog.in_folder(settings.data_dir)
+    for imported in batch.written:
+        audit.record("cli", "import", f"{imported.target.name} from {imported.source.name}")
+    if not batch.written and len(batch.failed) + len(batch.skipped) == 1:  # one file, refused: say why, as an error
+        raise BotError((batch.failed or batch.skipped)[0][1] + ("" if batch.failed else "; --replace overwrites it"))
+    print(batch.summary(settings.knowledge_dir))
+    return 1 if batch.failed else 0
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
@@ -225,6 +252,20 @@ def parser() -> argparse.ArgumentParser:
     )
     teach.add_argument("file", type=Path)
     teach.set_defaults(run=cmd_teach)
+
+    importing = commands.add_parser(
+        "import", parents=[common], help="turn .html, .docx, .pdf, .md or .txt files into knowledge files"
+    )
+    importing.add_argument("files", type=Path, nargs="+", help="files, or folders of them")
+    importing.add_argument("--title", help="the document's title (default: its own, or its first heading)")
+    credit = importing.add_mutually_exclusive_group()
+    credit.add_argument("--author", help="who wrote it (default: the document's own author, if it names one)")
+    credit.add_argument("--publisher", help="who published it, when no single author is named")
+    importing.add_argument("--date", help="when it was published: 2025-12-19, 2025-12 or 2025")
+    importing.add_argument("--url", help="where it is published (https://...)")
+    importing.add_argument("--replace", action="store_true", help="overwrite a knowledge file of the same name")
+    importing.add_argument("--quiet", action="store_true", help="no progress bar")
+    importing.set_defaults(run=cmd_import)
 
     publish = commands.add_parser("publish", parents=[common], help="make the staged build live")
     publish.set_defaults(run=cmd_publish)

@@ -22,6 +22,7 @@ _LINE_BREAK = re.compile(r"\r\n?")
 _LEADING_SPACE = re.compile(r"^[ \t]+", re.MULTILINE)  # four of them would make a line a code block
 _MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|~:=\"'$%^/?@,])")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
+_LIST_ITEM = re.compile(r"^([ \t]*)([-*+]|\d{1,9}[.)])[ \t]+(\S.*)$")  # the splitter's list items, and nested ones
 
 URGENT_CLASS = "urgent-notice"
 CITATION_CLASS = "citation"
@@ -61,12 +62,25 @@ def citation(passage: Passage) -> str:
     return f'<p class="{CITATION_CLASS}">Source: {where}{_link(source.title, source.url)}{date}</p>'
 
 
-def _quote(text: str) -> str:
-    return "\n".join(f"> {escape_markdown(line)}" if line.strip() else ">" for line in text.split("\n"))
+def quote(text: str) -> str:
+    """A passage as a block quote, word for word; its list items (and their nested ones) shown as a list."""
+    lines, in_list = [], False
+    for line in _LINE_BREAK.sub("\n", text).split("\n"):
+        item = _LIST_ITEM.match(line)
+        if item and (in_list or len(item.group(1).expandtabs(4)) <= 3):
+            if not in_list and lines and lines[-1] != ">":
+                lines.append(">")  # a list right after its introduction's line still starts a list
+            indent, marker, rest = item.groups()
+            lines.append(f"> {indent}{marker} {escape_markdown(rest)}")
+            in_list = True
+        else:
+            lines.append(f"> {escape_markdown(line)}" if line.strip() else ">")
+            in_list = in_list and bool(line.strip() == "" or line[:1].isspace())
+    return "\n".join(lines)
 
 
 def _cited(hit: Hit) -> str:
-    return f"{_quote(hit.passage.text)}\n\n{citation(hit.passage)}"
+    return f"{quote(hit.passage.text)}\n\n{citation(hit.passage)}"
 
 
 def _alert(notice: str, emergency_contact: str | None) -> str:

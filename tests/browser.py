@@ -57,6 +57,18 @@ SIDE_EFFECTS = "What are the side effects of NK cell therapy?"
 URGENT = "I have chest pain after my infusion"
 
 
+def browser_marks() -> list:
+    """The marks of a test that drives Chromium: integration and browser, skipped where it cannot run (not on CI)."""
+    import pytest
+
+    reason = missing_browser()
+    return [
+        pytest.mark.integration,
+        pytest.mark.browser,
+        pytest.mark.skipif(reason is not None and not os.environ.get("CI"), reason=str(reason)),
+    ]
+
+
 def missing_browser() -> str | None:
     """Why the browser tests cannot run here, or None."""
     if not Path(CHROMIUM).exists():

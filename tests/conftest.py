@@ -4,6 +4,7 @@ and one real index (real model, real FAISS) built from knowledge/ for the integr
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import shutil
 import subprocess
@@ -19,6 +20,7 @@ from bot.knowledge import load_knowledge
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE_KNOWLEDGE = Path(__file__).parent / "fixtures" / "knowledge"
+SOURCES = ROOT.parent / "shared" / "sources"  # the client's texts as delivered, beside the repository
 
 
 class FakeEmbedder:
@@ -52,6 +54,22 @@ class FakeEmbedder:
     def encode_with_tokens(self, texts: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
         """Each word its own token vector: a bag of words has no context to put tokens in."""
         return self._bags(texts), [self._bags(re.findall(r"\w+", text.lower())) for text in texts]
+
+
+class CountingEmbedder(FakeEmbedder):
+    """The fake embedder, counting the texts that reach it."""
+
+    def __init__(self):
+        super().__init__()
+        self.seen: list[str] = []
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        self.seen += texts
+        return super().encode(texts)
+
+    def encode_with_tokens(self, texts: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+        self.seen += texts
+        return super().encode_with_tokens(texts)
 
 
 @pytest.fixture
@@ -92,6 +110,14 @@ def real_assistant(real_settings: Settings):
     return Assistant.load(real_settings)
 
 
+def copy_of_real(real_settings: Settings, folder: Path) -> Settings:
+    """knowledge/ and its real index (with the embedding cache) copied into `folder`, safe to change: a rebuild
+    embeds only what a test adds."""
+    shutil.copytree(real_settings.knowledge_dir, folder / "knowledge")
+    shutil.copytree(real_settings.index_dir, folder / "index")
+    return real_settings.replace(knowledge_dir=folder / "knowledge", index_dir=folder / "index")
+
+
 def bot_command(settings: Settings, *args: str) -> list[str]:
     """`python -m bot ARGS --knowledge K --index I`, as staff run it."""
     import sys
@@ -121,6 +147,17 @@ def copy_of_model(target: Path, settings: Settings) -> Path:
     return target
 
 
+@pytest.fixture
+def sources() -> Path:
+    """The delivered texts in ../shared/sources: skipped on a machine without them, a failure in CI (CI=1), whose
+    checkout must put them beside the repository."""
+    if not SOURCES.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"{SOURCES} is missing: CI must check out the shared sources beside this repository")
+        pytest.skip(f"{SOURCES} is not beside this checkout")
+    return SOURCES
+
+
 @pytest.fixture(scope="session", autouse=True)
 def private_data_dir(tmp_path_factory: pytest.TempPathFactory):
     """Apps started by the tests keep their visit log in a temporary folder, never in the repository's data/, and
@@ -142,8 +179,6 @@ def start_app(root: Path, *args: str, env: dict | None = None, wait: float = 120
 
 def serve_app(settings: Settings, **overrides: str):
     """Run app.py on the given index as a real process (BOT_* overrides by field name); yield its URL."""
-    import os
-
     env = {
         **os.environ,
         "BOT_INDEX_DIR": str(settings.index_dir),

@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-from http_client import RunningApp, launch, wait_until_up
+from http_client import RunningApp, launch, launch_app, wait_until_up
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def apps_env(knowledge_dir: Path, index_dir: Path, data_dir: Path, password: str, **more: str) -> dict[str, str]:
+    """The environment of a visitor chat and a console on one knowledge folder and index (BOT_* by field name)."""
+    return {
+        **os.environ,
+        "BOT_KNOWLEDGE_DIR": str(knowledge_dir),
+        "BOT_INDEX_DIR": str(index_dir),
+        "BOT_DATA_DIR": str(data_dir),
+        "BOT_STAFF_PASSWORD": password,
+        **{f"BOT_{name.upper()}": value for name, value in more.items()},
+    }
 
 
 def launch_console(env: dict[str, str]) -> RunningApp:
@@ -27,3 +42,16 @@ def sign_in_page(page, base: str, user: str, password: str) -> None:
     page.get_by_label("password").fill(password)
     page.get_by_role("button", name="Login").click()
     page.get_by_role("tab", name="Inspector").wait_for(timeout=60_000)
+
+
+@contextmanager
+def visitor_and_console(env: dict[str, str]) -> Iterator[tuple[str, str]]:
+    """The visitor chat and the console on one environment, up and answering; their base URLs. Stopped after."""
+    visitor, console = launch_app(ROOT, env=env), launch_console(env)
+    try:
+        wait_until_up(visitor, wait=180)
+        wait_for_login_page(console)
+        yield visitor.base, console.base
+    finally:
+        visitor.stop()
+        console.stop()

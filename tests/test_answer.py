@@ -9,7 +9,7 @@ from bot.assistant import Assistant
 from bot.config import Settings
 from bot.index import load_index
 from bot.knowledge import Site
-from bot.render import escape_markdown, render_markdown, render_text
+from bot.render import escape_markdown, quote, render_markdown, render_text
 from bot.urgent import urgent_phrase
 
 from conftest import FakeEmbedder
@@ -106,6 +106,17 @@ def test_indented_lines_are_not_turned_into_code_blocks():
     escaped = escape_markdown("side effects?\n    rm -rf /\n\tcat secrets\r\r    ls")
     assert "\r" not in escaped and not any(line.startswith((" ", "\t")) for line in escaped.split("\n"))
     assert "&nbsp;" * 4 + "rm \\-rf \\/" in escaped and "&nbsp;" * 4 + "cat secrets" in escaped
+
+
+def test_a_quoted_list_is_shown_as_a_list_with_every_item_word_for_word():
+    from markdown_it import MarkdownIt
+
+    passage = "Side effects may include:\n- mild fever (38 °C)\n- *tiredness* <b>\n    - rarely [longer](x)\n\n3. ague"
+    shown = MarkdownIt("commonmark").render(quote(passage))
+    assert shown.startswith("<blockquote>\n<p>Side effects may include:</p>\n<ul>\n<li>mild fever (38 °C)</li>")
+    assert "<li>*tiredness* &lt;b&gt;\n<ul>\n<li>rarely [longer](x)</li>\n</ul>" in shown
+    assert '<ol start="3">\n<li>ague</li>' in shown
+    assert "<ul>" not in MarkdownIt("commonmark").render(quote("Not a list:\n    - indented like code"))
 
 
 def test_an_urgent_message_gets_the_notice_first_then_the_configured_passage(assistant: Assistant):

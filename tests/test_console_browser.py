@@ -4,46 +4,26 @@ that question in the Visitor questions tab."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from bot.config import Settings
 
-from browser import DESKTOP, browser, missing_browser
-from conftest import ROOT
-from console_server import launch_console, sign_in_page, wait_for_login_page
-from http_client import launch_app, wait_until_up
+from browser import DESKTOP, browser, browser_marks
+from console_server import apps_env, sign_in_page, visitor_and_console
 
 PASSWORD = "browser-test-password"
 QUESTION = "Does my health insurance pay for NK cell therapy?"
 
 
-pytestmark = [
-    pytest.mark.integration,
-    pytest.mark.browser,
-    pytest.mark.skipif(missing_browser() is not None and not os.environ.get("CI"), reason=str(missing_browser())),
-]
+pytestmark = browser_marks()
 
 
 @pytest.fixture(scope="module")
 def apps(real_settings: Settings, tmp_path_factory: pytest.TempPathFactory):
     data = tmp_path_factory.mktemp("visits")
-    env = {
-        **os.environ,
-        "BOT_KNOWLEDGE_DIR": str(real_settings.knowledge_dir),
-        "BOT_INDEX_DIR": str(real_settings.index_dir),
-        "BOT_DATA_DIR": str(data),
-        "BOT_STAFF_PASSWORD": PASSWORD,
-    }
-    visitor, console = launch_app(ROOT, env=env), launch_console(env)
-    try:
-        wait_until_up(visitor, wait=180)
-        wait_for_login_page(console)
-        yield visitor.base, console.base
-    finally:
-        visitor.stop()
-        console.stop()
+    env = apps_env(real_settings.knowledge_dir, real_settings.index_dir, data, PASSWORD)
+    with visitor_and_console(env) as urls:
+        yield urls
 
 
 def test_a_thumbs_down_in_the_chat_shows_up_in_the_signed_in_console(apps):

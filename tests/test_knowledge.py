@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
@@ -12,8 +11,6 @@ from bot.knowledge import KnowledgeError, load_knowledge, parse_document
 from bot.text import sentences
 
 from conftest import FIXTURE_KNOWLEDGE, ROOT
-
-SOURCES = ROOT.parent / "shared" / "sources"
 
 
 def test_passages_are_exact_slices_of_their_file(knowledge_dir: Path):
@@ -62,6 +59,35 @@ def test_only_the_dangling_sentence_is_dropped_from_a_longer_paragraph(tmp_path:
 def test_a_list_that_survived_stays_with_its_introduction(knowledge_dir: Path):
     pests = next(p for p in load_knowledge(knowledge_dir).passages if "Pests may include:" in p.text)
     assert "Pests may include:\n\n- aphids\n- slugs" in pests.text
+
+
+def test_a_list_and_its_introduction_are_one_passage_and_a_loose_list_is_one_list(tmp_path: Path):
+    doc = tmp_path / "doc.md"
+    doc.write_text(
+        "# Doc\n\n## Side effects\n\nMost people feel well.\n\n## Which\n\nPossible side effects may include:\n\n"
+        "- mild fever\n\n- tiredness that lasts\n  a day or two\n    - rarely longer\n\n1. chills\n\n"
+        "## After\n\nAfter the visit:\n- rest\n- drink water\n",
+        encoding="utf-8",
+    )
+    passages, problems = parse_document(doc, "doc.md")
+    assert [p.text for p in passages] == [
+        "Most people feel well.",
+        "Possible side effects may include:\n\n- mild fever\n\n- tiredness that lasts\n  a day or two\n"
+        "    - rarely longer\n\n1. chills",
+        "After the visit:\n- rest\n- drink water",
+    ]
+    assert [p.line for p in passages] == [5, 9, 21] and problems == []
+
+
+def test_a_long_list_is_cut_between_items_with_its_introduction_first(tmp_path: Path):
+    items = [f"- item {n} has a handful of words to make it long enough" for n in range(25)]
+    doc = tmp_path / "doc.md"
+    doc.write_text("# Doc\n\nThe items are:\n\n" + "\n".join(items) + "\n", encoding="utf-8")
+    passages, _ = parse_document(doc, "doc.md", max_words=120)
+    assert len(passages) == 3 and passages[0].text.startswith("The items are:\n\n- item 0 ")
+    assert all(len(p.text.split()) <= 120 for p in passages)
+    assert [line for p in passages for line in p.text.splitlines() if line.startswith("- ")] == items
+    assert all(p.text.splitlines()[-1].startswith("- item") for p in passages)
 
 
 def test_hash_signs_inside_code_fences_are_not_headings(knowledge_dir: Path):
@@ -191,17 +217,6 @@ CONTENT_LINES = {
     "nk-cell-therapy-stemcell-consultancy": slice(0, None),
     "debunking-3-myths-nk-cell-therapy": slice(9, -1),
 }
-
-
-@pytest.fixture
-def sources() -> Path:
-    """The delivered texts in ../shared/sources: skipped on a machine without them, a failure in CI (CI=1), whose
-    checkout must put them beside the repository."""
-    if not SOURCES.is_dir():
-        if os.environ.get("CI"):
-            pytest.fail(f"{SOURCES} is missing: CI must check out the shared sources beside this repository")
-        pytest.skip(f"{SOURCES} is not beside this checkout")
-    return SOURCES
 
 
 @pytest.mark.parametrize("name", sorted(CONTENT_LINES))

@@ -24,23 +24,7 @@ from bot.index import (
 )
 from bot.knowledge import load_knowledge
 
-from conftest import ROOT, FakeEmbedder
-
-
-class CountingEmbedder(FakeEmbedder):
-    """The fake embedder, counting the texts that reach it."""
-
-    def __init__(self):
-        super().__init__()
-        self.seen: list[str] = []
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        self.seen += texts
-        return super().encode(texts)
-
-    def encode_with_tokens(self, texts: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
-        self.seen += texts
-        return super().encode_with_tokens(texts)
+from conftest import ROOT, CountingEmbedder, FakeEmbedder
 
 
 def build(settings: Settings, embedder=None, publish: bool = True):

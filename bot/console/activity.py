@@ -16,7 +16,7 @@ class ActivityTab(Tab):
         return [[e.time, e.user, e.action, e.detail] for e in self.console.audit.entries()]
 
     def render(self, app: gr.Blocks) -> None:
-        gr.Markdown("Every content change made here or with `python -m bot teach`, newest first.")
+        gr.Markdown("Every content change made here or with `python -m bot teach` or `import`, newest first.")
         entries = table(ACTIVITY_COLUMNS, "Activity")
         refresh = gr.Button("Refresh")
         refresh.click(self.activity, None, [entries], api_name="activity", api_visibility=HIDDEN)

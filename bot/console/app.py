@@ -11,6 +11,7 @@ import gradio as gr
 
 from bot.config import ConsoleSettings, Settings
 from bot.console.activity import ActivityTab
+from bot.console.documents import DocumentsTab
 from bot.console.index import IndexTab
 from bot.console.inspector import InspectorTab
 from bot.console.staff import StaffConsole, Tab
@@ -24,7 +25,7 @@ from bot.visits import VisitLog
 log = logging.getLogger(__name__)
 
 # in the page's order
-TABS: tuple[type[Tab], ...] = (InspectorTab, SuitesTab, VisitorQuestionsTab, IndexTab, ActivityTab)
+TABS: tuple[type[Tab], ...] = (InspectorTab, SuitesTab, VisitorQuestionsTab, DocumentsTab, IndexTab, ActivityTab)
 MIN_PASSWORD_CHARS = 8
 FAILED_LOGIN_DELAY = 1.0  # seconds before a wrong password is refused: slows guessing
 UPLOAD_LIMIT = "5mb"

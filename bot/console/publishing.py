@@ -12,7 +12,7 @@ from bot.assistant import Assistant
 from bot.console.staff import StaffConsole
 from bot.errors import BotError
 from bot.evaluate import answer_changes, load_cases
-from bot.index import STAGED, build_index, load_index, publish_staged, rollback
+from bot.index import STAGED, build_index, discard_staged, load_index, publish_staged, rollback
 from bot.knowledge import KnowledgeError, load_knowledge
 
 DIFF_COLUMNS = {"question": "40%", "live answer": "30%", "staged answer": "30%"}
@@ -25,6 +25,7 @@ class Staged:
     ok: bool
     text: str
     changes: list[tuple[str, str, str]]
+    build: str | None = None  # the staged build's name, when one was made
 
 
 def staff_name(console: StaffConsole, request: gr.Request | None) -> str:
@@ -59,7 +60,7 @@ class Publishing:
             f"**Staged build {summary.name}** ({summary.describe()}) is ready but not live. "
             f"{len(changes)} test-suite questions would get a different first passage. Publish to make it live."
         )
-        return Staged(True, text, changes)
+        return Staged(True, text, changes, summary.name)
 
     def changes(self) -> list[tuple[str, str, str]]:
         """(question, live first passage, staged first passage) for each suite question whose answer changes."""
@@ -88,3 +89,11 @@ class Publishing:
             return f"**Not rolled back:** {err}"
         self.console.audit.record(user, "rollback", name)
         return f"**Build {name} is live again.** Roll back once more to undo this."
+
+    def discard(self, user: str) -> str:
+        """Forget the staged build: Publish will not make it live."""
+        name = discard_staged(self.settings.index_dir)
+        if name is None:
+            return "No build is staged."
+        self.console.audit.record(user, "discard", name)
+        return f"**Staged build {name} discarded.** The live build is unchanged."

@@ -31,7 +31,7 @@ from bot.index.build import BuildSummary, Changes, build_index
 from bot.index.folder import IndexMismatchError, IndexMissingError, StaleIndexError
 from bot.index.load import Index, load_index, require_fresh, stale_files
 from bot.index.manifest import FORMAT_VERSION
-from bot.index.pointers import CURRENT, PREVIOUS, STAGED, live_build, publish_staged, rollback
+from bot.index.pointers import CURRENT, PREVIOUS, STAGED, discard_staged, live_build, publish_staged, rollback
 from bot.index.texts import EXAMPLE_LISTS, PASSAGE, QUESTION, SENTENCE, TAUGHT, embedding_text, vector_texts, vocabulary
 
 __all__ = [
@@ -52,6 +52,7 @@ __all__ = [
     "IndexMissingError",
     "StaleIndexError",
     "build_index",
+    "discard_staged",
     "embedding_text",
     "live_build",
     "load_index",

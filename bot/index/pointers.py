@@ -60,6 +60,13 @@ def publish_staged(index_dir: Path) -> str:
     return staged
 
 
+def discard_staged(index_dir: Path) -> str | None:
+    """Forget the staged build (the next build prunes it); its name, or None when none was staged."""
+    staged = read_pointer(index_dir, STAGED, damaged_as_none=True)
+    (Path(index_dir) / STAGED).unlink(missing_ok=True)
+    return staged
+
+
 def rollback(index_dir: Path) -> str:
     """Put the previous build back live; the rolled-back one becomes the previous (so it can be redone)."""
     previous = read_pointer(index_dir, PREVIOUS)

@@ -1,6 +1,7 @@
 """The Markdown splitter: one file → verbatim passages, each an exact slice of the source under its headings.
 
-A passage is one paragraph, or a short run of paragraphs under one heading, never cut inside a sentence.
+A passage is one paragraph, or a short run of paragraphs under one heading, never cut inside a sentence. A list
+and the paragraph that introduces it stay in one passage, cut between items only when they are too long.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from bot.text import sentence_spans
 HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$")
 FENCE = re.compile(r"^[ \t]{0,3}(```|~~~)")
 LIST_ITEM = re.compile(r"^[ \t]{0,3}([-*+]|\d{1,9}[.)])[ \t]+\S")
+# CommonMark: only these items may start a list right after a paragraph's line (no blank line between).
+INTERRUPTING_ITEM = re.compile(r"^[ \t]{0,3}([-*+]|1[.)])[ \t]+\S")
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,16 @@ class _Block:
     start: int
     end: int
     is_list: bool
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """What passages are packed from: a paragraph, or a list with its introduction and the span of each item."""
+
+    start: int
+    end: int
+    line: int
+    items: tuple[tuple[int, int, int], ...] = ()  # (start, end, line) of each top-level item
 
 
 def parse_document(
@@ -42,7 +55,7 @@ def parse_document(
     except OSError as err:
         return [], [Problem(rel, 1, f"cannot be read ({err.strerror}); check its permissions", "error")]
     text = text.removeprefix("\ufeff")
-    meta, body_start, problems = _front_matter(text, rel)
+    meta, body_start, problems = front_matter(text, rel)
     if meta is None:
         return [], problems
     blocks, sections, fence_problems = _scan(text, body_start, rel)
@@ -68,7 +81,7 @@ def _passage(text: str, headings: tuple[str, ...], source: Source, line: int) ->
     return Passage(id=digest, text=text, headings=headings, source=source, line=line)
 
 
-def _front_matter(text: str, rel: str) -> tuple[dict | None, int, list[Problem]]:
+def front_matter(text: str, rel: str) -> tuple[dict | None, int, list[Problem]]:
     """YAML between leading '---' lines; returns (metadata, offset of the body, problems)."""
     if not text.startswith("---\n") and not text.startswith("---\r\n"):
         return {}, 0, []
@@ -175,35 +188,42 @@ def _pack(
         if unit is None:  # a dropped list introduction separates what stood around it
             flush()
             continue
-        start, end, line = unit
+        start, end, line = unit.start, unit.end, unit.line
         count = words(start, end)
-        if count > max_words:
+        if count > max_words:  # a list is cut between its items, anything else between sentences
             flush()
-            spans += _sentence_chunks(text, start, end, line, max_words, rel, problems)
+            chunks = _item_chunks if unit.items else _sentence_chunks
+            spans += chunks(text, unit, max_words, rel, problems)
             continue
         if run and (words(run[0][0], run[-1][1]) >= min_words or words(run[0][0], end) > max_words):
             flush()
-        run.append(unit)
+        run.append((start, end, line))
     flush()
     return spans
 
 
-def _units(text: str, blocks: list[_Block], rel: str, problems: list[Problem]) -> list[tuple[int, int, int] | None]:
-    """Paragraphs as (start, end, line); a list joins the paragraph that introduces it.
+def _units(text: str, blocks: list[_Block], rel: str, problems: list[Problem]) -> list[_Unit | None]:
+    """Paragraphs, and lists with the paragraph that introduces them (a loose list's blocks are one list).
 
     A paragraph ending in ':' with no list after it introduced a list that is lost;
     that sentence is dropped (warned about) and None marks the gap it leaves.
     """
-    units: list[tuple[int, int, int] | None] = []
+    units: list[_Unit | None] = []
     i = 0
     while i < len(blocks):
         block = blocks[i]
+        items = _items(text, block)
+        following = blocks[i + 1] if i + 1 < len(blocks) else None
+        introduces = text[block.start : block.end].endswith(":") and following is not None and following.is_list
+        if items or introduces:
+            j = i + 1
+            while j < len(blocks) and blocks[j].is_list:
+                items += _items(text, blocks[j])
+                j += 1
+            units.append(_Unit(block.start, blocks[j - 1].end, block.line, tuple(items)))
+            i = j
+            continue
         if text[block.start : block.end].endswith(":"):
-            following = blocks[i + 1] if i + 1 < len(blocks) else None
-            if following is not None and following.is_list:
-                units.append((block.start, following.end, block.line))
-                i += 2
-                continue
             last_line = block.line + text.count("\n", block.start, block.end)
             problems.append(
                 Problem(
@@ -215,12 +235,68 @@ def _units(text: str, blocks: list[_Block], rel: str, problems: list[Problem]) -
             )
             kept = _without_last_sentence(text, block.start, block.end)
             if kept:
-                units.append((block.start, kept, block.line))
+                units.append(_Unit(block.start, kept, block.line))
             units.append(None)
         else:
-            units.append((block.start, block.end, block.line))
+            units.append(_Unit(block.start, block.end, block.line))
         i += 1
     return units
+
+
+def _items(text: str, block: _Block) -> list[tuple[int, int, int]]:
+    """(start, end, line) of each top-level list item in a block; none for a paragraph or code.
+
+    An item's indented lines, and items nested deeper than the first, belong to the item above them.
+    """
+    lines: list[tuple[int, int, int]] = []  # (start, end, line) of each line of the block
+    pos, line = block.start, block.line
+    for part in text[block.start : block.end].split("\n"):
+        lines.append((pos, pos + len(part.rstrip()), line))
+        pos, line = pos + len(part) + 1, line + 1
+    if FENCE.match(text[lines[0][0] : lines[0][1]]):
+        return []
+    first = next(
+        (n for n, (s, e, _) in enumerate(lines) if (LIST_ITEM if n == 0 else INTERRUPTING_ITEM).match(text[s:e])),
+        None,
+    )
+    if first is None:
+        return []
+    indent = _indent(text[lines[first][0] : lines[first][1]])
+    items: list[tuple[int, int, int]] = []
+    for s, e, number in lines[first:]:
+        if LIST_ITEM.match(text[s:e]) and _indent(text[s:e]) <= indent:
+            items.append((s, e, number))
+        else:
+            items[-1] = (items[-1][0], e, items[-1][2])
+    return items
+
+
+def _indent(line: str) -> int:
+    return len(line) - len(line.lstrip(" \t"))
+
+
+def _item_chunks(
+    text: str, unit: _Unit, max_words: int, rel: str, problems: list[Problem]
+) -> list[tuple[int, int, int]]:
+    """Split a long list between items into runs of at most max_words words; the introduction opens the first."""
+    pieces = [(unit.start, unit.items[0][1], unit.line), *unit.items[1:]]
+    total = len(text[unit.start : unit.end].split())
+    target = -(-total // -(-total // max_words))  # even chunks rather than a full one and a stub
+    chunks: list[tuple[int, int, int]] = []
+    run: list[tuple[int, int, int]] = []
+    for start, end, line in pieces:
+        count = len(text[start:end].split())
+        so_far = len(text[run[0][0] : run[-1][1]].split()) if run else 0
+        if run and (so_far + count > max_words or so_far >= target):
+            chunks.append((run[0][0], run[-1][1], run[0][2]))
+            run = []
+        if count > max_words:  # one item alone is too long: between its sentences
+            chunks += _sentence_chunks(text, _Unit(start, end, line), max_words, rel, problems)
+            continue
+        run.append((start, end, line))
+    if run:
+        chunks.append((run[0][0], run[-1][1], run[0][2]))
+    return chunks
 
 
 def _without_last_sentence(text: str, start: int, end: int) -> int | None:
@@ -232,9 +308,10 @@ def _without_last_sentence(text: str, start: int, end: int) -> int | None:
 
 
 def _sentence_chunks(
-    text: str, start: int, end: int, line: int, max_words: int, rel: str, problems: list[Problem]
+    text: str, unit: _Unit, max_words: int, rel: str, problems: list[Problem]
 ) -> list[tuple[int, int, int]]:
     """Split a long paragraph between sentences into runs of at most max_words words."""
+    start, end, line = unit.start, unit.end, unit.line
     chunks: list[tuple[int, int, int]] = []
     chunk_start = start
     count = 0

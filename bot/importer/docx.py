@@ -1,0 +1,57 @@
+"""Word (.docx) → knowledge Markdown: mammoth turns heading styles into headings and Word's lists into lists, and
+the HTML converter does the rest. Title and author come from the document's properties."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+from xml.etree import ElementTree
+from xml.parsers.expat import ExpatError
+
+import mammoth
+
+from bot.importer.document import Converted, ImportFailed, Metadata
+from bot.importer.html import convert_html
+
+# mammoth's own map knows Heading 1-6 and Word's numbered and bulleted paragraphs; these are Word's other common
+# styles of structure.
+STYLE_MAP = """
+p[style-name='Title'] => h1:fresh
+p[style-name='Subtitle'] => p:fresh
+p[style-name='List Bullet'] => ul > li:fresh
+p[style-name='List Number'] => ol > li:fresh
+"""
+CORE = "docProps/core.xml"
+CORE_NAMES = {"title": "{http://purl.org/dc/elements/1.1/}title", "author": "{http://purl.org/dc/elements/1.1/}creator"}
+MAX_CORE_BYTES = 1_000_000  # the properties part is a few hundred bytes; more is not a Word file's
+
+
+def convert_docx(path: Path) -> Converted:
+    try:
+        with open(path, "rb") as handle:
+            result = mammoth.convert_to_html(handle, style_map=STYLE_MAP, convert_image=_image_without_data)
+    except (zipfile.BadZipFile, KeyError, ValueError, ExpatError) as err:
+        raise ImportFailed(f"{path.name} cannot be read as a Word document ({err}); save it again as .docx") from None
+    converted = convert_html(result.value, source_lines=False)
+    notes = tuple(f"Word: {message.message}" for message in result.messages)
+    return Converted(converted.body, _properties(path).over(converted.metadata), converted.drops, notes)
+
+
+@mammoth.images.img_element
+def _image_without_data(image) -> dict[str, str]:
+    """Images are dropped anyway: keep their alt text for the report, never their bytes."""
+    return {"src": "", "alt": image.alt_text or ""}
+
+
+def _properties(path: Path) -> Metadata:
+    """Title and author from the document's properties; Word's dates say when the file was made, not published."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            info = archive.getinfo(CORE)
+            if info.file_size > MAX_CORE_BYTES:
+                return Metadata()
+            root = ElementTree.fromstring(archive.read(info))
+    except (KeyError, zipfile.BadZipFile, ElementTree.ParseError):
+        return Metadata()
+    found = {name: (root.findtext(tag) or "").strip() or None for name, tag in CORE_NAMES.items()}
+    return Metadata(**found)

@@ -1,0 +1,168 @@
+"""The console's Documents tab: the documents with their details; an upload previewed without changing anything,
+then added through a staged build, published and rolled back; details edited; a document retired; each step in
+the audit log, and a change that is discarded or rolled back leaves the knowledge folder as it was."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from bot.console import StaffConsole
+from bot.console.documents import DocumentsTab
+from bot.index import STAGED, build_index, live_build, publish_staged
+from bot.knowledge import load_knowledge
+
+from conftest import FakeEmbedder
+from documents import TITLE, word_document
+
+
+@pytest.fixture
+def tab(fake_index: Settings, tmp_path: Path) -> DocumentsTab:
+    (tmp_path / "eval").mkdir()
+    case = {"question": "What tools do I need for pruning?", "expect": ["secateurs"]}
+    (tmp_path / "eval" / "garden.jsonl").write_text(json.dumps(case), encoding="utf-8")
+    settings = fake_index.replace(eval_dir=tmp_path / "eval", data_dir=tmp_path / "data")
+    return DocumentsTab(StaffConsole(settings, embedder=FakeEmbedder()))
+
+
+def folder_state(tab: DocumentsTab) -> dict[str, bytes]:
+    folder = Path(tab.settings.knowledge_dir)
+    return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+def test_the_table_lists_each_document_with_its_details_passages_and_last_change(tab: DocumentsTab):
+    [row] = tab.table()
+    assert row[:6] == ["garden.md", "Garden Care Guide", "Green Thumb Club", "2024-05-01", "", 5]
+    assert len(row[6]) == len("2026-01-31 12:00")
+
+
+def test_an_upload_is_previewed_then_staged_published_and_rolled_back_with_the_folder(tab: DocumentsTab, tmp_path):
+    upload = word_document(tmp_path / "Pruning Guide.docx")
+    before, live = folder_state(tab), live_build(tab.settings.index_dir)
+    text, passages = tab.preview(str(upload))
+    assert text.startswith(f"**Pruning Guide.docx** → `pruning-guide.md`: **{TITLE}** (Green Thumb Club), 6 passages.")
+    assert "- Pruning Guide.docx: under 'Keeping tools clean': dropped an image" in text
+    assert [passages[1][1], passages[1][2].split("\n")[0]] == ["Tools", "Pruning tools include:"]
+    assert folder_state(tab) == before and live_build(tab.settings.index_dir) == live  # a preview changes nothing
+
+    status, diff, listing = tab.add(str(upload), replace=False)
+    assert status.startswith("Added pruning-guide.md from Pruning Guide.docx. **Staged build ")
+    assert [row[0] for row in diff] == ["What tools do I need for pruning?"]
+    assert "pruning-guide.md" in [row[0] for row in listing] and live_build(tab.settings.index_dir) == live
+    assert tab.add(str(upload), replace=True)[0].startswith("**A change is staged already**")
+
+    published, _ = tab.publish()
+    assert published.startswith("**Build ") and live_build(tab.settings.index_dir) != live
+    answer = tab.console.assistant().ask("What tools do I need for pruning?")
+    assert answer.answer.passage.source.path == "pruning-guide.md"
+
+    rolled, listing = tab.roll_back()
+    assert "The knowledge folder is as it was before" in rolled and live_build(tab.settings.index_dir) == live
+    assert folder_state(tab) == before and [row[0] for row in listing] == ["garden.md"]
+    actions = [(e.user, e.action) for e in tab.console.audit.entries(newest_first=False)]
+    assert actions == [("staff", "build (staged)"), ("staff", "import"), ("staff", "publish"), ("staff", "rollback")]
+
+
+def test_edited_details_change_only_the_front_matter_and_a_discard_puts_them_back(tab: DocumentsTab):
+    garden = Path(tab.settings.knowledge_dir) / "garden.md"
+    original = garden.read_text(encoding="utf-8")
+    assert tab.details("garden.md") == ("Garden Care Guide", "", "Green Thumb Club", "2024-05-01", "")
+    status, _, listing = tab.edit(
+        "garden.md", "Garden Care", "", "Green Thumb Club", "2024-06", "https://example.org/g"
+    )
+    assert status.startswith("Edited the details of garden.md. **Staged build ")
+    edited = garden.read_text(encoding="utf-8")
+    assert edited.startswith(
+        "---\ntitle: Garden Care\npublisher: Green Thumb Club\ndate: 2024-06\nurl: https://example.org/g\n---\n"
+    )
+    assert edited.split("\n---\n", 1)[1].strip() == original.split("\n---\n", 1)[1].strip()  # the text untouched
+    assert listing[0][1:5] == ["Garden Care", "Green Thumb Club", "2024-06", "https://example.org/g"]
+    discarded, _ = tab.discard()
+    assert "discarded" in discarded and garden.read_text(encoding="utf-8") == original
+    assert not (Path(tab.settings.index_dir) / STAGED).exists()
+
+
+def test_a_retired_document_leaves_the_folder_with_a_copy_kept(fake_index: Settings, tab: DocumentsTab, tmp_path):
+    (Path(tab.settings.knowledge_dir) / "extra.md").write_text("---\ntitle: Extra\n---\n\nShort text.\n", "utf-8")
+    status, _, listing = tab.retire("extra.md")
+    assert status.startswith("Retired extra.md (a copy is in ") and [row[0] for row in listing] == ["garden.md"]
+    [kept] = (tmp_path / "data" / "retired").iterdir()
+    assert kept.read_text(encoding="utf-8").endswith("Short text.\n")
+    assert tab.publish()[0].startswith("**Build ")
+    assert ("staff", "retire") in [(e.user, e.action) for e in tab.console.audit.entries()]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda tab, up: tab.add(str(up.with_suffix(".pptx")), False), "**Cannot import slides.pptx:** slides.pptx"),
+        (lambda tab, up: tab.add(None, False), "Upload a file first."),
+        (lambda tab, up: tab.edit("garden.md", "Garden", "", "", "June 2024", ""), "**Not changed:** the date must"),
+        (lambda tab, up: tab.edit("garden.md", " ", "", "", "", ""), "**Not changed:** a document needs a title"),
+        (lambda tab, up: tab.edit("../outside.md", "T", "", "", "", ""), "Choose a document first."),
+        (lambda tab, up: tab.retire("nowhere.md"), "Choose a document first."),
+        (lambda tab, up: tab.add(str(up), False), "**garden.md is already a document.**"),
+    ],
+)
+def test_bad_input_gets_a_clear_message_and_changes_nothing(tab: DocumentsTab, tmp_path: Path, change, message):
+    upload = tmp_path / "up" / "garden.md"
+    upload.parent.mkdir()
+    upload.write_text("# Garden\n\nA new text.\n", encoding="utf-8")
+    (upload.parent / "slides.pptx").write_bytes(b"PK")
+    upload = upload.parent / ("slides.pptx" if "pptx" in message else "garden.md")
+    before, live = folder_state(tab), live_build(tab.settings.index_dir)
+    assert change(tab, upload)[0].startswith(message)
+    assert folder_state(tab) == before and live_build(tab.settings.index_dir) == live
+    assert tab.console.audit.entries() == []
+
+
+def test_a_change_that_does_not_build_is_taken_back_out_of_the_folder(tab: DocumentsTab, tmp_path: Path):
+    broken = tmp_path / "notes.md"
+    broken.write_text("# Notes\n\nText.\n", encoding="utf-8")
+    (Path(tab.settings.knowledge_dir) / "site.toml").write_text("fallback = 3\n", encoding="utf-8")  # breaks builds
+    before = folder_state(tab)
+    status, _, _ = tab.add(str(broken), replace=False)
+    assert status.startswith("**Not built**") and "site.toml" in status
+    assert folder_state(tab) == before and tab.staged is None
+
+
+def test_rolling_back_twice_puts_the_document_back_with_its_build(tab: DocumentsTab, tmp_path: Path):
+    upload = word_document(tmp_path / "Pruning Guide.docx")
+    tab.add(str(upload), replace=False)
+    tab.publish()
+    published, added = live_build(tab.settings.index_dir), folder_state(tab)
+    tab.roll_back()
+    assert "pruning-guide.md" not in folder_state(tab)
+    redone, listing = tab.roll_back()
+    assert live_build(tab.settings.index_dir) == published and folder_state(tab) == added
+    assert "pruning-guide.md" in [row[0] for row in listing] and "undone" in redone
+
+
+def test_a_staged_change_published_elsewhere_is_never_undone_here(tab: DocumentsTab, tmp_path: Path):
+    """`python -m bot publish` (or another tab) makes the staged build live: Discard must not take the document out
+    from under the live build, and a new change is not blocked by the old one."""
+    upload = word_document(tmp_path / "Pruning Guide.docx")
+    tab.add(str(upload), replace=False)
+    publish_staged(tab.settings.index_dir)
+    added = folder_state(tab)
+    text, _ = tab.discard()
+    assert text.startswith("**The staged build with this change is gone** (added pruning-guide.md from Pruning")
+    assert folder_state(tab) == added and tab.staged is None
+    assert tab.edit("garden.md", "Garden Care", "", "Green Thumb Club", "", "")[0].startswith("Edited the details")
+
+
+def test_a_roll_back_of_a_build_the_tab_did_not_publish_leaves_the_documents(tab: DocumentsTab, tmp_path: Path):
+    upload = word_document(tmp_path / "Pruning Guide.docx")
+    tab.add(str(upload), replace=False)
+    tab.publish()
+    settings = tab.settings
+    build_index(load_knowledge(settings.knowledge_dir), settings.index_dir, FakeEmbedder(), publish=True)  # a rebuild
+    added = folder_state(tab)
+    text, _ = tab.roll_back()
+    assert text.startswith("**Build ") and text.endswith(
+        "No document changed with the build rolled back; the documents stay."
+    )
+    assert folder_state(tab) == added

@@ -1,0 +1,257 @@
+"""`python -m bot import`: web pages, Word files, PDFs, Markdown and text become knowledge files with their
+headings, lists and FAQ questions, every word of what a reader sees and nothing else, and a report of what was
+dropped and where; existing files are kept unless --replace; folders import in a batch."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.audit import AuditLog
+from bot.cli import main
+from bot.config import Settings
+from bot.importer import Metadata, prepare
+from bot.index import build_index
+from bot.knowledge import load_knowledge, parse_document
+
+from conftest import FIXTURE_KNOWLEDGE, CountingEmbedder
+from documents import (
+    AUTHOR,
+    CONTENT,
+    IMAGE_ALT,
+    NAVIGATION,
+    TABLE_CELL,
+    TITLE,
+    expected_markdown_lines,
+    html_page,
+    pdf_document,
+    visible_blocks,
+    word_document,
+)
+
+
+def make(kind: str, folder: Path) -> Path:
+    if kind == "html":
+        path = folder / "pruning.html"
+        path.write_text(html_page(), encoding="utf-8")
+        return path
+    return (word_document if kind == "docx" else pdf_document)(folder / f"pruning.{kind}")
+
+
+# Where each format says a dropped part was: the page's line, the heading above it, the PDF's page.
+DROPS = {
+    "html": [
+        f"line 4, before the first heading: dropped navigation: {NAVIGATION!r}",
+        f"line 15, under 'Keeping tools clean': dropped a figure ({IMAGE_ALT!r})",
+        f"line 16, under 'Keeping tools clean': dropped a table: '{TABLE_CELL} March'",
+    ],
+    "docx": [
+        "under 'Keeping tools clean': dropped an image",
+        f"under 'Keeping tools clean': dropped a table: {TABLE_CELL!r}",
+    ],
+    "pdf": ["page 1: dropped an image", "page 1: dropped page furniture: '1'", "page 2: dropped page furniture: '2'"],
+}
+
+
+@pytest.mark.parametrize("kind", ["html", "docx", "pdf"])
+def test_each_format_keeps_its_structure_every_word_and_reports_what_it_dropped(kind, tmp_path: Path, capsys):
+    source = make(kind, tmp_path)
+    assert main(["import", str(source), "--knowledge", str(tmp_path / "knowledge")]) == 0
+    out = capsys.readouterr().out
+    written = tmp_path / "knowledge" / "pruning.md"
+    markdown = written.read_text(encoding="utf-8")
+    assert markdown.startswith(f"---\ntitle: {TITLE}\nauthor: {AUTHOR}\n---\n\n")  # the document's own metadata
+    body = [line for line in markdown.split("\n---\n", 1)[1].splitlines() if line.strip()]
+    assert body == expected_markdown_lines()  # headings with their levels, both lists, the FAQ questions
+    assert visible_blocks(markdown) == [text for _, text in CONTENT]  # every sentence, in order, nothing else
+    assert f"wrote {written} (6 passages) from {source}" in out
+    [entry] = AuditLog.in_folder(Settings.from_env().data_dir).entries()[:1]
+    assert (entry.user, entry.action, entry.detail) == ("cli", "import", f"pruning.md from {source.name}")
+    reported = [line.strip().removeprefix(f"{source.name}: ") for line in out.splitlines() if line.startswith("  ")]
+    assert reported == DROPS[kind]
+
+
+@pytest.mark.parametrize("kind", ["html", "docx", "pdf"])
+def test_an_imported_list_is_one_passage_with_its_introduction(kind, tmp_path: Path):
+    imported = prepare(make(kind, tmp_path), tmp_path / "knowledge")
+    tools = next(p for p in imported.passages if p.text.startswith("Pruning tools include:"))
+    items = [text for k, text in CONTENT if k == "ul"]
+    assert tools.text == "Pruning tools include:\n\n" + "\n".join(f"- {item}" for item in items)
+    assert tools.headings == ("Tools",)
+    lavender = next(p for p in imported.passages if "lavender" in p.text)
+    assert lavender.question == "When should I prune lavender?"
+
+
+def test_markdown_and_text_sources_keep_their_words_and_structure(tmp_path: Path):
+    (tmp_path / "notes.md").write_text(
+        "---\ntitle: Notes\nauthor: A. Gardener\n---\n\n# Notes\n\nWater *well* in [dry spells](/dry).\n\n"
+        "![A hose](hose.png)\n\n| month | task |\n|---|---|\n| May | mulch |\n\nYou need:\n\n- a hose\n- a can\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "tips.txt").write_text(
+        "Mulch keeps the soil moist and\nfeeds it as it rots.\nSpread it in spring.\n\nHow thick should mulch be?\n\n"
+        "About five centimetres.\n\nGood mulches are:\n• bark\n• compost from\n  the heap\nKeep it off stems.\n",
+        encoding="utf-8",
+    )
+    notes = prepare(tmp_path / "notes.md", tmp_path / "knowledge")
+    assert notes.metadata == Metadata(title="Notes", author="A. Gardener")
+    assert notes.markdown.endswith("# Notes\n\nWater well in dry spells.\n\nYou need:\n\n- a hose\n- a can\n")
+    assert [str(drop) for drop in notes.drops] == [
+        "under 'Notes': an image ('A hose')",
+        "under 'Notes': a table: 'month task May mulch'",
+    ]
+    tips = prepare(tmp_path / "tips.txt", tmp_path / "knowledge", Metadata(publisher="Garden Club"))
+    assert tips.markdown == (
+        "---\ntitle: How thick should mulch be?\npublisher: Garden Club\n---\n\nMulch keeps the soil moist and\n"
+        "feeds it as it rots.\n\nSpread it in spring.\n\n## How thick should mulch be?\n\nAbout five centimetres.\n\n"
+        "Good mulches are:\n- bark\n- compost from\n  the heap\n\nKeep it off stems.\n"
+    )
+    assert any("no title in the document" in note for note in tips.notes)
+
+
+def test_a_knowledge_file_imports_as_itself_and_code_never_becomes_a_heading(tmp_path: Path):
+    """The fixture guide (headings, lists, FAQ questions, a code block whose first line starts with '#') comes back
+    unchanged from the Markdown importer; a web page's preformatted text is one paragraph unless its first word would
+    read as structure, and then it stays code."""
+    source = FIXTURE_KNOWLEDGE / "garden.md"
+    imported = prepare(source, tmp_path / "knowledge")
+    assert imported.markdown.split("\n---\n", 1)[1] == source.read_text(encoding="utf-8").split("\n---\n", 1)[1]
+    assert all("not a heading" not in heading for p in imported.passages for heading in p.headings)
+    page = tmp_path / "pre.html"
+    page.write_text("<h1>Pre</h1><pre>Keep it cool\n  and dry.</pre><pre># one\ntwo</pre>", encoding="utf-8")
+    assert prepare(page, tmp_path / "knowledge").markdown.endswith(
+        "# Pre\n\nKeep it cool and dry.\n\n```\n# one\ntwo\n```\n"
+    )
+
+
+def test_text_saved_with_one_paragraph_per_line_keeps_each_paragraph_and_its_lost_lists_are_warned(tmp_path: Path):
+    """Text saved from a web page has no blank lines: each line that ends a sentence ends its paragraph, so an
+    introduction whose list was lost stands alone (and is warned about) instead of running into the next paragraph."""
+    (tmp_path / "flat.txt").write_text(
+        "Roses like sun. They need six hours a day.\nYou will need:\nFeed them in spring.\nWhen should I feed them?\n"
+        "Feed them after pruning.\n",
+        encoding="utf-8",
+    )
+    flat = prepare(tmp_path / "flat.txt", tmp_path / "knowledge", Metadata(title="Roses"))
+    assert flat.markdown.split("\n---\n", 1)[1] == (
+        "\nRoses like sun. They need six hours a day.\n\nYou will need:\n\nFeed them in spring.\n\n"
+        "## When should I feed them?\n\nFeed them after pruning.\n"
+    )
+    assert [p.text for p in flat.passages] == [
+        "Roses like sun. They need six hours a day.",
+        "Feed them in spring.",
+        "Feed them after pruning.",
+    ]
+    assert [p.line for p in flat.problems] == [7]  # "You will need:" in the knowledge file
+
+
+@pytest.mark.parametrize("name", ["nk-cell-therapy-stemcell-consultancy.txt", "debunking-3-myths-nk-cell-therapy.txt"])
+def test_the_clients_texts_import_word_for_word(name: str, sources: Path, tmp_path: Path):
+    """Every line of the client's texts is a line of the knowledge file, unchanged and in order, and nothing else is."""
+    source = sources / name
+    imported = prepare(source, tmp_path)
+    body = imported.markdown.split("\n---\n", 1)[1]
+    lines = [line for line in source.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert [re.sub(r"^## ", "", line) for line in body.splitlines() if line.strip()] == lines
+    paragraphs = body.strip().split("\n\n")
+    assert len(paragraphs) >= len(lines) - 1  # each line its own paragraph (two unpunctuated ones stay together)
+
+
+def test_flags_fill_the_front_matter_over_the_documents_own(tmp_path: Path, capsys):
+    source = make("html", tmp_path)
+    flags = ["--title", "Pruning, Step by Step", "--publisher", "Garden Club", "--date", "2024-05-01"]
+    assert (
+        main(["import", str(source), "--knowledge", str(tmp_path / "k"), *flags, "--url", "https://example.org/p"]) == 0
+    )
+    assert (
+        (tmp_path / "k" / "pruning.md")
+        .read_text(encoding="utf-8")
+        .startswith(
+            "---\ntitle: Pruning, Step by Step\nauthor: Green Thumb Club\npublisher: Garden Club\ndate: '2024-05-01'\n"
+            "url: https://example.org/p\n---\n"
+        )
+    )
+    capsys.readouterr()
+    for bad, message in [
+        (["--date", "May 2024"], "error: the date must be written 2025-12-19 (or 2025-12, or 2025); got 'May 2024'"),
+        (["--url", "example.org"], "error: the URL must start with https:// or http://; got 'example.org'"),
+    ]:
+        assert main(["import", str(source), "--knowledge", str(tmp_path / "other"), *bad]) == 2
+        assert capsys.readouterr().err.strip() == message
+    assert not (tmp_path / "other").exists()
+
+
+def test_an_existing_file_is_kept_unless_replace_and_bad_sources_say_what_to_do(tmp_path: Path, capsys):
+    source, knowledge = make("html", tmp_path), tmp_path / "knowledge"
+    assert main(["import", str(source), "--knowledge", str(knowledge)]) == 0
+    written = knowledge / "pruning.md"
+    written.write_text(written.read_text(encoding="utf-8") + "\nA note staff added.\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["import", str(source), "--knowledge", str(knowledge)]) == 2
+    assert capsys.readouterr().err.strip() == f"error: {written} already exists; --replace overwrites it"
+    assert "A note staff added." in written.read_text(encoding="utf-8")
+    assert main(["import", str(source), "--knowledge", str(knowledge), "--replace"]) == 0
+    assert "A note staff added." not in written.read_text(encoding="utf-8")
+    assert f"replaced {written}" in capsys.readouterr().out
+    (tmp_path / "slides.pptx").write_bytes(b"PK")
+    (tmp_path / "broken.docx").write_bytes(b"not a zip")
+    (tmp_path / "scan.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+    for name, message in [
+        (
+            "slides.pptx",
+            "slides.pptx: cannot import .pptx; save it as one of .html, .htm, .docx, .pdf, .md, .txt first",
+        ),
+        ("broken.docx", "broken.docx cannot be read as a Word document"),
+        ("scan.pdf", "scan.pdf cannot be read as a PDF"),
+    ]:
+        assert main(["import", str(tmp_path / name), "--knowledge", str(knowledge)]) == 2
+        assert capsys.readouterr().err.startswith(f"error: {message}")
+    assert main(["import", str(source), str(source), "--title", "One", "--knowledge", str(knowledge)]) == 2
+    assert "--title and --url belong to one document" in capsys.readouterr().err
+
+
+def test_a_folder_of_hundreds_imports_with_progress_and_a_summary_and_one_change_embeds_only_it(tmp_path: Path, capsys):
+    folder, knowledge = tmp_path / "pages", tmp_path / "knowledge"
+    folder.mkdir()
+    for n in range(300):
+        (folder / f"shrub-{n:03}.html").write_text(
+            f"<h1>Shrub {n}</h1><h2>Care</h2><p>Shrub {n} likes sun. Water it weekly in summer.</p>"
+            f"<p>It needs:</p><ul><li>a sunny spot</li><li>light soil</li></ul><img alt='Shrub {n}'>",
+            encoding="utf-8",
+        )
+    (folder / "readme.odt").write_bytes(b"ignored: not a format the importer reads")
+    knowledge.mkdir()
+    (knowledge / "site.toml").write_text('disclaimer = "General advice."\nfallback = "No answer here."\n', "utf-8")
+    assert main(["import", str(folder), "--knowledge", str(knowledge)]) == 0
+    captured = capsys.readouterr()
+    assert "Importing: 100%" in captured.err and "300/300" in captured.err  # the progress bar
+    assert captured.out.splitlines()[-1].startswith(
+        f"Imported 300 of 300 files into {knowledge}/ (300 passages); 0 skipped (already there: --replace "
+        "overwrites), 0 failed, 300 parts dropped."
+    )
+    assert "shrub-007.html: line 1, under 'Care': dropped an image ('Shrub 7')" in captured.out
+
+    index = tmp_path / "index"
+    build_index(load_knowledge(knowledge), index, CountingEmbedder())
+    page = folder / "shrub-007.html"
+    page.write_text(page.read_text(encoding="utf-8").replace("weekly", "fortnightly"), encoding="utf-8")
+    assert main(["import", str(page), "--knowledge", str(knowledge), "--replace"]) == 0
+    embedder = CountingEmbedder()
+    summary = build_index(load_knowledge(knowledge), index, embedder)
+    assert (summary.changes.changed, summary.changes.reused) == (1, 299)
+    changed = (knowledge / "shrub-007.md").read_text(encoding="utf-8").lower()
+    assert embedder.seen and all(line.lower() in changed for text in embedder.seen for line in text.split("\n"))
+
+
+def test_check_still_warns_about_an_introduction_whose_list_was_lost(tmp_path: Path):
+    doc = tmp_path / "doc.md"
+    doc.write_text("# Doc\n\nKept:\n\n- one\n\nLost:\n\nA paragraph.\n", encoding="utf-8")
+    passages, problems = parse_document(doc, "doc.md")
+    assert [p.text for p in passages] == ["Kept:\n\n- one", "A paragraph."]
+    assert [str(p) for p in problems] == [
+        "doc.md:7: warning: line ends with ':' but no list follows; it is left out of the answers (add the list "
+        "items, or end the sentence with '.')"
+    ]
+    assert not re.search("Lost", " ".join(p.text for p in passages))
