@@ -181,3 +181,14 @@ NO_WORDS = [".", "-", "'", '""', "😍", "👩🏽", "␣", "1", "$1.00", "0/0",
 def test_a_message_without_words_is_not_answered_with_a_passage(question: str, real_assistant: Assistant):
     reply = real_assistant.ask(question)
     assert not reply.answered and reply.message
+
+
+def test_a_lone_surrogate_costs_no_answer(app_url: str, cli_with_loaded_model, capsys):
+    """"\\ud800" failed the answer: the visit log could not store it (issue 15, finding 3). It is read as U+FFFD."""
+    question = "\ud800 What are the side effects of NK cell therapy?"
+    for api in ("respond", "ask"):
+        event, data = call(app_url, api, question, *([[]] if api == "respond" else []))
+        assert event == "complete", data
+    assert data[0]["answered"] and data[0]["question"] == "\ufffd" + question[1:]
+    assert cli.main(["ask", *cli_with_loaded_model, "--json", "--", question]) == 0
+    assert json.loads(capsys.readouterr().out)["question"] == "\ufffd" + question[1:]
