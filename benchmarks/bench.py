@@ -231,6 +231,7 @@ def serve(settings: Settings) -> tuple[RunningApp, float]:
         "BOT_INDEX_DIR": str(settings.index_dir),
         "BOT_KNOWLEDGE_DIR": str(settings.knowledge_dir),
         "BOT_DATA_DIR": str(settings.data_dir),  # the benchmark's questions stay out of the real visit log
+        "BOT_QUESTIONS_PER_MINUTE": "0",  # every question comes from one address
     }
     started = time.perf_counter()
     app = launch_app(ROOT, env=env)

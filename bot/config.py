@@ -111,13 +111,26 @@ class UrgentSettings:
 
 @dataclass(frozen=True)
 class ServeSettings:
-    """Where the visitor chat listens and how many questions it answers at once."""
+    """Where the visitor chat listens, how many questions it answers at once, and what it holds in memory."""
 
     host: str
     port: int
     concurrency_limit: int
     queue_size: int
     model_threads: int
+    max_request_bytes: int
+    sessions_kept: int
+    remembered_turns: int
+
+
+@dataclass(frozen=True)
+class QuestionSettings:
+    """How often one client address may ask, and how many of its questions a day the visit log keeps."""
+
+    questions_per_minute: int
+    logged_questions_per_day: int
+    trusted_proxies: str
+    tracked_addresses: int
 
 
 @dataclass(frozen=True)
@@ -245,6 +258,20 @@ class Settings:
     concurrency_limit: int = 2
     queue_size: int = 64
     model_threads: int = 0  # CPU threads each answer may use (model, numpy); 0: cores ÷ concurrency_limit
+    # Bounds against abuse and growth (bot/limits.py, bot/throttle.py). A request body over max_request_bytes is
+    # refused (a long chat's history is a few hundred kB). One client address may ask questions_per_minute
+    # questions (0: no limit, as benchmarks and load tests set) and have logged_questions_per_day of them kept in
+    # the visit log (0: all). The address is the connection's, or X-Forwarded-For's when the connection comes
+    # from one of trusted_proxies (addresses or networks, comma-separated; none by default). Memory: at most
+    # tracked_addresses addresses are counted, sessions_kept pages' Gradio state and remembered_turns answers'
+    # log rows (for their thumbs) are kept.
+    max_request_bytes: int = 1_000_000
+    questions_per_minute: int = 20
+    logged_questions_per_day: int = 50
+    trusted_proxies: str = ""
+    tracked_addresses: int = 10_000
+    sessions_kept: int = 1000
+    remembered_turns: int = 10_000
 
     # What visitors asked (bot/visits.py): each chat turn's question (e-mail addresses, phone numbers and long
     # digit runs redacted), whether it was answered, the passages shown and the thumbs up/down; no identifiers.
@@ -281,6 +308,10 @@ class Settings:
     @cached_property
     def serve(self) -> ServeSettings:
         return _part(ServeSettings, self)
+
+    @cached_property
+    def questions(self) -> QuestionSettings:
+        return _part(QuestionSettings, self)
 
     @cached_property
     def console(self) -> ConsoleSettings:
