@@ -142,6 +142,12 @@ class ConsoleSettings:
     staff_user: str
     staff_password: str = field(repr=False)
     eval_dir: Path
+    data_dir: Path
+    console_max_request_bytes: int
+    login_attempts: int
+    login_lockout_seconds: int
+    trusted_proxies: str
+    tracked_addresses: int
 
 
 @dataclass(frozen=True)
@@ -279,13 +285,19 @@ class Settings:
     data_dir: Path = Path("data")  # the visit log lives in data_dir/visits.sqlite
     retention_days: int = 30  # older questions are deleted
 
-    # The staff console (`python -m bot console`): its own port, behind a login; it refuses to start without
-    # a password, and there is no default one.
+    # The staff console (`python -m bot console`): its own port, behind a login. Staff accounts live in
+    # data_dir/staff.json (`python -m bot staff add NAME`); staff_password, when set, is one more account, named
+    # staff_user. It refuses to start without an account, and there is no default password. After
+    # login_attempts failed sign-ins for one user, or from one address, within login_lockout_seconds, sign-ins
+    # are refused (429) until the oldest failure is that old.
     console_host: str = "127.0.0.1"
     console_port: int = 7861
     staff_user: str = "staff"
     staff_password: str = field(default="", repr=False)
     eval_dir: Path = Path("tests/eval")  # the test suites the console offers
+    console_max_request_bytes: int = 5_000_000  # also the largest test suite staff may upload
+    login_attempts: int = 5
+    login_lockout_seconds: int = 300
 
     @cached_property
     def model(self) -> ModelSettings:

@@ -46,6 +46,7 @@ CONSOLE_ENDPOINTS = {
     "roll_back",
     "activity",
     "load_activity",
+    "signed_in",
 }
 UNANSWERED = "Is NK cell therapy covered by my health insurance?"
 DISLIKED = "What are the side effects of NK cell therapy?"
