@@ -118,15 +118,17 @@ class StaffAccounts:
         self._write(accounts)
 
     def check(self, name: str, password: str) -> bool:
-        """Whether the name and password are an account's; as slow for an unknown name as for a wrong password."""
-        if self.shortcut and name == self.shortcut.name and name not in self._read():
-            right = hmac.compare_digest(_bytes(password), _bytes(self.shortcut.password))
-            return right and password_problem(password) is None
+        """Whether the name and password are an account's; as slow for an unknown name as for a wrong password,
+        and never an error (a damaged file lets no one in)."""
         try:
             stored = self._read().get(name)
         except AccountError:
             stored = None
-        return password_matches(password, stored or _no_account()) and stored is not None
+        right = password_matches(password, stored or _no_account()) and stored is not None
+        if stored is None and self.shortcut and name == self.shortcut.name:
+            right = hmac.compare_digest(_bytes(password), _bytes(self.shortcut.password))
+            right = right and password_problem(password) is None
+        return right
 
     def _read(self) -> dict[str, str]:
         try:

@@ -51,6 +51,10 @@ class QuestionLimits:
         """Count a question; 0, or the seconds to wait when the client is over its limit (not counted then)."""
         return self.per_minute.take([address])
 
+    def wait(self, address: str) -> float:
+        """The seconds the client must wait before its next question (0: none), without counting one."""
+        return self.per_minute.wait([address])
+
     def may_log(self, address: str) -> bool:
         """Whether the visit log may keep one more of this client's questions today (counted if so)."""
         return self.logged.take(address)
@@ -80,7 +84,7 @@ class RequestLimits:
             await JSONResponse({"detail": NO_UPLOADS}, 403)(scope, receive, send)
             return
         if self.questions and method == "POST" and any(route in path for route in API_QUESTION_ROUTES):
-            wait = self.questions.per_minute.wait([self.questions.address(Request(scope))])
+            wait = self.questions.wait(self.questions.address(Request(scope)))
             if wait:
                 await too_many(wait)(scope, receive, send)
                 return
