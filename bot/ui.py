@@ -18,6 +18,7 @@ from bot.config import ServeSettings
 from bot.embedding import limit_threads
 from bot.errors import BotError
 from bot.limits import TOO_MANY_QUESTIONS, QuestionLimits, request_limits
+from bot.memory import forget_finished_sessions
 from bot.render import escape_markdown, render_markdown
 from bot.throttle import trust_no_proxy_headers
 from bot.visits import DISLIKE, LIKE, TurnRows, VisitLog
@@ -92,7 +93,7 @@ class VisitorChat:
         if not self.limits.may_log(self.limits.address(request)):
             return
         row = self.visits.record(question, reply.answered, [hit.passage.id for hit in reply.passages])
-        if row is not None and _session(request):
+        if row is not None and _session(request) and index >= 0:  # an API call (index -1) has no thumbs
             self.rows.remember(_session(request), index, row)
 
 
@@ -211,20 +212,29 @@ def cannot_listen(host: str, port: int, err: Exception, env: str) -> BotError:
     )
 
 
+def serving_options(settings: ServeSettings, limits: QuestionLimits | None = None) -> dict[str, Any]:
+    """Gradio launch()'s options for the chat: bodies within max_request_bytes and no uploads on any route, API
+    questions of a client over its limit refused (429), and what Gradio holds per session bounded
+    (bot/memory.py)."""
+    middleware = request_limits(settings.max_request_bytes, refuse_uploads=True, questions=limits)
+    return {
+        "css": CSS,
+        "js": PAGE_JS,
+        "footer_links": ["api"],
+        "app_kwargs": {
+            "exception_handlers": {HTTPException: busy_reply},
+            "middleware": [middleware],
+            "lifespan": forget_finished_sessions(),
+        },
+        "run_history": False,  # Gradio would keep every question in the browser for the next user of a shared computer
+        "max_file_size": 0,  # the chat takes no files: its upload route must not host anyone's
+        "state_session_capacity": settings.sessions_kept,  # each API call is a session of its own, kept by Gradio
+    }
+
+
 def launch(app: gr.Blocks, settings: ServeSettings, limits: QuestionLimits | None = None, **kwargs: Any) -> None:
-    """Serve the chat: bodies within max_request_bytes and no uploads on any route, API questions of a client over
-    its limit refused (429)."""
+    """Serve the chat with serving_options (blocking)."""
     limit_threads(settings)
     trust_no_proxy_headers()
-    middleware = request_limits(settings.max_request_bytes, refuse_uploads=True, questions=limits)
-    queue(app, settings).launch(
-        server_name=settings.host,
-        server_port=settings.port,
-        css=CSS,
-        js=PAGE_JS,
-        footer_links=["api"],
-        app_kwargs={"exception_handlers": {HTTPException: busy_reply}, "middleware": [middleware]},
-        run_history=False,  # Gradio would keep every question in the browser for the next user of a shared computer
-        max_file_size=0,  # the chat takes no files: its upload route must not host anyone's
-        **kwargs,
-    )
+    options = serving_options(settings, limits)
+    queue(app, settings).launch(server_name=settings.host, server_port=settings.port, **options, **kwargs)

@@ -1,0 +1,61 @@
+"""What the chat server holds per session stays bounded however many visitors it answers: Gradio's session
+state (sessions_kept), its records of finished events (pruned), and the rows kept for thumbs (remembered_turns).
+benchmarks/bench.py's soak row measures the whole server's memory over a long run."""
+
+from __future__ import annotations
+
+import time
+from types import SimpleNamespace
+
+import pytest
+
+from bot import memory
+from bot.config import Settings
+from bot.memory import SessionPruner
+from bot.ui import build_visitor_app, queue, serving_options
+from bot.visits import TurnRows
+
+from http_client import call, free_port
+
+
+def test_the_pruner_forgets_empty_and_unread_finished_sessions_but_not_running_ones():
+    queue = SimpleNamespace(
+        pending_event_ids_session={"done": set(), "running": {"e1"}, "unread": {"e2"}},
+        event_ids_to_events={"e1": object()},
+    )
+    pruner = SessionPruner()
+    assert pruner.prune(queue) == 1 and set(queue.pending_event_ids_session) == {"running", "unread"}
+    queue.pending_event_ids_session["unread"].add("e3")
+    queue.event_ids_to_events["e3"] = object()  # the page asked again: running once more
+    assert pruner.prune(queue) == 0
+    del queue.event_ids_to_events["e3"]
+    assert pruner.prune(queue) == 0  # finished: given one more pass to be read
+    assert pruner.prune(queue) == 1 and set(queue.pending_event_ids_session) == {"running"}
+
+
+def test_turn_rows_are_bounded_by_their_setting():
+    rows = TurnRows(Settings(remembered_turns=50).remembered_turns)
+    for number in range(1000):
+        rows.remember(f"page {number}", 1, number)
+    assert len(rows._rows) == 50
+
+
+@pytest.mark.integration
+def test_a_server_answering_many_api_calls_keeps_a_bounded_number_of_sessions(real_assistant, monkeypatch):
+    """Each API call is a Gradio session: its state (32 kB each) was kept for 10,000 of them and its event record
+    forever, so memory grew with every question (issue 15, finding 5)."""
+    monkeypatch.setattr(memory, "PRUNE_EVERY", 0.2)
+    settings = real_assistant.settings.replace(sessions_kept=20)
+    app = build_visitor_app(real_assistant)
+    port = free_port()
+    queue(app, settings.serve).launch(
+        server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, **serving_options(settings.serve)
+    )
+    try:
+        for number in range(60):
+            assert call(f"http://127.0.0.1:{port}", "ask", f"What are NK cells? ({number})").event == "complete"
+        time.sleep(1)
+        assert len(app.state_holder.session_data) <= 20
+        assert len(app._queue.pending_event_ids_session) == 0
+    finally:
+        app.close()
