@@ -1,12 +1,14 @@
 """How fast the assistant answers and what it costs to run, against fixed targets.
 
-    python benchmarks/bench.py [--questions 300] [--requests 192] [--clients 1,8,32] [--no-http] [--out bench.json]
+    python benchmarks/bench.py [--questions 300] [--requests 192] [--clients 1,8,32] [--soak 6000] [--no-http]
+        [--out bench.json]
 
 (`python -m bot bench ...` runs this file too, from a checkout of the repository.)
 
 It builds the current knowledge folder into a temporary index (the build time), starts app.py on it
 (process start to first answer), loads its HTTP API with 1, 8 and 32 concurrent clients by plain HTTP
-(latency, throughput, errors), reads the server's peak memory, and then times answers in process,
+(latency, throughput, errors), soaks it with a long run of API calls (its memory after each tenth: flat over the
+last half when bounded), reads the server's peak memory, and then times answers in process,
 beside the raw model encode of the same queries, so their ratio is the pipeline's own overhead.
 Every question asked is distinct, so no reply comes from the cache, except in the rows that say so.
 """
@@ -38,12 +40,15 @@ sys.path.insert(0, str(ROOT))
 from bot.config import Settings  # noqa: E402
 
 from http_client import RunningApp, call, launch_app, wait_until_up  # noqa: E402  (benchmarks/, next to this file)
-from report import table, targets  # noqa: E402  (the targets and how the results are shown)
+from report import table, targets  # noqa: E402
+from soak import soak  # noqa: E402
 
 EVAL_SETS = (ROOT / "tests" / "eval" / "tuning.jsonl", ROOT / "tests" / "eval" / "heldout.jsonl")
 # Rewordings that make a question new to the reply cache while keeping it a visitor's question.
 REWORDINGS = ("{q}", "Please tell me: {q}", "{q} Thanks!", "Quick question. {q}", "I was wondering, {q}")
 WARM_UP_QUESTIONS = 20
+SOAK_CLIENTS = 8
+SOAK_QUESTIONS = 1000  # asked over and over in the soak: more than the reply cache holds, so each is new to it
 
 
 @dataclass(frozen=True)
@@ -231,7 +236,9 @@ def serve(settings: Settings) -> tuple[RunningApp, float]:
     return app, round(time.perf_counter() - started, 2)
 
 
-def run(settings: Settings, asked_count: int, requests_per_level: int, levels: Sequence[int], http: bool) -> dict:
+def run(
+    settings: Settings, asked_count: int, requests_per_level: int, levels: Sequence[int], http: bool, soaked: int = 0
+) -> dict:
     workdir = Path(tempfile.mkdtemp(prefix="bot-bench-"))
     settings = settings.replace(
         index_dir=workdir / "index", knowledge_dir=settings.knowledge_dir.resolve(), data_dir=workdir / "data"
@@ -254,6 +261,9 @@ def run(settings: Settings, asked_count: int, requests_per_level: int, levels: S
                 repeats = [examples[i % len(examples)] for i in range(requests_per_level)]
                 runs.append(load(app.base, pid, repeats, max(levels), cached=True))
                 results["http"] = [asdict(r) for r in runs]
+                if soaked:
+                    asked = questions(settings, SOAK_QUESTIONS)
+                    results["soak"] = asdict(soak(app.base, pid, asked, soaked, SOAK_CLIENTS))
                 results["startup"]["server_peak_rss_mb"] = peak_rss_mb(app.process.pid)
             finally:
                 app.stop()
@@ -290,12 +300,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--questions", type=int, default=300, help="distinct questions timed in process")
     parser.add_argument("--requests", type=int, default=192, help="HTTP requests at each number of clients")
     parser.add_argument("--clients", default="1,8,32", help="numbers of concurrent HTTP clients (comma-separated)")
+    parser.add_argument("--soak", type=int, default=6000, help="API calls in the memory soak after the load (0: none)")
     parser.add_argument("--no-http", action="store_true", help="in-process timings and build time only")
     parser.add_argument("--out", type=Path, default=Path("bench.json"), help="where to write the results as JSON")
     args = parser.parse_args(argv)
     settings = Settings.from_env(knowledge_dir=args.knowledge, index_dir=args.index)
     levels = [int(n) for n in args.clients.split(",")]
-    results = run(settings, args.questions, args.requests, levels, not args.no_http)
+    results = run(settings, args.questions, args.requests, levels, not args.no_http, args.soak)
     print(table(results))
     args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"\nwrote {args.out}")

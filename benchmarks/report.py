@@ -35,6 +35,9 @@ def targets(results: dict) -> list[Target]:
     if "cold_start_s" in startup:
         found.append(Target("cold start to first answer", startup["cold_start_s"], 15, "s"))
         found.append(Target("server peak RSS", startup["server_peak_rss_mb"], 1536, "MB"))
+    if "soak" in results:
+        found.append(Target("RSS growth, last half of soak", results["soak"]["growth_last_half_mb"], 20, "MB"))
+        found.append(Target("soak errors", results["soak"]["errors"], 0, ""))
     return found
 
 
@@ -61,6 +64,13 @@ def table(results: dict) -> str:
                 f"{name:<34}{level['requests']:>6}{latency['p50']:>10.2f}{latency['p95']:>10.2f}"
                 f"{level['throughput']:>10.1f}{level['errors']:>8}{level['server_cpu_ms']:>15.1f}"
             )
+    if "soak" in results:
+        soaked = results["soak"]
+        lines += [
+            "",
+            f"soak: {soaked['requests']} API calls from {soaked['clients']} clients in {soaked['seconds']} s, "
+            f"{soaked['errors']} errors; server RSS MB after each tenth: {' '.join(map(str, soaked['rss_mb']))}",
+        ]
     lines += ["", "startup: " + ", ".join(f"{k} {v}" for k, v in results["startup"].items())]
     busy = results["machine"]["load_average_at_start"][0]
     if busy > BUSY_LOAD:

@@ -59,3 +59,15 @@ def test_a_server_answering_many_api_calls_keeps_a_bounded_number_of_sessions(re
         assert len(app._queue.pending_event_ids_session) == 0
     finally:
         app.close()
+
+
+def test_the_benchmark_fails_a_soak_whose_memory_still_grows_over_its_last_half():
+    from report import table, targets
+
+    soaked = {"requests": 6000, "clients": 8, "errors": 0, "seconds": 300.0, "growth_last_half_mb": 35.0}
+    soaked["rss_mb"] = [700.0, 720.0, 730.0, 740.0, 750.0, 760.0, 770.0, 775.0, 780.0, 785.0]
+    results = {"startup": {}, "machine": {"load_average_at_start": [0.1]}, "soak": soaked}
+    found = {t.metric: t.met for t in targets(results)}
+    assert found == {"RSS growth, last half of soak": False, "soak errors": True}
+    shown = table(results | {"targets": [vars(t) | {"met": t.met} for t in targets(results)]})
+    assert "after each tenth: 700.0 720.0" in shown and "RSS growth, last half of soak" in shown and "NO" in shown
