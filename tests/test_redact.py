@@ -22,15 +22,7 @@ from bot.redact import clean_text, redact
         ("born on the 3rd of sept 81 and treated Jan 5, 2024", "born on the [date] and treated [date]"),
         ("infusion on March 12th?", "infusion on [date]?"),
         ("patient id 884213", "patient id [number]"),
-    ],
-)
-def test_personal_numbers_and_dates_are_redacted(said: str, stored: str):
-    assert redact(said) == stored
-
-
-@pytest.mark.parametrize(
-    ("said", "stored"),
-    [
+        # names and addresses (issue 15, finding 7)
         ("My name is John Smith and I have leukemia", "My name is [name] and I have leukemia"),
         (
             "I am Jane Doe, 52, living at 221B Baker Street, London NW1 6XE, with stage 4 breast cancer",
@@ -49,7 +41,7 @@ def test_personal_numbers_and_dates_are_redacted(said: str, stored: str):
         ("PO Box 4521, Springfield", "[address], Springfield"),
     ],
 )
-def test_self_introductions_addresses_and_postcodes_are_redacted(said: str, stored: str):
+def test_personal_numbers_dates_names_and_addresses_are_redacted(said: str, stored: str):
     assert redact(said) == stored
 
 
