@@ -50,10 +50,14 @@ def test_a_turn_is_stored_redacted_with_no_identifier(visits: VisitLog):
     assert "a@b.com" not in repr(raw) and "07700900123" not in repr(raw)
 
 
-def test_a_lone_surrogate_is_stored_cleaned_and_a_failure_to_record_never_raises(visits: VisitLog, caplog):
+def test_a_lone_surrogate_is_stored_cleaned_and_a_failure_to_record_never_raises(visits: VisitLog, caplog, monkeypatch):
     """record raised UnicodeEncodeError on "\\ud800", costing the visitor the answer (issue 15, finding 3)."""
     row = visits.record("\ud800 side effects?", True, ["p1"], today=TODAY)
     assert row is not None and visits.visits()[0].question == "\ufffd side effects?"
+    monkeypatch.setattr("bot.visits.clean_text", lambda text: text)  # text the cleaning misses: not an sqlite error
+    assert visits.record("\udfff again?", True, [], today=TODAY) is None
+    assert "UnicodeEncodeError" in caplog.text
+    monkeypatch.undo()
     visits.close()  # whatever goes wrong in the log, the chat goes on: logged, not raised
     assert visits.record("What are NK cells?", True, [], today=TODAY) is None
     assert "could not record a question in the visit log" in caplog.text
