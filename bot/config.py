@@ -121,6 +121,7 @@ class ServeSettings:
     max_request_bytes: int
     sessions_kept: int
     remembered_turns: int
+    malloc_arenas: int
 
 
 @dataclass(frozen=True)
@@ -264,13 +265,12 @@ class Settings:
     concurrency_limit: int = 2
     queue_size: int = 64
     model_threads: int = 0  # CPU threads each answer may use (model, numpy); 0: cores ÷ concurrency_limit
-    # Bounds against abuse and growth (bot/limits.py, bot/throttle.py). A request body over max_request_bytes is
-    # refused (a long chat's history is a few hundred kB). One client address may ask questions_per_minute
-    # questions (0: no limit, as benchmarks and load tests set) and have logged_questions_per_day of them kept in
-    # the visit log (0: all). The address is the connection's, or X-Forwarded-For's when the connection comes
-    # from one of trusted_proxies (addresses or networks, comma-separated; none by default). Memory: at most
-    # tracked_addresses addresses are counted, sessions_kept pages' Gradio state and remembered_turns answers'
-    # log rows (for their thumbs) are kept.
+    # Bounds against abuse and growth (bot/limits.py, bot/throttle.py, bot/memory.py): request bodies up to
+    # max_request_bytes (a long chat's history is a few hundred kB); per client address (the connection's, or
+    # X-Forwarded-For's from one of trusted_proxies, comma-separated) questions_per_minute questions, and
+    # logged_questions_per_day of them in the visit log (0: no limit); at most tracked_addresses addresses,
+    # sessions_kept pages' Gradio state, remembered_turns rows for thumbs, and malloc_arenas glibc arenas (0: its
+    # default, 8 per core, under which a busy server's memory crept up).
     max_request_bytes: int = 1_000_000
     questions_per_minute: int = 20
     logged_questions_per_day: int = 50
@@ -278,18 +278,18 @@ class Settings:
     tracked_addresses: int = 10_000
     sessions_kept: int = 1000
     remembered_turns: int = 10_000
+    malloc_arenas: int = 2
 
-    # What visitors asked (bot/visits.py): each chat turn's question (e-mail addresses, phone numbers and long
-    # digit runs redacted), whether it was answered, the passages shown and the thumbs up/down; no identifiers.
+    # What visitors asked (bot/visits.py): each chat turn's question (personal details redacted: bot/redact.py),
+    # whether it was answered, the passages shown and the thumbs up/down; no identifiers.
     visit_log: bool = True  # BOT_VISIT_LOG=0 stores nothing at all
     data_dir: Path = Path("data")  # the visit log lives in data_dir/visits.sqlite
     retention_days: int = 30  # older questions are deleted
 
-    # The staff console (`python -m bot console`): its own port, behind a login. Staff accounts live in
-    # data_dir/staff.json (`python -m bot staff add NAME`); staff_password, when set, is one more account, named
-    # staff_user. It refuses to start without an account, and there is no default password. After
-    # login_attempts failed sign-ins for one user, or from one address, within login_lockout_seconds, sign-ins
-    # are refused (429) until the oldest failure is that old.
+    # The staff console (`python -m bot console`): its own port, behind a login; it refuses to start without an
+    # account: data_dir/staff.json (`python -m bot staff add NAME`), or staff_password (no default) for the one
+    # user staff_user. login_attempts failed sign-ins of a user, or from an address, within login_lockout_seconds
+    # lock them out (429) until the oldest failure is that old.
     console_host: str = "127.0.0.1"
     console_port: int = 7861
     staff_user: str = "staff"

@@ -4,6 +4,7 @@ benchmarks/bench.py's soak row measures the whole server's memory over a long ru
 
 from __future__ import annotations
 
+import platform
 import time
 from types import SimpleNamespace
 
@@ -71,3 +72,10 @@ def test_the_benchmark_fails_a_soak_whose_memory_still_grows_over_its_last_half(
     assert found == {"RSS growth, last half of soak": False, "soak errors": True}
     shown = table(results | {"targets": [vars(t) | {"met": t.met} for t in targets(results)]})
     assert "after each tenth: 700.0 720.0" in shown and "RSS growth, last half of soak" in shown and "NO" in shown
+
+
+def test_malloc_arenas_are_capped_on_glibc_and_left_alone_at_zero():
+    """glibc's default of 8 arenas per core let a busy server's memory creep up (the soak row measures it)."""
+    assert memory.bound_malloc_arenas(0) is False
+    if platform.libc_ver()[0] == "glibc":
+        assert memory.bound_malloc_arenas(Settings().malloc_arenas) is True

@@ -18,6 +18,7 @@ from bot.console.visitor_questions import VisitorQuestionsTab
 from bot.embedding import limit_threads
 from bot.errors import BotError
 from bot.limits import request_limits
+from bot.memory import bound_malloc_arenas
 from bot.render import escape_markdown
 from bot.throttle import trust_no_proxy_headers
 from bot.ui import CSS, cannot_listen
@@ -52,6 +53,7 @@ def signed_in(request: gr.Request | None = None) -> str:
 def serve(settings: Settings) -> None:
     """Start the console (blocking); refuses to without a staff account."""
     accounts = require_accounts(settings.console)
+    bound_malloc_arenas(settings.malloc_arenas)
     limit_threads(settings.serve)
     trust_no_proxy_headers()
     console = StaffConsole(settings, visits=VisitLog.open(settings))
