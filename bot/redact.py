@@ -39,8 +39,10 @@ INTRODUCED = re.compile(
     rf"(?i:\bi\s+am|\bi['’]?m)\s+{_CAPITALISED}(?:\s+{_CAPITALISED})+"
     rf"|(?i:\bcall\s+me|\bi\s+am\s+called|\bi['’]?m\s+called)\s+{_CAPITALISED}(?:\s+{_CAPITALISED})*"
 )
-_LEAD = re.compile(r"^(?:(?i:my\s+(?:full\s+)?name\s+is|my\s+name['’]s|name\s*:|i\s+am\s+called|i['’]?m\s+called"
-                   r"|call\s+me|i\s+am|i['’]?m))\s+")
+_LEAD = re.compile(
+    r"^(?:(?i:my\s+(?:full\s+)?name\s+is|my\s+name['’]s|name\s*:|i\s+am\s+called|i['’]?m\s+called"
+    r"|call\s+me|i\s+am|i['’]?m))\s+"
+)
 
 _STREET = (
     r"(?:street|st|road|rd|avenue|ave|lane|ln|drive|dr|boulevard|blvd|way|court|ct|place|pl|terrace|close"

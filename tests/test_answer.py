@@ -81,7 +81,9 @@ def test_json_form_lists_passages_best_first_with_citation_fields(assistant: Ass
 
 def test_visitors_see_the_documents_url_when_it_is_known(fake_index: Settings):
     garden = fake_index.knowledge_dir / "garden.md"
-    garden.write_text(garden.read_text().replace("date: 2024-05-01", "date: 2024-05-01\nurl: https://garden.example/care"))
+    garden.write_text(
+        garden.read_text().replace("date: 2024-05-01", "date: 2024-05-01\nurl: https://garden.example/care")
+    )
     build_index(load_knowledge(fake_index.knowledge_dir), fake_index.index_dir, FakeEmbedder())
     assistant = Assistant(load_index(fake_index.index_dir, FakeEmbedder()), FakeEmbedder(), fake_index)
     first = assistant.ask("Can I grow basil indoors?").to_dict()["passages"][0]

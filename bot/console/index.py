@@ -53,9 +53,7 @@ class IndexTab(Tab):
                 lines.append(f"{pointer.capitalize()} build: {other} ({meaning}).")
         return "\n\n".join(lines)
 
-    def rebuild(
-        self, request: gr.Request | None = None, progress: gr.Progress = BUILD_PROGRESS
-    ) -> tuple[str, str]:
+    def rebuild(self, request: gr.Request | None = None, progress: gr.Progress = BUILD_PROGRESS) -> tuple[str, str]:
         """Build the index from the knowledge folder as `python -m bot build` does and make it live; the audit log
         records who did."""
         if not self.console.build_lock.acquire(blocking=False):
