@@ -1,6 +1,7 @@
 # Quickstart: `make run` serves the chat, `make test` runs the tests (`make test-fast`: the unit tier, under a
 # minute). All install what they need.
-# `BOT_STAFF_PASSWORD=... make console` serves the staff console (README: Staff console).
+# `make console` serves the staff console, once `.venv/bin/python -m bot staff add NAME` made an account (README:
+# Security).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python

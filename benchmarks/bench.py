@@ -1,12 +1,14 @@
 """How fast the assistant answers and what it costs to run, against fixed targets.
 
-    python benchmarks/bench.py [--questions 300] [--requests 192] [--clients 1,8,32] [--no-http] [--out bench.json]
+    python benchmarks/bench.py [--questions 300] [--requests 192] [--clients 1,8,32] [--soak 6000] [--no-http]
+        [--out bench.json]
 
 (`python -m bot bench ...` runs this file too, from a checkout of the repository.)
 
 It builds the current knowledge folder into a temporary index (the build time), starts app.py on it
 (process start to first answer), loads its HTTP API with 1, 8 and 32 concurrent clients by plain HTTP
-(latency, throughput, errors), reads the server's peak memory, and then times answers in process,
+(latency, throughput, errors), soaks it with a long run of API calls (its memory after each tenth: flat over the
+last half when bounded), reads the server's peak memory, and then times answers in process,
 beside the raw model encode of the same queries, so their ratio is the pipeline's own overhead.
 Every question asked is distinct, so no reply comes from the cache, except in the rows that say so.
 """
@@ -38,12 +40,15 @@ sys.path.insert(0, str(ROOT))
 from bot.config import Settings  # noqa: E402
 
 from http_client import RunningApp, call, launch_app, wait_until_up  # noqa: E402  (benchmarks/, next to this file)
+from report import table, targets  # noqa: E402
+from soak import soak  # noqa: E402
 
 EVAL_SETS = (ROOT / "tests" / "eval" / "tuning.jsonl", ROOT / "tests" / "eval" / "heldout.jsonl")
 # Rewordings that make a question new to the reply cache while keeping it a visitor's question.
 REWORDINGS = ("{q}", "Please tell me: {q}", "{q} Thanks!", "Quick question. {q}", "I was wondering, {q}")
 WARM_UP_QUESTIONS = 20
-BUSY_LOAD = 0.7  # a 1-minute load average above this at the start: something else is using the CPU
+SOAK_CLIENTS = 8
+SOAK_QUESTIONS = 1000  # asked over and over in the soak: more than the reply cache holds, so each is new to it
 
 
 @dataclass(frozen=True)
@@ -80,18 +85,6 @@ class LoadLevel:
     server_cpu_ms: float  # the server's CPU time (all threads) per request: what one request costs it
     cached: bool = False
     error_samples: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Target:
-    metric: str
-    value: float
-    limit: float
-    unit: str
-
-    @property
-    def met(self) -> bool:
-        return self.value <= self.limit
 
 
 def questions(settings: Settings, count: int, skip: int = 0) -> list[str]:
@@ -231,6 +224,7 @@ def serve(settings: Settings) -> tuple[RunningApp, float]:
         "BOT_INDEX_DIR": str(settings.index_dir),
         "BOT_KNOWLEDGE_DIR": str(settings.knowledge_dir),
         "BOT_DATA_DIR": str(settings.data_dir),  # the benchmark's questions stay out of the real visit log
+        "BOT_QUESTIONS_PER_MINUTE": "0",  # every question comes from one address
     }
     started = time.perf_counter()
     app = launch_app(ROOT, env=env)
@@ -242,7 +236,9 @@ def serve(settings: Settings) -> tuple[RunningApp, float]:
     return app, round(time.perf_counter() - started, 2)
 
 
-def run(settings: Settings, asked_count: int, requests_per_level: int, levels: Sequence[int], http: bool) -> dict:
+def run(
+    settings: Settings, asked_count: int, requests_per_level: int, levels: Sequence[int], http: bool, soaked: int = 0
+) -> dict:
     workdir = Path(tempfile.mkdtemp(prefix="bot-bench-"))
     settings = settings.replace(
         index_dir=workdir / "index", knowledge_dir=settings.knowledge_dir.resolve(), data_dir=workdir / "data"
@@ -265,6 +261,9 @@ def run(settings: Settings, asked_count: int, requests_per_level: int, levels: S
                 repeats = [examples[i % len(examples)] for i in range(requests_per_level)]
                 runs.append(load(app.base, pid, repeats, max(levels), cached=True))
                 results["http"] = [asdict(r) for r in runs]
+                if soaked:
+                    asked = questions(settings, SOAK_QUESTIONS)
+                    results["soak"] = asdict(soak(app.base, pid, asked, soaked, SOAK_CLIENTS))
                 results["startup"]["server_peak_rss_mb"] = peak_rss_mb(app.process.pid)
             finally:
                 app.stop()
@@ -294,61 +293,6 @@ def _load_settings(settings: Settings) -> dict:
     }
 
 
-def targets(results: dict) -> list[Target]:
-    """The issue's targets for a 2-core machine, with this run's values."""
-    found: list[Target] = []
-    process = results.get("in_process")
-    if process:
-        found.append(Target("in-process answer p50", process["answer"]["p50"], 20, "ms"))
-        found.append(Target("pipeline ÷ model encode (p50)", process["overhead_p50"], 1.5, "×"))
-    for level in results.get("http", []):
-        if level["clients"] == 32 and not level["cached"]:
-            found.append(Target("HTTP p95, 32 clients", level["latency"]["p95"], 250, "ms"))
-            found.append(Target("HTTP errors, 32 clients", level["errors"], 0, ""))
-    startup = results["startup"]
-    if "cold_start_s" in startup:
-        found.append(Target("cold start to first answer", startup["cold_start_s"], 15, "s"))
-        found.append(Target("server peak RSS", startup["server_peak_rss_mb"], 1536, "MB"))
-    return found
-
-
-def table(results: dict) -> str:
-    """The results as plain-text tables: latencies, load levels, then each target met or not."""
-    lines = [f"{'in process':<34}{'n':>6}{'p50 ms':>10}{'p95 ms':>10}{'p99 ms':>10}"]
-    process = results.get("in_process", {})
-    for name, key in (
-        ("answer (no cache)", "answer"),
-        ("model encode", "model_encode"),
-        ("answer (cached)", "cached_answer"),
-    ):
-        if key in process:
-            row = process[key]
-            lines.append(f"{name:<34}{row['count']:>6}{row['p50']:>10.2f}{row['p95']:>10.2f}{row['p99']:>10.2f}")
-    if results.get("http"):
-        header = f"{'HTTP /respond':<34}{'n':>6}{'p50 ms':>10}{'p95 ms':>10}{'req/s':>10}{'errors':>8}"
-        header += f"{'server CPU ms':>15}"
-        lines += ["", header]
-        for level in results["http"]:
-            name = f"{level['clients']} clients" + (" (examples, cached)" if level["cached"] else "")
-            latency = level["latency"]
-            lines.append(
-                f"{name:<34}{level['requests']:>6}{latency['p50']:>10.2f}{latency['p95']:>10.2f}"
-                f"{level['throughput']:>10.1f}{level['errors']:>8}{level['server_cpu_ms']:>15.1f}"
-            )
-    lines += ["", "startup: " + ", ".join(f"{k} {v}" for k, v in results["startup"].items())]
-    busy = results["machine"]["load_average_at_start"][0]
-    if busy > BUSY_LOAD:
-        lines.append(f"warning: load average {busy} when this run started: other processes shared the cores")
-    lines += ["", f"{'target':<34}{'value':>10}{'limit':>10}  met"]
-    for target in results["targets"]:
-        unit = target["unit"]
-        lines.append(
-            f"{target['metric']:<34}{target['value']:>9g}{unit:<1}{'≤ ' + format(target['limit'], 'g') + unit:>10}  "
-            + ("yes" if target["met"] else "NO")
-        )
-    return "\n".join(lines)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--knowledge", type=Path, help="knowledge folder (default: knowledge, env BOT_KNOWLEDGE_DIR)")
@@ -356,12 +300,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--questions", type=int, default=300, help="distinct questions timed in process")
     parser.add_argument("--requests", type=int, default=192, help="HTTP requests at each number of clients")
     parser.add_argument("--clients", default="1,8,32", help="numbers of concurrent HTTP clients (comma-separated)")
+    parser.add_argument("--soak", type=int, default=6000, help="API calls in the memory soak after the load (0: none)")
     parser.add_argument("--no-http", action="store_true", help="in-process timings and build time only")
     parser.add_argument("--out", type=Path, default=Path("bench.json"), help="where to write the results as JSON")
     args = parser.parse_args(argv)
     settings = Settings.from_env(knowledge_dir=args.knowledge, index_dir=args.index)
     levels = [int(n) for n in args.clients.split(",")]
-    results = run(settings, args.questions, args.requests, levels, not args.no_http)
+    results = run(settings, args.questions, args.requests, levels, not args.no_http, args.soak)
     print(table(results))
     args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"\nwrote {args.out}")

@@ -44,12 +44,14 @@ class Reply:
         return self.passages[1:]
 
     def to_dict(self, ranking: int = 0) -> dict:
-        """The JSON form: the passages shown (none on a fallback). For staff, ranking > 0 adds the confidence and
-        that many of the passages considered, best first, even when all were rejected."""
+        """The JSON form: the passages shown (none on a fallback), each citing its document by title and URL.
+        The staff form (ranking > 0) cites file:line instead and adds the confidence and that many of the passages
+        considered, best first, even when all were rejected."""
+        staff = ranking > 0
         data = {
             "question": self.question,
             "answered": self.answered,
-            "passages": [_hit_dict(h) for h in self.passages],
+            "passages": [_hit_dict(h, staff) for h in self.passages],
             "message": self.message,
             "notice": self.notice,
             "choices": [{"id": p.id, "heading": p.heading} for p in self.choices],
@@ -59,21 +61,25 @@ class Reply:
             "emergency_contact": self.emergency_contact,
             "disclaimer": self.disclaimer,
         }
-        if ranking > 0:
+        if staff:
             data["confidence"] = None if self.confidence == NO_CONFIDENCE else round(self.confidence, 4)
-            data["ranking"] = [_hit_dict(h) for h in self.ranking[:ranking]]
+            data["ranking"] = [_hit_dict(h, staff) for h in self.ranking[:ranking]]
             data["urgent_because"] = str(self.alarm) if self.alarm else None
         return data
 
 
-def _hit_dict(hit: Hit) -> dict:
+def _hit_dict(hit: Hit, staff: bool) -> dict:
+    """One passage as JSON; `source` is file:line for staff, the document's title (and URL when known) for
+    visitors, who have no use for the server's file names."""
     p = hit.passage
+    public = f"{p.source.title} ({p.source.url})" if p.source.url else p.source.title
     return {
         "id": p.id,
         "text": p.text,
         "title": p.source.title,
         "heading": p.heading,
-        "source": p.location,
+        "source": p.location if staff else public,
+        "url": p.source.url,
         "credit": p.source.credit,
         "score": round(hit.score, 4),
     }

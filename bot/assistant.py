@@ -17,6 +17,7 @@ from bot.errors import BotError
 from bot.fallback import Topic, main_topics
 from bot.index import CURRENT, Index, live_build, load_index, require_fresh, stale_files
 from bot.knowledge import Site
+from bot.redact import clean_text
 from bot.search import Hit, Searcher, normalize_query
 from bot.urgent import SELF_HARM, Alarm, Examples, by_meaning, detect, stack_examples
 
@@ -87,6 +88,7 @@ class Assistant:
 
     def ask(self, question: str, k: int | None = None) -> Reply:
         """The reply a visitor gets, whatever k; its ranking, for staff, lists at least k passages (default top_k)."""
+        question = clean_text(question)  # a lone surrogate can be neither stored nor printed, nor sent as JSON
         serving = self.refresh() if self.follow_live else self._serving
         problem = self.input_problem(question)
         if problem:

@@ -14,6 +14,8 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.private import FILE_MODE, private_folder
+
 log = logging.getLogger(__name__)
 
 AUDIT_FILE = "audit.jsonl"
@@ -41,8 +43,8 @@ class AuditLog:
         entry = Entry(datetime.now(UTC).isoformat(timespec="seconds"), user or "unknown", action, detail)
         line = json.dumps(asdict(entry), ensure_ascii=False) + "\n"
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            handle = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            private_folder(self.path.parent)
+            handle = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, FILE_MODE)
             with os.fdopen(handle, "a", encoding="utf-8") as out:
                 out.write(line)
         except OSError as err:

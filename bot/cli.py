@@ -212,14 +212,52 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_console(args: argparse.Namespace) -> int:
-    from bot.console import require_password, serve
+    from bot.console import require_accounts, serve
 
     settings = Settings.from_env(
         knowledge_dir=args.knowledge, index_dir=args.index, console_host=args.host, console_port=args.port
     )
-    require_password(settings.console)  # before anything slow: no console without a password
+    require_accounts(settings.console)  # before anything slow: no console without an account
     serve(settings)
     return 0
+
+
+def cmd_staff(args: argparse.Namespace) -> int:
+    """Add, remove or list the console's staff accounts (data_dir/staff.json); changes go to the audit log."""
+    from bot.accounts import StaffAccounts
+    from bot.audit import AuditLog
+
+    settings = Settings.from_env()
+    accounts = StaffAccounts.from_settings(settings.console)
+    if args.action == "list":
+        names, stored = accounts.names(), accounts.stored_names()
+        for name in names:
+            print(name if name in stored else f"{name}  (BOT_STAFF_PASSWORD)")
+        if not names:
+            print(f"No staff accounts in {accounts.path}; add one with `python -m bot staff add NAME`.")
+        return 0
+    if args.action == "add":
+        new = accounts.add(args.name, _new_password(args.name, args.password_stdin))
+        print(f"{'Added the staff account' if new else 'Changed the password of'} {args.name} in {accounts.path}.")
+    else:
+        accounts.remove(args.name)
+        print(f"Removed the staff account {args.name}; its open console sessions end when the console restarts.")
+    AuditLog.in_folder(settings.data_dir).record("cli", f"staff {args.action}", args.name)
+    return 0
+
+
+def _new_password(name: str, from_stdin: bool) -> str:
+    """The password: one line of standard input (for scripts), or asked twice at the terminal, never echoed."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise BotError("No terminal to ask for the password on; pipe it in with --password-stdin.")
+    import getpass
+
+    password = getpass.getpass(f"Password for {name}: ")
+    if getpass.getpass("The same password again: ") != password:
+        raise BotError("The two passwords differ; nothing was changed. Run the command again.")
+    return password
 
 
 def cmd_bench(options: list[str]) -> int:
@@ -296,11 +334,20 @@ def parser() -> argparse.ArgumentParser:
     )
 
     console = commands.add_parser(
-        "console", parents=[common], help="serve the staff console (needs BOT_STAFF_PASSWORD; see README)"
+        "console", parents=[common], help="serve the staff console (needs a staff account; see README)"
     )
     console.add_argument("--host", help="address to listen on (default 127.0.0.1, env BOT_CONSOLE_HOST)")
     console.add_argument("--port", type=int, help="port (default 7861, env BOT_CONSOLE_PORT)")
     console.set_defaults(run=cmd_console)
+
+    staff = commands.add_parser("staff", help="add, remove or list the console's staff accounts (in BOT_DATA_DIR)")
+    actions = staff.add_subparsers(dest="action", required=True)
+    add = actions.add_parser("add", help="add an account, or give an existing one a new password (asked for)")
+    add.add_argument("name")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from one line of stdin")
+    actions.add_parser("remove", help="remove an account").add_argument("name")
+    actions.add_parser("list", help="list the accounts' names")
+    staff.set_defaults(run=cmd_staff)
     return main
 
 

@@ -112,13 +112,27 @@ class UrgentSettings:
 
 @dataclass(frozen=True)
 class ServeSettings:
-    """Where the visitor chat listens and how many questions it answers at once."""
+    """Where the visitor chat listens, how many questions it answers at once, and what it holds in memory."""
 
     host: str
     port: int
     concurrency_limit: int
     queue_size: int
     model_threads: int
+    max_request_bytes: int
+    sessions_kept: int
+    remembered_turns: int
+    malloc_arenas: int
+
+
+@dataclass(frozen=True)
+class QuestionSettings:
+    """How often one client address may ask, and how many of its questions a day the visit log keeps."""
+
+    questions_per_minute: int
+    logged_questions_per_day: int
+    trusted_proxies: str
+    tracked_addresses: int
 
 
 @dataclass(frozen=True)
@@ -130,6 +144,12 @@ class ConsoleSettings:
     staff_user: str
     staff_password: str = field(repr=False)
     eval_dir: Path
+    data_dir: Path
+    console_max_request_bytes: int
+    login_attempts: int
+    login_lockout_seconds: int
+    trusted_proxies: str
+    tracked_addresses: int
 
 
 @dataclass(frozen=True)
@@ -251,20 +271,39 @@ class Settings:
     concurrency_limit: int = 2
     queue_size: int = 64
     model_threads: int = 0  # CPU threads each answer may use (model, numpy); 0: cores ÷ concurrency_limit
+    # Bounds against abuse and growth (bot/limits.py, bot/throttle.py, bot/memory.py): request bodies up to
+    # max_request_bytes (a long chat's history is a few hundred kB); per client address (the connection's, or
+    # X-Forwarded-For's from one of trusted_proxies, comma-separated) questions_per_minute questions, and
+    # logged_questions_per_day of them in the visit log (0: no limit); at most tracked_addresses addresses,
+    # sessions_kept pages' Gradio state, remembered_turns rows for thumbs, and malloc_arenas glibc arenas (0: its
+    # default, 8 per core, under which a busy server's memory crept up).
+    max_request_bytes: int = 1_000_000
+    questions_per_minute: int = 20
+    logged_questions_per_day: int = 50
+    trusted_proxies: str = ""
+    tracked_addresses: int = 10_000
+    sessions_kept: int = 1000
+    remembered_turns: int = 10_000
+    malloc_arenas: int = 2
 
-    # What visitors asked (bot/visits.py): each chat turn's question (e-mail addresses, phone numbers and long
-    # digit runs redacted), whether it was answered, the passages shown and the thumbs up/down; no identifiers.
+    # What visitors asked (bot/visits.py): each chat turn's question (personal details redacted: bot/redact.py),
+    # whether it was answered, the passages shown and the thumbs up/down; no identifiers.
     visit_log: bool = True  # BOT_VISIT_LOG=0 stores nothing at all
     data_dir: Path = Path("data")  # the visit log lives in data_dir/visits.sqlite
     retention_days: int = 30  # older questions are deleted
 
-    # The staff console (`python -m bot console`): its own port, behind a login; it refuses to start without
-    # a password, and there is no default one.
+    # The staff console (`python -m bot console`): its own port, behind a login; it refuses to start without an
+    # account: data_dir/staff.json (`python -m bot staff add NAME`), or staff_password (no default) for the one
+    # user staff_user. login_attempts failed sign-ins of a user, or from an address, within login_lockout_seconds
+    # lock them out (429) until the oldest failure is that old.
     console_host: str = "127.0.0.1"
     console_port: int = 7861
     staff_user: str = "staff"
     staff_password: str = field(default="", repr=False)
     eval_dir: Path = Path("tests/eval")  # the test suites the console offers
+    console_max_request_bytes: int = 5_000_000  # also the largest test suite staff may upload
+    login_attempts: int = 5
+    login_lockout_seconds: int = 300
 
     @cached_property
     def model(self) -> ModelSettings:
@@ -287,6 +326,10 @@ class Settings:
     @cached_property
     def serve(self) -> ServeSettings:
         return _part(ServeSettings, self)
+
+    @cached_property
+    def questions(self) -> QuestionSettings:
+        return _part(QuestionSettings, self)
 
     @cached_property
     def console(self) -> ConsoleSettings:

@@ -17,7 +17,10 @@ from bot.assistant import Assistant
 from bot.config import ServeSettings
 from bot.embedding import limit_threads
 from bot.errors import BotError
+from bot.limits import TOO_MANY_QUESTIONS, QuestionLimits, request_limits
+from bot.memory import forget_finished_sessions
 from bot.render import escape_markdown, render_markdown
+from bot.throttle import trust_no_proxy_headers
 from bot.visits import DISLIKE, LIKE, TurnRows, VisitLog
 
 SHOWN_QUESTION_CHARS = 500  # a huge message is echoed cut short; the reply says why
@@ -36,17 +39,19 @@ PAGE_JS = (ASSETS / "page.js").read_text(encoding="utf-8").replace("__CHOICE_PRE
 class VisitorChat:
     """The chat functions, plain enough for tests to call without a server."""
 
-    def __init__(self, assistant: Assistant, visits: VisitLog | None = None):
+    def __init__(self, assistant: Assistant, visits: VisitLog | None = None, limits: QuestionLimits | None = None):
         self.assistant = assistant
         self.visits = visits  # None: the visit log is off
-        self.rows = TurnRows()  # which log row each answer on each open page is, for its thumbs up/down
+        self.limits = limits or QuestionLimits(assistant.settings.questions)  # questions per client address
+        # which log row each answer on each open page is, for its thumbs up/down
+        self.rows = TurnRows(assistant.settings.remembered_turns)
 
     def respond(
         self, message: str, history: list[dict] | None, request: gr.Request | None = None
     ) -> tuple[list[dict], str]:
         """Add the visitor's question and the reply to the chat; clear the input box."""
         message = as_text(message)
-        reply = self.assistant.ask(message)
+        reply = self._answer(message, request)
         history = [*(history or []), *chat_turn(message, reply)]
         self._record(message, reply, request, len(history) - 1)
         return history, ""
@@ -60,12 +65,12 @@ class VisitorChat:
         self._record(reply.question, reply, request, len(history) - 1)
         return history
 
-    def ask(self, question: str) -> dict[str, Any]:
-        """The reply as data: for embedding the assistant in another page."""
+    def ask(self, question: str, request: gr.Request | None = None) -> dict[str, Any]:
+        """The reply as data: for embedding the assistant in another page. A huge question is echoed cut short."""
         question = as_text(question)
-        reply = self.assistant.ask(question)
-        self._record(question, reply)
-        return reply.to_dict()
+        reply = self._answer(question, request)
+        self._record(question, reply, request)
+        return {**reply.to_dict(), "question": shown_question(reply.question)}
 
     def like(self, feedback: gr.LikeData, request: gr.Request | None = None) -> None:
         """A thumbs up or down on an answer (or taking it back): stored with that turn in the visit log."""
@@ -73,12 +78,22 @@ class VisitorChat:
         if self.visits is not None and row is not None:
             self.visits.feedback(row, {True: LIKE, False: DISLIKE}.get(feedback.liked))
 
+    def _answer(self, question: str, request: gr.Request | None) -> Reply:
+        """The assistant's reply; or, to a client over its questions per minute, the polite "try again" (no answer,
+        the disclaimer as always)."""
+        if self.limits.take(self.limits.address(request)):
+            return Reply(question, False, self.assistant.site.disclaimer, message=TOO_MANY_QUESTIONS)
+        return self.assistant.ask(question)
+
     def _record(self, question: str, reply: Reply, request: gr.Request | None = None, index: int = -1) -> None:
-        """Store the turn in the visit log (not an empty or over-long message) and which answer it is on the page."""
-        if self.visits is None or self.assistant.input_problem(question):
+        """Store the turn in the visit log (not an empty, over-long or refused message, nor more of one client's
+        a day than the limit) and which answer it is on the page."""
+        if self.visits is None or self.assistant.input_problem(question) or reply.message == TOO_MANY_QUESTIONS:
+            return
+        if not self.limits.may_log(self.limits.address(request)):
             return
         row = self.visits.record(question, reply.answered, [hit.passage.id for hit in reply.passages])
-        if row is not None and _session(request):
+        if row is not None and _session(request) and index >= 0:  # an API call (index -1) has no thumbs
             self.rows.remember(_session(request), index, row)
 
 
@@ -92,10 +107,14 @@ def as_text(value: object) -> str:
     return "" if value is None else value if isinstance(value, str) else str(value)
 
 
+def shown_question(question: str) -> str:
+    """What the visitor is shown of their question: a huge one cut short."""
+    return question if len(question) <= SHOWN_QUESTION_CHARS else question[:SHOWN_QUESTION_CHARS] + "…"
+
+
 def chat_turn(question: str, reply: Reply) -> list[dict]:
     """The visitor's message and the reply, as the chat shows them; a huge message is echoed cut short."""
-    shown = question if len(question) <= SHOWN_QUESTION_CHARS else question[:SHOWN_QUESTION_CHARS] + "…"
-    return [{"role": "user", "content": escape_markdown(shown)}, assistant_message(reply)]
+    return [{"role": "user", "content": escape_markdown(shown_question(question))}, assistant_message(reply)]
 
 
 def assistant_message(reply: Reply) -> dict:
@@ -107,9 +126,11 @@ def assistant_message(reply: Reply) -> dict:
     return {**message, "options": options} if options else message
 
 
-def build_visitor_app(assistant: Assistant, visits: VisitLog | None = None) -> gr.Blocks:
+def build_visitor_app(
+    assistant: Assistant, visits: VisitLog | None = None, limits: QuestionLimits | None = None
+) -> gr.Blocks:
     site = assistant.site
-    chat = VisitorChat(assistant, visits)
+    chat = VisitorChat(assistant, visits, limits)
     with gr.Blocks(title=site.title, fill_height=True) as app:
         gr.Markdown(f"# {escape_markdown(site.title)}\n\n{escape_markdown(site.description)}")
         gr.Markdown(f"**Please note:** {escape_markdown(site.banner or site.disclaimer)}", elem_id="disclaimer-banner")
@@ -191,16 +212,29 @@ def cannot_listen(host: str, port: int, err: Exception, env: str) -> BotError:
     )
 
 
-def launch(app: gr.Blocks, settings: ServeSettings, **kwargs: Any) -> None:
+def serving_options(settings: ServeSettings, limits: QuestionLimits | None = None) -> dict[str, Any]:
+    """Gradio launch()'s options for the chat: bodies within max_request_bytes and no uploads on any route, API
+    questions of a client over its limit refused (429), and what Gradio holds per session bounded
+    (bot/memory.py)."""
+    middleware = request_limits(settings.max_request_bytes, refuse_uploads=True, questions=limits)
+    return {
+        "css": CSS,
+        "js": PAGE_JS,
+        "footer_links": ["api"],
+        "app_kwargs": {
+            "exception_handlers": {HTTPException: busy_reply},
+            "middleware": [middleware],
+            "lifespan": forget_finished_sessions(),
+        },
+        "run_history": False,  # Gradio would keep every question in the browser for the next user of a shared computer
+        "max_file_size": 0,  # the chat takes no files: its upload route must not host anyone's
+        "state_session_capacity": settings.sessions_kept,  # each API call is a session of its own, kept by Gradio
+    }
+
+
+def launch(app: gr.Blocks, settings: ServeSettings, limits: QuestionLimits | None = None, **kwargs: Any) -> None:
+    """Serve the chat with serving_options (blocking)."""
     limit_threads(settings)
-    queue(app, settings).launch(
-        server_name=settings.host,
-        server_port=settings.port,
-        css=CSS,
-        js=PAGE_JS,
-        footer_links=["api"],
-        app_kwargs={"exception_handlers": {HTTPException: busy_reply}},
-        run_history=False,  # Gradio would keep every question in the browser for the next user of a shared computer
-        max_file_size=0,  # the chat takes no files: its upload route must not host anyone's
-        **kwargs,
-    )
+    trust_no_proxy_headers()
+    options = serving_options(settings, limits)
+    queue(app, settings).launch(server_name=settings.host, server_port=settings.port, **options, **kwargs)

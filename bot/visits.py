@@ -1,10 +1,12 @@
 """What visitors asked: one row per chat turn in SQLite, so staff can see which questions the documents
 do not answer yet.
 
-A row holds the question (e-mail addresses, phone numbers, dates and other long digit runs redacted
-before anything is written), the UTC day it was asked, whether it was answered, the ids of the passages
-shown and the visitor's thumbs up or down. Nothing identifies a visitor: no IP address, no session, no
-time of day. Rows older than the retention period are deleted; Settings.visit_log=False stores nothing.
+A row holds the question (e-mail addresses, phone numbers, dates, other long digit runs, names given,
+street addresses and postcodes redacted before anything is written: bot/redact.py), the UTC day it was
+asked, whether it was answered, the ids of the passages shown and the visitor's thumbs up or down.
+Nothing identifies a visitor: no IP address, no session, no time of day. Rows older than the retention
+period are deleted; Settings.visit_log=False stores nothing. The file and its folder are readable by their
+owner only.
 
 Written safely under concurrent visitors: one connection per process, used under a lock, in WAL mode
 (the console reads while the chat writes), with a busy timeout for a second process writing.
@@ -16,7 +18,6 @@ import csv
 import io
 import json
 import logging
-import re
 import sqlite3
 import threading
 from collections import OrderedDict
@@ -27,31 +28,14 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.errors import BotError
+from bot.private import FILE_MODE, private_file, private_folder
+from bot.redact import clean_text, redact
 
 log = logging.getLogger(__name__)
 
 VISITS_FILE = "visits.sqlite"
 LIKE, DISLIKE = "like", "dislike"
 UNANSWERED, DISLIKED, EITHER = "unanswered", "disliked", "either"
-
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-DATE = re.compile(r"(?<![\w.])(?:\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4})(?![\w])")
-_MONTH = (
-    r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?"
-    r"|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
-)
-_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
-# "12 March 1980", "12th of March", "March 12, 1980": a day with its month (English month names), year or not.
-# "may 2 cycles do?" is taken for a date too: the log loses a number rather than keep a birthday.
-WORDED_DATE = re.compile(
-    rf"\b(?:{_DAY}\s+(?:of\s+)?{_MONTH}(?:,?\s+\d{{2,4}})?|{_MONTH}\s+{_DAY}(?:,?\s+\d{{4}})?)(?!\w)", re.IGNORECASE
-)
-# Digits, possibly grouped by spaces, dashes, dots, slashes or brackets, possibly after a + (phone numbers,
-# health-service and card numbers, postcodes of digits).
-DIGIT_RUN = re.compile(r"\+?\(?\d(?:[ ().\-/]{0,2}\d)*\)?")
-PHONE_SHAPE = re.compile(r"\+?[\d ().\-]+")
-LONG_DIGITS = 5  # a run of this many digits or more is redacted
-PHONE_DIGITS = (7, 15)  # ... and shown as [phone] when it looks like a phone number
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS visits (
@@ -66,23 +50,6 @@ CREATE INDEX IF NOT EXISTS visits_asked_on ON visits (asked_on);
 """
 
 CSV_COLUMNS = ["question", "asked", "unanswered", "disliked", "liked", "last asked", "passages shown last"]
-
-
-def redact(text: str) -> str:
-    """The text with e-mail addresses, dates, phone numbers and other runs of 5+ digits replaced by a label."""
-    text = EMAIL.sub("[email]", text)
-    text = DATE.sub("[date]", text)
-    text = WORDED_DATE.sub("[date]", text)
-    return DIGIT_RUN.sub(_digit_label, text)
-
-
-def _digit_label(match: re.Match) -> str:
-    found = match.group(0)
-    digits = sum(ch.isdigit() for ch in found)
-    if digits < LONG_DIGITS:
-        return found
-    phone = PHONE_DIGITS[0] <= digits <= PHONE_DIGITS[1] and PHONE_SHAPE.fullmatch(found)
-    return "[phone]" if phone else "[number]"
 
 
 @dataclass(frozen=True)
@@ -127,11 +94,13 @@ class VisitLog:
         self._lock = threading.Lock()
         self._purged_on: str | None = None
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            private_file(private_folder(self.path.parent) / self.path.name)  # SQLite gives -wal and -shm its mode
             self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(SCHEMA)
+            for leftover in self.path.parent.glob(self.path.name + "-*"):  # from a log opened before this rule
+                leftover.chmod(FILE_MODE)
         except (OSError, sqlite3.Error) as err:
             raise BotError(
                 f"Cannot open the visit log {self.path} ({err}); set BOT_DATA_DIR to a writable folder, "
@@ -164,11 +133,11 @@ class VisitLog:
             with self._lock:
                 cursor = self._db.execute(
                     "INSERT INTO visits (asked_on, question, answered, passages) VALUES (?, ?, ?, ?)",
-                    (day, redact(question), int(answered), json.dumps(list(passages))),
+                    (day, redact(clean_text(question)), int(answered), json.dumps(list(passages))),
                 )
             return cursor.lastrowid
-        except sqlite3.Error as err:
-            log.error("could not record a question in the visit log %s: %s", self.path, err)
+        except Exception as err:  # whatever it is (a closed file, odd text), the visitor still gets the answer
+            log.error("could not record a question in the visit log %s: %r", self.path, err)
             return None
 
     def feedback(self, visit_id: int, feedback: str | None) -> bool:
@@ -179,8 +148,8 @@ class VisitLog:
             with self._lock:
                 cursor = self._db.execute("UPDATE visits SET feedback = ? WHERE id = ?", (feedback, int(visit_id)))
             return cursor.rowcount == 1
-        except sqlite3.Error as err:
-            log.error("could not record feedback in the visit log %s: %s", self.path, err)
+        except Exception as err:  # a thumbs that cannot be stored must not break the page
+            log.error("could not record feedback in the visit log %s: %r", self.path, err)
             return False
 
     def purge(self, today: date | None = None) -> int:

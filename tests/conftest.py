@@ -161,11 +161,14 @@ def sources() -> Path:
 @pytest.fixture(scope="session", autouse=True)
 def private_data_dir(tmp_path_factory: pytest.TempPathFactory):
     """Apps started by the tests keep their visit log in a temporary folder, never in the repository's data/, and
-    the model files' digests (bot/model_files.py) in another, never in the user's ~/.cache."""
+    the model files' digests (bot/model_files.py) in another, never in the user's ~/.cache; and they answer as many
+    questions as the tests ask from one address (tests of the limit set it)."""
     with pytest.MonkeyPatch.context() as patch:
         folder = tmp_path_factory.mktemp("data")
         patch.setenv("BOT_DATA_DIR", str(folder))
         patch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+        patch.setenv("BOT_QUESTIONS_PER_MINUTE", "0")
+        patch.setenv("BOT_LOGGED_QUESTIONS_PER_DAY", "0")
         yield folder
 
 

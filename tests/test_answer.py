@@ -7,8 +7,8 @@ import pytest
 from bot.answer import compose_reply
 from bot.assistant import Assistant
 from bot.config import Settings
-from bot.index import load_index
-from bot.knowledge import Site
+from bot.index import build_index, load_index
+from bot.knowledge import Site, load_knowledge
 from bot.render import escape_markdown, quote, render_markdown, render_text
 from bot.urgent import urgent_phrase
 
@@ -71,8 +71,24 @@ def test_json_form_lists_passages_best_first_with_citation_fields(assistant: Ass
     assert data["answered"] is True
     first = data["passages"][0]
     assert set(first) >= {"id", "text", "title", "heading", "source", "score"}
-    assert first["title"] == "Garden Care Guide" and first["source"] == "garden.md:41"
+    assert first["title"] == "Garden Care Guide" and first["url"] is None
+    assert first["source"] == "Garden Care Guide"  # visitors see the document, never its file (issue 15, 9)
+    assert "garden.md" not in str(data)
     assert "ranking" not in data and "confidence" not in data  # the visitors' form
+    staff = assistant.ask("Can I grow basil indoors?").to_dict(ranking=1)
+    assert staff["passages"][0]["source"] == staff["ranking"][0]["source"] == "garden.md:41"  # staff keep file:line
+
+
+def test_visitors_see_the_documents_url_when_it_is_known(fake_index: Settings):
+    garden = fake_index.knowledge_dir / "garden.md"
+    garden.write_text(
+        garden.read_text().replace("date: 2024-05-01", "date: 2024-05-01\nurl: https://garden.example/care")
+    )
+    build_index(load_knowledge(fake_index.knowledge_dir), fake_index.index_dir, FakeEmbedder())
+    assistant = Assistant(load_index(fake_index.index_dir, FakeEmbedder()), FakeEmbedder(), fake_index)
+    first = assistant.ask("Can I grow basil indoors?").to_dict()["passages"][0]
+    assert first["source"] == "Garden Care Guide (https://garden.example/care)"
+    assert first["url"] == "https://garden.example/care"
 
 
 def test_json_form_of_a_fallback_shows_no_passage_to_visitors(assistant: Assistant):

@@ -33,7 +33,8 @@ def test_import_bot_loads_neither_the_model_nor_the_web_stack():
 
 def test_each_stage_gets_the_flat_settings_values():
     settings = Settings(min_confidence=0.5, candidates=7, exact_limit=9, embed_sentences=False, staff_password="s3cret")
-    for part in (settings.model, settings.search, settings.answer, settings.serve, settings.console):
+    parts = (settings.model, settings.search, settings.answer, settings.serve, settings.questions, settings.console)
+    for part in parts:
         assert all(getattr(part, f.name) == getattr(settings, f.name) for f in fields(part))
     assert settings.index.exact_limit == 9 and not settings.index.embed.sentences
     assert "s3cret" not in repr(settings.console)

@@ -67,7 +67,8 @@ def text_of(message: dict) -> str:
 
 
 def assert_sensible(data: dict, question: str, site_disclaimer: str) -> None:
-    """The JSON reply: an answer with passages, or a message (fallback or what was wrong), and the disclaimer."""
+    """The JSON reply: an answer with passages, or a message (fallback or what was wrong), and the disclaimer;
+    `question` is what it should echo."""
     assert data["question"] == question
     assert data["disclaimer"] == site_disclaimer
     if data["answered"]:
@@ -141,7 +142,8 @@ def test_http_chat_echoes_the_question_as_inert_text(question: str, app_url: str
 def test_http_json_api_gives_a_reply_or_a_clear_message(question: str, app_url: str, real_assistant: Assistant):
     event, data = call(app_url, "ask", question)
     assert event == "complete", data
-    assert_sensible(data[0], question, real_assistant.site.disclaimer)
+    # the API echoes no more than the chat shows (issue 15, finding 2); the CLI, for staff, all of it
+    assert_sensible(data[0], shown(question), real_assistant.site.disclaimer)
 
 
 def test_a_huge_message_is_refused_with_the_limit_and_echoed_cut_short(app_url: str):
@@ -181,3 +183,15 @@ NO_WORDS = [".", "-", "'", '""', "😍", "👩🏽", "␣", "1", "$1.00", "0/0",
 def test_a_message_without_words_is_not_answered_with_a_passage(question: str, real_assistant: Assistant):
     reply = real_assistant.ask(question)
     assert not reply.answered and reply.message
+
+
+def test_a_lone_surrogate_costs_no_answer(app_url: str, cli_with_loaded_model, capsys):
+    """A lone surrogate ("\\ud800") failed the answer: the visit log could not store it (issue 15, finding 3). It
+    is read as U+FFFD."""
+    question = "\ud800 What are the side effects of NK cell therapy?"
+    for api in ("respond", "ask"):
+        event, data = call(app_url, api, question, *([[]] if api == "respond" else []))
+        assert event == "complete", data
+    assert data[0]["answered"] and data[0]["question"] == "\ufffd" + question[1:]
+    assert cli.main(["ask", *cli_with_loaded_model, "--json", "--", question]) == 0
+    assert json.loads(capsys.readouterr().out)["question"] == "\ufffd" + question[1:]

@@ -1,26 +1,20 @@
 """The staff console's functions, called as its page calls them, over the fixture corpus with the fake
-embedder: inspector, test suites, visitor questions, index status and rebuild, and the login rules."""
+embedder: inspector, test suites, visitor questions, index status and rebuild (the login: test_staff.py)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import gradio as gr
 import pytest
 
 from bot.config import Settings
-from bot.console import MIN_PASSWORD_CHARS, StaffConsole, check_login, require_password
-from bot.console import app as console_app
+from bot.console import StaffConsole
 from bot.console.index import IndexTab
 from bot.console.inspector import InspectorTab
 from bot.console.suites import SuitesTab
 from bot.console.visitor_questions import VisitorQuestionsTab
-from bot.errors import BotError
 from bot.evaluate import evaluate, load_cases
 from bot.index import live_build
 from bot.render import escape_markdown
@@ -28,7 +22,7 @@ from bot.search import normalize_query
 from bot.ui import VisitorChat
 from bot.visits import VISITS_FILE, VisitLog
 
-from conftest import ROOT, FakeEmbedder
+from conftest import FakeEmbedder
 
 ROSES = "When should I prune roses?"
 ROSES_ANSWER = "Prune roses in late winter"
@@ -226,31 +220,3 @@ def test_only_one_rebuild_runs_at_a_time(console: StaffConsole):
     finally:
         console.build_lock.release()
     assert summary == "A rebuild is already running; wait for its summary."
-
-
-def test_no_console_without_a_password_of_some_length():
-    for password in ("", "short"):
-        with pytest.raises(BotError, match="set BOT_STAFF_PASSWORD"):
-            require_password(Settings(staff_password=password).console)
-    require_password(Settings(staff_password="x" * MIN_PASSWORD_CHARS).console)
-    assert "secret" not in repr(Settings(staff_password="secret-secret"))
-
-
-def test_the_console_command_refuses_to_start_without_a_password():
-    env = {k: v for k, v in os.environ.items() if k != "BOT_STAFF_PASSWORD"}
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "console"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-    )
-    assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == [
-        f"error: The staff console needs a password: set BOT_STAFF_PASSWORD (at least {MIN_PASSWORD_CHARS} "
-        "characters; user name BOT_STAFF_USER, default 'staff') and start it again."
-    ]
-
-
-def test_login_checks_user_and_password(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr(console_app, "FAILED_LOGIN_DELAY", 0)
-    check = check_login(Settings(staff_user="nurse", staff_password="correct horse").console)
-    assert asyncio.run(check("nurse", "correct horse")) is True
-    assert asyncio.run(check("nurse", "wrong horse")) is False
-    assert asyncio.run(check("staff", "correct horse")) is False

@@ -15,6 +15,7 @@ import requests
 
 from bot.config import Settings
 from bot.evaluate import evaluate, load_cases
+from bot.limits import NO_UPLOADS
 
 from conftest import ROOT, bot_command
 from console_server import launch_console, wait_for_login_page
@@ -55,6 +56,7 @@ CONSOLE_ENDPOINTS = {
     "roll_back_documents",
     "activity",
     "load_activity",
+    "signed_in",
 }
 UNANSWERED = "Is NK cell therapy covered by my health insurance?"
 DISLIKED = "What are the side effects of NK cell therapy?"
@@ -171,10 +173,10 @@ def test_the_visitor_app_exposes_no_staff_endpoint(site, staff: requests.Session
 def test_the_visitor_app_stores_no_uploaded_file(site, staff: requests.Session):
     """The chat takes no files, so its upload route must not host one for anyone; the console's still works."""
     _, visitor, console = site
-    files = {"files": ("notes.txt", b"x" * 4096, "text/plain")}
-    refused = requests.post(f"{visitor}/gradio_api/upload", files=files, timeout=30)
-    assert refused.status_code == 413 and "maximum allowed size" in refused.text
-    assert staff.post(f"{console}/gradio_api/upload", files=files, timeout=30).status_code == 200
+    for files in ({"files": ("notes.txt", b"x" * 4096, "text/plain")}, {"files": ("pwned.html", b"", "text/html")}):
+        refused = requests.post(f"{visitor}/gradio_api/upload", files=files, timeout=30)
+        assert refused.status_code == 403 and refused.json() == {"detail": NO_UPLOADS}
+        assert staff.post(f"{console}/gradio_api/upload", files=files, timeout=30).status_code == 200
 
 
 def test_the_visitor_chat_has_no_copy_button_that_would_copy_markdown(site):

@@ -289,3 +289,18 @@ def test_a_search_over_an_hnsw_build_ranks_as_over_an_exact_one(fake_index: Sett
         assert [h.passage.id for h in a.hits] == [h.passage.id for h in b.hits]
         assert [h.score for h in a.hits] == pytest.approx([h.score for h in b.hits], abs=1e-5)
         assert a.confidence == pytest.approx(b.confidence)
+
+
+@pytest.mark.parametrize("name", ["../../outside", "../../../../etc", "..", "/etc", "a b", ".hidden", "x/y"])
+def test_a_pointer_naming_anything_but_a_plain_build_is_refused(fake_index: Settings, tmp_path: Path, name: str):
+    """CURRENT holding "../../../../etc" was followed outside index/builds/ (issue 15, finding 9)."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    live = load_index(fake_index.index_dir, FakeEmbedder()).path
+    for part in live.iterdir():  # a complete build beyond builds/, which a followed pointer would load
+        (outside / part.name).write_bytes(part.read_bytes())
+    (fake_index.index_dir / "CURRENT").write_text(name + "\n", encoding="utf-8")
+    with pytest.raises(IndexMismatchError, match=r"is not a build name .*run `python -m bot build`"):
+        load_index(fake_index.index_dir, FakeEmbedder())
+    summary = build_index(load_knowledge(fake_index.knowledge_dir), fake_index.index_dir, FakeEmbedder())
+    assert load_index(fake_index.index_dir, FakeEmbedder()).path.name == summary.name  # a build writes a new one

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import gradio as gr
 
+from bot.console.publishing import staff_name
 from bot.console.staff import HIDDEN, Tab
 from bot.errors import BotError
 from bot.index import PREVIOUS, STAGED, BuildSummary, build_index, live_build, load_index, stale_files
@@ -52,16 +53,17 @@ class IndexTab(Tab):
                 lines.append(f"{pointer.capitalize()} build: {other} ({meaning}).")
         return "\n\n".join(lines)
 
-    def rebuild(self, progress: gr.Progress = BUILD_PROGRESS) -> tuple[str, str]:
-        """Build the index from the knowledge folder as `python -m bot build` does and make it live."""
+    def rebuild(self, request: gr.Request | None = None, progress: gr.Progress = BUILD_PROGRESS) -> tuple[str, str]:
+        """Build the index from the knowledge folder as `python -m bot build` does and make it live; the audit log
+        records who did."""
         if not self.console.build_lock.acquire(blocking=False):
             return "A rebuild is already running; wait for its summary.", self.index_status()
         try:
-            return self._rebuild(progress), self.index_status()
+            return self._rebuild(progress, staff_name(self.console, request)), self.index_status()
         finally:
             self.console.build_lock.release()
 
-    def _rebuild(self, progress: gr.Progress | None) -> str:
+    def _rebuild(self, progress: gr.Progress | None, user: str) -> str:
         s = self.settings
         if progress is not None:
             progress(0, desc=f"Reading {s.knowledge_dir}/")
@@ -81,6 +83,7 @@ class IndexTab(Tab):
             )
         except BotError as err:
             return f"**Not rebuilt:** {err} The live index is unchanged."
+        self.console.audit.record(user, "build", f"{summary.name}: {summary.describe()}")
         return summary_text(summary, s.index_dir)
 
     def render(self, app: gr.Blocks) -> None:

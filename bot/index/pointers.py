@@ -3,6 +3,7 @@ atomically; publishing, rolling back, and pruning the builds no pointer names.""
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
 from pathlib import Path
@@ -21,6 +22,8 @@ from bot.index.manifest import read_manifest
 
 CURRENT, PREVIOUS, STAGED = "CURRENT", "PREVIOUS", "STAGED"
 ABANDONED_AFTER = 3600  # seconds after which an unfinished build folder is a crash leftover
+# A pointer names a folder inside builds/, never a path: "../../etc" must not lead a load out of the index.
+BUILD_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
 
 
 def read_pointer(index_dir: Path, pointer: str, damaged_as_none: bool = False) -> str | None:
@@ -34,6 +37,13 @@ def read_pointer(index_dir: Path, pointer: str, damaged_as_none: bool = False) -
         if damaged_as_none and path.parent.is_dir():
             return None
         raise IndexMismatchError(f"{path} is not a build pointer ({err}); {REBUILD} to write a new one.") from None
+    if name and not BUILD_NAME.fullmatch(name):
+        if damaged_as_none:
+            return None
+        raise IndexMismatchError(
+            f"{path} holds {name[:100]!r}, which is not a build name (letters, digits, - and _ only); "
+            f"{REBUILD} to write a new one."
+        )
     return name or None
 
 

@@ -1,0 +1,143 @@
+"""What one request may be, on every route of an app: RequestLimits, an ASGI middleware, refuses bodies over a
+size (413), uploads where the app takes no files (403), and questions sent to an API route by a client over its
+questions-per-minute (429 with Retry-After). QuestionLimits counts each client's questions where they are
+answered; any route can call it, and send `too_many(wait)`, the 429, when it says to wait.
+
+Install on a Gradio app with `launch(app_kwargs={"middleware": [request_limits(...)]})`: Starlette builds it
+around every route, Gradio's and any added later (such as /api/ask).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from bot.config import QuestionSettings
+from bot.throttle import DailyCount, RateLimit, TrustedProxies, client_address, retry_after
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+TOO_MANY_QUESTIONS = "You have asked a lot of questions in a short time. Please try again in a minute."
+NO_UPLOADS = "This chat takes no files."
+TOO_LARGE = "This request is larger than the {limit:,} bytes this server takes; send less at once."
+# POSTs to these ask a question through an API: refused with 429 while the client is over its limit. (The
+# page's own events are counted where they are answered, and told politely in the chat.)
+API_QUESTION_ROUTES = ("/gradio_api/call/", "/gradio_api/run/", "/api/")
+MINUTE = 60.0
+
+
+class QuestionLimits:
+    """Each client's questions in the last minute, and its questions logged today, by address."""
+
+    def __init__(self, settings: QuestionSettings):
+        self.proxies = TrustedProxies.parse(settings.trusted_proxies)
+        self.per_minute = RateLimit(settings.questions_per_minute, MINUTE, settings.tracked_addresses)
+        self.logged = DailyCount(settings.logged_questions_per_day, settings.tracked_addresses)
+
+    def address(self, request: Any) -> str:
+        """The client address of a Gradio or Starlette request (or None, outside a server)."""
+        client = getattr(request, "client", None)
+        headers = getattr(request, "headers", None) or {}
+        return client_address(getattr(client, "host", None), headers, self.proxies)
+
+    def take(self, address: str) -> float:
+        """Count a question; 0, or the seconds to wait when the client is over its limit (not counted then)."""
+        return self.per_minute.take([address])
+
+    def wait(self, address: str) -> float:
+        """The seconds the client must wait before its next question (0: none), without counting one."""
+        return self.per_minute.wait([address])
+
+    def may_log(self, address: str) -> bool:
+        """Whether the visit log may keep one more of this client's questions today (counted if so)."""
+        return self.logged.take(address)
+
+
+class RequestLimits:
+    """The ASGI middleware: body size, uploads, and API questions of a client over its limit."""
+
+    def __init__(
+        self,
+        app: Callable[[Scope, Receive, Send], Awaitable[None]],
+        max_bytes: int,
+        refuse_uploads: bool = False,
+        questions: QuestionLimits | None = None,
+    ):
+        self.app = app
+        self.max_bytes = max_bytes
+        self.refuse_uploads = refuse_uploads
+        self.questions = questions
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path, method = scope.get("path", ""), scope.get("method", "GET")
+        if self.refuse_uploads and path.rstrip("/").endswith("/upload"):
+            await JSONResponse({"detail": NO_UPLOADS}, 403)(scope, receive, send)
+            return
+        if self.questions and method == "POST" and any(route in path for route in API_QUESTION_ROUTES):
+            wait = self.questions.wait(self.questions.address(Request(scope)))
+            if wait:
+                await too_many(wait)(scope, receive, send)
+                return
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length")
+        if length is not None:
+            declared = int(length) if length.isdigit() else self.max_bytes + 1
+            if declared > self.max_bytes:  # refused before a byte of it is read
+                await self._too_large(scope, receive, send)
+                return
+            await self.app(scope, receive, send)
+        elif b"transfer-encoding" in headers:  # a body of unknown length: read up to the limit, then pass it on
+            body = await self._read(receive)
+            if body is None:
+                await self._too_large(scope, receive, send)
+                return
+            await self.app(scope, replay(body, receive), send)
+        else:
+            await self.app(scope, receive, send)
+
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await JSONResponse({"detail": TOO_LARGE.format(limit=self.max_bytes)}, 413)(scope, receive, send)
+
+    async def _read(self, receive: Receive) -> bytes | None:
+        chunks, size, more = [], 0, True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                return b""  # the client left; the app will see that on its own
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                return None
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        return b"".join(chunks)
+
+
+def request_limits(max_bytes: int, refuse_uploads: bool = False, questions: QuestionLimits | None = None) -> Middleware:
+    """RequestLimits as Starlette's middleware entry, for FastAPI(middleware=[...]) or Gradio's app_kwargs."""
+    return Middleware(RequestLimits, max_bytes=max_bytes, refuse_uploads=refuse_uploads, questions=questions)
+
+
+def too_many(wait: float) -> JSONResponse:
+    """429 with Retry-After and the polite message: what a route answers a client over its question limit."""
+    return JSONResponse({"detail": TOO_MANY_QUESTIONS}, 429, headers={"Retry-After": retry_after(wait)})
+
+
+def replay(body: bytes, receive: Receive) -> Receive:
+    """A receive that gives the body read already, then whatever the client sends next (its disconnect)."""
+    pending = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def replayed() -> Message:
+        return pending.pop() if pending else await receive()
+
+    return replayed
