@@ -62,6 +62,7 @@ class SearchSettings:
     sentence_weight: float
     question_weight: float
     taught_weight: float
+    taught_match: float
     lexical_weight: float
     expansion_weight: float
     expansion_similarity: float
@@ -183,6 +184,10 @@ class Settings:
     # asking the other half (1, 2, 4, 8 tried; 4 best on both, 8 loses NK). A folder with nothing taught gives it
     # no weight.
     taught_weight: float = 4.0
+    # A question whose cosine with one taught to a passage reaches this is answered by that passage, whatever the
+    # other views say: the same question staff taught, bar case and a word or two. 0.9 lost NK tuning questions,
+    # cross-fitted, to near neighbours taught to other passages; this high it fires only on a repeat.
+    taught_match: float = 0.97
     lexical_weight: float = 1.0
     # Each query word also searches BM25 with up to expansion_terms document words within cosine
     # expansion_similarity of it, scaled by that cosine and expansion_weight (0 turns it off).

@@ -63,6 +63,7 @@ class Hit:
     late: float = 0.0  # late interaction: weighted mean over the query's tokens of their best cosine with the passage's
     fused: float = 0.0  # the weighted mean of the standardised views, before the rerank
     rerank: float = 0.0  # late interaction with the passage and with its FAQ question, standardised over the reranked
+    taught: float = 0.0  # best cosine of the query with a question staff taught to the passage (0: none taught)
 
 
 @dataclass(frozen=True)
@@ -280,6 +281,7 @@ class Searcher:
                 dense=float(best[i]),
                 lexical=float(lexical[candidates[i]]),
                 matched=names[int(views[:, i].argmax())],
+                taught=float(views[TAUGHT, i]) if np.isfinite(views[TAUGHT, i]) else 0.0,
             )
             for i in order
         ]
@@ -300,7 +302,7 @@ class Searcher:
             for hit, mean, r in zip(scored, late, rerank, strict=True)
         ]
         head = sorted(rescored[:depth], key=lambda h: (-h.score, h.passage.id))
-        return (head + rescored[depth:])[:k]
+        return _taught_first(head + rescored[depth:], s.taught_match)[:k]
 
     def _confidence(self, hits: list[Hit], words: list[str], uncovered: dict[str, float], reranked: bool) -> float:
         """The answer's cosine, blended with its late interaction when the rerank ran, less the penalty for the
@@ -318,3 +320,12 @@ def _apply(query: str, corrections: dict[str, str]) -> str:
     if not corrections:
         return query
     return WORD.sub(lambda m: corrections.get(m.group(0).casefold(), m.group(0)), query)
+
+
+def _taught_first(hits: list[Hit], threshold: float) -> list[Hit]:
+    """The hit taught a question the query all but repeats, first: staff said which passage answers those words,
+    and the rerank's late interaction, which never sees taught questions, must not overrule them."""
+    best = max(hits, key=lambda h: h.taught, default=None)
+    if best is None or best.taught < threshold:
+        return hits
+    return [best, *(h for h in hits if h is not best)]
