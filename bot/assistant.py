@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from bot.answer import Reply, compose_reply, fallback_reply, follow_ups_for
+from bot.batching import expecting
 from bot.config import Settings
 from bot.embedding import Embedder, SentenceEmbedder
 from bot.errors import BotError
@@ -57,9 +58,16 @@ class Assistant:
 
     @classmethod
     def load(
-        cls, settings: Settings, check_fresh: bool = True, which: str = CURRENT, follow_live: bool = False
+        cls,
+        settings: Settings,
+        check_fresh: bool = True,
+        which: str = CURRENT,
+        follow_live: bool = False,
+        embedder: Embedder | None = None,
     ) -> Assistant:
-        embedder = SentenceEmbedder.from_settings(settings.model)  # not loaded yet: its fingerprint reads files
+        """The assistant over a build; embedder: the model to ask through (by default the configured one)."""
+        # Not loaded yet: its fingerprint reads the model's files.
+        embedder = embedder or SentenceEmbedder.from_settings(settings.model)
         index = load_index(settings.index_dir, embedder, which)
         if check_fresh:
             require_fresh(index, settings.knowledge_dir)
@@ -89,6 +97,10 @@ class Assistant:
     def ask(self, question: str, k: int | None = None) -> Reply:
         """The reply a visitor gets, whatever k; its ranking, for staff, lists at least k passages (default top_k)."""
         question = clean_text(question)  # a lone surrogate can be neither stored nor printed, nor sent as JSON
+        with expecting(self.embedder):  # a batching embedder's next pass may wait for this question (bot/batching.py)
+            return self._ask(question, k)
+
+    def _ask(self, question: str, k: int | None) -> Reply:
         serving = self.refresh() if self.follow_live else self._serving
         problem = self.input_problem(question)
         if problem:

@@ -134,6 +134,8 @@ class QuestionSettings:
     logged_questions_per_day: int
     trusted_proxies: str
     tracked_addresses: int
+    batch_window_ms: float
+    batch_max: int
 
 
 @dataclass(frozen=True)
@@ -290,6 +292,10 @@ class Settings:
     sessions_kept: int = 1000
     remembered_turns: int = 10_000
     malloc_arenas: int = 2
+    # Micro-batching (bot/batching.py): the questions waiting for the model go through it in one pass, at most
+    # batch_max of them; a pass about to start waits up to batch_window_ms for questions already on their way.
+    batch_window_ms: float = 2.0
+    batch_max: int = 32
 
     # What visitors asked (bot/visits.py): each chat turn's question (personal details redacted: bot/redact.py),
     # whether it was answered, the passages shown and the thumbs up/down; no identifiers.
