@@ -17,24 +17,31 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--knowledge", type=Path, help="knowledge folder (env BOT_KNOWLEDGE_DIR)")
     parser.add_argument("--index", type=Path, help="index folder (env BOT_INDEX_DIR)")
     args = parser.parse_args(argv)
+    from bot.api import api_routes
     from bot.assistant import Assistant
+    from bot.batching import BatchedEmbedder
     from bot.limits import QuestionLimits
     from bot.memory import bound_malloc_arenas
-    from bot.ui import build_visitor_app, cannot_listen, launch
+    from bot.metrics import Metrics
+    from bot.ui import VisitorChat, build_visitor_app, cannot_listen, launch
     from bot.visits import VisitLog
 
     try:
         settings = Settings.from_env(host=args.host, port=args.port, knowledge_dir=args.knowledge, index_dir=args.index)
         bound_malloc_arenas(settings.malloc_arenas)  # before the model's and the server's threads start
-        assistant = Assistant.load(settings, follow_live=True)
+        embedder = BatchedEmbedder.batched(settings.model, settings.serve)  # one model pass for questions together
+        assistant = Assistant.load(settings, follow_live=True, embedder=embedder)
         visits = VisitLog.open(settings)  # None when BOT_VISIT_LOG=0
         limits = QuestionLimits(settings.questions)  # shared by the chat's functions and the API's middleware
     except (BotError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    metrics = Metrics(assistant)
+    embedder.on_batch = metrics.batch
     assistant.warm_up()
+    routes = api_routes(VisitorChat(assistant, visits, limits, metrics), metrics, settings.serve)
     try:
-        launch(build_visitor_app(assistant, visits, limits), settings.serve, limits)
+        launch(build_visitor_app(assistant, visits, limits, metrics), settings.serve, limits, routes)
     except (OSError, OverflowError) as err:
         print(f"error: {cannot_listen(settings.host, settings.port, err, 'BOT')}", file=sys.stderr)
         return 2

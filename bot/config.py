@@ -124,6 +124,8 @@ class ServeSettings:
     sessions_kept: int
     remembered_turns: int
     malloc_arenas: int
+    batch_window_ms: float
+    batch_max: int
 
 
 @dataclass(frozen=True)
@@ -134,8 +136,6 @@ class QuestionSettings:
     logged_questions_per_day: int
     trusted_proxies: str
     tracked_addresses: int
-    batch_window_ms: float
-    batch_max: int
 
 
 @dataclass(frozen=True)

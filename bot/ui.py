@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ from fastapi import Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
+from starlette.routing import BaseRoute
 
 from bot.answer import Reply
 from bot.assistant import Assistant
@@ -19,6 +21,7 @@ from bot.embedding import limit_threads
 from bot.errors import BotError
 from bot.limits import TOO_MANY_QUESTIONS, QuestionLimits, request_limits
 from bot.memory import forget_finished_sessions
+from bot.metrics import CHAT, GRADIO_API, Metrics
 from bot.render import escape_markdown, render_markdown
 from bot.throttle import trust_no_proxy_headers
 from bot.visits import DISLIKE, LIKE, TurnRows, VisitLog
@@ -39,10 +42,17 @@ PAGE_JS = (ASSETS / "page.js").read_text(encoding="utf-8").replace("__CHOICE_PRE
 class VisitorChat:
     """The chat functions, plain enough for tests to call without a server."""
 
-    def __init__(self, assistant: Assistant, visits: VisitLog | None = None, limits: QuestionLimits | None = None):
+    def __init__(
+        self,
+        assistant: Assistant,
+        visits: VisitLog | None = None,
+        limits: QuestionLimits | None = None,
+        metrics: Metrics | None = None,
+    ):
         self.assistant = assistant
         self.visits = visits  # None: the visit log is off
         self.limits = limits or QuestionLimits(assistant.settings.questions)  # questions per client address
+        self.metrics = metrics or Metrics()
         # which log row each answer on each open page is, for its thumbs up/down
         self.rows = TurnRows(assistant.settings.remembered_turns)
 
@@ -51,7 +61,7 @@ class VisitorChat:
     ) -> tuple[list[dict], str]:
         """Add the visitor's question and the reply to the chat; clear the input box."""
         message = as_text(message)
-        reply = self._answer(message, request)
+        reply = self._answer(message, request, CHAT)
         history = [*(history or []), *chat_turn(message, reply)]
         self._record(message, reply, request, len(history) - 1)
         return history, ""
@@ -60,17 +70,36 @@ class VisitorChat:
         self, history: list[dict] | None, selection: gr.SelectData, request: gr.Request | None = None
     ) -> list[dict]:
         """A clicked "did you mean" or follow-up option: quote the passage it names."""
+        started = time.perf_counter()
         reply = self.assistant.show(str(selection.value))
+        self.metrics.count(CHAT, reply, time.perf_counter() - started)
         history = [*(history or []), *chat_turn(reply.question, reply)]
         self._record(reply.question, reply, request, len(history) - 1)
         return history
 
     def ask(self, question: str, request: gr.Request | None = None) -> dict[str, Any]:
-        """The reply as data: for embedding the assistant in another page. A huge question is echoed cut short."""
+        """The reply as data: for embedding the assistant in another page (Gradio's API)."""
+        return self.reply_data(question, GRADIO_API, request)
+
+    def reply_data(self, question: object, route: str, request: Any = None) -> dict[str, Any]:
+        """The reply as data, counted under `route` (also POST /api/ask's, bot/api.py, with its Starlette request).
+        A huge question is echoed cut short."""
         question = as_text(question)
-        reply = self._answer(question, request)
+        reply = self._answer(question, request, route)
         self._record(question, reply, request)
         return {**reply.to_dict(), "question": shown_question(reply.question)}
+
+    def _counted(self, question: str, route: str) -> Reply:
+        """The assistant's reply, counted in /metrics by route and outcome, with its time."""
+        started = time.perf_counter()
+        try:
+            reply = self.assistant.ask(question)
+        except Exception:
+            self.metrics.error(route)
+            raise
+        refused = bool(self.assistant.input_problem(question))
+        self.metrics.count(route, reply, time.perf_counter() - started, refused)
+        return reply
 
     def like(self, feedback: gr.LikeData, request: gr.Request | None = None) -> None:
         """A thumbs up or down on an answer (or taking it back): stored with that turn in the visit log."""
@@ -78,12 +107,13 @@ class VisitorChat:
         if self.visits is not None and row is not None:
             self.visits.feedback(row, {True: LIKE, False: DISLIKE}.get(feedback.liked))
 
-    def _answer(self, question: str, request: gr.Request | None) -> Reply:
+    def _answer(self, question: str, request: Any, route: str) -> Reply:
         """The assistant's reply; or, to a client over its questions per minute, the polite "try again" (no answer,
         the disclaimer as always)."""
         if self.limits.take(self.limits.address(request)):
+            self.metrics.refuse(route)
             return Reply(question, False, self.assistant.site.disclaimer, message=TOO_MANY_QUESTIONS)
-        return self.assistant.ask(question)
+        return self._counted(question, route)
 
     def _record(self, question: str, reply: Reply, request: gr.Request | None = None, index: int = -1) -> None:
         """Store the turn in the visit log (not an empty, over-long or refused message, nor more of one client's
@@ -127,10 +157,13 @@ def assistant_message(reply: Reply) -> dict:
 
 
 def build_visitor_app(
-    assistant: Assistant, visits: VisitLog | None = None, limits: QuestionLimits | None = None
+    assistant: Assistant,
+    visits: VisitLog | None = None,
+    limits: QuestionLimits | None = None,
+    metrics: Metrics | None = None,
 ) -> gr.Blocks:
     site = assistant.site
-    chat = VisitorChat(assistant, visits, limits)
+    chat = VisitorChat(assistant, visits, limits, metrics)
     with gr.Blocks(title=site.title, fill_height=True) as app:
         gr.Markdown(f"# {escape_markdown(site.title)}\n\n{escape_markdown(site.description)}")
         gr.Markdown(f"**Please note:** {escape_markdown(site.banner or site.disclaimer)}", elem_id="disclaimer-banner")
@@ -212,10 +245,12 @@ def cannot_listen(host: str, port: int, err: Exception, env: str) -> BotError:
     )
 
 
-def serving_options(settings: ServeSettings, limits: QuestionLimits | None = None) -> dict[str, Any]:
+def serving_options(
+    settings: ServeSettings, limits: QuestionLimits | None = None, routes: list[BaseRoute] | None = None
+) -> dict[str, Any]:
     """Gradio launch()'s options for the chat: bodies within max_request_bytes and no uploads on any route, API
-    questions of a client over its limit refused (429), and what Gradio holds per session bounded
-    (bot/memory.py)."""
+    questions of a client over its limit refused (429), what Gradio holds per session bounded (bot/memory.py),
+    and routes (the JSON API and health, bot/api.py) on the same server, ahead of Gradio's."""
     middleware = request_limits(settings.max_request_bytes, refuse_uploads=True, questions=limits)
     return {
         "css": CSS,
@@ -225,6 +260,7 @@ def serving_options(settings: ServeSettings, limits: QuestionLimits | None = Non
             "exception_handlers": {HTTPException: busy_reply},
             "middleware": [middleware],
             "lifespan": forget_finished_sessions(),
+            "routes": routes or [],
         },
         "run_history": False,  # Gradio would keep every question in the browser for the next user of a shared computer
         "max_file_size": 0,  # the chat takes no files: its upload route must not host anyone's
@@ -232,9 +268,15 @@ def serving_options(settings: ServeSettings, limits: QuestionLimits | None = Non
     }
 
 
-def launch(app: gr.Blocks, settings: ServeSettings, limits: QuestionLimits | None = None, **kwargs: Any) -> None:
+def launch(
+    app: gr.Blocks,
+    settings: ServeSettings,
+    limits: QuestionLimits | None = None,
+    routes: list[BaseRoute] | None = None,
+    **kwargs: Any,
+) -> None:
     """Serve the chat with serving_options (blocking)."""
     limit_threads(settings)
     trust_no_proxy_headers()
-    options = serving_options(settings, limits)
+    options = serving_options(settings, limits, routes)
     queue(app, settings).launch(server_name=settings.host, server_port=settings.port, **options, **kwargs)

@@ -1,0 +1,162 @@
+"""The lean JSON API and the operator's endpoints, on the chat's own server (Gradio's FastAPI app).
+
+- `POST /api/ask` takes `{"question": "..."}` and returns the visitor's reply as JSON: one request, one
+  response, none of Gradio's queue and event stream. At most `batch_max` questions are answered at once (so that
+  they can share the model's passes) and `queue_size` more wait; past that, 503 with Retry-After.
+- `GET /healthz`: the process is alive. `GET /readyz`: the index is loaded (build, passages, model).
+- `GET /metrics`: Prometheus' text format (bot/metrics.py).
+
+Visitors reach only what the chat already offers them: no staff function, no ranking or scores beyond the
+reply's own, nothing written but the visit log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import anyio
+import anyio.to_thread
+from fastapi import Request
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
+
+from bot.config import ServeSettings
+from bot.metrics import API, CONTENT_TYPE, Metrics
+from bot.ui import BUSY_MESSAGE, BUSY_RETRY_SECONDS, VisitorChat
+
+
+class AskRequest(BaseModel):
+    question: StrictStr = Field(description="The visitor's question, as typed.", examples=["What are NK cells?"])
+
+
+class PassageReply(BaseModel):
+    id: str
+    text: str = Field(description="The passage, word for word as the documents have it.")
+    title: str = Field(description="The document's title.")
+    heading: str = Field(description="The section headings above the passage, joined by › .")
+    source: str
+    credit: str = Field(description="The publisher or author, and the date.")
+    score: float
+
+
+class Choice(BaseModel):
+    id: str
+    heading: str
+
+
+class FollowUp(BaseModel):
+    id: str
+    question: str
+
+
+class AskReply(BaseModel):
+    """The reply a visitor gets: show `notice` first when set, then `passages` when `answered` (else `message`),
+    and always the `disclaimer` (docs/embed.md)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    question: str
+    answered: bool
+    passages: list[PassageReply] = Field(description="The answer first, then related passages; none when unanswered.")
+    message: str | None = Field(description="The fallback reply, or what was wrong with the question.")
+    notice: str | None = Field(description="The urgent notice, to show before anything else.")
+    choices: list[Choice] = Field(description='"Did you mean" headings.')
+    follow_ups: list[FollowUp] = Field(description="FAQ questions worth asking next.")
+    disclaimer: str
+
+
+class Problem(BaseModel):
+    detail: Any = Field(description="What was wrong, or when to come back.")
+
+
+class AnswerQueue:
+    """At most `workers` questions answered at once, each in a thread of its own, and `waiting` more in line."""
+
+    def __init__(self, workers: int, waiting: int):
+        self.workers = max(1, workers)
+        self.waiting = max(0, waiting)
+        self.admitted = 0  # answered now or waiting; only the event loop's thread changes it
+        self._limiter: anyio.CapacityLimiter | None = None
+
+    @property
+    def depth(self) -> int:
+        """Questions waiting for a turn."""
+        return max(0, self.admitted - self.workers)
+
+    def full(self) -> bool:
+        return self.admitted >= self.workers + self.waiting
+
+    async def run(self, function: Callable[..., Any], *args: Any) -> Any:
+        if self._limiter is None:  # made inside the event loop, which anyio wants
+            self._limiter = anyio.CapacityLimiter(self.workers)
+        self.admitted += 1
+        try:
+            return await anyio.to_thread.run_sync(function, *args, limiter=self._limiter)
+        finally:
+            self.admitted -= 1
+
+
+def busy() -> JSONResponse:
+    return JSONResponse({"detail": BUSY_MESSAGE}, status_code=503, headers={"Retry-After": str(BUSY_RETRY_SECONDS)})
+
+
+def api_routes(chat: VisitorChat, metrics: Metrics, settings: ServeSettings) -> list[APIRoute]:
+    """The routes to mount on the chat's server (bot.ui.launch(routes=...))."""
+    line = AnswerQueue(settings.batch_max, settings.queue_size)
+    metrics.api_queue.set_function(lambda: line.depth)
+    assistant = chat.assistant
+
+    async def ask(body: AskRequest, request: Request) -> JSONResponse:
+        """Ask a question; the reply quotes the documents, or says they do not answer it."""
+        if line.full():
+            metrics.refuse(API)
+            return busy()
+        return JSONResponse(await line.run(chat.reply_data, body.question, API, request))
+
+    async def healthz() -> dict[str, str]:
+        """The process is alive."""
+        return {"status": "alive"}
+
+    async def readyz() -> dict[str, Any]:
+        """The index is loaded and answering: its build, passages and model."""
+        index = assistant.index
+        return {
+            "status": "ready",
+            "build": index.path.name,
+            "passages": len(index.passages),
+            "model": index.manifest["model"],
+        }
+
+    async def prometheus(request: Request) -> Response:
+        """Counters in Prometheus' text format."""
+        return Response(metrics.render(), media_type=CONTENT_TYPE)
+
+    errors: dict[int | str, dict[str, Any]] = {
+        413: {"model": Problem, "description": "The request body is too large."},
+        422: {"model": Problem, "description": "Not JSON, or no string `question`."},
+        429: {"model": Problem, "description": "Too many questions from this client; see Retry-After."},
+        503: {"model": Problem, "description": "Busy: every place in the queue is taken; see Retry-After."},
+    }
+    return [
+        APIRoute(
+            "/api/ask",
+            ask,
+            methods=["POST"],
+            response_class=JSONResponse,
+            responses={200: {"model": AskReply, "description": "The reply."}, **errors},
+            summary="Ask a question",
+            tags=["visitors"],
+        ),
+        APIRoute("/healthz", healthz, methods=["GET"], summary="Alive", tags=["operations"]),
+        APIRoute("/readyz", readyz, methods=["GET"], summary="Ready to answer", tags=["operations"]),
+        APIRoute(
+            "/metrics",
+            prometheus,
+            methods=["GET"],
+            response_class=Response,
+            summary="Prometheus metrics",
+            tags=["operations"],
+        ),
+    ]

@@ -1,0 +1,147 @@
+"""POST /api/ask, /healthz, /readyz and /metrics on the running app, by plain HTTP, with the real model."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import requests
+
+from bot.api import AnswerQueue, AskReply
+from bot.config import Settings
+from bot.index import live_build
+from bot.ui import BUSY_MESSAGE, BUSY_RETRY_SECONDS
+
+from conftest import serve_app
+
+VISITOR_KEYS = {"question", "answered", "passages", "message", "notice", "choices", "follow_ups", "disclaimer"}
+
+
+def test_the_queue_admits_workers_plus_waiting_then_is_full():
+    line = AnswerQueue(workers=2, waiting=1)
+    started, release = threading.Event(), threading.Event()
+
+    def slow() -> str:
+        started.set()
+        release.wait(10)
+        return "done"
+
+    async def scenario() -> tuple[list[bool], int, list[str]]:
+        tasks = [asyncio.create_task(line.run(slow)) for _ in range(3)]
+        await asyncio.sleep(0.2)
+        seen = [line.full(), line.depth]
+        release.set()
+        return seen, line.admitted, list(await asyncio.gather(*tasks))
+
+    (full, depth), _, results = asyncio.run(scenario())
+    assert full is True and depth == 1 and results == ["done"] * 3 and line.admitted == 0
+
+
+def test_the_reply_schema_names_the_visitor_keys_and_no_staff_key():
+    assert set(AskReply.model_fields) == VISITOR_KEYS
+
+
+@pytest.mark.integration
+def test_ask_returns_the_visitor_reply_and_nothing_for_staff(app_url: str):
+    response = requests.post(f"{app_url}/api/ask", json={"question": "What are the side effects of NK cell therapy?"})
+    assert response.status_code == 200 and response.headers["content-type"] == "application/json"
+    reply = response.json()
+    assert set(reply) == VISITOR_KEYS
+    assert reply["answered"] is True and reply["disclaimer"] and reply["notice"] is None
+    assert "side effects" in (reply["passages"][0]["text"] + reply["passages"][0]["heading"]).lower()
+    assert {"id", "text", "title", "heading", "source", "credit", "score"} <= set(reply["passages"][0])
+
+
+@pytest.mark.integration
+def test_ask_gives_the_fallback_and_the_urgent_notice_like_the_chat(app_url: str):
+    fallback = requests.post(f"{app_url}/api/ask", json={"question": "Which football team won the cup?"}).json()
+    assert fallback["answered"] is False and fallback["message"] and fallback["passages"] == []
+    urgent = requests.post(f"{app_url}/api/ask", json={"question": "I have chest pain and can't breathe"}).json()
+    assert urgent["notice"]
+    empty = requests.post(f"{app_url}/api/ask", json={"question": "   "}).json()
+    assert empty["answered"] is False and "type a question" in empty["message"]
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(
+    "body",
+    ['{"question": 3}', '{"question": null}', '{"question": ["a"]}', "{}", '"What are NK cells?"', "not json", "{"],
+)
+def test_bad_json_or_a_wrong_type_is_422(app_url: str, body: str):
+    response = requests.post(f"{app_url}/api/ask", data=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 422 and "detail" in response.json()
+    assert "Traceback" not in response.text
+
+
+@pytest.mark.integration
+def test_health_ready_and_the_openapi_schema(app_url: str, real_settings: Settings):
+    assert requests.get(f"{app_url}/healthz").json() == {"status": "alive"}
+    ready = requests.get(f"{app_url}/readyz").json()
+    assert ready == {
+        "status": "ready",
+        "build": live_build(real_settings.index_dir),
+        "passages": ready["passages"],
+        "model": real_settings.model_name,
+    }
+    assert ready["passages"] > 50
+    schema = requests.get(f"{app_url}/openapi.json").json()
+    ask = schema["paths"]["/api/ask"]["post"]
+    assert {"200", "413", "422", "429", "503"} <= set(ask["responses"])
+    reply = schema["components"]["schemas"]["AskReply"]
+    assert set(reply["properties"]) == VISITOR_KEYS
+    assert {"/healthz", "/readyz", "/metrics"} <= set(schema["paths"])
+
+
+@pytest.mark.integration
+def test_metrics_count_questions_by_route_and_outcome(app_url: str):
+    def count(text: str, route: str, outcome: str) -> float:
+        line = f'faq_questions_total{{outcome="{outcome}",route="{route}"}} '
+        return next(float(row.split()[-1]) for row in text.splitlines() if row.startswith(line))
+
+    before = requests.get(f"{app_url}/metrics").text
+    requests.post(f"{app_url}/api/ask", json={"question": "What are NK cells? (metrics)"})
+    requests.post(f"{app_url}/api/ask", json={"question": ""})
+    after = requests.get(f"{app_url}/metrics")
+    assert after.headers["content-type"].startswith("text/plain")
+    assert count(after.text, "api", "answered") == count(before, "api", "answered") + 1
+    assert count(after.text, "api", "refused") == count(before, "api", "refused") + 1
+    for name in (
+        "faq_answer_seconds_bucket",
+        "faq_model_batch_questions_bucket",
+        "faq_api_queue_depth",
+        "faq_model_queue_depth",
+        "faq_index_passages",
+        "faq_index_info{build=",
+    ):
+        assert name in after.text, name
+
+
+@pytest.fixture
+def tiny_queue(real_settings: Settings):
+    """An app that answers one question at a time and lets none wait."""
+    yield from serve_app(real_settings, batch_max="1", queue_size="0")
+
+
+@pytest.mark.integration
+def test_a_full_queue_is_503_with_retry_after_and_every_other_question_is_answered(tiny_queue: str):
+    visitors = 24
+    start = threading.Barrier(visitors)
+
+    def visitor(number: int) -> requests.Response:
+        start.wait()
+        return requests.post(f"{tiny_queue}/api/ask", json={"question": f"Is NK cell therapy safe? ({number})"})
+
+    with ThreadPoolExecutor(visitors) as pool:
+        responses = list(pool.map(visitor, range(visitors), timeout=120))
+    statuses = [r.status_code for r in responses]
+    assert set(statuses) == {200, 503}, statuses
+    for response in responses:
+        if response.status_code == 503:
+            assert response.json() == {"detail": BUSY_MESSAGE}
+            assert response.headers["Retry-After"] == str(BUSY_RETRY_SECONDS)
+        else:
+            assert response.json()["disclaimer"]
+    metrics = requests.get(f"{tiny_queue}/metrics").text
+    assert f'faq_questions_total{{outcome="refused",route="api"}} {statuses.count(503)}.0' in metrics
