@@ -301,6 +301,8 @@ class Settings:
     # whether it was answered, the passages shown and the thumbs up/down; no identifiers.
     visit_log: bool = True  # BOT_VISIT_LOG=0 stores nothing at all
     data_dir: Path = Path("data")  # the visit log lives in data_dir/visits.sqlite
+    # ... or in PostgreSQL, for app processes on several machines: postgresql://user:password@host:5432/name
+    database_url: str = field(default="", repr=False)
     retention_days: int = 30  # older questions are deleted
 
     # The staff console (`python -m bot console`): its own port, behind a login; it refuses to start without an

@@ -1,5 +1,5 @@
-"""What visitors asked: one row per chat turn in SQLite, so staff can see which questions the documents
-do not answer yet.
+"""What visitors asked: one row per chat turn in SQLite, or PostgreSQL with BOT_DATABASE_URL (bot/visit_db.py),
+so staff can see which questions the documents do not answer yet.
 
 A row holds the question (e-mail addresses, phone numbers, dates, other long digit runs, names given,
 street addresses and postcodes redacted before anything is written: bot/redact.py), the UTC day it was
@@ -8,7 +8,7 @@ Nothing identifies a visitor: no IP address, no session, no time of day. Rows ol
 period are deleted; Settings.visit_log=False stores nothing. The file and its folder are readable by their
 owner only.
 
-Written safely under concurrent visitors: one connection per process, used under a lock, in WAL mode
+Written safely under concurrent visitors: one connection per process, used under a lock; SQLite in WAL mode
 (the console reads while the chat writes), with a busy timeout for a second process writing.
 """
 
@@ -18,7 +18,6 @@ import csv
 import io
 import json
 import logging
-import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -28,8 +27,8 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.errors import BotError
-from bot.private import FILE_MODE, private_file, private_folder
 from bot.redact import clean_text, redact
+from bot.visit_db import Database, open_database, without_password
 
 log = logging.getLogger(__name__)
 
@@ -37,17 +36,6 @@ VISITS_FILE = "visits.sqlite"
 LIKE, DISLIKE = "like", "dislike"
 UNANSWERED, DISLIKED, EITHER = "unanswered", "disliked", "either"
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS visits (
-    id INTEGER PRIMARY KEY,
-    asked_on TEXT NOT NULL,
-    question TEXT NOT NULL,
-    answered INTEGER NOT NULL,
-    passages TEXT NOT NULL,
-    feedback TEXT CHECK (feedback IN ('like', 'dislike'))
-);
-CREATE INDEX IF NOT EXISTS visits_asked_on ON visits (asked_on);
-"""
 
 CSV_COLUMNS = ["question", "asked", "unanswered", "disliked", "liked", "last asked", "passages shown last"]
 
@@ -84,27 +72,24 @@ def question_key(question: str) -> str:
 class VisitLog:
     """The visit log of one data folder."""
 
-    def __init__(self, path: Path, retention_days: int = 30):
+    def __init__(self, path: Path | str, retention_days: int = 30):
+        """path: the SQLite file, or a postgresql:// URL."""
         if retention_days < 1:
             raise BotError(
                 f"BOT_RETENTION_DAYS must be at least 1; got {retention_days}. Use BOT_VISIT_LOG=0 to keep nothing."
             )
-        self.path = Path(path)
+        self.path = path if isinstance(path, str) else Path(path)
         self.retention_days = retention_days
-        self._lock = threading.Lock()
         self._purged_on: str | None = None
         try:
-            private_file(private_folder(self.path.parent) / self.path.name)  # SQLite gives -wal and -shm its mode
-            self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(SCHEMA)
-            for leftover in self.path.parent.glob(self.path.name + "-*"):  # from a log opened before this rule
-                leftover.chmod(FILE_MODE)
-        except (OSError, sqlite3.Error) as err:
+            self._db: Database = open_database(self.path)
+        except Exception as err:  # OSError, sqlite3.Error, psycopg.Error: the message says which and what to do
+            where = "set BOT_DATABASE_URL to a database that accepts this connection"
+            if not isinstance(self.path, str):
+                where = "set BOT_DATA_DIR to a writable folder"
+            reason = (str(err).strip().splitlines() or [type(err).__name__])[0]
             raise BotError(
-                f"Cannot open the visit log {self.path} ({err}); set BOT_DATA_DIR to a writable folder, "
-                "or BOT_VISIT_LOG=0 to keep no log."
+                f"Cannot open the visit log {_shown(self.path)} ({reason}); {where}, or BOT_VISIT_LOG=0 to keep no log."
             ) from None
         self.purge()
 
@@ -113,11 +98,10 @@ class VisitLog:
         """The configured log, or None when the log is turned off."""
         if not settings.visit_log:
             return None
-        return cls(Path(settings.data_dir) / VISITS_FILE, settings.retention_days)
+        return cls(settings.database_url or Path(settings.data_dir) / VISITS_FILE, settings.retention_days)
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._db.close()
 
     def record(
         self, question: str, answered: bool, passages: Iterable[str] = (), today: date | None = None
@@ -130,14 +114,13 @@ class VisitLog:
         try:
             if self._purged_on != day:
                 self.purge(today)
-            with self._lock:
-                cursor = self._db.execute(
-                    "INSERT INTO visits (asked_on, question, answered, passages) VALUES (?, ?, ?, ?)",
-                    (day, redact(clean_text(question)), int(answered), json.dumps(list(passages))),
-                )
-            return cursor.lastrowid
-        except Exception as err:  # whatever it is (a closed file, odd text), the visitor still gets the answer
-            log.error("could not record a question in the visit log %s: %r", self.path, err)
+            ((row,),) = self._db.rows(
+                "INSERT INTO visits (asked_on, question, answered, passages) VALUES (?, ?, ?, ?) RETURNING id",
+                (day, redact(clean_text(question)), int(answered), json.dumps(list(passages))),
+            )
+            return int(row)
+        except Exception as err:  # sqlite3.Error, psycopg.Error: the visitor still gets the answer
+            log.error("could not record a question in the visit log %s: %r", self._db.name, err)
             return None
 
     def feedback(self, visit_id: int, feedback: str | None) -> bool:
@@ -145,28 +128,22 @@ class VisitLog:
         if feedback not in (LIKE, DISLIKE, None):
             raise ValueError(f"feedback must be {LIKE!r}, {DISLIKE!r} or None; got {feedback!r}")
         try:
-            with self._lock:
-                cursor = self._db.execute("UPDATE visits SET feedback = ? WHERE id = ?", (feedback, int(visit_id)))
-            return cursor.rowcount == 1
+            return self._db.count("UPDATE visits SET feedback = ? WHERE id = ?", (feedback, int(visit_id))) == 1
         except Exception as err:  # a thumbs that cannot be stored must not break the page
-            log.error("could not record feedback in the visit log %s: %r", self.path, err)
+            log.error("could not record feedback in the visit log %s: %r", self._db.name, err)
             return False
 
     def purge(self, today: date | None = None) -> int:
         """Delete the turns older than the retention period; how many were deleted."""
         day = today or _today()
         cutoff = (day - timedelta(days=self.retention_days)).isoformat()
-        with self._lock:
-            deleted = self._db.execute("DELETE FROM visits WHERE asked_on < ?", (cutoff,)).rowcount
+        deleted = self._db.count("DELETE FROM visits WHERE asked_on < ?", (cutoff,))
         self._purged_on = day.isoformat()
         return deleted
 
     def visits(self) -> list[Visit]:
         """Every stored turn, oldest first."""
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT id, asked_on, question, answered, passages, feedback FROM visits ORDER BY id"
-            ).fetchall()
+        rows = self._db.rows("SELECT id, asked_on, question, answered, passages, feedback FROM visits ORDER BY id")
         return [Visit(i, day, q, bool(a), tuple(json.loads(p)), f) for i, day, q, a, p, f in rows]
 
     def questions(self, which: str = EITHER) -> list[AskedQuestion]:
@@ -222,6 +199,10 @@ def _count(turns: list[Visit]) -> AskedQuestion:
         last_asked=last.asked_on,
         passages=last.passages,
     )
+
+
+def _shown(where: Path | str) -> str:
+    return without_password(where) if isinstance(where, str) else str(where)
 
 
 def _today() -> date:
