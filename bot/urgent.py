@@ -85,6 +85,7 @@ class ExampleList:
     tokens: np.ndarray  # every example's token vectors, one example after another
     offsets: np.ndarray  # example i is rows offsets[i]:offsets[i + 1]
     centroids: np.ndarray
+    owners: np.ndarray  # the example each row of tokens belongs to
 
     @classmethod
     def of(cls, texts: tuple[str, ...], tokens: list[np.ndarray]) -> ExampleList:
@@ -92,7 +93,8 @@ class ExampleList:
         stacked = np.vstack(tokens) if tokens else np.zeros((0, dimension), np.float32)
         centroids = np.array([t.mean(axis=0) for t in tokens], dtype=np.float32).reshape(-1, dimension)
         centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12)
-        return cls(texts, stacked, np.cumsum([0, *(len(t) for t in tokens)]), centroids)
+        lengths = [len(t) for t in tokens]
+        return cls(texts, stacked, np.cumsum([0, *lengths]), centroids, np.repeat(np.arange(len(tokens)), lengths))
 
     def scores(self, message: np.ndarray, weight: float, candidates: int) -> tuple[np.ndarray, np.ndarray]:
         """Late interaction of the message's tokens with the examples whose centroids come nearest to its own
@@ -104,11 +106,12 @@ class ExampleList:
         nearness = self.centroids @ (centroid / max(float(np.linalg.norm(centroid)), 1e-12))
         which = np.argpartition(-nearness, candidates - 1)[:candidates] if candidates < len(nearness) else None
         which = np.arange(len(nearness)) if which is None else np.sort(which)
-        starts, ends = self.offsets[which], self.offsets[which + 1]
-        rows = np.concatenate([np.arange(a, b) for a, b in zip(starts, ends, strict=True)])
+        chosen = np.zeros(len(self.texts), dtype=bool)
+        chosen[which] = True
+        rows = np.flatnonzero(chosen[self.owners])  # the candidates' rows, in the order of `which` (sorted)
         similarity = self.tokens[rows] @ message.T  # the candidates' tokens × the message's tokens
-        lengths = ends - starts
-        first = np.cumsum([0, *lengths[:-1]])
+        lengths = self.offsets[which + 1] - self.offsets[which]
+        first = np.concatenate(([0], np.cumsum(lengths)[:-1]))
         example_side = np.add.reduceat(similarity.max(axis=1), first) / np.maximum(lengths, 1)
         message_side = np.maximum.reduceat(similarity, first, axis=0).mean(axis=1)
         return weight * message_side + (1 - weight) * example_side, which
