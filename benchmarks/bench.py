@@ -24,15 +24,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
-
-import numpy as np
-import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -40,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 from bot.config import Settings  # noqa: E402
 
 from http_client import RunningApp, call, launch_app, wait_until_up  # noqa: E402  (benchmarks/, next to this file)
+from load import API, RESPOND, Latency, load, memory_mb  # noqa: E402
 from report import table, targets  # noqa: E402
 from soak import soak  # noqa: E402
 
@@ -49,42 +45,6 @@ REWORDINGS = ("{q}", "Please tell me: {q}", "{q} Thanks!", "Quick question. {q}"
 WARM_UP_QUESTIONS = 20
 SOAK_CLIENTS = 8
 SOAK_QUESTIONS = 1000  # asked over and over in the soak: more than the reply cache holds, so each is new to it
-
-
-@dataclass(frozen=True)
-class Latency:
-    """Milliseconds over a number of calls."""
-
-    count: int
-    p50: float
-    p95: float
-    p99: float
-    mean: float
-
-    @classmethod
-    def of(cls, seconds: Sequence[float]) -> Latency:
-        if not seconds:
-            return cls(0, float("nan"), float("nan"), float("nan"), float("nan"))
-        ms = np.asarray(seconds) * 1000
-        p50, p95, p99 = np.percentile(ms, [50, 95, 99])
-        return cls(
-            len(ms), round(float(p50), 2), round(float(p95), 2), round(float(p99), 2), round(float(ms.mean()), 2)
-        )
-
-
-@dataclass(frozen=True)
-class LoadLevel:
-    """One run of concurrent clients against the HTTP API."""
-
-    clients: int
-    requests: int
-    errors: int  # anything but a complete reply: busy, error event, HTTP or connection failure
-    busy: int
-    latency: Latency
-    throughput: float  # completed replies per second
-    server_cpu_ms: float  # the server's CPU time (all threads) per request: what one request costs it
-    cached: bool = False
-    error_samples: list[str] = field(default_factory=list)
 
 
 def questions(settings: Settings, count: int, skip: int = 0) -> list[str]:
@@ -149,63 +109,6 @@ def in_process(settings: Settings, asked: list[str], examples: list[str]) -> dic
     }
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux: /proc/PID/stat)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def load(base: str, pid: int, asked: list[str], clients: int, cached: bool = False) -> LoadLevel:
-    """`clients` threads, each with its own connection, asking their share of `asked` back to back."""
-    shares = [asked[i::clients] for i in range(clients)]
-    latencies: list[float] = []
-    problems: list[str] = []
-    busy = 0
-    lock = threading.Lock()
-
-    def client(share: list[str]) -> None:
-        nonlocal busy
-        with requests.Session() as session:
-            for question in share:
-                started = time.perf_counter()
-                try:
-                    final = call(base, "respond", question, [], session=session, timeout=120)
-                    problem = None if final.event == "complete" else f"{final.event}: {final.data}"
-                except (requests.RequestException, ConnectionError, ValueError) as err:
-                    final, problem = None, f"{type(err).__name__}: {err}"
-                elapsed = time.perf_counter() - started
-                with lock:
-                    if problem is None:
-                        latencies.append(elapsed)
-                    else:
-                        problems.append(problem[:200])
-                        busy += final is not None and final.event == "busy"
-
-    started, cpu = time.perf_counter(), cpu_seconds(pid)
-    with ThreadPoolExecutor(max_workers=clients) as pool:
-        list(pool.map(client, shares))
-    wall, cpu = time.perf_counter() - started, cpu_seconds(pid) - cpu
-    return LoadLevel(
-        clients=clients,
-        requests=len(asked),
-        errors=len(problems),
-        busy=busy,
-        latency=Latency.of(latencies),
-        throughput=round(len(latencies) / wall, 1),
-        server_cpu_ms=round(1000 * cpu / max(1, len(asked)), 1),
-        cached=cached,
-        error_samples=sorted(set(problems))[:5],
-    )
-
-
-def peak_rss_mb(pid: int) -> float:
-    """The process's high-water resident memory (Linux: VmHWM in /proc/PID/status)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    raise RuntimeError(f"no VmHWM for process {pid}; peak RSS is measured on Linux only")
-
-
 def build(settings: Settings) -> float:
     """Wall time of `python -m bot build --quiet` as staff run it, process start included."""
     command = [sys.executable, "-m", "bot", "build", "--quiet"]
@@ -237,7 +140,13 @@ def serve(settings: Settings) -> tuple[RunningApp, float]:
 
 
 def run(
-    settings: Settings, asked_count: int, requests_per_level: int, levels: Sequence[int], http: bool, soaked: int = 0
+    settings: Settings,
+    asked_count: int,
+    requests_per_level: int,
+    levels: Sequence[int],
+    http: bool,
+    soaked: int = 0,
+    api_levels: Sequence[int] = (),
 ) -> dict:
     workdir = Path(tempfile.mkdtemp(prefix="bot-bench-"))
     settings = settings.replace(
@@ -254,17 +163,22 @@ def run(
             app, cold = serve(settings)
             try:
                 results["startup"]["cold_start_s"] = cold
-                pool = questions(settings, requests_per_level * len(levels), skip=asked_count)
-                chunks = [pool[i * requests_per_level : (i + 1) * requests_per_level] for i in range(len(levels))]
+                plan = [(RESPOND, clients) for clients in levels] + [(API, clients) for clients in api_levels]
+                size = requests_per_level
+                pool = questions(settings, size * len(plan), skip=asked_count)
                 pid = app.process.pid
-                runs = [load(app.base, pid, chunk, clients) for clients, chunk in zip(levels, chunks, strict=True)]
+                runs = [
+                    load(app.base, pid, pool[i * size : (i + 1) * size], clients, route)
+                    for i, (route, clients) in enumerate(plan)
+                ]
                 repeats = [examples[i % len(examples)] for i in range(requests_per_level)]
                 runs.append(load(app.base, pid, repeats, max(levels), cached=True))
                 results["http"] = [asdict(r) for r in runs]
                 if soaked:
                     asked = questions(settings, SOAK_QUESTIONS)
                     results["soak"] = asdict(soak(app.base, pid, asked, soaked, SOAK_CLIENTS))
-                results["startup"]["server_peak_rss_mb"] = peak_rss_mb(app.process.pid)
+                results["startup"]["server_peak_rss_mb"] = memory_mb(pid)
+                results["startup"]["server_rss_after_load_mb"] = memory_mb(pid, "VmRSS")
             finally:
                 app.stop()
         results["in_process"] = in_process(settings, questions(settings, asked_count), examples)
@@ -290,6 +204,8 @@ def _load_settings(settings: Settings) -> dict:
         "concurrency_limit": settings.concurrency_limit,
         "queue_size": settings.queue_size,
         "answer_cache_size": settings.answer_cache_size,
+        "batch_window_ms": settings.batch_window_ms,
+        "batch_max": settings.batch_max,
     }
 
 
@@ -299,14 +215,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--index", type=Path, help="index folder (default: index, env BOT_INDEX_DIR)")
     parser.add_argument("--questions", type=int, default=300, help="distinct questions timed in process")
     parser.add_argument("--requests", type=int, default=192, help="HTTP requests at each number of clients")
-    parser.add_argument("--clients", default="1,8,32", help="numbers of concurrent HTTP clients (comma-separated)")
+    parser.add_argument("--clients", default="1,8,32", help="concurrent clients of /respond (comma-separated)")
+    parser.add_argument("--api-clients", default="1,8,32,64", help="concurrent clients of /api/ask (comma-separated)")
     parser.add_argument("--soak", type=int, default=6000, help="API calls in the memory soak after the load (0: none)")
     parser.add_argument("--no-http", action="store_true", help="in-process timings and build time only")
     parser.add_argument("--out", type=Path, default=Path("bench.json"), help="where to write the results as JSON")
     args = parser.parse_args(argv)
     settings = Settings.from_env(knowledge_dir=args.knowledge, index_dir=args.index)
     levels = [int(n) for n in args.clients.split(",")]
-    results = run(settings, args.questions, args.requests, levels, not args.no_http, args.soak)
+    api_levels = [int(n) for n in args.api_clients.split(",") if n]
+    results = run(settings, args.questions, args.requests, levels, not args.no_http, args.soak, api_levels)
     print(table(results))
     args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     print(f"\nwrote {args.out}")

@@ -54,6 +54,11 @@ def call(base: str, api_name: str, *data, timeout: float = 60, session: requests
     raise ConnectionError(f"the event stream of {api_name} ended without a complete or error event")
 
 
+def ask(base: str, question: str, timeout: float = 60, session: requests.Session | None = None) -> requests.Response:
+    """POST /api/ask: one request, one JSON reply (or 413, 422, 429, 503 with a "detail")."""
+    return (session or requests).post(f"{base}/api/ask", json={"question": question}, timeout=timeout)
+
+
 @dataclass
 class RunningApp:
     """`python app.py` in a child process, its output in a log file."""

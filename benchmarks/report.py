@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from load import API, RESPOND
+
 BUSY_LOAD = 0.7  # a 1-minute load average above this at the start: something else is using the CPU
 
 
@@ -14,10 +16,11 @@ class Target:
     value: float
     limit: float
     unit: str
+    at_least: bool = False  # the value must reach the limit (a rate), not stay under it
 
     @property
     def met(self) -> bool:
-        return self.value <= self.limit
+        return self.value >= self.limit if self.at_least else self.value <= self.limit
 
 
 def targets(results: dict) -> list[Target]:
@@ -26,19 +29,35 @@ def targets(results: dict) -> list[Target]:
     process = results.get("in_process")
     if process:
         found.append(Target("in-process answer p50", process["answer"]["p50"], 20, "ms"))
-        found.append(Target("pipeline ÷ model encode (p50)", process["overhead_p50"], 1.5, "×"))
-    for level in results.get("http", []):
-        if level["clients"] == 32 and not level["cached"]:
-            found.append(Target("HTTP p95, 32 clients", level["latency"]["p95"], 250, "ms"))
-            found.append(Target("HTTP errors, 32 clients", level["errors"], 0, ""))
+        found.append(Target("pipeline ÷ model encode (p50)", process["overhead_p50"], 1.2, "×"))
+    levels = {(level.get("route", RESPOND), level["clients"]): level for level in results.get("http", [])}
+    respond = levels.get((RESPOND, 32))
+    if respond:
+        found.append(Target("/respond p95, 32 clients", respond["latency"]["p95"], 600, "ms"))
+        found.append(Target("/respond errors, 32 clients", respond["errors"], 0, ""))
+    api, alone = levels.get((API, 32)), levels.get((API, 1))
+    if api:
+        found.append(Target("/api/ask p95, 32 clients", api["latency"]["p95"], 250, "ms"))
+        found.append(Target("/api/ask answers/s, 32 clients", api["throughput"], 120, "/s", at_least=True))
+        found.append(Target("/api/ask errors, 32 clients", api["errors"], 0, ""))
+    if api and alone:
+        p95_ratio = _ratio(api["latency"]["p95"], alone["latency"]["p50"])
+        found.append(Target("/api/ask p95 32 ÷ p50 1 client", p95_ratio, 10, "×"))
+        rate_ratio = _ratio(api["throughput"], alone["throughput"])
+        found.append(Target("/api/ask rate 32 ÷ 1 client", rate_ratio, 4, "×", at_least=True))
     startup = results["startup"]
     if "cold_start_s" in startup:
         found.append(Target("cold start to first answer", startup["cold_start_s"], 15, "s"))
         found.append(Target("server peak RSS", startup["server_peak_rss_mb"], 1536, "MB"))
+        found.append(Target("server RSS after the load", startup["server_rss_after_load_mb"], 1024, "MB"))
     if "soak" in results:
         found.append(Target("RSS growth, last half of soak", results["soak"]["growth_last_half_mb"], 20, "MB"))
         found.append(Target("soak errors", results["soak"]["errors"], 0, ""))
     return found
+
+
+def _ratio(value: float, base: float) -> float:
+    return round(value / base, 2) if base else float("inf")
 
 
 def table(results: dict) -> str:
@@ -53,16 +72,19 @@ def table(results: dict) -> str:
         if key in process:
             row = process[key]
             lines.append(f"{name:<34}{row['count']:>6}{row['p50']:>10.2f}{row['p95']:>10.2f}{row['p99']:>10.2f}")
-    if results.get("http"):
-        header = f"{'HTTP /respond':<34}{'n':>6}{'p50 ms':>10}{'p95 ms':>10}{'req/s':>10}{'errors':>8}"
-        header += f"{'server CPU ms':>15}"
-        lines += ["", header]
-        for level in results["http"]:
+    for route, title in ((RESPOND, "HTTP /respond"), (API, "HTTP /api/ask")):
+        rows = [level for level in results.get("http", []) if level.get("route", RESPOND) == route]
+        if not rows:
+            continue
+        header = f"{title:<34}{'n':>6}{'p50 ms':>10}{'p95 ms':>10}{'req/s':>10}{'errors':>8}"
+        lines += ["", header + f"{'server CPU ms':>15}{'batch mean/max':>16}"]
+        for level in rows:
             name = f"{level['clients']} clients" + (" (examples, cached)" if level["cached"] else "")
-            latency = level["latency"]
+            latency, batches = level["latency"], level.get("batches") or {}
+            batch = f"{batches['mean']:.1f} / ≤{batches['max_bucket']:g}" if batches else "-"
             lines.append(
                 f"{name:<34}{level['requests']:>6}{latency['p50']:>10.2f}{latency['p95']:>10.2f}"
-                f"{level['throughput']:>10.1f}{level['errors']:>8}{level['server_cpu_ms']:>15.1f}"
+                f"{level['throughput']:>10.1f}{level['errors']:>8}{level['server_cpu_ms']:>15.1f}{batch:>16}"
             )
     if "soak" in results:
         soaked = results["soak"]
@@ -77,9 +99,9 @@ def table(results: dict) -> str:
         lines.append(f"warning: load average {busy} when this run started: other processes shared the cores")
     lines += ["", f"{'target':<34}{'value':>10}{'limit':>10}  met"]
     for target in results["targets"]:
-        unit = target["unit"]
+        unit, sign = target["unit"], "≥ " if target.get("at_least") else "≤ "
+        limit = sign + format(target["limit"], "g") + unit
         lines.append(
-            f"{target['metric']:<34}{target['value']:>9g}{unit:<1}{'≤ ' + format(target['limit'], 'g') + unit:>10}  "
-            + ("yes" if target["met"] else "NO")
+            f"{target['metric']:<34}{target['value']:>9g}{unit:<2}{limit:>10}  " + ("yes" if target["met"] else "NO")
         )
     return "\n".join(lines)
