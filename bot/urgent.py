@@ -96,25 +96,39 @@ class ExampleList:
         lengths = [len(t) for t in tokens]
         return cls(texts, stacked, np.cumsum([0, *lengths]), centroids, np.repeat(np.arange(len(tokens)), lengths))
 
-    def scores(self, message: np.ndarray, weight: float, candidates: int) -> tuple[np.ndarray, np.ndarray]:
-        """Late interaction of the message's tokens with the examples whose centroids come nearest to its own
-        (the rest cannot be among the nearest few), both ways: weight × the share of the message an example
-        accounts for + (1 - weight) × the share of the example the message holds. Returns (scores, which)."""
+    def scores(
+        self, message: np.ndarray, pieces: list[list[int]], weight: float, candidates: int
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """For each piece of the message (rows of its tokens): late interaction of the piece's tokens with the
+        examples whose centroids come nearest to its own (the rest cannot be among the nearest few), both ways:
+        weight × the share of the piece an example accounts for + (1 - weight) × the share of the example the
+        piece holds. One product of the message's tokens with every piece's candidates serves all the pieces.
+        Returns (scores, which) for each piece."""
         if not len(self.texts) or not len(message):
-            return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=int)
-        centroid = message.mean(axis=0)
-        nearness = self.centroids @ (centroid / max(float(np.linalg.norm(centroid)), 1e-12))
-        which = np.argpartition(-nearness, candidates - 1)[:candidates] if candidates < len(nearness) else None
-        which = np.arange(len(nearness)) if which is None else np.sort(which)
+            return [(np.zeros(0, dtype=np.float32), np.zeros(0, dtype=int))] * len(pieces)
+        picks = [self._nearest(message[rows], candidates) for rows in pieces]
+        union = np.unique(np.concatenate(picks))
         chosen = np.zeros(len(self.texts), dtype=bool)
-        chosen[which] = True
-        rows = np.flatnonzero(chosen[self.owners])  # the candidates' rows, in the order of `which` (sorted)
-        similarity = self.tokens[rows] @ message.T  # the candidates' tokens × the message's tokens
-        lengths = self.offsets[which + 1] - self.offsets[which]
+        chosen[union] = True
+        similarity = self.tokens[np.flatnonzero(chosen[self.owners])] @ message.T  # candidates' tokens × message's
+        lengths = self.offsets[union + 1] - self.offsets[union]
         first = np.concatenate(([0], np.cumsum(lengths)[:-1]))
-        example_side = np.add.reduceat(similarity.max(axis=1), first) / np.maximum(lengths, 1)
-        message_side = np.maximum.reduceat(similarity, first, axis=0).mean(axis=1)
-        return weight * message_side + (1 - weight) * example_side, which
+        found = []
+        for rows, which in zip(pieces, picks, strict=True):
+            piece = similarity[:, rows]
+            example_side = np.add.reduceat(piece.max(axis=1), first) / np.maximum(lengths, 1)
+            message_side = np.maximum.reduceat(piece, first, axis=0).mean(axis=1)
+            scores = weight * message_side + (1 - weight) * example_side
+            found.append((scores[np.searchsorted(union, which)], which))
+        return found
+
+    def _nearest(self, piece: np.ndarray, candidates: int) -> np.ndarray:
+        """The examples whose centroids come nearest to the piece's, in order of position."""
+        centroid = piece.mean(axis=0)
+        nearness = self.centroids @ (centroid / max(float(np.linalg.norm(centroid)), 1e-12))
+        if candidates >= len(nearness):
+            return np.arange(len(nearness))
+        return np.sort(np.argpartition(-nearness, candidates - 1)[:candidates])
 
 
 Examples = dict[str, ExampleList]  # site.toml's list name → its examples
@@ -155,12 +169,13 @@ def by_meaning(
     if not content_words(text):  # punctuation, numbers or "is it?" alone say nothing of an emergency
         return None
     best: Meaning | None = None
-    for rows in _pieces(text, spans, len(tokens)):
-        piece = tokens[rows]
-        calm, _ = examples["not_urgent_examples"].scores(piece, settings.message_weight, settings.candidates)
-        calm_score = _nearest(calm, settings)
+    pieces = _pieces(text, spans, len(tokens))
+    weight, candidates = settings.message_weight, settings.candidates
+    scored = {name: examples[name].scores(tokens, pieces, weight, candidates) for name in examples}
+    for number in range(len(pieces)):
+        calm_score = _nearest(scored["not_urgent_examples"][number][0], settings)
         for kind, name in ((URGENT, "urgent_examples"), (SELF_HARM, "self_harm_examples")):
-            scores, which = examples[name].scores(piece, settings.message_weight, settings.candidates)
+            scores, which = scored[name][number]
             if len(scores):
                 margin = _nearest(scores, settings) - calm_score
                 if best is None or margin > best.margin:
