@@ -80,7 +80,9 @@ def in_process(settings: Settings, asked: list[str], examples: list[str]) -> dic
     """Answer latency of Assistant.ask without its cache, the raw model encode of the same questions
     (interleaved, so both see the same machine), and cached answers of the example questions."""
     from bot.assistant import Assistant
+    from bot.embedding import limit_threads
 
+    limit_threads(settings.serve)  # the threads each answer gets in the app (and the CLI)
     uncached = Assistant.load(settings.replace(answer_cache_size=0), follow_live=True)
     uncached.warm_up()
     model = uncached.embedder.model
