@@ -26,6 +26,8 @@ from bot.config import ServeSettings
 from bot.metrics import API, CONTENT_TYPE, Metrics
 from bot.ui import BUSY_MESSAGE, BUSY_RETRY_SECONDS, VisitorChat
 
+TOO_LARGE = "This request is larger than the {limit:,} bytes this server takes; send less at once."
+
 
 class AskRequest(BaseModel):
     question: StrictStr = Field(description="The visitor's question, as typed.", examples=["What are NK cells?"])
@@ -98,6 +100,35 @@ class AnswerQueue:
             self.admitted -= 1
 
 
+class LimitedRoute(APIRoute):
+    """A route that answers 413 to a body over `max_bytes`: before reading it when its length is declared, else as
+    soon as it has read more (a chunked body)."""
+
+    max_bytes = 1_000_000
+
+    def get_route_handler(self) -> Callable[[Request], Any]:
+        handler, limit = super().get_route_handler(), self.max_bytes
+
+        async def limited(request: Request) -> Response:
+            length = request.headers.get("content-length")
+            if length is not None and (not length.isdigit() or int(length) > limit):
+                return too_large(limit)
+            if length is None:
+                body = b""
+                async for chunk in request.stream():
+                    body += chunk
+                    if len(body) > limit:
+                        return too_large(limit)
+                request._body = body  # what request.body() gives FastAPI next (Starlette keeps the body read there)
+            return await handler(request)
+
+        return limited
+
+
+def too_large(limit: int) -> JSONResponse:
+    return JSONResponse({"detail": TOO_LARGE.format(limit=limit)}, status_code=413)
+
+
 def busy() -> JSONResponse:
     return JSONResponse({"detail": BUSY_MESSAGE}, status_code=503, headers={"Retry-After": str(BUSY_RETRY_SECONDS)})
 
@@ -105,6 +136,7 @@ def busy() -> JSONResponse:
 def api_routes(chat: VisitorChat, metrics: Metrics, settings: ServeSettings) -> list[APIRoute]:
     """The routes to mount on the chat's server (bot.ui.launch(routes=...))."""
     line = AnswerQueue(settings.batch_max, settings.queue_size)
+    route = type("AskRoute", (LimitedRoute,), {"max_bytes": settings.max_request_bytes})
     metrics.api_queue.set_function(lambda: line.depth)
     assistant = chat.assistant
 
@@ -140,7 +172,7 @@ def api_routes(chat: VisitorChat, metrics: Metrics, settings: ServeSettings) -> 
         503: {"model": Problem, "description": "Busy: every place in the queue is taken; see Retry-After."},
     }
     return [
-        APIRoute(
+        route(
             "/api/ask",
             ask,
             methods=["POST"],

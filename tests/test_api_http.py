@@ -76,6 +76,20 @@ def test_bad_json_or_a_wrong_type_is_422(app_url: str, body: str):
 
 
 @pytest.mark.integration
+def test_a_body_over_the_limit_is_413_declared_or_chunked(app_url: str):
+    huge = b'{"question": "' + b"a" * 1_100_000 + b'"}'
+    headers = {"Content-Type": "application/json"}
+    declared = requests.post(f"{app_url}/api/ask", data=huge, headers=headers)
+    pieces = (huge[i : i + 65536] for i in range(0, len(huge), 65536))
+    chunked = requests.post(f"{app_url}/api/ask", data=pieces, headers=headers)  # no length: read up to the limit
+    for response in (declared, chunked):
+        assert response.status_code == 413 and "1,000,000 bytes" in response.json()["detail"]
+    parts = (part for part in (b'{"question": ', b'"What are NK cells?"}'))
+    small = requests.post(f"{app_url}/api/ask", data=parts, headers=headers)
+    assert small.status_code == 200 and small.json()["answered"] is True
+
+
+@pytest.mark.integration
 def test_health_ready_and_the_openapi_schema(app_url: str, real_settings: Settings):
     assert requests.get(f"{app_url}/healthz").json() == {"status": "alive"}
     ready = requests.get(f"{app_url}/readyz").json()
