@@ -8,8 +8,8 @@ import os
 import shutil
 import subprocess
 import tempfile
-import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -112,20 +112,18 @@ def test_the_table_holds_no_identifier(database_url: str):
 
 def test_several_processes_write_one_log_at_once(database_url: str):
     logs = [VisitLog(database_url) for _ in range(3)]  # three app processes' connections, and the console's
-    rows: list[int | None] = []
 
-    def visitor(number: int) -> None:
-        log = logs[number % 3]
-        for turn in range(20):
-            row = log.record(f"visitor {number} question {turn}", turn % 2 == 0, ["p"])
-            rows.append(row)
-            log.feedback(row, DISLIKE if turn % 3 == 0 else None)
+    def visitor(number: int) -> list[int | None]:
+        """Twenty questions through one connection, a thumbs down on every third answer."""
+        asked = [
+            logs[number % 3].record(f"visitor {number} question {turn}", turn % 2 == 0, ["p"]) for turn in range(20)
+        ]
+        for row in asked[::3]:
+            logs[(number + 1) % 3].feedback(row, DISLIKE)  # the thumbs may reach another process than the question
+        return asked
 
-    threads = [threading.Thread(target=visitor, args=(n,)) for n in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    with ThreadPoolExecutor(6) as pool:
+        rows = [row for asked in pool.map(visitor, range(6)) for row in asked]
     assert None not in rows and len(set(rows)) == 120
     assert len(logs[1].visits()) == 120
     assert sum(q.asked for q in logs[2].questions(EITHER)) == 6 * 14  # unanswered (odd turns) or disliked (every third)
