@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bot.config import ModelSettings, ServeSettings
-from bot.embedding import Embedder, SentenceEmbedder
+from bot.embedding import Embedder, SentenceEmbedder, serving_threads
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,7 @@ class BatchedEmbedder(SentenceEmbedder):
         window_ms: float = 2.0,
         batch_max: int = 32,
         on_batch: Callable[[int], None] | None = None,
+        threads: int = 0,
     ):
         super().__init__(model_path, model_name, batch_size)
         if batch_max < 1 or window_ms < 0:
@@ -62,6 +63,7 @@ class BatchedEmbedder(SentenceEmbedder):
         self.window = window_ms / 1000
         self.batch_max = batch_max
         self.on_batch = on_batch
+        self.threads = threads  # torch threads of the model thread (0: as torch has them when it starts)
         self._ready = threading.Condition()
         self._waiting: list[_Call] = []
         self._coming = 0  # questions announced by expect() that have not reached the model yet
@@ -70,9 +72,10 @@ class BatchedEmbedder(SentenceEmbedder):
 
     @classmethod
     def batched(cls, model: ModelSettings, serve: ServeSettings) -> BatchedEmbedder:
-        """The configured model (not loaded yet), batched as the serve settings say."""
+        """The configured model (not loaded yet), batched as the serve settings say, its thread given the threads
+        each answer gets (bot.embedding.serving_threads)."""
         path, name, size = model.resolved_model_path(), model.model_name, model.embed_batch_size
-        return cls(path, name, size, serve.batch_window_ms, serve.batch_max)
+        return cls(path, name, size, serve.batch_window_ms, serve.batch_max, threads=serving_threads(serve))
 
     @property
     def waiting(self) -> int:
@@ -118,6 +121,10 @@ class BatchedEmbedder(SentenceEmbedder):
             self._worker.start()
 
     def _serve(self) -> None:
+        if self.threads:  # torch's thread count is each thread's own once it has run: set this one's here
+            import torch
+
+            torch.set_num_threads(self.threads)
         while True:
             self._run(self._gather())
 

@@ -177,18 +177,24 @@ def answer_threads(settings: ServeSettings, cores: int) -> int:
     return settings.model_threads or max(1, cores // max(1, settings.concurrency_limit))
 
 
+def serving_threads(settings: ServeSettings) -> int:
+    """The threads each answer gets on this machine (see answer_threads)."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return answer_threads(settings, cores)
+
+
 def limit_threads(settings: ServeSettings) -> int:
     """Cap the model's and numpy's threads for answering questions (the app, the console, ask, evaluate).
 
     One question is a small forward pass: torch's threads spin-wait for each other, and when another
     process holds a core each question stalls (measured: 354 ms a question with two threads on a busy
-    2-core machine, 23 ms with one). Builds keep the default, where each batch is large.
+    2-core machine, 23 ms with one). Builds keep the default, where each batch is large. A thread that has
+    already run torch keeps the count it had (BatchedEmbedder sets its model thread's own).
     """
     import torch
     from threadpoolctl import threadpool_limits
 
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    threads = answer_threads(settings, cores)
+    threads = serving_threads(settings)
     torch.set_num_threads(threads)
     threadpool_limits(limits=threads)
     return threads

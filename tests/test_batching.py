@@ -19,11 +19,15 @@ class CountingEmbedder(BatchedEmbedder):
     def __init__(self, window_ms: float = 2.0, batch_max: int = 32, pass_seconds: float = 0.05):
         super().__init__("", "counting", batch_size=1000, window_ms=window_ms, batch_max=batch_max)
         self.passes: list[list[str]] = []
+        self.torch_threads: list[int] = []
         self.pass_seconds = pass_seconds
         self.fail = False
 
     def _forward(self, texts: list[str], tokens: bool) -> tuple[np.ndarray, list[np.ndarray]]:
+        import torch
+
         self.passes.append(list(texts))
+        self.torch_threads.append(torch.get_num_threads())
         time.sleep(self.pass_seconds)  # a pass takes time: the next callers gather meanwhile
         if self.fail:
             raise RuntimeError("the model broke")
@@ -112,6 +116,20 @@ def test_a_failed_pass_fails_its_callers_and_the_next_pass_works():
         embedder.encode_with_tokens(["doomed"])
     embedder.fail = False
     assert np.allclose(embedder.encode_with_tokens(["fine"])[0][0], unit("fine"))
+
+
+def test_the_model_thread_runs_torch_with_the_threads_it_was_given():
+    import torch
+
+    embedder = CountingEmbedder(pass_seconds=0)
+    embedder.threads = 1
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)  # what the model thread would start with otherwise
+    try:
+        embedder.encode_with_tokens(["one"])
+    finally:
+        torch.set_num_threads(before)
+    assert embedder.torch_threads == [1]
 
 
 def test_batch_settings_come_from_the_environment():
