@@ -53,9 +53,20 @@ class FollowUp(BaseModel):
     question: str
 
 
+class Topic(BaseModel):
+    id: str
+    heading: str
+
+
+class ContactDetails(BaseModel):
+    phone: str
+    email: str
+    page: str = Field(description="The address of the clinic's contact page.")
+
+
 class AskReply(BaseModel):
-    """The reply a visitor gets: show `notice` first when set, then `passages` when `answered` (else `message`),
-    and always the `disclaimer` (docs/embed.md)."""
+    """The reply a visitor gets: show `notice` (with `emergency_contact`) first when set, then `passages` when
+    `answered` (else `message`, with `contact`), and always the `disclaimer` (docs/embed.md)."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -66,6 +77,9 @@ class AskReply(BaseModel):
     notice: str | None = Field(description="The urgent notice, to show before anything else.")
     choices: list[Choice] = Field(description='"Did you mean" headings.')
     follow_ups: list[FollowUp] = Field(description="FAQ questions worth asking next.")
+    topics: list[Topic] = Field(description="With the fallback: the documents' main topics, to try instead.")
+    contact: ContactDetails | None = Field(description="With the fallback: how to reach the clinic, when it says.")
+    emergency_contact: str | None = Field(description="With the urgent notice: whom to call, when the site says.")
     disclaimer: str
 
 

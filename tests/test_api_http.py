@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
+from bot.answer import Reply
 from bot.api import AnswerQueue, AskReply
 from bot.config import Settings
 from bot.index import live_build
@@ -16,7 +17,10 @@ from bot.ui import BUSY_MESSAGE, BUSY_RETRY_SECONDS
 
 from conftest import serve_app
 
-VISITOR_KEYS = {"question", "answered", "passages", "message", "notice", "choices", "follow_ups", "disclaimer"}
+VISITOR_KEYS = {
+    *("question", "answered", "passages", "message", "notice", "choices", "follow_ups"),
+    *("topics", "contact", "emergency_contact", "disclaimer"),
+}
 
 
 def test_the_queue_admits_workers_plus_waiting_then_is_full():
@@ -40,7 +44,7 @@ def test_the_queue_admits_workers_plus_waiting_then_is_full():
 
 
 def test_the_reply_schema_names_the_visitor_keys_and_no_staff_key():
-    assert set(AskReply.model_fields) == VISITOR_KEYS
+    assert set(AskReply.model_fields) == VISITOR_KEYS == set(Reply("q", False, "disclaimer").to_dict())
 
 
 @pytest.mark.integration
