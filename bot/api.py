@@ -12,15 +12,18 @@ reply's own, nothing written but the visit log.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
 import anyio
 import anyio.to_thread
 from fastapi import Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
 
 from bot.config import ServeSettings
 from bot.metrics import API, CONTENT_TYPE, Metrics
@@ -31,6 +34,17 @@ TOO_LARGE = "This request is larger than the {limit:,} bytes this server takes; 
 
 class AskRequest(BaseModel):
     question: StrictStr = Field(description="The visitor's question, as typed.", examples=["What are NK cells?"])
+
+    @field_validator("question")
+    @classmethod
+    def _unicode(cls, question: str) -> str:
+        """JSON may escape half of a surrogate pair ("\\ud800"), which is no text: it could be neither answered in
+        JSON nor stored."""
+        try:
+            question.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("the question is not valid Unicode text (a lone surrogate)") from None
+        return question
 
 
 class PassageReply(BaseModel):
@@ -134,7 +148,11 @@ class LimitedRoute(APIRoute):
                     if len(body) > limit:
                         return too_large(limit)
                 request._body = body  # what request.body() gives FastAPI next (Starlette keeps the body read there)
-            return await handler(request)
+            try:
+                return await handler(request)
+            except RequestValidationError as error:  # FastAPI's 422, in ASCII: the input it echoes may hold a
+                detail = jsonable_encoder(error.errors())  # lone surrogate, which UTF-8 cannot carry
+                return Response(json.dumps({"detail": detail}), status_code=422, media_type="application/json")
 
         return limited
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -10,7 +11,7 @@ import pytest
 import requests
 
 from bot.answer import Reply
-from bot.api import AnswerQueue, AskReply
+from bot.api import AnswerQueue, AskReply, AskRequest
 from bot.config import Settings
 from bot.index import live_build
 from bot.ui import BUSY_MESSAGE, BUSY_RETRY_SECONDS
@@ -43,6 +44,12 @@ def test_the_queue_admits_workers_plus_waiting_then_is_full():
     assert full is True and depth == 1 and results == ["done"] * 3 and line.admitted == 0
 
 
+def test_a_lone_surrogate_is_no_question():
+    with pytest.raises(ValueError, match="not valid Unicode text"):
+        AskRequest.model_validate(json.loads('{"question": "a \\ud800 b"}'))  # as FastAPI reads a body
+    assert AskRequest.model_validate(json.loads('{"question": "NK \\ud83e\\uddec"}')).question == "NK 🧬"
+
+
 def test_the_reply_schema_names_the_visitor_keys_and_no_staff_key():
     assert set(AskReply.model_fields) == VISITOR_KEYS == set(Reply("q", False, "disclaimer").to_dict())
 
@@ -71,7 +78,18 @@ def test_ask_gives_the_fallback_and_the_urgent_notice_like_the_chat(app_url: str
 @pytest.mark.integration
 @pytest.mark.parametrize(
     "body",
-    ['{"question": 3}', '{"question": null}', '{"question": ["a"]}', "{}", '"What are NK cells?"', "not json", "{"],
+    [
+        *(
+            '{"question": 3}',
+            '{"question": null}',
+            '{"question": ["a"]}',
+            "{}",
+            '"What are NK cells?"',
+            "not json",
+            "{",
+        ),
+        '{"question": "half a pair \\ud800 is no text"}',
+    ],
 )
 def test_bad_json_or_a_wrong_type_is_422(app_url: str, body: str):
     response = requests.post(f"{app_url}/api/ask", data=body, headers={"Content-Type": "application/json"})

@@ -20,7 +20,7 @@ from bot.render import escape_markdown, short_disclaimer
 from bot.ui import SHOWN_QUESTION_CHARS
 
 from conftest import ROOT
-from http_client import call
+from http_client import ask, call
 
 pytestmark = pytest.mark.integration
 
@@ -144,6 +144,13 @@ def test_http_json_api_gives_a_reply_or_a_clear_message(question: str, app_url: 
     assert event == "complete", data
     # the API echoes no more than the chat shows (issue 15, finding 2); the CLI, for staff, all of it
     assert_sensible(data[0], shown(question), real_assistant.site.disclaimer)
+
+
+@pytest.mark.parametrize("question", NAUGHTY, ids=range(len(NAUGHTY)))
+def test_post_api_ask_gives_a_reply_or_a_clear_message(question: str, app_url: str, real_assistant: Assistant):
+    response = ask(app_url, question)
+    assert response.status_code == 200, response.text[:300]
+    assert_sensible(response.json(), question, real_assistant.site.disclaimer)
 
 
 def test_a_huge_message_is_refused_with_the_limit_and_echoed_cut_short(app_url: str):
