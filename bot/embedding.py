@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import os
 import queue
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
@@ -26,6 +27,12 @@ if TYPE_CHECKING:
 # Weights come from a package on disk; nothing may reach for a model hub.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+# Tokenizers copied for threads tokenizing at once. Each copy holds about 7 MB; one per thread (the app answers 16
+# page and 32 API questions at once) grew the server by 30 MB a minute under load until every thread had one.
+# Tokenizing takes well under a millisecond, so a few copies serve many threads.
+MAX_TOKENIZERS = 4
 
 
 class Embedder(Protocol):
@@ -65,8 +72,8 @@ class SentenceEmbedder:
     Safe to call from many threads at once. A Hugging Face tokenizer is not: each call sets its padding and
     truncation on the shared Rust tokenizer before encoding, so a call without padding in one thread broke a
     padded batch in another ("Unable to create tensor"). Every call here borrows a tokenizer of its own from a
-    pool (one per thread at work, copied on first need), and the model's forward pass, which holds no such
-    state, is shared.
+    pool (copied on first need, at most MAX_TOKENIZERS of them), and the model's forward pass, which holds no
+    such state, is shared.
     """
 
     def __init__(self, model_path: str, name: str, batch_size: int = 32):
@@ -74,6 +81,8 @@ class SentenceEmbedder:
         self.name = name
         self.batch_size = batch_size
         self._tokenizers: queue.SimpleQueue = queue.SimpleQueue()
+        self._copying = threading.Lock()
+        self._copies = 0  # tokenizers copied so far (in the pool or in use)
 
     @classmethod
     def from_settings(cls, settings: ModelSettings) -> SentenceEmbedder:
@@ -148,11 +157,15 @@ class SentenceEmbedder:
 
     @contextmanager
     def _tokenizer(self) -> Iterator[PreTrainedTokenizerBase]:
-        """A tokenizer no other thread is using: taken from the pool, or copied from the model's, and put back."""
+        """A tokenizer no other thread is using: taken from the pool, or copied from the model's while there are
+        fewer than MAX_TOKENIZERS, else waited for; put back after use."""
         try:
             tokenizer = self._tokenizers.get_nowait()
         except queue.Empty:
-            tokenizer = copy.deepcopy(self.model.tokenizer)
+            with self._copying:
+                copy_one = self._copies < MAX_TOKENIZERS
+                self._copies += copy_one
+            tokenizer = copy.deepcopy(self.model.tokenizer) if copy_one else self._tokenizers.get()
         try:
             yield tokenizer
         finally:

@@ -132,6 +132,42 @@ def test_the_model_thread_runs_torch_with_the_threads_it_was_given():
     assert embedder.torch_threads == [1]
 
 
+class SlowTokenizer:
+    """Counts its copies and how many of them are in use at once."""
+
+    copies = 0
+    busy = 0
+    most_busy = 0
+    lock = threading.Lock()
+
+    def __deepcopy__(self, memo: dict) -> SlowTokenizer:
+        with SlowTokenizer.lock:
+            SlowTokenizer.copies += 1
+        return SlowTokenizer()
+
+    def __call__(self, text: str, **options: object) -> dict:
+        with SlowTokenizer.lock:
+            SlowTokenizer.busy += 1
+            SlowTokenizer.most_busy = max(SlowTokenizer.most_busy, SlowTokenizer.busy)
+        time.sleep(0.01)
+        with SlowTokenizer.lock:
+            SlowTokenizer.busy -= 1
+        return {"offset_mapping": [(0, 0), (0, len(text)), (0, 0)]}
+
+
+def test_threads_tokenizing_at_once_share_a_few_tokenizer_copies():
+    """A copy holds about 7 MB: one per thread grew the server by 30 MB a minute under load."""
+    from bot.embedding import MAX_TOKENIZERS, SentenceEmbedder
+
+    embedder = SentenceEmbedder("", "slow")
+    embedder.__dict__["model"] = type("Model", (), {"tokenizer": SlowTokenizer(), "max_seq_length": 256})()
+    texts = [f"text {i}" for i in range(64)]
+    with ThreadPoolExecutor(32) as pool:
+        spans = list(pool.map(embedder.token_spans, texts))
+    assert spans == [[(0, len(text))] for text in texts]
+    assert SlowTokenizer.copies == SlowTokenizer.most_busy == MAX_TOKENIZERS
+
+
 def test_batch_settings_come_from_the_environment():
     settings = Settings.from_env({"BOT_BATCH_WINDOW_MS": "3.5", "BOT_BATCH_MAX": "8"})
     assert (settings.serve.batch_window_ms, settings.serve.batch_max) == (3.5, 8)
