@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
-import ctypes
 import sys
 from pathlib import Path
 
@@ -19,7 +17,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--knowledge", type=Path, help="knowledge folder (env BOT_KNOWLEDGE_DIR)")
     parser.add_argument("--index", type=Path, help="index folder (env BOT_INDEX_DIR)")
     args = parser.parse_args(argv)
-    fewer_memory_arenas()
     from bot.api import api_routes
     from bot.assistant import Assistant
     from bot.batching import BatchedEmbedder
@@ -49,13 +46,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {cannot_listen(settings.host, settings.port, err, 'BOT')}", file=sys.stderr)
         return 2
     return 0
-
-
-def fewer_memory_arenas(arenas: int = 2) -> None:
-    """glibc keeps an arena of freed memory for each thread that allocates (up to 8 per core); with 32 threads
-    answering at once the server held about 70 MB more after a load than with 2 arenas (953 against 881 MB)."""
-    with contextlib.suppress(OSError, AttributeError):  # not glibc: its allocator has its own ways
-        ctypes.CDLL("libc.so.6").mallopt(-8, arenas)  # M_ARENA_MAX, before the answering threads exist
 
 
 if __name__ == "__main__":

@@ -30,7 +30,8 @@ def targets(results: dict) -> list[Target]:
     if process:
         found.append(Target("in-process answer p50", process["answer"]["p50"], 20, "ms"))
         found.append(Target("pipeline ÷ model encode (p50)", process["overhead_p50"], 1.2, "×"))
-    levels = {(level.get("route", RESPOND), level["clients"]): level for level in results.get("http", [])}
+    uncached = [level for level in results.get("http", []) if not level["cached"]]
+    levels = {(level.get("route", RESPOND), level["clients"]): level for level in uncached}
     respond = levels.get((RESPOND, 32))
     if respond:
         found.append(Target("/respond p95, 32 clients", respond["latency"]["p95"], 600, "ms"))

@@ -29,8 +29,6 @@ from bot.config import ServeSettings
 from bot.metrics import API, CONTENT_TYPE, Metrics
 from bot.ui import BUSY_MESSAGE, BUSY_RETRY_SECONDS, VisitorChat
 
-TOO_LARGE = "This request is larger than the {limit:,} bytes this server takes; send less at once."
-
 
 class AskRequest(BaseModel):
     question: StrictStr = Field(description="The visitor's question, as typed.", examples=["What are NK cells?"])
@@ -128,37 +126,21 @@ class AnswerQueue:
             self.admitted -= 1
 
 
-class LimitedRoute(APIRoute):
-    """A route that answers 413 to a body over `max_bytes`: before reading it when its length is declared, else as
-    soon as it has read more (a chunked body)."""
-
-    max_bytes = 1_000_000
+class ASCIIRoute(APIRoute):
+    """A route whose 422 is written in ASCII: FastAPI's body echoes the input, which may hold a lone surrogate
+    that UTF-8 cannot carry. (Bodies over the size limit never get here: bot/limits.py answers 413.)"""
 
     def get_route_handler(self) -> Callable[[Request], Any]:
-        handler, limit = super().get_route_handler(), self.max_bytes
+        handler = super().get_route_handler()
 
-        async def limited(request: Request) -> Response:
-            length = request.headers.get("content-length")
-            if length is not None and (not length.isdigit() or int(length) > limit):
-                return too_large(limit)
-            if length is None:
-                body = b""
-                async for chunk in request.stream():
-                    body += chunk
-                    if len(body) > limit:
-                        return too_large(limit)
-                request._body = body  # what request.body() gives FastAPI next (Starlette keeps the body read there)
+        async def validated(request: Request) -> Response:
             try:
                 return await handler(request)
-            except RequestValidationError as error:  # FastAPI's 422, in ASCII: the input it echoes may hold a
-                detail = jsonable_encoder(error.errors())  # lone surrogate, which UTF-8 cannot carry
+            except RequestValidationError as error:
+                detail = jsonable_encoder(error.errors())
                 return Response(json.dumps({"detail": detail}), status_code=422, media_type="application/json")
 
-        return limited
-
-
-def too_large(limit: int) -> JSONResponse:
-    return JSONResponse({"detail": TOO_LARGE.format(limit=limit)}, status_code=413)
+        return validated
 
 
 def busy() -> JSONResponse:
@@ -168,7 +150,6 @@ def busy() -> JSONResponse:
 def api_routes(chat: VisitorChat, metrics: Metrics, settings: ServeSettings) -> list[APIRoute]:
     """The routes to mount on the chat's server (bot.ui.launch(routes=...))."""
     line = AnswerQueue(settings.batch_max, settings.queue_size)
-    route = type("AskRoute", (LimitedRoute,), {"max_bytes": settings.max_request_bytes})
     metrics.api_queue.set_function(lambda: line.depth)
     assistant = chat.assistant
 
@@ -204,7 +185,7 @@ def api_routes(chat: VisitorChat, metrics: Metrics, settings: ServeSettings) -> 
         503: {"model": Problem, "description": "Busy: every place in the queue is taken; see Retry-After."},
     }
     return [
-        route(
+        ASCIIRoute(
             "/api/ask",
             ask,
             methods=["POST"],

@@ -126,7 +126,6 @@ class ServeSettings:
     malloc_arenas: int
     batch_window_ms: float
     batch_max: int
-    max_request_bytes: int
 
 
 @dataclass(frozen=True)
@@ -299,7 +298,6 @@ class Settings:
     # batch_max of them; a pass about to start waits up to batch_window_ms for questions already on their way.
     batch_window_ms: float = 2.0
     batch_max: int = 32
-    max_request_bytes: int = 1_000_000  # POST /api/ask refuses a larger body with 413
 
     # What visitors asked (bot/visits.py): each chat turn's question (personal details redacted: bot/redact.py),
     # whether it was answered, the passages shown and the thumbs up/down; no identifiers.

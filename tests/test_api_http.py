@@ -155,6 +155,19 @@ def test_metrics_count_questions_by_route_and_outcome(app_url: str):
 
 
 @pytest.fixture
+def strict_limit(real_settings: Settings):
+    """An app that takes two questions a minute from one client."""
+    yield from serve_app(real_settings, questions_per_minute="2")
+
+
+@pytest.mark.integration
+def test_a_client_over_its_questions_per_minute_gets_429_with_retry_after(strict_limit: str):
+    statuses = [requests.post(f"{strict_limit}/api/ask", json={"question": f"NK cells? {i}"}) for i in range(3)]
+    assert [r.status_code for r in statuses] == [200, 200, 429]
+    assert int(statuses[2].headers["Retry-After"]) > 0 and "try again" in statuses[2].json()["detail"]
+
+
+@pytest.fixture
 def tiny_queue(real_settings: Settings):
     """An app that answers one question at a time and lets none wait."""
     yield from serve_app(real_settings, batch_max="1", queue_size="0")
