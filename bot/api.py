@@ -31,7 +31,7 @@ from bot.ui import BUSY_MESSAGE, BUSY_RETRY_SECONDS, VisitorChat
 
 
 class AskRequest(BaseModel):
-    question: StrictStr = Field(description="The visitor's question, as typed.", examples=["What are NK cells?"])
+    question: StrictStr = Field(description="The visitor's question, as typed.", examples=["Is it safe?"])
 
     @field_validator("question")
     @classmethod
