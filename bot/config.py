@@ -62,6 +62,8 @@ class SearchSettings:
     sentence_weight: float
     question_weight: float
     taught_weight: float
+    taught_trust_from: float
+    taught_trust_full: float
     taught_match: float
     lexical_weight: float
     expansion_weight: float
@@ -186,6 +188,13 @@ class Settings:
     # asking the other half (1, 2, 4, 8 tried; 4 best on both, 8 loses NK). A folder with nothing taught gives it
     # no weight.
     taught_weight: float = 4.0
+    # The taught view counts in full only when the query comes near a taught question: from no weight at a best
+    # cosine of taught_trust_from to all of taught_weight at taught_trust_full. Far from every taught question it
+    # is the best of each passage's own wordings alone, which costs NK tuning 4 points of hit@1 untaught and
+    # cost its cross-fitted halves 2 and 4 points taught. Chosen on those halves and CovidFAQ dev's: 0.4-0.65 to
+    # 0.75-0.85 lie within a question of each other.
+    taught_trust_from: float = 0.4
+    taught_trust_full: float = 0.8
     # A question whose cosine with one taught to a passage reaches this is answered by that passage, whatever the
     # other views say: the same question staff taught, bar case and a word or two. 0.9 lost NK tuning questions,
     # cross-fitted, to near neighbours taught to other passages; this high it fires only on a repeat.

@@ -266,7 +266,7 @@ class Searcher:
         # a taught question stands beside the passage's own wordings: the best of them, not one view more
         signals[TAUGHT] = np.maximum(signals[TAUGHT], np.maximum(signals[PASSAGE], signals[QUESTION]))
         signals = np.vstack([signals, np.log1p(lexical[candidates])])
-        taught = s.taught_weight if self._taught else 0.0  # an untaught folder ranks as before
+        taught = s.taught_weight * self._taught_trust(views[TAUGHT])  # an untaught folder ranks as before
         weights = np.array([s.passage_weight, s.sentence_weight, s.question_weight, taught, s.lexical_weight])
         fused = weights @ standardised(signals) / (weights.sum() or 1.0)
         best = views.max(axis=0)
@@ -285,6 +285,15 @@ class Searcher:
             )
             for i in order
         ]
+
+    def _taught_trust(self, taught: np.ndarray) -> float:
+        """How much the taught view counts, 0 to 1: as much as the query comes near some question staff taught.
+        Far from all of them, that view is only the best of each passage's own wordings, which misranks a folder
+        of prose; near one, it is what staff said answers such a question."""
+        near = taught[np.isfinite(taught)]
+        if not self._taught or not len(near):
+            return 0.0
+        return ramp(float(near.max()), self.settings.taught_trust_from, self.settings.taught_trust_full)
 
     def _rerank(self, hits: list[Hit], query_tokens: np.ndarray, k: int) -> list[Hit]:
         """The best rerank_depth fused hits in the order of their scores with late interaction, then the rest

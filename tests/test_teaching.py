@@ -118,6 +118,23 @@ def test_an_untaught_folder_ranks_as_if_taught_questions_weighed_nothing(fake_in
     assert rankings[0] == rankings[1] == rankings[2]
 
 
+def test_a_question_far_from_everything_taught_ranks_as_in_the_untaught_folder(fake_settings: Settings):
+    folder = fake_settings.knowledge_dir
+    questions = ["how often to water", "mulch in summer", "what soil for tomatoes", "compost heap"]
+
+    def rankings() -> list[list[tuple[str, float]]]:
+        build_index(load_knowledge(folder), fake_settings.index_dir, FakeEmbedder())
+        searcher = Searcher(load_index(fake_settings.index_dir, FakeEmbedder()), FakeEmbedder(), fake_settings.search)
+        return [[(h.passage.id, round(h.score, 6)) for h in searcher.search(q).hits] for q in questions]
+
+    untaught = rankings()
+    write(folder, f'[[taught]]\npassage = "{ROSES}"\nquestions = ["when do roses get cut back"]\n')
+    assert rankings() == untaught  # no word in common with the taught question: a cosine of 0 with it
+    assert Searcher(  # while the taught question itself still finds its passage
+        load_index(fake_settings.index_dir, FakeEmbedder()), FakeEmbedder(), fake_settings.search
+    ).search("when do roses get cut back").hits[0].matched == "taught"
+
+
 @pytest.mark.integration
 def test_a_taught_question_finds_its_passage_with_the_real_model(tmp_path: Path):
     from bot.embedding import SentenceEmbedder
