@@ -111,6 +111,7 @@ class UrgentSettings:
     margin: float
     same_as: float
     candidates: int
+    piece_margin: float
 
 
 @dataclass(frozen=True)
@@ -243,13 +244,16 @@ class Settings:
     # 0: lean to safety); a score weighs the share of the message an example accounts for by
     # urgent_message_weight, and the share of the example the message holds by the rest. An example scoring
     # urgent_same_as or more is the message itself, or nearly (one staff added): its score alone counts. Only the
-    # urgent_candidates examples of each list whose mean token vector comes nearest are read token by token.
-    # Chosen on tests/eval/urgent-tuning.jsonl and urgent-dev.jsonl.
+    # urgent_candidates examples of each list whose mean token vector comes nearest are read token by token. A
+    # sentence or clause of a longer message must come nearer, by urgent_piece_margin: each piece is one more chance
+    # of a chance likeness, and calm messages' pieces ("and she has neither.") borrow their words' context from the
+    # rest. Chosen on tests/eval/urgent-tuning.jsonl and urgent-dev.jsonl.
     urgent_neighbours: int = 8
     urgent_message_weight: float = 0.5
     urgent_margin: float = -0.01
     urgent_same_as: float = 0.9
     urgent_candidates: int = 48
+    urgent_piece_margin: float = 0.01
 
     top_k: int = 3
     # Chosen on tests/eval/tuning.jsonl with `python -m bot evaluate --sweep`, which prints the rule's pick: one
@@ -367,6 +371,7 @@ class Settings:
             self.urgent_margin,
             self.urgent_same_as,
             self.urgent_candidates,
+            self.urgent_piece_margin,
         )
 
     def replace(self, **changes: Any) -> Settings:

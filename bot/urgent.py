@@ -10,7 +10,8 @@ cost far more):
 Meaning is read token by token, as the search's rerank reads passages: each example's tokens meet their most
 similar tokens of the message, in context, and the message's tokens theirs of the example (late interaction,
 both ways). A message is scored whole and sentence by sentence, so an emergency told in one sentence of a long
-message is not drowned by the rest; and against the mean of its nearest few examples of each kind, so that no
+message is not drowned by the rest (a sentence needs a wider margin than the whole: each is one more chance of a
+chance likeness); and against the mean of its nearest few examples of each kind, so that no
 single example decides. The not-urgent examples are what keeps "how often do allergic reactions happen?" or
 "will I be able to breathe as usual while the cells go in?" from raising the alarm: questions about risk,
 negations, past events and mild symptoms, worded like the emergencies they are not.
@@ -48,16 +49,33 @@ _TEMPERATURE_WORDS = re.compile(r"\b(temp\w*|fever\w*|feverish|thermometer|febri
 
 
 CUE_WINDOW = 6  # words either side of a symptom read for a cue ("she's not responding and I think it's a seizure")
-# Cue words that put a symptom outside the present, before it in its sentence ("no chest pain", "if he has a
-# seizure", "can it cause seizures", "a history of fainting") or after it ("fainted once years ago").
+# Cue words that put a symptom outside the present, before it in its sentence ("no chest pain", "can it cause
+# seizures", "a history of fainting") or after it ("fainted once years ago").
 _NOT_NOW_BEFORE = re.compile(
-    r"\b(no|not|never|without|if|whether|in case|risk of|chances? of|history of|causes?|causing|prevent|avoid"
+    r"\b(no|not|never|without|risk of|chances? of|history of|causes?|causing|prevent|avoid"
     r"|signs? of|symptoms? of|what is|what are|what does|what do|how often|how common|how likely|is it common"
     r"|is it normal|does it|can it|could it|would it|will it|can this|could this|does this|will this)\b"
 )
 _NOT_NOW_AFTER = re.compile(
     r"\b((years?|months?|weeks?) ago|as an? (kid|child|teenager|teen|baby)|when i was|in (19|20)\d\d"
-    r"|last (year|month|week)|years|once|in the past|history)\b"
+    r"|(?<!since )last (year|month|week)|years|once|in the past|history)\b"
+)
+# A condition or a time long past governs all of its part of the sentence, however far before the symptom ("call
+# if her temperature goes over 38 or she has trouble breathing", "last month I had a temperature of 38.5"), up to
+# a comma or a word that turns to something else ("I don't know if it matters but I can't breathe", "I had my
+# first session last month and today I fainted").
+_NOT_NOW_PART = re.compile(
+    r"\b(if|whether|in case|unless|when i was|(years?|months?) ago|(?<!since )last (year|month)|in the past)\b"
+)
+# After the symptom, only a time long past reaches that far ("I collapsed at a festival when I was 20"): a condition
+# after it is how it shows ("I can't breathe if I lie down").
+_PAST_PART = re.compile(
+    r"\b(years? ago|when i was (a |an )?(kid|child|teen\w*|baby|young|little|\d+)|in (19|20)\d\d|last year"
+    r"|in the past)\b"
+)
+_PART_END = re.compile(
+    r",|\b(but|now|however|although|though|and then|since then|today|tonight|this (morning|afternoon|evening|week)"
+    r"|yesterday|just|currently|still|again)\b"
 )
 
 
@@ -145,6 +163,7 @@ class Meaning:
     kind: str  # URGENT or SELF_HARM: which list held the nearest examples
     margin: float  # mean score of its nearest examples of that kind less that of its nearest not-urgent ones
     nearest: str  # the example nearest to it
+    needed: float = 0.0  # the margin it needs: the whole message's, or a piece's (UrgentSettings.piece_margin)
 
 
 def detect(message: str, site: Site, meaning: Meaning | None, settings: UrgentSettings) -> Alarm | None:
@@ -155,7 +174,7 @@ def detect(message: str, site: Site, meaning: Meaning | None, settings: UrgentSe
     fever = temperature(message, site.urgent_fever_celsius)
     if fever:
         return Alarm(URGENT, "temperature", fever)
-    if meaning and meaning.margin >= settings.margin:
+    if meaning and meaning.margin >= meaning.needed:
         return Alarm(meaning.kind, "example", meaning.nearest, meaning.margin)
     return None
 
@@ -163,9 +182,9 @@ def detect(message: str, site: Site, meaning: Meaning | None, settings: UrgentSe
 def by_meaning(
     text: str, examples: Examples, tokens: np.ndarray, spans: list[tuple[int, int]], settings: UrgentSettings
 ) -> Meaning | None:
-    """How near the text's most urgent piece comes to the urgent or self-harm examples. tokens are the text's
-    token vectors in context, and spans where each lies in it, from the pass through the model that searching it
-    makes. None when the site has no urgent examples."""
+    """How near the text's most urgent piece comes to the urgent or self-harm examples, for the margin it needs
+    (the whole message's, or a piece's). tokens are the text's token vectors in context, and spans where each lies
+    in it, from the pass through the model that searching it makes. None when the site has no urgent examples."""
     if not content_words(text):  # punctuation, numbers or "is it?" alone say nothing of an emergency
         return None
     best: Meaning | None = None
@@ -174,12 +193,13 @@ def by_meaning(
     scored = {name: examples[name].scores(tokens, pieces, weight, candidates) for name in examples}
     for number in range(len(pieces)):
         calm_score = _nearest(scored["not_urgent_examples"][number][0], settings)
+        needed = settings.piece_margin if number else settings.margin  # pieces[0] is the whole message
         for kind, name in ((URGENT, "urgent_examples"), (SELF_HARM, "self_harm_examples")):
             scores, which = scored[name][number]
             if len(scores):
                 margin = _nearest(scores, settings) - calm_score
-                if best is None or margin > best.margin:
-                    best = Meaning(kind, margin, examples[name].texts[int(which[scores.argmax()])])
+                if best is None or margin - needed > best.margin - best.needed:
+                    best = Meaning(kind, margin, examples[name].texts[int(which[scores.argmax()])], needed)
     return best
 
 
@@ -234,12 +254,16 @@ def urgent_phrase(question: str, site: Site) -> str | None:
     ending in "*" also matches as the start of a word ("anaphyla*": "anaphylaxis", "anaphylactic"). A phrase said
     of something else than now does not count: negated, asked about, or past ("no chest pain", "can it cause
     seizures?", "I had a seizure years ago")."""
-    clauses = [f" {_phrase_words(clause)} " for clause in _CLAUSE_END.split(_APOSTROPHES.sub("", question))]
+    clauses = [
+        f" {' , '.join(_phrase_words(part) for part in clause.split(','))} "  # commas kept: they end a condition
+        for clause in _CLAUSE_END.split(_APOSTROPHES.sub("", question))
+    ]
     for phrase, wanted in _urgent_patterns(site.self_harm_phrases + site.urgent_phrases):
         for clause in clauses:
             start = clause.find(wanted)
             while start >= 0:
-                end = clause.find(" ", start + len(wanted))  # a starred phrase ends where its word does
+                # A starred phrase ends where its word does; another just before the space its pattern ends with.
+                end = clause.find(" ", start + len(wanted)) if phrase.endswith("*") else start + len(wanted) - 1
                 if said_of_now(clause[:start], clause[end:]):
                     return phrase
                 start = clause.find(wanted, start + 1)
@@ -249,9 +273,16 @@ def urgent_phrase(question: str, site: Site) -> str | None:
 def said_of_now(before: str, after: str) -> bool:
     """Whether what stands between these two parts of a clause is said of the present: not negated, asked about
     as a risk or in general, put as a condition, or told of the past (English cue words within CUE_WINDOW words,
-    as in NegEx)."""
-    before, after = " ".join(before.split()[-CUE_WINDOW:]), " ".join(after.split()[:CUE_WINDOW])
-    return not (_NOT_NOW_BEFORE.search(before) or _NOT_NOW_AFTER.search(after))
+    as in NegEx; a condition or a time long past anywhere in its part of the sentence)."""
+    part_before, part_after = _PART_END.split(before)[-1], _PART_END.split(after)[0]
+    before = " ".join([w for w in before.split() if w != ","][-CUE_WINDOW:])
+    after = " ".join([w for w in after.split() if w != ","][:CUE_WINDOW])
+    return not (
+        _NOT_NOW_BEFORE.search(before)
+        or _NOT_NOW_AFTER.search(after)
+        or _NOT_NOW_PART.search(part_before)
+        or _PAST_PART.search(part_after)
+    )
 
 
 @lru_cache(maxsize=8)

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
+import numpy as np
 import pytest
 
+from bot.config import UrgentSettings
 from bot.knowledge import Site
-from bot.urgent import SELF_HARM, URGENT, said_of_now, temperature, urgent_phrase
+from bot.urgent import SELF_HARM, URGENT, ExampleList, by_meaning, detect, said_of_now, temperature, urgent_phrase
 
-SITE = Site(urgent_phrases=("chest pain*", "seizure*", "fainted", "cant breath*"), self_harm_phrases=("kill myself",))
+SITE = Site(
+    urgent_phrases=("chest pain*", "seizure*", "fainted", "fainting", "collapsed", "cant breath*", "trouble breathing"),
+    self_harm_phrases=("kill myself",),
+)
 
 
 @pytest.mark.parametrize(
@@ -33,10 +40,16 @@ def test_a_temperature_at_or_above_the_site_s_threshold_is_read_in_celsius_or_fa
         "the leaflet says to ring if it goes over 38",  # a threshold someone was told, not a reading
         "no temperature above 38 at all",
         "I had 38.5 last year with the flu",  # the past
+        "last month I had a temperature of 38.4 for a day, is my next dose still on?",  # the past, far before it
     ],
 )
 def test_numbers_that_are_not_a_high_temperature_now_raise_nothing(message):
     assert temperature(message, 38.0) is None
+
+
+def test_a_time_long_past_does_not_reach_past_the_present():
+    assert temperature("since last week my temp has been 38.6", 38.0) == "38.6"
+    assert temperature("had the flu last month, now my temperature is 38.6", 38.0) == "38.6"
 
 
 def test_the_temperature_rule_is_off_at_zero():
@@ -59,15 +72,55 @@ def test_a_phrase_said_of_now_raises_the_alarm(message):
         "what should I do if she has a seizure at home?",  # a condition
         "I fainted once years ago at the dentist",  # the past
         "had a seizure as a child, none since",
+        "the chemo was rough and I fainted once at home back in March",  # the cue right after the phrase
+        "I collapsed at a wedding when I was 19, does that count as a fainting history?",
+        "the nurse said to ring if she gets a fever or has trouble breathing, and she has neither",  # far condition
+        "last month I had chest pains for a day, all fine since",
     ],
 )
 def test_a_phrase_said_of_something_else_than_now_does_not(message):
     assert urgent_phrase(message, SITE) is None
 
 
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I fainted twice this morning and still feel wobbly",
+        "the nurse said to ring if she got a fever, and now she can't breathe properly",  # the condition ends
+        "I don't know if it matters but I can't breathe",
+        "I can't breathe if I lie down",  # a condition after the symptom is how it shows
+        "had my first session last month and today I collapsed in the kitchen",
+        "chest pain since last week, worse tonight",
+    ],
+)
+def test_the_same_phrases_near_those_cues_said_of_now_still_raise_the_alarm(message):
+    assert urgent_phrase(message, SITE) is not None
+
+
 def test_a_cue_far_from_the_symptom_does_not_cancel_it():
     assert urgent_phrase("she's not answering me and I think she is having a seizure", SITE) == "seizure*"
     assert said_of_now("no", "") is False and said_of_now("my husband has", "") is True
+
+
+def _meaning(text: str, tokens: list[list[float]], piece_margin: float):
+    """How near a text comes to one urgent example along the first axis and one calm example along the second."""
+    examples = {
+        name: ExampleList.of((name,), [np.array([row], dtype=np.float32)])
+        for name, row in (("urgent_examples", [1, 0, 0]), ("self_harm_examples", [0, 0, 1]))
+    } | {"not_urgent_examples": ExampleList.of(("calm",), [np.array([[0, 1, 0]], dtype=np.float32)])}
+    settings = UrgentSettings(1, 0.5, -0.01, 0.9, 5, piece_margin)
+    spans = [m.span() for m in re.finditer(r"\w+", text)]
+    meaning = by_meaning(text, examples, np.array(tokens, dtype=np.float32), spans, settings)
+    return meaning, detect(text, Site(), meaning, settings)
+
+
+def test_a_piece_of_a_longer_message_needs_the_piece_margin_and_the_whole_message_only_its_own():
+    calm, urgent = [0, 1, 0], [0.8, 0.6, 0]  # the second piece is nearer the urgent example, by 0.2
+    meaning, alarm = _meaning("lovely sunny morning, garden shed burning", [calm] * 3 + [urgent] * 3, 0.25)
+    assert meaning.margin == pytest.approx(0.2) and meaning.needed == 0.25 and alarm is None
+    assert _meaning("lovely sunny morning, garden shed burning", [calm] * 3 + [urgent] * 3, 0.15)[1].reason == "example"
+    meaning, alarm = _meaning("garden shed burning", [urgent] * 3, 0.25)  # the same, alone: the whole message
+    assert meaning.margin == pytest.approx(0.2) and meaning.needed == -0.01 and alarm.detail == "urgent_examples"
 
 
 def test_self_harm_phrases_are_their_own_kind(assistant_with_examples):
@@ -140,6 +193,13 @@ EMERGENCIES = {
         "the worst pain in my head i have ever had came on in a second",
     ],
     "self-harm": ["i have had enough, i am going to end it tonight", "they would all be better off if i was gone"],
+    "the same words as calm messages below, said of now": [
+        "I fainted twice this morning and still feel wobbly",
+        "temp 38.9 tonight and shivering",
+        "had my first session last month and today I collapsed in the kitchen",
+        "the nurse said to ring if she got a fever, and now she can't breathe properly",
+        "dad says his chest feels heavy and tight and his left arm aches",
+    ],
 }
 CALM = [
     "will I be able to breathe as usual while the cells go in?",
@@ -150,6 +210,12 @@ CALM = [
     "my dad had a stroke ten years ago, can he still have the therapy?",
     "what temperature should I phone the clinic at?",
     "the wait for my results is killing me",
+    # these used to get the notice: a cue word far from the symptom, a reading below the threshold, a negated list
+    "I fainted once at my sister's wedding, does that matter for the infusion?",
+    "last month I had a temperature of 38.4 for a day, is my next dose still on?",
+    "I collapsed at a wedding when I was 19, does that count as a fainting history?",
+    "temp 37.7 tonight, is that ok?",
+    "Dad has had no chest pain, no breathlessness, nothing at all. Is he fine to drive home?",
 ]
 
 
