@@ -1,6 +1,6 @@
 """Answer quality on every folder at hand, side by side: writes docs/quality.md (and prints it).
 
-    python benchmarks/quality_all.py [--covidfaq DIR] [--work DIR] [--out docs/quality.md]
+    python benchmarks/quality_all.py [--covidfaq DIR] [--work DIR] [--out docs/quality.md] [--only urgent]
 
 One table, one block of rows per question set:
 
@@ -29,6 +29,8 @@ on thresholds. OOS rejected: out-of-scope questions given the fallback; false re
 questions given it; "–" where a set has no questions of that kind.
 
 Indexes are built into --work (a temporary folder by default; give one to reuse its embedding cache).
+`--only urgent` runs the three urgent sets alone (minutes, not the whole run's twenty) and replaces their rows
+in --out, keeping the others as they were.
 """
 
 from __future__ import annotations
@@ -73,7 +75,8 @@ COVIDFAQ = ROOT.parent / "shared" / "benchmarks" / "covidfaq"  # shared/ lies be
 PASSAGE_ONLY = "plain cosine: passage under its heading"
 BEST_OF_TWO = "plain cosine: max(FAQ question, passage)"
 PIPELINE = "pipeline (as configured)"
-NK_SETS = ("tuning", "heldout", "urgent-tuning", "urgent-dev", "urgent-heldout")
+URGENT_SETS = ("urgent-tuning", "urgent-dev", "urgent-heldout")
+NK_SETS = ("tuning", "heldout", *URGENT_SETS)
 
 
 def folders(covidfaq: Path, work: Path) -> list[tuple[str, Path, dict[str, list[Case]]]]:
@@ -103,6 +106,27 @@ def folders(covidfaq: Path, work: Path) -> list[tuple[str, Path, dict[str, list[
         questions.write_text("".join(json.dumps(c) + "\n" for c in chosen), encoding="utf-8")
     found.append(("generated", generated / "knowledge", {"generated 1,000": load_cases(questions)}))
     return found
+
+
+def urgent_folders() -> list[tuple[str, Path, dict[str, list[Case]]]]:
+    """knowledge/ with the urgent sets alone."""
+    sets = {f"NK {name}": load_cases(ROOT / "tests" / "eval" / f"{name}.jsonl") for name in URGENT_SETS}
+    return [("NK", ROOT / "knowledge", sets)]
+
+
+def with_rows_replaced(out: Path, rows: list[str]) -> list[str]:
+    """The report at `out` with each of its table rows for the rows' sets replaced by those rows, in place."""
+    if not out.is_file():
+        raise SystemExit(f"{out} does not exist: run without --only first to write the whole report")
+    def key(row: str) -> str:
+        return " | ".join(row.split(" | ")[:2])  # "| NK urgent-dev | pipeline (as configured)"
+
+    new = {key(row): row for row in rows}
+    lines = out.read_text(encoding="utf-8").splitlines()
+    missing = set(new) - {key(line) for line in lines}
+    if missing:
+        raise SystemExit(f"{out} has no row for {', '.join(sorted(missing))}: run without --only to rewrite it")
+    return [new.get(key(line), line) for line in lines]
 
 
 def taught(knowledge_dir: Path, cases: list[Case], folder: Path) -> Path:
@@ -179,6 +203,7 @@ def main() -> None:
     parser.add_argument("--covidfaq", type=Path, default=COVIDFAQ, help="the CovidFAQ benchmark folder")
     parser.add_argument("--work", type=Path, help="where indexes are built (kept; reused next time)")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "quality.md")
+    parser.add_argument("--only", choices=("urgent",), help="run only these sets and replace their rows in --out")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="bot-quality-"))
     base = Settings.from_env()
@@ -187,7 +212,8 @@ def main() -> None:
 
     results: dict[str, dict[str, list[Outcome]]] = {}
     counts: dict[str, str] = {}
-    for name, knowledge_dir, splits in folders(args.covidfaq, work):
+    chosen = urgent_folders() if args.only else folders(args.covidfaq, work)
+    for name, knowledge_dir, splits in chosen:
         settings = base.replace(knowledge_dir=knowledge_dir, index_dir=work / "index" / name)
         knowledge = load_knowledge(knowledge_dir, settings.passage_max_words, settings.passage_min_words)
         build_index(knowledge, settings.index_dir, embedder, settings=settings.index)
@@ -201,6 +227,7 @@ def main() -> None:
     thresholds = {
         label: suggested_threshold(results["NK tuning"][label], base.out_of_scope_target) or 0.0
         for label in (PASSAGE_ONLY, BEST_OF_TWO)
+        if "NK tuning" in results
     }
     lines = [
         "# Answer quality on every folder",
@@ -216,14 +243,15 @@ def main() -> None:
         "| urgent caught | false alarms |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
+    rows = []
     for split, by_label in results.items():
         for label, outcomes in by_label.items():
             threshold = thresholds.get(label)  # None: the pipeline, answered as its replies were
             cells = " | ".join("–" if v is None else f"{v:.3f}" for v in measured(outcomes, threshold))
             ranked = any(o.ranked for o in outcomes)
             shown = base.min_confidence if threshold is None else threshold
-            lines.append(f"| {split} | {label} | {f'{shown:.3f}' if ranked else '–'} | {cells} |")
-    write_report(lines, args.out)
+            rows.append(f"| {split} | {label} | {f'{shown:.3f}' if ranked else '–'} | {cells} |")
+    write_report(with_rows_replaced(args.out, rows) if args.only else lines + rows, args.out)
 
 
 if __name__ == "__main__":
