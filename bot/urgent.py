@@ -73,6 +73,10 @@ _PAST_PART = re.compile(
     r"\b(years? ago|when i was (a |an )?(kid|child|teen\w*|baby|young|little|\d+)|in (19|20)\d\d|last year"
     r"|in the past)\b"
 )
+# "Is it normal if she won't wake up?" asks about what is happening: only a true condition is left out of meaning.
+_CONDITION = re.compile(
+    r"(?<!normal )(?<!ok )(?<!okay )(?<!fine )(?<!bad )(?<!serious )\b(if|whether|in case|unless)\b"
+)
 _PART_END = re.compile(
     r",|\b(but|now|however|although|though|and then|since then|today|tonight|this (morning|afternoon|evening|week)"
     r"|yesterday|just|currently|still|again)\b"
@@ -189,11 +193,15 @@ def by_meaning(
         return None
     best: Meaning | None = None
     pieces = _pieces(text, spans, len(tokens))
+    if not pieces:  # all of it a condition: "if I can't breathe?"
+        return None
     weight, candidates = settings.message_weight, settings.candidates
     scored = {name: examples[name].scores(tokens, pieces, weight, candidates) for name in examples}
     for number in range(len(pieces)):
         calm_score = _nearest(scored["not_urgent_examples"][number][0], settings)
-        needed = settings.piece_margin if number else settings.margin  # pieces[0] is the whole message
+        # pieces[0] is the whole message, unless a condition was left out of it: then it is a piece as well
+        whole = number == 0 and len(pieces[0]) == len(tokens)
+        needed = settings.margin if whole else settings.piece_margin
         for kind, name in ((URGENT, "urgent_examples"), (SELF_HARM, "self_harm_examples")):
             scores, which = scored[name][number]
             if len(scores):
@@ -214,15 +222,27 @@ def _nearest(scores: np.ndarray, settings: UrgentSettings) -> float:
 
 
 def _pieces(message: str, spans: list[tuple[int, int]], count: int) -> list[list[int]]:
-    """The rows of the whole message, then of each of its pieces of three tokens or more."""
-    whole = list(range(count))
+    """The rows of the whole message, then of each of its pieces of three tokens or more; none of them in a
+    condition ("what should I do if he has a seizure at home"), which the phrases do not count either."""
+    kept = [i for i, (a, b) in enumerate(spans[:count]) if not any(a >= s and b <= e for s, e in _conditions(message))]
     cuts = [0, *(m.end() for m in _PIECE_END.finditer(message)), len(message)]
     pieces = []
     for start, end in zip(cuts, cuts[1:], strict=False):
-        rows = [i for i, (a, b) in enumerate(spans[:count]) if a >= start and b <= end]
+        rows = [i for i in kept if spans[i][0] >= start and spans[i][1] <= end]
         if 3 <= len(rows) < count:
             pieces.append(rows)
-    return [whole, *pieces] if count else []
+    return [kept, *pieces] if kept else []
+
+
+def _conditions(message: str) -> list[tuple[int, int]]:
+    """Where the message puts something as a condition: from "if", "whether", "in case" or "unless" to the end of
+    its part of the sentence."""
+    text = message.lower()
+    found = []
+    for cue in _CONDITION.finditer(text):
+        ends = [m.start() for m in (_PART_END.search(text, cue.end()), _CLAUSE_END.search(text, cue.end())) if m]
+        found.append((cue.start(), min(ends, default=len(text))))
+    return found
 
 
 def temperature(message: str, celsius: float) -> str | None:

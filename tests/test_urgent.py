@@ -110,6 +110,7 @@ def _meaning(text: str, tokens: list[list[float]], piece_margin: float):
     } | {"not_urgent_examples": ExampleList.of(("calm",), [np.array([[0, 1, 0]], dtype=np.float32)])}
     settings = UrgentSettings(1, 0.5, -0.01, 0.9, 5, piece_margin)
     spans = [m.span() for m in re.finditer(r"\w+", text)]
+    assert len(spans) == len(tokens)
     meaning = by_meaning(text, examples, np.array(tokens, dtype=np.float32), spans, settings)
     return meaning, detect(text, Site(), meaning, settings)
 
@@ -121,6 +122,17 @@ def test_a_piece_of_a_longer_message_needs_the_piece_margin_and_the_whole_messag
     assert _meaning("lovely sunny morning, garden shed burning", [calm] * 3 + [urgent] * 3, 0.15)[1].reason == "example"
     meaning, alarm = _meaning("garden shed burning", [urgent] * 3, 0.25)  # the same, alone: the whole message
     assert meaning.margin == pytest.approx(0.2) and meaning.needed == -0.01 and alarm.detail == "urgent_examples"
+
+
+def test_a_condition_is_left_out_of_meaning_and_what_remains_needs_the_piece_margin():
+    calm, urgent = [0, 1, 0], [1, 0, 0]
+    meaning, alarm = _meaning("what do I do if the shed is burning", [calm] * 4 + [urgent] * 5, 0.01)
+    assert meaning.margin < 0 and alarm is None  # "if the shed is burning" is not read: "what do I do" is calm
+    meaning, alarm = _meaning("the shed is burning if you look", [urgent] * 4 + [calm] * 3, 0.01)
+    assert alarm is not None and meaning.needed == 0.01  # a condition after the symptom leaves it in
+    meaning, alarm = _meaning("is it normal if the shed is burning", [calm] * 3 + [urgent] * 5, 0.01)
+    assert alarm is not None and meaning.needed == -0.01  # "is it normal if" asks about what is happening
+    assert _meaning("if the shed burns", [urgent] * 4, 0.01) == (None, None)
 
 
 def test_self_harm_phrases_are_their_own_kind(assistant_with_examples):
@@ -199,6 +211,9 @@ EMERGENCIES = {
         "had my first session last month and today I collapsed in the kitchen",
         "the nurse said to ring if she got a fever, and now she can't breathe properly",
         "dad says his chest feels heavy and tight and his left arm aches",
+        "dad has gone muddled since his session and can't tell me where he is, is that worth a call?",
+        "I can't get my breath if I lie down, it's getting worse",
+        "not sure if this is an emergency but my chest feels crushed",
     ],
 }
 CALM = [
@@ -216,6 +231,7 @@ CALM = [
     "I collapsed at a wedding when I was 19, does that count as a fainting history?",
     "temp 37.7 tonight, is that ok?",
     "Dad has had no chest pain, no breathlessness, nothing at all. Is he fine to drive home?",
+    "If dad gets muddled after his session, is that worth a call or can it wait?",  # a condition
 ]
 
 
