@@ -84,6 +84,7 @@ class SearchSettings:
     answer_coverage_floor: float
     rare_word_zipf: float
     common_word_zipf: float
+    word_cache_size: int
 
 
 @dataclass(frozen=True)
@@ -218,6 +219,9 @@ class Settings:
     exact_limit: int = 200_000  # vector rows up to which FAISS searches exactly; HNSW beyond
     spelling_correction: bool = True
     spelling_min_similarity: float = 90.0  # rapidfuzz ratio for a misspelling to count as a document word
+    # Vectors of words the documents do not use ("cost", "thanks"), kept for the next question that has them: each
+    # would otherwise be one more row, padded to the question's length, in its pass through the model.
+    word_cache_size: int = 4096
 
     # Confidence: the answer's best cosine (1 - confidence_late_share of it; the rest its late interaction, as
     # weighted in the rerank, when the rerank ran), less uncovered_word_penalty × the IDF-weighted share of the
