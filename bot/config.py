@@ -127,6 +127,7 @@ class ServeSettings:
     sessions_kept: int
     remembered_turns: int
     malloc_arenas: int
+    malloc_trim_seconds: float
     batch_window_ms: float
     batch_max: int
 
@@ -307,6 +308,9 @@ class Settings:
     sessions_kept: int = 1000
     remembered_turns: int = 10_000
     malloc_arenas: int = 2
+    # Every malloc_trim_seconds (0: never) glibc hands the memory it holds freed back to the system: after 375
+    # questions at once the model and the ranking had left about 75 MB of it, which malloc_trim(0) let go in 10 ms.
+    malloc_trim_seconds: float = 10.0
     # Micro-batching (bot/batching.py): the questions waiting for the model go through it in one pass, at most
     # batch_max of them; a pass about to start waits up to batch_window_ms for questions already on their way.
     batch_window_ms: float = 2.0
