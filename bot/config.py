@@ -84,6 +84,7 @@ class SearchSettings:
     answer_coverage_floor: float
     rare_word_zipf: float
     common_word_zipf: float
+    word_cache_size: int
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,7 @@ class ServeSettings:
     sessions_kept: int
     remembered_turns: int
     malloc_arenas: int
+    malloc_trim_seconds: float
     batch_window_ms: float
     batch_max: int
 
@@ -219,6 +221,9 @@ class Settings:
     exact_limit: int = 200_000  # vector rows up to which FAISS searches exactly; HNSW beyond
     spelling_correction: bool = True
     spelling_min_similarity: float = 90.0  # rapidfuzz ratio for a misspelling to count as a document word
+    # Vectors of words the documents do not use ("cost", "thanks"), kept for the next question that has them: each
+    # would otherwise be one more row, padded to the question's length, in its pass through the model.
+    word_cache_size: int = 4096
 
     # Confidence: the answer's best cosine (1 - confidence_late_share of it; the rest its late interaction, as
     # weighted in the rerank, when the rerank ran), less uncovered_word_penalty × the IDF-weighted share of the
@@ -307,6 +312,9 @@ class Settings:
     sessions_kept: int = 1000
     remembered_turns: int = 10_000
     malloc_arenas: int = 2
+    # Every malloc_trim_seconds (0: never) glibc hands the memory it holds freed back to the system: after 375
+    # questions at once the model and the ranking had left about 75 MB of it, which malloc_trim(0) let go in 10 ms.
+    malloc_trim_seconds: float = 10.0
     # Micro-batching (bot/batching.py): the questions waiting for the model go through it in one pass, at most
     # batch_max of them; a pass about to start waits up to batch_window_ms for questions already on their way.
     batch_window_ms: float = 2.0

@@ -6,7 +6,9 @@ state_session_capacity (Settings.sessions_kept).
 
 And glibc gives each thread that allocates under contention an arena of its own, up to 8 per core, each keeping
 memory it freed: with Gradio's pool of worker threads the server still grew by 47 MB over the last half of a
-6,000-call soak, and by 10 MB with 2 arenas. bound_malloc_arenas caps them (Settings.malloc_arenas).
+6,000-call soak, and by 10 MB with 2 arenas. bound_malloc_arenas caps them (Settings.malloc_arenas). Even so the
+arenas keep what was freed (about 75 MB after a burst of questions) until release_free_memory gives it back, every
+Settings.malloc_trim_seconds.
 """
 
 from __future__ import annotations
@@ -49,18 +51,31 @@ class SessionPruner:
         return forgotten
 
 
-def forget_finished_sessions(every: float | None = None) -> Callable[[Any], AbstractAsyncContextManager[None]]:
-    """A lifespan for Gradio's app_kwargs: prunes the queue's session records every `every` seconds (PRUNE_EVERY)."""
+def forget_finished_sessions(
+    every: float | None = None, trim_every: float = 0.0
+) -> Callable[[Any], AbstractAsyncContextManager[None]]:
+    """A lifespan for Gradio's app_kwargs: prunes the queue's session records every `every` seconds (PRUNE_EVERY),
+    and gives freed memory back to the system every `trim_every` seconds (0: never; release_free_memory)."""
 
     @asynccontextmanager
     async def lifespan(app: Any) -> AsyncIterator[None]:
-        task = asyncio.create_task(_prune_forever(app, every or PRUNE_EVERY))
+        tasks = [asyncio.create_task(_prune_forever(app, every or PRUNE_EVERY))]
+        if trim_every > 0:
+            tasks.append(asyncio.create_task(_trim_forever(trim_every)))
         try:
             yield
         finally:
-            task.cancel()
+            for task in tasks:
+                task.cancel()
 
     return lifespan
+
+
+async def _trim_forever(every: float) -> None:
+    while True:
+        await asyncio.sleep(every)
+        if not await asyncio.to_thread(release_free_memory):  # in a thread: the event loop keeps serving meanwhile
+            return
 
 
 async def _prune_forever(app: Any, every: float) -> None:
@@ -77,13 +92,29 @@ async def _prune_forever(app: Any, every: float) -> None:
             log.debug("forgot %d finished sessions", forgotten)
 
 
+def release_free_memory() -> bool:
+    """Give the memory glibc's malloc holds freed back to the system (malloc_trim); whether it could. Elsewhere than
+    glibc nothing happens."""
+    libc = _glibc()
+    if libc is None:
+        return False
+    libc.malloc_trim(0)
+    return True
+
+
+def _glibc() -> ctypes.CDLL | None:
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim  # noqa: B018 - glibc's own: absent from musl and macOS
+    except (OSError, AttributeError):
+        return None
+    return libc
+
+
 def bound_malloc_arenas(arenas: int) -> bool:
     """Let glibc's malloc use at most `arenas` arenas from now on (0: its default); whether it could. Call early,
     before the threads that answer questions start. Elsewhere than glibc nothing happens."""
-    if arenas <= 0:
+    libc = _glibc()
+    if arenas <= 0 or libc is None:  # not glibc (musl, macOS): its allocator is left as it is
         return False
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        return bool(libc.mallopt(M_ARENA_MAX, arenas))
-    except (OSError, AttributeError):  # not glibc (musl, macOS): its allocator is left as it is
-        return False
+    return bool(libc.mallopt(M_ARENA_MAX, arenas))

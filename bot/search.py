@@ -30,6 +30,7 @@ interaction bot/scoring.py's.
 
 from __future__ import annotations
 
+import threading
 import unicodedata
 from dataclasses import dataclass, field, replace
 
@@ -99,6 +100,8 @@ class Searcher:
         self._row_order = np.argsort(index.rows, kind="stable")
         self._row_bounds = np.searchsorted(index.rows[self._row_order], np.arange(len(index.passages) + 1))
         self.late_interaction = LateInteraction(index, embedder, self._positions)
+        self._word_vectors: dict[str, np.ndarray] = {}  # unknown words' vectors, oldest first (see _encode)
+        self._word_lock = threading.Lock()
         self._faq_vectors = None
         if self._faq_positions:  # passage rows come first; one bulk read, not a call per row
             self._faq_vectors = index.search_index.reconstruct_n(0, len(index.passages))[self._faq_positions]
@@ -112,19 +115,33 @@ class Searcher:
         spelled_words = [corrections.get(w, w) for w in words]
         unique = list(dict.fromkeys(spelled_words))
         spelled = _apply(query, corrections)
-        vectors, tokens = self.embedder.encode_with_tokens([spelled, *unknown])
-        query_tokens = tokens[0]
-        similarity = self._vocabulary_similarity(unique, dict(zip(unknown, vectors[1:], strict=True)))
-        found = self._dense(vectors[0])
+        vector, query_tokens, word_vectors = self._encode(spelled, unknown)
+        similarity = self._vocabulary_similarity(unique, word_vectors)
+        found = self._dense(vector)
         lexical = self.lexical.scores(spelled_words)
         lexical += self.settings.expansion_weight * self.lexical.weighted_scores(self._expansion(similarity))
-        hits = self._rerank(self._fuse(vectors[0], found, lexical, max(k, self.settings.rerank_depth)), query_tokens, k)
+        hits = self._rerank(self._fuse(vector, found, lexical, max(k, self.settings.rerank_depth)), query_tokens, k)
         in_answer = self._answer_coverage(unknown, spelled, query_tokens, hits)
         uncovered = self._uncovered(unknown, similarity, in_answer)
         reranked = self.settings.late_interaction_weight > 0 and len(query_tokens) > 0
         confidence = self._confidence(hits, spelled_words, uncovered, reranked)
-        not_answered = self._not_answered(vectors[0], float(np.max(found, initial=0.0)))  # best row found, or 0
+        not_answered = self._not_answered(vector, float(np.max(found, initial=0.0)))  # best row found, or 0
         return Results(query, hits, confidence, tuple(uncovered), corrections, spelled, query_tokens, not_answered)
+
+    def _encode(self, query: str, words: list[str]) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+        """The query's vector and token vectors, and the words' vectors: one pass through the model for the query
+        and the words not met before, which are kept (the last word_cache_size of them) for the questions after."""
+        with self._word_lock:
+            cached = {w: self._word_vectors[w] for w in words if w in self._word_vectors}
+        new = [w for w in words if w not in cached]
+        vectors, tokens = self.embedder.encode_with_tokens([query, *new])
+        fresh = dict(zip(new, vectors[1:], strict=True))
+        with self._word_lock:
+            for word, row in fresh.items() if self.settings.word_cache_size > 0 else ():
+                if len(self._word_vectors) >= self.settings.word_cache_size:
+                    del self._word_vectors[next(iter(self._word_vectors))]  # the oldest
+                self._word_vectors[word] = row
+        return vectors[0], tokens[0], {w: cached[w] if w in cached else fresh[w] for w in words}
 
     def _not_answered(self, vector: np.ndarray, answerable: float) -> str | None:
         """The "not answered here" question nearer to the query than anything the documents answer, if any."""

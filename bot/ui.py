@@ -259,7 +259,7 @@ def serving_options(
         "app_kwargs": {
             "exception_handlers": {HTTPException: busy_reply},
             "middleware": [middleware],
-            "lifespan": forget_finished_sessions(),
+            "lifespan": forget_finished_sessions(trim_every=settings.malloc_trim_seconds),
             "routes": routes or [],
         },
         "run_history": False,  # Gradio would keep every question in the browser for the next user of a shared computer

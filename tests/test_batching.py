@@ -11,6 +11,7 @@ import pytest
 
 from bot.batching import BatchedEmbedder
 from bot.config import Settings
+from bot.embedding import passes
 
 
 class CountingEmbedder(BatchedEmbedder):
@@ -69,6 +70,24 @@ def test_a_pass_holds_at_most_batch_max_questions():
     embedder = CountingEmbedder(batch_max=4)
     ask_at_once(embedder, [f"q{i}" for i in range(20)])
     assert max(len(p) for p in embedder.passes) <= 4 * 2  # two texts per question
+
+
+def test_short_texts_go_through_the_model_apart_from_a_long_one_rather_than_padded_to_it():
+    embedder = CountingEmbedder(pass_seconds=0)
+    long = "does the treatment hurt, and how long after the infusion can I drive home or go back to work? " * 2
+    vectors, tokens = embedder.encode_with_tokens([long, "cost", "insurance", "hello"])
+    assert embedder.passes == [[long], ["insurance", "hello", "cost"]]  # not four rows of the long one's length
+    for text, row in zip([long, "cost", "insurance", "hello"], vectors, strict=True):
+        assert np.allclose(row, unit(text))  # each caller's rows in its own order all the same
+
+
+def test_passes_cover_every_text_once_in_order_and_keep_like_lengths_together():
+    lengths = [60, 58, 40, 17, 16, 16, 15, 5, 4, 4, 3, 3]
+    runs = passes(lengths, most=4)
+    assert [i for run in runs for i in run] == list(range(len(lengths)))
+    assert all(0 < len(run) <= 4 for run in runs)
+    assert passes([15] * 10, most=32) == [range(10)]  # like lengths: one pass, however many
+    assert passes([17, 5], most=32) == [range(2)]  # a question and one short word: a second pass costs more
 
 
 def test_a_lone_question_does_not_wait_for_the_window():

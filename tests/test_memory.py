@@ -79,3 +79,22 @@ def test_malloc_arenas_are_capped_on_glibc_and_left_alone_at_zero():
     assert memory.bound_malloc_arenas(0) is False
     if platform.libc_ver()[0] == "glibc":
         assert memory.bound_malloc_arenas(Settings().malloc_arenas) is True
+
+
+def test_the_server_gives_freed_memory_back_every_malloc_trim_seconds(monkeypatch):
+    """glibc's arenas kept about 75 MB freed after a burst of questions, until malloc_trim gave it back."""
+    import asyncio
+
+    trims: list[float] = []
+    monkeypatch.setattr(memory, "release_free_memory", lambda: trims.append(time.monotonic()) or True)
+    options = serving_options(Settings(malloc_trim_seconds=0.05).serve)
+
+    async def serve_a_while() -> None:
+        async with options["app_kwargs"]["lifespan"](None):
+            await asyncio.sleep(0.3)
+
+    asyncio.run(serve_a_while())
+    assert len(trims) >= 3
+    if platform.libc_ver()[0] == "glibc":
+        monkeypatch.undo()
+        assert memory.release_free_memory() is True

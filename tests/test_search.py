@@ -14,7 +14,7 @@ from bot.knowledge import load_knowledge
 from bot.scoring import standardised
 from bot.search import Searcher
 
-from conftest import FakeEmbedder
+from conftest import CountingEmbedder, FakeEmbedder
 
 # Every entry names the topic ("virus") but one, which answers the question in other words; the way a public FAQ
 # says "COVID-19" in one entry and "coronavirus" in the next.
@@ -90,3 +90,21 @@ def test_confidence_starts_from_the_answers_cosine_and_late_interaction(faq: Sea
     assert results.confidence == pytest.approx((1 - share) * answer.dense + share * answer.late)
     off = Searcher(faq.index, faq.embedder, replace(faq.settings, late_interaction_weight=0)).search("virus spread")
     assert off.confidence == pytest.approx(off.hits[0].dense)  # no rerank, no late interaction to blend
+
+
+def test_a_word_the_documents_lack_goes_through_the_model_once_and_ranks_the_same_after(tmp_path: Path):
+    folder = tmp_path / "faq"
+    folder.mkdir()
+    for number, (question, answer) in enumerate(ENTRIES.items()):
+        (folder / f"entry-{number}.md").write_text(f"## {question}\n\n{answer}\n", encoding="utf-8")
+    build_index(load_knowledge(folder), tmp_path / "index", FakeEmbedder())
+    embedder = CountingEmbedder()
+    searcher = Searcher(load_index(tmp_path / "index", embedder), embedder, Settings(word_cache_size=1).search)
+    first = searcher.search("how much does the virus cost")
+    again = searcher.search("what does the virus cost")
+    assert embedder.seen == ["how much does the virus cost", "cost", "what does the virus cost"]
+    cold = Searcher(load_index(tmp_path / "index", FakeEmbedder()), FakeEmbedder(), Settings().search)
+    assert again == cold.search("what does the virus cost") and first.hits
+    searcher.search("is there a vaccine")  # a second word: the cache of one lets go of "cost"
+    searcher.search("the cost")
+    assert embedder.seen[-4:] == ["is there a vaccine", "vaccine", "the cost", "cost"]
