@@ -215,6 +215,8 @@ EMERGENCIES = {
         "I can't get my breath if I lie down, it's getting worse",
         "not sure if this is an emergency but my chest feels crushed",
     ],
+    # spelling correction read "seeing", a word the documents lack, as "seeking": the visitor's own words count too
+    "a word the documents lack": ["after the treatment she started seeing things and doesnt know what year it is"],
 }
 CALM = [
     "will I be able to breathe as usual while the cells go in?",
