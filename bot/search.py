@@ -130,16 +130,17 @@ class Searcher:
 
     def _encode(self, query: str, words: list[str]) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
         """The query's vector and token vectors, and the words' vectors: one pass through the model for the query
-        and the words not met before, which are kept (the last word_cache_size of them) for the questions after."""
-        with self._word_lock:
-            cached = {w: self._word_vectors[w] for w in words if w in self._word_vectors}
+        and the words not met before, which are kept (the word_cache_size used last) for the questions after."""
+        with self._word_lock:  # a word met again moves to the end, so the common ones are never the first to go
+            cached = {w: self._word_vectors.pop(w) for w in words if w in self._word_vectors}
+            self._word_vectors.update(cached)
         new = [w for w in words if w not in cached]
         vectors, tokens = self.embedder.encode_with_tokens([query, *new])
-        fresh = dict(zip(new, vectors[1:], strict=True))
+        fresh = {w: row.copy() for w, row in zip(new, vectors[1:], strict=True)}  # not views keeping a batch alive
         with self._word_lock:
             for word, row in fresh.items() if self.settings.word_cache_size > 0 else ():
                 if len(self._word_vectors) >= self.settings.word_cache_size:
-                    del self._word_vectors[next(iter(self._word_vectors))]  # the oldest
+                    del self._word_vectors[next(iter(self._word_vectors))]  # the least recently used
                 self._word_vectors[word] = row
         return vectors[0], tokens[0], {w: cached[w] if w in cached else fresh[w] for w in words}
 

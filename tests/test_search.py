@@ -108,3 +108,8 @@ def test_a_word_the_documents_lack_goes_through_the_model_once_and_ranks_the_sam
     searcher.search("is there a vaccine")  # a second word: the cache of one lets go of "cost"
     searcher.search("the cost")
     assert embedder.seen[-4:] == ["is there a vaccine", "vaccine", "the cost", "cost"]
+    two = Searcher(load_index(tmp_path / "index", embedder), embedder, Settings(word_cache_size=2).search)
+    for question in ("the cost", "a vaccine", "the cost", "any tests"):  # "cost", met again, outlives "vaccine"
+        two.search(question)
+    two.search("what cost")
+    assert embedder.seen[-3:] == ["any tests", "tests", "what cost"] and "vaccine" not in two._word_vectors
