@@ -170,7 +170,7 @@ class Assistant:
         """The alarm of a message, given the text that went through the model and its token vectors."""
         spans = self.embedder.token_spans(encoded) if len(tokens) else []
         meaning = by_meaning(encoded, serving.examples, tokens, spans, self.settings.urgent)
-        return detect(message, serving.index.site, meaning, self.settings.urgent)
+        return detect(message, serving.index.site, meaning)
 
     def refresh(self) -> _Serving:
         """Switch to the live build if it changed since the last question; keep serving if it cannot load."""

@@ -167,10 +167,10 @@ class Meaning:
     kind: str  # URGENT or SELF_HARM: which list held the nearest examples
     margin: float  # mean score of its nearest examples of that kind less that of its nearest not-urgent ones
     nearest: str  # the example nearest to it
-    needed: float = 0.0  # the margin it needs: the whole message's, or a piece's (UrgentSettings.piece_margin)
+    needed: float  # the margin it needs: the whole message's, or a piece's (UrgentSettings.piece_margin)
 
 
-def detect(message: str, site: Site, meaning: Meaning | None, settings: UrgentSettings) -> Alarm | None:
+def detect(message: str, site: Site, meaning: Meaning | None) -> Alarm | None:
     """The alarm a message raises, if any, given how near it came to the examples (None: no examples)."""
     phrase = urgent_phrase(message, site)
     if phrase:
@@ -224,12 +224,13 @@ def _nearest(scores: np.ndarray, settings: UrgentSettings) -> float:
 def _pieces(message: str, spans: list[tuple[int, int]], count: int) -> list[list[int]]:
     """The rows of the whole message, then of each of its pieces of three tokens or more; none of them in a
     condition ("what should I do if he has a seizure at home"), which the phrases do not count either."""
-    kept = [i for i, (a, b) in enumerate(spans[:count]) if not any(a >= s and b <= e for s, e in _conditions(message))]
+    conditions = _conditions(message)
+    kept = [i for i, (a, b) in enumerate(spans[:count]) if not any(a >= s and b <= e for s, e in conditions)]
     cuts = [0, *(m.end() for m in _PIECE_END.finditer(message)), len(message)]
     pieces = []
     for start, end in zip(cuts, cuts[1:], strict=False):
         rows = [i for i in kept if spans[i][0] >= start and spans[i][1] <= end]
-        if 3 <= len(rows) < count:
+        if 3 <= len(rows) < len(kept):
             pieces.append(rows)
     return [kept, *pieces] if kept else []
 

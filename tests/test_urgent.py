@@ -112,7 +112,7 @@ def _meaning(text: str, tokens: list[list[float]], piece_margin: float):
     spans = [m.span() for m in re.finditer(r"\w+", text)]
     assert len(spans) == len(tokens)
     meaning = by_meaning(text, examples, np.array(tokens, dtype=np.float32), spans, settings)
-    return meaning, detect(text, Site(), meaning, settings)
+    return meaning, detect(text, Site(), meaning)
 
 
 def test_a_piece_of_a_longer_message_needs_the_piece_margin_and_the_whole_message_only_its_own():
