@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from bot.config import Settings
 
 from http_client import RunningApp, launch, launch_app, wait_until_up
 
@@ -55,3 +58,15 @@ def visitor_and_console(env: dict[str, str]) -> Iterator[tuple[str, str]]:
     finally:
         visitor.stop()
         console.stop()
+
+
+@contextmanager
+def apps_with_suite(
+    settings: Settings, folder: Path, password: str, suite: str, cases: list[dict]
+) -> Iterator[tuple[str, str]]:
+    """The visitor chat and the console on `settings`' knowledge and index, with one test suite of `cases`."""
+    (folder / "eval").mkdir()
+    (folder / "eval" / f"{suite}.jsonl").write_text("\n".join(json.dumps(c) for c in cases), encoding="utf-8")
+    env = apps_env(settings.knowledge_dir, settings.index_dir, folder / "data", password, eval_dir=str(folder / "eval"))
+    with visitor_and_console(env) as apps:
+        yield apps

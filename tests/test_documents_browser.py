@@ -5,15 +5,13 @@ refreshes the README's)."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from bot.config import Settings
 
 from browser import DESKTOP, ask_in_page, browser, browser_marks, save_screenshot, starts_in_view, text
 from conftest import copy_of_real
-from console_server import apps_env, sign_in_page, visitor_and_console
+from console_server import apps_with_suite, sign_in_page
 from documents import CONTENT, word_document
 
 PASSWORD = "documents-test-password"
@@ -28,11 +26,8 @@ def apps(real_settings: Settings, tmp_path_factory: pytest.TempPathFactory):
     """The visitor chat and the console on a copy of knowledge/ and its index, with a two-question test suite."""
     folder = tmp_path_factory.mktemp("documents")
     settings = copy_of_real(real_settings, folder)
-    (folder / "eval").mkdir()
     cases = [{"question": QUESTION, "expect": ["secateurs"]}, {"question": "What is NK cell therapy?", "expect": []}]
-    (folder / "eval" / "documents.jsonl").write_text("\n".join(json.dumps(c) for c in cases), encoding="utf-8")
-    env = apps_env(settings.knowledge_dir, settings.index_dir, folder / "data", PASSWORD, eval_dir=str(folder / "eval"))
-    with visitor_and_console(env) as (visitor, console):
+    with apps_with_suite(settings, folder, PASSWORD, "documents", cases) as (visitor, console):
         yield visitor, console, folder
 
 

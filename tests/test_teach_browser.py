@@ -5,7 +5,6 @@ names who did it. Screenshots: test-artifacts/ (SCREENSHOTS_DIR=docs refreshes t
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
@@ -14,7 +13,7 @@ from bot.config import Settings
 
 from browser import DESKTOP, ask_in_page, browser, browser_marks, save_screenshot, text
 from conftest import copy_of_real
-from console_server import apps_env, sign_in_page, visitor_and_console
+from console_server import apps_with_suite, sign_in_page
 
 PASSWORD = "teaching-test-password"
 QUESTION = "will my energy levels improve after nk therapy?"
@@ -29,10 +28,8 @@ def apps(real_settings: Settings, tmp_path_factory: pytest.TempPathFactory):
     """The visitor chat and the console on a copy of knowledge/ and its index, with a one-question test suite."""
     folder = tmp_path_factory.mktemp("teaching")
     settings = copy_of_real(real_settings, folder)
-    (folder / "eval").mkdir()
-    (folder / "eval" / "teaching.jsonl").write_text(json.dumps({"question": QUESTION, "expect": [HEADING]}))
-    env = apps_env(settings.knowledge_dir, settings.index_dir, folder / "data", PASSWORD, eval_dir=str(folder / "eval"))
-    with visitor_and_console(env) as (visitor, console):
+    cases = [{"question": QUESTION, "expect": [HEADING]}]
+    with apps_with_suite(settings, folder, PASSWORD, "teaching", cases) as (visitor, console):
         yield visitor, console, settings
 
 
