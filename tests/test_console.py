@@ -12,7 +12,7 @@ import pytest
 from bot.config import Settings
 from bot.console import StaffConsole
 from bot.console.index import IndexTab
-from bot.console.inspector import InspectorTab
+from bot.console.inspector import RANKING_COLUMNS, InspectorTab
 from bot.console.suites import SuitesTab
 from bot.console.visitor_questions import VisitorQuestionsTab
 from bot.evaluate import evaluate, load_cases
@@ -56,18 +56,17 @@ def test_the_inspector_shows_every_score_and_exactly_the_visitors_reply(console:
     hits = assistant.searcher.search(normalize_query(ROSES).casefold(), 5).hits
     assert len(rows) == len(hits) <= 5
     for rank, (row, hit) in enumerate(zip(rows, hits, strict=True), 1):
-        assert row[0] == rank
-        assert row[2:11] == [
-            round(hit.score, 4),
-            round(hit.fused, 4),
-            round(hit.rerank, 4),
-            round(hit.dense, 4),
-            round(hit.lexical, 4),
-            hit.matched,
+        shown = dict(zip(RANKING_COLUMNS, row, strict=True))  # each value under its header
+        assert (shown["rank"], shown["heading"], shown["id"], shown["source"]) == (
+            rank,
             hit.passage.heading,
             hit.passage.id,
             hit.passage.location,
-        ]
+        )
+        assert (shown["score"], shown["fused"], shown["late (std.)"], shown["dense"], shown["lexical (BM25)"]) == tuple(
+            round(value, 4) for value in (hit.score, hit.fused, hit.rerank, hit.dense, hit.lexical)
+        )
+        assert shown["matched"] == hit.matched
     assert rows[0][1] == "answer" and rows[0][8].endswith(ROSES)
     assert [row[2] for row in rows] == sorted((row[2] for row in rows), reverse=True)
     weight = console.settings.late_interaction_weight
