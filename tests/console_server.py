@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot.config import Settings
 
+from conftest import copy_of_real
 from http_client import RunningApp, launch, launch_app, wait_until_up
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,11 +63,13 @@ def visitor_and_console(env: dict[str, str]) -> Iterator[tuple[str, str]]:
 
 @contextmanager
 def apps_with_suite(
-    settings: Settings, folder: Path, password: str, suite: str, cases: list[dict]
-) -> Iterator[tuple[str, str]]:
-    """The visitor chat and the console on `settings`' knowledge and index, with one test suite of `cases`."""
+    real_settings: Settings, folder: Path, password: str, cases: list[dict]
+) -> Iterator[tuple[str, str, Settings]]:
+    """The visitor chat and the console on a copy of knowledge/ and its index in `folder`, with a test suite of
+    `cases`: their base URLs and the copy's settings."""
+    settings = copy_of_real(real_settings, folder)
     (folder / "eval").mkdir()
-    (folder / "eval" / f"{suite}.jsonl").write_text("\n".join(json.dumps(c) for c in cases), encoding="utf-8")
+    (folder / "eval" / "suite.jsonl").write_text("\n".join(json.dumps(c) for c in cases), encoding="utf-8")
     env = apps_env(settings.knowledge_dir, settings.index_dir, folder / "data", password, eval_dir=str(folder / "eval"))
-    with visitor_and_console(env) as apps:
-        yield apps
+    with visitor_and_console(env) as (visitor, console):
+        yield visitor, console, settings

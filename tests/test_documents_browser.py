@@ -10,7 +10,6 @@ import pytest
 from bot.config import Settings
 
 from browser import DESKTOP, ask_in_page, browser, browser_marks, save_screenshot, starts_in_view, text
-from conftest import copy_of_real
 from console_server import apps_with_suite, sign_in_page
 from documents import CONTENT, word_document
 
@@ -25,9 +24,8 @@ pytestmark = browser_marks()
 def apps(real_settings: Settings, tmp_path_factory: pytest.TempPathFactory):
     """The visitor chat and the console on a copy of knowledge/ and its index, with a two-question test suite."""
     folder = tmp_path_factory.mktemp("documents")
-    settings = copy_of_real(real_settings, folder)
     cases = [{"question": QUESTION, "expect": ["secateurs"]}, {"question": "What is NK cell therapy?", "expect": []}]
-    with apps_with_suite(settings, folder, PASSWORD, "documents", cases) as (visitor, console):
+    with apps_with_suite(real_settings, folder, PASSWORD, cases) as (visitor, console, settings):
         yield visitor, console, folder
 
 

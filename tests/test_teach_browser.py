@@ -12,7 +12,6 @@ import pytest
 from bot.config import Settings
 
 from browser import DESKTOP, ask_in_page, browser, browser_marks, save_screenshot, text
-from conftest import copy_of_real
 from console_server import apps_with_suite, sign_in_page
 
 PASSWORD = "teaching-test-password"
@@ -27,9 +26,8 @@ pytestmark = browser_marks()
 def apps(real_settings: Settings, tmp_path_factory: pytest.TempPathFactory):
     """The visitor chat and the console on a copy of knowledge/ and its index, with a one-question test suite."""
     folder = tmp_path_factory.mktemp("teaching")
-    settings = copy_of_real(real_settings, folder)
     cases = [{"question": QUESTION, "expect": [HEADING]}]
-    with apps_with_suite(settings, folder, PASSWORD, "teaching", cases) as (visitor, console):
+    with apps_with_suite(real_settings, folder, PASSWORD, cases) as (visitor, console, settings):
         yield visitor, console, settings
 
 
