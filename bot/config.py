@@ -65,6 +65,9 @@ class SearchSettings:
     taught_trust_from: float
     taught_trust_full: float
     taught_match: float
+    taught_neighbours: int
+    taught_temperature: float
+    taught_agreement: float
     lexical_weight: float
     expansion_weight: float
     expansion_similarity: float
@@ -202,6 +205,16 @@ class Settings:
     # other views say: the same question staff taught, bar case and a word or two. 0.9 lost NK tuning questions,
     # cross-fitted, to near neighbours taught to other passages; this high it fires only on a repeat.
     taught_match: float = 0.97
+    # Several questions taught to one passage that all come near the query say more than the nearest alone: the
+    # query's taught_neighbours nearest taught questions vote, each by softmax of its cosine at taught_temperature,
+    # and a passage's taught view gains taught_agreement × the votes of its questions other than its nearest (0
+    # turns it off). A passage taught one question gets nothing from it, so a folder taught one question a passage
+    # ranks exactly as without it. Chosen on the cross-fitted halves of NK tuning (about one question a passage)
+    # and CovidFAQ dev (about four an entry): neighbours 10-20 and weight 0.3-1.2 lie within a question or two of
+    # each other and cost NK nothing; temperature 0.1 loses an NK question (docs/quality-experiments.md).
+    taught_neighbours: int = 10
+    taught_temperature: float = 0.05
+    taught_agreement: float = 0.6
     lexical_weight: float = 1.0
     # Each query word also searches BM25 with up to expansion_terms document words within cosine
     # expansion_similarity of it, scaled by that cosine and expansion_weight (0 turns it off).

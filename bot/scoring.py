@@ -89,6 +89,28 @@ def as_float32(tokens: np.ndarray) -> np.ndarray:
     return torch.from_numpy(tokens).float().numpy()
 
 
+def taught_agreement(
+    cosines: np.ndarray, owners: np.ndarray, passages: int, neighbours: int, temperature: float
+) -> np.ndarray:
+    """How much each passage's taught questions agree, beyond its nearest one, that it answers the query.
+
+    The query's `neighbours` nearest taught questions (cosines, each owned by one of `passages`) vote with
+    softmax weights at `temperature`; a passage gets the weight of its questions other than its nearest. So a
+    passage whose one taught question is nearest gets nothing from it (its cosine already counts in the taught
+    view), nor does any passage of a folder where each was taught one question: the vote only adds where a
+    passage was taught several ways of asking, and several of them come near."""
+    agreement = np.zeros(passages)
+    if not len(cosines) or neighbours <= 0 or temperature <= 0:
+        return agreement
+    nearest = np.argsort(-cosines, kind="stable")[:neighbours]
+    weights = np.exp((cosines[nearest] - cosines[nearest[0]]) / temperature)
+    weights /= weights.sum()
+    first = np.zeros(passages)
+    np.add.at(agreement, owners[nearest], weights)
+    np.maximum.at(first, owners[nearest], weights)
+    return agreement - first
+
+
 def standardised(rows: np.ndarray, among: int | None = None) -> np.ndarray:
     """Each row less its mean, over its standard deviation, both taken over its first `among` values (all by
     default); a row whose values there do not differ becomes all 0."""

@@ -41,7 +41,7 @@ from bot.embedding import Embedder
 from bot.index import PASSAGE, QUESTION, SENTENCE, TAUGHT, Index
 from bot.knowledge import Passage
 from bot.lexical import LexicalIndex
-from bot.scoring import LateInteraction, standardised
+from bot.scoring import LateInteraction, standardised, taught_agreement
 from bot.text import WORD, content_words, general_frequency, ramp, stems
 
 # A passage owns several vector rows (itself, each of its sentences, its FAQ question), so the nearest rows repeat
@@ -254,16 +254,25 @@ class Searcher:
         np.maximum.at(best, self.index.rows[found[0][valid]], scores[0][valid])
         return best
 
-    def _views(self, vector: np.ndarray, positions: np.ndarray) -> np.ndarray:
-        """Exact cosines of the query with each given passage's rows: (3, passages), -inf for a kind of row the
-        passage lacks (sentences of a one-sentence passage, the question of a passage that is not an FAQ)."""
+    def _views(self, vector: np.ndarray, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Exact cosines of the query with each given passage's rows: (4, passages), -inf for a kind of row the
+        passage lacks (sentences of a one-sentence passage, the question of a passage that is not an FAQ); and each
+        passage's taught agreement (bot/scoring.py's taught_agreement; 0 in a folder with nothing taught)."""
         spans = [self._row_order[self._row_bounds[p] : self._row_bounds[p + 1]] for p in positions]
         rows = np.concatenate(spans)
         cosines = self.index.search_index.reconstruct_batch(rows) @ vector
         views = np.full((TAUGHT + 1, len(positions)), -np.inf, dtype=np.float32)
         owners = np.repeat(np.arange(len(positions)), [len(span) for span in spans])
-        np.maximum.at(views, (self.index.kinds[rows], owners), cosines)
-        return views
+        kinds = self.index.kinds[rows]
+        np.maximum.at(views, (kinds, owners), cosines)
+        agreement = np.zeros(len(positions))
+        if self._taught:
+            s = self.settings
+            taught = kinds == TAUGHT
+            agreement = taught_agreement(
+                cosines[taught], owners[taught], len(positions), s.taught_neighbours, s.taught_temperature
+            )
+        return views, agreement
 
     def _fuse(self, vector: np.ndarray, found: np.ndarray, lexical: np.ndarray, limit: int) -> list[Hit]:
         """The best `limit` candidates (the best of the dense search and of BM25) by the weighted mean of their
@@ -279,10 +288,12 @@ class Searcher:
         )
         if not len(candidates):
             return []
-        views = self._views(vector, candidates)
+        views, agreement = self._views(vector, candidates)
         signals = np.where(np.isfinite(views), views, views[PASSAGE])
-        # a taught question stands beside the passage's own wordings: the best of them, not one view more
-        signals[TAUGHT] = np.maximum(signals[TAUGHT], np.maximum(signals[PASSAGE], signals[QUESTION]))
+        # a taught question stands beside the passage's own wordings: the best of them, not one view more; and
+        # several of a passage's taught questions near the query say more than its nearest one alone
+        own = np.maximum(signals[PASSAGE], signals[QUESTION])
+        signals[TAUGHT] = np.maximum(signals[TAUGHT], own) + s.taught_agreement * agreement
         signals = np.vstack([signals, np.log1p(lexical[candidates])])
         taught = s.taught_weight * self._taught_trust(views[TAUGHT])  # an untaught folder ranks as before
         weights = np.array([s.passage_weight, s.sentence_weight, s.question_weight, taught, s.lexical_weight])

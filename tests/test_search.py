@@ -11,7 +11,7 @@ import pytest
 from bot.config import Settings
 from bot.index import build_index, load_index
 from bot.knowledge import load_knowledge
-from bot.scoring import standardised
+from bot.scoring import standardised, taught_agreement
 from bot.search import Searcher
 
 from conftest import CountingEmbedder, FakeEmbedder
@@ -45,6 +45,20 @@ def test_standardised_rows_have_mean_0_and_deviation_1_and_flat_rows_become_0():
     assert np.allclose(result[2], [-1, 1, -1, 1])  # a wide range counts no more than a narrow one
     among = standardised(np.array([[1.0, 3.0, 10.0]]), among=2)  # statistics of the first two only
     assert np.allclose(among, [[-1.0, 1.0, 8.0]])
+
+
+def test_taught_agreement_is_each_passages_vote_beyond_its_nearest_question():
+    # taught questions' cosines with the query, and the candidate (0, 1 or 2) each was taught to
+    cosines = np.array([0.90, 0.88, 0.87, 0.86, 0.50])
+    owners = np.array([1, 0, 0, 0, 2])
+    agreement = taught_agreement(cosines, owners, 3, neighbours=4, temperature=0.05)
+    votes = np.exp((cosines[:4] - 0.90) / 0.05) / np.exp((cosines[:4] - 0.90) / 0.05).sum()
+    assert agreement[0] == pytest.approx(votes[2] + votes[3])  # its 2nd and 3rd questions; the nearest counts apart
+    assert agreement[1] == 0.0 and agreement[2] == 0.0  # one question near (or none among the neighbours): no vote
+    one_each = taught_agreement(np.array([0.9, 0.8, 0.7]), np.array([0, 1, 2]), 3, neighbours=10, temperature=0.05)
+    assert not one_each.any()  # a passage taught one question ranks as without the vote
+    assert not taught_agreement(cosines, owners, 3, neighbours=0, temperature=0.05).any()
+    assert not taught_agreement(np.zeros(0), np.zeros(0, int), 3, neighbours=10, temperature=0.05).any()
 
 
 def test_a_word_every_entry_uses_decides_nothing_in_the_rerank(faq: Searcher):

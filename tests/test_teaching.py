@@ -14,7 +14,7 @@ from bot.assistant import Assistant
 from bot.config import Settings
 from bot.evaluate import Case
 from bot.index import build_index, load_index
-from bot.knowledge import load_knowledge
+from bot.knowledge import Passage, load_knowledge
 from bot.knowledge.phrasings import PHRASINGS_FILE, PhrasingsFile, load_teaching, reference
 from bot.search import Searcher
 from bot.teaching import NOT_ANSWERED, teach_cases
@@ -135,6 +135,58 @@ def test_a_question_far_from_everything_taught_ranks_as_in_the_untaught_folder(f
     ).search("when do roses get cut back").hits[0].matched == "taught"
 
 
+def garden_taught(folder: Path, roses_questions: list[str], watering_question: str) -> tuple[Passage, Passage]:
+    """The fixture corpus copied to `folder`, its roses entry taught several questions and its watering section one:
+    the two passages."""
+    shutil.copytree(ROOT / "tests" / "fixtures" / "knowledge", folder)
+    knowledge = load_knowledge(folder)
+    roses = next(p for p in knowledge.passages if p.question == "When should I prune roses?")
+    watering = next(p for p in knowledge.passages if p.heading == "Watering")
+    with PhrasingsFile(folder) as phrasings:
+        for question in roses_questions:
+            phrasings.teach(roses, question, knowledge.passages)
+        phrasings.teach(watering, watering_question, knowledge.passages)
+    return roses, watering
+
+
+def test_several_questions_taught_to_a_passage_outvote_a_nearer_single_one(tmp_path: Path):
+    folder = tmp_path / "knowledge"
+    seasons = [f"can i cut it back in my {season}" for season in ("autumn", "spring", "june")]
+    roses, watering = garden_taught(folder, seasons, "can i cut it back in my garden please")  # the nearest one
+    build_index(load_knowledge(folder), tmp_path / "index", FakeEmbedder())
+    index = load_index(tmp_path / "index", FakeEmbedder())
+    # the taught view alone decides, so that only the vote can change the order
+    alone = Settings(passage_weight=0, question_weight=0, lexical_weight=0, late_interaction_weight=0)
+
+    def first(agreement: float) -> str:
+        searcher = Searcher(index, FakeEmbedder(), alone.replace(taught_agreement=agreement).search)
+        return searcher.search("can i cut it back in my garden").hits[0].passage.id
+
+    assert first(0.0) == watering.id
+    assert first(alone.taught_agreement) == roses.id
+
+
+def test_a_folder_taught_one_question_a_passage_ranks_the_same_with_or_without_the_vote(fake_settings: Settings):
+    folder = fake_settings.knowledge_dir
+    write(
+        folder,
+        f'[[taught]]\npassage = "{ROSES}"\nquestions = ["when do roses get cut back"]\n\n'
+        '[[taught]]\npassage = "Garden Care Guide › Pests"\nquestions = ["how do i get rid of bugs"]\n',
+    )
+    build_index(load_knowledge(folder), fake_settings.index_dir, FakeEmbedder())
+    index = load_index(fake_settings.index_dir, FakeEmbedder())
+    questions = ["when do roses get cut back", "bugs on my roses", "how do i get rid of slugs", "water in summer"]
+    rankings = [
+        [
+            [(h.passage.id, round(h.score, 6)) for h in searcher.search(q).hits]
+            for q in questions
+            for searcher in [Searcher(index, FakeEmbedder(), fake_settings.replace(taught_agreement=weight).search)]
+        ]
+        for weight in (0.0, 0.6, 5.0)
+    ]
+    assert rankings[0] == rankings[1] == rankings[2]
+
+
 @pytest.mark.integration
 def test_a_taught_question_finds_its_passage_with_the_real_model(tmp_path: Path):
     from bot.embedding import SentenceEmbedder
@@ -152,3 +204,25 @@ def test_a_taught_question_finds_its_passage_with_the_real_model(tmp_path: Path)
     reply = Assistant(load_index(settings.index_dir, embedder), embedder, settings).ask(question)
     assert reply.answered and reply.answer.passage.text == side_effects.text
     assert reply.ranking[0].matched == "taught"
+
+
+@pytest.mark.integration
+def test_a_passage_taught_several_near_questions_gains_its_lead_with_the_real_model(tmp_path: Path):
+    from bot.embedding import SentenceEmbedder
+
+    folder = tmp_path / "knowledge"
+    pruning = [f"when should i {verb} my roses back" for verb in ("prune", "cut", "trim")]
+    roses, watering = garden_taught(folder, pruning, "when should i water my roses")
+    settings = Settings.from_env(knowledge_dir=folder, index_dir=tmp_path / "index")
+    embedder = SentenceEmbedder.from_settings(settings.model)
+    build_index(load_knowledge(folder), settings.index_dir, embedder, settings=settings.index)
+    index = load_index(settings.index_dir, embedder)
+    question = "when should i lop my roses"  # nearest to the watering question, and near all three pruning ones
+
+    def lead(agreement: float) -> float:
+        reply = Assistant(index, embedder, settings.replace(taught_agreement=agreement)).ask(question)
+        assert reply.ranking[0].passage.id == roses.id  # what staff see ranked first (the word "lop" is unknown)
+        assert reply.ranking[0].taught < max(h.taught for h in reply.ranking)  # not the nearest taught question
+        return reply.ranking[0].score - next(h.score for h in reply.ranking if h.passage.id == watering.id)
+
+    assert lead(settings.taught_agreement) > lead(0.0) + 0.05
