@@ -11,10 +11,11 @@ Meaning is read token by token, as the search's rerank reads passages: each exam
 similar tokens of the message, in context, and the message's tokens theirs of the example (late interaction,
 both ways). A message is scored whole and sentence by sentence, so an emergency told in one sentence of a long
 message is not drowned by the rest (a sentence needs a wider margin than the whole: each is one more chance of a
-chance likeness); and against the mean of its nearest few examples of each kind, so that no
-single example decides. The not-urgent examples are what keeps "how often do allergic reactions happen?" or
-"will I be able to breathe as usual while the cells go in?" from raising the alarm: questions about risk,
-negations, past events and mild symptoms, worded like the emergencies they are not.
+chance likeness); and against the mean
+of its nearest few examples of each kind, so that no single example decides. The not-urgent examples are what
+keeps "how often do allergic reactions happen?" or "will I be able to breathe as usual while the cells go in?" from
+raising the alarm: questions about risk, negations, past events and mild symptoms, worded like the emergencies they
+are not. When a symptom is said of now, for the phrases and the temperature, is bot/urgent_cues.py's to say.
 """
 
 from __future__ import annotations
@@ -29,11 +30,11 @@ from bot.config import UrgentSettings
 from bot.knowledge import Site
 from bot.search import normalize_query
 from bot.text import WORD, content_words
+from bot.urgent_cues import CLAUSE_END, asked_about, conditions, said_of_now
 
 URGENT, SELF_HARM = "urgent", "self_harm"
 
 _APOSTROPHES = re.compile(r"['’‘ʼ`´]")
-_CLAUSE_END = re.compile(r"[.?!;:\n]+")  # a phrase never spans two sentences: "...end? It all depends"
 # Where a message is cut into pieces scored on their own: sentence ends (not a decimal point) and commas.
 _PIECE_END = re.compile(r"(?<!\d)[.?!;:]+(?!\d)|[,\n]")
 _NUMBER = re.compile(
@@ -46,41 +47,6 @@ _THRESHOLD = re.compile(
     re.IGNORECASE,
 )
 _TEMPERATURE_WORDS = re.compile(r"\b(temp\w*|fever\w*|feverish|thermometer|febrile|degrees?|°)", re.IGNORECASE)
-
-
-CUE_WINDOW = 6  # words either side of a symptom read for a cue ("she's not responding and I think it's a seizure")
-# Cue words that put a symptom outside the present, before it in its sentence ("no chest pain", "can it cause
-# seizures", "a history of fainting") or after it ("fainted once years ago").
-_NOT_NOW_BEFORE = re.compile(
-    r"\b(no|not|never|without|risk of|chances? of|history of|causes?|causing|prevent|avoid"
-    r"|signs? of|symptoms? of|what is|what are|what does|what do|how often|how common|how likely|is it common"
-    r"|is it normal|does it|can it|could it|would it|will it|can this|could this|does this|will this)\b"
-)
-_NOT_NOW_AFTER = re.compile(
-    r"\b((years?|months?|weeks?) ago|as an? (kid|child|teenager|teen|baby)|when i was|in (19|20)\d\d"
-    r"|(?<!since )last (year|month|week)|years|once|in the past|history)\b"
-)
-# A condition or a time long past governs all of its part of the sentence, however far before the symptom ("call
-# if her temperature goes over 38 or she has trouble breathing", "last month I had a temperature of 38.5"), up to
-# a comma or a word that turns to something else ("I don't know if it matters but I can't breathe", "I had my
-# first session last month and today I fainted").
-_NOT_NOW_PART = re.compile(
-    r"\b(if|whether|in case|unless|when i was|(years?|months?) ago|(?<!since )last (year|month)|in the past)\b"
-)
-# After the symptom, only a time long past reaches that far ("I collapsed at a festival when I was 20"): a condition
-# after it is how it shows ("I can't breathe if I lie down").
-_PAST_PART = re.compile(
-    r"\b(years? ago|when i was (a |an )?(kid|child|teen\w*|baby|young|little|\d+)|in (19|20)\d\d|last year"
-    r"|in the past)\b"
-)
-# "Is it normal if she won't wake up?" asks about what is happening: only a true condition is left out of meaning.
-_CONDITION = re.compile(
-    r"(?<!normal )(?<!ok )(?<!okay )(?<!fine )(?<!bad )(?<!serious )\b(if|whether|in case|unless)\b"
-)
-_PART_END = re.compile(
-    r",|\b(but|now|however|although|though|and then|since then|today|tonight|this (morning|afternoon|evening|week)"
-    r"|yesterday|just|currently|still|again)\b"
-)
 
 
 @dataclass(frozen=True)
@@ -224,8 +190,8 @@ def _nearest(scores: np.ndarray, settings: UrgentSettings) -> float:
 def _pieces(message: str, spans: list[tuple[int, int]], count: int) -> list[list[int]]:
     """The rows of the whole message, then of each of its pieces of three tokens or more; none of them in a
     condition ("what should I do if he has a seizure at home"), which the phrases do not count either."""
-    conditions = _conditions(message)
-    kept = [i for i, (a, b) in enumerate(spans[:count]) if not any(a >= s and b <= e for s, e in conditions)]
+    cut = conditions(message)
+    kept = [i for i, (a, b) in enumerate(spans[:count]) if not any(a >= s and b <= e for s, e in cut)]
     cuts = [0, *(m.end() for m in _PIECE_END.finditer(message)), len(message)]
     pieces = []
     for start, end in zip(cuts, cuts[1:], strict=False):
@@ -235,23 +201,12 @@ def _pieces(message: str, spans: list[tuple[int, int]], count: int) -> list[list
     return [kept, *pieces] if kept else []
 
 
-def _conditions(message: str) -> list[tuple[int, int]]:
-    """Where the message puts something as a condition: from "if", "whether", "in case" or "unless" to the end of
-    its part of the sentence."""
-    text = message.lower()
-    found = []
-    for cue in _CONDITION.finditer(text):
-        ends = [m.start() for m in (_PART_END.search(text, cue.end()), _CLAUSE_END.search(text, cue.end())) if m]
-        found.append((cue.start(), min(ends, default=len(text))))
-    return found
-
-
 def temperature(message: str, celsius: float) -> str | None:
     """A temperature of at least `celsius` the message gives (as written), in °C or °F; None below it or when the
     rule is off (0). A number without a unit counts in a sentence that speaks of a temperature or fever."""
     if celsius <= 0:
         return None
-    for clause in _CLAUSE_END.split(re.sub(r"(?<=\d)\.(?=\d)", "·", message)):
+    for clause in CLAUSE_END.split(re.sub(r"(?<=\d)\.(?=\d)", "·", message)):
         clause = clause.replace("·", ".")
         about_temperature = bool(_TEMPERATURE_WORDS.search(clause))
         for match in _NUMBER.finditer(clause):
@@ -273,11 +228,11 @@ def urgent_phrase(question: str, site: Site) -> str | None:
     """The configured urgent or self-harm phrase the message contains, if any: matched as whole words within one
     sentence, whatever the case, punctuation, hyphens or apostrophes ("Chest-pain!", "cant breathe"); a phrase
     ending in "*" also matches as the start of a word ("anaphyla*": "anaphylaxis", "anaphylactic"). A phrase said
-    of something else than now does not count: negated, asked about, or past ("no chest pain", "can it cause
-    seizures?", "I had a seizure years ago")."""
+    of something else than now does not count: negated, asked about, past or over ("no chest pain", "can it cause
+    seizures?", "is anaphylaxis possible?", "I had a seizure years ago", "short of breath but it went away")."""
     clauses = [
         f" {' , '.join(_phrase_words(part) for part in clause.split(','))} "  # commas kept: they end a condition
-        for clause in _CLAUSE_END.split(_APOSTROPHES.sub("", question))
+        for clause in CLAUSE_END.split(_APOSTROPHES.sub("", question))
     ]
     for phrase, wanted in _urgent_patterns(site.self_harm_phrases + site.urgent_phrases):
         for clause in clauses:
@@ -285,25 +240,10 @@ def urgent_phrase(question: str, site: Site) -> str | None:
             while start >= 0:
                 # A starred phrase ends where its word does; another just before the space its pattern ends with.
                 end = clause.find(" ", start + len(wanted)) if phrase.endswith("*") else start + len(wanted) - 1
-                if said_of_now(clause[:start], clause[end:]):
+                if said_of_now(clause[:start], clause[end:]) and not asked_about(clause[:start]):
                     return phrase
                 start = clause.find(wanted, start + 1)
     return None
-
-
-def said_of_now(before: str, after: str) -> bool:
-    """Whether what stands between these two parts of a clause is said of the present: not negated, asked about
-    as a risk or in general, put as a condition, or told of the past (English cue words within CUE_WINDOW words,
-    as in NegEx; a condition or a time long past anywhere in its part of the sentence)."""
-    part_before, part_after = _PART_END.split(before)[-1], _PART_END.split(after)[0]
-    before = " ".join([w for w in before.split() if w != ","][-CUE_WINDOW:])
-    after = " ".join([w for w in after.split() if w != ","][:CUE_WINDOW])
-    return not (
-        _NOT_NOW_BEFORE.search(before)
-        or _NOT_NOW_AFTER.search(after)
-        or _NOT_NOW_PART.search(part_before)
-        or _PAST_PART.search(part_after)
-    )
 
 
 @lru_cache(maxsize=8)

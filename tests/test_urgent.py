@@ -9,10 +9,22 @@ import pytest
 
 from bot.config import UrgentSettings
 from bot.knowledge import Site
-from bot.urgent import SELF_HARM, URGENT, ExampleList, by_meaning, detect, said_of_now, temperature, urgent_phrase
+from bot.urgent import SELF_HARM, URGENT, ExampleList, by_meaning, detect, temperature, urgent_phrase
+from bot.urgent_cues import said_of_now
 
 SITE = Site(
-    urgent_phrases=("chest pain*", "seizure*", "fainted", "fainting", "collapsed", "cant breath*", "trouble breathing"),
+    urgent_phrases=(
+        "chest pain*",
+        "seizure*",
+        "fainted",
+        "fainting",
+        "collapsed",
+        "cant breath*",
+        "trouble breathing",
+        "overdos*",
+        "allergic reaction*",
+        "short of breath",
+    ),
     self_harm_phrases=("kill myself",),
 )
 
@@ -50,6 +62,11 @@ def test_numbers_that_are_not_a_high_temperature_now_raise_nothing(message):
 def test_a_time_long_past_does_not_reach_past_the_present():
     assert temperature("since last week my temp has been 38.6", 38.0) == "38.6"
     assert temperature("had the flu last month, now my temperature is 38.6", 38.0) == "38.6"
+
+
+def test_a_reading_before_the_time_it_was_fine_still_counts():
+    assert temperature("temp 39.2 tonight, he was fine this morning", 38.0) == "39.2"
+    assert temperature("temp went up to 38.6 but it settled by morning", 38.0) is None  # over
 
 
 def test_the_temperature_rule_is_off_at_zero():
@@ -94,6 +111,40 @@ def test_a_phrase_said_of_something_else_than_now_does_not(message):
     ],
 )
 def test_the_same_phrases_near_those_cues_said_of_now_still_raise_the_alarm(message):
+    assert urgent_phrase(message, SITE) is not None
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "is a seizure likely after the cells go in?",  # the symptom as the subject of a question
+        "are allergic reactions dangerous with this therapy?",
+        "is fainting common on infusion day?",
+        "could you get a seizure from the infusion?",  # what someone could get
+        "can someone overdose on the painkillers you give?",
+        "do people get short of breath during the drip?",
+        "Could I have an allergic reaction if I'm allergic to eggs?",
+        "I had trouble breathing the night after my infusion but it settled by morning",  # over
+        "short of breath for a day after the first session, then it went away",
+    ],
+)
+def test_a_phrase_asked_about_in_general_or_told_as_over_does_not_count(message):
+    assert urgent_phrase(message, SITE) is None
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "could I be having an allergic reaction? my lips are tingling",  # asked about now
+        "can you help, my husband has collapsed",
+        "is he having a seizure? he's jerking and won't answer",
+        "I think I might have overdosed on my tablets",
+        "trouble breathing last night, it went away but now it's back and worse",  # over, then back
+        "my dad is fainting again and again",
+        "she collapsed in the hall, she was fine an hour ago",  # "was fine": the time before it
+    ],
+)
+def test_the_same_phrases_asked_about_now_or_come_back_still_count(message):
     assert urgent_phrase(message, SITE) is not None
 
 
@@ -215,6 +266,11 @@ EMERGENCIES = {
         "I can't get my breath if I lie down, it's getting worse",
         "not sure if this is an emergency but my chest feels crushed",
     ],
+    "asked about, but of now": [
+        "could I be having an allergic reaction? my lips are tingling",
+        "can you help, my husband has collapsed",
+        "trouble breathing last night, it went away but now it's back and worse",
+    ],
     # spelling correction read "seeing", a word the documents lack, as "seeking": the visitor's own words count too
     "a word the documents lack": ["after the treatment she started seeing things and doesnt know what year it is"],
 }
@@ -234,6 +290,12 @@ CALM = [
     "temp 37.7 tonight, is that ok?",
     "Dad has had no chest pain, no breathlessness, nothing at all. Is he fine to drive home?",
     "If dad gets muddled after his session, is that worth a call or can it wait?",  # a condition
+    # these used to get the notice: questions about a risk, and what is over
+    "is a seizure likely after the cells go in?",
+    "could you get a seizure from the infusion?",
+    "can someone overdose on the painkillers you give?",
+    "I had trouble breathing the night after my infusion but it settled by morning",
+    "do people get short of breath during the drip?",
 ]
 
 

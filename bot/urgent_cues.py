@@ -1,0 +1,91 @@
+"""When a symptom is said of now: English cue words that put it outside the present (negated, asked about as a
+risk, put as a condition, told of the past or as over), as NegEx reads clinical notes. The engine's other
+language rules are English too; none names a subject."""
+
+from __future__ import annotations
+
+import re
+
+CLAUSE_END = re.compile(r"[.?!;:\n]+")  # a phrase never spans two sentences: "...end? It all depends"
+
+CUE_WINDOW = 6  # words either side of a symptom read for a cue ("she's not responding and I think it's a seizure")
+# Cue words that put a symptom outside the present, before it in its sentence ("no chest pain", "can it cause
+# seizures", "a history of fainting") or after it ("fainted once years ago").
+_NOT_NOW_BEFORE = re.compile(
+    r"\b(no|not|never|without|risk of|chances? of|history of|causes?|causing|prevent|avoid"
+    r"|signs? of|symptoms? of|what is|what are|what does|what do|how often|how common|how likely|is it common"
+    r"|is it normal|does it|can it|could it|would it|will it|can this|could this|does this|will this)\b"
+)
+_NOT_NOW_AFTER = re.compile(
+    r"\b((years?|months?|weeks?) ago|as an? (kid|child|teenager|teen|baby)|when i was|in (19|20)\d\d"
+    r"|(?<!since )last (year|month|week)|years|once|in the past|history)\b"
+)
+# A question about the symptom in general, right before it in its part of the sentence: it as the subject of "is"
+# or "are" ("is anaphylaxis possible with donor cells?"), or what someone could get ("could I have an allergic
+# reaction if...", "can you overdose on it?"). "Could I be having a heart attack?" asks about now: it still counts.
+_ASKED_ABOUT = re.compile(
+    r"^\s*(is|are|isnt|arent)(\s+(a|an|any|the))?\s*$"
+    r"|\b(can|could|might|may|would|will|do|does)\s+(i|you|he|she|they|we|someone|anyone|people|patients?|one)"
+    r"(\s+(ever|still|also|really))?(\s+(get|have|develop|suffer|experience|go into|end up with))?"
+    r"(\s+(a|an|any|some|the))?\s*$"
+)
+# A condition or a time long past governs all of its part of the sentence, however far before the symptom ("call
+# if her temperature goes over 38 or she has trouble breathing", "last month I had a temperature of 38.5"), up to
+# a comma or a word that turns to something else ("I don't know if it matters but I can't breathe", "I had my
+# first session last month and today I fainted").
+_NOT_NOW_PART = re.compile(
+    r"\b(if|whether|in case|unless|when i was|(years?|months?) ago|(?<!since )last (year|month)|in the past)\b"
+)
+# After the symptom, only a time long past reaches that far ("I collapsed at a festival when I was 20"): a condition
+# after it is how it shows ("I can't breathe if I lie down").
+_PAST_PART = re.compile(
+    r"\b(years? ago|when i was (a |an )?(kid|child|teen\w*|baby|young|little|\d+)|in (19|20)\d\d|last year"
+    r"|in the past)\b"
+)
+# Over by now, anywhere after the symptom in its sentence ("short of breath for a day but it went away"), unless
+# something after that brings it back ("it went away but now it's back"). Not "was fine": after a symptom it is as
+# often the time before it ("she collapsed, she was fine an hour ago").
+_OVER = re.compile(r"\b(went away|wore off|passed off|settled( down)?|cleared up|back to normal)\b")
+_BACK = re.compile(r"\b(now|again|still|worse|keeps?|returned|came back)\b")
+# "Is it normal if she won't wake up?" asks about what is happening: only a true condition is left out of meaning.
+_CONDITION = re.compile(
+    r"(?<!normal )(?<!ok )(?<!okay )(?<!fine )(?<!bad )(?<!serious )\b(if|whether|in case|unless)\b"
+)
+_PART_END = re.compile(
+    r",|\b(but|now|however|although|though|and then|since then|today|tonight|this (morning|afternoon|evening|week)"
+    r"|yesterday|just|currently|still|again)\b"
+)
+
+
+def said_of_now(before: str, after: str) -> bool:
+    """Whether what stands between these two parts of a clause (casefolded words) is said of the present: not
+    negated, asked about as a risk or in general, put as a condition, told of the past or as over (cue words within
+    CUE_WINDOW words; a condition or a time long past anywhere in its part of the sentence)."""
+    part_before, part_after = _PART_END.split(before)[-1], _PART_END.split(after)[0]
+    window_before = " ".join([w for w in before.split() if w != ","][-CUE_WINDOW:])
+    window_after = " ".join([w for w in after.split() if w != ","][:CUE_WINDOW])
+    over = _OVER.search(after)
+    return not (
+        _NOT_NOW_BEFORE.search(window_before)
+        or _NOT_NOW_AFTER.search(window_after)
+        or _NOT_NOW_PART.search(part_before)
+        or _PAST_PART.search(part_after)
+        or (over and not _BACK.search(after, over.end()))
+    )
+
+
+def asked_about(before: str) -> bool:
+    """Whether the words before a symptom ask about it in general, not of now (a number is left to said_of_now:
+    "is 39.5 too high?" is asked by someone who has it)."""
+    return bool(_ASKED_ABOUT.search(_PART_END.split(before)[-1]))
+
+
+def conditions(message: str) -> list[tuple[int, int]]:
+    """Where the message puts something as a condition: from "if", "whether", "in case" or "unless" to the end of
+    its part of the sentence."""
+    text = message.lower()
+    found = []
+    for cue in _CONDITION.finditer(text):
+        ends = [m.start() for m in (_PART_END.search(text, cue.end()), CLAUSE_END.search(text, cue.end())) if m]
+        found.append((cue.start(), min(ends, default=len(text))))
+    return found
