@@ -279,6 +279,14 @@ EMERGENCIES = {
         "I can't get my breath if I lie down, it's getting worse",
         "not sure if this is an emergency but my chest feels crushed",
     ],
+    # told softly: a message that softens what it says needs a wider margin, and these still come nearer
+    "told softly": [
+        "my lips are a bit blue",
+        "there's a bit of blood in my sick and I feel faint",
+        "a bit confused and so drowsy I can barely keep my eyes open",
+        "slightly slurred speech and my face is drooping on one side",
+        "my dad is a bit confused and very sleepy",
+    ],
     "asked about, but of now": [
         "could I be having an allergic reaction? my lips are tingling",
         "can you help, my husband has collapsed",
