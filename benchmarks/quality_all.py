@@ -12,7 +12,7 @@ One table, one block of rows per question set:
   benchmarks/eval_speed.py makes them (same generator, same seed);
 - taught: NK held-out asked of knowledge/ taught with NK tuning, and CovidFAQ test asked of CovidFAQ taught
   with dev (`python -m bot teach`, into a copy in --work), as staff would teach from what visitors asked;
-- NK urgent-tuning, urgent-dev (used to choose the urgent settings) and urgent-heldout (never):
+- NK urgent-tuning, urgent-dev, urgent-dev2 (used to choose the urgent settings) and urgent-heldout (never):
   knowledge/ with messages labelled urgent or not (tests/eval/urgent-*.jsonl), scored on the urgent
   notice alone: urgent caught and false alarms, as `python -m bot evaluate` reports them.
 
@@ -29,8 +29,8 @@ on thresholds. OOS rejected: out-of-scope questions given the fallback; false re
 questions given it; "–" where a set has no questions of that kind.
 
 Indexes are built into --work (a temporary folder by default; give one to reuse its embedding cache).
-`--only urgent` runs the three urgent sets alone (minutes, not the whole run's twenty) and replaces their rows
-in --out, keeping the others as they were.
+`--only urgent` runs the urgent sets alone (minutes, not the whole run's twenty) and replaces their rows and
+question counts in --out, keeping the others as they were (a set new to the report goes after the one before it).
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ COVIDFAQ = ROOT.parent / "shared" / "benchmarks" / "covidfaq"  # shared/ lies be
 PASSAGE_ONLY = "plain cosine: passage under its heading"
 BEST_OF_TWO = "plain cosine: max(FAQ question, passage)"
 PIPELINE = "pipeline (as configured)"
-URGENT_SETS = ("urgent-tuning", "urgent-dev", "urgent-heldout")
+URGENT_SETS = ("urgent-tuning", "urgent-dev", "urgent-dev2", "urgent-heldout")
 NK_SETS = ("tuning", "heldout", *URGENT_SETS)
 
 
@@ -114,19 +114,40 @@ def urgent_folders() -> list[tuple[str, Path, dict[str, list[Case]]]]:
     return [("NK", ROOT / "knowledge", sets)]
 
 
-def with_rows_replaced(out: Path, rows: list[str]) -> list[str]:
-    """The report at `out` with each of its table rows for the rows' sets replaced by those rows, in place."""
+def with_rows_replaced(out: Path, rows: list[str], counts: dict[str, str]) -> list[str]:
+    """The report at `out` with each of its table rows for the rows' sets replaced by those rows, in place, and
+    those sets' question counts; a row the report lacks goes after the row before it in `rows`."""
     if not out.is_file():
         raise SystemExit(f"{out} does not exist: run without --only first to write the whole report")
+
     def key(row: str) -> str:
         return " | ".join(row.split(" | ")[:2])  # "| NK urgent-dev | pipeline (as configured)"
 
-    new = {key(row): row for row in rows}
     lines = out.read_text(encoding="utf-8").splitlines()
-    missing = set(new) - {key(line) for line in lines}
-    if missing:
-        raise SystemExit(f"{out} has no row for {', '.join(sorted(missing))}: run without --only to rewrite it")
-    return [new.get(key(line), line) for line in lines]
+    keys = [key(line) for line in lines]
+    if key(rows[0]) not in keys:
+        raise SystemExit(f"{out} has no row for {key(rows[0])}: run without --only to rewrite it")
+    for before, row in zip(rows, rows[1:], strict=False):  # a new set's row after the row before it
+        if key(row) not in keys:
+            at = keys.index(key(before)) + 1
+            lines.insert(at, row)
+            keys.insert(at, key(row))
+    new = {key(row): row for row in rows}
+    counted = (_with_counts(line, counts) if line.startswith("Questions: ") else line for line in lines)
+    return [new.get(key(line), line) for line in counted]
+
+
+def _with_counts(line: str, counts: dict[str, str]) -> str:
+    """The report's "Questions: " line with these sets' counts, a set it lacks after the one before it."""
+    entries = line.removeprefix("Questions: ").removesuffix(".").split("; ")
+    names = [next((s for s in sorted(counts, key=len, reverse=True) if e.startswith(f"{s} ")), None) for e in entries]
+    for before, split in zip(counts, list(counts)[1:], strict=False):
+        if split not in names and before in names:
+            at = names.index(before) + 1
+            entries.insert(at, "")
+            names.insert(at, split)
+    entries = [f"{n} {counts[n]}" if n in counts else e for e, n in zip(entries, names, strict=True)]
+    return "Questions: " + "; ".join(entries) + "."
 
 
 def taught(knowledge_dir: Path, cases: list[Case], folder: Path) -> Path:
@@ -251,7 +272,7 @@ def main() -> None:
             ranked = any(o.ranked for o in outcomes)
             shown = base.min_confidence if threshold is None else threshold
             rows.append(f"| {split} | {label} | {f'{shown:.3f}' if ranked else '–'} | {cells} |")
-    write_report(with_rows_replaced(args.out, rows) if args.only else lines + rows, args.out)
+    write_report(with_rows_replaced(args.out, rows, counts) if args.only else lines + rows, args.out)
 
 
 if __name__ == "__main__":
