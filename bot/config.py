@@ -116,7 +116,6 @@ class UrgentSettings:
     same_as: float
     candidates: int
     piece_margin: float
-    soft_margin: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -266,17 +265,13 @@ class Settings:
     # urgent_candidates examples of each list whose mean token vector comes nearest are read token by token. A
     # sentence or clause of a longer message must come nearer, by urgent_piece_margin: each piece is one more chance
     # of a chance likeness, and calm messages' pieces ("and she has neither.") borrow their words' context from the
-    # rest. A message or piece that softens what it says ("a bit", "slight", "mild", "then fine", "went away") needs
-    # urgent_soft_margin more: calm visitors hedge their mild symptoms in the words of emergencies ("my throat is a
-    # bit scratchy"); an emergency told softly ("my lips are a bit blue") is kept by urgent examples told softly.
-    # Chosen on tests/eval/urgent-tuning.jsonl, urgent-dev.jsonl and urgent-dev2.jsonl.
+    # rest. Chosen on tests/eval/urgent-tuning.jsonl and urgent-dev.jsonl.
     urgent_neighbours: int = 8
     urgent_message_weight: float = 0.5
     urgent_margin: float = -0.01
     urgent_same_as: float = 0.9
     urgent_candidates: int = 48
     urgent_piece_margin: float = 0.01
-    urgent_soft_margin: float = 0.04
 
     top_k: int = 3
     # Chosen on tests/eval/tuning.jsonl with `python -m bot evaluate --sweep`, which prints the rule's pick: one
@@ -398,7 +393,6 @@ class Settings:
             self.urgent_same_as,
             self.urgent_candidates,
             self.urgent_piece_margin,
-            self.urgent_soft_margin,
         )
 
     def replace(self, **changes: Any) -> Settings:

@@ -1,6 +1,6 @@
 """When a symptom is said of now: English cue words that put it outside the present (negated, asked about as a
-risk, put as a condition, told of the past or as over), as NegEx reads clinical notes; and words that soften it
-("a bit", "mild", "then fine"). The engine's other language rules are English too; none names a subject."""
+risk, put as a condition, told of the past or as over), as NegEx reads clinical notes. The engine's other
+language rules are English too; none names a subject."""
 
 from __future__ import annotations
 
@@ -47,12 +47,6 @@ _PAST_PART = re.compile(
 # often the time before it ("she collapsed, she was fine an hour ago").
 _OVER = re.compile(r"\b(went away|wore off|passed off|settled( down)?|cleared up|back to normal)\b")
 _BACK = re.compile(r"\b(now|again|still|worse|keeps?|returned|came back)\b")
-# Words that soften a symptom: hedged ("a bit scratchy", "bit dizzy", "slightly", "mild") or over ("then fine").
-SOFTENED = re.compile(
-    r"\b(a (little )?bit|a little|bit of an?|slight(ly)?|mild(ly)?|a touch of|minor|then (fine|ok|okay|better)"
-    r"|healing|went away|wore off|passed off|settled|cleared up|came down(?! with)|back to normal)\b"
-    r"|(^|[^\w\s]\s*)bit\b"
-)
 # "Is it normal if she won't wake up?" asks about what is happening: only a true condition is left out of meaning.
 _CONDITION = re.compile(
     r"(?<!normal )(?<!ok )(?<!okay )(?<!fine )(?<!bad )(?<!serious )\b(if|whether|in case|unless)\b"

@@ -153,13 +153,13 @@ def test_a_cue_far_from_the_symptom_does_not_cancel_it():
     assert said_of_now("no", "") is False and said_of_now("my husband has", "") is True
 
 
-def _meaning(text: str, tokens: list[list[float]], piece_margin: float, soft_margin: float = 0.0):
+def _meaning(text: str, tokens: list[list[float]], piece_margin: float):
     """How near a text comes to one urgent example along the first axis and one calm example along the second."""
     examples = {
         name: ExampleList.of((name,), [np.array([row], dtype=np.float32)])
         for name, row in (("urgent_examples", [1, 0, 0]), ("self_harm_examples", [0, 0, 1]))
     } | {"not_urgent_examples": ExampleList.of(("calm",), [np.array([[0, 1, 0]], dtype=np.float32)])}
-    settings = UrgentSettings(1, 0.5, -0.01, 0.9, 5, piece_margin, soft_margin)
+    settings = UrgentSettings(1, 0.5, -0.01, 0.9, 5, piece_margin)
     spans = [m.span() for m in re.finditer(r"\w+", text)]
     assert len(spans) == len(tokens)
     meaning = by_meaning(text, examples, np.array(tokens, dtype=np.float32), spans, settings)
@@ -184,19 +184,6 @@ def test_a_condition_is_left_out_of_meaning_and_what_remains_needs_the_piece_mar
     meaning, alarm = _meaning("is it normal if the shed is burning", [calm] * 3 + [urgent] * 5, 0.01)
     assert alarm is not None and meaning.needed == -0.01  # "is it normal if" asks about what is happening
     assert _meaning("if the shed burns", [urgent] * 4, 0.01) == (None, None)
-
-
-def test_a_message_that_softens_what_it_says_needs_the_soft_margin_more():
-    def near_urgent(text: str):  # every token nearer the urgent example than the calm one, by 0.2
-        return _meaning(text, [[0.8, 0.6, 0]] * len(re.findall(r"\w+", text)), 0.01, soft_margin=0.25)
-
-    meaning, alarm = near_urgent("the shed is a bit burning")
-    assert meaning.margin == pytest.approx(0.2) and meaning.needed == pytest.approx(0.24) and alarm is None
-    meaning, alarm = near_urgent("the shed is burning")
-    assert meaning.needed == -0.01 and alarm is not None  # the same, not softened
-    for softened in ("bit smoky shed burning", "shed burned then fine", "mild shed burning", "shed burning settled"):
-        assert near_urgent(softened)[1] is None, softened
-    assert near_urgent("he bit his tongue burning")[1] is not None  # "bit" of "bite" softens nothing
 
 
 def test_self_harm_phrases_are_their_own_kind(assistant_with_examples):
@@ -279,8 +266,10 @@ EMERGENCIES = {
         "I can't get my breath if I lie down, it's getting worse",
         "not sure if this is an emergency but my chest feels crushed",
     ],
-    # told softly: a message that softens what it says needs a wider margin, and these still come nearer
+    # told softly: a wider margin for messages that hedge ("a bit", "mild") was tried and lost the first of these
     "told softly": [
+        "a bit breathless even sitting still and my lips feel numb",
+        "mild chest pain that won't go away and I'm sweating a lot",
         "my lips are a bit blue",
         "there's a bit of blood in my sick and I feel faint",
         "a bit confused and so drowsy I can barely keep my eyes open",
@@ -311,10 +300,7 @@ CALM = [
     "temp 37.7 tonight, is that ok?",
     "Dad has had no chest pain, no breathlessness, nothing at all. Is he fine to drive home?",
     "If dad gets muddled after his session, is that worth a call or can it wait?",  # a condition
-    # these used to get the notice: mild symptoms said softly, and questions about a risk or what is over
-    "my arm went a bit numb from sleeping on it, normal again now",
-    "my dad's got a bit of a chesty cough, is he ok to come along on Friday?",
-    "a slight tightness in my throat from all the talking today, nothing else",
+    # these used to get the notice: questions about a risk, and what is over
     "is a seizure likely after the cells go in?",
     "could you get a seizure from the infusion?",
     "can someone overdose on the painkillers you give?",
