@@ -276,6 +276,12 @@ EMERGENCIES = {
         "slightly slurred speech and my face is drooping on one side",
         "my dad is a bit confused and very sleepy",
     ],
+    # calm examples of family members' everyday matters ("my partner has been tired all the time since chemo")
+    # drew a message like this one below the line: they were taken out
+    "a family member who will not wake, told at length": [
+        "about the leaflet you gave us, it says tiredness is normal, but my wife has slept since lunch and we cant "
+        "properly wake her, she just mumbles, is that normal",
+    ],
     "asked about, but of now": [
         "could I be having an allergic reaction? my lips are tingling",
         "can you help, my husband has collapsed",
