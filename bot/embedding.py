@@ -8,6 +8,7 @@ import os
 import queue
 import sys
 import threading
+from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
@@ -39,6 +40,11 @@ MAX_TOKENIZERS = 4
 # the pass itself, 0.3 ms a token, padding included). Questions of 5 to 50 tokens and their one-word unknown words
 # padded to the longest of a pass of 16 cost up to four times the tokens they hold; passes() weighs the two.
 PASS_COST_TOKENS = 32
+
+# Texts whose token spans are kept from their pass through the model: the search and the urgent check ask for the
+# spans of the question they just encoded, and tokenizing it again cost 0.3-0.5 ms an answer. Enough for the
+# questions of a few full batches (a span list is a few hundred bytes).
+RECENT_SPANS = 512
 
 
 class Embedder(Protocol):
@@ -89,6 +95,8 @@ class SentenceEmbedder:
         self._tokenizers: queue.SimpleQueue = queue.SimpleQueue()
         self._copying = threading.Lock()
         self._copies = 0  # tokenizers copied so far (in the pool or in use)
+        self._spans: OrderedDict[str, list[tuple[int, int]]] = OrderedDict()  # RECENT_SPANS texts, last used last
+        self._spans_lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: ModelSettings) -> SentenceEmbedder:
@@ -118,6 +126,10 @@ class SentenceEmbedder:
         return self.encode_with_tokens(texts, progress, tokens=False)[0]
 
     def token_spans(self, text: str) -> list[tuple[int, int]]:
+        with self._spans_lock:
+            if text in self._spans:  # from its pass through the model: the same tokenizer, the same tokens
+                self._spans.move_to_end(text)
+                return list(self._spans[text])
         with self._tokenizer() as tokenizer:
             limit = self.model.max_seq_length
             encoded = tokenizer(text, return_offsets_mapping=True, truncation=True, max_length=limit)
@@ -151,15 +163,32 @@ class SentenceEmbedder:
         model = self.model
         with self._tokenizer() as tokenizer:
             features = tokenizer(
-                texts, padding=True, truncation=True, max_length=model.max_seq_length, return_tensors="pt"
+                texts,
+                padding=True,
+                truncation=True,
+                max_length=model.max_seq_length,
+                return_tensors="pt",
+                return_offsets_mapping=tokens,
             )
+        offsets = features.pop("offset_mapping", None)
         with torch.inference_mode():
             output = model(dict(features))
         sentence = _array(output["sentence_embedding"])
         if not tokens:
             return sentence, []
         embeddings, mask = _array(output["token_embeddings"]), _array(output["attention_mask"]).astype(bool)
+        self._keep_spans(texts, offsets.numpy(), mask)
         return sentence, [_unit_rows(embeddings[row][mask[row]][1:-1]) for row in range(len(texts))]
+
+    def _keep_spans(self, texts: list[str], offsets: np.ndarray, mask: np.ndarray) -> None:
+        """Each text's token spans from its pass ([CLS], [SEP] and padding left out), for token_spans to give."""
+        found = {text: [tuple(s) for s in offsets[row][mask[row]][1:-1].tolist()] for row, text in enumerate(texts)}
+        with self._spans_lock:
+            for text, spans in found.items():
+                self._spans.pop(text, None)
+                self._spans[text] = spans
+            while len(self._spans) > RECENT_SPANS:
+                self._spans.popitem(last=False)
 
     @contextmanager
     def _tokenizer(self) -> Iterator[PreTrainedTokenizerBase]:
