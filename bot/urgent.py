@@ -94,7 +94,7 @@ class ExampleList:
         Returns (scores, which) for each piece."""
         if not len(self.texts) or not len(message):
             return [(np.zeros(0, dtype=np.float32), np.zeros(0, dtype=int))] * len(pieces)
-        picks = [self._nearest(message[rows], candidates) for rows in pieces]
+        picks = self._nearest(message, pieces, candidates)
         union = np.unique(np.concatenate(picks))
         chosen = np.zeros(len(self.texts), dtype=bool)
         chosen[union] = True
@@ -110,13 +110,15 @@ class ExampleList:
             found.append((scores[np.searchsorted(union, which)], which))
         return found
 
-    def _nearest(self, piece: np.ndarray, candidates: int) -> np.ndarray:
-        """The examples whose centroids come nearest to the piece's, in order of position."""
-        centroid = piece.mean(axis=0)
-        nearness = self.centroids @ (centroid / max(float(np.linalg.norm(centroid)), 1e-12))
+    def _nearest(self, message: np.ndarray, pieces: list[list[int]], candidates: int) -> list[np.ndarray]:
+        """For each piece, the examples whose centroids come nearest to the piece's, in order of position: one
+        product of the centroids with every piece's, as the list is read from memory once for them all."""
+        centroids = np.array([message[rows].mean(axis=0) for rows in pieces], dtype=np.float32)
+        centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12)
+        nearness = self.centroids @ centroids.T
         if candidates >= len(nearness):
-            return np.arange(len(nearness))
-        return np.sort(np.argpartition(-nearness, candidates - 1)[:candidates])
+            return [np.arange(len(nearness))] * len(pieces)
+        return [np.sort(np.argpartition(-column, candidates - 1)[:candidates]) for column in nearness.T]
 
 
 Examples = dict[str, ExampleList]  # site.toml's list name → its examples
