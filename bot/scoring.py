@@ -14,10 +14,13 @@ from bot.knowledge import Passage
 class LateInteraction:
     """Token-level scores of a query against passages of one index: their token vectors were stored at build."""
 
-    def __init__(self, index: Index, embedder: Embedder, positions: dict[str, int]):
+    def __init__(self, index: Index, embedder: Embedder, positions: dict[str, int], memory_mb: float = 0):
         self.index = index
         self.embedder = embedder
         self._positions = positions  # passage id → its position in the index
+        # Every passage's tokens as float32, read once, when they fit in memory_mb (SearchSettings.tokens_in_memory_mb)
+        fits = len(index.tokens) * index.tokens.shape[1] * 4 <= memory_mb * 2**20
+        self._held = as_float32(index.tokens.rows(0, len(index.tokens))) if fits and len(index.tokens) else None
         # An FAQ passage's tokens begin with its question's, when the build embedded headings (see embedding_text).
         self._questions_embedded = bool(index.manifest.get("embedded", {}).get("headings", True))
         self._question_lengths: dict[int, int] = {}
@@ -43,7 +46,7 @@ class LateInteraction:
     def max_sims(self, query_tokens: np.ndarray, passages: list[Passage]) -> tuple[np.ndarray, np.ndarray]:
         """Each query token's best cosine with each passage's tokens, and with its FAQ question's tokens (the
         passage's again when it is not an FAQ entry): two arrays of shape (query tokens, passages)."""
-        blocks = [self.index.passage_tokens(self._positions[p.id]) for p in passages]
+        blocks = [self._tokens(self._positions[p.id]) for p in passages]
         sizes = np.array([len(b) for b in blocks])
         whole = np.zeros((len(query_tokens), len(passages)), dtype=np.float32)
         question = np.zeros_like(whole)
@@ -62,6 +65,12 @@ class LateInteraction:
             question[:, present[faq]] = spans[::2].T
         return whole, question
 
+    def _tokens(self, position: int) -> np.ndarray:
+        """A passage's token vectors: float32 when held in memory, else float16 from the file."""
+        if self._held is None:
+            return self.index.passage_tokens(position)
+        return self._held[self.index.token_offsets[position] : self.index.token_offsets[position + 1]]
+
     def question_length(self, passage: Passage) -> int:
         """How many of an FAQ passage's tokens are its question's (they come first); 0 for another passage."""
         if not passage.question or not self._questions_embedded:
@@ -73,7 +82,7 @@ class LateInteraction:
 
     def mean_max_sim(self, query_tokens: np.ndarray, passage: Passage) -> float:
         """Late interaction (MeanMaxSim): each query token's best cosine with the passage's tokens, averaged."""
-        tokens = self.index.passage_tokens(self._positions[passage.id])
+        tokens = self._tokens(self._positions[passage.id])
         if not len(tokens) or not len(query_tokens):
             return 0.0
         return float((query_tokens @ as_float32(tokens).T).max(axis=1).mean())
@@ -84,6 +93,8 @@ def as_float32(tokens: np.ndarray) -> np.ndarray:
     more than the product they go into."""
     import torch
 
+    if tokens.dtype == np.float32:
+        return tokens
     if not tokens.flags.writeable or not tokens.flags.c_contiguous:  # torch takes only writable, contiguous memory
         tokens = np.array(tokens)
     return torch.from_numpy(tokens).float().numpy()
