@@ -34,6 +34,7 @@ import threading
 import unicodedata
 from dataclasses import dataclass, field, replace
 
+import faiss
 import numpy as np
 
 from bot.config import SearchSettings, Settings
@@ -97,9 +98,11 @@ class Searcher:
         self._faq_positions = [i for i, p in enumerate(index.passages) if p.question]
         self._taught = bool(np.any(index.kinds == TAUGHT))
         # Each passage's vector rows (its own, its sentences', its FAQ question's, those taught), to score exactly.
-        self._row_order = np.argsort(index.rows, kind="stable")
-        self._row_bounds = np.searchsorted(index.rows[self._row_order], np.arange(len(index.passages) + 1))
-        self.late_interaction = LateInteraction(index, embedder, self._positions)
+        order = np.argsort(index.rows, kind="stable")
+        bounds = np.searchsorted(index.rows[order], np.arange(len(index.passages) + 1))
+        self._passage_rows = [order[bounds[p] : bounds[p + 1]] for p in range(len(index.passages))]
+        self._vectors = _stored_vectors(index.search_index)  # the rows FAISS holds, without a copy
+        self.late_interaction = LateInteraction(index, embedder, self._positions, self.settings.tokens_in_memory_mb)
         self._word_vectors: dict[str, np.ndarray] = {}  # unknown words' vectors, oldest first (see _encode)
         self._word_lock = threading.Lock()
         self._faq_vectors = None
@@ -258,9 +261,10 @@ class Searcher:
         """Exact cosines of the query with each given passage's rows: (4, passages), -inf for a kind of row the
         passage lacks (sentences of a one-sentence passage, the question of a passage that is not an FAQ); and each
         passage's taught agreement (bot/scoring.py's taught_agreement; 0 in a folder with nothing taught)."""
-        spans = [self._row_order[self._row_bounds[p] : self._row_bounds[p + 1]] for p in positions]
+        spans = [self._passage_rows[p] for p in positions]
         rows = np.concatenate(spans)
-        cosines = self.index.search_index.reconstruct_batch(rows) @ vector
+        stored = self._vectors[rows] if self._vectors is not None else self.index.search_index.reconstruct_batch(rows)
+        cosines = stored @ vector
         views = np.full((TAUGHT + 1, len(positions)), -np.inf, dtype=np.float32)
         owners = np.repeat(np.arange(len(positions)), [len(span) for span in spans])
         kinds = self.index.kinds[rows]
@@ -352,6 +356,17 @@ class Searcher:
         share = sum(weights[w] * uncovered.get(w, 0.0) for w in weights) / sum(weights.values())
         late = s.confidence_late_share if reranked else 0.0
         return (1 - late) * hits[0].dense + late * hits[0].late - s.uncovered_word_penalty * share
+
+
+def _stored_vectors(search_index: faiss.Index) -> np.ndarray | None:
+    """The vectors an exact (flat) FAISS index holds, as a read-only array over its own memory; None for another
+    kind. Reading rows from it costs a fancy index, where reconstruct_batch crossed into FAISS on every question."""
+    if not isinstance(search_index, faiss.IndexFlat) or not search_index.ntotal:
+        return None
+    count, dimension = search_index.ntotal, search_index.d
+    vectors = faiss.rev_swig_ptr(search_index.get_xb(), count * dimension).reshape(count, dimension)
+    vectors.flags.writeable = False
+    return vectors
 
 
 def _apply(query: str, corrections: dict[str, str]) -> str:
