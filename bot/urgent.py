@@ -73,7 +73,6 @@ class ExampleList:
     tokens: np.ndarray  # every example's token vectors, one example after another
     offsets: np.ndarray  # example i is rows offsets[i]:offsets[i + 1]
     centroids: np.ndarray
-    owners: np.ndarray  # the example each row of tokens belongs to
 
     @classmethod
     def of(cls, texts: tuple[str, ...], tokens: list[np.ndarray]) -> ExampleList:
@@ -81,8 +80,7 @@ class ExampleList:
         stacked = np.vstack(tokens) if tokens else np.zeros((0, dimension), np.float32)
         centroids = np.array([t.mean(axis=0) for t in tokens], dtype=np.float32).reshape(-1, dimension)
         centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-12)
-        lengths = [len(t) for t in tokens]
-        return cls(texts, stacked, np.cumsum([0, *lengths]), centroids, np.repeat(np.arange(len(tokens)), lengths))
+        return cls(texts, stacked, np.cumsum([0, *(len(t) for t in tokens)]), centroids)
 
     def scores(
         self, message: np.ndarray, pieces: list[list[int]], weight: float, candidates: int
@@ -96,14 +94,14 @@ class ExampleList:
             return [(np.zeros(0, dtype=np.float32), np.zeros(0, dtype=int))] * len(pieces)
         picks = self._nearest(message, pieces, candidates)
         union = np.unique(np.concatenate(picks))
-        chosen = np.zeros(len(self.texts), dtype=bool)
-        chosen[union] = True
-        similarity = self.tokens[np.flatnonzero(chosen[self.owners])] @ message.T  # candidates' tokens × message's
         lengths = self.offsets[union + 1] - self.offsets[union]
         first = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+        # the candidates' rows, in order: each example's run of rows, without a mask over every example's rows
+        rows_of_union = np.arange(int(lengths.sum())) + np.repeat(self.offsets[union] - first, lengths)
+        similarity = self.tokens[rows_of_union] @ message.T  # candidates' tokens × message's
         found = []
         for rows, which in zip(pieces, picks, strict=True):
-            piece = similarity[:, rows]
+            piece = similarity if len(rows) == len(message) else similarity[:, rows]  # the whole message: no copy
             example_side = np.add.reduceat(piece.max(axis=1), first) / np.maximum(lengths, 1)
             message_side = np.maximum.reduceat(piece, first, axis=0).mean(axis=1)
             scores = weight * message_side + (1 - weight) * example_side
