@@ -202,9 +202,8 @@ class Assistant:
             alarm = self._alarm(serving, query, results.encoded, results.tokens)
             if alarm is None and results.corrections:
                 # A correction toward the documents' words can change what the visitor said ("seeing things" →
-                # "seeking things"): the urgent check reads their own words too, at one more pass for such messages.
-                _, (tokens,) = self.embedder.encode_with_tokens([query])
-                alarm = self._alarm(serving, query, query, tokens)
+                # "seeking things"): the urgent check reads their own words too, encoded in the search's own pass.
+                alarm = self._alarm(serving, query, query, results.typed_tokens)
             return replace(reply, ranking=tuple(results.hits), alarm=alarm)
 
         cached = lru_cache(maxsize=self.settings.answer_cache_size)(search_and_compose)

@@ -77,6 +77,8 @@ class Results:
     corrections: dict[str, str] = field(default_factory=dict)  # misspelt word → document word
     encoded: str = ""  # the query as it went through the model, misspellings corrected
     tokens: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32), compare=False, repr=False)
+    # when a correction changed the query: the token vectors of the query as asked, from the same pass
+    typed_tokens: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), np.float32), compare=False, repr=False)
     not_answered: str | None = None  # the question staff marked "not answered here" that the query is nearest to
 
 
@@ -118,7 +120,7 @@ class Searcher:
         spelled_words = [corrections.get(w, w) for w in words]
         unique = list(dict.fromkeys(spelled_words))
         spelled = _apply(query, corrections)
-        vector, query_tokens, word_vectors = self._encode(spelled, unknown)
+        vector, query_tokens, word_vectors, typed_tokens = self._encode(spelled, unknown, query if corrections else "")
         similarity = self._vocabulary_similarity(unique, word_vectors)
         found = self._dense(vector)
         lexical = self.lexical.scores(spelled_words)
@@ -129,23 +131,29 @@ class Searcher:
         reranked = self.settings.late_interaction_weight > 0 and len(query_tokens) > 0
         confidence = self._confidence(hits, spelled_words, uncovered, reranked)
         not_answered = self._not_answered(vector, float(np.max(found, initial=0.0)))  # best row found, or 0
-        return Results(query, hits, confidence, tuple(uncovered), corrections, spelled, query_tokens, not_answered)
+        return Results(
+            query, hits, confidence, tuple(uncovered), corrections, spelled, query_tokens, typed_tokens, not_answered
+        )
 
-    def _encode(self, query: str, words: list[str]) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
-        """The query's vector and token vectors, and the words' vectors: one pass through the model for the query
-        and the words not met before, which are kept (the word_cache_size used last) for the questions after."""
+    def _encode(
+        self, query: str, words: list[str], typed: str = ""
+    ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], np.ndarray]:
+        """The query's vector and token vectors, the words' vectors, and the token vectors of the query as typed
+        (when given: a correction changed it): one pass through the model for the query, the words not met before,
+        which are kept (the word_cache_size used last) for the questions after, and the typed query."""
         with self._word_lock:  # a word met again moves to the end, so the common ones are never the first to go
             cached = {w: self._word_vectors.pop(w) for w in words if w in self._word_vectors}
             self._word_vectors.update(cached)
         new = [w for w in words if w not in cached]
-        vectors, tokens = self.embedder.encode_with_tokens([query, *new])
-        fresh = {w: row.copy() for w, row in zip(new, vectors[1:], strict=True)}  # not views keeping a batch alive
+        vectors, tokens = self.embedder.encode_with_tokens([query, *new, *([typed] if typed else [])])
+        fresh = {w: row.copy() for w, row in zip(new, vectors[1 : 1 + len(new)], strict=True)}  # not views of a batch
         with self._word_lock:
             for word, row in fresh.items() if self.settings.word_cache_size > 0 else ():
                 if len(self._word_vectors) >= self.settings.word_cache_size:
                     del self._word_vectors[next(iter(self._word_vectors))]  # the least recently used
                 self._word_vectors[word] = row
-        return vectors[0], tokens[0], {w: cached[w] if w in cached else fresh[w] for w in words}
+        typed_tokens = tokens[-1] if typed else np.zeros((0, vectors.shape[1]), np.float32)
+        return vectors[0], tokens[0], {w: cached[w] if w in cached else fresh[w] for w in words}, typed_tokens
 
     def _not_answered(self, vector: np.ndarray, answerable: float) -> str | None:
         """The "not answered here" question nearer to the query than anything the documents answer, if any."""

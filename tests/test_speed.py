@@ -66,3 +66,26 @@ def test_the_views_read_the_vectors_faiss_holds(real_assistant):
     rows = np.arange(index.ntotal)
     assert np.array_equal(searcher._vectors[rows], index.reconstruct_batch(rows))
     assert not searcher._vectors.flags.writeable
+
+
+@pytest.mark.integration
+def test_a_corrected_message_goes_through_the_model_once_and_its_own_words_are_still_read(real_settings: Settings):
+    from bot.assistant import Assistant
+
+    calls: list[list[str]] = []
+    embedder = SentenceEmbedder.from_settings(real_settings.model)
+    encode = embedder.encode_with_tokens
+
+    def counted(texts, *args, **kwargs):
+        calls.append(list(texts))
+        return encode(texts, *args, **kwargs)
+
+    embedder.encode_with_tokens = counted
+    assistant = Assistant.load(real_settings.replace(answer_cache_size=0), embedder=embedder)
+    message = "after the treatment she started seeing things and doesnt know what year it is"
+    assistant.ask("warm up the word cache: " + message)
+    calls.clear()
+    reply = assistant.ask(message)
+    assert len(calls) == 1 and message.casefold() in calls[0]  # the words as typed in the search's own call ...
+    assert reply.notice  # ... and read for the notice
+    assert assistant.searcher.search(message.casefold()).corrections  # though "seeing" was corrected to "seeking"
