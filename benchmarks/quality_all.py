@@ -12,8 +12,9 @@ One table, one block of rows per question set:
   benchmarks/eval_speed.py makes them (same generator, same seed);
 - taught: NK held-out asked of knowledge/ taught with NK tuning, and CovidFAQ test asked of CovidFAQ taught
   with dev (`python -m bot teach`, into a copy in --work), as staff would teach from what visitors asked;
-- NK urgent-tuning, urgent-dev, urgent-dev2 (used to choose the urgent settings), urgent-heldout (spent: run
-  five times, read once to choose) and urgent-heldout2 (written blind, never read):
+- NK urgent-tuning, urgent-dev, urgent-dev2, urgent-dev3 (used to choose the urgent settings; dev3 was
+  written blind as held-out and run once before it was read) and urgent-heldout (spent: run five times, read
+  once to choose):
   knowledge/ with messages labelled urgent or not (tests/eval/urgent-*.jsonl), scored on the urgent
   notice alone: urgent caught and false alarms, as `python -m bot evaluate` reports them.
 
@@ -76,7 +77,7 @@ COVIDFAQ = ROOT.parent / "shared" / "benchmarks" / "covidfaq"  # shared/ lies be
 PASSAGE_ONLY = "plain cosine: passage under its heading"
 BEST_OF_TWO = "plain cosine: max(FAQ question, passage)"
 PIPELINE = "pipeline (as configured)"
-URGENT_SETS = ("urgent-tuning", "urgent-dev", "urgent-dev2", "urgent-heldout", "urgent-heldout2")
+URGENT_SETS = ("urgent-tuning", "urgent-dev", "urgent-dev2", "urgent-dev3", "urgent-heldout")
 NK_SETS = ("tuning", "heldout", *URGENT_SETS)
 
 
