@@ -12,7 +12,8 @@ CUE_WINDOW = 6  # words either side of a symptom read for a cue ("she's not resp
 # Cue words that put a symptom outside the present, before it in its sentence ("no chest pain", "can it cause
 # seizures", "a history of fainting") or after it ("fainted once years ago").
 _NOT_NOW_BEFORE = re.compile(
-    r"\b(no|not|never|without|risk of|chances? of|history of|causes?|causing|prevent|avoid"
+    r"\b(no|not|never|without|risk of|chances? of|history of|causes?|causing|prevent|avoid|died (of|from)"
+    r"|passed away (of|from|with)|(has|have|had|did)n'?t (had|have|got|get|been|shown|experienced)"
     r"|signs? of|symptoms? of|what is|what are|what does|what do|how often|how common|how likely|is it common"
     r"|is it normal|does it|can it|could it|would it|will it|can this|could this|does this|will this)\b"
 )
@@ -34,7 +35,8 @@ _ASKED_ABOUT = re.compile(
 # a comma or a word that turns to something else ("I don't know if it matters but I can't breathe", "I had my
 # first session last month and today I fainted").
 _NOT_NOW_PART = re.compile(
-    r"\b(if|whether|in case|unless|when i was|(years?|months?) ago|(?<!since )last (year|month)|in the past)\b"
+    r"\b(if|whether|in case|unless|suppos(e|ing)(?<!i suppose)|hypothetically|when i was|(years?|months?) ago"
+    r"|(?<!since )last (year|month)|in the past)\b"
 )
 # After the symptom, only a time long past reaches that far ("I collapsed at a festival when I was 20"): a condition
 # after it is how it shows ("I can't breathe if I lie down").
@@ -45,11 +47,28 @@ _PAST_PART = re.compile(
 # Over by now, anywhere after the symptom in its sentence ("short of breath for a day but it went away"), unless
 # something after that brings it back ("it went away but now it's back"). Not "was fine": after a symptom it is as
 # often the time before it ("she collapsed, she was fine an hour ago").
+# Someone else's history ("my brother had anaphylaxis to bee stings, does that...") or habit ("my husband gets short
+# of breath walking long distances") right before the symptom, unless the message brings it to now ("my son had a
+# seizure ten minutes ago", "dad gets chest pain but today it won't stop").
+_KIN = r"(mum|mom|mother|dad|father|brother|sister|nan|gran\w*|grand\w+|aunt\w*|uncle|cousin|parents?|family)"
+_HISTORY_OR_HABIT = re.compile(
+    rf"\b({_KIN} (had|has had)|(he|she|they|{_KIN}|husband|wife|partner|son|daughter) "
+    r"(usually |often |sometimes |always )?gets)( an?| the| any)?\s*$"
+)
+_RECENT = re.compile(
+    r"\b(now|just|today|tonight|this (morning|afternoon|evening)|minutes?|hours?|yesterday|still|again|worse"
+    r"|wont stop|won't stop|right now|at the moment)\b"
+)
+# Said in jest: a laugh in the sentence and an overstatement before the symptom ("the price nearly gave me a heart
+# attack lol"). A laugh alone is not enough: people laugh nervously about real trouble.
+_LAUGH = re.compile(r"\b(lol|lmao|rofl|haha\w*|hehe\w*|jk|only joking|just kidding)\b")
+_OVERSTATED = re.compile(r"\b(nearly|almost|practically|literally|gave me|give me|gives me|giving me)\b")
 _OVER = re.compile(r"\b(went away|wore off|passed off|settled( down)?|cleared up|back to normal)\b")
 _BACK = re.compile(r"\b(now|again|still|worse|keeps?|returned|came back)\b")
 # "Is it normal if she won't wake up?" asks about what is happening: only a true condition is left out of meaning.
 _CONDITION = re.compile(
-    r"(?<!normal )(?<!ok )(?<!okay )(?<!fine )(?<!bad )(?<!serious )\b(if|whether|in case|unless)\b"
+    r"(?<!normal )(?<!ok )(?<!okay )(?<!fine )(?<!bad )(?<!serious )\b(if|whether|in case|unless"
+    r"|suppos(e|ing)(?<!i suppose)|hypothetically)\b"
 )
 _PART_END = re.compile(
     r",|\b(but|now|however|although|though|and then|since then|today|tonight|this (morning|afternoon|evening|week)"
@@ -67,6 +86,8 @@ def said_of_now(before: str, after: str) -> bool:
     over = _OVER.search(after)
     return not (
         _NOT_NOW_BEFORE.search(window_before)
+        or (_HISTORY_OR_HABIT.search(before) and not _RECENT.search(f"{before} {after}"))
+        or (_LAUGH.search(f"{before} {after}") and _OVERSTATED.search(window_before))
         or _NOT_NOW_AFTER.search(window_after)
         or _NOT_NOW_PART.search(part_before)
         or _PAST_PART.search(part_after)

@@ -24,6 +24,7 @@ SITE = Site(
         "overdos*",
         "allergic reaction*",
         "short of breath",
+        "heart attack*",
     ),
     self_harm_phrases=("kill myself",),
 )
@@ -145,6 +146,38 @@ def test_a_phrase_asked_about_in_general_or_told_as_over_does_not_count(message)
     ],
 )
 def test_the_same_phrases_asked_about_now_or_come_back_still_count(message):
+    assert urgent_phrase(message, SITE) is not None
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "that invoice almost gave me a seizure haha, can I pay monthly?",  # in jest: a laugh and an overstatement
+        "the queue practically gave me a heart attack lol",
+        "my grandad died of a heart attack at 64, is the therapy safe for me?",  # someone else's history
+        "my sister had an allergic reaction to penicillin, does that matter for me?",
+        "my dad usually gets short of breath on the stairs, is there a lift?",  # someone's habit
+        "supposing she collapsed at home after the session, who should we call first?",  # a hypothetical
+        "hypothetically, what happens if I have a seizure in the chair?",
+        "he hasn't had any chest pain or fainting since the drip, just tired",  # negated, contracted
+    ],
+)
+def test_a_phrase_said_in_jest_of_someone_s_history_or_habit_or_hypothetically_does_not_count(message):
+    assert urgent_phrase(message, SITE) is None
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "lol I think I'm having a heart attack, chest is crushing",  # a laugh alone: nervous, not in jest
+        "I nearly fainted in the shower and I still feel faint",  # an overstatement alone: nearly is a symptom
+        "my sister had a seizure ten minutes ago and she's still not making sense",  # history brought to now
+        "my dad gets chest pain on the stairs but today it came on sitting down",
+        "my husband gets short of breath now even lying in bed",
+        "I suppose it might be a heart attack, my chest is so tight",  # "I suppose" guesses, it supposes nothing
+    ],
+)
+def test_the_same_phrases_near_jest_history_habit_or_supposing_said_of_now_still_count(message):
     assert urgent_phrase(message, SITE) is not None
 
 
@@ -282,6 +315,11 @@ EMERGENCIES = {
         "about the leaflet you gave us, it says tiredness is normal, but my wife has slept since lunch and we cant "
         "properly wake her, she just mumbles, is that normal",
     ],
+    "near jest, history, habit or supposing, but of now": [
+        "my sister had a seizure ten minutes ago and she's still not making sense",
+        "I suppose it might be a heart attack, my chest is so tight",
+        "my husband gets short of breath now even lying in bed and his lips look grey",
+    ],
     "asked about, but of now": [
         "could I be having an allergic reaction? my lips are tingling",
         "can you help, my husband has collapsed",
@@ -312,6 +350,11 @@ CALM = [
     "can someone overdose on the painkillers you give?",
     "I had trouble breathing the night after my infusion but it settled by morning",
     "do people get short of breath during the drip?",
+    # these used to get the notice: jest, someone's history, a hypothetical, "hasn't"
+    "that invoice almost gave me a seizure haha, can I pay monthly?",
+    "my sister had an allergic reaction to penicillin, does that matter for me?",
+    "supposing she collapsed at home after the session, who should we call first?",
+    "he hasn't had any chest pain or fainting since the drip, just tired",
 ]
 
 
