@@ -14,7 +14,7 @@ One table, one block of rows per question set:
   with dev (`python -m bot teach`, into a copy in --work), as staff would teach from what visitors asked;
 - NK urgent-tuning, urgent-dev, urgent-dev2, urgent-dev3 (used to choose the urgent settings; dev3 was
   written blind as held-out and run once before it was read) and urgent-heldout (spent: run five times, read
-  once to choose):
+  once to choose); urgent-heldout3 (written blind by another engineer, never read):
   knowledge/ with messages labelled urgent or not (tests/eval/urgent-*.jsonl), scored on the urgent
   notice alone: urgent caught and false alarms, as `python -m bot evaluate` reports them.
 
@@ -77,7 +77,7 @@ COVIDFAQ = ROOT.parent / "shared" / "benchmarks" / "covidfaq"  # shared/ lies be
 PASSAGE_ONLY = "plain cosine: passage under its heading"
 BEST_OF_TWO = "plain cosine: max(FAQ question, passage)"
 PIPELINE = "pipeline (as configured)"
-URGENT_SETS = ("urgent-tuning", "urgent-dev", "urgent-dev2", "urgent-dev3", "urgent-heldout")
+URGENT_SETS = ("urgent-tuning", "urgent-dev", "urgent-dev2", "urgent-dev3", "urgent-heldout", "urgent-heldout3")
 NK_SETS = ("tuning", "heldout", *URGENT_SETS)
 
 
