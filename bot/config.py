@@ -117,7 +117,6 @@ class UrgentSettings:
     same_as: float
     candidates: int
     piece_margin: float
-    reassured_margin: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -271,18 +270,13 @@ class Settings:
     # urgent_candidates examples of each list whose mean token vector comes nearest are read token by token. A
     # sentence or clause of a longer message must come nearer, by urgent_piece_margin: each piece is one more chance
     # of a chance likeness, and calm messages' pieces ("and she has neither.") borrow their words' context from the
-    # rest. A message that says outright that all else is well ("otherwise fine", "nothing major") needs
-    # urgent_reassured_margin more: calm visitors say so of a small matter told in an emergency's words ("mum's arm
-    # aches where the drip was, she's otherwise fine"). Mere hedging ("a bit", "mild") does not count: emergencies
-    # are told softly too ("a bit breathless even sitting still"). Chosen on tests/eval/urgent-tuning.jsonl,
-    # urgent-dev.jsonl, urgent-dev2.jsonl and urgent-dev3.jsonl.
+    # rest. Chosen on tests/eval/urgent-tuning.jsonl and urgent-dev.jsonl.
     urgent_neighbours: int = 8
     urgent_message_weight: float = 0.5
     urgent_margin: float = -0.01
     urgent_same_as: float = 0.9
     urgent_candidates: int = 48
     urgent_piece_margin: float = 0.01
-    urgent_reassured_margin: float = 0.06
 
     top_k: int = 3
     # Chosen on tests/eval/tuning.jsonl with `python -m bot evaluate --sweep`, which prints the rule's pick: one
@@ -404,7 +398,6 @@ class Settings:
             self.urgent_same_as,
             self.urgent_candidates,
             self.urgent_piece_margin,
-            self.urgent_reassured_margin,
         )
 
     def replace(self, **changes: Any) -> Settings:

@@ -11,7 +11,7 @@ Meaning is read token by token, as the search's rerank reads passages: each exam
 similar tokens of the message, in context, and the message's tokens theirs of the example (late interaction,
 both ways). A message is scored whole and sentence by sentence, so an emergency told in one sentence of a long
 message is not drowned by the rest (a sentence needs a wider margin than the whole: each is one more chance of a
-chance likeness, and one that says all else is well, "otherwise fine", wider still); and against the mean
+chance likeness); and against the mean
 of its nearest few examples of each kind, so that no single example decides. The not-urgent examples are what
 keeps "how often do allergic reactions happen?" or "will I be able to breathe as usual while the cells go in?" from
 raising the alarm: questions about risk, negations, past events and mild symptoms, worded like the emergencies they
@@ -30,7 +30,7 @@ from bot.config import UrgentSettings
 from bot.knowledge import Site
 from bot.search import normalize_query
 from bot.text import WORD, content_words
-from bot.urgent_cues import CLAUSE_END, REASSURED, asked_about, conditions, said_of_now
+from bot.urgent_cues import CLAUSE_END, asked_about, conditions, said_of_now
 
 URGENT, SELF_HARM = "urgent", "self_harm"
 
@@ -133,8 +133,7 @@ class Meaning:
     kind: str  # URGENT or SELF_HARM: which list held the nearest examples
     margin: float  # mean score of its nearest examples of that kind less that of its nearest not-urgent ones
     nearest: str  # the example nearest to it
-    needed: float  # the margin it needs: the whole message's, or a piece's (UrgentSettings.piece_margin), and
-    # UrgentSettings.reassured_margin more when the message says all else is well ("otherwise fine")
+    needed: float  # the margin it needs: the whole message's, or a piece's (UrgentSettings.piece_margin)
 
 
 def detect(message: str, site: Site, meaning: Meaning | None) -> Alarm | None:
@@ -163,14 +162,12 @@ def by_meaning(
     if not pieces:  # all of it a condition: "if I can't breathe?"
         return None
     weight, candidates = settings.message_weight, settings.candidates
-    # Said of the person, so it holds for every piece: "a bit of a cough after his session, nothing major."
-    reassured = settings.reassured_margin if REASSURED.search(text.casefold()) else 0.0
     scored = {name: examples[name].scores(tokens, pieces, weight, candidates) for name in examples}
     for number in range(len(pieces)):
         calm_score = _nearest(scored["not_urgent_examples"][number][0], settings)
         # pieces[0] is the whole message, unless a condition was left out of it: then it is a piece as well
         whole = number == 0 and len(pieces[0]) == len(tokens)
-        needed = (settings.margin if whole else settings.piece_margin) + reassured
+        needed = settings.margin if whole else settings.piece_margin
         for kind, name in ((URGENT, "urgent_examples"), (SELF_HARM, "self_harm_examples")):
             scores, which = scored[name][number]
             if len(scores):

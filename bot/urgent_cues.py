@@ -65,12 +65,6 @@ _LAUGH = re.compile(r"\b(lol|lmao|rofl|haha\w*|hehe\w*|jk|only joking|just kiddi
 _OVERSTATED = re.compile(r"\b(nearly|almost|practically|literally|gave me|give me|gives me|giving me)\b")
 _OVER = re.compile(r"\b(went away|wore off|passed off|settled( down)?|cleared up|back to normal)\b")
 _BACK = re.compile(r"\b(now|again|still|worse|keeps?|returned|came back)\b")
-# All else said to be well, outright: not "a bit" or "mild", which emergencies told softly use too; not "he says he's
-# fine", which someone in trouble may insist on.
-REASSURED = re.compile(
-    r"\b(otherwise (fine|ok|okay|well|good|normal|alright|all right)|(fine|ok|okay|well|good|alright) otherwise"
-    r"|nothing (major|serious|dramatic|worrying|too bad))\b"
-)
 # "Is it normal if she won't wake up?" asks about what is happening: only a true condition is left out of meaning.
 _CONDITION = re.compile(
     r"(?<!normal )(?<!ok )(?<!okay )(?<!fine )(?<!bad )(?<!serious )\b(if|whether|in case|unless"

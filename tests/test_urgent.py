@@ -186,13 +186,13 @@ def test_a_cue_far_from_the_symptom_does_not_cancel_it():
     assert said_of_now("no", "") is False and said_of_now("my husband has", "") is True
 
 
-def _meaning(text: str, tokens: list[list[float]], piece_margin: float, reassured_margin: float = 0.0):
+def _meaning(text: str, tokens: list[list[float]], piece_margin: float):
     """How near a text comes to one urgent example along the first axis and one calm example along the second."""
     examples = {
         name: ExampleList.of((name,), [np.array([row], dtype=np.float32)])
         for name, row in (("urgent_examples", [1, 0, 0]), ("self_harm_examples", [0, 0, 1]))
     } | {"not_urgent_examples": ExampleList.of(("calm",), [np.array([[0, 1, 0]], dtype=np.float32)])}
-    settings = UrgentSettings(1, 0.5, -0.01, 0.9, 5, piece_margin, reassured_margin)
+    settings = UrgentSettings(1, 0.5, -0.01, 0.9, 5, piece_margin)
     spans = [m.span() for m in re.finditer(r"\w+", text)]
     assert len(spans) == len(tokens)
     meaning = by_meaning(text, examples, np.array(tokens, dtype=np.float32), spans, settings)
@@ -206,14 +206,6 @@ def test_a_piece_of_a_longer_message_needs_the_piece_margin_and_the_whole_messag
     assert _meaning("lovely sunny morning, garden shed burning", [calm] * 3 + [urgent] * 3, 0.15)[1].reason == "example"
     meaning, alarm = _meaning("garden shed burning", [urgent] * 3, 0.25)  # the same, alone: the whole message
     assert meaning.margin == pytest.approx(0.2) and meaning.needed == -0.01 and alarm.detail == "urgent_examples"
-
-
-def test_a_message_that_says_all_else_is_well_needs_the_reassured_margin_more():
-    near = [0.8, 0.6, 0]  # nearer the urgent example than the calm one, by 0.2
-    meaning, alarm = _meaning("garden shed smoking otherwise fine", [near] * 5, 0.01, 0.25)
-    assert meaning.needed == pytest.approx(0.24) and alarm is None
-    meaning, alarm = _meaning("garden shed smoking a bit", [near] * 5, 0.01, 0.25)  # hedged, not reassured
-    assert meaning.needed == -0.01 and alarm is not None
 
 
 def test_a_condition_is_left_out_of_meaning_and_what_remains_needs_the_piece_margin():
@@ -323,13 +315,6 @@ EMERGENCIES = {
         "about the leaflet you gave us, it says tiredness is normal, but my wife has slept since lunch and we cant "
         "properly wake her, she just mumbles, is that normal",
     ],
-    # a message that says all else is well needs a wider margin: these must still clear it
-    "told with all else well": [
-        "he's otherwise fine but his lips have gone blue and he's gasping",
-        "my chest feels crushed and my left arm is numb, otherwise ok",
-        "mum is otherwise fine but since lunch she can't tell me what day it is and keeps nodding off",
-        "nothing serious probably but I can barely keep my eyes open and my breathing is slow",
-    ],
     "near jest, history, habit or supposing, but of now": [
         "my sister had a seizure ten minutes ago and she's still not making sense",
         "I suppose it might be a heart attack, my chest is so tight",
@@ -365,9 +350,7 @@ CALM = [
     "can someone overdose on the painkillers you give?",
     "I had trouble breathing the night after my infusion but it settled by morning",
     "do people get short of breath during the drip?",
-    # these used to get the notice: all else said to be well, jest, someone's history, a hypothetical, "hasn't"
-    "my husband has had a slight cough since the drip, nothing major, is that normal?",
-    "Mum's temp was 36.8 earlier and 37.1 now, she feels fine otherwise",
+    # these used to get the notice: jest, someone's history, a hypothetical, "hasn't"
     "that invoice almost gave me a seizure haha, can I pay monthly?",
     "my sister had an allergic reaction to penicillin, does that matter for me?",
     "supposing she collapsed at home after the session, who should we call first?",
