@@ -315,6 +315,15 @@ EMERGENCIES = {
         "about the leaflet you gave us, it says tiredness is normal, but my wife has slept since lunch and we cant "
         "properly wake her, she just mumbles, is that normal",
     ],
+    # said with all else well: a calm word after an emergency must not quiet it
+    "told with all else well": [
+        "he's otherwise fine but his lips have gone blue and he's gasping",
+        "my chest feels crushed and my left arm is numb, otherwise ok",
+        "mum is otherwise fine but since lunch she can't tell me what day it is and keeps nodding off",
+        "nothing serious probably but I can barely keep my eyes open and my breathing is slow",
+        "I took about 20 of my sleeping tablets an hour ago, otherwise fine though",
+        "my throat feels like it's closing up after the infusion, otherwise ok",
+    ],
     "near jest, history, habit or supposing, but of now": [
         "my sister had a seizure ten minutes ago and she's still not making sense",
         "I suppose it might be a heart attack, my chest is so tight",
