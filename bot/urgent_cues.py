@@ -34,9 +34,10 @@ _ASKED_ABOUT = re.compile(
 # if her temperature goes over 38 or she has trouble breathing", "last month I had a temperature of 38.5"), up to
 # a comma or a word that turns to something else ("I don't know if it matters but I can't breathe", "I had my
 # first session last month and today I fainted").
+# Words that make what follows a condition: "if", and "supposing" (not "I suppose", which guesses).
+_CONDITION_WORDS = r"if|whether|in case|unless|suppos(e|ing)(?<!i suppose)|hypothetically"
 _NOT_NOW_PART = re.compile(
-    r"\b(if|whether|in case|unless|suppos(e|ing)(?<!i suppose)|hypothetically|when i was|(years?|months?) ago"
-    r"|(?<!since )last (year|month)|in the past)\b"
+    rf"\b({_CONDITION_WORDS}|when i was|(years?|months?) ago|(?<!since )last (year|month)|in the past)\b"
 )
 # After the symptom, only a time long past reaches that far ("I collapsed at a festival when I was 20"): a condition
 # after it is how it shows ("I can't breathe if I lie down").
@@ -66,10 +67,7 @@ _OVERSTATED = re.compile(r"\b(nearly|almost|practically|literally|gave me|give m
 _OVER = re.compile(r"\b(went away|wore off|passed off|settled( down)?|cleared up|back to normal)\b")
 _BACK = re.compile(r"\b(now|again|still|worse|keeps?|returned|came back)\b")
 # "Is it normal if she won't wake up?" asks about what is happening: only a true condition is left out of meaning.
-_CONDITION = re.compile(
-    r"(?<!normal )(?<!ok )(?<!okay )(?<!fine )(?<!bad )(?<!serious )\b(if|whether|in case|unless"
-    r"|suppos(e|ing)(?<!i suppose)|hypothetically)\b"
-)
+_CONDITION = re.compile(rf"(?<!normal )(?<!ok )(?<!okay )(?<!fine )(?<!bad )(?<!serious )\b({_CONDITION_WORDS})\b")
 _PART_END = re.compile(
     r",|\b(but|now|however|although|though|and then|since then|today|tonight|this (morning|afternoon|evening|week)"
     r"|yesterday|just|currently|still|again)\b"
@@ -102,8 +100,8 @@ def asked_about(before: str) -> bool:
 
 
 def conditions(message: str) -> list[tuple[int, int]]:
-    """Where the message puts something as a condition: from "if", "whether", "in case" or "unless" to the end of
-    its part of the sentence."""
+    """Where the message puts something as a condition: from "if", "whether", "in case", "unless" or "supposing" to
+    the end of its part of the sentence."""
     text = message.lower()
     found = []
     for cue in _CONDITION.finditer(text):
