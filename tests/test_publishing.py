@@ -102,11 +102,35 @@ def test_teaching_from_the_console_writes_the_knowledge_folder_and_audits_each_s
     ]
 
 
+def test_a_visitors_question_is_shown_to_staff_as_text_never_as_a_link_or_an_image(console: StaffConsole):
+    """Anyone can type a question, and the tab's messages are Markdown: "[sign in](…)" was a live link in the
+    console, and "![](…)" an image fetched from the writer's server when staff taught or marked the question."""
+    from markdown_it import MarkdownIt
+
+    from bot.console.teach import Teacher, label
+
+    teacher = Teacher(console)
+    question = "roses [sign in again](https://evil.example/login) ![x](https://evil.example/pixel.png) **now**"
+    roses = next(label(p) for p in teacher.passages() if "prune roses" in label(p))
+    messages = [
+        teacher.teach(question, roses, Staff("ann")),
+        teacher.teach(question, roses, Staff("ann")),
+        teacher.not_answered(question, Staff("ann")),
+        teacher.urgent(question, Staff("ann")),
+        teacher.untaught(question, Staff("ann")),
+    ]
+    for message in messages:
+        html = MarkdownIt("commonmark").render(message)
+        assert "<a " not in html and "<img" not in html and "<strong>now" not in html, message
+        assert "sign in again" in html and "evil.example/pixel.png" in html  # the words are all there, as text
+    assert console.audit.entries()[-1].detail.startswith(repr(question))  # the audit log keeps the text as typed
+
+
 def test_teaching_needs_a_question_and_a_passage(console: StaffConsole):
     from bot.console.teach import Teacher
 
     teacher = Teacher(console)
     assert teacher.teach("", "", None).startswith("Pick a question")
     assert teacher.teach("roses?", "no such passage", None).startswith("Pick the passage")
-    assert teacher.untaught("never taught", None) == "'never taught' was not taught or marked."
+    assert teacher.untaught("never taught", None) == "“never taught” was not taught or marked."
     assert console.audit.entries() == []

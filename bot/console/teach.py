@@ -15,6 +15,7 @@ from bot.errors import BotError
 from bot.knowledge import KnowledgeError, Passage, load_knowledge
 from bot.knowledge.phrasings import PhrasingsFile, reference
 from bot.knowledge.site import add_example
+from bot.render import escape_markdown
 from bot.search import normalize_query
 
 CHOICES_RANKED = 8  # passages offered for a question: the ones the inspector ranks first, best first
@@ -25,6 +26,12 @@ def label(passage: Passage) -> str:
     words = passage.text.split()
     start = " ".join(words[:12]) + (" …" if len(words) > 12 else "")
     return f"{reference(passage)} — “{start}”"
+
+
+def quoted(question: str) -> str:
+    """A visitor's question inside a Markdown message: text, never a link, an image or emphasis, since anyone
+    can type one (an image would be fetched from the writer's server when staff open the tab)."""
+    return f"“{escape_markdown(question)}”"
 
 
 class Teacher:
@@ -68,9 +75,9 @@ class Teacher:
         with PhrasingsFile(self.settings.knowledge_dir) as phrasings:
             added = phrasings.teach(passage, question, passages)
         if not added:
-            return f"{question!r} is already taught to {reference(passage)}."
+            return f"{quoted(question)} is already taught to {reference(passage)}."
         self.console.audit.record(staff_name(self.console, request), "teach", f"{question!r} → {reference(passage)}")
-        return f"Taught {question!r} to **{reference(passage)}**. Stage the change to see what it does."
+        return f"Taught {quoted(question)} to **{reference(passage)}**. Stage the change to see what it does."
 
     def not_answered(self, question: str, request: gr.Request | None = None) -> str:
         question = question.strip()
@@ -79,27 +86,29 @@ class Teacher:
         with PhrasingsFile(self.settings.knowledge_dir) as phrasings:
             added = phrasings.mark_not_answered(question)
         if not added:
-            return f"{question!r} is already marked not answered here."
+            return f"{quoted(question)} is already marked not answered here."
         self.console.audit.record(staff_name(self.console, request), "not answered", repr(question))
-        return f"Marked {question!r} as **not answered here**: such questions will get the fallback once published."
+        return (
+            f"Marked {quoted(question)} as **not answered here**: such questions will get the fallback once published."
+        )
 
     def urgent(self, question: str, request: gr.Request | None = None) -> str:
         question = question.strip()
         if not question:
             return "Pick a question first (click it in the table)."
         if not add_example(self.settings.knowledge_dir, "urgent_examples", question):
-            return f"{question!r} is already an urgent example."
+            return f"{quoted(question)} is already an urgent example."
         self.console.audit.record(staff_name(self.console, request), "urgent", repr(question))
-        return f"Added {question!r} to the **urgent examples**: messages like it will get the urgent notice."
+        return f"Added {quoted(question)} to the **urgent examples**: messages like it will get the urgent notice."
 
     def untaught(self, question: str, request: gr.Request | None = None) -> str:
         question = question.strip()
         with PhrasingsFile(self.settings.knowledge_dir) as phrasings:
             removed = phrasings.untaught(question)
         if not removed:
-            return f"{question!r} was not taught or marked."
+            return f"{quoted(question)} was not taught or marked."
         self.console.audit.record(staff_name(self.console, request), "untaught", repr(question))
-        return f"Removed {question!r} from what was taught ({removed} place{'s' * (removed > 1)})."
+        return f"Removed {quoted(question)} from what was taught ({removed} place{'s' * (removed > 1)})."
 
     def stage(self, request: gr.Request | None = None) -> tuple[str, list[list[str]]]:
         staged = self.publishing.stage(staff_name(self.console, request), "taught from visitor questions")
