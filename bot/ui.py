@@ -164,7 +164,7 @@ def build_visitor_app(
 ) -> gr.Blocks:
     site = assistant.site
     chat = VisitorChat(assistant, visits, limits, metrics)
-    with gr.Blocks(title=site.title, fill_height=True) as app:
+    with gr.Blocks(title=site.title, fill_height=True, analytics_enabled=False) as app:  # no telemetry to gradio.app
         gr.Markdown(f"# {escape_markdown(site.title)}\n\n{escape_markdown(site.description)}")
         gr.Markdown(f"**Please note:** {escape_markdown(site.banner or site.disclaimer)}", elem_id="disclaimer-banner")
         thumbs = ("Like", "Dislike") if visits is not None else None  # nothing to store them in when the log is off
@@ -262,6 +262,7 @@ def serving_options(
             "lifespan": forget_finished_sessions(trim_every=settings.malloc_trim_seconds),
             "routes": routes or [],
         },
+        "enable_monitoring": False,  # Gradio's /monitoring: usage counts to anyone, its dashboard's key to the log
         "run_history": False,  # Gradio would keep every question in the browser for the next user of a shared computer
         "max_file_size": 0,  # the chat takes no files: its upload route must not host anyone's
         "state_session_capacity": settings.sessions_kept,  # each API call is a session of its own, kept by Gradio

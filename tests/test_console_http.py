@@ -170,6 +170,19 @@ def test_the_visitor_app_exposes_no_staff_endpoint(site, staff: requests.Session
     assert call(visitor, "ask", "What are NK cells?").event == "complete"  # and the chat still answers
 
 
+def test_neither_app_offers_gradios_traffic_monitor_nor_sends_telemetry(site, staff: requests.Session):
+    """Gradio serves /monitoring by default: its summary gave anyone the chat's usage counts, and a visit to
+    /monitoring printed the key of a traffic dashboard into the server's log. Its telemetry went to gradio.app on
+    every start. The chat and the console turn both off."""
+    _, visitor, console = site
+    for path in ("/monitoring", "/monitoring/summary", "/monitoring/some-key"):
+        response = requests.get(visitor + path, timeout=30)
+        assert response.status_code == 403 and "not enabled" in response.text, (path, response.text[:200])
+        assert staff.get(console + path, timeout=30).status_code == 403, path
+    assert Page(visitor).config["analytics_enabled"] is False
+    assert staff.get(f"{console}/config", timeout=30).json()["analytics_enabled"] is False
+
+
 def test_the_visitor_app_stores_no_uploaded_file(site, staff: requests.Session):
     """The chat takes no files, so its upload route must not host one for anyone; the console's still works."""
     _, visitor, console = site

@@ -32,7 +32,7 @@ TABS: tuple[type[Tab], ...] = (InspectorTab, SuitesTab, VisitorQuestionsTab, Doc
 
 
 def build_console_app(console: StaffConsole, tabs: Sequence[type[Tab]] = TABS) -> gr.Blocks:
-    with gr.Blocks(title="Staff console", delete_cache=(3600, 3600)) as app:
+    with gr.Blocks(title="Staff console", delete_cache=(3600, 3600), analytics_enabled=False) as app:  # no telemetry
         with gr.Row():
             header = gr.Markdown("# Staff console")
             gr.Button("Log out", link="/logout", size="sm", scale=0)
@@ -70,6 +70,7 @@ def serve(settings: Settings) -> None:
             auth_message="Staff console of the FAQ assistant. Sign in with your staff name and password.",
             css=CSS,
             footer_links=[],
+            enable_monitoring=False,
             run_history=False,
             max_file_size=settings.console_max_request_bytes,
             # the body limit first, so the throttle never reads more than it allows
