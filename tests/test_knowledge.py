@@ -164,6 +164,32 @@ def test_site_settings_of_the_wrong_form_stop_the_load_with_the_line(knowledge_d
     assert expected.format(line=len(lines) + 1) in str(raised.value)
 
 
+@pytest.mark.parametrize(
+    ("name", "broken", "expected"),
+    [
+        ("site.toml", 'fallback = "no closing quote', "site.toml:{line}: error: is not valid TOML (Illegal character"),
+        ("site.toml", 'topics = ["open",', "site.toml:{line}: error: is not valid TOML (Invalid value, found at the"),
+        ("phrasings.toml", "[[taught]", "phrasings.toml:{line}: error: is not valid TOML (Expected ']]' at the end"),
+    ],
+)
+def test_a_toml_syntax_error_is_named_at_its_own_line(knowledge_dir: Path, name: str, broken: str, expected: str):
+    """Every TOML error was reported at line 1, its real line only inside the message ("at line 9, column 11")."""
+    path = knowledge_dir / name
+    lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else ["# taught by staff", ""]
+    path.write_text("\n".join([*lines, broken]) + "\n", encoding="utf-8")
+    with pytest.raises(KnowledgeError) as raised:
+        load_knowledge(knowledge_dir)
+    assert expected.format(line=len(lines) + 1) in str(raised.value), str(raised.value)
+    assert "(at line" not in str(raised.value)
+
+
+def test_a_site_toml_not_in_utf8_says_to_save_it_as_utf8(knowledge_dir: Path):
+    site = knowledge_dir / "site.toml"
+    site.write_bytes(site.read_bytes() + 'description = "Caf\u00e9"\n'.encode("latin-1"))
+    with pytest.raises(KnowledgeError, match="site.toml:1: error: not valid UTF-8; save the file as UTF-8"):
+        load_knowledge(knowledge_dir)
+
+
 def test_a_blank_disclaimer_stops_the_load(knowledge_dir: Path):
     (knowledge_dir / "site.toml").write_text('disclaimer_section = ""\ndisclaimer = "   "\n', encoding="utf-8")
     with pytest.raises(KnowledgeError, match="the disclaimer is empty; set disclaimer, or disclaimer_section"):

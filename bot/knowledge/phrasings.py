@@ -22,6 +22,7 @@ from pathlib import Path
 import tomlkit
 
 from bot.knowledge.passage import Passage, Problem
+from bot.knowledge.site import toml_problem
 
 PHRASINGS_FILE = "phrasings.toml"
 HEADER = """\
@@ -58,7 +59,7 @@ def load_teaching(folder: Path, passages: list[Passage]) -> tuple[Teaching, list
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        return Teaching(), [Problem(PHRASINGS_FILE, 1, f"is not valid TOML ({err})", "error")]
+        return Teaching(), [toml_problem(PHRASINGS_FILE, err, text)]
     problems = [
         Problem(PHRASINGS_FILE, 1, f"unknown table {key!r}; known: taught, not_answered")
         for key in sorted(set(data) - {"taught", "not_answered"})

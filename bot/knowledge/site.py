@@ -65,6 +65,24 @@ class Site:
         return contact if contact != Contact() else None
 
 
+_TOML_WHERE = re.compile(r"\s*\(at (?:line (\d+), column (\d+)|end of document)\)$")
+
+
+def toml_problem(file: str, err: tomllib.TOMLDecodeError, text: str) -> Problem:
+    """A TOML syntax error at its own line, which tomllib gives only inside its message (3.11 has no lineno);
+    "at end of document" (an unclosed array, a key set twice) points at the last line."""
+    reason = str(err)
+    where = _TOML_WHERE.search(reason)
+    if not where:
+        return Problem(file, 1, f"is not valid TOML ({reason}); fix it and run again", "error")
+    reason = reason[: where.start()]
+    if where.group(1) is None:
+        line = max(1, len(text.splitlines()))
+        return Problem(file, line, f"is not valid TOML ({reason}, found at the end of the file); fix it", "error")
+    line, column = int(where.group(1)), int(where.group(2))
+    return Problem(file, line, f"is not valid TOML ({reason}, column {column}); fix this line", "error")
+
+
 def load_site(folder: Path) -> tuple[Site, list[Problem]]:
     """The folder's site.toml, or the generic texts when there is none."""
     path = folder / SITE_FILE
@@ -72,9 +90,13 @@ def load_site(folder: Path) -> tuple[Site, list[Problem]]:
         missing = f"no {SITE_FILE}: the generic title, fallback and disclaimer are used; add one to set them"
         return Site(), [Problem(SITE_FILE, 1, missing)]
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        return Site(), [Problem(SITE_FILE, 1, f"is not valid TOML ({err})", "error")]
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return Site(), [Problem(SITE_FILE, 1, "not valid UTF-8; save the file as UTF-8", "error")]
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        return Site(), [toml_problem(SITE_FILE, err, text)]
     known = set(Site.__dataclass_fields__)
     unknown = sorted(set(data) - known)
     problems = [Problem(SITE_FILE, 1, f"unknown setting {key!r}; known: {', '.join(sorted(known))}") for key in unknown]
