@@ -24,9 +24,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
+from starlette.exceptions import HTTPException  # what FastAPI raises for a body it cannot parse
 
 from bot.config import ServeSettings
 from bot.metrics import API, CONTENT_TYPE, Metrics
+from bot.redact import clean_text
 from bot.ui import BUSY_MESSAGE, BUSY_RETRY_SECONDS, VisitorChat
 
 
@@ -36,13 +38,9 @@ class AskRequest(BaseModel):
     @field_validator("question")
     @classmethod
     def _unicode(cls, question: str) -> str:
-        """JSON may escape half of a surrogate pair ("\\ud800"), which is no text: it could be neither answered in
-        JSON nor stored."""
-        try:
-            question.encode("utf-8")
-        except UnicodeEncodeError:
-            raise ValueError("the question is not valid Unicode text (a lone surrogate)") from None
-        return question
+        """JSON may escape half of a surrogate pair ("\\ud800", a widget cutting an emoji in two), which is no text:
+        it becomes U+FFFD, as in the chat, and the rest of the question is still answered."""
+        return clean_text(question)
 
 
 class PassageReply(BaseModel):
@@ -97,6 +95,7 @@ class AskReply(BaseModel):
 
 class Problem(BaseModel):
     detail: Any = Field(description="What was wrong, or when to come back.")
+    fix: str | None = Field(None, description="With 422: what to send instead.")
 
 
 class AnswerQueue:
@@ -126,9 +125,23 @@ class AnswerQueue:
             self.admitted -= 1
 
 
+ASK_FORMAT = (
+    'Send a JSON object with the question as a string, such as {"question": "Is it safe?"}, '
+    "with the header Content-Type: application/json."
+)
+
+
+def not_a_question(detail: Any) -> Response:
+    """422: what was wrong (FastAPI's list, or a sentence), and `fix`, what to send instead. Written in ASCII:
+    FastAPI's list echoes the input, which may hold a lone surrogate that UTF-8 cannot carry."""
+    body = {"detail": detail, "fix": ASK_FORMAT}
+    return Response(json.dumps(body), status_code=422, media_type="application/json")
+
+
 class ASCIIRoute(APIRoute):
-    """A route whose 422 is written in ASCII: FastAPI's body echoes the input, which may hold a lone surrogate
-    that UTF-8 cannot carry. (Bodies over the size limit never get here: bot/limits.py answers 413.)"""
+    """A route whose 422 says what to send (not_a_question), also for a body that is not UTF-8, which FastAPI
+    answers with a bare 400 "There was an error parsing the body". (Bodies over the size limit never get here:
+    bot/limits.py answers 413.)"""
 
     def get_route_handler(self) -> Callable[[Request], Any]:
         handler = super().get_route_handler()
@@ -137,8 +150,11 @@ class ASCIIRoute(APIRoute):
             try:
                 return await handler(request)
             except RequestValidationError as error:
-                detail = jsonable_encoder(error.errors())
-                return Response(json.dumps({"detail": detail}), status_code=422, media_type="application/json")
+                return not_a_question(jsonable_encoder(error.errors()))
+            except HTTPException as error:
+                if error.status_code != 400:
+                    raise
+                return not_a_question("The body is not JSON in UTF-8.")
 
         return validated
 
@@ -180,7 +196,7 @@ def api_routes(chat: VisitorChat, metrics: Metrics, settings: ServeSettings) -> 
 
     errors: dict[int | str, dict[str, Any]] = {
         413: {"model": Problem, "description": "The request body is too large."},
-        422: {"model": Problem, "description": "Not JSON, or no string `question`."},
+        422: {"model": Problem, "description": "Not JSON, or no string `question`; `fix` says what to send."},
         429: {"model": Problem, "description": "Too many questions from this client; see Retry-After."},
         503: {"model": Problem, "description": "Busy: every place in the queue is taken; see Retry-After."},
     }

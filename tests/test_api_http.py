@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from bot.answer import Reply
-from bot.api import AnswerQueue, AskReply, AskRequest
+from bot.api import ASK_FORMAT, AnswerQueue, AskReply, AskRequest
 from bot.config import Settings
 from bot.index import live_build
 from bot.ui import BUSY_MESSAGE, BUSY_RETRY_SECONDS
@@ -44,9 +44,9 @@ def test_the_queue_admits_workers_plus_waiting_then_is_full():
     assert full is True and depth == 1 and results == ["done"] * 3 and line.admitted == 0
 
 
-def test_a_lone_surrogate_is_no_question():
-    with pytest.raises(ValueError, match="not valid Unicode text"):
-        AskRequest.model_validate(json.loads('{"question": "a \\ud800 b"}'))  # as FastAPI reads a body
+def test_a_lone_surrogate_is_read_as_a_replacement_character_as_in_the_chat():
+    """It was a 422 here while the chat answered the same text: a widget cutting an emoji in two lost the question."""
+    assert AskRequest.model_validate(json.loads('{"question": "a \\ud800 b"}')).question == "a \ufffd b"
     assert AskRequest.model_validate(json.loads('{"question": "NK \\ud83e\\uddec"}')).question == "NK 🧬"
 
 
@@ -88,13 +88,22 @@ def test_ask_gives_the_fallback_and_the_urgent_notice_like_the_chat(app_url: str
             "not json",
             "{",
         ),
-        '{"question": "half a pair \\ud800 is no text"}',
+        b'{"question": "caf\xe9"}',  # Latin-1, not UTF-8: FastAPI's bare 400 "There was an error parsing the body"
     ],
 )
-def test_bad_json_or_a_wrong_type_is_422(app_url: str, body: str):
+def test_bad_json_or_a_wrong_type_is_422_saying_what_to_send(app_url: str, body: str | bytes):
     response = requests.post(f"{app_url}/api/ask", data=body, headers={"Content-Type": "application/json"})
     assert response.status_code == 422 and "detail" in response.json()
+    assert response.json()["fix"] == ASK_FORMAT and '{"question": "Is it safe?"}' in ASK_FORMAT
     assert "Traceback" not in response.text
+
+
+@pytest.mark.integration
+def test_a_lone_surrogate_is_answered_through_the_json_api_too(app_url: str):
+    body = '{"question": "What are the side effects of NK cell therapy? \\ud83e"}'  # an emoji cut in two
+    response = requests.post(f"{app_url}/api/ask", data=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 200 and response.json()["answered"] is True
+    assert response.json()["question"].endswith("therapy? \ufffd")
 
 
 @pytest.mark.integration
