@@ -84,6 +84,25 @@ def test_an_imported_list_is_one_passage_with_its_introduction(kind, tmp_path: P
     assert lavender.question == "When should I prune lavender?"
 
 
+def test_text_a_page_hides_with_an_inline_style_is_dropped_and_reported():
+    """A reader never sees an element styled display:none or visibility:hidden (kept hidden text, or a spammer's,
+    in a client's page), so it is not the client's answer to quote: it was imported as a paragraph like any other."""
+    from bot.importer.html import convert_html
+
+    page = (
+        "<h1>Roses</h1><p>Prune roses in late winter.</p>"
+        '<p style="display: none">Buy cheap pills online</p>'
+        '<div style="color: red; visibility:hidden !important"><p>Old price list</p></div>'
+        '<p style="display:block">Water them weekly.</p><p style="font-display: none-ish">Feed in spring.</p>'
+    )
+    converted = convert_html(page)
+    assert "pills" not in converted.body and "price" not in converted.body
+    for shown in ("Prune roses in late winter.", "Water them weekly.", "Feed in spring."):
+        assert shown in converted.body
+    hidden = ["hidden text: 'Buy cheap pills online'", "hidden text: 'Old price list'"]
+    assert [d.what for d in converted.drops] == hidden
+
+
 def test_markdown_and_text_sources_keep_their_words_and_structure(tmp_path: Path):
     (tmp_path / "notes.md").write_text(
         "---\ntitle: Notes\nauthor: A. Gardener\n---\n\n# Notes\n\nWater *well* in [dry spells](/dry).\n\n"

@@ -141,10 +141,17 @@ def _drop(soup: BeautifulSoup, source_lines: bool) -> list[Drop]:
     return drops
 
 
+# An inline style that hides the element from every reader (a class that hides it is in a style sheet not read).
+NOT_SHOWN_STYLE = re.compile(
+    r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\s*(?:!\s*important\s*)?(?:;|$)", re.IGNORECASE
+)
+
+
 def _droppable(tag: Tag) -> bool:
     if tag.name in PAGE_FRAME:
         return tag.find_parent(["article", "main"]) is None
-    return tag.name in DROPPED or tag.get("hidden") is not None or tag.get("aria-hidden") == "true"
+    hidden = tag.get("hidden") is not None or tag.get("aria-hidden") == "true"
+    return tag.name in DROPPED or hidden or bool(NOT_SHOWN_STYLE.search(str(tag.get("style") or "")))
 
 
 def _where(tag: Tag, source_lines: bool) -> str:
