@@ -11,6 +11,7 @@ import gradio as gr
 from fastapi import Request
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import JSONResponse, Response
+from gradio.route_utils import FnIndexInferError
 from starlette.exceptions import HTTPException
 from starlette.routing import BaseRoute
 
@@ -231,6 +232,19 @@ async def busy_reply(request: Request, error: HTTPException) -> Response:
     return await http_exception_handler(request, error)
 
 
+NO_SUCH_ENDPOINT = (
+    "This chat has no API endpoint {name!r}; ask with POST /api/ask, or Gradio's /ask and /respond "
+    "(listed at /gradio_api/info)."
+)
+
+
+async def no_such_endpoint(request: Request, error: Exception) -> Response:
+    """A Gradio API call to a name the chat lacks: 404 saying what it has. Gradio answers it with a 500 and a
+    traceback in the server's log, which anyone could fill by asking for names that do not exist."""
+    name = request.path_params.get("api_name") or str(error).rpartition(": ")[2]
+    return JSONResponse({"detail": NO_SUCH_ENDPOINT.format(name=name)}, status_code=404)
+
+
 def queue(app: gr.Blocks, settings: ServeSettings) -> gr.Blocks:
     """At most concurrency_limit questions answered at once and queue_size waiting; the rest are told to retry."""
     return app.queue(max_size=settings.queue_size, default_concurrency_limit=settings.concurrency_limit)
@@ -257,7 +271,7 @@ def serving_options(
         "js": PAGE_JS,
         "footer_links": ["api"],
         "app_kwargs": {
-            "exception_handlers": {HTTPException: busy_reply},
+            "exception_handlers": {HTTPException: busy_reply, FnIndexInferError: no_such_endpoint},
             "middleware": [middleware],
             "lifespan": forget_finished_sessions(trim_every=settings.malloc_trim_seconds),
             "routes": routes or [],

@@ -16,6 +16,7 @@ import requests
 from bot.config import Settings
 from bot.evaluate import evaluate, load_cases
 from bot.limits import NO_UPLOADS
+from bot.ui import NO_SUCH_ENDPOINT
 
 from conftest import ROOT, bot_command
 from console_server import launch_console, wait_for_login_page
@@ -161,8 +162,10 @@ def test_the_visitor_app_exposes_no_staff_endpoint(site, staff: requests.Session
 
     console_names = {d["api_name"] for d in staff_page["dependencies"]}
     for name in console_names:  # by name, through the HTTP API ...
-        response = requests.post(f"{visitor}/gradio_api/call/{name}", json={"data": ["x"]}, timeout=30)
-        assert response.status_code >= 400, (name, response.status_code, response.text[:200])
+        for route in ("call", "run", "api"):
+            response = requests.post(f"{visitor}/gradio_api/{route}/{name}", json={"data": ["x"]}, timeout=30)
+            assert response.status_code == 404, (name, response.status_code, response.text[:200])
+            assert response.json()["detail"] == NO_SUCH_ENDPOINT.format(name=name)  # not a 500 and a traceback
     beyond = len(page.dependencies())  # ... and by number, through the page's queue
     for fn_index in range(beyond, beyond + len(console_names)):
         body = {"data": ["x"], "fn_index": fn_index, "session_hash": page.session_hash, "event_data": None}
