@@ -80,21 +80,21 @@ class RequestLimits:
             await self.app(scope, receive, send)
             return
         path, method = scope.get("path", ""), scope.get("method", "GET")
-        if self.refuse_uploads and path.rstrip("/").endswith("/upload"):
+        if self.refuse_uploads and is_upload(path):
             await JSONResponse({"detail": NO_UPLOADS}, 403)(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        length = headers.get(b"content-length")
+        declared = None if length is None else int(length) if length.isdigit() else self.max_bytes + 1
+        if declared is not None and declared > self.max_bytes:  # refused before a byte of it is read, and before
+            await self._too_large(scope, receive, send)  # a 429, which would have the client send it again
             return
         if self.questions and method == "POST" and any(route in path for route in API_QUESTION_ROUTES):
             wait = self.questions.wait(self.questions.address(Request(scope)))
             if wait:
                 await too_many(wait)(scope, receive, send)
                 return
-        headers = dict(scope.get("headers") or [])
-        length = headers.get(b"content-length")
-        if length is not None:
-            declared = int(length) if length.isdigit() else self.max_bytes + 1
-            if declared > self.max_bytes:  # refused before a byte of it is read
-                await self._too_large(scope, receive, send)
-                return
+        if declared is not None:
             await self.app(scope, receive, send)
         elif b"transfer-encoding" in headers:  # a body of unknown length: read up to the limit, then pass it on
             body = await self._read(receive)
@@ -121,6 +121,12 @@ class RequestLimits:
             chunks.append(chunk)
             more = message.get("more_body", False)
         return b"".join(chunks)
+
+
+def is_upload(path: str) -> bool:
+    """Gradio's upload route (under any root path), not an API endpoint that happens to be named "upload"."""
+    path = path.rstrip("/")
+    return path == "/upload" or path.endswith("/gradio_api/upload")
 
 
 def request_limits(max_bytes: int, refuse_uploads: bool = False, questions: QuestionLimits | None = None) -> Middleware:

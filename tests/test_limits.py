@@ -86,6 +86,19 @@ def test_api_questions_of_a_client_over_its_limit_get_429_with_retry_after(clien
     assert client.post("/login", content=b"{}").status_code == 200
 
 
+def test_a_body_too_large_is_413_even_from_a_client_over_its_question_limit(client: TestClient):
+    """It was a 429 "try again in a minute", and the same body was refused again a minute later."""
+    client.app.state.limits.take("203.0.113.9")
+    assert client.post("/gradio_api/call/ask", content=b"x" * LIMIT).status_code == 429
+    assert client.post("/gradio_api/call/ask", content=b"x" * (LIMIT + 1)).status_code == 413
+
+
+def test_only_gradios_upload_route_is_refused_as_an_upload(client: TestClient):
+    """An API call to an endpoint named "upload" was told "This chat takes no files." instead of not found."""
+    assert client.post("/gradio_api/call/upload", json={"data": []}).status_code == 404
+    assert client.post("/chat/gradio_api/upload/", content=b"").status_code == 403  # under a root path too
+
+
 def test_too_many_is_the_429_any_route_can_send():
     response = too_many(0.2)
     assert response.status_code == 429 and response.headers["Retry-After"] == "1"
