@@ -203,6 +203,21 @@ def test_a_folder_without_site_toml_loads_with_a_warning(knowledge_dir: Path):
     assert any(str(w).startswith("site.toml:1: warning: no site.toml") for w in knowledge.warnings)
 
 
+def test_an_invisible_control_character_is_a_warning_at_its_line(knowledge_dir: Path):
+    """A NUL, or a right-to-left override that shows the rest of a quoted line backwards, passed check unseen
+    and was quoted to visitors as it was."""
+    text = "# Roses\n\nPrune roses in late winter.\n\nWater \u202eylkeew\u202c and feed\x00 them.\n"
+    (knowledge_dir / "odd.md").write_text(text, encoding="utf-8")
+    messages = [str(w) for w in load_knowledge(knowledge_dir).warnings if w.path == "odd.md"]
+    assert messages == [
+        "odd.md:5: warning: holds an invisible control character (U+0000, U+202C, U+202E) that answers would "
+        "quote as it is; delete it"
+    ]
+    emoji = "# Roses\n\nPrune roses 🌹 in late winter, \u200b\u200d\u05e9\u05dc\u05d5\u05dd and caf\u00e9.\n"
+    (knowledge_dir / "odd.md").write_text(emoji, encoding="utf-8")  # joiners and right-to-left text are words
+    assert not [w for w in load_knowledge(knowledge_dir).warnings if w.path == "odd.md"]
+
+
 def test_empty_document_and_duplicate_title_are_warnings(knowledge_dir: Path):
     (knowledge_dir / "empty.md").write_text("---\ntitle: Empty\n---\n\n# Empty\n", encoding="utf-8")
     (knowledge_dir / "copy.md").write_text("---\ntitle: Garden Care Guide\n---\n\nMore text.\n", encoding="utf-8")

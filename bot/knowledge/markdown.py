@@ -58,6 +58,7 @@ def parse_document(
     meta, body_start, problems = front_matter(text, rel)
     if meta is None:
         return [], problems
+    problems += _hidden_characters(text, rel)
     blocks, sections, fence_problems = _scan(text, body_start, rel)
     problems += fence_problems
     first_h1 = next((path[0][1] for path in sections.values() if path[0][0] == 1), None)
@@ -74,6 +75,23 @@ def parse_document(
     if not passages:
         problems.append(Problem(rel, 1, "has no text to answer from; add paragraphs or remove the file"))
     return passages, problems
+
+
+# Characters a reader of the chat never sees that still change what is shown: control characters (a NUL, a
+# backspace) and the bidirectional overrides and isolates, which can show a quote's words in another order.
+_HIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
+
+
+def _hidden_characters(text: str, rel: str) -> list[Problem]:
+    """A warning for each line holding a character of _HIDDEN: it would be quoted verbatim, unseen."""
+    problems = []
+    for number, line in enumerate(text.splitlines(), 1):
+        found = sorted(set(_HIDDEN.findall(line)))
+        if found:
+            codes = ", ".join(f"U+{ord(c):04X}" for c in found)
+            message = f"holds an invisible control character ({codes}) that answers would quote as it is; delete it"
+            problems.append(Problem(rel, number, message))
+    return problems
 
 
 def _passage(text: str, headings: tuple[str, ...], source: Source, line: int) -> Passage:
