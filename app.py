@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     metrics = Metrics(assistant)
     embedder.on_batch = metrics.batch
+    limits.on_refused = metrics.refuse_path  # the API's 429s, answered by the middleware before any route
     assistant.warm_up()
     routes = api_routes(VisitorChat(assistant, visits, limits, metrics), metrics, settings.serve)
     try:

@@ -40,6 +40,7 @@ class QuestionLimits:
         self.proxies = TrustedProxies.parse(settings.trusted_proxies)
         self.per_minute = RateLimit(settings.questions_per_minute, MINUTE, settings.tracked_addresses)
         self.logged = DailyCount(settings.logged_questions_per_day, settings.tracked_addresses)
+        self.on_refused: Callable[[str], None] = lambda path: None  # told each API path answered 429 (metrics)
 
     def address(self, request: Any) -> str:
         """The client address of a Gradio or Starlette request (or None, outside a server)."""
@@ -92,6 +93,7 @@ class RequestLimits:
         if self.questions and method == "POST" and any(route in path for route in API_QUESTION_ROUTES):
             wait = self.questions.wait(self.questions.address(Request(scope)))
             if wait:
+                self.questions.on_refused(path)
                 await too_many(wait)(scope, receive, send)
                 return
         if declared is not None:

@@ -3,7 +3,7 @@
 - `faq_questions_total{route, outcome}`: questions by where they came from (`api`: POST /api/ask; `chat`: the
   page; `gradio_api`: Gradio's /gradio_api/call/ask) and how they ended: `answered` (a quoted passage),
   `fallback` (the documents do not answer it), `urgent` (the urgent notice), `refused` (not searched: empty, too
-  long, or the queue full) or `error`.
+  long, the queue full, or the client over its questions a minute) or `error`.
 - `faq_answer_seconds{route}`: how long answering took in the process (a histogram).
 - `faq_api_queue_depth`: /api/ask questions waiting for a turn; `faq_model_queue_depth`: questions waiting for
   the model thread.
@@ -90,6 +90,10 @@ class Metrics:
     def refuse(self, route: str) -> None:
         """A question turned away before it was read (the queue full)."""
         self.questions.labels(route, REFUSED).inc()
+
+    def refuse_path(self, path: str) -> None:
+        """A question to an API path turned away before any route saw it (the client over its limit: 429)."""
+        self.refuse(API if path.startswith("/api/") else GRADIO_API)
 
     def error(self, route: str) -> None:
         self.questions.labels(route, ERROR).inc()

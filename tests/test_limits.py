@@ -99,6 +99,22 @@ def test_only_gradios_upload_route_is_refused_as_an_upload(client: TestClient):
     assert client.post("/chat/gradio_api/upload/", content=b"").status_code == 403  # under a root path too
 
 
+def test_each_api_429_is_counted_in_the_metrics_as_refused(client: TestClient):
+    """The middleware's 429s reached no route, so /metrics never counted them: a flood, or a limit set too low,
+    did not show."""
+    from bot.metrics import Metrics
+
+    guarded: QuestionLimits = client.app.state.limits
+    metrics = Metrics()
+    guarded.on_refused = metrics.refuse_path
+    guarded.take("203.0.113.9")
+    for path in ("/gradio_api/call/ask", "/gradio_api/call/ask", "/api/ask"):
+        assert client.post(path, json={"data": ["hi"]}).status_code == 429
+    counted = metrics.render().decode()
+    assert 'faq_questions_total{outcome="refused",route="gradio_api"} 2.0' in counted
+    assert 'faq_questions_total{outcome="refused",route="api"} 1.0' in counted
+
+
 def test_too_many_is_the_429_any_route_can_send():
     response = too_many(0.2)
     assert response.status_code == 429 and response.headers["Retry-After"] == "1"
