@@ -5,9 +5,12 @@ the audit log, and a change that is discarded or rolled back leaves the knowledg
 from __future__ import annotations
 
 import json
+import re
+from html import unescape
 from pathlib import Path
 
 import pytest
+from markdown_it import MarkdownIt
 
 from bot.config import Settings
 from bot.console import StaffConsole
@@ -28,6 +31,29 @@ def tab(fake_index: Settings, tmp_path: Path) -> DocumentsTab:
     return DocumentsTab(StaffConsole(settings, embedder=FakeEmbedder()))
 
 
+def shown_text(markdown: str) -> str:
+    """What staff read of a Markdown message: its text, without the markup."""
+    html = MarkdownIt("commonmark").render(markdown)
+    return re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", "", html))).strip()
+
+
+def test_a_title_or_a_dropped_part_is_shown_as_text_in_the_preview(tab: DocumentsTab, tmp_path: Path):
+    """A page's title and what was dropped are the file's words, perhaps a stranger's: "![](…)" in a title was an
+    image fetched from that server when staff previewed the page, and "[sign in](…)" a live link."""
+    page = tmp_path / "page.html"
+    page.write_text(
+        "<h1>Roses ![x](https://evil.example/p.png) [sign in](https://evil.example/login)</h1>"
+        "<p>Prune roses in late winter.</p><figure><img src='a.png' alt='**see** [here](https://evil.example)'>"
+        "</figure>",
+        encoding="utf-8",
+    )
+    text, _ = tab.preview(str(page))
+    html = MarkdownIt("commonmark").render(text)
+    assert "<img" not in html and "evil.example/login\"" not in html and "<a " not in html, html
+    assert "Roses ![x](https://evil.example/p.png) [sign in](https://evil.example/login)" in shown_text(text)
+    assert "'**see** [here](https://evil.example)'" in shown_text(text)
+
+
 def folder_state(tab: DocumentsTab) -> dict[str, bytes]:
     folder = Path(tab.settings.knowledge_dir)
     return {p.name: p.read_bytes() for p in folder.iterdir()}
@@ -43,8 +69,9 @@ def test_an_upload_is_previewed_then_staged_published_and_rolled_back_with_the_f
     upload = word_document(tmp_path / "Pruning Guide.docx")
     before, live = folder_state(tab), live_build(tab.settings.index_dir)
     text, passages = tab.preview(str(upload))
-    assert text.startswith(f"**Pruning Guide.docx** → `pruning-guide.md`: **{TITLE}** (Green Thumb Club), 6 passages.")
-    assert "- Pruning Guide.docx: under 'Keeping tools clean': dropped an image" in text
+    shown = shown_text(text)
+    assert shown.startswith(f"Pruning Guide.docx → pruning-guide.md: {TITLE} (Green Thumb Club), 6 passages.")
+    assert "Pruning Guide.docx: under 'Keeping tools clean': dropped an image" in shown
     assert [passages[1][1], passages[1][2].split("\n")[0]] == ["Tools", "Pruning tools include:"]
     assert folder_state(tab) == before and live_build(tab.settings.index_dir) == live  # a preview changes nothing
 

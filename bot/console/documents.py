@@ -24,6 +24,7 @@ from bot.importer.library import Change, documents, with_metadata
 from bot.index import STAGED, live_build
 from bot.index.pointers import read_pointer
 from bot.knowledge import knowledge_files
+from bot.render import escape_markdown
 
 DOCUMENT_COLUMNS = {
     "file": "14%",
@@ -288,13 +289,16 @@ def _describe(imported: Imported) -> str:
     m = imported.metadata
     credit = ", ".join(part for part in (m.author, m.publisher, m.date, m.url) if part) or "no author or date"
     exists = " (replaces the document of that name)" if imported.target.exists() else ""
+    # The file's name, its title and what was dropped come from the file (a web page's, perhaps a stranger's):
+    # text, so that a title such as "![](https://…)" is neither an image fetched nor a link in the console.
     text = (
-        f"**{imported.source.name}** → `{imported.target.name}`{exists}: **{m.title}** ({credit}), "
+        f"**{escape_markdown(imported.source.name)}** → `{imported.target.name}`{exists}: "
+        f"**{escape_markdown(m.title or '')}** ({escape_markdown(credit)}), "
         f"{len(imported.passages)} passages. Nothing has changed yet: press Add and stage."
     )
     warnings = imported.report()
     if warnings:
-        text += "\n\n**Warnings:**\n\n" + "\n".join(f"- {w}" for w in warnings)
+        text += "\n\n**Warnings:**\n\n" + "\n".join(f"- {escape_markdown(str(w))}" for w in warnings)
     return text
 
 
