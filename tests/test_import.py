@@ -231,6 +231,29 @@ def test_an_existing_file_is_kept_unless_replace_and_bad_sources_say_what_to_do(
     assert "--title and --url belong to one document" in capsys.readouterr().err
 
 
+def test_a_damaged_pdf_and_a_locked_one_are_each_told_their_own_fix(tmp_path: Path, capsys):
+    """Both were told "export it again without a password", with "()" for the locked one's reason."""
+    from fpdf import FPDF
+    from fpdf.enums import EncryptionMethod
+
+    locked = FPDF()
+    locked.add_page()
+    locked.set_font("helvetica", size=12)
+    locked.cell(text="Prune roses in late winter.")
+    locked.set_encryption(owner_password="owner", user_password="secret", encryption_method=EncryptionMethod.RC4)
+    locked.output(str(tmp_path / "locked.pdf"))
+    (tmp_path / "damaged.pdf").write_bytes(b"%PDF-1.4 garbage")
+    knowledge = tmp_path / "knowledge"
+    for name, message in [
+        ("locked.pdf", "error: locked.pdf is protected by a password; export it again without one"),
+        ("damaged.pdf", "error: damaged.pdf cannot be read as a PDF (No /Root object! - Is this really a PDF?); "),
+    ]:
+        assert main(["import", str(tmp_path / name), "--knowledge", str(knowledge)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(message), err
+    assert err.strip().endswith("save or export it again as PDF")
+
+
 def test_a_folder_of_hundreds_imports_with_progress_and_a_summary_and_one_change_embeds_only_it(tmp_path: Path, capsys):
     folder, knowledge = tmp_path / "pages", tmp_path / "knowledge"
     folder.mkdir()

@@ -46,8 +46,10 @@ def convert_pdf(path: Path) -> Converted:
     metadata = _info(path)
     try:
         pages = list(extract_pages(path))
-    except (PDFSyntaxError, PSException, PDFEncryptionError, PDFPasswordIncorrect, ValueError) as err:
-        raise ImportFailed(f"{path.name} cannot be read as a PDF ({err}); export it again without a password") from None
+    except (PDFEncryptionError, PDFPasswordIncorrect):
+        raise ImportFailed(f"{path.name} is protected by a password; export it again without one") from None
+    except (PDFSyntaxError, PSException, ValueError) as err:  # damaged, cut short, or not a PDF at all
+        raise ImportFailed(f"{path.name} cannot be read as a PDF ({err}); save or export it again as PDF") from None
     lines, drops = _lines(pages)
     if not lines:
         raise ImportFailed(
