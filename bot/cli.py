@@ -288,7 +288,7 @@ def parser() -> argparse.ArgumentParser:
     teach = commands.add_parser(
         "teach", parents=[common], help="teach the questions of a JSON-lines file (the evaluate format) as phrasings"
     )
-    teach.add_argument("file", type=Path)
+    teach.add_argument("file", type=Path, help="a JSON-lines file in the evaluate format, one question a line")
     teach.set_defaults(run=cmd_teach)
 
     importing = commands.add_parser(
@@ -312,18 +312,29 @@ def parser() -> argparse.ArgumentParser:
     rollback.set_defaults(run=cmd_rollback)
 
     diff = commands.add_parser("diff", parents=[common], help="questions whose first passage differs between builds")
-    diff.add_argument("files", type=Path, nargs="*", default=sorted(Path("tests/eval").glob("*.jsonl")))
-    diff.add_argument("--against", choices=["staged", "previous"], default="staged")
+    diff.add_argument(
+        "files",
+        type=Path,
+        nargs="*",
+        default=sorted(Path("tests/eval").glob("*.jsonl")),
+        help="question sets in the evaluate format (default: tests/eval/*.jsonl)",
+    )
+    diff.add_argument(
+        "--against",
+        choices=["staged", "previous"],
+        default="staged",
+        help="compare the live build with the staged one (default) or with the previous one",
+    )
     diff.set_defaults(run=cmd_diff)
 
     ask = commands.add_parser("ask", parents=[common], help="answer one question")
-    ask.add_argument("question")
+    ask.add_argument("question", help="the question, as a visitor would type it (quote it)")
     ask.add_argument("-k", type=int, default=None, help="how many passages to consider (default 3)")
     ask.add_argument("--json", action="store_true", help="print the reply as JSON")
     ask.set_defaults(run=cmd_ask)
 
     evaluate = commands.add_parser("evaluate", parents=[common], help="score retrieval on a JSON-lines question set")
-    evaluate.add_argument("file", type=Path)
+    evaluate.add_argument("file", type=Path, help='a JSON-lines file: {"question": "...", "expect": [...] or null}')
     evaluate.add_argument("--json", action="store_true", help="print metrics and per-question ranks as JSON")
     evaluate.add_argument("--sweep", action="store_true", help="print the trade-off of each confidence threshold")
     evaluate.set_defaults(run=cmd_evaluate)
@@ -343,9 +354,9 @@ def parser() -> argparse.ArgumentParser:
     staff = commands.add_parser("staff", help="add, remove or list the console's staff accounts (in BOT_DATA_DIR)")
     actions = staff.add_subparsers(dest="action", required=True)
     add = actions.add_parser("add", help="add an account, or give an existing one a new password (asked for)")
-    add.add_argument("name")
+    add.add_argument("name", help="the staff member's sign-in name, one per person")
     add.add_argument("--password-stdin", action="store_true", help="read the password from one line of stdin")
-    actions.add_parser("remove", help="remove an account").add_argument("name")
+    actions.add_parser("remove", help="remove an account").add_argument("name", help="the account to remove")
     actions.add_parser("list", help="list the accounts' names")
     staff.set_defaults(run=cmd_staff)
     return main

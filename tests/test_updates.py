@@ -87,8 +87,26 @@ def test_stage_then_publish_then_rollback(fake_settings: Settings):
 def test_publish_and_rollback_without_builds_say_so(tmp_path: Path):
     with pytest.raises(IndexMissingError, match="--stage"):
         publish_staged(tmp_path)
-    with pytest.raises(IndexMissingError, match="no previous build"):
+    with pytest.raises(IndexMissingError, match="no previous build .* nothing to undo yet"):
         rollback(tmp_path)
+
+
+def test_every_argument_of_every_command_says_what_it_is_in_help():
+    """`ask --help` listed `question` with no word on it, as did evaluate, teach and diff their files."""
+    import argparse
+
+    from bot.cli import parser
+
+    def arguments(command: argparse.ArgumentParser, name: str):
+        for action in command._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub, subcommand in action.choices.items():
+                    yield from arguments(subcommand, f"{name} {sub}".strip())
+            else:
+                yield name, action
+
+    for name, action in arguments(parser(), ""):
+        assert action.help, f"python -m bot {name}: {action.dest} has no help"
 
 
 def test_a_running_assistant_switches_to_a_published_build_between_questions(fake_settings: Settings):

@@ -81,7 +81,10 @@ def rollback(index_dir: Path) -> str:
     """Put the previous build back live; the rolled-back one becomes the previous (so it can be redone)."""
     previous = read_pointer(index_dir, PREVIOUS)
     if previous is None:
-        raise IndexMissingError(f"There is no previous build in {index_dir}/ to roll back to.")
+        raise IndexMissingError(
+            f"There is no previous build in {index_dir}/ to roll back to; only a build made live over another "
+            "(python -m bot build, or publish) leaves one, so there is nothing to undo yet."
+        )
     try:
         read_manifest(build_folder(index_dir, previous))
     except BotError as err:
