@@ -69,6 +69,18 @@ def test_k_is_clipped_to_the_corpus_and_empty_queries_find_nothing(fake_index: S
     assert searcher.search("water", k=0).hits == []
 
 
+def test_each_progress_bar_of_a_build_names_what_it_embeds(fake_settings: Settings, capsys):
+    """A first build showed "Embedding passages" twice (the second over the urgent check's examples, ten times as
+    many as there are passages) and then a bare "Embedding"."""
+    site = fake_settings.knowledge_dir / "site.toml"
+    site.write_text(site.read_text(encoding="utf-8") + 'urgent_examples = ["the shed is on fire"]\n', encoding="utf-8")
+    build_index(load_knowledge(fake_settings.knowledge_dir), fake_settings.index_dir, FakeEmbedder(), progress=True)
+    bars = re.findall(r"(Embedding[^:]*):", capsys.readouterr().err)
+    assert list(dict.fromkeys(bars)) == [
+        "Embedding passages", "Embedding the urgent check's examples", "Embedding questions, headings and words"
+    ]
+
+
 def test_manifest_records_model_fingerprint_dimension_and_file_hashes(fake_index: Settings):
     manifest = load_index(fake_index.index_dir, FakeEmbedder()).manifest
     assert manifest["model"] == "fake-bag-of-words"

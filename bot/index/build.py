@@ -87,8 +87,9 @@ def build_index(
     example_texts = [text for name in EXAMPLE_LISTS for text in getattr(knowledge.site, name)]
     with EmbeddingCache(index_dir / CACHE, embedder.fingerprint) as cache:
         embedded = cache.embed_passages(passage_texts, embedder, progress)  # their vectors and token vectors
-        embedded += cache.embed_passages(example_texts, embedder, progress)
-        vectors, rest = cache.embed(texts + words + list(knowledge.not_answered), embedder, progress)
+        embedded += cache.embed_passages(example_texts, embedder, progress, "Embedding the urgent check's examples")
+        others = texts + words + list(knowledge.not_answered)  # headings, FAQ questions, taught questions, words
+        vectors, rest = cache.embed(others, embedder, progress, "Embedding questions, headings and words")
         embedded += rest
         vectors, not_answered = vectors[: len(texts) + len(words)], vectors[len(texts) + len(words) :]
         name = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")

@@ -61,15 +61,19 @@ class EmbeddingCache:
             found.update(self.connection.execute(f"SELECT key, {column} FROM {table} WHERE key IN ({marks})", chunk))
         return found
 
-    def embed(self, texts: list[str], embedder: Embedder, progress: bool) -> tuple[np.ndarray, int]:
+    def embed(
+        self, texts: list[str], embedder: Embedder, progress: bool, label: str = "Embedding"
+    ) -> tuple[np.ndarray, int]:
         """Vectors for all texts (cached ones reused, the rest embedded in chunks and cached); and how many
-        were embedded."""
-        embedded = self._fill(texts, lambda chunk: (embedder.encode(chunk),), (VECTORS,), progress, "Embedding")
+        were embedded. `label` names them on the progress bar."""
+        embedded = self._fill(texts, lambda chunk: (embedder.encode(chunk),), (VECTORS,), progress, label)
         keys = [self.key(t) for t in texts]
         found = self.lookup(list(dict.fromkeys(keys)))
         return np.stack([np.frombuffer(found[k], dtype=np.float32) for k in keys]), embedded
 
-    def embed_passages(self, texts: list[str], embedder: Embedder, progress: bool) -> int:
+    def embed_passages(
+        self, texts: list[str], embedder: Embedder, progress: bool, label: str = "Embedding passages"
+    ) -> int:
         """Cache the vectors and the token vectors (float16) of passage texts, both from one pass through the
         model; how many were embedded. write_tokens then copies the token vectors into a build."""
 
@@ -77,7 +81,7 @@ class EmbeddingCache:
             vectors, tokens = embedder.encode_with_tokens(chunk)
             return vectors, [t.astype(np.float16) for t in tokens]
 
-        return self._fill(texts, encode, (VECTORS, TOKENS), progress, "Embedding passages")
+        return self._fill(texts, encode, (VECTORS, TOKENS), progress, label)
 
     def write_tokens(self, texts: list[str], dimension: int, folder: Path, prefix: str = "") -> None:
         """tokens.npy and token_offsets.npy of a build, copied from the cache a chunk at a time, so memory stays
