@@ -131,9 +131,24 @@ ASK_FORMAT = (
 )
 
 
+ECHOED_CHARS = 500  # of a rejected input, as of a question the chat shows
+
+
+def _shortened(error: Any) -> Any:
+    """FastAPI's error with its echo of the input cut to ECHOED_CHARS: a 1 MB body came back whole."""
+    if not isinstance(error, dict) or "input" not in error:
+        return error
+    shown = error["input"] if isinstance(error["input"], str) else json.dumps(error["input"])
+    if len(shown) <= ECHOED_CHARS:
+        return error
+    return {**error, "input": shown[:ECHOED_CHARS] + f"… ({len(shown):,} characters)"}
+
+
 def not_a_question(detail: Any) -> Response:
     """422: what was wrong (FastAPI's list, or a sentence), and `fix`, what to send instead. Written in ASCII:
     FastAPI's list echoes the input, which may hold a lone surrogate that UTF-8 cannot carry."""
+    if isinstance(detail, list):
+        detail = [_shortened(error) for error in detail]
     body = {"detail": detail, "fix": ASK_FORMAT}
     return Response(json.dumps(body), status_code=422, media_type="application/json")
 

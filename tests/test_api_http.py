@@ -50,6 +50,24 @@ def test_a_lone_surrogate_is_read_as_a_replacement_character_as_in_the_chat():
     assert AskRequest.model_validate(json.loads('{"question": "NK \\ud83e\\uddec"}')).question == "NK 🧬"
 
 
+def test_a_rejected_body_is_echoed_at_most_500_characters():
+    """{"question": ["…900 KB…"]} came back whole in the 422's detail."""
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from bot.api import ASCIIRoute
+
+    async def ask(body: AskRequest) -> dict:
+        return {"question": body.question}
+
+    client = TestClient(FastAPI(routes=[ASCIIRoute("/api/ask", ask, methods=["POST"])]))
+    refused = client.post("/api/ask", json={"question": ["a" * 900_000]})
+    assert refused.status_code == 422 and len(refused.content) < 2_000
+    [error] = refused.json()["detail"]
+    assert error["input"].startswith('["aaa') and error["input"].endswith("… (900,004 characters)")
+    assert client.post("/api/ask", json={"question": 3}).json()["detail"][0]["input"] == 3  # short: as it was
+
+
 def test_the_reply_schema_names_the_visitor_keys_and_no_staff_key():
     assert set(AskReply.model_fields) == VISITOR_KEYS == set(Reply("q", False, "disclaimer").to_dict())
 
