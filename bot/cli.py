@@ -12,6 +12,7 @@ from typing import Any
 
 from bot.config import Settings
 from bot.errors import BotError
+from bot.text import counted
 
 BENCHMARK = Path(__file__).resolve().parent.parent / "benchmarks" / "bench.py"
 
@@ -33,7 +34,8 @@ def _load_knowledge(settings: Settings):
             print(problem, file=sys.stderr)
         errors = sum(1 for p in err.problems if p.severity == "error") or 1
         raise BotError(
-            f"{errors} error(s) in {settings.knowledge_dir}/ (listed above); fix them and run again."
+            f"{counted(errors, 'error')} in {settings.knowledge_dir}/ (listed above); "
+            f"fix {'it' if errors == 1 else 'them'} and run again."
         ) from None
     for problem in knowledge.problems:
         print(problem, file=sys.stderr)
@@ -53,8 +55,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     settings = _settings(args)
     knowledge = _load_knowledge(settings)
     print(
-        f"{settings.knowledge_dir}/ is fine to build: {knowledge.documents} documents, "
-        f"{len(knowledge.passages)} passages, {len(knowledge.warnings)} warnings."
+        f"{settings.knowledge_dir}/ is fine to build: {counted(knowledge.documents, 'document')}, "
+        f"{counted(len(knowledge.passages), 'passage')}, {counted(len(knowledge.warnings), 'warning')}."
     )
     return 0
 

@@ -71,3 +71,8 @@ def ramp(value: float, none_at: float, full_at: float) -> float:
     if none_at == full_at:
         return 1.0 if (value >= full_at if full_at > none_at else value < full_at) else 0.0
     return min(1.0, max(0.0, (value - none_at) / (full_at - none_at)))
+
+
+def counted(number: int, noun: str) -> str:
+    """A count as people say it: 1 document, 2 documents (the noun's plural is its -s form)."""
+    return f"{number:,} {noun}" if number == 1 else f"{number:,} {noun}s"

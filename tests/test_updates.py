@@ -140,16 +140,24 @@ def run_bot(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, capture_output=True, text=True, timeout=120)
 
 
+def test_counts_are_said_as_people_say_them():
+    """"1 documents, 5 passages, 1 warnings" and "1 error(s)" in check's, build's and import's summaries."""
+    from bot.text import counted
+
+    said = [counted(n, "warning") for n in (0, 1, 2, 1000)]
+    assert said == ["0 warnings", "1 warning", "2 warnings", "1,000 warnings"]
+
+
 def test_check_reports_problems_with_file_and_line_and_builds_nothing(knowledge_dir: Path, tmp_path: Path):
     ok = run_bot("check", "--knowledge", str(knowledge_dir), "--index", str(tmp_path / "index"))
-    assert ok.returncode == 0 and "is fine to build: 1 documents, 5 passages, 1 warnings" in ok.stdout
+    assert ok.returncode == 0 and "is fine to build: 1 document, 5 passages, 1 warning" in ok.stdout
     assert "garden.md:15: warning: line ends with ':'" in ok.stderr
     (knowledge_dir / "broken.md").write_bytes(b"---\ntitle: [oops\n---\n\nText.\n")
     bad = run_bot("check", "--knowledge", str(knowledge_dir), "--index", str(tmp_path / "index"))
     assert bad.returncode == 2
     assert "broken.md:3: error: front matter is not valid YAML" in bad.stderr
     assert bad.stderr.strip().endswith(
-        "1 error(s) in " + str(knowledge_dir) + "/ (listed above); fix them and run again."
+        "1 error in " + str(knowledge_dir) + "/ (listed above); fix it and run again."
     )
     assert not (tmp_path / "index").exists()
 

@@ -25,6 +25,7 @@ from bot.index import STAGED, live_build
 from bot.index.pointers import read_pointer
 from bot.knowledge import knowledge_files
 from bot.render import escape_markdown
+from bot.text import counted
 
 DOCUMENT_COLUMNS = {
     "file": "14%",
@@ -294,7 +295,7 @@ def _describe(imported: Imported) -> str:
     text = (
         f"**{escape_markdown(imported.source.name)}** → `{imported.target.name}`{exists}: "
         f"**{escape_markdown(m.title or '')}** ({escape_markdown(credit)}), "
-        f"{len(imported.passages)} passages. Nothing has changed yet: press Add and stage."
+        f"{counted(len(imported.passages), 'passage')}. Nothing has changed yet: press Add and stage."
     )
     warnings = imported.report()
     if warnings:

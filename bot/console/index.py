@@ -13,6 +13,7 @@ from bot.errors import BotError
 from bot.index import PREVIOUS, STAGED, BuildSummary, build_index, live_build, load_index, stale_files
 from bot.index.pointers import read_pointer
 from bot.knowledge import KnowledgeError, load_knowledge
+from bot.text import counted
 
 # Gradio passes the event its own tracker in place of this default (it finds it by its type); it shows
 # build_index's tqdm bar.
@@ -43,7 +44,8 @@ class IndexTab(Tab):
         )
         lines = [
             f"**Live build** {name}, built {manifest.get('built_at', '?')} (UTC)",
-            f"{documents} documents, {len(index.passages)} passages, {manifest.get('vectors', '?')} vectors; "
+            f"{counted(documents, 'document')}, {counted(len(index.passages), 'passage')}, "
+            f"{manifest.get('vectors', '?')} vectors; "
             f"model {manifest.get('model', '?')}",
             freshness,
         ]
@@ -103,6 +105,6 @@ def summary_text(summary: BuildSummary, index_dir: Path) -> str:
     )
     if summary.warnings:  # folded: the same warnings come back on every build until the file is fixed
         listed = "\n".join(f"- `{w}`" for w in summary.warnings)
-        folded = f"<summary>{len(summary.warnings)} warnings, with file:line</summary>\n\n{listed}\n\n"
+        folded = f"<summary>{counted(len(summary.warnings), 'warning')}, with file:line</summary>\n\n{listed}\n\n"
         text += f"\n\n<details>{folded}</details>"
     return text

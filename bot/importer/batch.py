@@ -11,6 +11,7 @@ from tqdm import tqdm
 
 from bot.importer.document import ImportFailed, Metadata
 from bot.importer.files import FORMATS, Imported, prepare, supported, write
+from bot.text import counted
 
 
 @dataclass
@@ -26,9 +27,9 @@ class Batch:
         passages = sum(len(i.passages) for i in self.written)
         total = len(self.written) + len(self.skipped) + len(self.failed)
         text = (
-            f"Imported {len(self.written)} of {total} files into {knowledge_dir}/ ({passages} passages); "
-            f"{len(self.skipped)} skipped (already there: --replace overwrites), {len(self.failed)} failed, "
-            f"{drops} parts dropped."
+            f"Imported {len(self.written)} of {counted(total, 'file')} into {knowledge_dir}/ "
+            f"({counted(passages, 'passage')}); {len(self.skipped)} skipped (already there: --replace overwrites), "
+            f"{len(self.failed)} failed, {counted(drops, 'part')} dropped."
         )
         if self.written:
             text += " Next: `python -m bot build`, or the console's Documents and Index tabs."
@@ -86,7 +87,8 @@ def import_all(
             continue
         targets[imported.target] = source
         batch.written.append(imported)
-        say(f"{'replaced' if exists else 'wrote'} {imported.target} ({len(imported.passages)} passages) from {source}")
+        passages = counted(len(imported.passages), "passage")
+        say(f"{'replaced' if exists else 'wrote'} {imported.target} ({passages}) from {source}")
         for line in imported.report():
             say(f"  {line}")
     return batch

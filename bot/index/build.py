@@ -22,6 +22,7 @@ from bot.index.manifest import new_manifest
 from bot.index.pointers import CURRENT, STAGED, prune, publish_staged, read_pointer, write_pointer
 from bot.index.texts import EXAMPLE_LISTS, vector_texts, vocabulary
 from bot.knowledge import Knowledge, Passage, Problem
+from bot.text import counted
 
 # HNSW past exact_limit rows: 32 links per vector, 80 candidates weighed when one is added and 128 at each
 # search; benchmarks/scale.py measured recall@10 0.9995 against exact search with them at 50,000 passages.
@@ -60,9 +61,9 @@ class BuildSummary:
     def describe(self) -> str:
         """What was built and how long it took, as `python -m bot build` and the console say it."""
         return (
-            f"{self.documents} documents, {self.passages} passages ({self.changes}), {self.vectors} vectors; "
-            f"{self.embedded} of {self.texts} texts embedded, the rest from the cache; "
-            f"{len(self.warnings)} warnings; {self.seconds:.1f} s."
+            f"{counted(self.documents, 'document')}, {counted(self.passages, 'passage')} ({self.changes}), "
+            f"{counted(self.vectors, 'vector')}; {self.embedded} of {counted(self.texts, 'text')} embedded, the rest "
+            f"from the cache; {counted(len(self.warnings), 'warning')}; {self.seconds:.1f} s."
         )
 
 

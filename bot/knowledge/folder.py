@@ -11,6 +11,7 @@ from bot.knowledge.markdown import parse_document
 from bot.knowledge.passage import KnowledgeError, Passage, Problem
 from bot.knowledge.phrasings import PHRASINGS_FILE, load_teaching, with_phrasings
 from bot.knowledge.site import SITE_FILE, Site, complete_site, load_site
+from bot.text import counted
 
 
 @dataclass
@@ -69,7 +70,7 @@ def load_knowledge(folder: Path, max_words: int = 120, min_words: int = 40) -> K
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         listing = "\n".join(str(p) for p in errors)
-        raise KnowledgeError(f"{len(errors)} error(s) in {folder}/:\n{listing}", problems)
+        raise KnowledgeError(f"{counted(len(errors), 'error')} in {folder}/:\n{listing}", problems)
     return Knowledge(passages, site, hash_files(folder), problems, teaching.not_answered)
 
 
