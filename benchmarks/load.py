@@ -23,6 +23,7 @@ from http_client import ask, call
 
 RESPOND, API = "respond", "api"
 BATCH_METRIC = "faq_model_batch_questions"
+MODEL_BUSY_METRIC, MODEL_CPU_METRIC = "faq_model_busy_seconds_total", "faq_model_cpu_seconds_total"
 
 # One question asked: None when the reply is complete, else what was wrong with it (and whether it was "busy").
 Asker = Callable[[str, str, requests.Session], tuple[str | None, bool]]
@@ -63,6 +64,9 @@ class LoadLevel:
     cached: bool = False
     route: str = RESPOND
     batches: dict[str, float] = field(default_factory=dict)  # questions per model pass: mean and the largest bucket
+    # the model thread's share of the wall time spent in passes ("busy", near 1: it limits the rate), and the share
+    # of that it ran on a core ("on_cpu"; the rest it waited for a core or the GIL)
+    model_thread: dict[str, float] = field(default_factory=dict)
     error_samples: list[str] = field(default_factory=list)
 
 
@@ -138,20 +142,22 @@ def load(base: str, pid: int, asked: list[str], clients: int, route: str = RESPO
         server_cpu_ms=round(1000 * cpu / max(1, len(asked)), 1),
         cached=cached,
         route=route,
-        batches=batch_summary(batches_before, batch_counts(base)),
+        batches=batch_summary(batches_before, after := batch_counts(base)),
+        model_thread=model_thread_summary(batches_before, after, wall),
         error_samples=sorted(set(problems))[:5],
     )
 
 
 def batch_counts(base: str) -> dict[str, float]:
-    """The model's batch-size histogram from /metrics: cumulative counts by bucket, and the sum and count."""
+    """The model's batch-size histogram from /metrics (cumulative counts by bucket, and the sum and count), and the
+    model thread's seconds in passes and CPU seconds in them."""
     try:
         text = requests.get(f"{base}/metrics", timeout=10).text
     except requests.RequestException:
         return {}
     counts = {}
     for line in text.splitlines():
-        if line.startswith(BATCH_METRIC):
+        if line.startswith((BATCH_METRIC, MODEL_BUSY_METRIC, MODEL_CPU_METRIC)):
             name, value = line.rsplit(" ", 1)
             counts[name.removeprefix(BATCH_METRIC)] = float(value)
     return counts
@@ -172,6 +178,16 @@ def batch_summary(before: dict[str, float], after: dict[str, float]) -> dict[str
         float("nan"),
     )
     return {"passes": passes, "mean": round(questions / passes, 2), "max_bucket": largest}
+
+
+def model_thread_summary(before: dict[str, float], after: dict[str, float], wall: float) -> dict[str, float]:
+    """The model thread's time in passes during one load level, as a share of the level's wall time, and the share
+    of that time it ran on a core."""
+    busy = after.get(MODEL_BUSY_METRIC, 0) - before.get(MODEL_BUSY_METRIC, 0)
+    cpu = after.get(MODEL_CPU_METRIC, 0) - before.get(MODEL_CPU_METRIC, 0)
+    if busy <= 0 or wall <= 0:
+        return {}
+    return {"busy": round(busy / wall, 2), "on_cpu": round(cpu / busy, 2)}
 
 
 def _bucket_bound(key: str) -> float:

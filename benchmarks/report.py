@@ -78,14 +78,16 @@ def table(results: dict) -> str:
         if not rows:
             continue
         header = f"{title:<34}{'n':>6}{'p50 ms':>10}{'p95 ms':>10}{'req/s':>10}{'errors':>8}"
-        lines += ["", header + f"{'server CPU ms':>15}{'batch mean/max':>16}"]
+        lines += ["", header + f"{'server CPU ms':>15}{'batch mean/max':>16}{'model busy/CPU':>16}"]
         for level in rows:
             name = f"{level['clients']} clients" + (" (examples, cached)" if level["cached"] else "")
             latency, batches = level["latency"], level.get("batches") or {}
             batch = f"{batches['mean']:.1f} / ≤{batches['max_bucket']:g}" if batches else "-"
+            thread = level.get("model_thread") or {}
+            model = f"{thread['busy']:.2f} / {thread['on_cpu']:.2f}" if thread else "-"
             lines.append(
                 f"{name:<34}{level['requests']:>6}{latency['p50']:>10.2f}{latency['p95']:>10.2f}"
-                f"{level['throughput']:>10.1f}{level['errors']:>8}{level['server_cpu_ms']:>15.1f}{batch:>16}"
+                f"{level['throughput']:>10.1f}{level['errors']:>8}{level['server_cpu_ms']:>15.1f}{batch:>16}{model:>16}"
             )
     if "soak" in results:
         soaked = results["soak"]

@@ -6,6 +6,10 @@ the JSON API's) may call at once: each call hands its texts to one model thread 
 every call waiting, up to `batch_max` questions, and runs their texts through the model in one call; while
 it does, the next calls gather. The rest of each answer (ranking, the reply) goes on in the caller's thread.
 
+The model thread is where the questions of a busy server queue: `busy_seconds` and `busy_cpu_seconds` say how long
+it has spent in passes and how much of that it ran on a core (the rest it waited for one, or for the GIL), for
+/metrics.
+
 Before a pass it waits up to `batch_window_ms` for more, but only while other questions are on their way to
 the model (they are inside `Assistant.ask`, announced with `expect()`, and have not reached it yet): a lone
 question goes through at once, no slower than without batching.
@@ -69,6 +73,8 @@ class BatchedEmbedder(SentenceEmbedder):
         self._coming = 0  # questions announced by expect() that have not reached the model yet
         self._local = threading.local()
         self._worker: threading.Thread | None = None
+        self.busy_seconds = 0.0  # wall time the model thread spent in passes (only it adds to these)
+        self.busy_cpu_seconds = 0.0  # ... and the CPU time it ran in them
 
     @classmethod
     def batched(cls, model: ModelSettings, serve: ServeSettings) -> BatchedEmbedder:
@@ -126,7 +132,11 @@ class BatchedEmbedder(SentenceEmbedder):
 
             torch.set_num_threads(self.threads)
         while True:
-            self._run(self._gather())
+            batch = self._gather()
+            started, cpu = time.perf_counter(), time.thread_time()
+            self._run(batch)
+            self.busy_cpu_seconds += time.thread_time() - cpu
+            self.busy_seconds += time.perf_counter() - started
 
     def _gather(self) -> list[_Call]:
         """The next batch: every call waiting (up to batch_max), then those that come within the window while

@@ -8,6 +8,9 @@
 - `faq_api_queue_depth`: /api/ask questions waiting for a turn; `faq_model_queue_depth`: questions waiting for
   the model thread.
 - `faq_model_batch_questions`: questions per pass through the model (a histogram: micro-batching at work).
+- `faq_model_busy_seconds_total` and `faq_model_cpu_seconds_total`: the model thread's time in passes, and the CPU
+  time it ran in them. Their rate near 1 s a second means the model thread, which every question goes through,
+  is what limits the answers a second; the CPU rate below it is the share it ran on a core.
 - `faq_index_info{build, model}` (always 1) and `faq_index_passages`: the build being served, read at each
   scrape, so a newly published build shows as soon as this process switches to it.
 
@@ -27,7 +30,7 @@ from prometheus_client import (
     disable_created_metrics,
     generate_latest,
 )
-from prometheus_client.core import GaugeMetricFamily, InfoMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, InfoMetricFamily
 from prometheus_client.registry import Collector
 
 if TYPE_CHECKING:
@@ -117,5 +120,13 @@ class _Serving(Collector):
         info.add_metric([], {"build": index.path.name, "model": index.manifest["model"]})
         yield info
         yield GaugeMetricFamily("faq_index_passages", "Passages in the build being served", len(index.passages))
-        waiting = getattr(self.assistant.embedder, "waiting", 0)
+        embedder = self.assistant.embedder
+        waiting = getattr(embedder, "waiting", 0)
         yield GaugeMetricFamily("faq_model_queue_depth", "Questions waiting for the model thread", waiting)
+        if hasattr(embedder, "busy_seconds"):  # a BatchedEmbedder: one model thread
+            yield CounterMetricFamily(
+                "faq_model_busy_seconds", "Seconds the model thread spent in passes", embedder.busy_seconds
+            )
+            yield CounterMetricFamily(
+                "faq_model_cpu_seconds", "CPU seconds the model thread ran in its passes", embedder.busy_cpu_seconds
+            )

@@ -175,6 +175,8 @@ def test_metrics_count_questions_by_route_and_outcome(app_url: str):
         "faq_model_batch_questions_bucket",
         "faq_api_queue_depth",
         "faq_model_queue_depth",
+        "faq_model_busy_seconds_total",
+        "faq_model_cpu_seconds_total",
         "faq_index_passages",
         "faq_index_info{build=",
     ):

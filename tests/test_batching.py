@@ -66,6 +66,14 @@ def test_questions_that_arrive_together_share_a_pass_and_each_gets_its_own_vecto
         assert [len(t) for t in tokens] == [3, 4]
 
 
+def test_the_model_threads_time_in_passes_is_counted():
+    embedder = CountingEmbedder(pass_seconds=0.05)
+    ask_at_once(embedder, [f"q{i}" for i in range(4)])
+    # every pass sleeps 50 ms: that is time in passes, not CPU time (the last pass's may be added just after)
+    assert embedder.busy_seconds >= 0.05 * (len(embedder.passes) - 1) * 0.9
+    assert 0 <= embedder.busy_cpu_seconds < embedder.busy_seconds / 2
+
+
 def test_a_pass_holds_at_most_batch_max_questions():
     embedder = CountingEmbedder(batch_max=4)
     ask_at_once(embedder, [f"q{i}" for i in range(20)])
