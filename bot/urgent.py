@@ -5,6 +5,8 @@ cost far more):
 
 - a phrase of site.toml's urgent_phrases or self_harm_phrases, as whole words within one sentence;
 - a temperature of urgent_fever_celsius or more, in °C or °F ("temp is 39.8", "103 F", "40 degrees");
+- an overdose: urgent_pill_count or more of something taken or swallowed, or a whole packet or bottle of it, said of
+  now ("i swallowed about 30 paracetamol", "took the whole bottle of my sleeping pills");
 - meaning: the message is nearer to site.toml's urgent (or self-harm) examples than to its not-urgent ones.
 
 Meaning is read token by token, as the search's rerank reads passages: each example's tokens meet their most
@@ -45,6 +47,31 @@ _NUMBER = re.compile(
 _THRESHOLD = re.compile(
     r"\b(over|above|below|under|exceeds?|more than|less than|higher than|reach(es)?|hits?|gets? to|goes? to)\s*$",
     re.IGNORECASE,
+)
+# An overdose, told as a count: a verb of taking, then within a few words a number (or a whole packet, bottle, all
+# of one's pills) of something that is not a unit of measure or time ("took 30 minutes", "swallowed 500 mg"), and not
+# a habit ("I take 12 tablets a day").
+_TAKEN = re.compile(r"\b(took|taken|swallowed|downed|necked|popped|ate|eaten|overdosed on)\b")
+_COUNT_WORDS = {
+    "ten": 10, "eleven": 11, "twelve": 12, "dozen": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40,
+    "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "dozens": 24,
+}
+_COUNT = re.compile(rf"(?<![\d.,])(\d+|{'|'.join(_COUNT_WORDS)})(?![\d.,]\d)")
+_UNIT = re.compile(
+    r"^\s*(-|\s)?(mg|mcg|µg|ug|g|grams?|ml|mls|l|litres?|liters?|units?|iu|kg|lbs?|pounds|%|percent|degrees?|°"
+    r"|seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|nights?|weeks?|months?|years?|yrs?|am|pm|oclock|o'clock"
+    r"|times|steps|sessions?|cycles?|infusions?|rounds?|mmol|bpm|over|out of|/)\b",
+)
+_ALL_OF_IT = re.compile(
+    r"^\W*(\w+\W+){0,3}?(the |a |an )?(whole|entire|full|all( of)?|(way )?too many|handfuls?|bunch|loads?)\W+"
+    r"(\w+\W+){0,4}?"
+    r"(pills?|tablets?|tabs|capsules?|caps|meds|medications?|medicines?|painkillers|packets?|packs?|bottles?|box(es)?"
+    r"|strips?|tubs?|blisters?|supply)\b"
+)
+_HABIT = re.compile(
+    r"\b((a|per|each|every) (day|night|morning|evening|week)|daily|twice|as prescribed|usually|as (usual|normal|always)"
+    r"|over (the )?(last|past))\b"
 )
 _TEMPERATURE_WORDS = re.compile(r"\b(temp\w*|fever\w*|feverish|thermometer|febrile|degrees?|°)", re.IGNORECASE)
 
@@ -144,6 +171,9 @@ def detect(message: str, site: Site, meaning: Meaning | None) -> Alarm | None:
     fever = temperature(message, site.urgent_fever_celsius)
     if fever:
         return Alarm(URGENT, "temperature", fever)
+    taken = overdose(message, site.urgent_pill_count)
+    if taken:
+        return Alarm(URGENT, "overdose", taken)
     if meaning and meaning.margin >= meaning.needed:
         return Alarm(meaning.kind, "example", meaning.nearest, meaning.margin)
     return None
@@ -221,6 +251,32 @@ def temperature(message: str, celsius: float) -> str | None:
             in_celsius = (value - 32) * 5 / 9 if fahrenheit else value
             if celsius <= in_celsius <= 45:
                 return match.group(0).strip()
+    return None
+
+
+def overdose(message: str, count: float) -> str | None:
+    """What the message says was taken, when it is `count` or more of something (pills, tablets, a drug's name), or
+    a whole packet, bottle or all of someone's pills, said of now; None otherwise or when the rule is off (0)."""
+    if count <= 0:
+        return None
+    for clause in CLAUSE_END.split(_APOSTROPHES.sub("", message.casefold())):
+        for verb in _TAKEN.finditer(clause):
+            rest = clause[verb.end() :]
+            window = " ".join(rest.split()[:8])
+            if _TEMPERATURE_WORDS.search(window):  # "took my temperature and it's 40": the temperature rule's
+                continue
+            found = _ALL_OF_IT.match(window)
+            if not found:
+                for number in _COUNT.finditer(window):
+                    value = int(number.group(1)) if number.group(1).isdigit() else _COUNT_WORDS[number.group(1)]
+                    if value >= count and not _UNIT.match(window[number.end() :]):
+                        found = number
+                        break
+            if not found or _HABIT.search(rest):
+                continue
+            after = rest[rest.find(found.group(0)) + len(found.group(0)) :] if found.group(0) in rest else rest
+            if said_of_now(clause[: verb.start()], after) and not asked_about(clause[: verb.start()]):
+                return f"{verb.group(0)} {window[: found.end()].strip()}".strip()
     return None
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from bot.config import UrgentSettings
 from bot.knowledge import Site
-from bot.urgent import SELF_HARM, URGENT, ExampleList, by_meaning, detect, temperature, urgent_phrase
+from bot.urgent import SELF_HARM, URGENT, ExampleList, by_meaning, detect, overdose, temperature, urgent_phrase
 from bot.urgent_cues import said_of_now
 
 SITE = Site(
@@ -72,6 +72,49 @@ def test_a_reading_before_the_time_it_was_fine_still_counts():
 
 def test_the_temperature_rule_is_off_at_zero():
     assert temperature("fever of 40 degrees", 0.0) is None
+
+
+@pytest.mark.parametrize(
+    ("message", "taken"),
+    [
+        ("i swallowed about 30 paracetamol an hour ago", "swallowed about 30"),
+        ("ive taken 16 co-codamol and 10 ibuprofen, sorry", "taken 16"),
+        ("just downed about twenty of my tramadol with wine", "downed about twenty"),
+        ("took the whole bottle of my sleeping pills", "took the whole bottle"),
+        ("my son swallowed a handful of my tablets", "swallowed a handful of my tablets"),
+        ("I suppose I should say I took all my pills", "took all my pills"),
+        ("I took about 20 of my sleeping tablets an hour ago, otherwise fine though", "took about 20"),
+    ],
+)
+def test_a_count_of_pills_or_a_whole_packet_taken_now_is_an_overdose(message, taken):
+    assert overdose(message, 10) == taken
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I took 2 paracetamol for a headache",  # below the count
+        "I take 12 tablets a day for my heart",  # a habit
+        "I took all my meds this morning as usual",
+        "took 15 of the anti-sickness tablets over the last week",
+        "it took 30 minutes to get there",  # units of time or measure
+        "I took 500mg of vitamin C",
+        "she took 10 days off work",
+        "what if I took 20 pills by mistake?",  # a condition
+        "can you overdose if you took 20 paracetamol?",
+        "I had taken 30 tablets years ago, am I still eligible?",  # the past
+        "just took my temperature and it says 40",  # the temperature rule's
+        "I finished the whole packet of antibiotics last week",  # not a verb of taking
+    ],
+)
+def test_counts_that_are_not_an_overdose_now_raise_nothing(message):
+    assert overdose(message, 10) is None
+
+
+def test_the_count_rule_is_off_at_zero_and_raises_an_overdose_alarm():
+    assert overdose("swallowed 40 tablets", 0) is None
+    site = Site(urgent_pill_count=10.0)
+    assert detect("swallowed 40 tablets", site, None).reason == "overdose"
 
 
 @pytest.mark.parametrize(
@@ -270,6 +313,9 @@ EMERGENCIES = {
     "overdose": [
         "i think i swallowed too many of my morphine tablets, feel odd",
         "my little girl got into the medicine cabinet and ate some pills",
+        # told as a count: caught by urgent_pill_count, not by meaning
+        "i swallowed around 35 ibuprofen about 20 minutes ago",
+        "ive taken 16 co-codamol and 10 ibuprofen, sorry",
     ],
     "colour change": ["his lips look bluish and he is very cold", "her face has gone a greyish colour"],
     "swelling and hives": ["my tongue feels huge and my throat is tight", "covered in itchy lumps and going dizzy"],
