@@ -37,8 +37,10 @@ from bot.urgent_cues import CLAUSE_END, asked_about, conditions, said_of_now
 URGENT, SELF_HARM = "urgent", "self_harm"
 
 _APOSTROPHES = re.compile(r"['’‘ʼ`´]")
-# Where a message is cut into pieces scored on their own: sentence ends (not a decimal point) and commas.
+# Where a message is cut into pieces scored on their own: sentence ends (not a decimal point) and commas; and, for
+# pieces scored as well, where a clause turns to something else ("no history of epilepsy but my son is fitting").
 _PIECE_END = re.compile(r"(?<!\d)[.?!;:]+(?!\d)|[,\n]")
+_TURN = re.compile(r"\b(but|though|although|however|whereas|and now|and then|and suddenly)\b", re.IGNORECASE)
 _NUMBER = re.compile(
     r"(?<![\d.,])(\d{2,3}(?:[.,]\d{1,2})?)(?!\d)\s*(°|º|˚|degrees?|deg)?\s*(c|f|celsius|fahrenheit)?\b", re.IGNORECASE
 )
@@ -218,16 +220,21 @@ def _nearest(scores: np.ndarray, settings: UrgentSettings) -> float:
 
 
 def _pieces(message: str, spans: list[tuple[int, int]], count: int) -> list[list[int]]:
-    """The rows of the whole message, then of each of its pieces of three tokens or more; none of them in a
-    condition ("what should I do if he has a seizure at home"), which the phrases do not count either."""
+    """The rows of the whole message, then of each of its pieces of three tokens or more (cut at sentence ends and
+    commas, and again at turns such as "but"); none of them in a condition ("what should I do if he has a seizure
+    at home"), which the phrases do not count either."""
     cut = conditions(message)
     kept = [i for i, (a, b) in enumerate(spans[:count]) if not any(a >= s and b <= e for s, e in cut)]
-    cuts = [0, *(m.end() for m in _PIECE_END.finditer(message)), len(message)]
-    pieces = []
-    for start, end in zip(cuts, cuts[1:], strict=False):
-        rows = [i for i in kept if spans[i][0] >= start and spans[i][1] <= end]
-        if 3 <= len(rows) < len(kept):
-            pieces.append(rows)
+    pieces: list[list[int]] = []
+    for cut_at in (_PIECE_END, _TURN):  # the pieces between turns too: either side of one may be the emergency
+        ends = {m.end() for m in _PIECE_END.finditer(message)}
+        if cut_at is _TURN:  # "but he says it's indigestion" left out, or "no history of epilepsy" before it
+            ends |= {m.end() for m in _TURN.finditer(message)}
+        cuts = sorted({0, *ends, len(message)})
+        for start, end in zip(cuts, cuts[1:], strict=False):
+            rows = [i for i in kept if spans[i][0] >= start and spans[i][1] <= end]
+            if 3 <= len(rows) < len(kept) and rows not in pieces:
+                pieces.append(rows)
     return [kept, *pieces] if kept else []
 
 

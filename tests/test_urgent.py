@@ -111,6 +111,17 @@ def test_counts_that_are_not_an_overdose_now_raise_nothing(message):
     assert overdose(message, 10) is None
 
 
+def test_a_message_is_also_cut_at_a_turn_and_either_side_is_a_piece():
+    from bot.urgent import _pieces
+
+    message = "no history of epilepsy but my son is fitting right now, what do i do"
+    spans = [(m.start(), m.end()) for m in re.finditer(r"\S+", message)]
+    words = [[message[slice(*spans[i])] for i in rows] for rows in _pieces(message, spans, len(spans))]
+    assert ["my", "son", "is", "fitting", "right", "now,"] in words  # after the turn
+    assert ["no", "history", "of", "epilepsy", "but"] in words  # before it
+    assert ["what", "do", "i", "do"] in words  # the pieces between commas as before
+
+
 def test_the_count_rule_is_off_at_zero_and_raises_an_overdose_alarm():
     assert overdose("swallowed 40 tablets", 0) is None
     site = Site(urgent_pill_count=10.0)
@@ -369,6 +380,11 @@ EMERGENCIES = {
         "nothing serious probably but I can barely keep my eyes open and my breathing is slow",
         "I took about 20 of my sleeping tablets an hour ago, otherwise fine though",
         "my throat feels like it's closing up after the infusion, otherwise ok",
+    ],
+    # a negation before "but", or a reassurance after it, drew the clause with the emergency below the line
+    "either side of a turn": [
+        "she's never had epilepsy but she is having a fit on the kitchen floor right now",
+        "my wife's chest is crushing and the pain goes down her arm but she insists it's only heartburn",
     ],
     "near jest, history, habit or supposing, but of now": [
         "my sister had a seizure ten minutes ago and she's still not making sense",
