@@ -80,7 +80,9 @@ def said_of_now(before: str, after: str) -> bool:
     CUE_WINDOW words; a condition or a time long past anywhere in its part of the sentence)."""
     part_before, part_after = _PART_END.split(before)[-1], _PART_END.split(after)[0]
     window_before = " ".join([w for w in before.split() if w != ","][-CUE_WINDOW:])
-    window_after = " ".join([w for w in after.split() if w != ","][:CUE_WINDOW])
+    # after the symptom, to the next comma: what follows one is told of something else ("39.6, feel awful, had
+    # chemo last week")
+    window_after = " ".join(re.split(r",", after, maxsplit=1)[0].split()[:CUE_WINDOW])
     over = _OVER.search(after)
     return not (
         _NOT_NOW_BEFORE.search(window_before)

@@ -68,6 +68,8 @@ def test_a_time_long_past_does_not_reach_past_the_present():
 def test_a_reading_before_the_time_it_was_fine_still_counts():
     assert temperature("temp 39.2 tonight, he was fine this morning", 38.0) == "39.2"
     assert temperature("temp went up to 38.6 but it settled by morning", 38.0) is None  # over
+    # a past time after a comma is told of something else: the cycle, not the reading
+    assert temperature("thermometer says 39.4, feel rough, had my cycle last week", 38.0) == "39.4"
 
 
 def test_the_temperature_rule_is_off_at_zero():
@@ -163,6 +165,7 @@ def test_a_phrase_said_of_something_else_than_now_does_not(message):
         "I can't breathe if I lie down",  # a condition after the symptom is how it shows
         "had my first session last month and today I collapsed in the kitchen",
         "chest pain since last week, worse tonight",
+        "chest pain, had my first session last month",  # the past after a comma is of the session
     ],
 )
 def test_the_same_phrases_near_those_cues_said_of_now_still_raise_the_alarm(message):
