@@ -10,12 +10,13 @@ CLAUSE_END = re.compile(r"[.?!;:\n]+")  # a phrase never spans two sentences: ".
 
 CUE_WINDOW = 6  # words either side of a symptom read for a cue ("she's not responding and I think it's a seizure")
 # Cue words that put a symptom outside the present, before it in its sentence ("no chest pain", "can it cause
-# seizures", "a history of fainting") or after it ("fainted once years ago").
+# seizures", "a history of fainting") or after it ("fainted once years ago"). Not "is it normal to": it is asked by
+# someone who has the symptom ("is it normal to have the worst headache ever after the infusion?").
 _NOT_NOW_BEFORE = re.compile(
     r"\b(no|not|never|without|risk of|chances? of|history of|causes?|causing|prevent|avoid|died (of|from)"
     r"|passed away (of|from|with)|(has|have|had|did)n'?t (had|have|got|get|been|shown|experienced)"
     r"|signs? of|symptoms? of|what is|what are|what does|what do|how often|how common|how likely|is it common"
-    r"|is it normal|does it|can it|could it|would it|will it|can this|could this|does this|will this)\b"
+    r"|does it|can it|could it|would it|will it|can this|could this|does this|will this)\b"
 )
 _NOT_NOW_AFTER = re.compile(
     r"\b((years?|months?|weeks?) ago|as an? (kid|child|teenager|teen|baby)|when i was|in (19|20)\d\d"

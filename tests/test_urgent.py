@@ -166,6 +166,7 @@ def test_a_phrase_said_of_something_else_than_now_does_not(message):
         "had my first session last month and today I collapsed in the kitchen",
         "chest pain since last week, worse tonight",
         "chest pain, had my first session last month",  # the past after a comma is of the session
+        "is it normal to have chest pain like this after the infusion? it's crushing",  # asked by one who has it
     ],
 )
 def test_the_same_phrases_near_those_cues_said_of_now_still_raise_the_alarm(message):
@@ -395,6 +396,7 @@ EMERGENCIES = {
         "my husband gets short of breath now even lying in bed and his lips look grey",
     ],
     "asked about, but of now": [
+        "is it normal to get the worst headache of my life a day after the cells? my neck is stiff too",
         "could I be having an allergic reaction? my lips are tingling",
         "can you help, my husband has collapsed",
         "trouble breathing last night, it went away but now it's back and worse",
