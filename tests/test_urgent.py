@@ -385,6 +385,15 @@ EMERGENCIES = {
         "I took about 20 of my sleeping tablets an hour ago, otherwise fine though",
         "my throat feels like it's closing up after the infusion, otherwise ok",
     ],
+    # kinds site.toml had too few examples of (urgent-dev4 and probes missed them)
+    "fitting, without the word seizure": [
+        "my boy has been fitting for three minutes and his lips look dusky",
+        "nothing like this has happened before but my partner is fitting on the bathroom floor",
+    ],
+    "hives or a rash with faintness, bleeding that will not stop": [
+        "raised itchy bumps everywhere since the drip and I feel like I might pass out",
+        "the needle hole on my hand keeps bleeding and won't stop even with pressure",
+    ],
     # a negation before "but", or a reassurance after it, drew the clause with the emergency below the line
     "either side of a turn": [
         "she's never had epilepsy but she is having a fit on the kitchen floor right now",
@@ -431,6 +440,7 @@ CALM = [
     "my sister had an allergic reaction to penicillin, does that matter for me?",
     "supposing she collapsed at home after the session, who should we call first?",
     "he hasn't had any chest pain or fainting since the drip, just tired",
+    "he had fits as a child but none since, is the therapy ok for him?",  # beside the fitting examples
 ]
 
 
