@@ -303,7 +303,8 @@ def urgent_phrase(question: str, site: Site) -> str | None:
             while start >= 0:
                 # A starred phrase ends where its word does; another just before the space its pattern ends with.
                 end = clause.find(" ", start + len(wanted)) if phrase.endswith("*") else start + len(wanted) - 1
-                if said_of_now(clause[:start], clause[end:]) and not asked_about(clause[:start]):
+                risk = phrase not in site.self_harm_phrases  # a self-harm phrase asked about is still heard
+                if said_of_now(clause[:start], clause[end:]) and not asked_about(clause[:start], risk):
                     return phrase
                 start = clause.find(wanted, start + 1)
     return None

@@ -31,6 +31,12 @@ _ASKED_ABOUT = re.compile(
     r"(\s+(ever|still|also|really))?(\s+(get|have|develop|suffer|experience|go into|end up with))?"
     r"(\s+(a|an|any|some|the))?\s*$"
 )
+# What something could bring on: "can NK cells make breathing difficult?", "will the drip give me chest pain?". Not
+# for self-harm: "does this treatment make you suicidal? because i am" is asked by someone who is.
+_BROUGHT_ON = re.compile(
+    r"\b(can|could|might|may|would|will|do|does)\s+(\w+\s+){1,3}(make|give|trigger|bring on|lead to)"
+    r"(\s+(me|you|him|her|them|us|people|patients|someone|anyone))?(\s+(a|an|any|some|the))?\s*$"
+)
 # A condition or a time long past governs all of its part of the sentence, however far before the symptom ("call
 # if her temperature goes over 38 or she has trouble breathing", "last month I had a temperature of 38.5"), up to
 # a comma or a word that turns to something else ("I don't know if it matters but I can't breathe", "I had my
@@ -49,12 +55,14 @@ _PAST_PART = re.compile(
 # Over by now, anywhere after the symptom in its sentence ("short of breath for a day but it went away"), unless
 # something after that brings it back ("it went away but now it's back"). Not "was fine": after a symptom it is as
 # often the time before it ("she collapsed, she was fine an hour ago").
-# Someone else's history ("my brother had anaphylaxis to bee stings, does that...") or habit ("my husband gets short
+# Someone else's history ("my brother had anaphylaxis to bee stings, does that...", "my dad and uncle both had heart
+# attacks", "someone had a seizure after CAR-T") or habit ("my husband gets short
 # of breath walking long distances") right before the symptom, unless the message brings it to now ("my son had a
 # seizure ten minutes ago", "dad gets chest pain but today it won't stop").
 _KIN = r"(mum|mom|mother|dad|father|brother|sister|nan|gran\w*|grand\w+|aunt\w*|uncle|cousin|parents?|family)"
 _HISTORY_OR_HABIT = re.compile(
-    rf"\b({_KIN} (had|has had)|(he|she|they|{_KIN}|husband|wife|partner|son|daughter) "
+    rf"\b({_KIN} (and (my )?{_KIN} )?(both |all )?(had|has had)|(someone|somebody|people|a friend|my friend) "
+    rf"(had|has had)|(he|she|they|{_KIN}|husband|wife|partner|son|daughter) "
     r"(usually |often |sometimes |always )?gets)( an?| the| any)?\s*$"
 )
 _RECENT = re.compile(
@@ -96,10 +104,11 @@ def said_of_now(before: str, after: str) -> bool:
     )
 
 
-def asked_about(before: str) -> bool:
+def asked_about(before: str, brought_on: bool = True) -> bool:
     """Whether the words before a symptom ask about it in general, not of now (a number is left to said_of_now:
-    "is 39.5 too high?" is asked by someone who has it)."""
-    return bool(_ASKED_ABOUT.search(_PART_END.split(before)[-1]))
+    "is 39.5 too high?" is asked by someone who has it); with brought_on, also as what something could bring on."""
+    part = _PART_END.split(before)[-1]
+    return bool(_ASKED_ABOUT.search(part) or (brought_on and _BROUGHT_ON.search(part)))
 
 
 def conditions(message: str) -> list[tuple[int, int]]:

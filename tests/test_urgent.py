@@ -124,6 +124,12 @@ def test_a_message_is_also_cut_at_a_turn_and_either_side_is_a_piece():
     assert ["what", "do", "i", "do"] in words  # the pieces between commas as before
 
 
+def test_what_something_could_bring_on_is_not_now_but_self_harm_asked_so_is_still_heard():
+    assert urgent_phrase("someone had a seizure in the waiting room just now", SITE) == "seizure*"
+    site = Site(self_harm_phrases=("suicid*",))
+    assert urgent_phrase("can the treatment make you suicidal? I am", site) == "suicid*"
+
+
 def test_the_count_rule_is_off_at_zero_and_raises_an_overdose_alarm():
     assert overdose("swallowed 40 tablets", 0) is None
     site = Site(urgent_pill_count=10.0)
@@ -185,6 +191,10 @@ def test_the_same_phrases_near_those_cues_said_of_now_still_raise_the_alarm(mess
         "Could I have an allergic reaction if I'm allergic to eggs?",
         "I had trouble breathing the night after my infusion but it settled by morning",  # over
         "short of breath for a day after the first session, then it went away",
+        "will the drip give me chest pain?",  # what something could bring on
+        "can the cells make you short of breath?",
+        "my mum and aunt both had heart attacks in their sixties, does that matter?",  # others' history
+        "I read that someone had a seizure after a similar therapy, is that a risk?",
     ],
 )
 def test_a_phrase_asked_about_in_general_or_told_as_over_does_not_count(message):
