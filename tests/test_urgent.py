@@ -399,6 +399,7 @@ EMERGENCIES = {
     "fitting, without the word seizure": [
         "my boy has been fitting for three minutes and his lips look dusky",
         "nothing like this has happened before but my partner is fitting on the bathroom floor",
+        "no temperature or anything, but my dad has been fitting on and off since lunch",  # a phrase now
     ],
     "hives or a rash with faintness, bleeding that will not stop": [
         "raised itchy bumps everywhere since the drip and I feel like I might pass out",
