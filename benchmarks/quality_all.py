@@ -12,9 +12,9 @@ One table, one block of rows per question set:
   benchmarks/eval_speed.py makes them (same generator, same seed);
 - taught: NK held-out asked of knowledge/ taught with NK tuning, and CovidFAQ test asked of CovidFAQ taught
   with dev (`python -m bot teach`, into a copy in --work), as staff would teach from what visitors asked;
-- NK urgent-tuning, urgent-dev, urgent-dev2, urgent-dev3 (used to choose the urgent settings; dev3 was
-  written blind as held-out and run once before it was read) and urgent-heldout (spent: run five times, read
-  once to choose); urgent-heldout3 (written blind by another engineer, never read):
+- NK urgent-tuning, urgent-dev, urgent-dev2, urgent-dev3, urgent-dev4 (used to choose the urgent settings; dev3
+  and dev4 were written blind as held-out, heldout2 and heldout3, and run once before they were read) and
+  urgent-heldout (spent: run five times, read once to choose):
   knowledge/ with messages labelled urgent or not (tests/eval/urgent-*.jsonl), scored on the urgent
   notice alone: urgent caught and false alarms, as `python -m bot evaluate` reports them.
 
@@ -77,7 +77,7 @@ COVIDFAQ = ROOT.parent / "shared" / "benchmarks" / "covidfaq"  # shared/ lies be
 PASSAGE_ONLY = "plain cosine: passage under its heading"
 BEST_OF_TWO = "plain cosine: max(FAQ question, passage)"
 PIPELINE = "pipeline (as configured)"
-URGENT_SETS = ("urgent-tuning", "urgent-dev", "urgent-dev2", "urgent-dev3", "urgent-heldout", "urgent-heldout3")
+URGENT_SETS = ("urgent-tuning", "urgent-dev", "urgent-dev2", "urgent-dev3", "urgent-dev4", "urgent-heldout")
 NK_SETS = ("tuning", "heldout", *URGENT_SETS)
 
 

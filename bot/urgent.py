@@ -5,6 +5,8 @@ cost far more):
 
 - a phrase of site.toml's urgent_phrases or self_harm_phrases, as whole words within one sentence;
 - a temperature of urgent_fever_celsius or more, in °C or °F ("temp is 39.8", "103 F", "40 degrees");
+- an overdose: urgent_pill_count or more of something taken or swallowed, or a whole packet or bottle of it, said of
+  now ("i swallowed about 30 paracetamol", "took the whole bottle of my sleeping pills");
 - meaning: the message is nearer to site.toml's urgent (or self-harm) examples than to its not-urgent ones.
 
 Meaning is read token by token, as the search's rerank reads passages: each example's tokens meet their most
@@ -35,8 +37,10 @@ from bot.urgent_cues import CLAUSE_END, asked_about, conditions, said_of_now
 URGENT, SELF_HARM = "urgent", "self_harm"
 
 _APOSTROPHES = re.compile(r"['’‘ʼ`´]")
-# Where a message is cut into pieces scored on their own: sentence ends (not a decimal point) and commas.
+# Where a message is cut into pieces scored on their own: sentence ends (not a decimal point) and commas; and, for
+# pieces scored as well, where a clause turns to something else ("no history of epilepsy but my son is fitting").
 _PIECE_END = re.compile(r"(?<!\d)[.?!;:]+(?!\d)|[,\n]")
+_TURN = re.compile(r"\b(but|though|although|however|whereas|and now|and then|and suddenly)\b", re.IGNORECASE)
 _NUMBER = re.compile(
     r"(?<![\d.,])(\d{2,3}(?:[.,]\d{1,2})?)(?!\d)\s*(°|º|˚|degrees?|deg)?\s*(c|f|celsius|fahrenheit)?\b", re.IGNORECASE
 )
@@ -45,6 +49,31 @@ _NUMBER = re.compile(
 _THRESHOLD = re.compile(
     r"\b(over|above|below|under|exceeds?|more than|less than|higher than|reach(es)?|hits?|gets? to|goes? to)\s*$",
     re.IGNORECASE,
+)
+# An overdose, told as a count: a verb of taking, then within a few words a number (or a whole packet, bottle, all
+# of one's pills) of something that is not a unit of measure or time ("took 30 minutes", "swallowed 500 mg"), and not
+# a habit ("I take 12 tablets a day").
+_TAKEN = re.compile(r"\b(took|taken|swallowed|downed|necked|popped|ate|eaten|overdosed on)\b")
+_COUNT_WORDS = {
+    "ten": 10, "eleven": 11, "twelve": 12, "dozen": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40,
+    "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "dozens": 24,
+}
+_COUNT = re.compile(rf"(?<![\d.,])(\d+|{'|'.join(_COUNT_WORDS)})(?![\d.,]\d)")
+_UNIT = re.compile(
+    r"^\s*(-|\s)?(mg|mcg|µg|ug|g|grams?|ml|mls|l|litres?|liters?|units?|iu|kg|lbs?|pounds|%|percent|degrees?|°"
+    r"|seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|nights?|weeks?|months?|years?|yrs?|am|pm|oclock|o'clock"
+    r"|times|steps|sessions?|cycles?|infusions?|rounds?|mmol|bpm|over|out of|/)\b",
+)
+_ALL_OF_IT = re.compile(
+    r"^\W*(\w+\W+){0,3}?(the |a |an )?(whole|entire|full|all( of)?|(way )?too many|handfuls?|bunch|loads?)\W+"
+    r"(\w+\W+){0,4}?"
+    r"(pills?|tablets?|tabs|capsules?|caps|meds|medications?|medicines?|painkillers|packets?|packs?|bottles?|box(es)?"
+    r"|strips?|tubs?|blisters?|supply)\b"
+)
+_HABIT = re.compile(
+    r"\b((a|per|each|every) (day|night|morning|evening|week)|daily|twice|as prescribed|usually|as (usual|normal|always)"
+    r"|over (the )?(last|past))\b"
 )
 _TEMPERATURE_WORDS = re.compile(r"\b(temp\w*|fever\w*|feverish|thermometer|febrile|degrees?|°)", re.IGNORECASE)
 
@@ -144,6 +173,9 @@ def detect(message: str, site: Site, meaning: Meaning | None) -> Alarm | None:
     fever = temperature(message, site.urgent_fever_celsius)
     if fever:
         return Alarm(URGENT, "temperature", fever)
+    taken = overdose(message, site.urgent_pill_count)
+    if taken:
+        return Alarm(URGENT, "overdose", taken)
     if meaning and meaning.margin >= meaning.needed:
         return Alarm(meaning.kind, "example", meaning.nearest, meaning.margin)
     return None
@@ -188,16 +220,21 @@ def _nearest(scores: np.ndarray, settings: UrgentSettings) -> float:
 
 
 def _pieces(message: str, spans: list[tuple[int, int]], count: int) -> list[list[int]]:
-    """The rows of the whole message, then of each of its pieces of three tokens or more; none of them in a
-    condition ("what should I do if he has a seizure at home"), which the phrases do not count either."""
+    """The rows of the whole message, then of each of its pieces of three tokens or more (cut at sentence ends and
+    commas, and again at turns such as "but"); none of them in a condition ("what should I do if he has a seizure
+    at home"), which the phrases do not count either."""
     cut = conditions(message)
     kept = [i for i, (a, b) in enumerate(spans[:count]) if not any(a >= s and b <= e for s, e in cut)]
-    cuts = [0, *(m.end() for m in _PIECE_END.finditer(message)), len(message)]
-    pieces = []
-    for start, end in zip(cuts, cuts[1:], strict=False):
-        rows = [i for i in kept if spans[i][0] >= start and spans[i][1] <= end]
-        if 3 <= len(rows) < len(kept):
-            pieces.append(rows)
+    pieces: list[list[int]] = []
+    for cut_at in (_PIECE_END, _TURN):  # the pieces between turns too: either side of one may be the emergency
+        ends = {m.end() for m in _PIECE_END.finditer(message)}
+        if cut_at is _TURN:  # "but he says it's indigestion" left out, or "no history of epilepsy" before it
+            ends |= {m.end() for m in _TURN.finditer(message)}
+        cuts = sorted({0, *ends, len(message)})
+        for start, end in zip(cuts, cuts[1:], strict=False):
+            rows = [i for i in kept if spans[i][0] >= start and spans[i][1] <= end]
+            if 3 <= len(rows) < len(kept) and rows not in pieces:
+                pieces.append(rows)
     return [kept, *pieces] if kept else []
 
 
@@ -224,6 +261,32 @@ def temperature(message: str, celsius: float) -> str | None:
     return None
 
 
+def overdose(message: str, count: float) -> str | None:
+    """What the message says was taken, when it is `count` or more of something (pills, tablets, a drug's name), or
+    a whole packet, bottle or all of someone's pills, said of now; None otherwise or when the rule is off (0)."""
+    if count <= 0:
+        return None
+    for clause in CLAUSE_END.split(_APOSTROPHES.sub("", message.casefold())):
+        for verb in _TAKEN.finditer(clause):
+            rest = clause[verb.end() :]
+            window = " ".join(rest.split()[:8])
+            if _TEMPERATURE_WORDS.search(window):  # "took my temperature and it's 40": the temperature rule's
+                continue
+            found = _ALL_OF_IT.match(window)
+            if not found:
+                for number in _COUNT.finditer(window):
+                    value = int(number.group(1)) if number.group(1).isdigit() else _COUNT_WORDS[number.group(1)]
+                    if value >= count and not _UNIT.match(window[number.end() :]):
+                        found = number
+                        break
+            if not found or _HABIT.search(rest):
+                continue
+            after = rest[rest.find(found.group(0)) + len(found.group(0)) :] if found.group(0) in rest else rest
+            if said_of_now(clause[: verb.start()], after) and not asked_about(clause[: verb.start()]):
+                return f"{verb.group(0)} {window[: found.end()].strip()}".strip()
+    return None
+
+
 def urgent_phrase(question: str, site: Site) -> str | None:
     """The configured urgent or self-harm phrase the message contains, if any: matched as whole words within one
     sentence, whatever the case, punctuation, hyphens or apostrophes ("Chest-pain!", "cant breathe"); a phrase
@@ -240,7 +303,8 @@ def urgent_phrase(question: str, site: Site) -> str | None:
             while start >= 0:
                 # A starred phrase ends where its word does; another just before the space its pattern ends with.
                 end = clause.find(" ", start + len(wanted)) if phrase.endswith("*") else start + len(wanted) - 1
-                if said_of_now(clause[:start], clause[end:]) and not asked_about(clause[:start]):
+                risk = phrase not in site.self_harm_phrases  # a self-harm phrase asked about is still heard
+                if said_of_now(clause[:start], clause[end:]) and not asked_about(clause[:start], risk):
                     return phrase
                 start = clause.find(wanted, start + 1)
     return None

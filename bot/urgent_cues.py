@@ -10,12 +10,13 @@ CLAUSE_END = re.compile(r"[.?!;:\n]+")  # a phrase never spans two sentences: ".
 
 CUE_WINDOW = 6  # words either side of a symptom read for a cue ("she's not responding and I think it's a seizure")
 # Cue words that put a symptom outside the present, before it in its sentence ("no chest pain", "can it cause
-# seizures", "a history of fainting") or after it ("fainted once years ago").
+# seizures", "a history of fainting") or after it ("fainted once years ago"). Not "is it normal to": it is asked by
+# someone who has the symptom ("is it normal to have the worst headache ever after the infusion?").
 _NOT_NOW_BEFORE = re.compile(
     r"\b(no|not|never|without|risk of|chances? of|history of|causes?|causing|prevent|avoid|died (of|from)"
     r"|passed away (of|from|with)|(has|have|had|did)n'?t (had|have|got|get|been|shown|experienced)"
     r"|signs? of|symptoms? of|what is|what are|what does|what do|how often|how common|how likely|is it common"
-    r"|is it normal|does it|can it|could it|would it|will it|can this|could this|does this|will this)\b"
+    r"|does it|can it|could it|would it|will it|can this|could this|does this|will this)\b"
 )
 _NOT_NOW_AFTER = re.compile(
     r"\b((years?|months?|weeks?) ago|as an? (kid|child|teenager|teen|baby)|when i was|in (19|20)\d\d"
@@ -29,6 +30,12 @@ _ASKED_ABOUT = re.compile(
     r"|\b(can|could|might|may|would|will|do|does)\s+(i|you|he|she|they|we|someone|anyone|people|patients?|one)"
     r"(\s+(ever|still|also|really))?(\s+(get|have|develop|suffer|experience|go into|end up with))?"
     r"(\s+(a|an|any|some|the))?\s*$"
+)
+# What something could bring on: "can NK cells make breathing difficult?", "will the drip give me chest pain?". Not
+# for self-harm: "does this treatment make you suicidal? because i am" is asked by someone who is.
+_BROUGHT_ON = re.compile(
+    r"\b(can|could|might|may|would|will|do|does)\s+(\w+\s+){1,3}(make|give|trigger|bring on|lead to)"
+    r"(\s+(me|you|him|her|them|us|people|patients|someone|anyone))?(\s+(a|an|any|some|the))?\s*$"
 )
 # A condition or a time long past governs all of its part of the sentence, however far before the symptom ("call
 # if her temperature goes over 38 or she has trouble breathing", "last month I had a temperature of 38.5"), up to
@@ -48,12 +55,14 @@ _PAST_PART = re.compile(
 # Over by now, anywhere after the symptom in its sentence ("short of breath for a day but it went away"), unless
 # something after that brings it back ("it went away but now it's back"). Not "was fine": after a symptom it is as
 # often the time before it ("she collapsed, she was fine an hour ago").
-# Someone else's history ("my brother had anaphylaxis to bee stings, does that...") or habit ("my husband gets short
+# Someone else's history ("my brother had anaphylaxis to bee stings, does that...", "my dad and uncle both had heart
+# attacks", "someone had a seizure after CAR-T") or habit ("my husband gets short
 # of breath walking long distances") right before the symptom, unless the message brings it to now ("my son had a
 # seizure ten minutes ago", "dad gets chest pain but today it won't stop").
 _KIN = r"(mum|mom|mother|dad|father|brother|sister|nan|gran\w*|grand\w+|aunt\w*|uncle|cousin|parents?|family)"
 _HISTORY_OR_HABIT = re.compile(
-    rf"\b({_KIN} (had|has had)|(he|she|they|{_KIN}|husband|wife|partner|son|daughter) "
+    rf"\b({_KIN} (and (my )?{_KIN} )?(both |all )?(had|has had)|(someone|somebody|people|a friend|my friend) "
+    rf"(had|has had)|(he|she|they|{_KIN}|husband|wife|partner|son|daughter) "
     r"(usually |often |sometimes |always )?gets)( an?| the| any)?\s*$"
 )
 _RECENT = re.compile(
@@ -80,7 +89,9 @@ def said_of_now(before: str, after: str) -> bool:
     CUE_WINDOW words; a condition or a time long past anywhere in its part of the sentence)."""
     part_before, part_after = _PART_END.split(before)[-1], _PART_END.split(after)[0]
     window_before = " ".join([w for w in before.split() if w != ","][-CUE_WINDOW:])
-    window_after = " ".join([w for w in after.split() if w != ","][:CUE_WINDOW])
+    # after the symptom, to the next comma: what follows one is told of something else ("39.6, feel awful, had
+    # chemo last week")
+    window_after = " ".join(re.split(r",", after, maxsplit=1)[0].split()[:CUE_WINDOW])
     over = _OVER.search(after)
     return not (
         _NOT_NOW_BEFORE.search(window_before)
@@ -93,10 +104,11 @@ def said_of_now(before: str, after: str) -> bool:
     )
 
 
-def asked_about(before: str) -> bool:
+def asked_about(before: str, brought_on: bool = True) -> bool:
     """Whether the words before a symptom ask about it in general, not of now (a number is left to said_of_now:
-    "is 39.5 too high?" is asked by someone who has it)."""
-    return bool(_ASKED_ABOUT.search(_PART_END.split(before)[-1]))
+    "is 39.5 too high?" is asked by someone who has it); with brought_on, also as what something could bring on."""
+    part = _PART_END.split(before)[-1]
+    return bool(_ASKED_ABOUT.search(part) or (brought_on and _BROUGHT_ON.search(part)))
 
 
 def conditions(message: str) -> list[tuple[int, int]]:

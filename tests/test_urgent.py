@@ -9,7 +9,7 @@ import pytest
 
 from bot.config import UrgentSettings
 from bot.knowledge import Site
-from bot.urgent import SELF_HARM, URGENT, ExampleList, by_meaning, detect, temperature, urgent_phrase
+from bot.urgent import SELF_HARM, URGENT, ExampleList, by_meaning, detect, overdose, temperature, urgent_phrase
 from bot.urgent_cues import said_of_now
 
 SITE = Site(
@@ -68,10 +68,72 @@ def test_a_time_long_past_does_not_reach_past_the_present():
 def test_a_reading_before_the_time_it_was_fine_still_counts():
     assert temperature("temp 39.2 tonight, he was fine this morning", 38.0) == "39.2"
     assert temperature("temp went up to 38.6 but it settled by morning", 38.0) is None  # over
+    # a past time after a comma is told of something else: the cycle, not the reading
+    assert temperature("thermometer says 39.4, feel rough, had my cycle last week", 38.0) == "39.4"
 
 
 def test_the_temperature_rule_is_off_at_zero():
     assert temperature("fever of 40 degrees", 0.0) is None
+
+
+@pytest.mark.parametrize(
+    ("message", "taken"),
+    [
+        ("i swallowed about 30 paracetamol an hour ago", "swallowed about 30"),
+        ("ive taken 16 co-codamol and 10 ibuprofen, sorry", "taken 16"),
+        ("just downed about twenty of my tramadol with wine", "downed about twenty"),
+        ("took the whole bottle of my sleeping pills", "took the whole bottle"),
+        ("my son swallowed a handful of my tablets", "swallowed a handful of my tablets"),
+        ("I suppose I should say I took all my pills", "took all my pills"),
+        ("I took about 20 of my sleeping tablets an hour ago, otherwise fine though", "took about 20"),
+    ],
+)
+def test_a_count_of_pills_or_a_whole_packet_taken_now_is_an_overdose(message, taken):
+    assert overdose(message, 10) == taken
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "I took 2 paracetamol for a headache",  # below the count
+        "I take 12 tablets a day for my heart",  # a habit
+        "I took all my meds this morning as usual",
+        "took 15 of the anti-sickness tablets over the last week",
+        "it took 30 minutes to get there",  # units of time or measure
+        "I took 500mg of vitamin C",
+        "she took 10 days off work",
+        "what if I took 20 pills by mistake?",  # a condition
+        "can you overdose if you took 20 paracetamol?",
+        "I had taken 30 tablets years ago, am I still eligible?",  # the past
+        "just took my temperature and it says 40",  # the temperature rule's
+        "I finished the whole packet of antibiotics last week",  # not a verb of taking
+    ],
+)
+def test_counts_that_are_not_an_overdose_now_raise_nothing(message):
+    assert overdose(message, 10) is None
+
+
+def test_a_message_is_also_cut_at_a_turn_and_either_side_is_a_piece():
+    from bot.urgent import _pieces
+
+    message = "no history of epilepsy but my son is fitting right now, what do i do"
+    spans = [(m.start(), m.end()) for m in re.finditer(r"\S+", message)]
+    words = [[message[slice(*spans[i])] for i in rows] for rows in _pieces(message, spans, len(spans))]
+    assert ["my", "son", "is", "fitting", "right", "now,"] in words  # after the turn
+    assert ["no", "history", "of", "epilepsy", "but"] in words  # before it
+    assert ["what", "do", "i", "do"] in words  # the pieces between commas as before
+
+
+def test_what_something_could_bring_on_is_not_now_but_self_harm_asked_so_is_still_heard():
+    assert urgent_phrase("someone had a seizure in the waiting room just now", SITE) == "seizure*"
+    site = Site(self_harm_phrases=("suicid*",))
+    assert urgent_phrase("can the treatment make you suicidal? I am", site) == "suicid*"
+
+
+def test_the_count_rule_is_off_at_zero_and_raises_an_overdose_alarm():
+    assert overdose("swallowed 40 tablets", 0) is None
+    site = Site(urgent_pill_count=10.0)
+    assert detect("swallowed 40 tablets", site, None).reason == "overdose"
 
 
 @pytest.mark.parametrize(
@@ -109,6 +171,8 @@ def test_a_phrase_said_of_something_else_than_now_does_not(message):
         "I can't breathe if I lie down",  # a condition after the symptom is how it shows
         "had my first session last month and today I collapsed in the kitchen",
         "chest pain since last week, worse tonight",
+        "chest pain, had my first session last month",  # the past after a comma is of the session
+        "is it normal to have chest pain like this after the infusion? it's crushing",  # asked by one who has it
     ],
 )
 def test_the_same_phrases_near_those_cues_said_of_now_still_raise_the_alarm(message):
@@ -127,6 +191,10 @@ def test_the_same_phrases_near_those_cues_said_of_now_still_raise_the_alarm(mess
         "Could I have an allergic reaction if I'm allergic to eggs?",
         "I had trouble breathing the night after my infusion but it settled by morning",  # over
         "short of breath for a day after the first session, then it went away",
+        "will the drip give me chest pain?",  # what something could bring on
+        "can the cells make you short of breath?",
+        "my mum and aunt both had heart attacks in their sixties, does that matter?",  # others' history
+        "I read that someone had a seizure after a similar therapy, is that a risk?",
     ],
 )
 def test_a_phrase_asked_about_in_general_or_told_as_over_does_not_count(message):
@@ -270,6 +338,9 @@ EMERGENCIES = {
     "overdose": [
         "i think i swallowed too many of my morphine tablets, feel odd",
         "my little girl got into the medicine cabinet and ate some pills",
+        # told as a count: caught by urgent_pill_count, not by meaning
+        "i swallowed around 35 ibuprofen about 20 minutes ago",
+        "ive taken 16 co-codamol and 10 ibuprofen, sorry",
     ],
     "colour change": ["his lips look bluish and he is very cold", "her face has gone a greyish colour"],
     "swelling and hives": ["my tongue feels huge and my throat is tight", "covered in itchy lumps and going dizzy"],
@@ -324,12 +395,28 @@ EMERGENCIES = {
         "I took about 20 of my sleeping tablets an hour ago, otherwise fine though",
         "my throat feels like it's closing up after the infusion, otherwise ok",
     ],
+    # kinds site.toml had too few examples of (urgent-dev4 and probes missed them)
+    "fitting, without the word seizure": [
+        "my boy has been fitting for three minutes and his lips look dusky",
+        "nothing like this has happened before but my partner is fitting on the bathroom floor",
+        "no temperature or anything, but my dad has been fitting on and off since lunch",  # a phrase now
+    ],
+    "hives or a rash with faintness, bleeding that will not stop": [
+        "raised itchy bumps everywhere since the drip and I feel like I might pass out",
+        "the needle hole on my hand keeps bleeding and won't stop even with pressure",
+    ],
+    # a negation before "but", or a reassurance after it, drew the clause with the emergency below the line
+    "either side of a turn": [
+        "she's never had epilepsy but she is having a fit on the kitchen floor right now",
+        "my wife's chest is crushing and the pain goes down her arm but she insists it's only heartburn",
+    ],
     "near jest, history, habit or supposing, but of now": [
         "my sister had a seizure ten minutes ago and she's still not making sense",
         "I suppose it might be a heart attack, my chest is so tight",
         "my husband gets short of breath now even lying in bed and his lips look grey",
     ],
     "asked about, but of now": [
+        "is it normal to get the worst headache of my life a day after the cells? my neck is stiff too",
         "could I be having an allergic reaction? my lips are tingling",
         "can you help, my husband has collapsed",
         "trouble breathing last night, it went away but now it's back and worse",
@@ -364,6 +451,7 @@ CALM = [
     "my sister had an allergic reaction to penicillin, does that matter for me?",
     "supposing she collapsed at home after the session, who should we call first?",
     "he hasn't had any chest pain or fainting since the drip, just tired",
+    "he had fits as a child but none since, is the therapy ok for him?",  # beside the fitting examples
 ]
 
 
