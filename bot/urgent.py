@@ -32,7 +32,7 @@ from bot.config import UrgentSettings
 from bot.knowledge import Site
 from bot.search import normalize_query
 from bot.text import WORD, content_words
-from bot.urgent_cues import CLAUSE_END, asked_about, conditions, said_of_now
+from bot.urgent_cues import CLAUSE_END, asked_about, conditions, owned_now, said_of_now
 
 URGENT, SELF_HARM = "urgent", "self_harm"
 
@@ -298,13 +298,17 @@ def urgent_phrase(question: str, site: Site) -> str | None:
         for clause in CLAUSE_END.split(_APOSTROPHES.sub("", question))
     ]
     for phrase, wanted in _urgent_patterns(site.self_harm_phrases + site.urgent_phrases):
-        for clause in clauses:
+        self_harm = phrase in site.self_harm_phrases
+        for clause, next_clause in zip(clauses, clauses[1:] + [""]):
             start = clause.find(wanted)
             while start >= 0:
                 # A starred phrase ends where its word does; another just before the space its pattern ends with.
                 end = clause.find(" ", start + len(wanted)) if phrase.endswith("*") else start + len(wanted) - 1
-                risk = phrase not in site.self_harm_phrases  # a self-harm phrase asked about is still heard
-                if said_of_now(clause[:start], clause[end:]) and not asked_about(clause[:start], risk):
+                # Self-harm asked about as what something brings on is still heard, and so is any self-harm
+                # question the next sentence owns ("does this make you suicidal? because i am right now").
+                if said_of_now(clause[:start], clause[end:]) and not asked_about(clause[:start], not self_harm):
+                    return phrase
+                if self_harm and owned_now(next_clause):
                     return phrase
                 start = clause.find(wanted, start + 1)
     return None

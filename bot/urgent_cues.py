@@ -52,6 +52,14 @@ _PAST_PART = re.compile(
     r"\b(years? ago|when i was (a |an )?(kid|child|teen\w*|baby|young|little|\d+)|in (19|20)\d\d|last year"
     r"|in the past)\b"
 )
+# The sentence after a question about self-harm that says, and says no more than, that the writer feels it now
+# ("because i am", "i do", "ive been feeling like that lately"); not one that goes on to something else ("i am
+# starting next week").
+_OWNED_NOW = re.compile(
+    r"^\s*(because |cause |cos |coz |as |and |well |honestly |tbh )?(i am|im|i do|i feel|i have been|ive been"
+    r"|i think i am|i think im|i keep feeling)((\s+(right now|now|too|already|at the moment|so|actually|really"
+    r"|feeling|like (that|this|it)|that way|this way|it|lately|all the time|every day|tbh|honestly))*)\s*$"
+)
 # Over by now, anywhere after the symptom in its sentence ("short of breath for a day but it went away"), unless
 # something after that brings it back ("it went away but now it's back"). Not "was fine": after a symptom it is as
 # often the time before it ("she collapsed, she was fine an hour ago").
@@ -109,6 +117,12 @@ def asked_about(before: str, brought_on: bool = True) -> bool:
     "is 39.5 too high?" is asked by someone who has it); with brought_on, also as what something could bring on."""
     part = _PART_END.split(before)[-1]
     return bool(_ASKED_ABOUT.search(part) or (brought_on and _BROUGHT_ON.search(part)))
+
+
+def owned_now(next_sentence: str) -> bool:
+    """Whether the sentence after a question about self-harm says the writer feels it now ("does this treatment
+    make you suicidal? because i am right now", "can it make you want to die? i do"), not that they are fine."""
+    return bool(_OWNED_NOW.match(next_sentence))
 
 
 def conditions(message: str) -> list[tuple[int, int]]:

@@ -130,6 +130,21 @@ def test_what_something_could_bring_on_is_not_now_but_self_harm_asked_so_is_stil
     assert urgent_phrase("can the treatment make you suicidal? I am", site) == "suicid*"
 
 
+@pytest.mark.parametrize(
+    ("message", "heard"),
+    [
+        ("does this treatment make you suicidal? because i am right now", True),
+        ("can it make you want to die? i do", True),
+        ("can it make you suicidal? Ive been feeling like that lately", True),
+        ("does this make you suicidal? im not, just wondering", False),
+        ("does it cause suicidal thoughts? I am starting it next week", False),
+    ],
+)
+def test_a_question_about_self_harm_is_heard_when_the_next_sentence_owns_it(message, heard):
+    site = Site(self_harm_phrases=("suicid*", "want to die"))
+    assert (urgent_phrase(message, site) is not None) is heard
+
+
 def test_the_count_rule_is_off_at_zero_and_raises_an_overdose_alarm():
     assert overdose("swallowed 40 tablets", 0) is None
     site = Site(urgent_pill_count=10.0)
