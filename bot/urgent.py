@@ -299,7 +299,7 @@ def urgent_phrase(question: str, site: Site) -> str | None:
     ]
     for phrase, wanted in _urgent_patterns(site.self_harm_phrases + site.urgent_phrases):
         self_harm = phrase in site.self_harm_phrases
-        for clause, next_clause in zip(clauses, clauses[1:] + [""]):
+        for clause, next_clause in zip(clauses, clauses[1:] + [""], strict=True):
             start = clause.find(wanted)
             while start >= 0:
                 # A starred phrase ends where its word does; another just before the space its pattern ends with.
