@@ -12,9 +12,9 @@ One table, one block of rows per question set:
   benchmarks/eval_speed.py makes them (same generator, same seed);
 - taught: NK held-out asked of knowledge/ taught with NK tuning, and CovidFAQ test asked of CovidFAQ taught
   with dev (`python -m bot teach`, into a copy in --work), as staff would teach from what visitors asked;
-- NK urgent-tuning, urgent-dev, urgent-dev2, urgent-dev3, urgent-dev4 (used to choose the urgent settings; dev3
-  and dev4 were written blind as held-out, heldout2 and heldout3, and run once before they were read) and
-  urgent-heldout (spent: run five times, read once to choose) and urgent-heldout4 (written blind, the held-out):
+- NK urgent-tuning, urgent-dev, urgent-dev2, urgent-dev3, urgent-dev4, urgent-dev5 (used to choose the urgent
+  settings; dev3, dev4 and dev5 were written blind as held-out, heldout2, heldout3 and heldout4, and run once
+  before they were read) and urgent-heldout (spent: run five times, read once to choose):
   knowledge/ with messages labelled urgent or not (tests/eval/urgent-*.jsonl), scored on the urgent
   notice alone: urgent caught and false alarms, as `python -m bot evaluate` reports them.
 
@@ -78,7 +78,7 @@ PASSAGE_ONLY = "plain cosine: passage under its heading"
 BEST_OF_TWO = "plain cosine: max(FAQ question, passage)"
 PIPELINE = "pipeline (as configured)"
 URGENT_SETS = (
-    "urgent-tuning", "urgent-dev", "urgent-dev2", "urgent-dev3", "urgent-dev4", "urgent-heldout", "urgent-heldout4"
+    "urgent-tuning", "urgent-dev", "urgent-dev2", "urgent-dev3", "urgent-dev4", "urgent-dev5", "urgent-heldout"
 )
 NK_SETS = ("tuning", "heldout", *URGENT_SETS)
 
