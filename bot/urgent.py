@@ -32,7 +32,7 @@ from bot.config import UrgentSettings
 from bot.knowledge import Site
 from bot.search import normalize_query
 from bot.text import WORD, content_words
-from bot.urgent_cues import CLAUSE_END, asked_about, conditions, owned_now, said_of_now
+from bot.urgent_cues import CLAUSE_END, LAUGHING_EMOJI, asked_about, conditions, owned_now, said_of_now
 
 URGENT, SELF_HARM = "urgent", "self_harm"
 
@@ -75,6 +75,11 @@ _HABIT = re.compile(
     r"\b((a|per|each|every) (day|night|morning|evening|week)|daily|twice|as prescribed|usually|as (usual|normal|always)"
     r"|over (the )?(last|past))\b"
 )
+# "what counts as too high, like 38?": after a question and a comma; not "my temp is like 39.2".
+_EXAMPLE = re.compile(
+    r"\b(what|which|how)\b.*,\s*(like|say|e\.?g\.?|such as|for example|for instance)\s*$", re.IGNORECASE
+)
+_NUMBERS_ALONE = re.compile(r"^[\s\d.,°cfCF]*(or)?[\s\d.,°cfCF]*$")
 _TEMPERATURE_WORDS = re.compile(r"\b(temp\w*|fever\w*|feverish|thermometer|febrile|degrees?|°)", re.IGNORECASE)
 
 
@@ -243,13 +248,21 @@ def temperature(message: str, celsius: float) -> str | None:
     rule is off (0). A number without a unit counts in a sentence that speaks of a temperature or fever."""
     if celsius <= 0:
         return None
+    giving_examples = False
     for clause in CLAUSE_END.split(re.sub(r"(?<=\d)\.(?=\d)", "·", message)):
         clause = clause.replace("·", ".")
         about_temperature = bool(_TEMPERATURE_WORDS.search(clause))
+        # "what counts as too high, like 38? 38.5?": a number offered as an example, and those listed after it
+        giving_examples = giving_examples and bool(_NUMBERS_ALONE.match(clause))
         for match in _NUMBER.finditer(clause):
             number, degree, unit = match.groups()
             bare_reading = "." in number or "," in number  # "38.7 and feel rough": ages and counts are whole
-            if not (degree or unit or about_temperature or bare_reading) or _THRESHOLD.search(clause[: match.start()]):
+            giving_examples = giving_examples or bool(_EXAMPLE.search(clause[: match.start()]))
+            if (
+                not (degree or unit or about_temperature or bare_reading)
+                or _THRESHOLD.search(clause[: match.start()])
+                or giving_examples
+            ):
                 continue
             if not said_of_now(clause[: match.start()].casefold(), clause[match.end() :].casefold()):
                 continue
@@ -295,7 +308,7 @@ def urgent_phrase(question: str, site: Site) -> str | None:
     seizures?", "is anaphylaxis possible?", "I had a seizure years ago", "short of breath but it went away")."""
     clauses = [
         f" {' , '.join(_phrase_words(part) for part in clause.split(','))} "  # commas kept: they end a condition
-        for clause in CLAUSE_END.split(_APOSTROPHES.sub("", question))
+        for clause in CLAUSE_END.split(_APOSTROPHES.sub("", re.sub(f"[{LAUGHING_EMOJI}]", " lol ", question)))
     ]
     for phrase, wanted in _urgent_patterns(site.self_harm_phrases + site.urgent_phrases):
         self_harm = phrase in site.self_harm_phrases

@@ -16,10 +16,11 @@ _NOT_NOW_BEFORE = re.compile(
     r"\b(no|not|never|without|risk of|chances? of|history of|causes?|causing|prevent|avoid|died (of|from)"
     r"|passed away (of|from|with)|(has|have|had|did)n'?t (had|have|got|get|been|shown|experienced)"
     r"|signs? of|symptoms? of|what is|what are|what does|what do|how often|how common|how likely|is it common"
-    r"|does it|can it|could it|would it|will it|can this|could this|does this|will this)\b"
+    r"|does it|can it|could it|would it|will it|can this|could this|does this|will this"
+    r"|(trained|training|experience[ds]?|equipped|protocols?|procedures?) (in|for|to|with))\b"
 )
 _NOT_NOW_AFTER = re.compile(
-    r"\b((years?|months?|weeks?) ago|as an? (kid|child|teenager|teen|baby)|when i was|in (19|20)\d\d"
+    r"\b((years?|yrs?|months?|weeks?) ago|as an? (kid|child|teenager|teen|baby)|when i was|in (19|20)\d\d"
     r"|(?<!since )last (year|month|week)|years|once|in the past|history)\b"
 )
 # A question about the symptom in general, right before it in its part of the sentence: it as the subject of "is"
@@ -44,12 +45,13 @@ _BROUGHT_ON = re.compile(
 # Words that make what follows a condition: "if", and "supposing" (not "I suppose", which guesses).
 _CONDITION_WORDS = r"if|whether|in case|unless|suppos(e|ing)(?<!i suppose)|hypothetically"
 _NOT_NOW_PART = re.compile(
-    rf"\b({_CONDITION_WORDS}|when i was|(years?|months?) ago|(?<!since )last (year|month)|in the past)\b"
+    rf"\b({_CONDITION_WORDS}|when i was|(years?|yrs?|months?) ago|(?<!since )last (year|month)|in the past"
+    r"|in (19|20)\d\d|back in \w+)\b"
 )
 # After the symptom, only a time long past reaches that far ("I collapsed at a festival when I was 20"): a condition
 # after it is how it shows ("I can't breathe if I lie down").
 _PAST_PART = re.compile(
-    r"\b(years? ago|when i was (a |an )?(kid|child|teen\w*|baby|young|little|\d+)|in (19|20)\d\d|last year"
+    r"\b((years?|yrs?) ago|when i was (a |an )?(kid|child|teen\w*|baby|young|little|\d+)|in (19|20)\d\d|last year"
     r"|in the past)\b"
 )
 # The sentence after a question about self-harm that says, and says no more than, that the writer feels it now
@@ -60,18 +62,15 @@ _OWNED_NOW = re.compile(
     r"|i think i am|i think im|i keep feeling)((\s+(right now|now|too|already|at the moment|so|actually|really"
     r"|feeling|like (that|this|it)|that way|this way|it|lately|all the time|every day|tbh|honestly))*)\s*$"
 )
-# Over by now, anywhere after the symptom in its sentence ("short of breath for a day but it went away"), unless
-# something after that brings it back ("it went away but now it's back"). Not "was fine": after a symptom it is as
-# often the time before it ("she collapsed, she was fine an hour ago").
 # Someone else's history ("my brother had anaphylaxis to bee stings, does that...", "my dad and uncle both had heart
-# attacks", "someone had a seizure after CAR-T") or habit ("my husband gets short
-# of breath walking long distances") right before the symptom, unless the message brings it to now ("my son had a
-# seizure ten minutes ago", "dad gets chest pain but today it won't stop").
+# attacks", "someone had a seizure after CAR-T") or habit ("my husband gets short of breath walking long distances",
+# "I get short of breath on stairs because of my lung fibrosis") right before the symptom, unless the message
+# brings it to now ("my son had a seizure ten minutes ago", "dad gets chest pain but today it won't stop").
 _KIN = r"(mum|mom|mother|dad|father|brother|sister|nan|gran\w*|grand\w+|aunt\w*|uncle|cousin|parents?|family)"
 _HISTORY_OR_HABIT = re.compile(
     rf"\b({_KIN} (and (my )?{_KIN} )?(both |all )?(had|has had)|(someone|somebody|people|a friend|my friend) "
     rf"(had|has had)|(he|she|they|{_KIN}|husband|wife|partner|son|daughter) "
-    r"(usually |often |sometimes |always )?gets)( an?| the| any)?\s*$"
+    r"(usually |often |sometimes |always )?gets|i (usually |often |sometimes |always )?get)( an?| the| any)?\s*$"
 )
 _RECENT = re.compile(
     r"\b(now|just|today|tonight|this (morning|afternoon|evening)|minutes?|hours?|yesterday|still|again|worse"
@@ -79,8 +78,14 @@ _RECENT = re.compile(
 )
 # Said in jest: a laugh in the sentence and an overstatement before the symptom ("the price nearly gave me a heart
 # attack lol"). A laugh alone is not enough: people laugh nervously about real trouble.
-_LAUGH = re.compile(r"\b(lol|lmao|rofl|haha\w*|hehe\w*|jk|only joking|just kidding)\b")
+LAUGHING_EMOJI = "\U0001f602\U0001f923\U0001f606\U0001f605\U0001f639"  # 😂 🤣 😆 😅 😹 laugh as "lol" does
+_LAUGH = re.compile(rf"\b(lol|lmao|rofl|haha\w*|hehe\w*|jk|only joking|just kidding)\b|[{LAUGHING_EMOJI}]")
 _OVERSTATED = re.compile(r"\b(nearly|almost|practically|literally|gave me|give me|gives me|giving me)\b")
+# Over by now, anywhere after the symptom in its sentence ("short of breath for a day but it went away"), unless
+# something after that brings it back ("it went away but now it's back"). Not "was fine": after a symptom it is as
+# often the time before it ("she collapsed, she was fine an hour ago").
+# A figure of speech the symptom's words begin: "can't breathe a word of this to my mum".
+_FIGURE_AFTER = re.compile(r"^\s*a word\b")
 _OVER = re.compile(r"\b(went away|wore off|passed off|settled( down)?|cleared up|back to normal)\b")
 _BACK = re.compile(r"\b(now|again|still|worse|keeps?|returned|came back)\b")
 # "Is it normal if she won't wake up?" asks about what is happening: only a true condition is left out of meaning.
@@ -109,6 +114,7 @@ def said_of_now(before: str, after: str) -> bool:
         or _NOT_NOW_PART.search(part_before)
         or _PAST_PART.search(part_after)
         or (over and not _BACK.search(after, over.end()))
+        or _FIGURE_AFTER.match(after)
     )
 
 

@@ -54,10 +54,18 @@ def test_a_temperature_at_or_above_the_site_s_threshold_is_read_in_celsius_or_fa
         "no temperature above 38 at all",
         "I had 38.5 last year with the flu",  # the past
         "last month I had a temperature of 38.4 for a day, is my next dose still on?",  # the past, far before it
+        "what temperature counts as too high after the cells, like 38? 38.5?",  # numbers offered as examples
     ],
 )
 def test_numbers_that_are_not_a_high_temperature_now_raise_nothing(message):
     assert temperature(message, 38.0) is None
+
+
+@pytest.mark.parametrize(
+    "message", ["my temp is like 39.2 what do i do", "what is too high, say 38.5? mine is 39.1 now"]
+)
+def test_like_as_a_filler_or_an_example_before_a_reading_leaves_the_reading(message):
+    assert temperature(message, 38.0) is not None
 
 
 def test_a_time_long_past_does_not_reach_past_the_present():
@@ -243,6 +251,13 @@ def test_the_same_phrases_asked_about_now_or_come_back_still_count(message):
         "supposing she collapsed at home after the session, who should we call first?",  # a hypothetical
         "hypothetically, what happens if I have a seizure in the chair?",
         "he hasn't had any chest pain or fainting since the drip, just tired",  # negated, contracted
+        "the price nearly gave me a heart attack 😂 do you offer payment plans?",  # a laughing emoji laughs too
+        "Do you have a lift? I get short of breath on stairs because of my lung fibrosis",  # the writer's habit
+        "In 2021 I had anaphylaxis to penicillin. Is anything in the infusion related to that?",  # a past year
+        "had a heart attack 5 yrs ago, stents fitted, can i do the programme",
+        "Back in March i overdosed, i'm in a much better place now",
+        "Do your nurses have training in managing anaphylaxis?",  # what staff are trained for
+        "cant breathe a word of this to my mum yet",  # a figure of speech
     ],
 )
 def test_a_phrase_said_in_jest_of_someone_s_history_or_habit_or_hypothetically_does_not_count(message):
@@ -258,6 +273,8 @@ def test_a_phrase_said_in_jest_of_someone_s_history_or_habit_or_hypothetically_d
         "my dad gets chest pain on the stairs but today it came on sitting down",
         "my husband gets short of breath now even lying in bed",
         "I suppose it might be a heart attack, my chest is so tight",  # "I suppose" guesses, it supposes nothing
+        "I get chest pain and it's crushing right now",  # a habit brought to now
+        "I can't breathe, a word please",  # the figure of speech is only "breathe a word"
     ],
 )
 def test_the_same_phrases_near_jest_history_habit_or_supposing_said_of_now_still_count(message):
