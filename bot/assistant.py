@@ -20,7 +20,7 @@ from bot.index import CURRENT, Index, live_build, load_index, require_fresh, sta
 from bot.knowledge import Site
 from bot.redact import clean_text
 from bot.search import Hit, Searcher, normalize_query
-from bot.urgent import SELF_HARM, Alarm, Examples, by_meaning, detect, stack_examples
+from bot.urgent import SELF_HARM, Alarm, Examples, by_meaning, detect, ruled_out, stack_examples
 
 log = logging.getLogger(__name__)
 
@@ -169,8 +169,9 @@ class Assistant:
     def _alarm(self, serving: _Serving, message: str, encoded: str, tokens) -> Alarm | None:
         """The alarm of a message, given the text that went through the model and its token vectors."""
         spans = self.embedder.token_spans(encoded) if len(tokens) else []
-        meaning = by_meaning(encoded, serving.examples, tokens, spans, self.settings.urgent)
-        return detect(message, serving.index.site, meaning)
+        site = serving.index.site
+        meaning = by_meaning(encoded, serving.examples, tokens, spans, self.settings.urgent, ruled_out(encoded, site))
+        return detect(message, site, meaning)
 
     def refresh(self) -> _Serving:
         """Switch to the live build if it changed since the last question; keep serving if it cannot load."""

@@ -23,6 +23,7 @@ are not. When a symptom is said of now, for the phrases and the temperature, is 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -187,19 +188,39 @@ def detect(message: str, site: Site, meaning: Meaning | None) -> Alarm | None:
 
 
 def by_meaning(
-    text: str, examples: Examples, tokens: np.ndarray, spans: list[tuple[int, int]], settings: UrgentSettings
+    text: str,
+    examples: Examples,
+    tokens: np.ndarray,
+    spans: list[tuple[int, int]],
+    settings: UrgentSettings,
+    left_out: Sequence[tuple[int, int]] = (),
 ) -> Meaning | None:
     """How near the text's most urgent piece comes to the urgent or self-harm examples, for the margin it needs
     (the whole message's, or a piece's). tokens are the text's token vectors in context, and spans where each lies
-    in it, from the pass through the model that searching it makes. None when the site has no urgent examples."""
+    in it, from the pass through the model that searching it makes. None when the site has no urgent examples.
+
+    left_out: spans of phrases the text says of something else than now (ruled_out: "no chest pain", "I get short
+    of breath on stairs"). The text is read with and without them, and the less urgent reading counts: leaving
+    the words out may only quieten it ("seeing the invoice i almost fainted haha" without "fainted" reads as an
+    urgent example about an invoice)."""
     if not content_words(text):  # punctuation, numbers or "is it?" alone say nothing of an emergency
         return None
-    best: Meaning | None = None
-    pieces = _pieces(text, spans, len(tokens))
-    if not pieces:  # all of it a condition: "if I can't breathe?"
+    readings = [_most_urgent(_pieces(text, spans, len(tokens)), examples, tokens, settings)]
+    if left_out:
+        readings.append(_most_urgent(_pieces(text, spans, len(tokens), left_out), examples, tokens, settings))
+    if None in readings:  # all of it a condition, or said of something else: "if I can't breathe?"
         return None
+    return min(readings, key=lambda meaning: meaning.margin - meaning.needed)
+
+
+def _most_urgent(
+    pieces: list[list[int]], examples: Examples, tokens: np.ndarray, settings: UrgentSettings
+) -> Meaning | None:
+    """The nearest in meaning to the urgent or self-harm examples of these pieces (rows of tokens), for the margin
+    it needs; None when there are no pieces."""
+    best: Meaning | None = None
     weight, candidates = settings.message_weight, settings.candidates
-    scored = {name: examples[name].scores(tokens, pieces, weight, candidates) for name in examples}
+    scored = {name: examples[name].scores(tokens, pieces, weight, candidates) for name in examples} if pieces else {}
     for number in range(len(pieces)):
         calm_score = _nearest(scored["not_urgent_examples"][number][0], settings)
         # pieces[0] is the whole message, unless a condition was left out of it: then it is a piece as well
@@ -224,11 +245,13 @@ def _nearest(scores: np.ndarray, settings: UrgentSettings) -> float:
     return float(best.max() if best.max() >= settings.same_as else best.mean())
 
 
-def _pieces(message: str, spans: list[tuple[int, int]], count: int) -> list[list[int]]:
+def _pieces(
+    message: str, spans: list[tuple[int, int]], count: int, left_out: Sequence[tuple[int, int]] = ()
+) -> list[list[int]]:
     """The rows of the whole message, then of each of its pieces of three tokens or more (cut at sentence ends and
     commas, and again at turns such as "but"); none of them in a condition ("what should I do if he has a seizure
-    at home"), which the phrases do not count either."""
-    cut = conditions(message)
+    at home"), which the phrases do not count either, nor in left_out."""
+    cut = [*conditions(message), *left_out]
     kept = [i for i, (a, b) in enumerate(spans[:count]) if not any(a >= s and b <= e for s, e in cut)]
     pieces: list[list[int]] = []
     for cut_at in (_PIECE_END, _TURN):  # the pieces between turns too: either side of one may be the emergency
@@ -306,25 +329,64 @@ def urgent_phrase(question: str, site: Site) -> str | None:
     ending in "*" also matches as the start of a word ("anaphyla*": "anaphylaxis", "anaphylactic"). A phrase said
     of something else than now does not count: negated, asked about, past or over ("no chest pain", "can it cause
     seizures?", "is anaphylaxis possible?", "I had a seizure years ago", "short of breath but it went away")."""
-    clauses = [
-        f" {' , '.join(_phrase_words(part) for part in clause.split(','))} "  # commas kept: they end a condition
-        for clause in CLAUSE_END.split(_APOSTROPHES.sub("", re.sub(f"[{LAUGHING_EMOJI}]", " lol ", question)))
-    ]
+    return next((found.phrase for found in _mentions(question, site) if found.heard), None)
+
+
+def ruled_out(message: str, site: Site) -> list[tuple[int, int]]:
+    """Where the message names an urgent or self-harm phrase that it says of something else than now ("no chest
+    pain", "I get short of breath on stairs"): by_meaning leaves those words out, as the phrases do."""
+    return [found.span for found in _mentions(message, site) if not found.heard]
+
+
+@dataclass(frozen=True)
+class _Mention:
+    phrase: str
+    span: tuple[int, int]  # where its words are in the message
+    heard: bool  # said of now
+
+
+def _mentions(message: str, site: Site) -> Iterator[_Mention]:
+    """Each place a configured phrase is named in the message, phrase by phrase, and whether it is said of now."""
+    clauses = _clauses(message)
     for phrase, wanted in _urgent_patterns(site.self_harm_phrases + site.urgent_phrases):
         self_harm = phrase in site.self_harm_phrases
-        for clause, next_clause in zip(clauses, clauses[1:] + [""], strict=True):
+        for (clause, words), (next_clause, _) in zip(clauses, clauses[1:] + [(" ", {})], strict=True):
             start = clause.find(wanted)
             while start >= 0:
                 # A starred phrase ends where its word does; another just before the space its pattern ends with.
                 end = clause.find(" ", start + len(wanted)) if phrase.endswith("*") else start + len(wanted) - 1
                 # Self-harm asked about as what something brings on is still heard, and so is any self-harm
                 # question the next sentence owns ("does this make you suicidal? because i am right now").
-                if said_of_now(clause[:start], clause[end:]) and not asked_about(clause[:start], not self_harm):
-                    return phrase
-                if self_harm and owned_now(next_clause):
-                    return phrase
+                heard = said_of_now(clause[:start], clause[end:]) and not asked_about(clause[:start], not self_harm)
+                first, last = words[start + 1], words[max(w for w in words if w < end)]
+                yield _Mention(phrase, (first[0], last[1]), heard or (self_harm and owned_now(next_clause)))
                 start = clause.find(wanted, start + 1)
-    return None
+
+
+# A message read for phrases: its sentences' words, casefolded and without apostrophes, commas kept (they end a
+# condition); a laughing emoji is read as "lol".
+_PHRASE_TOKEN = re.compile(
+    rf"(?P<end>{CLAUSE_END.pattern})|(?P<comma>,)|(?P<laugh>[{LAUGHING_EMOJI}])"
+    r"|(?P<word>[\w'’‘ʼ`´][\w\u0300-\u036f'’‘ʼ`´]*)"
+)
+
+
+def _clauses(message: str) -> list[tuple[str, dict[int, tuple[int, int]]]]:
+    """Each sentence as " word word , word " and, for each word's place in that text, its span in the message."""
+    clauses: list[tuple[str, dict[int, tuple[int, int]]]] = []
+    text, words = " ", {}
+    for token in _PHRASE_TOKEN.finditer(message):
+        if token.lastgroup == "end":
+            clauses.append((text, words))
+            text, words = " ", {}
+            continue
+        word = {"comma": ",", "laugh": "lol"}.get(token.lastgroup or "")
+        if not word:  # apostrophes go first: NFKC would make "can´t" two words
+            word = _phrase_words(_APOSTROPHES.sub("", token.group(0)))
+        if word:
+            words[len(text)] = token.span()
+            text += word + " "
+    return [*clauses, (text, words)]
 
 
 @lru_cache(maxsize=8)

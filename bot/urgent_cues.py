@@ -90,10 +90,13 @@ _OVER = re.compile(r"\b(went away|wore off|passed off|settled( down)?|cleared up
 _BACK = re.compile(r"\b(now|again|still|worse|keeps?|returned|came back)\b")
 # "Is it normal if she won't wake up?" asks about what is happening: only a true condition is left out of meaning.
 _CONDITION = re.compile(rf"(?<!normal )(?<!ok )(?<!okay )(?<!fine )(?<!bad )(?<!serious )\b({_CONDITION_WORDS})\b")
-_PART_END = re.compile(
-    r",|\b(but|now|however|although|though|and then|since then|today|tonight|this (morning|afternoon|evening|week)"
+# A word that turns to something else: a negation before it does not reach past it ("she hasn't had any seizures
+# before but she's fitting right now"), though one before a comma does ("no fever, cough or chest pain").
+_TURN = re.compile(
+    r"\b(but|now|however|although|though|and then|since then|today|tonight|this (morning|afternoon|evening|week)"
     r"|yesterday|just|currently|still|again)\b"
 )
+_PART_END = re.compile(rf",|{_TURN.pattern}")
 
 
 def said_of_now(before: str, after: str) -> bool:
@@ -101,7 +104,7 @@ def said_of_now(before: str, after: str) -> bool:
     negated, asked about as a risk or in general, put as a condition, told of the past or as over (cue words within
     CUE_WINDOW words; a condition or a time long past anywhere in its part of the sentence)."""
     part_before, part_after = _PART_END.split(before)[-1], _PART_END.split(after)[0]
-    window_before = " ".join([w for w in before.split() if w != ","][-CUE_WINDOW:])
+    window_before = " ".join([w for w in _TURN.split(before)[-1].split() if w != ","][-CUE_WINDOW:])
     # after the symptom, to the next comma: what follows one is told of something else ("39.6, feel awful, had
     # chemo last week")
     window_after = " ".join(re.split(r",", after, maxsplit=1)[0].split()[:CUE_WINDOW])

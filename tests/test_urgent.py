@@ -9,7 +9,17 @@ import pytest
 
 from bot.config import UrgentSettings
 from bot.knowledge import Site
-from bot.urgent import SELF_HARM, URGENT, ExampleList, by_meaning, detect, overdose, temperature, urgent_phrase
+from bot.urgent import (
+    SELF_HARM,
+    URGENT,
+    ExampleList,
+    by_meaning,
+    detect,
+    overdose,
+    ruled_out,
+    temperature,
+    urgent_phrase,
+)
 from bot.urgent_cues import said_of_now
 
 SITE = Site(
@@ -151,6 +161,18 @@ def test_what_something_could_bring_on_is_not_now_but_self_harm_asked_so_is_stil
 def test_a_question_about_self_harm_is_heard_when_the_next_sentence_owns_it(message, heard):
     site = Site(self_harm_phrases=("suicid*", "want to die"))
     assert (urgent_phrase(message, site) is not None) is heard
+
+
+def test_the_phrases_said_of_something_else_than_now_are_where_the_message_names_them():
+    message = "No chest-pain, just tired. Can't breathe a word of it; I can't breathe!"
+    spans = ruled_out(message, SITE)
+    assert [message[a:b] for a, b in spans] == ["chest-pain", "Can't breathe"]
+    assert urgent_phrase(message, SITE) == "cant breath*"  # the second, said of now
+
+
+def test_a_negation_does_not_reach_past_a_turn_though_it_reaches_past_a_comma():
+    assert said_of_now(" she hasnt had any seizures before but shes ", " right now ")
+    assert not said_of_now(" no fever , cough or ", " ")
 
 
 def test_the_count_rule_is_off_at_zero_and_raises_an_overdose_alarm():
@@ -484,6 +506,9 @@ CALM = [
     "supposing she collapsed at home after the session, who should we call first?",
     "he hasn't had any chest pain or fainting since the drip, just tired",
     "he had fits as a child but none since, is the therapy ok for him?",  # beside the fitting examples
+    # a phrase said of something else than now, and left out of meaning too
+    "Do you have a lift? I get short of breath on stairs because of my lung fibrosis",
+    "im not having any chest pain or anything, i just want to know if i can swim after",
 ]
 
 
