@@ -14,7 +14,8 @@ One table, one block of rows per question set:
   with dev (`python -m bot teach`, into a copy in --work), as staff would teach from what visitors asked;
 - NK urgent-tuning, urgent-dev, urgent-dev2, urgent-dev3, urgent-dev4, urgent-dev5 (used to choose the urgent
   settings; dev3, dev4 and dev5 were written blind as held-out, heldout2, heldout3 and heldout4, and run once
-  before they were read) and urgent-heldout (spent: run five times, read once to choose):
+  before they were read), urgent-heldout (spent: run five times, read once to choose) and urgent-heldout5
+  (written blind, the held-out):
   knowledge/ with messages labelled urgent or not (tests/eval/urgent-*.jsonl), scored on the urgent
   notice alone: urgent caught and false alarms, as `python -m bot evaluate` reports them.
 
@@ -78,7 +79,14 @@ PASSAGE_ONLY = "plain cosine: passage under its heading"
 BEST_OF_TWO = "plain cosine: max(FAQ question, passage)"
 PIPELINE = "pipeline (as configured)"
 URGENT_SETS = (
-    "urgent-tuning", "urgent-dev", "urgent-dev2", "urgent-dev3", "urgent-dev4", "urgent-dev5", "urgent-heldout"
+    "urgent-tuning",
+    "urgent-dev",
+    "urgent-dev2",
+    "urgent-dev3",
+    "urgent-dev4",
+    "urgent-dev5",
+    "urgent-heldout",
+    "urgent-heldout5",
 )
 NK_SETS = ("tuning", "heldout", *URGENT_SETS)
 
