@@ -3,7 +3,8 @@
 - `POST /api/ask` takes `{"question": "..."}` and returns the visitor's reply as JSON: one request, one
   response, none of Gradio's queue and event stream. At most `batch_max` questions are answered at once (so that
   they can share the model's passes) and `queue_size` more wait; past that, 503 with Retry-After.
-- `GET /healthz`: the process is alive. `GET /readyz`: the index is loaded (build, passages, model).
+- `GET /healthz`: the process is alive. `GET /readyz`: the index is loaded (build, passages, model), and `stale`:
+  whether the knowledge folder changed since that build (it serves all the same; the log says what changed).
 - `GET /metrics`: Prometheus' text format (bot/metrics.py).
 
 Visitors reach only what the chat already offers them: no staff function, no ranking or scores beyond the
@@ -196,13 +197,15 @@ def api_routes(chat: VisitorChat, metrics: Metrics, settings: ServeSettings) -> 
         return {"status": "alive"}
 
     async def readyz() -> dict[str, Any]:
-        """The index is loaded and answering: its build, passages and model."""
+        """The index is loaded and answering: its build, passages and model, and whether the knowledge folder changed
+        since that build (it serves all the same; the log names the files, not this public route)."""
         index = assistant.index
         return {
             "status": "ready",
             "build": index.path.name,
             "passages": len(index.passages),
             "model": index.manifest["model"],
+            "stale": bool(assistant.stale_files()),
         }
 
     async def prometheus(request: Request) -> Response:

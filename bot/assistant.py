@@ -1,5 +1,6 @@
-"""The question → reply service over the live index: loading, the freshness check, switching to a newly
-published build, the reply cache and urgent messages. The chat, the console and the CLI all ask through it."""
+"""The question → reply service over the live index: loading, telling staff when knowledge/ changed since the
+build being served, switching to a newly published build, the reply cache and urgent messages. The chat, the
+console and the CLI all ask through it."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from bot.config import Settings
 from bot.embedding import Embedder, SentenceEmbedder
 from bot.errors import BotError
 from bot.fallback import Topic, main_topics
-from bot.index import CURRENT, Index, live_build, load_index, require_fresh, stale_files
+from bot.index import CURRENT, Index, live_build, load_index, stale_files, stale_warning
 from bot.knowledge import Site
 from bot.redact import clean_text
 from bot.search import Hit, Searcher, normalize_query
@@ -65,13 +66,17 @@ class Assistant:
         follow_live: bool = False,
         embedder: Embedder | None = None,
     ) -> Assistant:
-        """The assistant over a build; embedder: the model to ask through (by default the configured one)."""
+        """The assistant over a build; embedder: the model to ask through (by default the configured one).
+
+        A build missing, damaged or made by other model files is refused with what to run. One older than the
+        knowledge folder is served all the same, as published, with a warning in the log when check_fresh:
+        visitors keep their answers while staff edit, stage and publish."""
         # Not loaded yet: its fingerprint reads the model's files.
         embedder = embedder or SentenceEmbedder.from_settings(settings.model)
-        index = load_index(settings.index_dir, embedder, which)
+        assistant = cls(load_index(settings.index_dir, embedder, which), embedder, settings, follow_live)
         if check_fresh:
-            require_fresh(index, settings.knowledge_dir)
-        return cls(index, embedder, settings, follow_live)
+            assistant.warn_if_stale()
+        return assistant
 
     @property
     def visitor_depth(self) -> int:
@@ -182,12 +187,25 @@ class Assistant:
                 if live_build(self.settings.index_dir) != self._serving.index.path.name:
                     self._serving = self._serve(load_index(self.settings.index_dir, self.embedder))
                     log.info("now serving index build %s", self._serving.index.path.name)
+                    self.warn_if_stale()
         except BotError as err:
             log.error("kept the index in use: %s", err)
         return self._serving
 
     def stale_files(self) -> list[str]:
+        """Knowledge files added, removed or changed since the build being served."""
         return stale_files(self.index, self.settings.knowledge_dir)
+
+    def warn_if_stale(self) -> list[str]:
+        """Log a warning for staff when the build being served is older than the knowledge folder; the files."""
+        try:
+            changed = self.stale_files()
+        except OSError as err:  # a file being written or unreadable: the build still serves
+            log.warning("could not compare the knowledge folder with the live index: %s", err)
+            return []
+        if changed:
+            log.warning(stale_warning(self.index, self.settings.knowledge_dir, changed))
+        return changed
 
     def _serve(self, index: Index) -> _Serving:
         searcher = Searcher(index, self.embedder, self.settings.search)

@@ -42,13 +42,19 @@ def _load_knowledge(settings: Settings):
     return knowledge
 
 
-def _assistant(settings: Settings, **load: object):
-    """The live assistant, with the model's threads capped for answering one question at a time."""
+def _assistant(settings: Settings, warn_stale: bool = True):
+    """The live assistant, with the model's threads capped for answering one question at a time. It answers as
+    visitors are answered, from the live build, with a warning first when knowledge/ changed since that build."""
     from bot.assistant import Assistant
     from bot.embedding import limit_threads
+    from bot.index import stale_warning
 
     limit_threads(settings.serve)
-    return Assistant.load(settings, **load)
+    assistant = Assistant.load(settings, check_fresh=False)
+    changed = assistant.stale_files() if warn_stale else []
+    if changed:
+        print(f"warning: {stale_warning(assistant.index, settings.knowledge_dir, changed)}", file=sys.stderr)
+    return assistant
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -157,7 +163,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from bot.evaluate import answer_changes, load_cases
 
     settings = _settings(args)
-    live = _assistant(settings, check_fresh=False)
+    live = _assistant(settings, warn_stale=False)  # a staged build is newer than the live one
     other = Assistant(
         Assistant.load(settings, check_fresh=False, which=args.against.upper()).index, live.embedder, settings
     )

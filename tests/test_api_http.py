@@ -147,6 +147,7 @@ def test_health_ready_and_the_openapi_schema(app_url: str, real_settings: Settin
         "build": live_build(real_settings.index_dir),
         "passages": ready["passages"],
         "model": real_settings.model_name,
+        "stale": False,
     }
     assert ready["passages"] > 50
     schema = requests.get(f"{app_url}/openapi.json").json()

@@ -140,6 +140,21 @@ def test_changed_added_and_removed_files_make_the_index_stale(fake_index: Settin
         require_fresh(index, knowledge)
 
 
+def test_a_build_older_than_the_knowledge_folder_serves_as_published_and_warns_staff(
+    fake_index: Settings, caplog: pytest.LogCaptureFixture
+):
+    from bot.assistant import Assistant
+
+    garden = fake_index.knowledge_dir / "garden.md"
+    garden.write_text(garden.read_text(encoding="utf-8").replace("twice a week", "once a week"), encoding="utf-8")
+    with caplog.at_level("WARNING", logger="bot.assistant"):
+        assistant = Assistant.load(fake_index, embedder=FakeEmbedder())
+    reply = assistant.ask("how often should I water tomatoes")
+    assert reply.answered and "twice a week" in reply.answer.passage.text  # the published text, not the edit
+    [warning] = [r.getMessage() for r in caplog.records]
+    assert "is older than" in warning and "(garden.md changed since)" in warning and "python -m bot build" in warning
+
+
 def test_a_build_that_died_before_its_manifest_leaves_the_live_index(fake_index: Settings):
     live = load_index(fake_index.index_dir, FakeEmbedder())
     crashed = fake_index.index_dir / "builds" / "99999999T000000000000Z"

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from bot.config import Settings
-from bot.index import embedding_text
+from bot.index import embedding_text, live_build
 from bot.render import escape_markdown
 from bot.search import Searcher
 
-from conftest import ROOT, bot_command
+from conftest import ROOT, bot_command, copy_of_real
 from http_client import call
 
 pytestmark = pytest.mark.integration
@@ -194,21 +194,52 @@ def test_app_shows_visitor_html_as_text(app_url: str):
     assert "<script>" not in text_of(history[0]) and "&lt;script&gt;" in text_of(history[0])
 
 
-def test_app_refuses_a_stale_index_with_the_fix(real_settings: Settings, tmp_path: Path):
-    import shutil
+def test_app_serves_the_published_build_when_knowledge_changed_and_tells_staff(
+    real_settings: Settings, tmp_path: Path
+):
+    """Staff editing knowledge/ (or staging a document) must not take the chat away from visitors."""
+    import requests
 
-    knowledge = tmp_path / "knowledge"
-    shutil.copytree(real_settings.knowledge_dir, knowledge)
-    (knowledge / "extra.md").write_text("# Extra\n\nNew text.\n", encoding="utf-8")
+    from http_client import start_app
+
+    settings = copy_of_real(real_settings, tmp_path)
+    (settings.knowledge_dir / "extra.md").write_text("# Extra\n\nNew text, not built yet.\n", encoding="utf-8")
+    env = {**os.environ, "BOT_INDEX_DIR": str(settings.index_dir), "BOT_KNOWLEDGE_DIR": str(settings.knowledge_dir)}
+    app = start_app(ROOT, env=env)
+    try:
+        reply = requests.post(f"{app.base}/api/ask", json={"question": "What are the side effects?"}, timeout=60)
+        ready = requests.get(f"{app.base}/readyz", timeout=10).json()
+        log = app.output()
+    finally:
+        app.stop()
+    assert reply.ok and reply.json()["passages"][0]["text"].startswith(SIDE_EFFECTS)
+    assert ready["build"] == live_build(settings.index_dir) and ready["stale"] is True
+    assert f"is older than {settings.knowledge_dir}/ (extra.md changed since)" in log
+    assert "run `python -m bot build`" in log and "python -m bot publish" in log
+
+
+def test_cli_ask_answers_from_the_live_build_with_a_warning_when_knowledge_changed(
+    real_settings: Settings, tmp_path: Path
+):
+    settings = copy_of_real(real_settings, tmp_path)
+    (settings.knowledge_dir / "extra.md").write_text("# Extra\n\nNew text, not built yet.\n", encoding="utf-8")
+    result = bot(settings, "ask", "What are the side effects of NK cell therapy?")
+    assert result.returncode == 0 and SIDE_EFFECTS in result.stdout
+    assert result.stderr.startswith("warning: the live index") and "(extra.md changed since)" in result.stderr
+
+
+def test_app_refuses_a_damaged_index_with_the_fix(real_settings: Settings, tmp_path: Path):
+    settings = copy_of_real(real_settings, tmp_path)
+    (settings.index_dir / "builds" / live_build(settings.index_dir) / "vectors.faiss").write_bytes(b"garbage")
     result = subprocess.run(
-        [sys.executable, "app.py", "--knowledge", str(knowledge), "--index", str(real_settings.index_dir)],
+        [sys.executable, "app.py", "--knowledge", str(settings.knowledge_dir), "--index", str(settings.index_dir)],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert result.returncode == 2
-    assert "changed since the index was built (extra.md)" in result.stderr and "python -m bot build" in result.stderr
+    assert "is damaged or incomplete" in result.stderr and "run `python -m bot build`" in result.stderr
 
 
 def test_cli_evaluate_sweep_prints_the_trade_off(real_settings: Settings):

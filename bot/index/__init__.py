@@ -29,7 +29,7 @@ build back and checking it against the knowledge folder), folder (names and erro
 from bot.config import EmbedOptions
 from bot.index.build import BuildSummary, Changes, build_index
 from bot.index.folder import IndexMismatchError, IndexMissingError, StaleIndexError
-from bot.index.load import Index, load_index, require_fresh, stale_files
+from bot.index.load import Index, load_index, require_fresh, stale_files, stale_warning
 from bot.index.manifest import FORMAT_VERSION
 from bot.index.pointers import CURRENT, PREVIOUS, STAGED, discard_staged, live_build, publish_staged, rollback
 from bot.index.texts import EXAMPLE_LISTS, PASSAGE, QUESTION, SENTENCE, TAUGHT, embedding_text, vector_texts, vocabulary
@@ -60,6 +60,7 @@ __all__ = [
     "require_fresh",
     "rollback",
     "stale_files",
+    "stale_warning",
     "vector_texts",
     "vocabulary",
 ]

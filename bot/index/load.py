@@ -75,11 +75,23 @@ def stale_files(index: Index, knowledge_dir: Path) -> list[str]:
 
 
 def require_fresh(index: Index, knowledge_dir: Path) -> None:
+    """Refuse a build older than the knowledge folder: for `build --if-needed`, which then rebuilds."""
     require_folder(knowledge_dir)
     changed = stale_files(index, knowledge_dir)
     if changed:
-        shown = ", ".join(changed[:5]) + (f" and {len(changed) - 5} more" if len(changed) > 5 else "")
-        raise StaleIndexError(f"{knowledge_dir}/ changed since the index was built ({shown}); {REBUILD}.")
+        raise StaleIndexError(f"{knowledge_dir}/ changed since the index was built ({_listed(changed)}); {REBUILD}.")
+
+
+def stale_warning(index: Index, knowledge_dir: Path, changed: list[str]) -> str:
+    """What staff read when the build being served is older than the knowledge folder."""
+    return (
+        f"the live index (build {index.path.name}) is older than {knowledge_dir}/ ({_listed(changed)} changed "
+        f"since); answers come from that build until you {REBUILD} (or `build --stage`, then `python -m bot publish`)"
+    )
+
+
+def _listed(names: list[str]) -> str:
+    return ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
 
 
 def load_build(folder: Path, embedder: Embedder) -> Index:
