@@ -61,7 +61,7 @@ class Assistant:
     def load(
         cls,
         settings: Settings,
-        check_fresh: bool = True,
+        warn_stale: bool = True,
         which: str = CURRENT,
         follow_live: bool = False,
         embedder: Embedder | None = None,
@@ -69,12 +69,12 @@ class Assistant:
         """The assistant over a build; embedder: the model to ask through (by default the configured one).
 
         A build missing, damaged or made by other model files is refused with what to run. One older than the
-        knowledge folder is served all the same, as published, with a warning in the log when check_fresh:
+        knowledge folder is served all the same, as published, with a warning in the log when warn_stale:
         visitors keep their answers while staff edit, stage and publish."""
         # Not loaded yet: its fingerprint reads the model's files.
         embedder = embedder or SentenceEmbedder.from_settings(settings.model)
         assistant = cls(load_index(settings.index_dir, embedder, which), embedder, settings, follow_live)
-        if check_fresh:
+        if warn_stale:
             assistant.warn_if_stale()
         return assistant
 

@@ -50,7 +50,7 @@ def _assistant(settings: Settings, warn_stale: bool = True):
     from bot.index import stale_warning
 
     limit_threads(settings.serve)
-    assistant = Assistant.load(settings, check_fresh=False)
+    assistant = Assistant.load(settings, warn_stale=False)
     changed = assistant.stale_files() if warn_stale else []
     if changed:
         print(f"warning: {stale_warning(assistant.index, settings.knowledge_dir, changed)}", file=sys.stderr)
@@ -165,7 +165,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     settings = _settings(args)
     live = _assistant(settings, warn_stale=False)  # a staged build is newer than the live one
     other = Assistant(
-        Assistant.load(settings, check_fresh=False, which=args.against.upper()).index, live.embedder, settings
+        Assistant.load(settings, warn_stale=False, which=args.against.upper()).index, live.embedder, settings
     )
     questions = [case.question for path in args.files for case in load_cases(path)]
     changes = answer_changes(live, other, questions)
