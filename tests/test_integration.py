@@ -359,6 +359,10 @@ def test_asking_for_more_passages_never_changes_the_first_ones(real_assistant):
     """The Inspector's depth slider and `ask -k` must show what the visitor gets first."""
     cases = [json.loads(line)["question"] for line in (ROOT / "tests/eval/tuning.jsonl").read_text().splitlines()]
     for question in cases[:40]:
+        # Asked once first: words the documents lack go through the model with the question the first time and
+        # are kept, so the first pass's shape differs from later ones and moves the confidence by ~1e-7; that is
+        # the model's float rounding, not the depth asked for.
+        real_assistant.searcher.search(question, k=1)
         few, many = real_assistant.searcher.search(question, k=3), real_assistant.searcher.search(question, k=50)
         assert [h.passage.id for h in few.hits] == [h.passage.id for h in many.hits[:3]], question
         assert few.confidence == many.confidence, question
