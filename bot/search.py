@@ -42,7 +42,7 @@ from bot.embedding import Embedder
 from bot.index import PASSAGE, QUESTION, SENTENCE, TAUGHT, Index
 from bot.knowledge import Passage
 from bot.lexical import LexicalIndex
-from bot.scoring import LateInteraction, standardised, taught_agreement
+from bot.scoring import LateInteraction, standardised, taught_agreement, taught_reliability
 from bot.text import WORD, content_words, general_frequency, ramp, stems
 
 # A passage owns several vector rows (itself, each of its sentences, its FAQ question), so the nearest rows repeat
@@ -107,6 +107,7 @@ class Searcher:
         self.late_interaction = LateInteraction(index, embedder, self._positions, self.settings.tokens_in_memory_mb)
         self._word_vectors: dict[str, np.ndarray] = {}  # unknown words' vectors, oldest first (see _encode)
         self._word_lock = threading.Lock()
+        self.taught_reliability = self._taught_reliability()
         self._faq_vectors = None
         if self._faq_positions:  # passage rows come first; one bulk read, not a call per row
             self._faq_vectors = index.search_index.reconstruct_n(0, len(index.passages))[self._faq_positions]
@@ -328,13 +329,24 @@ class Searcher:
         ]
 
     def _taught_trust(self, taught: np.ndarray) -> float:
-        """How much the taught view counts, 0 to 1: as much as the query comes near some question staff taught.
-        Far from all of them, that view is only the best of each passage's own wordings, which misranks a folder
-        of prose; near one, it is what staff said answers such a question."""
+        """How much the taught view counts, 0 to 1: as much as the query comes near some question staff taught,
+        and as much as the folder's taught questions find their own passage. Far from all of them, that view is
+        only the best of each passage's own wordings, which misranks a folder of prose; near one, it is what staff
+        said answers such a question, if teaching in this folder says that of a question's neighbours."""
         near = taught[np.isfinite(taught)]
+        s = self.settings
         if not self._taught or not len(near):
             return 0.0
-        return ramp(float(near.max()), self.settings.taught_trust_from, self.settings.taught_trust_full)
+        reliable = ramp(self.taught_reliability, s.taught_reliability_from, s.taught_reliability_full)
+        return reliable * ramp(float(near.max()), s.taught_trust_from, s.taught_trust_full)
+
+    def _taught_reliability(self) -> float:
+        """bot/scoring.py's taught_reliability over this folder's taught questions (0 with none)."""
+        rows = np.flatnonzero(self.index.kinds == TAUGHT)
+        if len(rows) < 2:
+            return 0.0
+        stored = self._vectors[rows] if self._vectors is not None else self.index.search_index.reconstruct_batch(rows)
+        return taught_reliability(np.asarray(stored, dtype=np.float32), self.index.rows[rows])
 
     def _rerank(self, hits: list[Hit], query_tokens: np.ndarray, k: int) -> list[Hit]:
         """The best rerank_depth fused hits in the order of their scores with late interaction, then the rest
