@@ -107,7 +107,7 @@ class Searcher:
         self.late_interaction = LateInteraction(index, embedder, self._positions, self.settings.tokens_in_memory_mb)
         self._word_vectors: dict[str, np.ndarray] = {}  # unknown words' vectors, oldest first (see _encode)
         self._word_lock = threading.Lock()
-        self.taught_reliability = self._taught_reliability()
+        self.taught_reliability = folder_taught_reliability(index, self._vectors)
         self._faq_vectors = None
         if self._faq_positions:  # passage rows come first; one bulk read, not a call per row
             self._faq_vectors = index.search_index.reconstruct_n(0, len(index.passages))[self._faq_positions]
@@ -340,14 +340,6 @@ class Searcher:
         reliable = ramp(self.taught_reliability, s.taught_reliability_from, s.taught_reliability_full)
         return reliable * ramp(float(near.max()), s.taught_trust_from, s.taught_trust_full)
 
-    def _taught_reliability(self) -> float:
-        """bot/scoring.py's taught_reliability over this folder's taught questions (0 with none)."""
-        rows = np.flatnonzero(self.index.kinds == TAUGHT)
-        if len(rows) < 2:
-            return 0.0
-        stored = self._vectors[rows] if self._vectors is not None else self.index.search_index.reconstruct_batch(rows)
-        return taught_reliability(np.asarray(stored, dtype=np.float32), self.index.rows[rows])
-
     def _rerank(self, hits: list[Hit], query_tokens: np.ndarray, k: int) -> list[Hit]:
         """The best rerank_depth fused hits in the order of their scores with late interaction, then the rest
         in fused order (scored too): asking for more hits never changes the first ones. The late interaction
@@ -376,6 +368,16 @@ class Searcher:
         share = sum(weights[w] * uncovered.get(w, 0.0) for w in weights) / sum(weights.values())
         late = s.confidence_late_share if reranked else 0.0
         return (1 - late) * hits[0].dense + late * hits[0].late - s.uncovered_word_penalty * share
+
+
+def folder_taught_reliability(index: Index, vectors: np.ndarray | None = None) -> float:
+    """bot/scoring.py's taught_reliability over an index's taught questions (0 with fewer than two); `vectors`, the
+    rows FAISS holds when at hand, saves reading them out of it."""
+    rows = np.flatnonzero(index.kinds == TAUGHT)
+    if len(rows) < 2:
+        return 0.0
+    stored = vectors[rows] if vectors is not None else index.search_index.reconstruct_batch(rows)
+    return taught_reliability(np.asarray(stored, dtype=np.float32), index.rows[rows])
 
 
 def _stored_vectors(search_index: faiss.Index) -> np.ndarray | None:
