@@ -314,7 +314,8 @@ class Searcher:
         best = views.max(axis=0)
         names = {PASSAGE: "passage", SENTENCE: "sentence", QUESTION: "question", TAUGHT: "taught"}
         ids = [self.index.passages[p].id for p in candidates]
-        order = sorted(range(len(candidates)), key=lambda i: (-fused[i], ids[i]))[:limit]
+        ranked = sorted(range(len(candidates)), key=lambda i: (-fused[i], ids[i]))
+        order = _with_repeat(ranked, views[TAUGHT], s.taught_match, limit)
         return [
             Hit(
                 passage=self.index.passages[candidates[i]],
@@ -395,6 +396,17 @@ def _apply(query: str, corrections: dict[str, str]) -> str:
     if not corrections:
         return query
     return WORD.sub(lambda m: corrections.get(m.group(0).casefold(), m.group(0)), query)
+
+
+def _with_repeat(ranked: list[int], taught: np.ndarray, threshold: float, limit: int) -> list[int]:
+    """The first `limit` candidates, with the one whose taught question the query all but repeats in place of the
+    last when it ranks below them: _taught_first puts it first, from among the hits. Where teaching counts for
+    little (taught_reliability), the fusion may rank it anywhere."""
+    order = ranked[:limit]
+    best = int(np.argmax(taught)) if len(taught) else -1
+    if limit < 1 or best < 0 or taught[best] < threshold or best in order:
+        return order
+    return [*order[: limit - 1], best]
 
 
 def _taught_first(hits: list[Hit], threshold: float) -> list[Hit]:

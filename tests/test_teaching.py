@@ -252,6 +252,7 @@ def test_teaching_one_question_a_passage_leaves_other_questions_ranked_as_untaug
         ("Safety and side effects",): "could the drip make me feel ill for a few days",
         ("Types of NK cell therapy", "Allogeneic NK cell therapy"): "can my sister be the donor",
         ("The NK cell therapy process", "Treatment day"): "what happens on the day i get the cells",
+        ("Response timeline",): "will my energy levels improve after nk therapy?",  # fused far below the top 20
     }
     with PhrasingsFile(folder) as phrasings:
         for headings, question in lessons.items():
@@ -260,6 +261,8 @@ def test_teaching_one_question_a_passage_leaves_other_questions_ranked_as_untaug
     searcher, taught = ranked()
     assert searcher.taught_reliability < searcher.settings.taught_reliability_from
     assert taught == untaught
+    for headings, question in lessons.items():  # while each taught question, asked again, finds its passage
+        assert searcher.search(question).hits[0].passage.headings[-len(headings) :] == headings
 
 
 @pytest.mark.integration
