@@ -64,6 +64,8 @@ class SearchSettings:
     taught_weight: float
     taught_trust_from: float
     taught_trust_full: float
+    taught_reliability_from: float
+    taught_reliability_full: float
     taught_match: float
     taught_neighbours: int
     taught_temperature: float
@@ -202,6 +204,17 @@ class Settings:
     # 0.75-0.85 lie within a question of each other.
     taught_trust_from: float = 0.4
     taught_trust_full: float = 0.8
+    # And only as much as the folder's taught questions predict each other: the share of them whose nearest other
+    # taught question was taught to the same passage (leave one out), from no weight at taught_reliability_from to
+    # all at taught_reliability_full. Where a passage was taught one question or so, the query's nearest taught
+    # question is some other passage's (NK tuning's halves: 0-4% left one out; 15-19% right for the other half),
+    # so the view ranked visitors by a stray neighbour's passage, and by each other passage's own cosine at four
+    # times a view's weight, pushing passages that BM25 found out of the rerank: teaching half of NK tuning cost
+    # the other half 2 questions of 48. CovidFAQ dev's halves, taught four a passage, score 62-74% and keep it in
+    # full. Any bounds from 0.05-0.4 to 0.2-0.6 give the same rankings on those halves
+    # (docs/quality-experiments.md). A question taught and asked again is still found by taught_match.
+    taught_reliability_from: float = 0.1
+    taught_reliability_full: float = 0.5
     # A question whose cosine with one taught to a passage reaches this is answered by that passage, whatever the
     # other views say: the same question staff taught, bar case and a word or two. 0.9 lost NK tuning questions,
     # cross-fitted, to near neighbours taught to other passages; this high it fires only on a repeat.

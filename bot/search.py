@@ -42,7 +42,7 @@ from bot.embedding import Embedder
 from bot.index import PASSAGE, QUESTION, SENTENCE, TAUGHT, Index
 from bot.knowledge import Passage
 from bot.lexical import LexicalIndex
-from bot.scoring import LateInteraction, standardised, taught_agreement
+from bot.scoring import LateInteraction, standardised, taught_agreement, taught_reliability
 from bot.text import WORD, content_words, general_frequency, ramp, stems
 
 # A passage owns several vector rows (itself, each of its sentences, its FAQ question), so the nearest rows repeat
@@ -107,6 +107,7 @@ class Searcher:
         self.late_interaction = LateInteraction(index, embedder, self._positions, self.settings.tokens_in_memory_mb)
         self._word_vectors: dict[str, np.ndarray] = {}  # unknown words' vectors, oldest first (see _encode)
         self._word_lock = threading.Lock()
+        self.taught_reliability = folder_taught_reliability(index, self._vectors)
         self._faq_vectors = None
         if self._faq_positions:  # passage rows come first; one bulk read, not a call per row
             self._faq_vectors = index.search_index.reconstruct_n(0, len(index.passages))[self._faq_positions]
@@ -313,7 +314,8 @@ class Searcher:
         best = views.max(axis=0)
         names = {PASSAGE: "passage", SENTENCE: "sentence", QUESTION: "question", TAUGHT: "taught"}
         ids = [self.index.passages[p].id for p in candidates]
-        order = sorted(range(len(candidates)), key=lambda i: (-fused[i], ids[i]))[:limit]
+        ranked = sorted(range(len(candidates)), key=lambda i: (-fused[i], ids[i]))
+        order = _with_repeat(ranked, views[TAUGHT], s.taught_match, limit)
         return [
             Hit(
                 passage=self.index.passages[candidates[i]],
@@ -328,13 +330,16 @@ class Searcher:
         ]
 
     def _taught_trust(self, taught: np.ndarray) -> float:
-        """How much the taught view counts, 0 to 1: as much as the query comes near some question staff taught.
-        Far from all of them, that view is only the best of each passage's own wordings, which misranks a folder
-        of prose; near one, it is what staff said answers such a question."""
+        """How much the taught view counts, 0 to 1: as much as the query comes near some question staff taught,
+        and as much as the folder's taught questions find their own passage. Far from all of them, that view is
+        only the best of each passage's own wordings, which misranks a folder of prose; near one, it is what staff
+        said answers such a question, if teaching in this folder says that of a question's neighbours."""
         near = taught[np.isfinite(taught)]
+        s = self.settings
         if not self._taught or not len(near):
             return 0.0
-        return ramp(float(near.max()), self.settings.taught_trust_from, self.settings.taught_trust_full)
+        reliable = ramp(self.taught_reliability, s.taught_reliability_from, s.taught_reliability_full)
+        return reliable * ramp(float(near.max()), s.taught_trust_from, s.taught_trust_full)
 
     def _rerank(self, hits: list[Hit], query_tokens: np.ndarray, k: int) -> list[Hit]:
         """The best rerank_depth fused hits in the order of their scores with late interaction, then the rest
@@ -366,6 +371,16 @@ class Searcher:
         return (1 - late) * hits[0].dense + late * hits[0].late - s.uncovered_word_penalty * share
 
 
+def folder_taught_reliability(index: Index, vectors: np.ndarray | None = None) -> float:
+    """bot/scoring.py's taught_reliability over an index's taught questions (0 with fewer than two); `vectors`, the
+    rows FAISS holds when at hand, saves reading them out of it."""
+    rows = np.flatnonzero(index.kinds == TAUGHT)
+    if len(rows) < 2:
+        return 0.0
+    stored = vectors[rows] if vectors is not None else index.search_index.reconstruct_batch(rows)
+    return taught_reliability(np.asarray(stored, dtype=np.float32), index.rows[rows])
+
+
 def _stored_vectors(search_index: faiss.Index) -> np.ndarray | None:
     """The vectors an exact (flat) FAISS index holds, as a read-only array over its own memory; None for another
     kind. Reading rows from it costs a fancy index, where reconstruct_batch crossed into FAISS on every question."""
@@ -381,6 +396,17 @@ def _apply(query: str, corrections: dict[str, str]) -> str:
     if not corrections:
         return query
     return WORD.sub(lambda m: corrections.get(m.group(0).casefold(), m.group(0)), query)
+
+
+def _with_repeat(ranked: list[int], taught: np.ndarray, threshold: float, limit: int) -> list[int]:
+    """The first `limit` candidates, with the one whose taught question the query all but repeats in place of the
+    last when it ranks below them: _taught_first puts it first, from among the hits. Where teaching counts for
+    little (taught_reliability), the fusion may rank it anywhere."""
+    order = ranked[:limit]
+    best = int(np.argmax(taught)) if len(taught) else -1
+    if limit < 1 or best < 0 or taught[best] < threshold or best in order:
+        return order
+    return [*order[: limit - 1], best]
 
 
 def _taught_first(hits: list[Hit], threshold: float) -> list[Hit]:

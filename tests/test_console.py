@@ -182,6 +182,20 @@ def test_with_the_log_off_the_console_says_so(settings: Settings):
     assert not (settings.data_dir / VISITS_FILE).exists()
 
 
+def test_the_index_tab_says_how_far_the_ranking_trusts_what_was_taught(console: StaffConsole, settings: Settings):
+    assert "taught question" not in IndexTab(console).index_status()  # nothing taught: nothing to say
+    roses = "Garden Care Guide › Frequently asked questions › When should I prune roses?"
+    (settings.knowledge_dir / "phrasings.toml").write_text(
+        f'[[taught]]\npassage = "{roses}"\nquestions = ["when do roses get cut back", "cut back roses when"]\n\n'
+        '[[taught]]\npassage = "Garden Care Guide › Pests"\nquestions = ["how do i get rid of bugs"]\n',
+        encoding="utf-8",
+    )
+    IndexTab(console).rebuild()
+    status = IndexTab(console).index_status()
+    assert "3 taught questions; 67% of them have a nearest other taught question taught to the same passage" in status
+    assert "guide the ranking from 10%, fully from 50%" in status
+
+
 def test_index_status_and_a_rebuild_that_goes_live(console: StaffConsole, settings: Settings):
     before = live_build(settings.index_dir)
     status = IndexTab(console).index_status()

@@ -11,7 +11,7 @@ import pytest
 from bot.config import Settings
 from bot.index import build_index, load_index
 from bot.knowledge import load_knowledge
-from bot.scoring import standardised, taught_agreement
+from bot.scoring import standardised, taught_agreement, taught_reliability
 from bot.search import Searcher
 
 from conftest import CountingEmbedder, FakeEmbedder
@@ -59,6 +59,15 @@ def test_taught_agreement_is_each_passages_vote_beyond_its_nearest_question():
     assert not one_each.any()  # a passage taught one question ranks as without the vote
     assert not taught_agreement(cosines, owners, 3, neighbours=0, temperature=0.05).any()
     assert not taught_agreement(np.zeros(0), np.zeros(0, int), 3, neighbours=10, temperature=0.05).any()
+
+
+def test_taught_reliability_is_the_share_whose_nearest_other_taught_question_is_the_same_passages():
+    vectors = np.array([[1.0, 0.0], [0.99, 0.14], [0.0, 1.0], [0.14, 0.99], [0.7, 0.7]])
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    assert taught_reliability(vectors, np.array([0, 0, 1, 1, 2])) == pytest.approx(4 / 5)  # only the lone one misses
+    assert taught_reliability(vectors, np.array([0, 1, 2, 3, 4])) == 0.0  # one question a passage: none predicts
+    assert taught_reliability(vectors[:1], np.array([0])) == 0.0
+    assert taught_reliability(vectors, np.array([0, 0, 1, 1, 2]), sample=2) == 0.5  # the first, and the lone last
 
 
 def test_a_word_every_entry_uses_decides_nothing_in_the_rerank(faq: Searcher):

@@ -187,6 +187,31 @@ def test_a_folder_taught_one_question_a_passage_ranks_the_same_with_or_without_t
     assert rankings[0] == rankings[1] == rankings[2]
 
 
+def test_a_folder_whose_taught_questions_do_not_find_each_other_ranks_as_untaught_but_for_repeats(
+    fake_settings: Settings,
+):
+    folder = fake_settings.knowledge_dir
+    questions = ["bugs on my roses", "how do i get rid of slugs", "roses cut back in spring", "water in summer"]
+
+    def searcher() -> Searcher:
+        build_index(load_knowledge(folder), fake_settings.index_dir, FakeEmbedder())
+        return Searcher(load_index(fake_settings.index_dir, FakeEmbedder()), FakeEmbedder(), fake_settings.search)
+
+    def rankings(searcher: Searcher) -> list[list[tuple[str, float]]]:
+        return [[(h.passage.id, round(h.score, 6)) for h in searcher.search(q).hits] for q in questions]
+
+    untaught = rankings(searcher())
+    write(
+        folder,
+        f'[[taught]]\npassage = "{ROSES}"\nquestions = ["when do roses get cut back"]\n\n'
+        '[[taught]]\npassage = "Garden Care Guide › Pests"\nquestions = ["how do i get rid of bugs on roses"]\n',
+    )
+    taught = searcher()
+    assert taught.taught_reliability == 0.0  # each taught question's nearest other is the other passage's
+    assert rankings(taught) == untaught
+    assert reference(taught.search("when do roses get cut back").hits[0].passage) == ROSES  # a repeat still is
+
+
 @pytest.mark.integration
 def test_a_taught_question_finds_its_passage_with_the_real_model(tmp_path: Path):
     from bot.embedding import SentenceEmbedder
@@ -204,6 +229,40 @@ def test_a_taught_question_finds_its_passage_with_the_real_model(tmp_path: Path)
     reply = Assistant(load_index(settings.index_dir, embedder), embedder, settings).ask(question)
     assert reply.answered and reply.answer.passage.text == side_effects.text
     assert reply.ranking[0].matched == "taught"
+
+
+@pytest.mark.integration
+def test_teaching_one_question_a_passage_leaves_other_questions_ranked_as_untaught_with_the_real_model(tmp_path: Path):
+    from bot.embedding import SentenceEmbedder
+
+    folder = tmp_path / "knowledge"
+    shutil.copytree(ROOT / "knowledge", folder)
+    settings = Settings.from_env(knowledge_dir=folder, index_dir=tmp_path / "index")
+    embedder = SentenceEmbedder.from_settings(settings.model)
+    asked = ["how soon will i notice the treatment doing something", "is the infusion painful", "who can give cells"]
+
+    def ranked() -> tuple[Searcher, list[list[str]]]:
+        build_index(load_knowledge(folder), settings.index_dir, embedder, settings=settings.index)
+        searcher = Searcher(load_index(settings.index_dir, embedder), embedder, settings.search)
+        return searcher, [[h.passage.id for h in searcher.search(q).hits] for q in asked]
+
+    _, untaught = ranked()
+    knowledge = load_knowledge(folder)
+    lessons = {  # one each, in words of their own: in a folder about one subject they sit near each other's
+        ("Safety and side effects",): "could the drip make me feel ill for a few days",
+        ("Types of NK cell therapy", "Allogeneic NK cell therapy"): "can my sister be the donor",
+        ("The NK cell therapy process", "Treatment day"): "what happens on the day i get the cells",
+        ("Response timeline",): "will my energy levels improve after nk therapy?",  # fused far below the top 20
+    }
+    with PhrasingsFile(folder) as phrasings:
+        for headings, question in lessons.items():
+            passage = next(p for p in knowledge.passages if p.headings[-len(headings) :] == headings)
+            assert phrasings.teach(passage, question, knowledge.passages)
+    searcher, taught = ranked()
+    assert searcher.taught_reliability < searcher.settings.taught_reliability_from
+    assert taught == untaught
+    for headings, question in lessons.items():  # while each taught question, asked again, finds its passage
+        assert searcher.search(question).hits[0].passage.headings[-len(headings) :] == headings
 
 
 @pytest.mark.integration
