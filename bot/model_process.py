@@ -19,6 +19,7 @@ import atexit
 import logging
 import multiprocessing
 import os
+import signal
 import socket
 import threading
 import time
@@ -178,6 +179,10 @@ def _widen(connection: Connection) -> None:
 def serve_model(connection: Connection, model_path: str, name: str, batch_size: int, threads: int) -> None:
     """The child's loop: load the model, say so with its dimension, then answer requests until the pipe closes."""
     from bot.embedding import SentenceEmbedder
+
+    # Ctrl-C in a terminal reaches the whole process group: the app shuts down, and this child leaves when its
+    # pipe closes, not with a traceback of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     if threads:
         import torch

@@ -82,6 +82,15 @@ def test_a_killed_child_fails_its_batch_clearly_and_the_next_question_starts_ano
 
 
 @pytest.mark.integration
+def test_ctrl_c_is_left_to_the_app(embedder: ProcessEmbedder):
+    embedder.encode_with_tokens(["before"])
+    os.kill(embedder.pid, signal.SIGINT)  # a terminal's Ctrl-C reaches the child too
+    time.sleep(0.5)
+    vectors, _ = embedder.encode_with_tokens(["after"])
+    assert vectors.shape == (1, embedder.dimension)
+
+
+@pytest.mark.integration
 def test_close_stops_the_child():
     settings = Settings()
     embedder = ProcessEmbedder.batched(settings.model, settings.serve)
