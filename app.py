@@ -23,13 +23,17 @@ def main(argv: list[str] | None = None) -> int:
     from bot.limits import QuestionLimits
     from bot.memory import bound_malloc_arenas
     from bot.metrics import Metrics
+    from bot.model_process import ProcessEmbedder
     from bot.ui import VisitorChat, build_visitor_app, cannot_listen, launch
     from bot.visits import VisitLog
 
     try:
         settings = Settings.from_env(host=args.host, port=args.port, knowledge_dir=args.knowledge, index_dir=args.index)
         bound_malloc_arenas(settings.malloc_arenas)  # before the model's and the server's threads start
-        embedder = BatchedEmbedder.batched(settings.model, settings.serve)  # one model pass for questions together
+        batching = ProcessEmbedder if settings.model_process else BatchedEmbedder
+        embedder = batching.batched(settings.model, settings.serve)  # one model pass for questions together
+        if isinstance(embedder, ProcessEmbedder):
+            embedder.start()  # the child loads the model while this process loads the index
         assistant = Assistant.load(settings, follow_live=True, embedder=embedder)
         visits = VisitLog.open(settings)  # None when BOT_VISIT_LOG=0
         limits = QuestionLimits(settings.questions)  # shared by the chat's functions and the API's middleware

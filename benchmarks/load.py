@@ -194,15 +194,46 @@ def _bucket_bound(key: str) -> float:
     return float(key.split('"')[1].replace("+Inf", "inf")) if key.startswith("_bucket") else float("inf")
 
 
+def process_tree(pid: int) -> list[int]:
+    """The process and its descendants (the server and its model's process), from /proc (Linux)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except OSError:  # it exited meanwhile
+            continue
+        children.setdefault(parent, []).append(int(entry.name))
+    tree, unseen = [], [pid]
+    while unseen:
+        tree.append(unseen.pop())
+        unseen += children.get(tree[-1], [])
+    return tree
+
+
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux: /proc/PID/stat)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    """User + system CPU time so far of a process and its descendants (Linux: /proc/PID/stat)."""
+    total = 0.0
+    for member in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def memory_mb(pid: int, which: str = "VmHWM") -> float:
-    """The process's resident memory now (VmRSS) or at its peak (VmHWM), from /proc/PID/status (Linux)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(f"{which}:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    raise RuntimeError(f"no {which} for process {pid}; memory is measured on Linux only")
+    """The resident memory of a process and its descendants, summed: now (VmRSS) or each at its peak (VmHWM),
+    from /proc/PID/status (Linux). Pages they share (the libraries both map) count once in each."""
+    total = 0
+    for member in process_tree(pid):
+        try:
+            lines = Path(f"/proc/{member}/status").read_text().splitlines()
+        except OSError:
+            continue
+        total += next((int(line.split()[1]) for line in lines if line.startswith(f"{which}:")), 0)
+    if not total:
+        raise RuntimeError(f"no {which} for process {pid}; memory is measured on Linux only")
+    return round(total / 1024, 1)

@@ -9,11 +9,11 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 
 import requests
 
 from http_client import call
+from load import memory_mb
 
 SLICES = 10  # memory readings over the run
 
@@ -29,11 +29,8 @@ class Soak:
 
 
 def rss_mb(pid: int) -> float:
-    """The process's resident memory now (Linux: VmRSS in /proc/PID/status)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return round(int(line.split()[1]) / 1024, 1)
-    raise RuntimeError(f"no VmRSS for process {pid}; memory is measured on Linux only")
+    """The server's resident memory now, its model's process included (load.memory_mb)."""
+    return memory_mb(pid, "VmRSS")
 
 
 def soak(base: str, pid: int, pool: list[str], count: int, clients: int) -> Soak:

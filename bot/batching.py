@@ -105,7 +105,7 @@ class BatchedEmbedder(SentenceEmbedder):
 
     def encode_with_tokens(self, texts: list[str], progress: bool = False, tokens: bool = True) -> Encoded:
         if not texts or progress or threading.current_thread() is self._worker:  # a build, or the model thread
-            return super().encode_with_tokens(texts, progress, tokens)
+            return self._direct(texts, progress, tokens)
         call = _Call(list(texts), tokens)
         with self._ready:
             if getattr(self._local, "expected", False):
@@ -120,6 +120,14 @@ class BatchedEmbedder(SentenceEmbedder):
         assert call.result is not None
         return call.result
 
+    def _direct(self, texts: list[str], progress: bool, tokens: bool) -> Encoded:
+        """Texts through the model in the calling thread, not batched with others'."""
+        return super().encode_with_tokens(texts, progress, tokens)
+
+    def _pass(self, texts: list[str], tokens: bool) -> Encoded:
+        """One batch's texts through the model (in the model thread)."""
+        return super().encode_with_tokens(texts, tokens=tokens)
+
     def _start(self) -> None:
         """The model thread, started on the first call (under the lock)."""
         if self._worker is None:
@@ -127,16 +135,20 @@ class BatchedEmbedder(SentenceEmbedder):
             self._worker.start()
 
     def _serve(self) -> None:
-        if self.threads:  # torch's thread count is each thread's own once it has run: set this one's here
-            import torch
-
-            torch.set_num_threads(self.threads)
+        self._set_threads()
         while True:
             batch = self._gather()
             started, cpu = time.perf_counter(), time.thread_time()
             self._run(batch)
             self.busy_cpu_seconds += time.thread_time() - cpu
             self.busy_seconds += time.perf_counter() - started
+
+    def _set_threads(self) -> None:
+        """Torch's thread count is each thread's own once it has run: set the model thread's (in it)."""
+        if self.threads:
+            import torch
+
+            torch.set_num_threads(self.threads)
 
     def _gather(self) -> list[_Call]:
         """The next batch: every call waiting (up to batch_max), then those that come within the window while
@@ -157,7 +169,7 @@ class BatchedEmbedder(SentenceEmbedder):
         """All the batch's texts through the model in one call; each caller gets its own rows back."""
         texts = [text for call in batch for text in call.texts]
         try:
-            vectors, token_vectors = super().encode_with_tokens(texts, tokens=any(call.tokens for call in batch))
+            vectors, token_vectors = self._pass(texts, any(call.tokens for call in batch))
         except BaseException as err:  # noqa: BLE001 - every caller gets the failure, the thread goes on
             log.exception("a batch of %d questions failed in the model", len(batch))
             for call in batch:

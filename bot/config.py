@@ -137,6 +137,7 @@ class ServeSettings:
     malloc_trim_seconds: float
     batch_window_ms: float
     batch_max: int
+    model_process: bool
 
 
 @dataclass(frozen=True)
@@ -350,6 +351,9 @@ class Settings:
     # batch_max of them; a pass about to start waits up to batch_window_ms for questions already on their way.
     batch_window_ms: float = 2.0
     batch_max: int = 32
+    # The served model's passes run in a process of their own (bot/model_process.py): in the server's process the
+    # model thread waited for the GIL about 40 % of its passes. 0: in a thread of the server's process.
+    model_process: bool = True
 
     # What visitors asked (bot/visits.py): each chat turn's question (personal details redacted: bot/redact.py),
     # whether it was answered, the passages shown and the thumbs up/down; no identifiers.

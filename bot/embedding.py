@@ -183,6 +183,10 @@ class SentenceEmbedder:
     def _keep_spans(self, texts: list[str], offsets: np.ndarray, mask: np.ndarray) -> None:
         """Each text's token spans from its pass ([CLS], [SEP] and padding left out), for token_spans to give."""
         found = {text: [tuple(s) for s in offsets[row][mask[row]][1:-1].tolist()] for row, text in enumerate(texts)}
+        self._remember_spans(found)
+
+    def _remember_spans(self, found: dict[str, list[tuple[int, int]]]) -> None:
+        """Keep these texts' token spans as the most recently used (at most RECENT_SPANS texts)."""
         with self._spans_lock:
             for text, spans in found.items():
                 self._spans.pop(text, None)
@@ -255,18 +259,21 @@ def serving_threads(settings: ServeSettings) -> int:
     return answer_threads(settings, cores)
 
 
-def limit_threads(settings: ServeSettings) -> int:
+def limit_threads(settings: ServeSettings, torch_too: bool = True) -> int:
     """Cap the model's and numpy's threads for answering questions (the app, the console, ask, evaluate).
+    torch_too=False leaves torch alone (not even imported): the app whose model runs in a process of its own.
 
     One question is a small forward pass: torch's threads spin-wait for each other, and when another
     process holds a core each question stalls (measured: 354 ms a question with two threads on a busy
     2-core machine, 23 ms with one). Builds keep the default, where each batch is large. A thread that has
     already run torch keeps the count it had (BatchedEmbedder sets its model thread's own).
     """
-    import torch
     from threadpoolctl import threadpool_limits
 
     threads = serving_threads(settings)
-    torch.set_num_threads(threads)
+    if torch_too:
+        import torch
+
+        torch.set_num_threads(threads)
     threadpool_limits(limits=threads)
     return threads

@@ -9,8 +9,9 @@
   the model thread.
 - `faq_model_batch_questions`: questions per pass through the model (a histogram: micro-batching at work).
 - `faq_model_busy_seconds_total` and `faq_model_cpu_seconds_total`: the model thread's time in passes, and the CPU
-  time it ran in them. Their rate near 1 s a second means the model thread, which every question goes through,
-  is what limits the answers a second; the CPU rate below it is the share it ran on a core.
+  time it ran in them (with the model in a process of its own, bot/model_process.py, that process's CPU time).
+  Their rate near 1 s a second means the model thread, which every question goes through, is what limits the
+  answers a second; the CPU rate below it is the share it ran on a core.
 - `faq_index_info{build, model}` (always 1) and `faq_index_passages`: the build being served, read at each
   scrape, so a newly published build shows as soon as this process switches to it.
 

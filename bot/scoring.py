@@ -23,7 +23,8 @@ class LateInteraction:
         self._positions = positions  # passage id → its position in the index
         # Every passage's tokens as float32, read once, when they fit in memory_mb (SearchSettings.tokens_in_memory_mb)
         fits = len(index.tokens) * index.tokens.shape[1] * 4 <= memory_mb * 2**20
-        self._held = as_float32(index.tokens.rows(0, len(index.tokens))) if fits and len(index.tokens) else None
+        # (by numpy: once, and torch is not loaded for it; float16 to float32 is exact either way)
+        self._held = index.tokens.rows(0, len(index.tokens)).astype(np.float32) if fits and len(index.tokens) else None
         # An FAQ passage's tokens begin with its question's, when the build embedded headings (see embedding_text).
         self._questions_embedded = bool(index.manifest.get("embedded", {}).get("headings", True))
         self._question_lengths: dict[int, int] = {}
@@ -94,10 +95,10 @@ class LateInteraction:
 def as_float32(tokens: np.ndarray) -> np.ndarray:
     """Stored token vectors (float16) as float32, through torch: numpy's own conversion takes 15 times as long,
     more than the product they go into."""
-    import torch
-
     if tokens.dtype == np.float32:
         return tokens
+    import torch  # only here: a server whose model runs in another process need not load torch at all
+
     if not tokens.flags.writeable or not tokens.flags.c_contiguous:  # torch takes only writable, contiguous memory
         tokens = np.array(tokens)
     return torch.from_numpy(tokens).float().numpy()

@@ -291,7 +291,7 @@ def launch(
     **kwargs: Any,
 ) -> None:
     """Serve the chat with serving_options (blocking)."""
-    limit_threads(settings)
+    limit_threads(settings, torch_too=not settings.model_process)  # the model's process sets its own
     trust_no_proxy_headers()
     options = serving_options(settings, limits, routes)
     queue(app, settings).launch(server_name=settings.host, server_port=settings.port, **options, **kwargs)
