@@ -130,6 +130,10 @@ class SentenceEmbedder:
             if text in self._spans:  # from its pass through the model: the same tokenizer, the same tokens
                 self._spans.move_to_end(text)
                 return list(self._spans[text])
+        return self._tokenized_spans(text)
+
+    def _tokenized_spans(self, text: str) -> list[tuple[int, int]]:
+        """A text's token spans from the tokenizer, for a text that has not been through the model lately."""
         with self._tokenizer() as tokenizer:
             limit = self.model.max_seq_length
             encoded = tokenizer(text, return_offsets_mapping=True, truncation=True, max_length=limit)

@@ -82,11 +82,8 @@ class ProcessEmbedder(BatchedEmbedder):
     def _set_threads(self) -> None:
         """Nothing: the child sets its own, and this process need not load torch."""
 
-    def token_spans(self, text: str) -> list[tuple[int, int]]:
-        with self._spans_lock:
-            if text in self._spans:
-                self._spans.move_to_end(text)
-                return list(self._spans[text])
+    def _tokenized_spans(self, text: str) -> list[tuple[int, int]]:
+        """From the child, which holds the tokenizer."""
         (spans,) = self._request(("spans", text))
         return spans
 

@@ -81,22 +81,22 @@ _RECENT = re.compile(
 LAUGHING_EMOJI = "\U0001f602\U0001f923\U0001f606\U0001f605\U0001f639"  # 😂 🤣 😆 😅 😹 laugh as "lol" does
 _LAUGH = re.compile(rf"\b(lol|lmao|rofl|haha\w*|hehe\w*|jk|only joking|just kidding)\b|[{LAUGHING_EMOJI}]")
 _OVERSTATED = re.compile(r"\b(nearly|almost|practically|literally|gave me|give me|gives me|giving me)\b")
+# A figure of speech the symptom's words begin: "can't breathe a word of this to my mum".
+_FIGURE_AFTER = re.compile(r"^\s*a word\b")
 # Over by now, anywhere after the symptom in its sentence ("short of breath for a day but it went away"), unless
 # something after that brings it back ("it went away but now it's back"). Not "was fine": after a symptom it is as
 # often the time before it ("she collapsed, she was fine an hour ago").
-# A figure of speech the symptom's words begin: "can't breathe a word of this to my mum".
-_FIGURE_AFTER = re.compile(r"^\s*a word\b")
 _OVER = re.compile(r"\b(went away|wore off|passed off|settled( down)?|cleared up|back to normal)\b")
 _BACK = re.compile(r"\b(now|again|still|worse|keeps?|returned|came back)\b")
 # "Is it normal if she won't wake up?" asks about what is happening: only a true condition is left out of meaning.
 _CONDITION = re.compile(rf"(?<!normal )(?<!ok )(?<!okay )(?<!fine )(?<!bad )(?<!serious )\b({_CONDITION_WORDS})\b")
-# A word that turns to something else: a negation before it does not reach past it ("she hasn't had any seizures
-# before but she's fitting right now"), though one before a comma does ("no fever, cough or chest pain").
-_TURN = re.compile(
+# A word that turns to something else, where a negation's reach ends ("she hasn't had any seizures before but
+# she's fitting right now"); a comma does not end it ("no fever, cough or chest pain").
+_SCOPE_END = re.compile(
     r"\b(but|now|however|although|though|and then|since then|today|tonight|this (morning|afternoon|evening|week)"
     r"|yesterday|just|currently|still|again)\b"
 )
-_PART_END = re.compile(rf",|{_TURN.pattern}")
+_PART_END = re.compile(rf",|{_SCOPE_END.pattern}")
 
 
 def said_of_now(before: str, after: str) -> bool:
@@ -104,7 +104,7 @@ def said_of_now(before: str, after: str) -> bool:
     negated, asked about as a risk or in general, put as a condition, told of the past or as over (cue words within
     CUE_WINDOW words; a condition or a time long past anywhere in its part of the sentence)."""
     part_before, part_after = _PART_END.split(before)[-1], _PART_END.split(after)[0]
-    window_before = " ".join([w for w in _TURN.split(before)[-1].split() if w != ","][-CUE_WINDOW:])
+    window_before = " ".join([w for w in _SCOPE_END.split(before)[-1].split() if w != ","][-CUE_WINDOW:])
     # after the symptom, to the next comma: what follows one is told of something else ("39.6, feel awful, had
     # chemo last week")
     window_after = " ".join(re.split(r",", after, maxsplit=1)[0].split()[:CUE_WINDOW])
