@@ -85,6 +85,7 @@ URGENT_SETS = (
     "urgent-dev3",
     "urgent-dev4",
     "urgent-dev5",
+    "urgent-dev6",
     "urgent-heldout",
     "urgent-heldout5",
 )

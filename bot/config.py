@@ -119,6 +119,7 @@ class UrgentSettings:
     same_as: float
     candidates: int
     piece_margin: float
+    self_harm_neighbours: int
 
 
 @dataclass(frozen=True)
@@ -286,6 +287,11 @@ class Settings:
     # of a chance likeness, and calm messages' pieces ("and she has neither.") borrow their words' context from the
     # rest. Chosen on tests/eval/urgent-tuning.jsonl and urgent-dev.jsonl.
     urgent_neighbours: int = 8
+    # Self-harm examples are compared by their urgent_self_harm_neighbours nearest: an indirect message (letters
+    # written to the children, the dog given away) is like one or two of them, each a scenario of its own, where an
+    # emergency of the body is like many of its symptom's examples. Chosen on urgent-dev6 (blind: 5 of its 6 misses
+    # were such messages), 8 -> 3 catching 5 and adding one false alarm on dev5, none on the other dev sets.
+    urgent_self_harm_neighbours: int = 3
     urgent_message_weight: float = 0.5
     urgent_margin: float = -0.01
     urgent_same_as: float = 0.9
@@ -415,6 +421,7 @@ class Settings:
             self.urgent_same_as,
             self.urgent_candidates,
             self.urgent_piece_margin,
+            self.urgent_self_harm_neighbours,
         )
 
     def replace(self, **changes: Any) -> Settings:

@@ -222,25 +222,28 @@ def _most_urgent(
     weight, candidates = settings.message_weight, settings.candidates
     scored = {name: examples[name].scores(tokens, pieces, weight, candidates) for name in examples} if pieces else {}
     for number in range(len(pieces)):
-        calm_score = _nearest(scored["not_urgent_examples"][number][0], settings)
+        calm_score = _nearest(scored["not_urgent_examples"][number][0], settings, settings.neighbours)
         # pieces[0] is the whole message, unless a condition was left out of it: then it is a piece as well
         whole = number == 0 and len(pieces[0]) == len(tokens)
         needed = settings.margin if whole else settings.piece_margin
-        for kind, name in ((URGENT, "urgent_examples"), (SELF_HARM, "self_harm_examples")):
+        for kind, name, neighbours in (
+            (URGENT, "urgent_examples", settings.neighbours),
+            (SELF_HARM, "self_harm_examples", settings.self_harm_neighbours),
+        ):
             scores, which = scored[name][number]
             if len(scores):
-                margin = _nearest(scores, settings) - calm_score
+                margin = _nearest(scores, settings, neighbours) - calm_score
                 if best is None or margin - needed > best.margin - best.needed:
                     best = Meaning(kind, margin, examples[name].texts[int(which[scores.argmax()])], needed)
     return best
 
 
-def _nearest(scores: np.ndarray, settings: UrgentSettings) -> float:
+def _nearest(scores: np.ndarray, settings: UrgentSettings, neighbours: int) -> float:
     """Mean of the `neighbours` best scores (0 with none), so that no single example decides; unless one is the
     message itself or nearly (a message staff added as an example): then that one's score."""
     if not len(scores):
         return 0.0
-    count = min(settings.neighbours, len(scores))
+    count = max(1, min(neighbours, len(scores)))
     best = np.partition(scores, len(scores) - count)[-count:]
     return float(best.max() if best.max() >= settings.same_as else best.mean())
 
@@ -272,8 +275,7 @@ def temperature(message: str, celsius: float) -> str | None:
     if celsius <= 0:
         return None
     giving_examples = False
-    for clause in CLAUSE_END.split(re.sub(r"(?<=\d)\.(?=\d)", "·", message)):
-        clause = clause.replace("·", ".")
+    for clause in CLAUSE_END.split(message):
         about_temperature = bool(_TEMPERATURE_WORDS.search(clause))
         # "what counts as too high, like 38? 38.5?": a number offered as an example, and those listed after it
         giving_examples = giving_examples and bool(_NUMBERS_ALONE.match(clause))

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import re
 
-CLAUSE_END = re.compile(r"[.?!;:\n]+")  # a phrase never spans two sentences: "...end? It all depends"
+# A phrase never spans two sentences ("...end? It all depends"); a decimal point ends none ("now its 37.1, feel ok").
+CLAUSE_END = re.compile(r"(?:[?!;:\n]|(?<!\d)\.|\.(?!\d))+")
 
 CUE_WINDOW = 6  # words either side of a symptom read for a cue ("she's not responding and I think it's a seizure")
 # Cue words that put a symptom outside the present, before it in its sentence ("no chest pain", "can it cause

@@ -125,6 +125,7 @@ def test_a_count_of_pills_or_a_whole_packet_taken_now_is_an_overdose(message, ta
         "I had taken 30 tablets years ago, am I still eligible?",  # the past
         "just took my temperature and it says 40",  # the temperature rule's
         "I finished the whole packet of antibiotics last week",  # not a verb of taking
+        "temp was 38.2, took paracetamol and now its 36.9",  # a decimal point ends no clause: 36.9 is a reading
     ],
 )
 def test_counts_that_are_not_an_overdose_now_raise_nothing(message):
@@ -314,7 +315,7 @@ def _meaning(text: str, tokens: list[list[float]], piece_margin: float):
         name: ExampleList.of((name,), [np.array([row], dtype=np.float32)])
         for name, row in (("urgent_examples", [1, 0, 0]), ("self_harm_examples", [0, 0, 1]))
     } | {"not_urgent_examples": ExampleList.of(("calm",), [np.array([[0, 1, 0]], dtype=np.float32)])}
-    settings = UrgentSettings(1, 0.5, -0.01, 0.9, 5, piece_margin)
+    settings = UrgentSettings(1, 0.5, -0.01, 0.9, 5, piece_margin, 1)
     spans = [m.span() for m in re.finditer(r"\w+", text)]
     assert len(spans) == len(tokens)
     meaning = by_meaning(text, examples, np.array(tokens, dtype=np.float32), spans, settings)
@@ -414,6 +415,11 @@ EMERGENCIES = {
         "the worst pain in my head i have ever had came on in a second",
     ],
     "self-harm": ["i have had enough, i am going to end it tonight", "they would all be better off if i was gone"],
+    # like one or two self-harm examples only, and worded with the calm examples' appointments and cancellations
+    "self-harm told beside an errand": [
+        "i've left a note for my husband on the table and sorted the kids' things, please cancel my next session",
+        "not bothering with the results, i'll have taken care of things by friday",
+    ],
     "the same words as calm messages below, said of now": [
         "I fainted twice this morning and still feel wobbly",
         "temp 38.9 tonight and shivering",
