@@ -88,6 +88,7 @@ URGENT_SETS = (
     "urgent-dev6",
     "urgent-heldout",
     "urgent-heldout5",
+    "urgent-heldout7",
 )
 NK_SETS = ("tuning", "heldout", *URGENT_SETS)
 
