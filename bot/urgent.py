@@ -134,11 +134,17 @@ class ExampleList:
         # the candidates' rows, in order: each example's run of rows, without a mask over every example's rows
         rows_of_union = np.arange(int(lengths.sum())) + np.repeat(self.offsets[union] - first, lengths)
         similarity = self.tokens[rows_of_union] @ message.T  # candidates' tokens × message's
+        # The maxima read along rows of 8 to 20 message tokens cost numpy a loop each; laid out message token by
+        # token, they are a few long rows. A maximum is the same in any order, so the scores are the same to the
+        # bit; the means still run over (candidates × piece tokens), as numpy's pairwise sums depend on the order.
+        by_message = np.ascontiguousarray(similarity.T)
+        best = np.maximum.reduceat(by_message, first, axis=1)  # each message token's best match in each candidate
         found = []
         for rows, which in zip(pieces, picks, strict=True):
-            piece = similarity if len(rows) == len(message) else similarity[:, rows]  # the whole message: no copy
-            example_side = np.add.reduceat(piece.max(axis=1), first) / np.maximum(lengths, 1)
-            message_side = np.maximum.reduceat(piece, first, axis=0).mean(axis=1)
+            whole = len(rows) == len(message)  # the whole message: no copies
+            held = np.add.reduceat((by_message if whole else by_message[rows]).max(axis=0), first)
+            example_side = held / np.maximum(lengths, 1)  # float64, as lengths are integers
+            message_side = np.ascontiguousarray((best if whole else best[rows]).T).mean(axis=1)
             scores = weight * message_side + (1 - weight) * example_side
             found.append((scores[np.searchsorted(union, which)], which))
         return found
@@ -347,11 +353,26 @@ class _Mention:
     heard: bool  # said of now
 
 
-def _mentions(message: str, site: Site) -> Iterator[_Mention]:
+def _mentions(message: str, site: Site) -> tuple[_Mention, ...]:
     """Each place a configured phrase is named in the message, phrase by phrase, and whether it is said of now."""
+    return _mentions_of(message, site.self_harm_phrases, site.urgent_phrases)
+
+
+# Each question's message is read for phrases twice, for what it rules out (by_meaning) and for the phrases
+# themselves (detect): the second time comes from here. Keyed by the phrases, so an edited site.toml reads anew.
+@lru_cache(maxsize=64)
+def _mentions_of(
+    message: str, self_harm_phrases: tuple[str, ...], urgent_phrases: tuple[str, ...]
+) -> tuple[_Mention, ...]:
+    return tuple(_each_mention(message, self_harm_phrases, urgent_phrases))
+
+
+def _each_mention(
+    message: str, self_harm_phrases: tuple[str, ...], urgent_phrases: tuple[str, ...]
+) -> Iterator[_Mention]:
     clauses = _clauses(message)
-    for phrase, wanted in _urgent_patterns(site.self_harm_phrases + site.urgent_phrases):
-        self_harm = phrase in site.self_harm_phrases
+    for phrase, wanted in _urgent_patterns(self_harm_phrases + urgent_phrases):
+        self_harm = phrase in self_harm_phrases
         for (clause, words), (next_clause, _) in zip(clauses, clauses[1:] + [(" ", {})], strict=True):
             start = clause.find(wanted)
             while start >= 0:

@@ -136,3 +136,20 @@ def test_a_word_the_documents_lack_goes_through_the_model_once_and_ranks_the_sam
         two.search(question)
     two.search("what cost")
     assert embedder.seen[-3:] == ["any tests", "tests", "what cost"] and "vaccine" not in two._word_vectors
+
+
+def test_bm25_held_dense_gives_bm25s_sums_to_the_bit(faq: Searcher, monkeypatch: pytest.MonkeyPatch):
+    import bot.lexical
+
+    lexical = faq.lexical
+    queries = [["virus", "spread"], ["virus", "virus", "hands"], ["cough"], ["plastic", "animals", "fever"], ["zebra"]]
+    dense = [lexical.scores(words) for words in queries]
+    assert lexical._dense is not None and any(scores.any() for scores in dense)
+    monkeypatch.setattr(bot.lexical, "DENSE_SCORES_MB", 0)  # a corpus too big to hold dense: bm25s's own scoring
+    sparse = bot.lexical.LexicalIndex(faq.index.passages, lexical.vocabulary)
+    assert sparse._dense is None
+    for words, held in zip(queries, dense, strict=True):
+        assert held.dtype == np.float32 and np.array_equal(held, sparse.scores(words))
+    assert np.array_equal(
+        lexical.weighted_scores({"virus": 0.3, "cough": 1.7}), sparse.weighted_scores({"virus": 0.3, "cough": 1.7})
+    )
