@@ -75,6 +75,5 @@ def _dense_scores(bm25: bm25s.BM25) -> np.ndarray:
     sparse = bm25.scores
     data, indices, starts = sparse["data"], sparse["indices"], sparse["indptr"]
     dense = np.zeros((len(starts) - 1, sparse["num_docs"]), dtype=np.float32)
-    for stem in range(len(starts) - 1):
-        dense[stem, indices[starts[stem] : starts[stem + 1]]] = data[starts[stem] : starts[stem + 1]]
+    dense[np.repeat(np.arange(len(starts) - 1), np.diff(starts)), indices] = data  # stem of each stored score
     return dense
