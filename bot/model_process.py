@@ -123,7 +123,10 @@ class ProcessEmbedder(BatchedEmbedder):
             _widen(end)
         path, name, size = self.model_path, self.name, self.batch_size
         self._process = context.Process(
-            target=serve_model, args=(theirs, path, name, size, self.threads), name="faq-model", daemon=True
+            target=serve_model,
+            args=(theirs, path, name, size, self.threads, self.runtime),
+            name="faq-model",
+            daemon=True,
         )
         self._process.start()
         theirs.close()  # only the child holds its end: when the child dies, recv() here sees the pipe close
@@ -173,7 +176,9 @@ def _widen(connection: Connection) -> None:
         end.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SOCKET_BUFFER_BYTES)
 
 
-def serve_model(connection: Connection, model_path: str, name: str, batch_size: int, threads: int) -> None:
+def serve_model(
+    connection: Connection, model_path: str, name: str, batch_size: int, threads: int, runtime: str = "torch"
+) -> None:
     """The child's loop: load the model, say so with its dimension, then answer requests until the pipe closes."""
     from bot.embedding import SentenceEmbedder
 
@@ -182,12 +187,17 @@ def serve_model(connection: Connection, model_path: str, name: str, batch_size: 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     if threads:
-        import torch
         from threadpoolctl import threadpool_limits
 
-        torch.set_num_threads(threads)
+        from bot.onnx_runtime import set_threads
+
+        set_threads(threads)
+        if runtime == "torch":  # ONNX Runtime's session has its one thread (bot/onnx_runtime.py), and no torch here
+            import torch
+
+            torch.set_num_threads(threads)
         threadpool_limits(limits=threads)
-    embedder = SentenceEmbedder(model_path, name, batch_size)
+    embedder = SentenceEmbedder(model_path, name, batch_size, runtime)
     try:
         connection.send(("ready", embedder.dimension))
     except Exception as err:  # noqa: BLE001 - the parent reads why, then this process ends

@@ -22,7 +22,7 @@ RUN = {"cwd": ROOT, "capture_output": True, "text": True, "timeout": 300}
 
 def test_a_copy_of_the_model_has_its_fingerprint_until_its_tokenizer_config_changes(tmp_path: Path):
     settings = Settings()
-    original = SentenceEmbedder.from_settings(settings.model).fingerprint
+    original = model_fingerprint(Path(settings.model.resolved_model_path()))
     copy = copy_of_model(tmp_path / "model", settings)
     assert model_fingerprint(copy) == original  # the files, not where they lie, make the vectors
     (copy / ".cache").mkdir()
@@ -32,6 +32,7 @@ def test_a_copy_of_the_model_has_its_fingerprint_until_its_tokenizer_config_chan
     (copy / "tokenizer_config.json").write_text(json.dumps({**config, "do_lower_case": False}))
     changed = SentenceEmbedder(str(copy), settings.model_name)
     assert changed.fingerprint != original and changed.name == settings.model_name
+    assert SentenceEmbedder.from_settings(settings.model).fingerprint not in (original, changed.fingerprint)  # onnx
     assert "model" not in changed.__dict__  # fingerprinting never loaded the model
 
 
@@ -83,13 +84,14 @@ def test_an_index_built_with_other_model_files_is_refused_and_the_cache_not_shar
     from bot.index import build_index
     from bot.knowledge import load_knowledge
 
-    settings = fake_settings.replace(model_name="all-MiniLM-L6-v2")
+    # torch: the ONNX runtime refuses a tokenizer_config.json that contradicts its tokenizer.json
+    settings = fake_settings.replace(model_name="all-MiniLM-L6-v2", model_runtime="torch")
     knowledge = load_knowledge(settings.knowledge_dir)
     first = build_index(knowledge, settings.index_dir, SentenceEmbedder.from_settings(settings.model))
     copy = copy_of_model(settings.index_dir.parent / "model", settings)
     config = json.loads((copy / "tokenizer_config.json").read_text())
     (copy / "tokenizer_config.json").write_text(json.dumps({**config, "do_lower_case": False}))
-    env = {**os.environ, "BOT_MODEL_PATH": str(copy)}
+    env = {**os.environ, "BOT_MODEL_PATH": str(copy), "BOT_MODEL_RUNTIME": "torch"}
     asked = subprocess.run(bot_command(settings, "ask", "When should I prune roses?"), env=env, **RUN)
     assert asked.returncode != 0 and asked.stdout == ""
     refusal = r"error: The index was built with other model files .*; run `python -m bot build`\.\n"

@@ -31,17 +31,17 @@ def test_a_question_is_tokenized_once_its_spans_come_from_its_own_pass(real_sett
     texts = ["I can't breathe, what do I do?", "side effects of nk cell therapy", "İstanbul café naïve " * 60]
     fresh = [embedder.token_spans(text) for text in texts]  # tokenized on their own, before any pass
     embedder.encode_with_tokens(texts)
-    borrowed = []
-    original = embedder._tokenizer
+    tokenized = []
+    original = embedder._tokenized_spans
 
-    def counting():
-        borrowed.append(1)
-        return original()
+    def counting(text: str) -> list[tuple[int, int]]:
+        tokenized.append(text)
+        return original(text)
 
-    embedder._tokenizer = counting
+    embedder._tokenized_spans = counting
     assert [embedder.token_spans(text) for text in texts] == fresh
-    assert not borrowed  # no tokenizer was needed again
-    assert embedder.token_spans("never encoded") and borrowed  # a text the model has not seen is tokenized
+    assert not tokenized  # no text was tokenized again
+    assert embedder.token_spans("never encoded") and tokenized == ["never encoded"]  # one the model has not seen is
 
 
 @pytest.mark.integration

@@ -52,7 +52,7 @@ class FailingEmbedder(SentenceEmbedder):
 
     def __init__(self, settings: Settings):
         embedder = SentenceEmbedder.from_settings(settings.model)
-        super().__init__(embedder.model_path, embedder.name, embedder.batch_size)
+        super().__init__(embedder.model_path, embedder.name, embedder.batch_size, embedder.runtime)
         self.calls: list[int] = []  # how many texts each call was given
         self.fail = True
 

@@ -55,7 +55,7 @@ def serve(settings: Settings) -> None:
     """Start the console (blocking); refuses to without a staff account."""
     accounts = require_accounts(settings.console)
     bound_malloc_arenas(settings.malloc_arenas)
-    limit_threads(settings.serve)
+    limit_threads(settings.serve, torch_too=settings.model_runtime == "torch")
     trust_no_proxy_headers()
     console = StaffConsole(settings, visits=VisitLog.open(settings))
     try:

@@ -99,7 +99,7 @@ def load_build(folder: Path, embedder: Embedder) -> Index:
     manifest = read_manifest(folder)
     if manifest["fingerprint"] != embedder.fingerprint:
         raise IndexMismatchError(
-            f"The index was built with other model files ({manifest['model']!r}, fingerprint "
+            f"The index was built with other model files or another model runtime ({manifest['model']!r}, fingerprint "
             f"{manifest['fingerprint'][:12]}) than those in use ({embedder.name!r}, {embedder.fingerprint[:12]}); "
             f"{REBUILD}."
         )

@@ -1,0 +1,224 @@
+"""The embedding model run by ONNX Runtime rather than torch: the same weights, exported once to an ONNX graph.
+
+Why: the served model's process held 640-680 MB with torch, transformers and sentence-transformers (which imports
+scipy, scikit-learn and pandas); with ONNX Runtime and the `tokenizers` library it holds about 200 MB, and a lone
+question's pass takes 4.7 ms of CPU instead of 12.4 (docs/performance.md, perf7). The vectors agree with
+sentence-transformers' to 4e-7; a folder's fingerprint still tells the two runtimes apart, so no index mixes them.
+
+The graph is exported from the model's folder by torch (`torch.onnx.export`) in a short-lived child process, so
+that the process that asked never loads torch, and kept in the user's cache folder under the model's fingerprint:
+a model folder that changes gets a new export. Only the layout all-MiniLM-L6-v2 has is supported (a transformer,
+mean pooling, optionally a normalisation); another model folder is refused with the setting that serves it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from bot.errors import BotError
+from bot.model_files import digest_memo
+
+if TYPE_CHECKING:
+    import onnxruntime
+    from tokenizers import Tokenizer
+
+INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+
+_session_threads = 0  # intra-op threads of the sessions made from now on; 0: ONNX Runtime's default, one a core
+SUPPORTED_MODULES = {"sentence_transformers.models.Transformer", "sentence_transformers.models.Pooling"}
+OPTIONAL_MODULES = {"sentence_transformers.models.Normalize"}
+
+
+@dataclass
+class Batch:
+    """One pass's output: each token's hidden state, which tokens are real (not padding), where each lies."""
+
+    hidden: np.ndarray  # texts × tokens × dimension, float32
+    mask: np.ndarray  # texts × tokens, bool
+    offsets: np.ndarray  # texts × tokens × 2: each token's (start, end) in its text
+
+
+class OnnxModel:
+    """A sentence-transformers folder's transformer as an ONNX Runtime session, with its fast tokenizer."""
+
+    def __init__(self, model_path: str, fingerprint: str):
+        folder = Path(model_path)
+        check_supported(folder)
+        self.tokenizer = _tokenizer(folder)
+        self.max_length = _max_length(folder)
+        padding = self.tokenizer.padding or {}  # tokenizer.json's pads to a fixed length: to the longest here
+        self.tokenizer.enable_padding(pad_id=padding.get("pad_id", 0), pad_token=padding.get("pad_token", "[PAD]"))
+        self.tokenizer.enable_truncation(self.max_length)
+        self.graph = exported_graph(folder, fingerprint)
+        self.session = _session(self.graph, _session_threads)
+        self.dimension = int(self.session.get_outputs()[0].shape[-1])
+
+    def forward(self, texts: list[str]) -> Batch:
+        """The texts through the transformer, padded to the longest: thread-safe (the tokenizer's settings are
+        fixed when it is loaded, and an ONNX Runtime session may run from many threads)."""
+        encodings = self.tokenizer.encode_batch(texts)
+        feeds = {
+            "input_ids": np.array([e.ids for e in encodings], dtype=np.int64),
+            "attention_mask": np.array([e.attention_mask for e in encodings], dtype=np.int64),
+            "token_type_ids": np.array([e.type_ids for e in encodings], dtype=np.int64),
+        }
+        (hidden,) = self.session.run(None, feeds)
+        offsets = np.array([e.offsets for e in encodings], dtype=np.int64).reshape(len(texts), -1, 2)
+        return Batch(np.asarray(hidden, dtype=np.float32), feeds["attention_mask"].astype(bool), offsets)
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Where each of a text's tokens lies, [CLS] and [SEP] left out."""
+        return [(int(start), int(end)) for start, end in self.tokenizer.encode(text).offsets[1:-1]]
+
+
+def set_threads(threads: int) -> None:
+    """Like torch.set_num_threads, for the sessions made from now on: answering caps them (limit_threads), builds
+    keep the default, where each pass is a large batch."""
+    global _session_threads
+    _session_threads = threads
+
+
+def mean_pooled(batch: Batch) -> np.ndarray:
+    """Each text's mean token state over its real tokens, as sentence-transformers' mean pooling computes it."""
+    mask = batch.mask[..., None].astype(np.float32)
+    return (batch.hidden * mask).sum(axis=1) / np.maximum(mask.sum(axis=1), 1e-9)
+
+
+def check_supported(folder: Path) -> None:
+    """Refuse a model folder whose modules this runtime does not reproduce (it would give other vectors)."""
+    modules = json.loads((folder / "modules.json").read_text()) if (folder / "modules.json").is_file() else []
+    kinds = {module.get("type") for module in modules}
+    pooling = _pooling_config(folder, modules)
+    mean_only = pooling.get("pooling_mode_mean_tokens") and not any(
+        value for key, value in pooling.items() if key.startswith("pooling_mode_") and key != "pooling_mode_mean_tokens"
+    )
+    if not kinds >= SUPPORTED_MODULES or kinds - SUPPORTED_MODULES - OPTIONAL_MODULES or not mean_only:
+        raise BotError(
+            f"The model in {folder} is not a transformer with mean pooling, which is all the ONNX runtime serves; "
+            "set BOT_MODEL_RUNTIME=torch to run it with sentence-transformers."
+        )
+
+
+def exported_graph(folder: Path, fingerprint: str) -> Path:
+    """The model's ONNX graph in the cache folder, exported first (in a child process) if it is not there yet."""
+    graph = digest_memo().parent / "onnx" / fingerprint[:32] / "model.onnx"
+    if not graph.is_file():
+        graph.parent.mkdir(parents=True, exist_ok=True)
+        command = [sys.executable, "-m", "bot.onnx_runtime", str(folder), str(graph)]
+        done = subprocess.run(command, capture_output=True, text=True, env=os.environ | {"HF_HUB_OFFLINE": "1"})
+        if done.returncode != 0 or not graph.is_file():
+            raise BotError(
+                f"Exporting the model in {folder} to ONNX failed ({done.stderr.strip()[-400:]}); "
+                "set BOT_MODEL_RUNTIME=torch to run it with sentence-transformers."
+            )
+    return graph
+
+
+def export(folder: Path, graph: Path) -> None:
+    """Export the folder's transformer to an ONNX graph at `graph` (written whole, then moved into place)."""
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    model = AutoModel.from_pretrained(str(folder), local_files_only=True).eval()
+    sample = AutoTokenizer.from_pretrained(str(folder), local_files_only=True)(
+        ["an example", "a longer example sentence"], padding=True, return_tensors="pt"
+    )
+
+    class LastHiddenState(torch.nn.Module):
+        def __init__(self, transformer: torch.nn.Module):
+            super().__init__()
+            self.transformer = transformer
+
+        def forward(self, input_ids, attention_mask, token_type_ids):  # noqa: ANN001 - traced by torch
+            output = self.transformer(input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids)
+            return output.last_hidden_state
+
+    axes = {name: {0: "texts", 1: "tokens"} for name in (*INPUTS, "hidden")}
+    with tempfile.NamedTemporaryFile(dir=graph.parent, suffix=".onnx.part", delete=False) as part:
+        temporary = Path(part.name)
+    try:
+        torch.onnx.export(
+            LastHiddenState(model),
+            tuple(sample[name] for name in INPUTS),
+            str(temporary),
+            input_names=list(INPUTS),
+            output_names=["hidden"],
+            dynamic_axes=axes,
+            opset_version=17,
+            dynamo=False,
+        )
+        os.replace(temporary, graph)  # atomic: two processes exporting at once each leave a whole graph
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _pooling_config(folder: Path, modules: list[dict]) -> dict:
+    for module in modules:
+        if module.get("type") == "sentence_transformers.models.Pooling":
+            config = folder / module.get("path", "") / "config.json"
+            return json.loads(config.read_text()) if config.is_file() else {}
+    return {}
+
+
+def _tokenizer(folder: Path) -> Tokenizer:
+    from tokenizers import Tokenizer
+
+    path = folder / "tokenizer.json"
+    if not path.is_file():
+        raise BotError(
+            f"The model in {folder} has no tokenizer.json (a fast tokenizer), which the ONNX runtime needs; "
+            "set BOT_MODEL_RUNTIME=torch to run it with sentence-transformers."
+        )
+    tokenizer = Tokenizer.from_file(str(path))
+    if _normalizer_disagrees(json.loads(path.read_text()).get("normalizer") or {}, folder / "tokenizer_config.json"):
+        raise BotError(
+            f"The model in {folder} has a tokenizer_config.json whose casing or accent settings differ from its "
+            "tokenizer.json; transformers follows the first, the ONNX runtime reads the second. Set "
+            "BOT_MODEL_RUNTIME=torch to run it with sentence-transformers."
+        )
+    return tokenizer
+
+
+def _normalizer_disagrees(normalizer: dict, config_path: Path) -> bool:
+    """Whether tokenizer_config.json sets a BERT normaliser option otherwise than tokenizer.json has it."""
+    if normalizer.get("type") != "BertNormalizer" or not config_path.is_file():
+        return False
+    config = json.loads(config_path.read_text())
+    options = {
+        "do_lower_case": "lowercase",
+        "strip_accents": "strip_accents",
+        "tokenize_chinese_chars": "handle_chinese_chars",
+    }
+    return any(key in config and config[key] != normalizer.get(option) for key, option in options.items())
+
+
+def _max_length(folder: Path) -> int:
+    """The longest input in tokens, as sentence-transformers reads it (sentence_bert_config.json first)."""
+    for name, key in (("sentence_bert_config.json", "max_seq_length"), ("tokenizer_config.json", "model_max_length")):
+        path = folder / name
+        if path.is_file() and isinstance(value := json.loads(path.read_text()).get(key), int):
+            return min(value, 512)
+    return 512
+
+
+def _session(graph: Path, threads: int) -> onnxruntime.InferenceSession:
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3  # errors only: not a warning per unused initializer at load
+    return onnxruntime.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
+
+
+if __name__ == "__main__":  # the export's child process: python -m bot.onnx_runtime MODEL_FOLDER GRAPH
+    export(Path(sys.argv[1]), Path(sys.argv[2]))

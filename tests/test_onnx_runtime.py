@@ -1,0 +1,109 @@
+"""The model run by ONNX Runtime (Settings.model_runtime "onnx", the default): the vectors, token vectors and spans
+sentence-transformers gives, an index of one runtime refused by the other, a model folder it cannot serve refused
+with what to set, and the served model's process without torch."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.config import Settings
+from bot.embedding import SentenceEmbedder
+from bot.errors import BotError
+from bot.index import IndexMismatchError, build_index, load_index
+from bot.knowledge import load_knowledge
+from bot.model_process import ProcessEmbedder
+
+TEXTS = [
+    "what are the side effects of nk cell therapy?",
+    "NK",
+    "Ist die Behandlung für Kinder geeignet? Ça coûte combien?",
+    "emoji 🙂 and ＦＵＬＬＷＩＤＴＨ letters, <b>html</b> & tabs\tand\nnewlines",
+    "word " * 400,  # beyond the model's 256 tokens: cut as sentence-transformers cuts it
+]
+
+
+def embedders(settings: Settings) -> tuple[SentenceEmbedder, SentenceEmbedder]:
+    path, name = settings.model.resolved_model_path(), settings.model_name
+    return SentenceEmbedder(path, name, runtime="onnx"), SentenceEmbedder(path, name, runtime="torch")
+
+
+@pytest.mark.integration
+def test_onnx_gives_sentence_transformers_vectors_token_vectors_and_spans():
+    onnx, torch = embedders(Settings())
+    vectors, tokens = onnx.encode_with_tokens(TEXTS)
+    expected, expected_tokens = torch.encode_with_tokens(TEXTS)
+    assert vectors.dtype == np.float32 and vectors.shape == expected.shape == (len(TEXTS), onnx.dimension)
+    assert np.abs(vectors - expected).max() < 1e-5
+    assert [len(rows) for rows in tokens] == [len(rows) for rows in expected_tokens]
+    assert max(np.abs(a - b).max() for a, b in zip(tokens, expected_tokens, strict=True)) < 1e-5
+    assert [onnx.token_spans(text) for text in TEXTS] == [torch.token_spans(text) for text in TEXTS]
+    fresh = SentenceEmbedder(onnx.model_path, onnx.name, runtime="onnx")  # spans from the tokenizer, not a pass
+    assert fresh.token_spans("never through the model") == torch.token_spans("never through the model")
+    assert "model" not in vars(onnx)  # sentence-transformers was never loaded for it
+
+
+@pytest.mark.integration
+def test_an_index_built_by_one_runtime_is_refused_by_the_other(tmp_path: Path):
+    settings = Settings(knowledge_dir=Path("tests/fixtures/knowledge"), index_dir=tmp_path / "index")
+    onnx, torch = embedders(settings)
+    assert onnx.fingerprint != torch.fingerprint
+    build_index(load_knowledge(settings.knowledge_dir), settings.index_dir, torch)
+    with pytest.raises(IndexMismatchError, match="python -m bot build"):
+        load_index(settings.index_dir, onnx)
+
+
+@pytest.mark.integration
+def test_the_graph_is_exported_once_per_model_folder():
+    onnx, _ = embedders(Settings())
+    onnx.encode(["first"])
+    graphs = list(onnx.onnx.graph.parent.parent.glob("*/model.onnx"))
+    assert onnx.onnx.graph in graphs
+    written = {graph: graph.stat().st_mtime_ns for graph in graphs}
+    again = SentenceEmbedder(onnx.model_path, onnx.name, runtime="onnx")
+    again.encode(["second"])
+    assert {graph: graph.stat().st_mtime_ns for graph in graphs} == written
+
+
+def test_a_model_folder_the_onnx_runtime_cannot_serve_is_refused_with_the_setting_that_serves_it(tmp_path: Path):
+    folder = tmp_path / "model"
+    shutil.copytree(Settings().model.resolved_model_path(), folder)
+    modules = json.loads((folder / "modules.json").read_text())
+    modules.insert(2, {"idx": 2, "name": "2", "path": "2_Dense", "type": "sentence_transformers.models.Dense"})
+    (folder / "modules.json").write_text(json.dumps(modules))
+    with pytest.raises(BotError, match="BOT_MODEL_RUNTIME=torch"):
+        SentenceEmbedder(str(folder), "with a dense layer", runtime="onnx").encode(["a question"])
+
+
+def test_a_tokenizer_config_that_contradicts_tokenizer_json_is_refused(tmp_path: Path):
+    """transformers lowercases as tokenizer_config.json says; tokenizers as tokenizer.json says: they would differ."""
+    folder = tmp_path / "model"
+    shutil.copytree(Settings().model.resolved_model_path(), folder)
+    config = json.loads((folder / "tokenizer_config.json").read_text())
+    (folder / "tokenizer_config.json").write_text(json.dumps({**config, "do_lower_case": False}))
+    with pytest.raises(BotError, match="casing or accent settings differ"):
+        SentenceEmbedder(str(folder), "cased", runtime="onnx").encode(["a question"])
+
+
+def test_an_unknown_runtime_is_refused():
+    with pytest.raises(ValueError, match="model_runtime must be one of torch, onnx"):
+        SentenceEmbedder("", "x", runtime="tensorflow")
+
+
+@pytest.mark.integration
+def test_the_served_models_process_runs_without_torch():
+    settings = Settings()
+    embedder = ProcessEmbedder.batched(settings.model, settings.serve)
+    assert embedder.runtime == "onnx"
+    try:
+        vectors, _ = embedder.encode_with_tokens(["is it safe for children"])
+        assert vectors.shape == (1, embedder.dimension)
+        libraries = Path(f"/proc/{embedder.pid}/maps").read_text()
+        assert "onnxruntime" in libraries
+        assert "libtorch" not in libraries
+    finally:
+        embedder.close()
