@@ -4,7 +4,8 @@
   response, none of Gradio's queue and event stream. At most `batch_max` questions are answered at once (so that
   they can share the model's passes) and `queue_size` more wait; past that, 503 with Retry-After.
 - `GET /healthz`: the process is alive. `GET /readyz`: the index is loaded (build, passages, model), and `stale`:
-  whether the knowledge folder changed since that build (it serves all the same; the log says what changed).
+  whether the knowledge folder changed since that build (it serves all the same; the log says what changed), null
+  when a file could not be read just then (removed or being written).
 - `GET /metrics`: Prometheus' text format (bot/metrics.py).
 
 Visitors reach only what the chat already offers them: no staff function, no ranking or scores beyond the
@@ -200,12 +201,16 @@ def api_routes(chat: VisitorChat, metrics: Metrics, settings: ServeSettings) -> 
         """The index is loaded and answering: its build, passages and model, and whether the knowledge folder changed
         since that build (it serves all the same; the log names the files, not this public route)."""
         index = assistant.index
+        try:  # reading the knowledge files off the event loop: a load balancer polls this while visitors ask
+            stale: bool | None = bool(await anyio.to_thread.run_sync(assistant.stale_files))
+        except OSError:  # a file removed or being written as it was read: not known this time, ready all the same
+            stale = None
         return {
             "status": "ready",
             "build": index.path.name,
             "passages": len(index.passages),
             "model": index.manifest["model"],
-            "stale": bool(assistant.stale_files()),
+            "stale": stale,
         }
 
     async def prometheus(request: Request) -> Response:

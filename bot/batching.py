@@ -87,6 +87,11 @@ class BatchedEmbedder(SentenceEmbedder):
         return cls(path, name, size, window, most, threads=threads, runtime=runtime)
 
     @property
+    def session_threads(self) -> int:
+        """The model thread's own count, as torch's is set in it (_set_threads)."""
+        return self.threads
+
+    @property
     def waiting(self) -> int:
         """Questions waiting for the model thread (for /metrics)."""
         with self._ready:

@@ -131,7 +131,12 @@ class SentenceEmbedder:
         """The model run by ONNX Runtime (runtime "onnx"), exported from the folder on first use."""
         from bot.onnx_runtime import OnnxModel
 
-        return OnnxModel(self.model_path, self.fingerprint)
+        return OnnxModel(self.model_path, self.fingerprint, self.session_threads)
+
+    @property
+    def session_threads(self) -> int:
+        """The ONNX Runtime session's threads: 0, the count limit_threads set for this process (bot.onnx_runtime)."""
+        return 0
 
     @property
     def dimension(self) -> int:

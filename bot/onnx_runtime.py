@@ -32,6 +32,10 @@ if TYPE_CHECKING:
     from tokenizers import Tokenizer
 
 INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+# Part of the cached graph's folder name: a change to export() makes a new graph rather than reuse an old one.
+EXPORT_VERSION = "1-opset17"
+EXPORT_SECONDS = 600  # a hung export fails with a message rather than blocking the start for ever
+FALLBACK = "set BOT_MODEL_RUNTIME=torch to run it with sentence-transformers"
 
 _session_threads = 0  # intra-op threads of the sessions made from now on; 0: ONNX Runtime's default, one a core
 SUPPORTED_MODULES = {"sentence_transformers.models.Transformer", "sentence_transformers.models.Pooling"}
@@ -50,16 +54,16 @@ class Batch:
 class OnnxModel:
     """A sentence-transformers folder's transformer as an ONNX Runtime session, with its fast tokenizer."""
 
-    def __init__(self, model_path: str, fingerprint: str):
+    def __init__(self, model_path: str, fingerprint: str, threads: int = 0):
         folder = Path(model_path)
         check_supported(folder)
         self.tokenizer = _tokenizer(folder)
         self.max_length = _max_length(folder)
-        padding = self.tokenizer.padding or {}  # tokenizer.json's pads to a fixed length: to the longest here
+        padding = self.tokenizer.padding or {}  # tokenizer.json pads to a fixed 128 tokens: here, to the longest
         self.tokenizer.enable_padding(pad_id=padding.get("pad_id", 0), pad_token=padding.get("pad_token", "[PAD]"))
         self.tokenizer.enable_truncation(self.max_length)
         self.graph = exported_graph(folder, fingerprint)
-        self.session = _session(self.graph, _session_threads)
+        self.session = _session(self.graph, threads or _session_threads)
         self.dimension = int(self.session.get_outputs()[0].shape[-1])
 
     def forward(self, texts: list[str]) -> Batch:
@@ -81,8 +85,8 @@ class OnnxModel:
 
 
 def set_threads(threads: int) -> None:
-    """Like torch.set_num_threads, for the sessions made from now on: answering caps them (limit_threads), builds
-    keep the default, where each pass is a large batch."""
+    """Like torch.set_num_threads, for the sessions made from now on without a count of their own: answering caps
+    them (limit_threads), builds keep the default, where each pass is a large batch."""
     global _session_threads
     _session_threads = threads
 
@@ -97,29 +101,45 @@ def check_supported(folder: Path) -> None:
     """Refuse a model folder whose modules this runtime does not reproduce (it would give other vectors)."""
     modules = json.loads((folder / "modules.json").read_text()) if (folder / "modules.json").is_file() else []
     kinds = {module.get("type") for module in modules}
-    pooling = _pooling_config(folder, modules)
-    mean_only = pooling.get("pooling_mode_mean_tokens") and not any(
-        value for key, value in pooling.items() if key.startswith("pooling_mode_") and key != "pooling_mode_mean_tokens"
-    )
-    if not kinds >= SUPPORTED_MODULES or kinds - SUPPORTED_MODULES - OPTIONAL_MODULES or not mean_only:
+    modes = {key for key, on in _pooling_config(folder, modules).items() if key.startswith("pooling_mode_") and on}
+    has_both = kinds >= SUPPORTED_MODULES
+    nothing_else = not kinds - SUPPORTED_MODULES - OPTIONAL_MODULES
+    if not (has_both and nothing_else and modes == {"pooling_mode_mean_tokens"}):
         raise BotError(
             f"The model in {folder} is not a transformer with mean pooling, which is all the ONNX runtime serves; "
-            "set BOT_MODEL_RUNTIME=torch to run it with sentence-transformers."
+            f"{FALLBACK}."
         )
 
 
 def exported_graph(folder: Path, fingerprint: str) -> Path:
     """The model's ONNX graph in the cache folder, exported first (in a child process) if it is not there yet."""
-    graph = digest_memo().parent / "onnx" / fingerprint[:32] / "model.onnx"
-    if not graph.is_file():
+    graph = digest_memo().parent / "onnx" / f"{fingerprint[:32]}-{EXPORT_VERSION}" / "model.onnx"
+    if graph.is_file():
+        return graph
+    try:
         graph.parent.mkdir(parents=True, exist_ok=True)
-        command = [sys.executable, "-m", "bot.onnx_runtime", str(folder), str(graph)]
-        done = subprocess.run(command, capture_output=True, text=True, env=os.environ | {"HF_HUB_OFFLINE": "1"})
-        if done.returncode != 0 or not graph.is_file():
-            raise BotError(
-                f"Exporting the model in {folder} to ONNX failed ({done.stderr.strip()[-400:]}); "
-                "set BOT_MODEL_RUNTIME=torch to run it with sentence-transformers."
-            )
+    except OSError as err:
+        raise BotError(
+            f"Cannot write the model's ONNX graph in {graph.parent} ({err.strerror}); set XDG_CACHE_HOME to a "
+            f"writable folder, or {FALLBACK}."
+        ) from err
+    command = [sys.executable, "-m", "bot.onnx_runtime", str(folder), str(graph)]
+    package_parent = Path(__file__).resolve().parent.parent  # this bot package, whatever the working folder holds
+    try:
+        done = subprocess.run(
+            command,
+            cwd=package_parent,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=os.environ | {"HF_HUB_OFFLINE": "1"},
+            timeout=EXPORT_SECONDS,
+        )
+    except subprocess.TimeoutExpired as err:
+        raise BotError(f"Exporting the model in {folder} to ONNX took over {EXPORT_SECONDS} s; {FALLBACK}.") from err
+    if done.returncode != 0 or not graph.is_file():
+        why = next((line for line in reversed(done.stderr.splitlines()) if line.strip()), "no message")
+        raise BotError(f"Exporting the model in {folder} to ONNX failed ({why.strip()}); {FALLBACK}.")
     return graph
 
 
@@ -162,6 +182,7 @@ def export(folder: Path, graph: Path) -> None:
 
 
 def _pooling_config(folder: Path, modules: list[dict]) -> dict:
+    """The Pooling module's settings (which pooling modes are on), from its folder's config.json."""
     for module in modules:
         if module.get("type") == "sentence_transformers.models.Pooling":
             config = folder / module.get("path", "") / "config.json"
@@ -170,20 +191,19 @@ def _pooling_config(folder: Path, modules: list[dict]) -> dict:
 
 
 def _tokenizer(folder: Path) -> Tokenizer:
+    """The folder's fast tokenizer, refused when transformers would read it otherwise (_normalizer_disagrees)."""
     from tokenizers import Tokenizer
 
     path = folder / "tokenizer.json"
     if not path.is_file():
         raise BotError(
-            f"The model in {folder} has no tokenizer.json (a fast tokenizer), which the ONNX runtime needs; "
-            "set BOT_MODEL_RUNTIME=torch to run it with sentence-transformers."
+            f"The model in {folder} has no tokenizer.json (a fast tokenizer), which the ONNX runtime needs; {FALLBACK}."
         )
     tokenizer = Tokenizer.from_file(str(path))
     if _normalizer_disagrees(json.loads(path.read_text()).get("normalizer") or {}, folder / "tokenizer_config.json"):
         raise BotError(
             f"The model in {folder} has a tokenizer_config.json whose casing or accent settings differ from its "
-            "tokenizer.json; transformers follows the first, the ONNX runtime reads the second. Set "
-            "BOT_MODEL_RUNTIME=torch to run it with sentence-transformers."
+            f"tokenizer.json (transformers follows the first, the ONNX runtime reads the second); {FALLBACK}."
         )
     return tokenizer
 
@@ -211,13 +231,20 @@ def _max_length(folder: Path) -> int:
 
 
 def _session(graph: Path, threads: int) -> onnxruntime.InferenceSession:
+    """An ONNX Runtime session over the graph on the CPU, with `threads` intra-op threads (0: one a core)."""
     import onnxruntime
 
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.log_severity_level = 3  # errors only: not a warning per unused initializer at load
-    return onnxruntime.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
+    try:
+        return onnxruntime.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
+    except Exception as err:  # noqa: BLE001 - onnxruntime raises its own kinds for a damaged or foreign graph
+        raise BotError(
+            f"ONNX Runtime cannot load {graph} ({type(err).__name__}); delete that folder and it is exported again, "
+            f"or {FALLBACK}."
+        ) from err
 
 
 if __name__ == "__main__":  # the export's child process: python -m bot.onnx_runtime MODEL_FOLDER GRAPH

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -291,7 +292,8 @@ def launch(
     **kwargs: Any,
 ) -> None:
     """Serve the chat with serving_options (blocking)."""
-    limit_threads(settings, torch_too=not settings.model_process)  # the model's process sets its own
+    # The model's process sets its own threads; torch is capped here only when the model runs in this process on it.
+    limit_threads(settings, torch_too=not settings.model_process and "torch" in sys.modules)
     trust_no_proxy_headers()
     options = serving_options(settings, limits, routes)
     queue(app, settings).launch(server_name=settings.host, server_port=settings.port, **options, **kwargs)

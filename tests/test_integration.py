@@ -209,11 +209,14 @@ def test_app_serves_the_published_build_when_knowledge_changed_and_tells_staff(
     try:
         reply = requests.post(f"{app.base}/api/ask", json={"question": "What are the side effects?"}, timeout=60)
         ready = requests.get(f"{app.base}/readyz", timeout=10).json()
+        (settings.knowledge_dir / "gone.md").symlink_to(settings.knowledge_dir / "nowhere.md")  # unreadable
+        unreadable = requests.get(f"{app.base}/readyz", timeout=10)
         log = app.output()
     finally:
         app.stop()
     assert reply.ok and reply.json()["passages"][0]["text"].startswith(SIDE_EFFECTS)
     assert ready["build"] == live_build(settings.index_dir) and ready["stale"] is True
+    assert unreadable.status_code == 200 and unreadable.json()["stale"] is None  # still ready, its staleness unknown
     assert f"is older than {settings.knowledge_dir}/ (extra.md changed since)" in log
     assert "run `python -m bot build`" in log and "python -m bot publish" in log
 

@@ -5,7 +5,6 @@ with what to set, and the served model's process without torch."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +16,8 @@ from bot.errors import BotError
 from bot.index import IndexMismatchError, build_index, load_index
 from bot.knowledge import load_knowledge
 from bot.model_process import ProcessEmbedder
+
+from conftest import copy_of_model
 
 TEXTS = [
     "what are the side effects of nk cell therapy?",
@@ -53,7 +54,8 @@ def test_an_index_built_by_one_runtime_is_refused_by_the_other(tmp_path: Path):
     onnx, torch = embedders(settings)
     assert onnx.fingerprint != torch.fingerprint
     build_index(load_knowledge(settings.knowledge_dir), settings.index_dir, torch)
-    with pytest.raises(IndexMismatchError, match="python -m bot build"):
+    refusal = r"built by the torch model runtime, and BOT_MODEL_RUNTIME is onnx; run `python -m bot build` \(or set"
+    with pytest.raises(IndexMismatchError, match=refusal):
         load_index(settings.index_dir, onnx)
 
 
@@ -70,8 +72,7 @@ def test_the_graph_is_exported_once_per_model_folder():
 
 
 def test_a_model_folder_the_onnx_runtime_cannot_serve_is_refused_with_the_setting_that_serves_it(tmp_path: Path):
-    folder = tmp_path / "model"
-    shutil.copytree(Settings().model.resolved_model_path(), folder)
+    folder = copy_of_model(tmp_path / "model", Settings())
     modules = json.loads((folder / "modules.json").read_text())
     modules.insert(2, {"idx": 2, "name": "2", "path": "2_Dense", "type": "sentence_transformers.models.Dense"})
     (folder / "modules.json").write_text(json.dumps(modules))
@@ -81,12 +82,30 @@ def test_a_model_folder_the_onnx_runtime_cannot_serve_is_refused_with_the_settin
 
 def test_a_tokenizer_config_that_contradicts_tokenizer_json_is_refused(tmp_path: Path):
     """transformers lowercases as tokenizer_config.json says; tokenizers as tokenizer.json says: they would differ."""
-    folder = tmp_path / "model"
-    shutil.copytree(Settings().model.resolved_model_path(), folder)
+    folder = copy_of_model(tmp_path / "model", Settings())
     config = json.loads((folder / "tokenizer_config.json").read_text())
     (folder / "tokenizer_config.json").write_text(json.dumps({**config, "do_lower_case": False}))
     with pytest.raises(BotError, match="casing or accent settings differ"):
         SentenceEmbedder(str(folder), "cased", runtime="onnx").encode(["a question"])
+
+
+def test_a_cache_folder_it_cannot_write_is_refused_with_what_to_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    (tmp_path / "file").write_text("not a folder")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "file"))  # a file where the cache folder would be
+    with pytest.raises(BotError, match="set XDG_CACHE_HOME to a writable folder, or set BOT_MODEL_RUNTIME=torch"):
+        embedders(Settings())[0].encode(["a question"])
+
+
+def test_a_damaged_graph_is_refused_with_the_folder_to_delete(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from bot import onnx_runtime
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    onnx = embedders(Settings())[0]
+    graph = onnx_runtime.digest_memo().parent / "onnx" / f"{onnx.fingerprint[:32]}-{onnx_runtime.EXPORT_VERSION}"
+    graph.mkdir(parents=True)
+    (graph / "model.onnx").write_bytes(b"not a graph")
+    with pytest.raises(BotError, match="cannot load .*model.onnx .*delete that folder and it is exported again"):
+        onnx.encode(["a question"])
 
 
 def test_an_unknown_runtime_is_refused():

@@ -98,8 +98,14 @@ def load_build(folder: Path, embedder: Embedder) -> Index:
     """One build folder, refusing one made by other model files, and one whose files disagree with its manifest."""
     manifest = read_manifest(folder)
     if manifest["fingerprint"] != embedder.fingerprint:
+        built_by, running = manifest.get("runtime") or "torch", getattr(embedder, "runtime", None)  # torch before
+        if running and built_by != running:
+            raise IndexMismatchError(
+                f"The index was built by the {built_by} model runtime, and BOT_MODEL_RUNTIME is {running}; {REBUILD} "
+                f"(or set BOT_MODEL_RUNTIME={built_by})."
+            )
         raise IndexMismatchError(
-            f"The index was built with other model files or another model runtime ({manifest['model']!r}, fingerprint "
+            f"The index was built with other model files ({manifest['model']!r}, fingerprint "
             f"{manifest['fingerprint'][:12]}) than those in use ({embedder.name!r}, {embedder.fingerprint[:12]}); "
             f"{REBUILD}."
         )

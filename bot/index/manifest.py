@@ -38,6 +38,7 @@ def new_manifest(knowledge: Knowledge, embedder: Embedder, search_index: faiss.I
         "format": FORMAT_VERSION,
         "model": embedder.name,
         "fingerprint": embedder.fingerprint,  # of the files that made the vectors: load_build compares it
+        "runtime": getattr(embedder, "runtime", None),  # what ran the model, named when another one is asked
         "dimension": int(search_index.d),
         "passages": len(knowledge.passages),
         "vectors": int(search_index.ntotal),
