@@ -209,7 +209,7 @@ def test_app_serves_the_published_build_when_knowledge_changed_and_tells_staff(
     try:
         reply = requests.post(f"{app.base}/api/ask", json={"question": "What are the side effects?"}, timeout=60)
         ready = requests.get(f"{app.base}/readyz", timeout=10).json()
-        (settings.knowledge_dir / "gone.md").symlink_to(settings.knowledge_dir / "nowhere.md")  # unreadable
+        (settings.knowledge_dir / "unreadable.md").symlink_to("/proc/self/mem")  # a file whose read fails (EIO)
         unreadable = requests.get(f"{app.base}/readyz", timeout=10)
         log = app.output()
     finally:
