@@ -18,6 +18,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -123,6 +124,7 @@ def exported_graph(folder: Path, fingerprint: str) -> Path:
             f"Cannot write the model's ONNX graph in {graph.parent} ({err.strerror}); set XDG_CACHE_HOME to a "
             f"writable folder, or {FALLBACK}."
         ) from err
+    _remove_abandoned_parts(graph.parent)
     command = [sys.executable, "-m", "bot.onnx_runtime", str(folder), str(graph)]
     package_parent = Path(__file__).resolve().parent.parent  # this bot package, whatever the working folder holds
     try:
@@ -141,6 +143,17 @@ def exported_graph(folder: Path, fingerprint: str) -> Path:
         why = next((line for line in reversed(done.stderr.splitlines()) if line.strip()), "no message")
         raise BotError(f"Exporting the model in {folder} to ONNX failed ({why.strip()}); {FALLBACK}.")
     return graph
+
+
+def _remove_abandoned_parts(where: Path) -> None:
+    """Delete the half-written graphs of exports killed before they finished (older than an export may take, so
+    never one that another process is writing now)."""
+    for part in where.glob("*.onnx.part"):
+        try:
+            if time.time() - part.stat().st_mtime > EXPORT_SECONDS:
+                part.unlink()
+        except OSError:  # gone already, or not ours to delete: the export goes on
+            pass
 
 
 def export(folder: Path, graph: Path) -> None:

@@ -5,6 +5,7 @@ with what to set, and the served model's process without torch."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -106,6 +107,25 @@ def test_a_damaged_graph_is_refused_with_the_folder_to_delete(tmp_path: Path, mo
     (graph / "model.onnx").write_bytes(b"not a graph")
     with pytest.raises(BotError, match="cannot load .*model.onnx .*delete that folder and it is exported again"):
         onnx.encode(["a question"])
+
+
+def test_an_export_killed_half_way_leaves_nothing_behind_once_the_next_one_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from bot import onnx_runtime
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    onnx = embedders(Settings())[0]
+    graphs = onnx_runtime.digest_memo().parent / "onnx" / f"{onnx.fingerprint[:32]}-{onnx_runtime.EXPORT_VERSION}"
+    graphs.mkdir(parents=True)
+    abandoned, writing = graphs / "tmp1.onnx.part", graphs / "tmp2.onnx.part"
+    abandoned.write_bytes(b"half a graph")
+    writing.write_bytes(b"another export, still writing")
+    an_hour_ago = abandoned.stat().st_mtime - 3600
+    os.utime(abandoned, (an_hour_ago, an_hour_ago))
+    assert onnx.encode(["a question"]).shape == (1, onnx.dimension)
+    assert not abandoned.exists() and writing.exists()
+    assert (graphs / "model.onnx").is_file()
 
 
 def test_an_unknown_runtime_is_refused():
