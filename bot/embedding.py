@@ -210,7 +210,7 @@ class SentenceEmbedder:
             return sentence, []
         embeddings, mask = _array(output["token_embeddings"]), _array(output["attention_mask"]).astype(bool)
         self._keep_spans(texts, offsets.numpy(), mask)
-        return sentence, [_unit_rows(embeddings[row][mask[row]][1:-1]) for row in range(len(texts))]
+        return sentence, _token_rows(embeddings, mask)
 
     def _forward_onnx(self, texts: list[str], tokens: bool) -> tuple[np.ndarray, list[np.ndarray]]:
         """_forward by ONNX Runtime: the same outputs, from the transformer's token states pooled here."""
@@ -221,7 +221,7 @@ class SentenceEmbedder:
         if not tokens:
             return sentence, []
         self._keep_spans(texts, batch.offsets, batch.mask)
-        return sentence, [_unit_rows(batch.hidden[row][batch.mask[row]][1:-1]) for row in range(len(texts))]
+        return sentence, _token_rows(batch.hidden, batch.mask)
 
     def _keep_spans(self, texts: list[str], offsets: np.ndarray, mask: np.ndarray) -> None:
         """Each text's token spans from its pass ([CLS], [SEP] and padding left out), for token_spans to give."""
@@ -285,6 +285,11 @@ def _array(value) -> np.ndarray:
     return np.asarray(value, dtype=np.float32)
 
 
+def _token_rows(embeddings: np.ndarray, mask: np.ndarray) -> list[np.ndarray]:
+    """Each text's unit token vectors from a padded pass: its real tokens, [CLS] and [SEP] left out."""
+    return [_unit_rows(embeddings[row][mask[row]][1:-1]) for row in range(len(embeddings))]
+
+
 def _unit_rows(matrix: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     return np.ascontiguousarray(matrix / np.maximum(norms, 1e-12), dtype=np.float32)
@@ -312,15 +317,21 @@ def limit_threads(settings: ServeSettings, torch_too: bool = True) -> int:
     2-core machine, 23 ms with one). Builds keep the default, where each batch is large. A thread that has
     already run torch keeps the count it had (BatchedEmbedder sets its model thread's own).
     """
+    threads = serving_threads(settings)
+    cap_threads(threads, torch_too)
+    return threads
+
+
+def cap_threads(threads: int, torch_too: bool) -> None:
+    """Give this process's model and numpy `threads` threads: ONNX Runtime's sessions made from now on (neither
+    torch nor onnxruntime is imported for it), torch's too if torch_too, and numpy's BLAS."""
     from threadpoolctl import threadpool_limits
 
     from bot.onnx_runtime import set_threads
 
-    threads = serving_threads(settings)
-    set_threads(threads)  # a model run by ONNX Runtime in this process (it imports neither torch nor onnxruntime)
+    set_threads(threads)
     if torch_too:
         import torch
 
         torch.set_num_threads(threads)
     threadpool_limits(limits=threads)
-    return threads

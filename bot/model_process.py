@@ -180,23 +180,14 @@ def serve_model(
     connection: Connection, model_path: str, name: str, batch_size: int, threads: int, runtime: str = "torch"
 ) -> None:
     """The child's loop: load the model, say so with its dimension, then answer requests until the pipe closes."""
-    from bot.embedding import SentenceEmbedder
+    from bot.embedding import SentenceEmbedder, cap_threads
 
     # Ctrl-C in a terminal reaches the whole process group: the app shuts down, and this child leaves when its
     # pipe closes, not with a traceback of its own.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     if threads:
-        from threadpoolctl import threadpool_limits
-
-        from bot.onnx_runtime import set_threads
-
-        set_threads(threads)
-        if runtime == "torch":  # ONNX Runtime's session has its one thread (bot/onnx_runtime.py), and no torch here
-            import torch
-
-            torch.set_num_threads(threads)
-        threadpool_limits(limits=threads)
+        cap_threads(threads, torch_too=runtime == "torch")  # on ONNX Runtime this process never imports torch
     embedder = SentenceEmbedder(model_path, name, batch_size, runtime)
     try:
         connection.send(("ready", embedder.dimension))

@@ -37,10 +37,10 @@ INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 EXPORT_VERSION = "1-opset17"
 EXPORT_SECONDS = 600  # a hung export fails with a message rather than blocking the start for ever
 FALLBACK = "set BOT_MODEL_RUNTIME=torch to run it with sentence-transformers"
-
-_session_threads = 0  # intra-op threads of the sessions made from now on; 0: ONNX Runtime's default, one a core
 SUPPORTED_MODULES = {"sentence_transformers.models.Transformer", "sentence_transformers.models.Pooling"}
 OPTIONAL_MODULES = {"sentence_transformers.models.Normalize"}
+
+_session_threads = 0  # intra-op threads of the sessions made from now on; 0: ONNX Runtime's default, one a core
 
 
 @dataclass
@@ -212,8 +212,9 @@ def _tokenizer(folder: Path) -> Tokenizer:
         raise BotError(
             f"The model in {folder} has no tokenizer.json (a fast tokenizer), which the ONNX runtime needs; {FALLBACK}."
         )
-    tokenizer = Tokenizer.from_file(str(path))
-    if _normalizer_disagrees(json.loads(path.read_text()).get("normalizer") or {}, folder / "tokenizer_config.json"):
+    text = path.read_text(encoding="utf-8")  # read once: parsed by tokenizers, and its normaliser checked here
+    tokenizer = Tokenizer.from_str(text)
+    if _normalizer_disagrees(json.loads(text).get("normalizer") or {}, folder / "tokenizer_config.json"):
         raise BotError(
             f"The model in {folder} has a tokenizer_config.json whose casing or accent settings differ from its "
             f"tokenizer.json (transformers follows the first, the ONNX runtime reads the second); {FALLBACK}."
