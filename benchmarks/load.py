@@ -61,6 +61,10 @@ class LoadLevel:
     latency: Latency
     throughput: float  # complete replies per second
     server_cpu_ms: float  # the server's CPU time (all threads) per request: what one request costs it
+    # what one request cost the model's process (in server_cpu_ms too), and this load generator's own process:
+    # on one machine the clients spend the cores the server would otherwise have
+    model_cpu_ms: float = 0.0
+    client_cpu_ms: float = 0.0
     cached: bool = False
     route: str = RESPOND
     batches: dict[str, float] = field(default_factory=dict)  # questions per model pass: mean and the largest bucket
@@ -128,10 +132,12 @@ def load(base: str, pid: int, asked: list[str], clients: int, route: str = RESPO
                         busy += refused
 
     batches_before = batch_counts(base)
-    started, cpu = time.perf_counter(), cpu_seconds(pid)
+    started, cpu, own = time.perf_counter(), cpu_seconds(pid), time.process_time()
     with ThreadPoolExecutor(max_workers=clients) as pool:
         list(pool.map(client, shares))
-    wall, cpu = time.perf_counter() - started, cpu_seconds(pid) - cpu
+    wall, cpu, own = time.perf_counter() - started, cpu_seconds(pid) - cpu, time.process_time() - own
+    after = batch_counts(base)
+    per_request = 1000 / max(1, len(asked))
     return LoadLevel(
         clients=clients,
         requests=len(asked),
@@ -139,10 +145,12 @@ def load(base: str, pid: int, asked: list[str], clients: int, route: str = RESPO
         busy=busy,
         latency=Latency.of(latencies),
         throughput=round(len(latencies) / wall, 1),
-        server_cpu_ms=round(1000 * cpu / max(1, len(asked)), 1),
+        server_cpu_ms=round(cpu * per_request, 1),
+        model_cpu_ms=round((after.get(MODEL_CPU_METRIC, 0) - batches_before.get(MODEL_CPU_METRIC, 0)) * per_request, 1),
+        client_cpu_ms=round(own * per_request, 1),
         cached=cached,
         route=route,
-        batches=batch_summary(batches_before, after := batch_counts(base)),
+        batches=batch_summary(batches_before, after),
         model_thread=model_thread_summary(batches_before, after, wall),
         error_samples=sorted(set(problems))[:5],
     )

@@ -57,6 +57,34 @@ def targets(results: dict) -> list[Target]:
     return found
 
 
+def cpu_budget(results: dict) -> list[str]:
+    """What the /api/ask targets at 32 clients ask of each answer's CPU on this machine, beside what an answer
+    cost in this run: a rate R on C cores leaves C / R seconds of CPU an answer, the server's and the clients'
+    together when they share the machine. Clients asking back to back wait on average clients / R for a reply
+    (Little's law), so a p95 can be no lower than that mean."""
+    levels = {level["clients"]: level for level in results.get("http", []) if level.get("route") == API}
+    crowd, alone = levels.get(32), levels.get(1)
+    if not crowd or not alone:
+        return []
+    cores = results["machine"]["cpus"]
+    spent = crowd["server_cpu_ms"] + crowd.get("client_cpu_ms", 0)
+    needs = [
+        ("≥ 120 answers/s", 120),
+        ("p95 ≤ 250 ms (mean wait 32 / rate)", 32 / 0.25),
+        (f"≥ 4× the 1-client rate ({alone['throughput']:g}/s)", 4 * alone["throughput"]),
+        (f"p95 ≤ 10× the 1-client p50 ({alone['latency']['p50']:g} ms)", 32 / (alone["latency"]["p50"] / 100)),
+    ]
+    lines = [
+        f"CPU an answer, /api/ask at 32 clients: {spent:.1f} ms = the server's {crowd['server_cpu_ms']:g} (its "
+        f"model's passes {crowd.get('model_cpu_ms', 0):g}) + these clients' {crowd.get('client_cpu_ms', 0):g}; "
+        f"{cores} cores allow at most {1000 * cores / spent:.0f} answers/s at that cost",
+        f"{'what the target needs':<50}{'rate':>8}{'CPU an answer it leaves':>26}",
+    ]
+    for name, rate in needs:
+        lines.append(f"{name:<50}{rate:>6.0f}/s{1000 * cores / rate:>23.1f} ms")
+    return lines
+
+
 def _ratio(value: float, base: float) -> float:
     return round(value / base, 2) if base else float("inf")
 
@@ -96,6 +124,9 @@ def table(results: dict) -> str:
             f"soak: {soaked['requests']} API calls from {soaked['clients']} clients in {soaked['seconds']} s, "
             f"{soaked['errors']} errors; server RSS MB after each tenth: {' '.join(map(str, soaked['rss_mb']))}",
         ]
+    budget = cpu_budget(results)
+    if budget:
+        lines += ["", *budget]
     lines += ["", "startup: " + ", ".join(f"{k} {v}" for k, v in results["startup"].items())]
     busy = results["machine"]["load_average_at_start"][0]
     if busy > BUSY_LOAD:
