@@ -1,5 +1,6 @@
 """What the chat server holds per session stays bounded however many visitors it answers: Gradio's session
-state (sessions_kept), its records of finished events (pruned), and the rows kept for thumbs (remembered_turns).
+state (sessions_kept), its records of finished events (pruned) and of events for its monitoring page, and the rows
+kept for thumbs (remembered_turns).
 benchmarks/bench.py's soak row measures the whole server's memory over a long run."""
 
 from __future__ import annotations
@@ -46,7 +47,9 @@ def test_a_server_answering_many_api_calls_keeps_a_bounded_number_of_sessions(re
     """Each API call is a Gradio session: its state (32 kB each) was kept for 10,000 of them and its event record
     forever, so memory grew with every question (issue 15, finding 5)."""
     monkeypatch.setattr(memory, "PRUNE_EVERY", 0.2)
-    settings = real_assistant.settings.replace(sessions_kept=20)
+    for name in ("GRADIO_ANALYTICS_CACHE_FREQUENCY", "GRADIO_ANALYTICS_MAX_EVENTS"):  # as queue() finds them unset
+        monkeypatch.delenv(name, raising=False)
+    settings = real_assistant.settings.replace(sessions_kept=20, concurrency_limit=2, queue_size=8)
     app = build_visitor_app(real_assistant)
     port = free_port()
     queue(app, settings.serve).launch(
@@ -58,6 +61,10 @@ def test_a_server_answering_many_api_calls_keeps_a_bounded_number_of_sessions(re
         time.sleep(1)
         assert len(app.state_holder.session_data) <= 20
         assert len(app._queue.pending_event_ids_session) == 0
+        # Gradio's records of events for its /monitoring page (off): as many as can be live at once, and not once
+        # summarised with pandas, which it did after every event
+        assert len(app._queue.event_analytics) <= 2 + 8
+        assert app._queue.cached_event_analytics_summary == {"functions": {}}
     finally:
         app.close()
 
