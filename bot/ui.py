@@ -249,13 +249,18 @@ async def no_such_endpoint(request: Request, error: Exception) -> Response:
 
 def queue(app: gr.Blocks, settings: ServeSettings) -> gr.Blocks:
     """At most concurrency_limit questions answered at once and queue_size waiting; the rest are told to retry."""
-    # Gradio's queue keeps a record of its last 10,000 events and, after each event, summarises them all with pandas
-    # for its /monitoring page, which the chat turns off (serving_options): 5.5 ms of CPU a cached answer on
-    # /respond, growing with the records. The records of the events that can be live at once are enough, and the
-    # summary is never made. An operator's own values of these Gradio variables are kept.
-    os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(2**62))
-    os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", str(settings.concurrency_limit + settings.queue_size))
+    no_queue_analytics(settings.concurrency_limit + settings.queue_size)
     return app.queue(max_size=settings.queue_size, default_concurrency_limit=settings.concurrency_limit)
+
+
+def no_queue_analytics(live_events: int) -> None:
+    """For the queues made from now on: no summary of past events, and records of live_events events at most.
+
+    Gradio's queue keeps a record of its last 10,000 events and, after each event, summarises them all with pandas
+    for its /monitoring page, which the chat and the console turn off: 5.5 ms of CPU a cached answer on /respond,
+    growing with the records (docs/performance.md, perf8). An operator's own values of these variables are kept."""
+    os.environ.setdefault("GRADIO_ANALYTICS_CACHE_FREQUENCY", str(2**62))
+    os.environ.setdefault("GRADIO_ANALYTICS_MAX_EVENTS", str(live_events))
 
 
 def cannot_listen(host: str, port: int, err: Exception, env: str) -> BotError:

@@ -22,10 +22,12 @@ from bot.limits import request_limits
 from bot.memory import bound_malloc_arenas
 from bot.render import escape_markdown
 from bot.throttle import trust_no_proxy_headers
-from bot.ui import CSS, cannot_listen
+from bot.ui import CSS, cannot_listen, no_queue_analytics
 from bot.visits import VisitLog
 
 log = logging.getLogger(__name__)
+
+CONSOLE_LIVE_EVENTS = 100  # staff clicks in progress or waiting at once: a few staff, two at a time each
 
 # in the page's order
 TABS: tuple[type[Tab], ...] = (InspectorTab, SuitesTab, VisitorQuestionsTab, DocumentsTab, IndexTab, ActivityTab)
@@ -62,6 +64,7 @@ def serve(settings: Settings) -> None:
         console.assistant().warm_up()
     except BotError as err:  # no index yet: the console is where it gets built
         log.warning("%s", err)
+    no_queue_analytics(CONSOLE_LIVE_EVENTS)
     try:
         build_console_app(console).queue(default_concurrency_limit=2).launch(
             server_name=settings.console.console_host,
