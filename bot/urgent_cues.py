@@ -46,14 +46,21 @@ _BROUGHT_ON = re.compile(
 # Words that make what follows a condition: "if", and "supposing" (not "I suppose", which guesses).
 _CONDITION_WORDS = r"if|whether|in case|unless|suppos(e|ing)(?<!i suppose)|hypothetically"
 _NOT_NOW_PART = re.compile(
-    rf"\b({_CONDITION_WORDS}|when i was|(years?|yrs?|months?) ago|(?<!since )last (year|month)|in the past"
+    rf"\b({_CONDITION_WORDS}|when i was|(years?|yrs?|months?) ago|(?<!since )last (year|month|week)|in the past"
     r"|in (19|20)\d\d|back in \w+)\b"
+)
+# How the clinic handles it, anywhere before it in its part of the sentence ("how would your staff deal with a seizure
+# during the drip?"); not how the writer should ("how do I deal with a seizure, my son is having one").
+_HOW_HANDLED = re.compile(
+    r"\bhow (do|does|would|will|did|should|can) (you|you guys|they|the clinic|your clinic|the staff|your staff"
+    r"|the team|your team|the nurses|your nurses|the doctors|your doctors) (handle|deal with|manage|cope with"
+    r"|respond to)\b"
 )
 # After the symptom, only a time long past reaches that far ("I collapsed at a festival when I was 20"): a condition
 # after it is how it shows ("I can't breathe if I lie down").
 _PAST_PART = re.compile(
     r"\b((years?|yrs?) ago|when i was (a |an )?(kid|child|teen\w*|baby|young|little|\d+)|in (19|20)\d\d|last year"
-    r"|in the past)\b"
+    r"|in the past|back in (january|february|march|april|may|june|july|august|september|october|november|december))\b"
 )
 # The sentence after a question about self-harm that says, and says no more than, that the writer feels it now
 # ("because i am", "i do", "ive been feeling like that lately"); not one that goes on to something else ("i am
@@ -82,13 +89,28 @@ _RECENT = re.compile(
 LAUGHING_EMOJI = "\U0001f602\U0001f923\U0001f606\U0001f605\U0001f639"  # 😂 🤣 😆 😅 😹 laugh as "lol" does
 _LAUGH = re.compile(rf"\b(lol|lmao|rofl|haha\w*|hehe\w*|jk|only joking|just kidding)\b|[{LAUGHING_EMOJI}]")
 _OVERSTATED = re.compile(r"\b(nearly|almost|practically|literally|gave me|give me|gives me|giving me)\b")
-# A figure of speech the symptom's words begin: "can't breathe a word of this to my mum".
-_FIGURE_AFTER = re.compile(r"^\s*a word\b")
+# A figure of speech the symptom's words begin: "can't breathe a word of this to my mum", "overdosing on information
+# from google"; or an overstatement ("nearly", "almost") of what a price did ("nearly had a heart attack at the cost").
+_FIGURE_AFTER = re.compile(
+    r"^\s*(a word|on (information|info|the news|news|google|research|reading|websites?|articles?|forums?|videos?"
+    r"|((christmas|easter|halloween|birthday) )?(chocolate|sweets|candy|cake|sugar|cookies|biscuits|mince pies)))\b"
+)
+_AT_A_PRICE = re.compile(
+    r"^\s*(at|over|when i (saw|heard|read|got)|reading|seeing) (the|that|this|your|my|a) (cost|costs|price|prices|bill"
+    r"|quote|invoice|fees?|total|estimate)\b"
+)
 # Over by now, anywhere after the symptom in its sentence ("short of breath for a day but it went away"), unless
 # something after that brings it back ("it went away but now it's back"). Not "was fine": after a symptom it is as
 # often the time before it ("she collapsed, she was fine an hour ago").
-_OVER = re.compile(r"\b(went away|wore off|passed off|settled( down)?|cleared up|back to normal)\b")
-_BACK = re.compile(r"\b(now|again|still|worse|keeps?|returned|came back)\b")
+_OVER = re.compile(
+    r"\b(went away|wore off|passed off|settled( down)?|cleared up|back to normal"
+    r"|(been )?(fine|ok|okay|well) (ever )?since)\b"
+)
+# "Now" after a word of being well is how the writer is now ("it settled and I feel fine now").
+_BACK = re.compile(
+    r"\b((?<!fine )(?<!ok )(?<!okay )(?<!better )(?<!good )(?<!normal )(?<!alright )(?<!all right )now"
+    r"|again|still|worse|keeps?|returned|came back)\b"
+)
 # "Is it normal if she won't wake up?" asks about what is happening: only a true condition is left out of meaning.
 _CONDITION = re.compile(rf"(?<!normal )(?<!ok )(?<!okay )(?<!fine )(?<!bad )(?<!serious )\b({_CONDITION_WORDS})\b")
 # A word that turns to something else, where a negation's reach ends ("she hasn't had any seizures before but
@@ -116,9 +138,11 @@ def said_of_now(before: str, after: str) -> bool:
         or (_LAUGH.search(f"{before} {after}") and _OVERSTATED.search(window_before))
         or _NOT_NOW_AFTER.search(window_after)
         or _NOT_NOW_PART.search(part_before)
+        or _HOW_HANDLED.search(part_before)
         or _PAST_PART.search(part_after)
         or (over and not _BACK.search(after, over.end()))
         or _FIGURE_AFTER.match(after)
+        or (_OVERSTATED.search(window_before) and _AT_A_PRICE.match(after))
     )
 
 
