@@ -12,10 +12,10 @@ One table, one block of rows per question set:
   benchmarks/eval_speed.py makes them (same generator, same seed);
 - taught: NK held-out asked of knowledge/ taught with NK tuning, and CovidFAQ test asked of CovidFAQ taught
   with dev (`python -m bot teach`, into a copy in --work), as staff would teach from what visitors asked;
-- NK urgent-tuning, urgent-dev, urgent-dev2, urgent-dev3, urgent-dev4, urgent-dev5 (used to choose the urgent
-  settings; dev3, dev4 and dev5 were written blind as held-out, heldout2, heldout3 and heldout4, and run once
-  before they were read), urgent-heldout (spent: run five times, read once to choose) and urgent-heldout5
-  (written blind, the held-out):
+- NK urgent-tuning, urgent-dev to urgent-dev8 (used to choose the urgent settings and examples; dev3 to dev8
+  were written blind as held-out, heldout2, heldout3, heldout4, heldout6, heldout8 and heldout9, and run once
+  before they were read), urgent-heldout (spent: run five times, read once to choose), urgent-heldout5,
+  urgent-heldout7 and urgent-heldout10 (written blind, run after the choices they follow):
   knowledge/ with messages labelled urgent or not (tests/eval/urgent-*.jsonl), scored on the urgent
   notice alone: urgent caught and false alarms, as `python -m bot evaluate` reports them.
 
@@ -86,9 +86,12 @@ URGENT_SETS = (
     "urgent-dev4",
     "urgent-dev5",
     "urgent-dev6",
+    "urgent-dev7",
+    "urgent-dev8",
     "urgent-heldout",
     "urgent-heldout5",
     "urgent-heldout7",
+    "urgent-heldout10",
 )
 NK_SETS = ("tuning", "heldout", *URGENT_SETS)
 

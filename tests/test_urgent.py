@@ -280,7 +280,11 @@ def test_the_same_phrases_asked_about_now_or_come_back_still_count(message):
         "had a heart attack 5 yrs ago, stents fitted, can i do the programme",
         "Back in March i overdosed, i'm in a much better place now",
         "Do your nurses have training in managing anaphylaxis?",  # what staff are trained for
+        "how would your staff deal with a seizure during the drip?",  # how the clinic handles it
         "cant breathe a word of this to my mum yet",  # a figure of speech
+        "I've been overdosing on research articles all week, which ones can I trust?",
+        "almost had a heart attack when I saw the bill, are there any discounts?",  # what a price did
+        "had chest pain on the walk home but it settled and I'm fine now",  # over, and well now
     ],
 )
 def test_a_phrase_said_in_jest_of_someone_s_history_or_habit_or_hypothetically_does_not_count(message):
@@ -298,6 +302,10 @@ def test_a_phrase_said_in_jest_of_someone_s_history_or_habit_or_hypothetically_d
         "I suppose it might be a heart attack, my chest is so tight",  # "I suppose" guesses, it supposes nothing
         "I get chest pain and it's crushing right now",  # a habit brought to now
         "I can't breathe, a word please",  # the figure of speech is only "breathe a word"
+        "how do I deal with a seizure, my son is having one right now",  # the writer asks how to handle it
+        "I think I overdosed on my sleeping pills",
+        "I nearly had a heart attack, my chest is crushing",  # an overstatement, but of no price
+        "chest pain settled for a bit but it's crushing now",  # over, then back
     ],
 )
 def test_the_same_phrases_near_jest_history_habit_or_supposing_said_of_now_still_count(message):
@@ -483,8 +491,24 @@ EMERGENCIES = {
     ],
     # spelling correction read "seeing", a word the documents lack, as "seeking": the visitor's own words count too
     "a word the documents lack": ["after the treatment she started seeing things and doesnt know what year it is"],
+    # missed in urgent-dev7 and urgent-dev8, in words of their own: blood brought up, self-harm by cutting, pills
+    # made ready beside an errand, affairs put in order
+    "blood brought up, cutting, pills made ready": [
+        "he's been throwing up blood in the bathroom for ten minutes",
+        "my friend cut her arm on purpose and it's bleeding badly",
+        "how do I cancel my sessions, I've got the tablets all counted out and I'm done with everything",
+    ],
 }
 CALM = [
+    # got the notice in urgent-dev7 and urgent-dev8, in words of their own: figures of speech, how the clinic
+    # handles an emergency, over and well now, a time past, a small slip with a tablet
+    "I almost had a heart attack at the price, do you do payment plans?",
+    "how does your team deal with an allergic reaction during the infusion?",
+    "was short of breath going up the hill yesterday but it settled quickly and I'm fine now",
+    "last week after the drip I had a temperature of 38.2 but the doctor saw me and said all was well",
+    "my uncle fainted at the wedding back in June but he's been fine since, can he still have the therapy?",
+    "I've been overdosing on Easter chocolate lol, does sugar affect NK cells?",
+    "I took two of my vitamin C tablets instead of one this morning, is that a problem?",
     "will I be able to breathe as usual while the cells go in?",
     "how often do allergic reactions happen?",
     "no chest pain, no fever, just a bit tired after the infusion",
