@@ -46,7 +46,7 @@ _BROUGHT_ON = re.compile(
 # Words that make what follows a condition: "if", and "supposing" (not "I suppose", which guesses).
 _CONDITION_WORDS = r"if|whether|in case|unless|suppos(e|ing)(?<!i suppose)|hypothetically"
 _NOT_NOW_PART = re.compile(
-    rf"\b({_CONDITION_WORDS}|when i was|(years?|yrs?|months?) ago|(?<!since )last (year|month|week)|in the past"
+    rf"\b({_CONDITION_WORDS}|when i was|(years?|yrs?|months?) ago|(?<!since )last (year|month)|in the past"
     r"|in (19|20)\d\d|back in \w+)\b"
 )
 # How the clinic handles it, anywhere before it in its part of the sentence ("how would your staff deal with a seizure
@@ -104,12 +104,15 @@ _AT_A_PRICE = re.compile(
 # often the time before it ("she collapsed, she was fine an hour ago").
 _OVER = re.compile(
     r"\b(went away|wore off|passed off|settled( down)?|cleared up|back to normal"
-    r"|(been )?(fine|ok|okay|well) (ever )?since)\b"
+    r"|(?<!not )(?<!nt )(?<!never )been (fine|ok|okay|well) (ever )?since"  # not "hasn't been fine since"
+    r"|(?<!been )(?<!not )(?<!nt )(?<!never )(fine|ok|okay|well) (ever )?since)\b"
 )
-# "Now" after a word of being well is how the writer is now ("it settled and I feel fine now").
+# "Now" after a word of being well is how the writer is now ("it settled and I feel fine now"), unless that word is
+# denied ("it went away but I'm not ok now", "I don't feel fine now").
+_WELL = r"(fine|ok|okay|better|good|normal|alright|all right)"
 _BACK = re.compile(
     r"\b((?<!fine )(?<!ok )(?<!okay )(?<!better )(?<!good )(?<!normal )(?<!alright )(?<!all right )now"
-    r"|again|still|worse|keeps?|returned|came back)\b"
+    rf"|\w*(not|nt|never) (\w+ )?{_WELL} now|again|still|worse|keeps?|returned|came back)\b"
 )
 # "Is it normal if she won't wake up?" asks about what is happening: only a true condition is left out of meaning.
 _CONDITION = re.compile(rf"(?<!normal )(?<!ok )(?<!okay )(?<!fine )(?<!bad )(?<!serious )\b({_CONDITION_WORDS})\b")

@@ -306,6 +306,10 @@ def test_a_phrase_said_in_jest_of_someone_s_history_or_habit_or_hypothetically_d
         "I think I overdosed on my sleeping pills",
         "I nearly had a heart attack, my chest is crushing",  # an overstatement, but of no price
         "chest pain settled for a bit but it's crushing now",  # over, then back
+        "chest pain since the infusion and I haven't been fine since",  # not over
+        "had my infusion last week and I can't breathe",  # last week is recent: it does not govern the sentence
+        "the chest pain went away but I'm not ok now",  # well now, denied
+        "short of breath, it settled but I don't feel fine now",
     ],
 )
 def test_the_same_phrases_near_jest_history_habit_or_supposing_said_of_now_still_count(message):
@@ -505,7 +509,6 @@ CALM = [
     "I almost had a heart attack at the price, do you do payment plans?",
     "how does your team deal with an allergic reaction during the infusion?",
     "was short of breath going up the hill yesterday but it settled quickly and I'm fine now",
-    "last week after the drip I had a temperature of 38.2 but the doctor saw me and said all was well",
     "my uncle fainted at the wedding back in June but he's been fine since, can he still have the therapy?",
     "I've been overdosing on Easter chocolate lol, does sugar affect NK cells?",
     "I took two of my vitamin C tablets instead of one this morning, is that a problem?",
