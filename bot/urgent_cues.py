@@ -39,16 +39,17 @@ _BROUGHT_ON = re.compile(
     r"\b(can|could|might|may|would|will|do|does)\s+(\w+\s+){1,3}(make|give|trigger|bring on|lead to)"
     r"(\s+(me|you|him|her|them|us|people|patients|someone|anyone))?(\s+(a|an|any|some|the))?\s*$"
 )
-# A condition or a time long past governs all of its part of the sentence, however far before the symptom ("call
-# if her temperature goes over 38 or she has trouble breathing", "last month I had a temperature of 38.5"), up to
-# a comma or a word that turns to something else ("I don't know if it matters but I can't breathe", "I had my
-# first session last month and today I fainted").
+# A condition governs all of its part of the sentence, however far before the symptom ("call if her temperature
+# goes over 38 or she has trouble breathing"), up to a comma or a word that turns to something else ("I don't know
+# if it matters but I can't breathe"); a time long past as far, but not past "and", after which the message may
+# come to now ("last month I had a temperature of 38.5", but "had my infusion last month and I can't breathe").
 # Words that make what follows a condition: "if", and "supposing" (not "I suppose", which guesses).
 _CONDITION_WORDS = r"if|whether|in case|unless|suppos(e|ing)(?<!i suppose)|hypothetically"
-_NOT_NOW_PART = re.compile(
-    rf"\b({_CONDITION_WORDS}|when i was|(years?|yrs?|months?) ago|(?<!since )last (year|month)|in the past"
-    r"|in (19|20)\d\d|back in \w+)\b"
+_CONDITION_PART = re.compile(rf"\b({_CONDITION_WORDS})\b")
+_LONG_PAST_PART = re.compile(
+    r"\b(when i was|(years?|yrs?|months?) ago|(?<!since )last (year|month)|in the past|in (19|20)\d\d|back in \w+)\b"
 )
+_AND = re.compile(r"\band\b")
 # How the clinic handles it, anywhere before it in its part of the sentence ("how would your staff deal with a seizure
 # during the drip?"); not how the writer should ("how do I deal with a seizure, my son is having one").
 _HOW_HANDLED = re.compile(
@@ -140,7 +141,8 @@ def said_of_now(before: str, after: str) -> bool:
         or (_HISTORY_OR_HABIT.search(before) and not _RECENT.search(f"{before} {after}"))
         or (_LAUGH.search(f"{before} {after}") and _OVERSTATED.search(window_before))
         or _NOT_NOW_AFTER.search(window_after)
-        or _NOT_NOW_PART.search(part_before)
+        or _CONDITION_PART.search(part_before)
+        or _LONG_PAST_PART.search(_AND.split(part_before)[-1])
         or _HOW_HANDLED.search(part_before)
         or _PAST_PART.search(part_after)
         or (over and not _BACK.search(after, over.end()))

@@ -308,6 +308,8 @@ def test_a_phrase_said_in_jest_of_someone_s_history_or_habit_or_hypothetically_d
         "chest pain settled for a bit but it's crushing now",  # over, then back
         "chest pain since the infusion and I haven't been fine since",  # not over
         "had my infusion last week and I can't breathe",  # last week is recent: it does not govern the sentence
+        "had my infusion last month and I can't breathe",  # a time past does not reach past "and"
+        "had my first session back in May and now chest pain",
         "the chest pain went away but I'm not ok now",  # well now, denied
         "short of breath, it settled but I don't feel fine now",
     ],
