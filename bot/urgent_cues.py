@@ -103,17 +103,18 @@ _AT_A_PRICE = re.compile(
 # Over by now, anywhere after the symptom in its sentence ("short of breath for a day but it went away"), unless
 # something after that brings it back ("it went away but now it's back"). Not "was fine": after a symptom it is as
 # often the time before it ("she collapsed, she was fine an hour ago").
+_NOT_DENIED = "(?<!not )(?<!nt )(?<!never )"  # "hasn't been fine since" is not over
 _OVER = re.compile(
     r"\b(went away|wore off|passed off|settled( down)?|cleared up|back to normal"
-    r"|(?<!not )(?<!nt )(?<!never )been (fine|ok|okay|well) (ever )?since"  # not "hasn't been fine since"
-    r"|(?<!been )(?<!not )(?<!nt )(?<!never )(fine|ok|okay|well) (ever )?since)\b"
+    rf"|{_NOT_DENIED}been (fine|ok|okay|well) (ever )?since|(?<!been ){_NOT_DENIED}(fine|ok|okay|well) (ever )?since)\b"
 )
 # "Now" after a word of being well is how the writer is now ("it settled and I feel fine now"), unless that word is
 # denied ("it went away but I'm not ok now", "I don't feel fine now").
-_WELL = r"(fine|ok|okay|better|good|normal|alright|all right)"
+_WELL_WORDS = ("fine", "ok", "okay", "better", "good", "normal", "alright", "all right")
+_AFTER_NO_WELL_WORD = "".join(f"(?<!{word} )" for word in _WELL_WORDS)
 _BACK = re.compile(
-    r"\b((?<!fine )(?<!ok )(?<!okay )(?<!better )(?<!good )(?<!normal )(?<!alright )(?<!all right )now"
-    rf"|\w*(not|nt|never) (\w+ )?{_WELL} now|again|still|worse|keeps?|returned|came back)\b"
+    rf"\b({_AFTER_NO_WELL_WORD}now|\w*(not|nt|never) (\w+ )?({'|'.join(_WELL_WORDS)}) now"
+    r"|again|still|worse|keeps?|returned|came back)\b"
 )
 # "Is it normal if she won't wake up?" asks about what is happening: only a true condition is left out of meaning.
 _CONDITION = re.compile(rf"(?<!normal )(?<!ok )(?<!okay )(?<!fine )(?<!bad )(?<!serious )\b({_CONDITION_WORDS})\b")
