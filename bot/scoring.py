@@ -7,7 +7,7 @@ import numpy as np
 
 from bot.config import SearchSettings
 from bot.embedding import Embedder
-from bot.index import Index
+from bot.index import TAUGHT, Index
 from bot.knowledge import Passage
 
 TAUGHT_SAMPLE = 2000  # taught questions asked to measure taught_reliability: enough to tell 5% from 50%
@@ -28,24 +28,58 @@ class LateInteraction:
         # An FAQ passage's tokens begin with its question's, when the build embedded headings (see embedding_text).
         self._questions_embedded = bool(index.manifest.get("embedded", {}).get("headings", True))
         self._question_lengths: dict[int, int] = {}
+        # Each passage's taught questions (their ranks among the TAUGHT rows), and their tokens as the passages' are
+        taught_owners = index.rows[index.kinds == TAUGHT]
+        self._taught_of = {int(p): np.flatnonzero(taught_owners == p) for p in np.unique(taught_owners)}
+        taught = index.taught_tokens
+        fits = len(taught) * taught.shape[1] * 4 <= memory_mb * 2**20
+        self._taught_held = taught.rows(0, len(taught)).astype(np.float32) if fits and len(taught) else None
 
     def rerank_scores(
-        self, query_tokens: np.ndarray, passages: list[Passage], depth: int, settings: SearchSettings
+        self,
+        query_tokens: np.ndarray,
+        passages: list[Passage],
+        depth: int,
+        settings: SearchSettings,
+        taught_trust: float = 0.0,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Each passage's weighted late interaction, and its rerank score: that and the late interaction with its
         FAQ question (late_question_share of it), standardised over the first `depth` passages.
 
         Each query token's best cosine with a passage's tokens counts by how rare a close match (at least
         late_match_similarity) is among the first `depth` passages, as IDF weighs a word by the documents that
-        use it: a token every candidate matches, such as the topic every entry names, decides nothing."""
+        use it: a token every candidate matches, such as the topic every entry names, decides nothing.
+        A question staff taught to a passage is one more way of asking it: the question's share takes the better
+        of the FAQ question's and the best taught question's late interaction, by `taught_trust` (0 to 1: how far
+        teaching in this folder predicts itself, Searcher's taught reliability), so a folder where it does not,
+        or where nothing was taught, ranks as it would untaught."""
         whole, question = self.max_sims(query_tokens, passages)
         matches = (whole[:, :depth] >= settings.late_match_similarity).sum(axis=1)
         token_weights = np.log((depth + 1) / (matches + 0.5))
         token_weights /= token_weights.sum()
         late = token_weights @ whole
+        asked = token_weights @ question
+        if taught_trust > 0:
+            gain = self.taught_late(query_tokens, passages, token_weights) - asked  # -inf where nothing was taught
+            asked = asked + taught_trust * np.maximum(gain, 0.0)
         share = settings.late_question_share
-        rerank = np.array([1 - share, share]) @ standardised(np.vstack([late, token_weights @ question]), depth)
+        rerank = np.array([1 - share, share]) @ standardised(np.vstack([late, asked]), depth)
         return late, rerank
+
+    def taught_late(self, query_tokens: np.ndarray, passages: list[Passage], token_weights: np.ndarray) -> np.ndarray:
+        """Each passage's best late interaction (query tokens weighted by token_weights) with one of the questions
+        taught to it; -inf for a passage taught none."""
+        best = np.full(len(passages), -np.inf)
+        taught = [(i, j) for i, p in enumerate(passages) for j in self._taught_of.get(self._positions[p.id], ())]
+        blocks = [(i, self._taught_tokens(j)) for i, j in taught]
+        blocks = [(i, tokens) for i, tokens in blocks if len(tokens)]
+        if not blocks or not len(query_tokens):
+            return best
+        starts = np.cumsum([0, *(len(tokens) for _, tokens in blocks[:-1])])
+        similarities = as_float32(np.concatenate([tokens for _, tokens in blocks])) @ query_tokens.T
+        scores = np.maximum.reduceat(similarities, starts, axis=0) @ token_weights
+        np.maximum.at(best, [i for i, _ in blocks], scores)
+        return best
 
     def max_sims(self, query_tokens: np.ndarray, passages: list[Passage]) -> tuple[np.ndarray, np.ndarray]:
         """Each query token's best cosine with each passage's tokens, and with its FAQ question's tokens (the
@@ -74,6 +108,12 @@ class LateInteraction:
         if self._held is None:
             return self.index.passage_tokens(position)
         return self._held[self.index.token_offsets[position] : self.index.token_offsets[position + 1]]
+
+    def _taught_tokens(self, rank: int) -> np.ndarray:
+        offsets = self.index.taught_token_offsets
+        if self._taught_held is None:
+            return self.index.taught_tokens.rows(int(offsets[rank]), int(offsets[rank + 1]))
+        return self._taught_held[offsets[rank] : offsets[rank + 1]]
 
     def question_length(self, passage: Passage) -> int:
         """How many of an FAQ passage's tokens are its question's (they come first); 0 for another passage."""

@@ -11,7 +11,8 @@ none) and log(1 + BM25 over stemmed words, where each query word also brings the
 nearest to it in meaning: "tired" brings "fatigue", "safe" "safety") are standardised and averaged.
 Then the best of those are reranked by late interaction: each token of the question, in context,
 meets its most similar token of the passage (MeanMaxSim), and for an FAQ entry also the most similar
-token of its question. Tokens count by how rare a close match is among the reranked passages, as
+token of its question, or of a question staff taught to the passage when that matches better and teaching in the
+folder predicts itself (see _taught_trust). Tokens count by how rare a close match is among the reranked passages, as
 IDF does for words: "coronavirus" in a folder where every entry says it, or says "COVID-19",
 decides nothing, while "symptoms" does. It reads the question against the passage word by word,
 where one vector per text has to squeeze a whole passage into one point.
@@ -351,7 +352,9 @@ class Searcher:
             return hits[:k]
         depth = min(s.rerank_depth, len(hits))
         scored = hits[: max(k, depth)]
-        late, rerank = self.late_interaction.rerank_scores(query_tokens, [hit.passage for hit in scored], depth, s)
+        passages = [hit.passage for hit in scored]
+        trust = ramp(self.taught_reliability, s.taught_reliability_from, s.taught_reliability_full)
+        late, rerank = self.late_interaction.rerank_scores(query_tokens, passages, depth, s, trust)
         rescored = [
             replace(hit, score=(1 - weight) * hit.fused + weight * float(r), late=float(mean), rerank=float(r))
             for hit, mean, r in zip(scored, late, rerank, strict=True)

@@ -31,6 +31,8 @@ from bot.search import Searcher
 
 from conftest import FakeEmbedder
 
+TOKEN_FILES = ("tokens.npy", "token_offsets.npy")
+
 
 def test_round_trip_finds_the_passage_and_its_faq_question(fake_index: Settings):
     index = load_index(fake_index.index_dir, FakeEmbedder())
@@ -186,20 +188,21 @@ def test_an_incompatible_format_is_refused(fake_index: Settings):
 
 
 @pytest.mark.parametrize("damage", ["missing", "truncated", "not an array", "wrong width", "offsets past the end"])
-def test_damaged_token_vectors_are_refused_with_the_fix(fake_index: Settings, damage: str):
+@pytest.mark.parametrize("of", ["passages", "taught questions"])
+def test_damaged_token_vectors_are_refused_with_the_fix(fake_index: Settings, damage: str, of: str):
     folder = load_index(fake_index.index_dir, FakeEmbedder()).path
+    tokens, offsets = [folder / f"{'taught_' if of == 'taught questions' else ''}{name}" for name in TOKEN_FILES]
     if damage == "missing":
-        (folder / "tokens.npy").unlink()
+        tokens.unlink()
     elif damage == "truncated":
-        data = (folder / "tokens.npy").read_bytes()
-        (folder / "tokens.npy").write_bytes(data[: len(data) - 10])
+        data = tokens.read_bytes()
+        tokens.write_bytes(data[: len(data) - 10])
     elif damage == "not an array":
-        (folder / "tokens.npy").write_bytes(b"\x00" * 200)
+        tokens.write_bytes(b"\x00" * 200)
     elif damage == "wrong width":
-        np.save(folder / "tokens.npy", np.zeros((5, 3), dtype=np.float16))
+        np.save(tokens, np.zeros((5, 3), dtype=np.float16))
     else:
-        offsets = np.load(folder / "token_offsets.npy")
-        np.save(folder / "token_offsets.npy", offsets + 1)
+        np.save(offsets, np.load(offsets) + 1)
     with pytest.raises(IndexMismatchError, match=r"run `python -m bot build`"):
         load_index(fake_index.index_dir, FakeEmbedder())
 

@@ -11,6 +11,7 @@ import pytest
 from bot.config import Settings
 from bot.index import build_index, load_index
 from bot.knowledge import load_knowledge
+from bot.knowledge.phrasings import PHRASINGS_FILE, reference
 from bot.scoring import standardised, taught_agreement, taught_reliability
 from bot.search import Searcher
 
@@ -28,11 +29,16 @@ ENTRIES = {
 
 @pytest.fixture
 def faq(tmp_path: Path) -> Searcher:
+    return faq_searcher(tmp_path)
+
+
+def faq_searcher(tmp_path: Path, phrasings: str = "") -> Searcher:
     folder = tmp_path / "faq"
-    folder.mkdir()
+    folder.mkdir(exist_ok=True)
     for number, (question, answer) in enumerate(ENTRIES.items()):
         text = f"---\ntitle: Entry {number}\n---\n\n## {question}\n\n{answer}\n"
         (folder / f"entry-{number}.md").write_text(text, encoding="utf-8")
+    (folder / PHRASINGS_FILE).write_text(phrasings, encoding="utf-8")
     build_index(load_knowledge(folder), tmp_path / "index", FakeEmbedder())
     return Searcher(load_index(tmp_path / "index", FakeEmbedder()), FakeEmbedder(), Settings().search)
 
@@ -92,6 +98,34 @@ def test_an_faq_entry_is_also_read_against_its_question_alone(faq: Searcher):
     whole, question = faq.late_interaction.max_sims(tokens[0], [symptoms])
     assert np.allclose(whole[:, 0], 1.0)  # every word is in the passage
     assert np.allclose(question[:, 0], [0.0, 0.0, 1.0])  # only "symptoms" is in its question
+
+
+def test_a_taught_question_is_one_more_question_of_its_passage_in_the_rerank(tmp_path: Path):
+    """Late interaction reads the query against the questions staff taught too, as far as teaching in the folder
+    predicts itself: the question's share takes the better of the FAQ question and the best taught question."""
+    taught = {"Where did the virus come from?": ["germ origin bats", "origin of the germ"]}
+    taught |= {"What are the symptoms?": ["signs of illness", "illness signs"]}
+    searcher = faq_searcher(
+        tmp_path,
+        "".join(
+            f'[[taught]]\npassage = "Entry {list(ENTRIES).index(q)} › {q}"\nquestions = {questions}\n\n'
+            for q, questions in taught.items()
+        ).replace("'", '"'),
+    )
+    assert searcher.taught_reliability == 1.0  # each taught question's nearest other is its own passage's
+    passages = searcher.index.passages
+    origin = next(i for i, p in enumerate(passages) if p.question == "Where did the virus come from?")
+    _, tokens = searcher.embedder.encode_with_tokens(["germ origin"])
+    interaction, settings = searcher.late_interaction, searcher.settings
+    best = interaction.taught_late(tokens[0], passages, np.array([0.5, 0.5]))
+    assert best[origin] == pytest.approx(1.0)  # both words are in "germ origin bats"
+    assert [np.isfinite(b) for b in best] == [bool(p.phrasings) for p in passages]  # -inf where none was taught
+    late, untaught = interaction.rerank_scores(tokens[0], passages, len(passages), settings, taught_trust=0.0)
+    same_late, rerank = interaction.rerank_scores(tokens[0], passages, len(passages), settings, taught_trust=1.0)
+    assert np.array_equal(late, same_late)  # the passage's own late interaction is untouched
+    assert np.allclose(untaught, 0.0)  # no query word is in any entry: late interaction alone tells none apart
+    assert int(np.argmax(rerank)) == origin and rerank[origin] > 0
+    assert reference(searcher.search("germ origin").hits[0].passage) == reference(passages[origin])
 
 
 def test_the_scores_add_up_and_the_reranked_come_first(faq: Searcher):

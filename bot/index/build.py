@@ -20,7 +20,7 @@ from bot.index.folder import CACHE, MANIFEST, build_folder, write_atomically
 from bot.index.load import load_build, read_passages
 from bot.index.manifest import new_manifest
 from bot.index.pointers import CURRENT, STAGED, prune, publish_staged, read_pointer, write_pointer
-from bot.index.texts import EXAMPLE_LISTS, vector_texts, vocabulary
+from bot.index.texts import EXAMPLE_LISTS, TAUGHT, vector_texts, vocabulary
 from bot.knowledge import Knowledge, Passage, Problem
 from bot.text import counted
 
@@ -86,9 +86,11 @@ def build_index(
     index_dir.mkdir(parents=True, exist_ok=True)
     passage_texts = texts[: len(knowledge.passages)]  # passage rows come first
     example_texts = [text for name in EXAMPLE_LISTS for text in getattr(knowledge.site, name)]
+    taught_texts = [text for text, kind in zip(texts, kinds, strict=True) if kind == TAUGHT]  # in row order
     with EmbeddingCache(index_dir / CACHE, embedder.fingerprint) as cache:
         embedded = cache.embed_passages(passage_texts, embedder, progress)  # their vectors and token vectors
         embedded += cache.embed_passages(example_texts, embedder, progress, "Embedding the urgent check's examples")
+        embedded += cache.embed_passages(taught_texts, embedder, progress, "Embedding taught questions")
         others = texts + words + list(knowledge.not_answered)  # headings, FAQ questions, taught questions, words
         vectors, rest = cache.embed(others, embedder, progress, "Embedding questions, headings and words")
         embedded += rest
@@ -103,6 +105,7 @@ def build_index(
         def write_tokens(folder: Path) -> None:
             cache.write_tokens(passage_texts, dimension, folder)
             cache.write_tokens(example_texts, dimension, folder, prefix="example_")
+            cache.write_tokens(taught_texts, dimension, folder, prefix="taught_")
             np.save(folder / "not_answered.npy", not_answered.reshape(len(knowledge.not_answered), dimension))
 
         _write_build(folder, search_index, rows, kinds, words, word_vectors, knowledge.passages, manifest, write_tokens)

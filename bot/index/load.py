@@ -21,7 +21,7 @@ from bot.index.folder import (
 )
 from bot.index.manifest import read_manifest
 from bot.index.pointers import CURRENT, STAGED, read_pointer
-from bot.index.texts import EXAMPLE_LISTS
+from bot.index.texts import EXAMPLE_LISTS, TAUGHT
 from bot.index.tokens import TokenFile
 from bot.knowledge import Passage, Site, Source, hash_files, require_folder
 
@@ -42,6 +42,8 @@ class Index:
     examples: dict[str, list[np.ndarray]]  # each of EXAMPLE_LISTS → its messages' token vectors (float32)
     not_answered: list[str]  # questions staff marked as not answered here (phrasings.toml)
     not_answered_vectors: np.ndarray  # their unit vectors, one row each
+    taught_tokens: TokenFile  # every taught question's token vectors, in the order of the TAUGHT rows (float16)
+    taught_token_offsets: np.ndarray  # taught question (its TAUGHT row's rank) → its first row; one more at the end
 
     @property
     def dimension(self) -> int:
@@ -51,8 +53,9 @@ class Index:
         return self.tokens.rows(int(self.token_offsets[position]), int(self.token_offsets[position + 1]))
 
     def close(self) -> None:
-        """Close the token file; the rest lives in memory and goes with the object."""
+        """Close the token files; the rest lives in memory and goes with the object."""
         self.tokens.close()
+        self.taught_tokens.close()
 
 
 def load_index(index_dir: Path, embedder: Embedder, which: str = CURRENT) -> Index:
@@ -118,6 +121,8 @@ def load_build(folder: Path, embedder: Embedder) -> Index:
         word_vectors = np.load(folder / "vocabulary.npy")
         tokens = TokenFile(folder / "tokens.npy")
         token_offsets = np.load(folder / "token_offsets.npy")
+        taught_tokens = TokenFile(folder / "taught_tokens.npy")
+        taught_offsets = np.load(folder / "taught_token_offsets.npy")
         example_tokens = np.load(folder / "example_tokens.npy").astype(np.float32)
         example_offsets = np.load(folder / "example_token_offsets.npy")
         not_answered_vectors = np.load(folder / "not_answered.npy")
@@ -125,13 +130,10 @@ def load_build(folder: Path, embedder: Embedder) -> Index:
         raise IndexMismatchError(f"The index in {folder} is damaged or incomplete ({err}); {REBUILD}.") from None
     counts = (len(passages), search_index.ntotal, len(rows), len(kinds), len(words), len(token_offsets))
     expected = (manifest["passages"], manifest["vectors"], search_index.ntotal, search_index.ntotal, len(word_vectors))
-    tokens_fit = (
-        tokens.shape[1] == manifest["dimension"]
-        and token_offsets[0] == 0
-        and token_offsets[-1] == len(tokens)
-        and bool(np.all(np.diff(token_offsets) >= 0))
-    )
-    if counts != (*expected, len(passages) + 1) or not tokens_fit:
+    taught_fit = len(taught_offsets) == int(np.sum(kinds == TAUGHT)) + 1
+    tokens_fit = _offsets_fit(tokens, token_offsets, manifest["dimension"])
+    taught_tokens_fit = _offsets_fit(taught_tokens, taught_offsets, manifest["dimension"])
+    if counts != (*expected, len(passages) + 1) or not (tokens_fit and taught_fit and taught_tokens_fit):
         raise IndexMismatchError(f"The index in {folder} does not match its manifest; {REBUILD}.")
     site = manifest["site"]
     try:
@@ -160,6 +162,18 @@ def load_build(folder: Path, embedder: Embedder) -> Index:
         examples,
         not_answered,
         not_answered_vectors.astype(np.float32).reshape(len(not_answered), manifest["dimension"]),
+        taught_tokens,
+        taught_offsets,
+    )
+
+
+def _offsets_fit(tokens: TokenFile, offsets: np.ndarray, dimension: int) -> bool:
+    """Whether a token file's rows are as wide as the model's vectors and its offsets cover them, in order."""
+    return (
+        tokens.shape[1] == dimension
+        and offsets[0] == 0
+        and offsets[-1] == len(tokens)
+        and bool(np.all(np.diff(offsets) >= 0))
     )
 
 
