@@ -506,6 +506,10 @@ EMERGENCIES = {
     ],
 }
 CALM = [
+    # got the notice in NK dev (tests/eval/dev.jsonl), ordinary questions: "the point" and "a plan" are words of the
+    # self-harm examples, and "lower my cholesterol" came near a racing heart
+    "what are the benefits",
+    "how can i lower my cholesterol",
     # got the notice in urgent-dev7 and urgent-dev8, in words of their own: figures of speech, how the clinic
     # handles an emergency, over and well now, a time past, a small slip with a tablet
     "I almost had a heart attack at the price, do you do payment plans?",
