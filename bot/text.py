@@ -25,6 +25,19 @@ def sentences(text: str) -> list[str]:
     return [text[start:end].strip() for start, end in sentence_spans(text) if text[start:end].strip()]
 
 
+# Contractions as visitors type them without the apostrophe ("im", "ive", "dont", "whats", "someone elses"), which no
+# stopword list has: a pronoun or question word with its ending, and the rest whole (negations, a modal's 've, let's,
+# else's); but not those that are words of their own ("ill", "shell", "hell", "shed", "wed", "id").
+_CONTRACTED = ("i", "you", "he", "she", "it", "we", "they", "that", "there", "here", "what", "who", "where", "how")
+_ENDINGS = ("m", "re", "s", "ve", "ll", "d")
+_UNMARKED = frozenset({
+    "isnt", "arent", "wasnt", "werent", "dont", "doesnt", "didnt", "havent", "hasnt", "hadnt", "cant", "couldnt",
+    "wouldnt", "shouldnt", "mustnt", "neednt", "mightnt", "aint", "wont", "shant",
+    "couldve", "wouldve", "shouldve", "mightve", "mustve", "lets", "elses",
+})
+_WORDS_OF_THEIR_OWN = frozenset({"ill", "shell", "hell", "shed", "wed", "id"})
+
+
 @cache
 def stopwords() -> frozenset[str]:
     import bm25s
@@ -34,7 +47,9 @@ def stopwords() -> frozenset[str]:
     # or a visitor's "isn't" would count as a word the documents do not use.
     contractions = [word for word in bm25s.stopwords.STOPWORDS_EN_PLUS if "'" in word]
     pieces = {piece for word in contractions for piece in WORD.findall(word)}
-    return frozenset(ENGLISH_STOP_WORDS) | frozenset(bm25s.stopwords.STOPWORDS_EN) | pieces
+    unmarked = {f"{word}{ending}" for word in _CONTRACTED for ending in _ENDINGS} | _UNMARKED
+    listed = frozenset(ENGLISH_STOP_WORDS) | frozenset(bm25s.stopwords.STOPWORDS_EN) | pieces
+    return listed | (unmarked - _WORDS_OF_THEIR_OWN)
 
 
 def content_words(text: str) -> list[str]:

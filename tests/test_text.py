@@ -30,6 +30,16 @@ def test_content_words_drop_stopwords_numbers_and_single_letters():
     assert content_words("What is a 3 NK cell, e.g. T?") == ["nk", "cell"]
 
 
+def test_contractions_typed_without_the_apostrophe_are_stopwords_but_words_of_their_own_are_not():
+    """Visitors type "im", "ive", "dont", "whats": NK dev's false rejections counted them as words the documents
+    lack. "ill" (I'll) and "shed" (she'd) are words in their own right."""
+    typed = "im on steroids, ive had 6 rounds, whats the risk of someone elses cells? dont know, youre kind"
+    assert content_words(typed) == content_words(typed.replace("im ", "I'm ").replace("ive", "I've")) == [
+        "steroids", "rounds", "risk", "cells", "know", "kind"
+    ]
+    assert content_words("i feel ill since we cleared the shed") == ["feel", "ill", "cleared", "shed"]
+
+
 @pytest.mark.parametrize("text", ["İstanbul clinic?", "STRASSE oder Straße", "ǅemal ﬁnds Σίσυφος"])
 def test_each_content_word_is_a_word_of_the_text_casefolded(text: str):
     # The search finds a word's place in the question this way; casefolding first could split "İ" in two.
