@@ -340,18 +340,19 @@ def test_late_interaction_puts_the_passage_that_answers_first(real_assistant):
 
 
 def test_a_word_the_answer_covers_in_context_does_not_turn_the_question_away(real_assistant):
-    """Read in context, "im" meets the answer's own wording; measured against the vocabulary alone, it would
-    count as a word the documents never use, and the visitor would get the fallback."""
-    question = "can i do nk cell therapy while im still on chemo"
+    """Read in context, "ok" and "everybody" meet the answer's own wording ("suitable for every"); measured against
+    the vocabulary alone, they would count as words the documents never use, and the visitor would get the
+    fallback."""
+    question = "is nk therapy ok for everybody"
     settings = real_assistant.settings
     vocabulary_only = settings.replace(
         answer_coverage=99.0, answer_coverage_floor=99.0
     ).search  # never covered in context
     before = Searcher(real_assistant.index, real_assistant.embedder, vocabulary_only).search(question)
-    assert before.confidence < settings.min_confidence and before.uncovered_words == ("im",)
+    assert before.confidence < settings.min_confidence and before.uncovered_words == ("ok", "everybody")
     reply = real_assistant.ask(question)
     assert reply.answered
-    assert reply.answer.passage.headings[-1] == "Can NK cell therapy be combined with other cancer treatments?"
+    assert reply.answer.passage.headings[-1] == "Is NK cell therapy suitable for every cancer patient?"
     assert reply.confidence > before.confidence
     dont = real_assistant.ask("why dont nk cells attack my own healthy tissues?")
     assert dont.answered and dont.answer.passage.headings[-1] == "How NK cells recognize abnormal cells"
