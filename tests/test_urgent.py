@@ -510,6 +510,9 @@ CALM = [
     # self-harm examples, and "lower my cholesterol" came near a racing heart
     "what are the benefits",
     "how can i lower my cholesterol",
+    # and in NK held-out2 (tests/eval/heldout2.jsonl): short questions, where a word or two decide
+    "is this experimental",
+    "whats the best thing for a sore throat",
     # got the notice in urgent-dev7 and urgent-dev8, in words of their own: figures of speech, how the clinic
     # handles an emergency, over and well now, a time past, a small slip with a tablet
     "I almost had a heart attack at the price, do you do payment plans?",
