@@ -30,7 +30,7 @@ class LateInteraction:
         self._question_lengths: dict[int, int] = {}
         # Each passage's taught questions (their ranks among the TAUGHT rows), and their tokens as the passages' are
         taught_owners = index.rows[index.kinds == TAUGHT]
-        self._taught_of = {int(p): np.flatnonzero(taught_owners == p) for p in np.unique(taught_owners)}
+        self._taught_of = {index.passages[p].id: np.flatnonzero(taught_owners == p) for p in np.unique(taught_owners)}
         taught = index.taught_tokens
         fits = len(taught) * taught.shape[1] * 4 <= memory_mb * 2**20
         self._taught_held = taught.rows(0, len(taught)).astype(np.float32) if fits and len(taught) else None
@@ -70,9 +70,8 @@ class LateInteraction:
         """Each passage's best late interaction (query tokens weighted by token_weights) with one of the questions
         taught to it; -inf for a passage taught none."""
         best = np.full(len(passages), -np.inf)
-        taught = [(i, j) for i, p in enumerate(passages) for j in self._taught_of.get(self._positions[p.id], ())]
-        blocks = [(i, self._taught_tokens(j)) for i, j in taught]
-        blocks = [(i, tokens) for i, tokens in blocks if len(tokens)]
+        taught = ((i, self._taught_tokens(j)) for i, p in enumerate(passages) for j in self._taught_of.get(p.id, ()))
+        blocks = [(i, tokens) for i, tokens in taught if len(tokens)]
         if not blocks or not len(query_tokens):
             return best
         starts = np.cumsum([0, *(len(tokens) for _, tokens in blocks[:-1])])

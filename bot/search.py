@@ -109,6 +109,9 @@ class Searcher:
         self._word_vectors: dict[str, np.ndarray] = {}  # unknown words' vectors, oldest first (see _encode)
         self._word_lock = threading.Lock()
         self.taught_reliability = folder_taught_reliability(index, self._vectors)
+        # how far this folder's teaching is trusted, in the fusion and the rerank alike: it predicts itself this much
+        s = self.settings
+        self._teaching_trust = ramp(self.taught_reliability, s.taught_reliability_from, s.taught_reliability_full)
         self._faq_vectors = None
         if self._faq_positions:  # passage rows come first; one bulk read, not a call per row
             self._faq_vectors = index.search_index.reconstruct_n(0, len(index.passages))[self._faq_positions]
@@ -339,8 +342,7 @@ class Searcher:
         s = self.settings
         if not self._taught or not len(near):
             return 0.0
-        reliable = ramp(self.taught_reliability, s.taught_reliability_from, s.taught_reliability_full)
-        return reliable * ramp(float(near.max()), s.taught_trust_from, s.taught_trust_full)
+        return self._teaching_trust * ramp(float(near.max()), s.taught_trust_from, s.taught_trust_full)
 
     def _rerank(self, hits: list[Hit], query_tokens: np.ndarray, k: int) -> list[Hit]:
         """The best rerank_depth fused hits in the order of their scores with late interaction, then the rest
@@ -353,8 +355,7 @@ class Searcher:
         depth = min(s.rerank_depth, len(hits))
         scored = hits[: max(k, depth)]
         passages = [hit.passage for hit in scored]
-        trust = ramp(self.taught_reliability, s.taught_reliability_from, s.taught_reliability_full)
-        late, rerank = self.late_interaction.rerank_scores(query_tokens, passages, depth, s, trust)
+        late, rerank = self.late_interaction.rerank_scores(query_tokens, passages, depth, s, self._teaching_trust)
         rescored = [
             replace(hit, score=(1 - weight) * hit.fused + weight * float(r), late=float(mean), rerank=float(r))
             for hit, mean, r in zip(scored, late, rerank, strict=True)
