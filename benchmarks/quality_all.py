@@ -10,6 +10,9 @@ One table, one block of rows per question set:
   was, and run once before it was added);
 - CovidFAQ dev and test: the public FAQ benchmark (68 entries, real user questions; see its README),
   dev used to choose settings together with NK tuning, test never;
+- NK everyday and CovidFAQ everyday: tests/eval/everyday-heldout.jsonl, 80 everyday messages no health FAQ
+  answers (prices, opening hours, paperwork, small talk, off-topic), written blind to bot/everyday_questions.txt
+  and run once before it was added;
 - generated: 1,000 FAQ entries and 1,000 questions about them, 10% out of scope, as
   benchmarks/eval_speed.py makes them (same generator, same seed);
 - taught: NK held-out asked of knowledge/ taught with NK tuning, and CovidFAQ test asked of CovidFAQ taught
@@ -96,13 +99,17 @@ URGENT_SETS = (
     "urgent-heldout10",
 )
 NK_SETS = ("tuning", "dev", "heldout", "heldout2", *URGENT_SETS)
+# everyday messages no health FAQ answers (prices, opening hours, small talk), written blind to the built-in list
+# bot/everyday_questions.txt; asked of NK and of CovidFAQ
+EVERYDAY = "everyday-heldout"
 
 
 def folders(covidfaq: Path, work: Path) -> list[tuple[str, Path, dict[str, list[Case]]]]:
     """(name, knowledge folder, {split: cases}) for every folder at hand."""
     nk = {name: load_cases(ROOT / "tests" / "eval" / f"{name}.jsonl") for name in NK_SETS}
+    everyday = load_cases(ROOT / "tests" / "eval" / f"{EVERYDAY}.jsonl")
     found = [
-        ("NK", ROOT / "knowledge", {f"NK {name}": cases for name, cases in nk.items()}),
+        ("NK", ROOT / "knowledge", {f"NK {name}": cases for name, cases in nk.items()} | {"NK everyday": everyday}),
         (
             "NK taught",
             taught(ROOT / "knowledge", nk["tuning"], work / "taught" / "NK"),
@@ -111,6 +118,7 @@ def folders(covidfaq: Path, work: Path) -> list[tuple[str, Path, dict[str, list[
     ]
     if (covidfaq / "knowledge").is_dir():
         splits = {name: load_cases(covidfaq / f"{name}.jsonl") for name in ("dev", "test")}
+        splits["everyday"] = everyday
         found.append(("CovidFAQ", covidfaq / "knowledge", {f"CovidFAQ {name}": c for name, c in splits.items()}))
         taught_covid = taught(covidfaq / "knowledge", splits["dev"], work / "taught" / "CovidFAQ")
         found.append(("CovidFAQ taught", taught_covid, {"CovidFAQ test, taught with dev": splits["test"]}))

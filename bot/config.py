@@ -53,6 +53,9 @@ class IndexSettings:
 
     embed: EmbedOptions
     exact_limit: int
+    everyday_questions: bool  # keep the built-in everyday questions as not answered here
+    everyday_answered_similarity: float  # ...but not those some row of the folder comes this close to
+    everyday_same_intent: float  # ...nor those this close to one of them
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,7 @@ class SearchSettings:
     taught_reliability_from: float
     taught_reliability_full: float
     taught_match: float
+    everyday_similarity: float
     taught_neighbours: int
     taught_temperature: float
     taught_agreement: float
@@ -227,6 +231,17 @@ class Settings:
     # other views say: the same question staff taught, bar case and a word or two. 0.9 lost NK tuning questions,
     # cross-fitted, to near neighbours taught to other passages; this high it fires only on a repeat.
     taught_match: float = 0.97
+    # Everyday questions a health FAQ answers only if it says so (prices, opening hours, small talk, off-topic:
+    # bot/everyday_questions.txt) are built-in "not answered here" examples. A question gets the fallback when it
+    # comes within everyday_similarity of one, and nearer to it than to any row of the folder. A build leaves out
+    # those that some row of the folder comes within everyday_answered_similarity of, and with them those within
+    # everyday_same_intent of one left out: the folder answers that intent (a price list takes every price question
+    # along). Chosen on NK tuning and dev and CovidFAQ dev, none of whose in-scope questions it turns away
+    # (docs/quality-experiments.md).
+    everyday_questions: bool = True
+    everyday_similarity: float = 0.6
+    everyday_answered_similarity: float = 0.45
+    everyday_same_intent: float = 0.6
     # Several questions taught to one passage that all come near the query say more than the nearest alone: the
     # query's taught_neighbours nearest taught questions vote, each by softmax of its cosine at taught_temperature,
     # and a passage's taught view gains taught_agreement × the votes of its questions other than its nearest (0
@@ -395,7 +410,11 @@ class Settings:
     @cached_property
     def index(self) -> IndexSettings:
         return IndexSettings(
-            EmbedOptions(self.embed_headings, self.embed_sentences, self.embed_questions), self.exact_limit
+            EmbedOptions(self.embed_headings, self.embed_sentences, self.embed_questions),
+            self.exact_limit,
+            self.everyday_questions,
+            self.everyday_answered_similarity,
+            self.everyday_same_intent,
         )
 
     @cached_property

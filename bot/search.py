@@ -161,12 +161,17 @@ class Searcher:
         return vectors[0], tokens[0], {w: cached[w] if w in cached else fresh[w] for w in words}, typed_tokens
 
     def _not_answered(self, vector: np.ndarray, answerable: float) -> str | None:
-        """The "not answered here" question nearer to the query than anything the documents answer, if any."""
-        if not len(self.index.not_answered):
-            return None
-        similarity = self.index.not_answered_vectors @ vector
-        best = int(similarity.argmax())
-        return self.index.not_answered[best] if similarity[best] > answerable else None
+        """The "not answered here" question nearer to the query than anything the documents answer, if any: one
+        staff marked, or else a built-in everyday one (a price, opening hours, small talk) within everyday_similarity
+        of the query, which a question must come close to, since staff did not choose it for this folder."""
+        index = self.index
+        marked = _nearest(index.not_answered, index.not_answered_vectors, vector)
+        if marked and marked[1] > answerable:
+            return marked[0]
+        everyday = _nearest(index.everyday, index.everyday_vectors, vector)
+        if everyday and everyday[1] > answerable and everyday[1] >= self.settings.everyday_similarity:
+            return everyday[0]
+        return None
 
     def neighbouring_questions(self, passage: Passage, exclude: set[str], count: int) -> list[Passage]:
         """The FAQ entries closest in meaning to a passage: follow-ups worth offering after it."""
@@ -383,6 +388,15 @@ def folder_taught_reliability(index: Index, vectors: np.ndarray | None = None) -
         return 0.0
     stored = vectors[rows] if vectors is not None else index.search_index.reconstruct_batch(rows)
     return taught_reliability(np.asarray(stored, dtype=np.float32), index.rows[rows])
+
+
+def _nearest(questions: list[str], vectors: np.ndarray, vector: np.ndarray) -> tuple[str, float] | None:
+    """The question whose unit vector is nearest the query's, and its cosine; None when there are none."""
+    if not len(questions):
+        return None
+    similarity = vectors @ vector
+    best = int(similarity.argmax())
+    return questions[best], float(similarity[best])
 
 
 def _stored_vectors(search_index: faiss.Index) -> np.ndarray | None:

@@ -14,6 +14,8 @@ Layout of the index folder:
                                        token_offsets[i]:token_offsets[i + 1] for passage i
     index/builds/<name>/example_tokens.npy + example_token_offsets.npy   the same for site.toml's example
                                        messages (EXAMPLE_LISTS, in that order), which urgent detection compares
+    index/builds/<name>/not_answered.npy + everyday.npy   the vectors of the questions staff marked not
+                                       answered here, and of the built-in everyday questions kept for this folder
     index/builds/<name>/passages.jsonl
     index/builds/<name>/manifest.json  written last: a build without it is incomplete
 
@@ -22,8 +24,9 @@ replacing the CURRENT file (os.replace is atomic), so a reader never sees half a
 and a crash at any moment leaves the old one serving.
 
 Modules: texts (what is embedded), build (writing a build), cache (the embedding cache),
-tokens (reading token vectors), manifest, pointers (which build is live), load (reading a
-build back and checking it against the knowledge folder), folder (names and errors).
+tokens (reading token vectors), everyday (the built-in everyday questions), manifest, pointers
+(which build is live), load (reading a build back and checking it against the knowledge folder),
+folder (names and errors).
 """
 
 from bot.config import EmbedOptions

@@ -16,6 +16,7 @@ from bot.config import IndexSettings, Settings
 from bot.embedding import Embedder
 from bot.errors import BotError
 from bot.index.cache import EmbeddingCache
+from bot.index.everyday import answered_here, everyday_questions
 from bot.index.folder import CACHE, MANIFEST, build_folder, write_atomically
 from bot.index.load import load_build, read_passages
 from bot.index.manifest import new_manifest
@@ -57,14 +58,16 @@ class BuildSummary:
     seconds: float
     path: Path
     published: bool
+    everyday_answered: tuple[str, ...] = ()  # built-in everyday questions left to the folder: it speaks to them
 
     def describe(self) -> str:
         """What was built and how long it took, as `python -m bot build` and the console say it."""
+        left = len(self.everyday_answered)
         return (
             f"{counted(self.documents, 'document')}, {counted(self.passages, 'passage')} ({self.changes}), "
             f"{counted(self.vectors, 'vector')}; {self.embedded} of {counted(self.texts, 'text')} embedded, the rest "
             f"from the cache; {counted(len(self.warnings), 'warning')}; {self.seconds:.1f} s."
-        )
+        ) + (f" {counted(left, 'everyday question')} left to the documents, which speak to them." if left else "")
 
 
 def build_index(
@@ -91,15 +94,23 @@ def build_index(
         embedded = cache.embed_passages(passage_texts, embedder, progress)  # their vectors and token vectors
         embedded += cache.embed_passages(example_texts, embedder, progress, "Embedding the urgent check's examples")
         embedded += cache.embed_passages(taught_texts, embedder, progress, "Embedding taught questions")
-        others = texts + words + list(knowledge.not_answered)  # headings, FAQ questions, taught questions, words
+        everyday = everyday_questions() if settings.everyday_questions else []
+        # headings, FAQ questions, taught questions, words, and the not-answered examples: staff's, then built in
+        others = texts + words + list(knowledge.not_answered) + everyday
         vectors, rest = cache.embed(others, embedder, progress, "Embedding questions, headings and words")
         embedded += rest
-        vectors, not_answered = vectors[: len(texts) + len(words)], vectors[len(texts) + len(words) :]
+        vectors, word_vectors, not_answered, everyday_vectors = np.split(
+            vectors, np.cumsum([len(texts), len(words), len(knowledge.not_answered)])
+        )
         name = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         folder = build_folder(index_dir, name)
-        vectors, word_vectors = vectors[: len(texts)], vectors[len(texts) :]
         search_index = _faiss_index(vectors, settings.exact_limit)
+        answered = answered_here(
+            everyday_vectors, search_index, settings.everyday_answered_similarity, settings.everyday_same_intent
+        )
         manifest = new_manifest(knowledge, embedder, search_index, settings.embed)
+        manifest["everyday"] = [q for q, covered in zip(everyday, answered, strict=True) if not covered]
+        manifest["everyday_answered"] = [q for q, covered in zip(everyday, answered, strict=True) if covered]
         dimension = manifest["dimension"]
 
         def write_tokens(folder: Path) -> None:
@@ -107,6 +118,7 @@ def build_index(
             cache.write_tokens(example_texts, dimension, folder, prefix="example_")
             cache.write_tokens(taught_texts, dimension, folder, prefix="taught_")
             np.save(folder / "not_answered.npy", not_answered.reshape(len(knowledge.not_answered), dimension))
+            np.save(folder / "everyday.npy", everyday_vectors[~answered].reshape(-1, dimension))
 
         _write_build(folder, search_index, rows, kinds, words, word_vectors, knowledge.passages, manifest, write_tokens)
     _validate(folder, embedder)
@@ -120,13 +132,14 @@ def build_index(
         documents=knowledge.documents,
         passages=len(knowledge.passages),
         vectors=int(search_index.ntotal),
-        texts=len(texts) + len(words) + len(example_texts) + len(knowledge.not_answered),
+        texts=len(texts) + len(words) + len(example_texts) + len(knowledge.not_answered) + len(everyday),
         embedded=embedded,
         changes=changes,
         warnings=knowledge.warnings,
         seconds=time.perf_counter() - started,
         path=folder,
         published=publish,
+        everyday_answered=tuple(manifest["everyday_answered"]),
     )
 
 

@@ -42,6 +42,8 @@ class Index:
     examples: dict[str, list[np.ndarray]]  # each of EXAMPLE_LISTS → its messages' token vectors (float32)
     not_answered: list[str]  # questions staff marked as not answered here (phrasings.toml)
     not_answered_vectors: np.ndarray  # their unit vectors, one row each
+    everyday: list[str]  # built-in everyday questions this folder does not answer (bot/index/everyday.py)
+    everyday_vectors: np.ndarray  # their unit vectors, one row each
     taught_tokens: TokenFile  # every taught question's token vectors, in the order of the TAUGHT rows (float16)
     taught_token_offsets: np.ndarray  # taught question (its TAUGHT row's rank) → its first row; one more at the end
 
@@ -126,6 +128,7 @@ def load_build(folder: Path, embedder: Embedder) -> Index:
         example_tokens = np.load(folder / "example_tokens.npy").astype(np.float32)
         example_offsets = np.load(folder / "example_token_offsets.npy")
         not_answered_vectors = np.load(folder / "not_answered.npy")
+        everyday_vectors = np.load(folder / "everyday.npy")
     except (OSError, ValueError, KeyError, TypeError, RuntimeError) as err:  # faiss raises RuntimeError
         raise IndexMismatchError(f"The index in {folder} is damaged or incomplete ({err}); {REBUILD}.") from None
     counts = (len(passages), search_index.ntotal, len(rows), len(kinds), len(words), len(token_offsets))
@@ -145,7 +148,8 @@ def load_build(folder: Path, embedder: Embedder) -> Index:
     if examples is None:
         raise IndexMismatchError(f"The example messages in {folder} do not match its manifest; {REBUILD}.")
     not_answered = manifest.get("not_answered", [])
-    if len(not_answered) != len(not_answered_vectors):
+    everyday = manifest.get("everyday", [])
+    if len(not_answered) != len(not_answered_vectors) or len(everyday) != len(everyday_vectors):
         raise IndexMismatchError(f"The not-answered questions in {folder} do not match its manifest; {REBUILD}.")
     return Index(
         folder,
@@ -162,6 +166,8 @@ def load_build(folder: Path, embedder: Embedder) -> Index:
         examples,
         not_answered,
         not_answered_vectors.astype(np.float32).reshape(len(not_answered), manifest["dimension"]),
+        everyday,
+        everyday_vectors.astype(np.float32).reshape(len(everyday), manifest["dimension"]),
         taught_tokens,
         taught_offsets,
     )
