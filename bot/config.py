@@ -72,6 +72,8 @@ class SearchSettings:
     taught_reliability_full: float
     taught_match: float
     everyday_similarity: float
+    learned_ranking_min_taught: int
+    learned_ranking_questions: int
     taught_neighbours: int
     taught_temperature: float
     taught_agreement: float
@@ -238,6 +240,13 @@ class Settings:
     # everyday_same_intent of one left out: the folder answers that intent (a price list takes every price question
     # along). Chosen on NK tuning and dev and CovidFAQ dev, none of whose in-scope questions it turns away
     # (docs/quality-experiments.md).
+    # A folder taught at least learned_ranking_min_taught questions (0: never) learns its own ranking from them
+    # (bot/ranker.py): up to learned_ranking_questions of them, asked as if untaught when the index is loaded (about
+    # 22 ms each), fit a pairwise model over each candidate's views, kept only where cross-validation on them ranks
+    # them better, and applied in the share of the score that the taught view's trust leaves (none where teaching
+    # predicts itself). Chosen on the cross-fitted halves of NK tuning and CovidFAQ dev (docs/quality-experiments.md).
+    learned_ranking_min_taught: int = 30
+    learned_ranking_questions: int = 200
     everyday_questions: bool = True
     everyday_similarity: float = 0.6
     everyday_answered_similarity: float = 0.45

@@ -43,6 +43,7 @@ from bot.embedding import Embedder
 from bot.index import PASSAGE, QUESTION, SENTENCE, TAUGHT, Index
 from bot.knowledge import Passage
 from bot.lexical import LexicalIndex
+from bot.ranker import LearnedRanking, Pool, learn_ranking
 from bot.scoring import LateInteraction, standardised, taught_agreement, taught_reliability
 from bot.text import WORD, content_words, general_frequency, ramp, stems
 
@@ -67,6 +68,8 @@ class Hit:
     fused: float = 0.0  # the weighted mean of the standardised views, before the rerank
     rerank: float = 0.0  # late interaction with the passage and with its FAQ question, standardised over the reranked
     taught: float = 0.0  # best cosine of the query with a question staff taught to the passage (0: none taught)
+    # its standardised views in the fusion: passage, sentence, FAQ question, the better of those two, BM25
+    views: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -115,8 +118,31 @@ class Searcher:
         self._faq_vectors = None
         if self._faq_positions:  # passage rows come first; one bulk read, not a call per row
             self._faq_vectors = index.search_index.reconstruct_n(0, len(index.passages))[self._faq_positions]
+        # Where taught questions do not predict each other, the taught view counts for little; what they say about
+        # which views answer this folder's questions is learned instead (bot/ranker.py), in the trust's stead.
+        self.learned_ranking: LearnedRanking | None = None
+        if self._taught and self._teaching_trust < 1 and s.learned_ranking_min_taught > 0:
+            self.learned_ranking = learn_ranking(self._taught_pools(), s.learned_ranking_min_taught)
 
     def search(self, query: str, k: int = 10) -> Results:
+        return self._search(query, k, teaching=True)
+
+    def _taught_pools(self) -> list[Pool]:
+        """Up to learned_ranking_questions of the questions staff taught, spread evenly, each asked as if nothing
+        were taught: its rerank pool, and which candidate is the passage it was taught to."""
+        taught = [(q, p.id) for p in self.index.passages for q in p.phrasings]
+        chosen = np.unique(np.linspace(0, len(taught) - 1, min(len(taught), self.settings.learned_ranking_questions)))
+        pools = []
+        for question, passage_id in (taught[int(i)] for i in chosen):
+            head = self._search(question, self.settings.rerank_depth, teaching=False).hits
+            if head and all(h.views for h in head):
+                features = np.array([(*h.views, h.rerank, h.late) for h in head])
+                right = np.array([h.passage.id == passage_id for h in head])
+                pools.append(Pool(features, np.array([h.score for h in head]), right))
+        return pools
+
+    def _search(self, query: str, k: int, teaching: bool) -> Results:
+        """search(), or with teaching=False as if nothing were taught (the learned ranking is fitted so)."""
         query = normalize_query(query)
         words = content_words(query)
         if not query or k <= 0:
@@ -130,7 +156,8 @@ class Searcher:
         found = self._dense(vector)
         lexical = self.lexical.scores(spelled_words)
         lexical += self.settings.expansion_weight * self.lexical.weighted_scores(self._expansion(similarity))
-        hits = self._rerank(self._fuse(vector, found, lexical, max(k, self.settings.rerank_depth)), query_tokens, k)
+        fused = self._fuse(vector, found, lexical, max(k, self.settings.rerank_depth), teaching)
+        hits = self._rerank(fused, query_tokens, k, teaching)
         in_answer = self._answer_coverage(unknown, spelled, query_tokens, hits)
         uncovered = self._uncovered(unknown, similarity, in_answer)
         reranked = self.settings.late_interaction_weight > 0 and len(query_tokens) > 0
@@ -275,7 +302,7 @@ class Searcher:
         np.maximum.at(best, self.index.rows[found[0][valid]], scores[0][valid])
         return best
 
-    def _views(self, vector: np.ndarray, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _views(self, vector: np.ndarray, positions: np.ndarray, teaching: bool) -> tuple[np.ndarray, np.ndarray]:
         """Exact cosines of the query with each given passage's rows: (4, passages), -inf for a kind of row the
         passage lacks (sentences of a one-sentence passage, the question of a passage that is not an FAQ); and each
         passage's taught agreement (bot/scoring.py's taught_agreement; 0 in a folder with nothing taught)."""
@@ -288,7 +315,7 @@ class Searcher:
         kinds = self.index.kinds[rows]
         np.maximum.at(views, (kinds, owners), cosines)
         agreement = np.zeros(len(positions))
-        if self._taught:
+        if self._taught and teaching:
             s = self.settings
             taught = kinds == TAUGHT
             agreement = taught_agreement(
@@ -296,7 +323,9 @@ class Searcher:
             )
         return views, agreement
 
-    def _fuse(self, vector: np.ndarray, found: np.ndarray, lexical: np.ndarray, limit: int) -> list[Hit]:
+    def _fuse(
+        self, vector: np.ndarray, found: np.ndarray, lexical: np.ndarray, limit: int, teaching: bool
+    ) -> list[Hit]:
         """The best `limit` candidates (the best of the dense search and of BM25) by the weighted mean of their
         standardised views: the passage, its best sentence and its FAQ question (each the passage's own cosine
         when it has no such row) and log(1 + BM25)."""
@@ -310,16 +339,20 @@ class Searcher:
         )
         if not len(candidates):
             return []
-        views, agreement = self._views(vector, candidates)
+        views, agreement = self._views(vector, candidates, teaching)
+        if not teaching:
+            views[TAUGHT] = -np.inf
         signals = np.where(np.isfinite(views), views, views[PASSAGE])
         # a taught question stands beside the passage's own wordings: the best of them, not one view more; and
         # several of a passage's taught questions near the query say more than its nearest one alone
         own = np.maximum(signals[PASSAGE], signals[QUESTION])
         signals[TAUGHT] = np.maximum(signals[TAUGHT], own) + s.taught_agreement * agreement
-        signals = np.vstack([signals, np.log1p(lexical[candidates])])
+        signals = np.vstack([signals, np.log1p(lexical[candidates]), own])
         taught = s.taught_weight * self._taught_trust(views[TAUGHT])  # an untaught folder ranks as before
         weights = np.array([s.passage_weight, s.sentence_weight, s.question_weight, taught, s.lexical_weight])
-        fused = weights @ standardised(signals) / (weights.sum() or 1.0)
+        standard = standardised(signals)
+        fused = weights @ standard[:-1] / (weights.sum() or 1.0)
+        features = standard[[PASSAGE, SENTENCE, QUESTION, -1, -2]].T  # the learned ranking's, as FEATURES orders them
         best = views.max(axis=0)
         names = {PASSAGE: "passage", SENTENCE: "sentence", QUESTION: "question", TAUGHT: "taught"}
         ids = [self.index.passages[p].id for p in candidates]
@@ -334,6 +367,7 @@ class Searcher:
                 lexical=float(lexical[candidates[i]]),
                 matched=names[int(views[:, i].argmax())],
                 taught=float(views[TAUGHT, i]) if np.isfinite(views[TAUGHT, i]) else 0.0,
+                views=tuple(float(v) for v in features[i]),
             )
             for i in order
         ]
@@ -349,7 +383,7 @@ class Searcher:
             return 0.0
         return self._teaching_trust * ramp(float(near.max()), s.taught_trust_from, s.taught_trust_full)
 
-    def _rerank(self, hits: list[Hit], query_tokens: np.ndarray, k: int) -> list[Hit]:
+    def _rerank(self, hits: list[Hit], query_tokens: np.ndarray, k: int, teaching: bool = True) -> list[Hit]:
         """The best rerank_depth fused hits in the order of their scores with late interaction, then the rest
         in fused order (scored too): asking for more hits never changes the first ones. The late interaction
         scores and their token weights are LateInteraction.rerank_scores's (bot/scoring.py)."""
@@ -360,13 +394,21 @@ class Searcher:
         depth = min(s.rerank_depth, len(hits))
         scored = hits[: max(k, depth)]
         passages = [hit.passage for hit in scored]
-        late, rerank = self.late_interaction.rerank_scores(query_tokens, passages, depth, s, self._teaching_trust)
+        trust = self._teaching_trust if teaching else 0.0
+        late, rerank = self.late_interaction.rerank_scores(query_tokens, passages, depth, s, trust)
         rescored = [
             replace(hit, score=(1 - weight) * hit.fused + weight * float(r), late=float(mean), rerank=float(r))
             for hit, mean, r in zip(scored, late, rerank, strict=True)
         ]
-        head = sorted(rescored[:depth], key=lambda h: (-h.score, h.passage.id))
-        return _taught_first(head + rescored[depth:], s.taught_match)[:k]
+        head = rescored[:depth]
+        if self.learned_ranking is not None and teaching:
+            features = np.array([(*h.views, h.rerank, h.late) for h in head])
+            # teaching speaks through the taught view as far as it is trusted, through the learned ranking the rest
+            share = 1.0 - self._teaching_trust
+            learned = self.learned_ranking.scores(features, np.array([h.score for h in head]), share)
+            head = [replace(h, score=float(score)) for h, score in zip(head, learned, strict=True)]
+        head = sorted(head, key=lambda h: (-h.score, h.passage.id))
+        return _taught_first(head + rescored[depth:], s.taught_match if teaching else np.inf)[:k]
 
     def _confidence(self, hits: list[Hit], words: list[str], uncovered: dict[str, float], reranked: bool) -> float:
         """The answer's cosine, blended with its late interaction when the rerank ran, less the penalty for the
