@@ -194,6 +194,7 @@ def test_the_index_tab_says_how_far_the_ranking_trusts_what_was_taught(console: 
     status = IndexTab(console).index_status()
     assert "3 taught questions; 67% of them have a nearest other taught question taught to the same passage" in status
     assert "guide the ranking from 10%, fully from 50%" in status
+    assert "A ranking is learned from 30 taught questions on; 3 so far." in status
 
 
 def test_index_status_and_a_rebuild_that_goes_live(console: StaffConsole, settings: Settings):

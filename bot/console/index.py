@@ -37,8 +37,11 @@ class IndexTab(Tab):
         manifest = index.manifest
         documents = len({p.source.path for p in index.passages})
         stale = stale_files(index, self.settings.knowledge_dir)
-        teaching = self._teaching(int((index.kinds == TAUGHT).sum()), folder_taught_reliability(index))
+        taught = int((index.kinds == TAUGHT).sum())
+        teaching = self._teaching(taught, folder_taught_reliability(index))
         index.close()
+        if taught:
+            teaching.append(self._learned_ranking(taught))
         freshness = (
             f"**Out of date:** changed since the build: {', '.join(stale)}. Press Rebuild."
             if stale
@@ -70,6 +73,23 @@ class IndexTab(Tab):
             f"from {s.taught_reliability_full:.0%}; below that only a taught question asked again goes to its "
             "passage. Teaching several ways of asking to the passages visitors ask about most raises it."
         ]
+
+    def _learned_ranking(self, taught: int) -> str:
+        """Whether the live searcher learned a ranking from the taught questions (bot/ranker.py), and why not."""
+        s = self.settings
+        learned = self.console.assistant().searcher.learned_ranking
+        if learned is not None:
+            shipped, better = learned.mrr
+            return (
+                f"A ranking learned from {counted(learned.questions, 'taught question')} ranks them better than the "
+                f"shipped one in cross-validation (MRR {shipped:.3f} -> {better:.3f}); it counts where teaching is "
+                "not trusted."
+            )
+        if s.learned_ranking_min_taught <= 0:
+            return "No ranking is learned from taught questions (BOT_LEARNED_RANKING_MIN_TAUGHT=0)."
+        if taught < s.learned_ranking_min_taught:
+            return f"A ranking is learned from {s.learned_ranking_min_taught} taught questions on; {taught} so far."
+        return "No ranking was learned from the taught questions: the teaching is trusted, or none ranked them better."
 
     def rebuild(self, request: gr.Request | None = None, progress: gr.Progress = BUILD_PROGRESS) -> tuple[str, str]:
         """Build the index from the knowledge folder as `python -m bot build` does and make it live; the audit log
