@@ -142,6 +142,17 @@ def test_changed_added_and_removed_files_make_the_index_stale(fake_index: Settin
         require_fresh(index, knowledge)
 
 
+def test_a_build_made_with_another_version_of_the_everyday_questions_is_stale(fake_index: Settings):
+    index = load_index(fake_index.index_dir, FakeEmbedder())
+    assert index.manifest["everyday_list"] and stale_files(index, fake_index.knowledge_dir) == []
+    index.manifest["everyday_list"] = "made-before-an-edit"
+    assert stale_files(index, fake_index.knowledge_dir) == ["bot/everyday_questions.txt"]
+    with pytest.raises(StaleIndexError, match=r"\(bot/everyday_questions.txt\); run `python -m bot build`"):
+        require_fresh(index, fake_index.knowledge_dir)
+    index.manifest["everyday_list"] = None  # built with them turned off: nothing to compare
+    assert stale_files(index, fake_index.knowledge_dir) == []
+
+
 def test_a_build_older_than_the_knowledge_folder_serves_as_published_and_warns_staff(
     fake_index: Settings, caplog: pytest.LogCaptureFixture
 ):

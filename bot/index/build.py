@@ -16,7 +16,7 @@ from bot.config import IndexSettings, Settings
 from bot.embedding import Embedder
 from bot.errors import BotError
 from bot.index.cache import EmbeddingCache
-from bot.index.everyday import answered_here, everyday_questions
+from bot.index.everyday import answered_here, everyday_fingerprint, everyday_questions
 from bot.index.folder import CACHE, MANIFEST, build_folder, write_atomically
 from bot.index.load import load_build, read_passages
 from bot.index.manifest import new_manifest
@@ -111,6 +111,7 @@ def build_index(
         manifest = new_manifest(knowledge, embedder, search_index, settings.embed)
         manifest["everyday"] = [q for q, covered in zip(everyday, answered, strict=True) if not covered]
         manifest["everyday_answered"] = [q for q, covered in zip(everyday, answered, strict=True) if covered]
+        manifest["everyday_list"] = everyday_fingerprint() if settings.everyday_questions else None
         dimension = manifest["dimension"]
 
         def write_tokens(folder: Path) -> None:

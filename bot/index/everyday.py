@@ -3,19 +3,29 @@ answered here" examples, kept in a build only where the folder's own text does n
 
 from __future__ import annotations
 
+import hashlib
 from importlib.resources import files
 
 import faiss
 import numpy as np
 
 EVERYDAY_FILE = "everyday_questions.txt"  # in the bot package
+EVERYDAY_PATH = f"bot/{EVERYDAY_FILE}"  # as staleness names it
 
 
 def everyday_questions() -> list[str]:
     """The built-in list: one question a line, # starts a comment."""
-    text = files("bot").joinpath(EVERYDAY_FILE).read_text(encoding="utf-8")
-    lines = (line.strip() for line in text.splitlines())
+    lines = (line.strip() for line in _text().splitlines())
     return list(dict.fromkeys(line for line in lines if line and not line.startswith("#")))
+
+
+def everyday_fingerprint() -> str:
+    """Which version of the list a build used: an index built from another is stale."""
+    return hashlib.sha256(_text().encode("utf-8")).hexdigest()[:16]
+
+
+def _text() -> str:
+    return files("bot").joinpath(EVERYDAY_FILE).read_text(encoding="utf-8")
 
 
 def answered_here(vectors: np.ndarray, search_index: faiss.Index, similarity: float, same_intent: float) -> np.ndarray:

@@ -11,6 +11,7 @@ import faiss
 import numpy as np
 
 from bot.embedding import Embedder
+from bot.index.everyday import EVERYDAY_PATH, everyday_fingerprint
 from bot.index.folder import (
     MANIFEST,
     REBUILD,
@@ -73,10 +74,14 @@ def load_index(index_dir: Path, embedder: Embedder, which: str = CURRENT) -> Ind
 
 
 def stale_files(index: Index, knowledge_dir: Path) -> list[str]:
-    """Knowledge files added, removed or changed since the index was built."""
+    """Knowledge files added, removed or changed since the index was built; and the built-in everyday questions,
+    when the build used another version of them."""
     built = index.manifest["files"]
     now = hash_files(Path(knowledge_dir))
-    return sorted(name for name in built.keys() | now.keys() if built.get(name) != now.get(name))
+    changed = sorted(name for name in built.keys() | now.keys() if built.get(name) != now.get(name))
+    if index.manifest.get("everyday_list") not in (None, everyday_fingerprint()):
+        changed.append(EVERYDAY_PATH)
+    return changed
 
 
 def require_fresh(index: Index, knowledge_dir: Path) -> None:
