@@ -10,7 +10,7 @@ questions ranks them better than the shipped score alone; else the folder keeps 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -39,7 +39,7 @@ class LearnedRanking:
     spread: np.ndarray
     penalty: float
     questions: int  # taught questions it was fitted on
-    mrr: tuple[float, float]  # cross-validated MRR of those questions: shipped, learned
+    mrr: tuple[float, float] = (0.0, 0.0)  # cross-validated MRR of those questions: shipped, learned
 
     def scores(self, features: np.ndarray, base: np.ndarray, share: float = 1.0) -> np.ndarray:
         return base + share * (((features - self.mean) / self.spread) @ self.weights)
@@ -66,9 +66,7 @@ def learn_ranking(pools: list[Pool], minimum: int) -> LearnedRanking | None:
     if best_penalty is None:
         return None
     model = _fit(usable, best_penalty)
-    if model is None:
-        return None
-    return LearnedRanking(model.weights, model.mean, model.spread, best_penalty, len(usable), (shipped, best_mrr))
+    return None if model is None else replace(model, mrr=(shipped, best_mrr))
 
 
 def _fit(pools: list[Pool], penalty: float) -> LearnedRanking | None:
@@ -91,7 +89,7 @@ def _fit(pools: list[Pool], penalty: float) -> LearnedRanking | None:
     if scale <= 0:
         return None
     coefficients = _logistic(a, labels, w, penalty, scale * b)
-    return LearnedRanking(coefficients / scale, mean, spread, penalty, len(pools), (0.0, 0.0))
+    return LearnedRanking(coefficients / scale, mean, spread, penalty, len(pools))
 
 
 def _logistic(x: np.ndarray, labels: np.ndarray, weights: np.ndarray, penalty: float, offset: np.ndarray) -> np.ndarray:

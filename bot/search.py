@@ -135,14 +135,15 @@ class Searcher:
         pools = []
         for question, passage_id in (taught[int(i)] for i in chosen):
             head = self._search(question, self.settings.rerank_depth, teaching=False).hits
-            if head and all(h.views for h in head):
+            if head:
                 features = np.array([(*h.views, h.rerank, h.late) for h in head])
                 right = np.array([h.passage.id == passage_id for h in head])
                 pools.append(Pool(features, np.array([h.score for h in head]), right))
         return pools
 
     def _search(self, query: str, k: int, teaching: bool) -> Results:
-        """search(), or with teaching=False as if nothing were taught (the learned ranking is fitted so)."""
+        """search(), or with teaching=False the ranking alone, as if nothing were taught (the learned ranking is
+        fitted so)."""
         query = normalize_query(query)
         words = content_words(query)
         if not query or k <= 0:
@@ -158,6 +159,8 @@ class Searcher:
         lexical += self.settings.expansion_weight * self.lexical.weighted_scores(self._expansion(similarity))
         fused = self._fuse(vector, found, lexical, max(k, self.settings.rerank_depth), teaching)
         hits = self._rerank(fused, query_tokens, k, teaching)
+        if not teaching:
+            return Results(query, hits)
         in_answer = self._answer_coverage(unknown, spelled, query_tokens, hits)
         uncovered = self._uncovered(unknown, similarity, in_answer)
         reranked = self.settings.late_interaction_weight > 0 and len(query_tokens) > 0
@@ -305,7 +308,8 @@ class Searcher:
     def _views(self, vector: np.ndarray, positions: np.ndarray, teaching: bool) -> tuple[np.ndarray, np.ndarray]:
         """Exact cosines of the query with each given passage's rows: (4, passages), -inf for a kind of row the
         passage lacks (sentences of a one-sentence passage, the question of a passage that is not an FAQ); and each
-        passage's taught agreement (bot/scoring.py's taught_agreement; 0 in a folder with nothing taught)."""
+        passage's taught agreement (bot/scoring.py's taught_agreement; 0 in a folder with nothing taught). With
+        teaching=False, as if nothing were taught: no taught cosines, no agreement."""
         spans = [self._passage_rows[p] for p in positions]
         rows = np.concatenate(spans)
         stored = self._vectors[rows] if self._vectors is not None else self.index.search_index.reconstruct_batch(rows)
@@ -315,7 +319,9 @@ class Searcher:
         kinds = self.index.kinds[rows]
         np.maximum.at(views, (kinds, owners), cosines)
         agreement = np.zeros(len(positions))
-        if self._taught and teaching:
+        if not teaching:
+            views[TAUGHT] = -np.inf
+        elif self._taught:
             s = self.settings
             taught = kinds == TAUGHT
             agreement = taught_agreement(
@@ -340,8 +346,6 @@ class Searcher:
         if not len(candidates):
             return []
         views, agreement = self._views(vector, candidates, teaching)
-        if not teaching:
-            views[TAUGHT] = -np.inf
         signals = np.where(np.isfinite(views), views, views[PASSAGE])
         # a taught question stands beside the passage's own wordings: the best of them, not one view more; and
         # several of a passage's taught questions near the query say more than its nearest one alone
@@ -383,7 +387,7 @@ class Searcher:
             return 0.0
         return self._teaching_trust * ramp(float(near.max()), s.taught_trust_from, s.taught_trust_full)
 
-    def _rerank(self, hits: list[Hit], query_tokens: np.ndarray, k: int, teaching: bool = True) -> list[Hit]:
+    def _rerank(self, hits: list[Hit], query_tokens: np.ndarray, k: int, teaching: bool) -> list[Hit]:
         """The best rerank_depth fused hits in the order of their scores with late interaction, then the rest
         in fused order (scored too): asking for more hits never changes the first ones. The late interaction
         scores and their token weights are LateInteraction.rerank_scores's (bot/scoring.py)."""
@@ -408,7 +412,7 @@ class Searcher:
             learned = self.learned_ranking.scores(features, np.array([h.score for h in head]), share)
             head = [replace(h, score=float(score)) for h, score in zip(head, learned, strict=True)]
         head = sorted(head, key=lambda h: (-h.score, h.passage.id))
-        return _taught_first(head + rescored[depth:], s.taught_match if teaching else np.inf)[:k]
+        return _taught_first(head + rescored[depth:], s.taught_match)[:k]
 
     def _confidence(self, hits: list[Hit], words: list[str], uncovered: dict[str, float], reranked: bool) -> float:
         """The answer's cosine, blended with its late interaction when the rerank ran, less the penalty for the
