@@ -36,6 +36,11 @@ _UNMARKED = frozenset({
     "couldve", "wouldve", "shouldve", "mightve", "mustve", "lets", "elses",
 })
 _WORDS_OF_THEIR_OWN = frozenset({"ill", "shell", "hell", "shed", "wed", "id"})
+# Chat shorthand and fillers, which carry no subject: a visitor's "pls" is not a word the documents fail to use.
+_CHAT = frozenset({
+    "pls", "plz", "thx", "thanks", "thankyou", "ty", "lol", "lmao", "haha", "btw", "tbh", "idk", "imo", "omg",
+    "hmm", "hm", "um", "umm", "uh", "ok", "okay", "ur", "abt", "cuz", "coz", "wanna", "gonna", "gotta",
+})
 
 
 @cache
@@ -49,7 +54,7 @@ def stopwords() -> frozenset[str]:
     pieces = {piece for word in contractions for piece in WORD.findall(word)}
     unmarked = {f"{word}{ending}" for word in _CONTRACTED for ending in _ENDINGS} | _UNMARKED
     listed = frozenset(ENGLISH_STOP_WORDS) | frozenset(bm25s.stopwords.STOPWORDS_EN) | pieces
-    return listed | (unmarked - _WORDS_OF_THEIR_OWN)
+    return listed | (unmarked - _WORDS_OF_THEIR_OWN) | _CHAT
 
 
 def content_words(text: str) -> list[str]:

@@ -40,6 +40,12 @@ def test_contractions_typed_without_the_apostrophe_are_stopwords_but_words_of_th
     assert content_words("i feel ill since we cleared the shed") == ["feel", "ill", "cleared", "shed"]
 
 
+def test_chat_shorthand_and_fillers_carry_no_subject():
+    """"nk cells explained simply pls" was turned away: "pls" counted as a word the documents lack."""
+    assert content_words("nk cells explained simply pls") == ["nk", "cells", "explained", "simply"]
+    assert content_words("ok so tbh idk, is it worth it lol? thx") == ["worth"]
+
+
 @pytest.mark.parametrize("text", ["İstanbul clinic?", "STRASSE oder Straße", "ǅemal ﬁnds Σίσυφος"])
 def test_each_content_word_is_a_word_of_the_text_casefolded(text: str):
     # The search finds a word's place in the question this way; casefolding first could split "İ" in two.
