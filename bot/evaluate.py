@@ -64,29 +64,40 @@ class Metrics:
 def load_cases(path: Path) -> list[Case]:
     cases = []
     try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
+        # utf-8-sig: a file saved by Excel or Notepad starts with a byte-order mark, which is not part of line 1
+        lines = Path(path).read_text(encoding="utf-8-sig").splitlines()
     except OSError as err:
         raise BotError(f"Cannot read {path} ({err.strerror}); give a JSON-lines evaluation file.") from None
+    except UnicodeDecodeError as err:
+        line = Path(path).read_bytes()[: err.start].count(b"\n") + 1
+        raise BotError(f"{path}:{line}: not valid UTF-8; save the file as UTF-8.") from None
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
             data = json.loads(line)
             expect, urgent = data.get("expect"), data.get("urgent")
-            if not isinstance(data["question"], str) or not (expect is None or isinstance(expect, list)):
+            if not isinstance(data["question"], str) or not data["question"].strip():
+                raise TypeError
+            # an empty expected text is in every passage, and an empty list expects nothing: neither says what is right
+            if not (expect is None or (isinstance(expect, list) and expect and all(_text(e) for e in expect))):
                 raise TypeError
             if not (urgent is None or isinstance(urgent, bool)) or ("expect" not in data and urgent is None):
                 raise TypeError
         except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
             raise BotError(
-                f'{path}:{number}: expected {{"question": "...", "expect": ["..."] or null}} '
-                '(or "urgent": true or false, with or without "expect"); fix that line.'
+                f'{path}:{number}: expected {{"question": "...", "expect": ["..."] or null}}, the question and each '
+                'expected text not blank (or "urgent": true or false, with or without "expect"); fix that line.'
             ) from None
-        expected = None if expect is None else tuple(map(str, expect))
+        expected = None if expect is None else tuple(expect)
         cases.append(Case(data["question"], expected, urgent, ranked="expect" in data))
     if not cases:
         raise BotError(f"{path} holds no questions; add JSON lines with a question and expect.")
     return cases
+
+
+def _text(value: object) -> bool:
+    return isinstance(value, str) and bool(value.strip())
 
 
 def matches(hit: Hit, expect: tuple[str, ...]) -> bool:
@@ -207,8 +218,8 @@ def _thresholds(outcomes: list[Outcome], step: float) -> list[float]:
 
 
 def _sweep_point(outcomes: list[Outcome], threshold: float) -> SweepPoint:
-    scoped = [o for o in outcomes if o.in_scope]
-    unscoped = [o for o in outcomes if not o.in_scope]
+    scoped = [o for o in outcomes if o.ranked and o.in_scope]
+    unscoped = [o for o in outcomes if o.ranked and not o.in_scope]  # a line scored only for the notice is neither
 
     return SweepPoint(
         threshold=threshold,

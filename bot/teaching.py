@@ -69,5 +69,5 @@ def report(lessons: list[Lesson]) -> str:
     added = sum(len(lesson.added) for lesson in lessons)
     already = sum(len(lesson.already) for lesson in lessons)
     skipped = sum(1 for lesson in lessons if lesson.skipped)
-    lines.append(f"{added} taught, {already} already there, {skipped} questions skipped.")
+    lines.append(f"{added} taught, {already} already there, {skipped} skipped.")
     return "\n".join(lines)

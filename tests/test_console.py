@@ -142,8 +142,9 @@ def test_an_uploaded_suite_runs_and_a_bad_line_is_named(console: StaffConsole, t
     bad.write_text(json.dumps(CASES[0]) + '\n{"question": 3}\n', encoding="utf-8")
     headline, metrics, failures = SuitesTab(console).test_suite(None, str(bad))
     assert headline == (
-        '**Cannot run bad.jsonl:** bad.jsonl:2: expected {"question": "...", "expect": ["..."] or null} '
-        '(or "urgent": true or false, with or without "expect"); fix that line.'
+        '**Cannot run bad.jsonl:** bad.jsonl:2: expected {"question": "...", "expect": ["..."] or null}, the '
+        'question and each expected text not blank (or "urgent": true or false, with or without "expect"); fix that '
+        "line."
     )
     assert SuitesTab(console).test_suite(None, None)[0].startswith("Choose a test suite")
     assert SuitesTab(console).test_suite("../secret.jsonl", None)[0].startswith("**No suite ../secret.jsonl**")

@@ -1,8 +1,15 @@
-"""The threshold sweep and the rule that picks min_confidence from it, on hand-made outcomes."""
+"""The threshold sweep and the rule that picks min_confidence from it, on hand-made outcomes; and what an
+evaluation file may hold."""
 
 from __future__ import annotations
 
-from bot.evaluate import Outcome, suggested_threshold, sweep
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.errors import BotError
+from bot.evaluate import Case, Outcome, load_cases, suggested_threshold, sweep
 
 
 def outcome(confidence: float, in_scope: bool, rank: int | None = 1) -> Outcome:
@@ -43,3 +50,45 @@ def test_a_kept_threshold_between_two_steps_gets_its_row_and_the_suggestion_stop
     assert at[0.33].out_of_scope_rejected == 0.9 and at[0.33].answered_in_scope == 2 / 3
     only_at_the_top = [outcome(0.5, True), *[outcome(0.99, False) for _ in range(3)]]
     assert suggested_threshold(only_at_the_top, target=0.9) == 1.0
+
+
+def test_a_line_scored_only_for_the_urgent_notice_is_neither_in_scope_nor_out_of_scope_in_the_sweep():
+    urgent_only = [Outcome("help", None, False, False, None, 0.5, ranked=False, urgent=True) for _ in range(40)]
+    assert suggested_threshold(OUTCOMES + urgent_only, target=0.9) == suggested_threshold(OUTCOMES, target=0.9)
+    assert suggested_threshold(urgent_only, target=0.9) is None
+    at = {p.threshold: p for p in sweep(OUTCOMES + urgent_only, keep=(0.3,))}
+    assert at[0.3].out_of_scope_rejected == 0.9
+
+
+def write(tmp_path: Path, *lines: object, prefix: bytes = b"") -> Path:
+    path = tmp_path / "questions.jsonl"
+    path.write_bytes(prefix + "\n".join(json.dumps(line) for line in lines).encode("utf-8"))
+    return path
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        {"question": "   ", "expect": ["fatigue"]},  # blank question
+        {"question": "how much is it?", "expect": [""]},  # an empty text is in every passage
+        {"question": "how much is it?", "expect": ["  "]},
+        {"question": "capital of France?", "expect": []},  # expects nothing
+        {"question": "side effects?", "expect": [3]},
+    ],
+)
+def test_a_line_that_cannot_say_what_is_right_is_named(tmp_path: Path, line: dict):
+    path = write(tmp_path, {"question": "side effects?", "expect": ["fatigue"]}, line)
+    with pytest.raises(BotError, match=r"questions.jsonl:2: expected .* not blank .*fix that line"):
+        load_cases(path)
+
+
+def test_a_byte_order_mark_is_not_part_of_the_first_line(tmp_path: Path):
+    path = write(tmp_path, {"question": "side effects?", "expect": ["fatigue"]}, prefix=b"\xef\xbb\xbf")
+    assert load_cases(path) == [Case("side effects?", ("fatigue",))]
+
+
+def test_a_file_that_is_not_utf8_is_named_with_its_line(tmp_path: Path):
+    path = tmp_path / "questions.jsonl"
+    path.write_bytes(b'{"question": "a", "expect": null}\n{"question": "side \xff effects?", "expect": null}\n')
+    with pytest.raises(BotError, match=r"questions.jsonl:2: not valid UTF-8; save the file as UTF-8"):
+        load_cases(path)
