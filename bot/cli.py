@@ -163,11 +163,17 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from bot.evaluate import answer_changes, load_cases
 
     settings = _settings(args)
+    files = args.files or sorted(Path(settings.eval_dir).glob("*.jsonl"))
+    if not files:  # comparing nothing would say that nothing changes
+        raise BotError(
+            f"No question sets in {settings.eval_dir}/; pass .jsonl files, set BOT_EVAL_DIR, or run from the project "
+            "folder."
+        )
     live = _assistant(settings, warn_stale=False)  # a staged build is newer than the live one
     other = Assistant(
         Assistant.load(settings, warn_stale=False, which=args.against.upper()).index, live.embedder, settings
     )
-    questions = [case.question for path in args.files for case in load_cases(path)]
+    questions = [case.question for path in files for case in load_cases(path)]
     changes = answer_changes(live, other, questions)
     for question, before, after in changes:
         print(f"- {question!r}\n    live:  {before}\n    {args.against}: {after}")
@@ -324,8 +330,7 @@ def parser() -> argparse.ArgumentParser:
         "files",
         type=Path,
         nargs="*",
-        default=sorted(Path("tests/eval").glob("*.jsonl")),
-        help="question sets in the evaluate format (default: tests/eval/*.jsonl)",
+        help="question sets in the evaluate format (default: the console's test suites, BOT_EVAL_DIR/*.jsonl)",
     )
     diff.add_argument(
         "--against",

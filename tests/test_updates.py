@@ -91,6 +91,16 @@ def test_publish_and_rollback_without_builds_say_so(tmp_path: Path):
         rollback(tmp_path)
 
 
+def test_diff_with_no_question_sets_to_compare_says_so(tmp_path: Path, monkeypatch, capsys):
+    """Run outside the project folder, `diff` found no tests/eval/ and said "0 of 0 questions" change."""
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("BOT_EVAL_DIR", raising=False)
+    assert main(["diff", "--index", str(tmp_path / "index")]) == 2
+    assert "error: No question sets in tests/eval/; pass .jsonl files, set BOT_EVAL_DIR" in capsys.readouterr().err
+
+
 def test_every_argument_of_every_command_says_what_it_is_in_help():
     """`ask --help` listed `question` with no word on it, as did evaluate, teach and diff their files."""
     import argparse
