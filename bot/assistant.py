@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from pathlib import Path
 
 from bot.answer import Reply, compose_reply, fallback_reply, follow_ups_for
 from bot.batching import expecting
@@ -198,6 +199,13 @@ class Assistant:
 
     def warn_if_stale(self) -> list[str]:
         """Log a warning for staff when the build being served is older than the knowledge folder; the files."""
+        folder = self.settings.knowledge_dir
+        if not Path(folder).is_dir():  # a mistyped --knowledge: every file would look removed
+            log.warning(
+                f"{folder}/ does not exist, so the live index (build {self.index.path.name}) cannot be compared with "
+                "the knowledge folder; pass --knowledge DIR (or set BOT_KNOWLEDGE_DIR) to the folder it was built from"
+            )
+            return []
         try:
             changed = self.stale_files()
         except OSError as err:  # a file being written or unreadable: the build still serves

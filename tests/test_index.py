@@ -168,6 +168,23 @@ def test_a_build_older_than_the_knowledge_folder_serves_as_published_and_warns_s
     assert "is older than" in warning and "(garden.md changed since)" in warning and "python -m bot build" in warning
 
 
+def test_a_knowledge_folder_that_does_not_exist_is_named_not_called_changed(
+    fake_index: Settings, caplog: pytest.LogCaptureFixture, tmp_path: Path
+):
+    """`ask --knowledge` with a typo answered under a warning that every file had changed; `build` then failed."""
+    from dataclasses import replace
+
+    from bot.assistant import Assistant
+
+    mistyped = replace(fake_index, knowledge_dir=tmp_path / "knowledg")
+    with caplog.at_level("WARNING", logger="bot.assistant"):
+        assistant = Assistant.load(mistyped, embedder=FakeEmbedder())
+    assert assistant.ask("how often should I water tomatoes").answered  # the build still serves
+    [warning] = [r.getMessage() for r in caplog.records]
+    assert f"{mistyped.knowledge_dir}/ does not exist" in warning and "pass --knowledge DIR" in warning
+    assert "changed" not in warning
+
+
 def test_a_build_that_died_before_its_manifest_leaves_the_live_index(fake_index: Settings):
     live = load_index(fake_index.index_dir, FakeEmbedder())
     crashed = fake_index.index_dir / "builds" / "99999999T000000000000Z"
