@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.errors import BotError
 from bot.index import (
     FORMAT_VERSION,
+    STAGED,
     IndexMismatchError,
     IndexMissingError,
     StaleIndexError,
@@ -205,6 +206,26 @@ def test_rebuild_keeps_the_previous_build_for_rollback(fake_index: Settings):
         build_index(load_knowledge(fake_index.knowledge_dir), fake_index.index_dir, FakeEmbedder())
     builds = sorted(p.name for p in (fake_index.index_dir / "builds").iterdir())
     assert len(builds) == 2 and first.name not in builds
+
+
+def test_two_builds_of_one_index_folder_take_turns_and_both_are_kept(fake_index: Settings):
+    """Run side by side, one build's prune deleted the other's finished folder before its pointer named it."""
+    import threading
+
+    from bot.index.folder import one_build_at_a_time
+
+    knowledge = load_knowledge(fake_index.knowledge_dir)
+    summaries = []
+    with one_build_at_a_time(fake_index.index_dir):  # a build already running
+        waiting = threading.Thread(
+            target=lambda: summaries.append(build_index(knowledge, fake_index.index_dir, FakeEmbedder(), publish=False))
+        )
+        waiting.start()
+        waiting.join(timeout=1.0)
+        assert waiting.is_alive() and not summaries  # it waits for the running one
+    waiting.join(timeout=30)
+    [staged] = summaries
+    assert load_index(fake_index.index_dir, FakeEmbedder(), which=STAGED).path == staged.path  # whole, and named
 
 
 def test_an_incompatible_format_is_refused(fake_index: Settings):

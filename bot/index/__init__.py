@@ -4,6 +4,7 @@ Layout of the index folder:
 
     index/CURRENT, PREVIOUS, STAGED   names of the live build, the one before it (for
                                        rollback) and one built but not yet published
+    index/build.lock                   held by the build running, so that two never run at once
     index/embeddings.sqlite            vectors (and passages' token vectors) cached by the model's
                                        fingerprint + text, so a rebuild embeds only new or changed text
     index/builds/<name>/vectors.faiss

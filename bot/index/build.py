@@ -17,7 +17,7 @@ from bot.embedding import Embedder
 from bot.errors import BotError
 from bot.index.cache import EmbeddingCache
 from bot.index.everyday import answered_here, everyday_fingerprint, everyday_questions
-from bot.index.folder import CACHE, MANIFEST, build_folder, write_atomically
+from bot.index.folder import CACHE, MANIFEST, build_folder, one_build_at_a_time, write_atomically
 from bot.index.load import load_build, read_passages
 from bot.index.manifest import new_manifest
 from bot.index.pointers import CURRENT, STAGED, prune, publish_staged, read_pointer, write_pointer
@@ -79,14 +79,20 @@ def build_index(
     publish: bool = True,
 ) -> BuildSummary:
     """Embed what the cache lacks, write a new build, check it, and (by default) make it live."""
-    started = time.perf_counter()
-    settings = settings or Settings().index
     index_dir = Path(index_dir)
     if not knowledge.passages:
         raise BotError("The knowledge folder has no passages to index; add text under its headings.")
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with one_build_at_a_time(index_dir):
+        return _build(knowledge, index_dir, embedder, progress, settings or Settings().index, publish)
+
+
+def _build(
+    knowledge: Knowledge, index_dir: Path, embedder: Embedder, progress: bool, settings: IndexSettings, publish: bool
+) -> BuildSummary:
+    started = time.perf_counter()
     texts, rows, kinds = vector_texts(knowledge.passages, settings.embed)
     words = vocabulary(knowledge.passages)
-    index_dir.mkdir(parents=True, exist_ok=True)
     passage_texts = texts[: len(knowledge.passages)]  # passage rows come first
     example_texts = [text for name in EXAMPLE_LISTS for text in getattr(knowledge.site, name)]
     taught_texts = [text for text, kind in zip(texts, kinds, strict=True) if kind == TAUGHT]  # in row order
