@@ -27,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     from bot.ui import VisitorChat, build_visitor_app, cannot_listen, launch
     from bot.visits import VisitLog
 
+    embedder = None
     try:
         settings = Settings.from_env(host=args.host, port=args.port, knowledge_dir=args.knowledge, index_dir=args.index)
         bound_malloc_arenas(settings.malloc_arenas)  # before the model's and the server's threads start
@@ -39,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
         limits = QuestionLimits(settings.questions)  # shared by the chat's functions and the API's middleware
     except (BotError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
+        if isinstance(embedder, ProcessEmbedder):
+            embedder.close()  # the child loading the model stops now, not when it finds the pipe closed
         return 2
     metrics = Metrics(assistant)
     embedder.on_batch = metrics.batch

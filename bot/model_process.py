@@ -188,11 +188,16 @@ def serve_model(
 
     if threads:
         cap_threads(threads, torch_too=runtime == "torch")  # on ONNX Runtime this process never imports torch
-    embedder = SentenceEmbedder(model_path, name, batch_size, runtime)
     try:
-        connection.send(("ready", embedder.dimension))
+        embedder = SentenceEmbedder(model_path, name, batch_size, runtime)
+        ready = ("ready", embedder.dimension)
     except Exception as err:  # noqa: BLE001 - the parent reads why, then this process ends
-        connection.send(("error", f"{type(err).__name__}: {err}"))
+        ready = ("error", f"{type(err).__name__}: {err}")
+    try:
+        connection.send(ready)
+    except OSError:  # the parent left while the model loaded (it could not start, say): no one to tell
+        return
+    if ready[0] == "error":
         return
     while True:
         try:

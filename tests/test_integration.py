@@ -95,9 +95,11 @@ def test_cli_build_prints_a_summary_and_warnings_with_file_and_line(tmp_path: Pa
     assert "Building: The index was built in format 1" in result.stderr
 
 
-def test_cli_errors_are_one_line_with_the_fix(tmp_path: Path):
+@pytest.mark.parametrize("command", [["-m", "bot", "ask", "hello"], ["app.py", "--port", "7899"]])
+def test_cli_errors_are_one_line_with_the_fix(tmp_path: Path, command: list[str]):
+    """app.py followed the line with the model process's traceback: it was still loading when the app gave up."""
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "ask", "hello", "--index", str(tmp_path / "none")],
+        [sys.executable, *command, "--index", str(tmp_path / "none")],
         cwd=ROOT,
         capture_output=True,
         text=True,
