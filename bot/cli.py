@@ -90,6 +90,7 @@ def cmd_teach(args: argparse.Namespace) -> int:
 def cmd_build(args: argparse.Namespace) -> int:
     from bot.embedding import SentenceEmbedder
     from bot.index import IndexMismatchError, IndexMissingError, StaleIndexError, build_index, load_index, require_fresh
+    from bot.index.folder import REBUILD
 
     settings = _settings(args)
     embedder = SentenceEmbedder.from_settings(settings.model)
@@ -99,7 +100,8 @@ def cmd_build(args: argparse.Namespace) -> int:
             print(f"The index in {settings.index_dir}/ is up to date.")
             return 0
         except (IndexMissingError, StaleIndexError, IndexMismatchError) as reason:  # an older format or model too
-            print(f"Building: {reason}", file=sys.stderr)
+            # the reason says to run build, which this is doing: the part before that advice
+            print(f"Building: {str(reason).split('; ' + REBUILD)[0]}.", file=sys.stderr)
     knowledge = _load_knowledge(settings)
     summary = build_index(
         knowledge,

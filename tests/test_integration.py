@@ -93,6 +93,7 @@ def test_cli_build_prints_a_summary_and_warnings_with_file_and_line(tmp_path: Pa
     result = build("--if-needed")
     assert result.returncode == 0 and "Built " in result.stdout, result.stderr
     assert "Building: The index was built in format 1" in result.stderr
+    assert "run `python -m bot build`" not in result.stderr  # which is what it is doing
 
 
 @pytest.mark.parametrize("command", [["-m", "bot", "ask", "hello"], ["app.py", "--port", "7899"]])
