@@ -270,3 +270,45 @@ def test_knowledge_holds_every_source_line_verbatim_and_in_order(name: str, sour
     for line in source_lines:
         assert line in body_lines[position:], f"missing or out of order: {line[:60]!r}"
         position = body_lines.index(line, position) + 1
+
+
+def test_dot_files_and_files_in_dot_folders_are_not_documents(knowledge_dir: Path):
+    """A `.git/` note, an editor's withdrawn `.draft.md` and the NUL-filled `._guide.md` macOS leaves were all
+    served as documents."""
+    (knowledge_dir / ".git").mkdir()
+    (knowledge_dir / ".git" / "x.md").write_text("# Git junk\n\nSecret internal staff note.\n", encoding="utf-8")
+    (knowledge_dir / ".draft.md").write_text("# Backup\n\nOld draft text that was withdrawn.\n", encoding="utf-8")
+    (knowledge_dir / "._garden.md").write_bytes(b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        \x00\x02")
+    knowledge = load_knowledge(knowledge_dir)
+    assert knowledge.documents == 1 and set(knowledge.files) == {"garden.md", "site.toml"}
+    assert [(w.path, w.line) for w in knowledge.warnings] == [("garden.md", 15)]
+
+
+def test_files_that_look_meant_as_documents_are_ignored_with_a_warning_saying_how_to_bring_them_in(
+    knowledge_dir: Path,
+):
+    text = "# External doc\n\nExternal text about zebras.\n"
+    for name in ("GUIDE.MD", "g2.markdown", "notes.txt"):
+        (knowledge_dir / name).write_text(text, encoding="utf-8")
+    (knowledge_dir / "broken.md").symlink_to(knowledge_dir.parent / "nowhere.md")
+    (knowledge_dir.parent / "elsewhere").mkdir()
+    (knowledge_dir / "linked").symlink_to(knowledge_dir.parent / "elsewhere")
+    knowledge = load_knowledge(knowledge_dir)
+    assert knowledge.documents == 1
+    messages = [str(w) for w in knowledge.warnings if w.path != "garden.md"]
+    assert messages == [
+        "GUIDE.MD:1: warning: is ignored: only names ending in '.md' are read; rename it to GUIDE.md",
+        f"broken.md:1: warning: is a link to {knowledge_dir.parent / 'nowhere.md'}, which does not exist, so it is "
+        "ignored; fix or remove it",
+        "g2.markdown:1: warning: is ignored: only names ending in '.md' are read; rename it to g2.md",
+        "linked:1: warning: is a link to a folder, which is not read; copy the documents into the folder instead",
+        "notes.txt:1: warning: is ignored: only Markdown (.md) files are read; bring it in with "
+        f"`python -m bot import {knowledge_dir / 'notes.txt'}`, then move this file out",
+    ]
+
+
+def test_a_folder_of_only_ignored_files_says_why_each_is_not_read(tmp_path: Path):
+    (tmp_path / "guide.txt").write_text("Some text.\n", encoding="utf-8")
+    with pytest.raises(KnowledgeError, match=r"No Markdown \(\.md\) files") as raised:
+        load_knowledge(tmp_path)
+    assert "guide.txt:1: warning: is ignored: only Markdown (.md) files are read" in str(raised.value)

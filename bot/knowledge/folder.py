@@ -4,6 +4,7 @@ index records them to tell when it is stale)."""
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,9 +33,54 @@ class Knowledge:
 
 
 def knowledge_files(folder: Path) -> list[Path]:
-    """The files whose content the index depends on, in a stable order."""
-    files = sorted(p for p in folder.rglob("*.md") if p.is_file())
+    """The files whose content the index depends on, in a stable order.
+
+    A name starting with '.' is no document, nor is anything in a folder so named: `.git/`, an editor's
+    `.draft.md`, the `._guide.md` macOS leaves beside a copied file.
+    """
+    files = sorted(p for p in folder.rglob("*.md") if p.is_file() and not _hidden(p.relative_to(folder)))
     return files + [folder / name for name in (SITE_FILE, PHRASINGS_FILE) if (folder / name).is_file()]
+
+
+def _hidden(rel: Path) -> bool:
+    return any(part.startswith(".") for part in rel.parts)
+
+
+# Files that look meant as documents but are not read, and what to do about each.
+_MARKDOWN_NAMES = {".md", ".markdown", ".mdown", ".mkd", ".mkdn"}
+_IMPORTABLE = {".txt", ".text", ".html", ".htm", ".docx", ".pdf"}
+
+
+def ignored_files(folder: Path) -> list[Problem]:
+    """A warning for each file of the folder that is not read, saying how to bring it in: staff who drop
+    `GUIDE.MD` or `guide.txt` in would otherwise never learn that no visitor is answered from it."""
+    documents = set(knowledge_files(folder))
+    found = []
+    for top, folders, files in os.walk(folder):  # links to folders are listed, never followed
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        found += [Path(top) / name for name in files if not name.startswith(".")]
+        found += [Path(top) / name for name in folders if (Path(top) / name).is_symlink()]
+    problems = []
+    for path in sorted(found):
+        rel = path.relative_to(folder)
+        if path in documents:
+            continue
+        name, suffix = rel.as_posix(), path.suffix.lower()
+        if path.is_symlink() and not path.exists():
+            message = f"is a link to {os.readlink(path)}, which does not exist, so it is ignored; fix or remove it"
+        elif path.is_dir():
+            message = "is a link to a folder, which is not read; copy the documents into the folder instead"
+        elif suffix in _MARKDOWN_NAMES:
+            message = f"is ignored: only names ending in '.md' are read; rename it to {path.stem}.md"
+        elif suffix in _IMPORTABLE:
+            message = (
+                f"is ignored: only Markdown (.md) files are read; bring it in with `python -m bot import {path}`, "
+                "then move this file out"
+            )
+        else:
+            message = "is ignored: only Markdown (.md) files, site.toml and phrasings.toml are read; move it elsewhere"
+        problems.append(Problem(name, 1, message))
+    return problems
 
 
 def hash_files(folder: Path) -> dict[str, str]:
@@ -54,9 +100,12 @@ def load_knowledge(folder: Path, max_words: int = 120, min_words: int = 40) -> K
     folder = Path(folder)
     require_folder(folder)
     markdown = [p for p in knowledge_files(folder) if p.suffix == ".md"]
+    ignored = ignored_files(folder)
     if not markdown:
-        raise KnowledgeError(f"No Markdown (.md) files in {folder}/; add documents there first.")
+        listing = "".join(f"\n{p}" for p in ignored)
+        raise KnowledgeError(f"No Markdown (.md) files in {folder}/; add documents there first.{listing}", ignored)
     site, problems = load_site(folder)
+    problems += ignored
     passages: list[Passage] = []
     for path in markdown:
         found, file_problems = parse_document(path, path.relative_to(folder).as_posix(), max_words, min_words)
