@@ -312,3 +312,26 @@ def test_a_folder_of_only_ignored_files_says_why_each_is_not_read(tmp_path: Path
     with pytest.raises(KnowledgeError, match=r"No Markdown \(\.md\) files") as raised:
         load_knowledge(tmp_path)
     assert "guide.txt:1: warning: is ignored: only Markdown (.md) files are read" in str(raised.value)
+
+
+def test_a_disclaimer_section_in_a_second_document_stops_the_load_naming_both(knowledge_dir: Path):
+    """A partner leaflet's own "Disclaimer" section, joined to the site's, put its first sentence under every reply
+    in place of the site's."""
+    (knowledge_dir / "aftercare.md").write_text(
+        "---\ntitle: Aftercare leaflet\n---\n\n# Aftercare leaflet\n\n## Resting\n\nRest for a day.\n\n"
+        "## Disclaimer\n\nPartner Lab Ltd accepts no liability for any outcome.\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(KnowledgeError) as raised:
+        load_knowledge(knowledge_dir)
+    assert (
+        "site.toml:3: error: disclaimer_section 'Disclaimer' is a heading in 2 documents (aftercare.md:11, "
+        "garden.md:43); the disclaimer must come from one: rename that heading in the others"
+    ) in str(raised.value)
+    (knowledge_dir / "aftercare.md").write_text(
+        (knowledge_dir / "aftercare.md").read_text(encoding="utf-8").replace("## Disclaimer", "## Liability"),
+        encoding="utf-8",
+    )
+    knowledge = load_knowledge(knowledge_dir)
+    assert knowledge.site.disclaimer == "Garden advice here is general; local conditions vary."
+    assert any(p.headings == ("Liability",) for p in knowledge.passages)

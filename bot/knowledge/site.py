@@ -10,6 +10,7 @@ from pathlib import Path
 
 import tomlkit
 
+from bot.knowledge.markdown import HEADING
 from bot.knowledge.passage import Passage, Problem
 from bot.text import WORD, sentences
 
@@ -199,7 +200,7 @@ def _required_texts(site: Site) -> list[Problem]:
 def complete_site(site: Site, passages: list[Passage], path: Path) -> tuple[list[Passage], Site, list[Problem]]:
     """Take the disclaimer section out of the answers, fill in the banner, and check the texts every reply
     needs, the example messages, and the urgent passage against the passages."""
-    passages, site, problems = _take_disclaimer(passages, site)
+    passages, site, problems = _take_disclaimer(passages, site, path.parent)
     site = _with_banner(site)
     problems += _required_texts(site) + _example_problems(site, path) + _contact_problems(site, path)
     problems += _topic_problems(site, passages, path)
@@ -216,8 +217,9 @@ def complete_site(site: Site, passages: list[Passage], path: Path) -> tuple[list
     return passages, site, problems
 
 
-def _take_disclaimer(passages: list[Passage], site: Site) -> tuple[list[Passage], Site, list[Problem]]:
-    """Move the section named by site.disclaimer_section out of the answers and into site.disclaimer."""
+def _take_disclaimer(passages: list[Passage], site: Site, folder: Path) -> tuple[list[Passage], Site, list[Problem]]:
+    """Move the section named by site.disclaimer_section out of the answers and into site.disclaimer; it must be
+    in one document."""
     wanted = site.disclaimer_section.strip().casefold()
     if not wanted:
         return passages, site, []
@@ -236,9 +238,27 @@ def _take_disclaimer(passages: list[Passage], site: Site) -> tuple[list[Passage]
                 )
             ],
         )
+    documents = list(dict.fromkeys(p.source.path for p in chosen))
+    if len(documents) > 1:
+        # Joined, a partner leaflet's own "Medical disclaimer" replaced the site's first sentence under every reply.
+        places = ", ".join(f"{path}:{_heading_line(folder / path, chosen, path)}" for path in documents)
+        message = (
+            f"disclaimer_section {site.disclaimer_section!r} is a heading in {len(documents)} documents ({places}); "
+            "the disclaimer must come from one: rename that heading in the others (their text is then quoted "
+            "as answers), or remove those sections"
+        )
+        line = _line_of(folder / SITE_FILE, "disclaimer_section")
+        return passages, site, [Problem(SITE_FILE, line, message, "error")]
     rest = [p for p in passages if p not in chosen]
     disclaimer = "\n\n".join(p.text for p in chosen)
     return rest, replace(site, disclaimer=disclaimer), []
+
+
+def _heading_line(path: Path, chosen: list[Passage], rel: str) -> int:
+    """The line of the heading above a document's first passage of the disclaimer section."""
+    first = min(p.line for p in chosen if p.source.path == rel)
+    lines = path.read_text(encoding="utf-8").splitlines()[: first - 1]
+    return next((n for n in range(len(lines), 0, -1) if HEADING.match(lines[n - 1])), first)
 
 
 def _with_banner(site: Site) -> Site:
