@@ -335,3 +335,59 @@ def test_a_disclaimer_section_in_a_second_document_stops_the_load_naming_both(kn
     knowledge = load_knowledge(knowledge_dir)
     assert knowledge.site.disclaimer == "Garden advice here is general; local conditions vary."
     assert any(p.headings == ("Liability",) for p in knowledge.passages)
+
+
+
+def test_html_comments_are_never_quoted_even_over_several_lines(tmp_path: Path):
+    """A staff note in a comment, which no rendered page shows, was an answer passage of its own; nor are a link
+    reference definition and a rule ("***") ever shown as text. A comment in code is shown, so it stays."""
+    doc = tmp_path / "doc.md"
+    doc.write_text(
+        "# Doc\n\n<!-- TODO(staff): check this dosage with Dr Smith -->\n\n## Resting\n\nMost patients rest.\n"
+        "<!--\nthe 2023 figure\nwas wrong\n-->\nDrink water.\n\n  <!-- one more -->\n\n[nk]: https://example.org\n\n"
+        "***\n\n```\n<!-- code shows its comments -->\n```\n",
+        encoding="utf-8",
+    )
+    passages, problems = parse_document(doc, "doc.md")
+    assert [(p.text, p.line) for p in passages] == [
+        ("Most patients rest.", 7),  # short paragraphs on either side of a comment are not joined across it
+        ("Drink water.", 12),
+        ("```\n<!-- code shows its comments -->\n```", 20),
+    ]
+    assert problems == []
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("Rest. <!-- a note --> Drink.\n", "doc.md:3: error: an HTML comment inside a paragraph would be quoted"),
+        ("Rest.\n\n<!-- a note\n\nDrink.\n", "doc.md:5: error: HTML comment is never closed, so nothing after"),
+        ("<!-- a note --> Drink.\n", "doc.md:3: warning: text after '-->' on the comment's line is left out"),
+    ],
+)
+def test_a_comment_that_would_be_quoted_or_swallows_text_is_named_at_its_line(tmp_path: Path, body, expected):
+    doc = tmp_path / "doc.md"
+    doc.write_text("# Doc\n\n" + body, encoding="utf-8")
+    passages, problems = parse_document(doc, "doc.md")
+    assert [str(p) for p in problems if str(p).startswith(expected)], problems
+    assert all("note" not in p.text for p in passages) or any(p.severity == "error" for p in problems)
+
+
+def test_markup_a_page_never_shows_as_text_is_warned_at_its_line_with_what_to_write(knowledge_dir: Path):
+    """Setext headings, tables, images and raw HTML in a hand-edited file were quoted as raw markup, unwarned."""
+    (knowledge_dir / "notes.md").write_text(
+        "# Aftercare\n\nAftercare overview\n==================\n\nDrink plenty of water after treatment.\n\n"
+        "| Day | What to do |\n|-----|------------|\n| 1   | Rest       |\n\n![diagram](img.png)\n\n"
+        '<div class="hidden">internal</div>\n\nUse `<b>` and `![x](y)` in code, and mail <info@example.org>.\n',
+        encoding="utf-8",
+    )
+    warnings = [str(w) for w in load_knowledge(knowledge_dir).warnings if w.path == "notes.md"]
+    assert warnings == [
+        "notes.md:4: warning: a heading underlined with '===' or '---' is quoted as text, underline and all; write "
+        "it as '## Heading' instead",
+        "notes.md:8: warning: a table is quoted as its '|' lines; write what it says as paragraphs or a list",
+        "notes.md:12: warning: an image is quoted as its '![…](…)' markup, never shown; delete it, or say in words "
+        "what it shows",
+        "notes.md:14: warning: raw HTML is quoted with its tags; rewrite it as Markdown headings and paragraphs, or "
+        "import the page with `python -m bot import`",
+    ]

@@ -22,6 +22,26 @@ LIST_ITEM = re.compile(r"^[ \t]{0,3}([-*+]|\d{1,9}[.)])[ \t]+\S")
 # CommonMark: only these items may start a list right after a paragraph's line (no blank line between).
 INTERRUPTING_ITEM = re.compile(r"^[ \t]{0,3}([-*+]|1[.)])[ \t]+\S")
 
+# Never seen on a rendered page, so never quoted: an HTML comment on lines of its own (a staff note, say), a link
+# reference definition ("[nk]: https://…"), and a thematic break ("***", "___"), which shows as a rule, not text.
+COMMENT_START = re.compile(r"^[ \t]{0,3}<!--")
+LINK_DEFINITION = re.compile(r"^[ \t]{0,3}\[(?!\^)[^\]]+\]:[ \t]*\S+([ \t]+(\"[^\"]*\"|'[^']*'|\([^)]*\)))?[ \t]*$")
+THEMATIC_BREAK = re.compile(r"^[ \t]{0,3}([-*_])([ \t]*\1){2,}[ \t]*$")
+# Markup a hand-edited file may hold that answers would quote as it is: warned about, with what to write instead.
+SETEXT_UNDERLINE = re.compile(r"^[ \t]{0,3}(=+|-+)[ \t]*$")
+TABLE_DELIMITER = re.compile(r"^[ \t]{0,3}\|?[ \t]*:?-+:?[ \t]*(\|[ \t]*:?-+:?[ \t]*)+\|?[ \t]*$")
+IMAGE = re.compile(r"!\[[^\]]*\][(\[]")
+HTML_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9-]*(\s[^<>]*)?/?>")
+CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")
+MARKUP = {
+    "setext": "a heading underlined with '===' or '---' is quoted as text, underline and all; write it as "
+    "'## Heading' instead",
+    "table": "a table is quoted as its '|' lines; write what it says as paragraphs or a list",
+    "image": "an image is quoted as its '![…](…)' markup, never shown; delete it, or say in words what it shows",
+    "html": "raw HTML is quoted with its tags; rewrite it as Markdown headings and paragraphs, or import the "
+    "page with `python -m bot import`",
+}
+
 
 @dataclass(frozen=True)
 class _Block:
@@ -31,6 +51,7 @@ class _Block:
     start: int
     end: int
     is_list: bool
+    after_gap: bool = False  # something never quoted (an HTML comment, say) stands before it: no passage spans both
 
 
 @dataclass(frozen=True)
@@ -135,14 +156,22 @@ def _scan(text: str, offset: int, rel: str) -> tuple[list[_Block], dict[int, tup
     sections: dict[int, tuple] = {}  # block index where a heading path starts → path of (level, text)
     path: list[tuple[int, str]] = []
     current: list[tuple[int, int, int]] = []  # (line, start, end) of the lines of the open block
-    fence_line = 0
+    fence_line = comment_line = 0
+    gap = False
+    problems: list[Problem] = []
     line_no = text.count("\n", 0, offset) + 1
 
-    def close() -> None:
+    def close(dropped: bool = False) -> None:
+        nonlocal gap
+        if current and all(LINK_DEFINITION.match(text[start:end]) for _, start, end in current):
+            current.clear()  # link reference definitions: never shown on a page
+            dropped = True
         if current:
             first = text[current[0][1] : current[0][2]]
-            blocks.append(_Block(current[0][0], current[0][1], current[-1][2], bool(LIST_ITEM.match(first))))
+            blocks.append(_Block(current[0][0], current[0][1], current[-1][2], bool(LIST_ITEM.match(first)), gap))
             current.clear()
+            gap = False
+        gap = gap or dropped
 
     pos = offset
     while pos < len(text):
@@ -154,23 +183,66 @@ def _scan(text: str, offset: int, rel: str) -> tuple[list[_Block], dict[int, tup
             current.append((line_no, pos, stripped_end))
             if FENCE.match(line):
                 fence_line = 0
+        elif comment_line:
+            if "-->" in line:
+                comment_line = 0
+                _after_comment(line, rel, line_no, problems)
         elif FENCE.match(line):
             fence_line = line_no
             current.append((line_no, pos, stripped_end))
+        elif COMMENT_START.match(line):  # like a blank line: it ends a paragraph and is never part of one
+            close(dropped=True)
+            if "-->" in line[line.index("<!--") + 4 :]:
+                _after_comment(line, rel, line_no, problems)
+            else:
+                comment_line = line_no
         elif not line.strip():
             close()
+        elif THEMATIC_BREAK.match(line) and not (current and SETEXT_UNDERLINE.match(line)):
+            close(dropped=True)
         elif heading := HEADING.match(line):
             close()
             level = len(heading.group(1))
             path = [h for h in path if h[0] < level] + [(level, heading.group(2).strip())]
             sections[len(blocks)] = tuple(path)
         else:
+            _markup(line, rel, line_no, bool(current), problems)
             current.append((line_no, pos, stripped_end))
         pos = end + 1
         line_no += 1
     close()
-    problems = [Problem(rel, fence_line, "code fence is never closed; add the closing ``` line")] if fence_line else []
+    if fence_line:
+        problems.append(Problem(rel, fence_line, "code fence is never closed; add the closing ``` line"))
+    if comment_line:
+        message = "HTML comment is never closed, so nothing after it is quoted; add the closing '-->'"
+        problems.append(Problem(rel, comment_line, message, "error"))
     return blocks, sections, problems
+
+
+def _after_comment(line: str, rel: str, line_no: int, problems: list[Problem]) -> None:
+    if line[line.index("-->") + 3 :].strip():
+        message = "text after '-->' on the comment's line is left out of the answers; put it on a line of its own"
+        problems.append(Problem(rel, line_no, message))
+
+
+def _markup(line: str, rel: str, line_no: int, in_block: bool, problems: list[Problem]) -> None:
+    """Problems with one line of a paragraph or list: an HTML comment inside it (an error: it would be quoted, and
+    a page never shows it), and markup that answers would quote as it is (a warning saying what to write)."""
+    text = CODE_SPAN.sub("", line)
+    if "<!--" in text:
+        message = "an HTML comment inside a paragraph would be quoted to visitors; put it on lines of its own"
+        problems.append(Problem(rel, line_no, message, "error"))
+    found = [
+        kind
+        for kind, there in (
+            ("setext", in_block and SETEXT_UNDERLINE.match(line)),
+            ("table", TABLE_DELIMITER.match(line) and "|" in line),
+            ("image", IMAGE.search(text)),
+            ("html", HTML_TAG.search(text.replace("<!--", ""))),
+        )
+        if there
+    ]
+    problems += [Problem(rel, line_no - (kind == "table"), MARKUP[kind]) for kind in found]
 
 
 def _group_by_section(
@@ -203,7 +275,7 @@ def _pack(
         return len(text[start:end].split())
 
     for unit in _units(text, blocks, rel, problems):
-        if unit is None:  # a dropped list introduction separates what stood around it
+        if unit is None:  # a dropped list introduction, or a comment, separates what stood around it
             flush()
             continue
         start, end, line = unit.start, unit.end, unit.line
@@ -232,10 +304,17 @@ def _units(text: str, blocks: list[_Block], rel: str, problems: list[Problem]) -
         block = blocks[i]
         items = _items(text, block)
         following = blocks[i + 1] if i + 1 < len(blocks) else None
-        introduces = text[block.start : block.end].endswith(":") and following is not None and following.is_list
+        introduces = (
+            text[block.start : block.end].endswith(":")
+            and following is not None
+            and following.is_list
+            and not following.after_gap
+        )
+        if block.after_gap:
+            units.append(None)
         if items or introduces:
             j = i + 1
-            while j < len(blocks) and blocks[j].is_list:
+            while j < len(blocks) and blocks[j].is_list and not blocks[j].after_gap:
                 items += _items(text, blocks[j])
                 j += 1
             units.append(_Unit(block.start, blocks[j - 1].end, block.line, tuple(items)))
