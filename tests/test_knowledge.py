@@ -391,3 +391,33 @@ def test_markup_a_page_never_shows_as_text_is_warned_at_its_line_with_what_to_wr
         "notes.md:14: warning: raw HTML is quoted with its tags; rewrite it as Markdown headings and paragraphs, or "
         "import the page with `python -m bot import`",
     ]
+
+
+def test_front_matter_typos_and_odd_forms_are_named_at_their_line(knowledge_dir: Path):
+    """A misspelt key was ignored without a word, and a date or URL of any form was shown as it was."""
+    (knowledge_dir / "typo.md").write_text(
+        "---\ntitel: Typo Title\nAutor: Dr Who\nsource: intranet\ndate: last tuesday\nurl: www.example.org/page\n"
+        "publisher: 2024\n---\n\n## Section\n\nSome text about zebra therapy.\n",
+        encoding="utf-8",
+    )
+    warnings = [str(w) for w in load_knowledge(knowledge_dir).warnings if w.path == "typo.md"]
+    known = "known: title, author, publisher, date, url"
+    assert warnings == [
+        f"typo.md:2: warning: unknown front matter key 'titel' (did you mean 'title'?), never shown; {known}",
+        f"typo.md:3: warning: unknown front matter key 'Autor' (did you mean 'author'?), never shown; {known}",
+        f"typo.md:4: warning: unknown front matter key 'source', never shown; {known}",
+        "typo.md:5: warning: date 'last tuesday' is shown as it is; write it 2025-12-19 (or 2025-12, or 2025)",
+        "typo.md:6: warning: url 'www.example.org/page' is no web address a link can be made of; write it with "
+        "https://",
+    ]
+
+
+def test_a_list_or_map_in_front_matter_stops_the_load_rather_than_be_cited_as_python_prints_it(knowledge_dir: Path):
+    """A citation read "['a', 'b'] › Section — {'x': 1}"."""
+    (knowledge_dir / "weird.md").write_text(
+        "---\ntitle: [a, b]\nauthor: {x: 1}\n---\n\n## Section\n\nSome text about llama therapy.\n", encoding="utf-8"
+    )
+    with pytest.raises(KnowledgeError) as raised:
+        load_knowledge(knowledge_dir)
+    assert "weird.md:2: error: title is a list, not text; write title: and the text on one line" in str(raised.value)
+    assert "weird.md:3: error: author is a map, not text" in str(raised.value)

@@ -6,6 +6,8 @@ and the paragraph that introduces it stay in one passage, cut between items only
 
 from __future__ import annotations
 
+import datetime
+import difflib
 import hashlib
 import re
 from dataclasses import dataclass
@@ -79,6 +81,9 @@ def parse_document(
     meta, body_start, problems = front_matter(text, rel)
     if meta is None:
         return [], problems
+    problems += _metadata_problems(meta, text[:body_start], rel)
+    if any(p.severity == "error" for p in problems):
+        return [], problems
     problems += _hidden_characters(text, rel)
     blocks, sections, fence_problems = _scan(text, body_start, rel)
     problems += fence_problems
@@ -148,6 +153,44 @@ def front_matter(text: str, rel: str) -> tuple[dict | None, int, list[Problem]]:
             [Problem(rel, 2, "front matter must be 'key: value' lines (title, author, publisher, date)", "error")],
         )
     return meta, match.end(), []
+
+
+FRONT_MATTER_KEYS = ("title", "author", "publisher", "date", "url")
+DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+
+
+def _metadata_problems(meta: dict, header: str, rel: str) -> list[Problem]:
+    """Front matter a citation would show wrongly: a key misspelt (its value is never shown), a list or map
+    (shown as Python would print it: an error), a date or URL of another form."""
+    lines = header.splitlines()
+
+    def line_of(key: object) -> int:
+        pattern = re.compile(rf"^\s*['\"]?{re.escape(str(key))}['\"]?\s*:")
+        return next((n for n, line in enumerate(lines, 1) if pattern.match(line)), 2)
+
+    problems = []
+    for key, value in meta.items():
+        if key not in FRONT_MATTER_KEYS:
+            close = difflib.get_close_matches(str(key).casefold(), FRONT_MATTER_KEYS, n=1, cutoff=0.6)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            message = f"unknown front matter key {key!r}{hint}, never shown; known: {', '.join(FRONT_MATTER_KEYS)}"
+            problems.append(Problem(rel, line_of(key), message))
+        elif value is None:
+            continue
+        elif isinstance(value, bool | list | dict):
+            kind = {bool: "yes/no", list: "a list", dict: "a map"}[type(value)]
+            message = (
+                f"{key} is {kind}, not text; write {key}: and the text on one line "
+                "(in quotes if it holds ':', or starts with '[' or '{')"
+            )
+            problems.append(Problem(rel, line_of(key), message, "error"))
+        elif key == "date" and not isinstance(value, datetime.date) and not DATE.match(str(value).strip()):
+            message = f"date {str(value)!r} is shown as it is; write it 2025-12-19 (or 2025-12, or 2025)"
+            problems.append(Problem(rel, line_of(key), message))
+        elif key == "url" and not re.match(r"^https?://\S+$", str(value).strip()):
+            message = f"url {str(value)!r} is no web address a link can be made of; write it with https://"
+            problems.append(Problem(rel, line_of(key), message))
+    return problems
 
 
 def _scan(text: str, offset: int, rel: str) -> tuple[list[_Block], dict[int, tuple], list[Problem]]:
