@@ -19,6 +19,7 @@ from bot.knowledge.passage import Passage, Problem, Source
 from bot.text import sentence_spans
 
 HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t]*#*[ \t]*$")
+EMPTY_HEADING = re.compile(r"^(#{1,6})([ \t]+#*)?[ \t]*$")  # "##", "###   ###": a heading, with no text
 FENCE = re.compile(r"^[ \t]{0,3}(```|~~~)")
 LIST_ITEM = re.compile(r"^[ \t]{0,3}([-*+]|\d{1,9}[.)])[ \t]+\S")
 # CommonMark: only these items may start a list right after a paragraph's line (no blank line between).
@@ -87,7 +88,7 @@ def parse_document(
     problems += _hidden_characters(text, rel)
     blocks, sections, fence_problems = _scan(text, body_start, rel)
     problems += fence_problems
-    first_h1 = next((path[0][1] for path in sections.values() if path[0][0] == 1), None)
+    first_h1 = next((path[0][1] for path in sections.values() if path and path[0][0] == 1), None)
     title = str(meta.get("title") or first_h1 or Path(rel).stem)
     source = Source(
         path=rel,
@@ -200,6 +201,7 @@ def _scan(text: str, offset: int, rel: str) -> tuple[list[_Block], dict[int, tup
     path: list[tuple[int, str]] = []
     current: list[tuple[int, int, int]] = []  # (line, start, end) of the lines of the open block
     fence_line = comment_line = 0
+    seen: dict[tuple[str, ...], int] = {}  # heading path → the line it was first at
     gap = False
     problems: list[Problem] = []
     line_no = text.count("\n", 0, offset) + 1
@@ -243,11 +245,25 @@ def _scan(text: str, offset: int, rel: str) -> tuple[list[_Block], dict[int, tup
             close()
         elif THEMATIC_BREAK.match(line) and not (current and SETEXT_UNDERLINE.match(line)):
             close(dropped=True)
+        elif empty := EMPTY_HEADING.match(line):  # ends the section above; its text goes under the headings above
+            close()
+            message = f"heading has no text; write its text after the '{empty.group(1)}', or delete the line"
+            problems.append(Problem(rel, line_no, message))
+            path = [h for h in path if h[0] < len(empty.group(1))]
+            sections[len(blocks)] = tuple(path)
         elif heading := HEADING.match(line):
             close()
             level = len(heading.group(1))
             path = [h for h in path if h[0] < level] + [(level, heading.group(2).strip())]
             sections[len(blocks)] = tuple(path)
+            key = tuple(h.casefold() for _, h in path)
+            if key in seen:
+                message = (
+                    f"heading {path[-1][1]!r} is also at line {seen[key]}, under the same headings: their answers "
+                    "would be cited alike; give each its own heading, or merge them"
+                )
+                problems.append(Problem(rel, line_no, message))
+            seen.setdefault(key, line_no)
         else:
             _markup(line, rel, line_no, bool(current), problems)
             current.append((line_no, pos, stripped_end))
