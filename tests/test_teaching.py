@@ -56,6 +56,44 @@ def test_one_question_taught_twice_or_both_taught_and_not_answered_is_a_warning(
     assert all(p.severity == "warning" for p in problems)
 
 
+def test_phrasings_problems_point_at_their_own_table_and_line(knowledge_dir: Path):
+    """Each problem named the first line holding its words: a duplicate at the first question, "taught" in the
+    header comment, line 1 for a [[taught]] with no passage."""
+    passages = load_knowledge(knowledge_dir).passages
+    watering = next(reference(p) for p in passages if p.headings == ("Watering",))
+    write(
+        knowledge_dir,
+        "# What staff taught; each [[taught]] names a passage.\n\n"
+        f'[[taught]]\npassage = "{ROSES}"\nquestions = ["how often"]\n\n'
+        f'[[taught]]\npassage = "{watering}"\nquote = "Water tomatoes"\nquestions = ["how often"]\n\n'
+        '[[taught]]\nquestions = ["no passage"]\n\n'
+        '[not_answered]\nquestions = [\n  "parking?",\n  "how often",\n]\n\n[extra]\nx = 1\n',
+    )
+    _, problems = load_teaching(knowledge_dir, passages)
+    assert [str(p) for p in problems] == [
+        "phrasings.toml:21: warning: unknown table 'extra'; known: taught, not_answered",
+        'phrasings.toml:12: error: each [[taught]] needs passage = "Title › Heading"',
+        "phrasings.toml:10: warning: 'how often' is taught to two passages",
+        "phrasings.toml:18: warning: 'how often' is both taught and not answered",
+    ]
+
+
+def test_a_misspelt_key_in_a_phrasings_table_is_a_warning_with_the_key_meant(knowledge_dir: Path):
+    """`qestions = [...]` left the entry silently teaching nothing."""
+    passages = load_knowledge(knowledge_dir).passages
+    write(
+        knowledge_dir,
+        f'[[taught]]\npassage = "{ROSES}"\nqestions = ["typo key"]\n\n[not_answered]\nquestion = ["parking?"]\n',
+    )
+    _, problems = load_teaching(knowledge_dir, passages)
+    assert [str(p) for p in problems] == [
+        "phrasings.toml:3: warning: unknown key 'qestions' in [[taught]] (did you mean 'questions'?), ignored; "
+        "known: passage, quote, questions",
+        "phrasings.toml:6: warning: unknown key 'question' in [not_answered] (did you mean 'questions'?), ignored; "
+        "known: questions",
+    ]
+
+
 def test_teach_writes_phrasings_once_and_says_what_it_skipped(knowledge_dir: Path):
     passages = load_knowledge(knowledge_dir).passages
     cases = [
@@ -285,3 +323,13 @@ def test_a_passage_taught_several_near_questions_gains_its_lead_with_the_real_mo
         return reply.ranking[0].score - next(h.score for h in reply.ranking if h.passage.id == watering.id)
 
     assert lead(settings.taught_agreement) > lead(0.0) + 0.05
+
+
+def test_a_phrasings_file_of_inline_tables_or_comments_alone_is_read(knowledge_dir: Path):
+    passages = load_knowledge(knowledge_dir).passages
+    for text in ("", "# nothing taught yet\n"):
+        write(knowledge_dir, text)
+        assert load_teaching(knowledge_dir, passages) == (load_teaching(knowledge_dir, [])[0], [])
+    write(knowledge_dir, f'taught = [{{passage = "{ROSES}", questions = ["pruning when"]}}]\n')
+    teaching, problems = load_teaching(knowledge_dir, passages)
+    assert list(teaching.phrasings.values()) == [("pruning when",)] and problems == []

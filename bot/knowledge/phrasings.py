@@ -15,6 +15,8 @@ heading path and a quote of its text, not by its id, so a reference survives edi
 
 from __future__ import annotations
 
+import difflib
+import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -60,14 +62,15 @@ def load_teaching(folder: Path, passages: list[Passage]) -> tuple[Teaching, list
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         return Teaching(), [toml_problem(PHRASINGS_FILE, err, text)]
+    tables = _Tables(text)
     problems = [
-        Problem(PHRASINGS_FILE, 1, f"unknown table {key!r}; known: taught, not_answered")
+        Problem(PHRASINGS_FILE, tables.line(key), f"unknown table {key!r}; known: taught, not_answered")
         for key in sorted(set(data) - {"taught", "not_answered"})
     ]
     phrasings: dict[str, list[str]] = {}
     owner: dict[str, str] = {}  # casefolded question → the reference it was taught to
-    for entry in _entries(data.get("taught", []), problems, text):
-        line = _line(text, entry["passage"])
+    for entry in _entries(data.get("taught", []), problems, tables):
+        line = tables.find(entry["passage"], entry["span"])
         found = find_passages(passages, entry["passage"], entry["quote"])
         if not found:
             what = f"quoting {entry['quote']!r} " if entry["quote"] else ""
@@ -87,17 +90,18 @@ def load_teaching(folder: Path, passages: list[Passage]) -> tuple[Teaching, list
         for question in entry["questions"]:
             key = _key(question)
             if key in owner and owner[key] != entry["passage"]:
-                problems.append(
-                    Problem(PHRASINGS_FILE, _line(text, question), f"{question!r} is taught to two passages")
-                )
+                where = tables.find(question, entry["span"])
+                problems.append(Problem(PHRASINGS_FILE, where, f"{question!r} is taught to two passages"))
             owner.setdefault(key, entry["passage"])
             phrasings.setdefault(found[0].id, []).append(question)
-    not_answered = _questions(data.get("not_answered", {}), "not_answered", problems, text)
+    span = tables.span("not_answered")
+    table = data.get("not_answered", {})
+    _unknown_keys(table, "[not_answered]", ("questions",), span, tables, problems)
+    not_answered = _questions(table, "not_answered", problems, tables.find_key("questions", span))
     for question in not_answered:
         if _key(question) in owner:
-            problems.append(
-                Problem(PHRASINGS_FILE, _line(text, question), f"{question!r} is both taught and not answered")
-            )
+            where = tables.find(question, span)
+            problems.append(Problem(PHRASINGS_FILE, where, f"{question!r} is both taught and not answered"))
     taught = {pid: tuple(dict.fromkeys(qs)) for pid, qs in phrasings.items()}
     return Teaching(taught, tuple(dict.fromkeys(not_answered))), problems
 
@@ -187,27 +191,91 @@ def _quote(passage: Passage, passages: list[Passage]) -> str:
     return passage.text
 
 
-def _entries(taught: object, problems: list[Problem], text: str) -> list[dict]:
-    """The well-formed [[taught]] tables; a malformed one is an error with its line."""
+class _Tables:
+    """Where each table of the file is, by its header line ("[[taught]]", "[not_answered]"), so that a problem
+    points at its own table, and a question at its own line within it: not at the first place its words appear."""
+
+    HEADER = re.compile(r"^[ \t]*\[(\[?)[ \t]*[\"']?([^\]\"']+?)[\"']?[ \t]*\]")
+
+    def __init__(self, text: str):
+        self.lines = text.splitlines()
+        self.headers = [
+            (match.group(2), n) for n, line in enumerate(self.lines, 1) if (match := self.HEADER.match(line))
+        ]
+
+    def spans(self, name: str) -> list[tuple[int, int]]:
+        """(first line, last line) of each table so named, in order."""
+        ends = [n - 1 for _, n in self.headers[1:]] + [len(self.lines)] if self.headers else []
+        found = [(n, end) for (header, n), end in zip(self.headers, ends, strict=True) if header == name]
+        if found:
+            return found
+        start = self.line(name)  # written inline (taught = [{...}]), or not at all
+        return [(start, len(self.lines) or 1)]
+
+    def span(self, name: str, index: int = 0) -> tuple[int, int]:
+        spans = self.spans(name)
+        return spans[index] if index < len(spans) else spans[-1]
+
+    def line(self, name: str) -> int:
+        """The line of a table's header, or of a top-level key so named (1 when neither is found)."""
+        key = re.compile(rf"^[ \t]*[\"']?{re.escape(name)}[\"']?[ \t]*=")
+        header = next((n for header, n in self.headers if header == name), None)
+        return header or next((n for n, line in enumerate(self.lines, 1) if key.match(line)), 1)
+
+    def find_key(self, key: str, span: tuple[int, int]) -> int:
+        """The line of the span where a key is set (its first line when none is)."""
+        pattern = re.compile(rf"^[ \t]*[\"']?{re.escape(key)}[\"']?[ \t]*=")
+        return next((n for n in self._numbers(span) if pattern.match(self.lines[n - 1])), span[0])
+
+    def find(self, needle: str, span: tuple[int, int]) -> int:
+        """The first line of the span holding a string (its first line when none does)."""
+        return next((n for n in self._numbers(span) if needle in self.lines[n - 1]), span[0])
+
+    def _numbers(self, span: tuple[int, int]) -> range:
+        return range(span[0], min(span[1], len(self.lines)) + 1)
+
+
+def _entries(taught: object, problems: list[Problem], tables: _Tables) -> list[dict]:
+    """The well-formed [[taught]] tables, each with its span of lines; a malformed one is an error at its line."""
     entries = []
-    for entry in taught if isinstance(taught, list) else [taught]:
+    for index, entry in enumerate(taught if isinstance(taught, list) else [taught]):
+        span = tables.span("taught", index)
+        _unknown_keys(entry, "[[taught]]", ("passage", "quote", "questions"), span, tables, problems)
         if not isinstance(entry, dict) or not isinstance(entry.get("passage"), str):
-            problems.append(Problem(PHRASINGS_FILE, 1, 'each [[taught]] needs passage = "Title › Heading"', "error"))
+            message = 'each [[taught]] needs passage = "Title › Heading"'
+            problems.append(Problem(PHRASINGS_FILE, span[0], message, "error"))
             continue
         quote = entry.get("quote", "")
-        questions = _questions(entry, "taught", problems, text)
+        questions = _questions(entry, "taught", problems, tables.find_key("questions", span))
         entries.append(
-            {"passage": entry["passage"], "quote": quote if isinstance(quote, str) else "", "questions": questions}
+            {
+                "passage": entry["passage"],
+                "quote": quote if isinstance(quote, str) else "",
+                "questions": questions,
+                "span": span,
+            }
         )
     return entries
 
 
-def _questions(table: object, name: str, problems: list[Problem], text: str) -> list[str]:
+def _unknown_keys(
+    table: object, name: str, known: tuple[str, ...], span: tuple[int, int], tables: _Tables, problems: list[Problem]
+) -> None:
+    """A key misspelt ("qestions") left its table silently empty: a warning at its line, with the key meant."""
+    for key in table if isinstance(table, dict) else ():
+        if key in known:
+            continue
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        where = tables.find_key(key, span)
+        message = f"unknown key {key!r} in {name}{hint}, ignored; known: {', '.join(known)}"
+        problems.append(Problem(PHRASINGS_FILE, where, message))
+
+
+def _questions(table: object, name: str, problems: list[Problem], line: int) -> list[str]:
     questions = table.get("questions", []) if isinstance(table, dict) else None
     if not isinstance(questions, list) or not all(isinstance(q, str) and q.strip() for q in questions):
-        problems.append(
-            Problem(PHRASINGS_FILE, _line(text, name), f'{name} needs questions = ["...", "..."], none blank', "error")
-        )
+        problems.append(Problem(PHRASINGS_FILE, line, f'{name} needs questions = ["...", "..."], none blank', "error"))
         return []
     return questions
 
@@ -217,12 +285,6 @@ def _multiline(items: list[str]) -> tomlkit.items.Array:
     array.extend(items)
     array.multiline(True)
     return array
-
-
-def _line(text: str, needle: str) -> int:
-    """The line where a string (a reference, a question, a table name) first appears, 1 when not found."""
-    at = text.find(needle)
-    return text.count("\n", 0, at) + 1 if at >= 0 else 1
 
 
 def _key(question: str) -> str:
