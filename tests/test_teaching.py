@@ -40,6 +40,16 @@ def test_taught_questions_join_their_passage_and_a_missing_passage_is_an_error(k
     ]
 
 
+def test_a_phrasings_file_that_is_not_utf8_is_an_error_at_its_line(knowledge_dir: Path):
+    """check replaced the bytes silently, and teach then failed with a bare codec error."""
+    passages = load_knowledge(knowledge_dir).passages
+    latin1 = b'questions = ["caf\xe9"]\n'
+    (knowledge_dir / PHRASINGS_FILE).write_bytes(f'[[taught]]\npassage = "{ROSES}"\n'.encode() + latin1)
+    teaching, problems = load_teaching(knowledge_dir, passages)
+    assert [str(p) for p in problems] == ["phrasings.toml:3: error: not valid UTF-8; save the file as UTF-8"]
+    assert not teaching.phrasings
+
+
 def test_one_question_taught_twice_or_both_taught_and_not_answered_is_a_warning(knowledge_dir: Path):
     passages = load_knowledge(knowledge_dir).passages
     watering = next(reference(p) for p in passages if p.headings == ("Watering",))

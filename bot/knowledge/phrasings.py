@@ -57,7 +57,11 @@ def load_teaching(folder: Path, passages: list[Passage]) -> tuple[Teaching, list
     path = Path(folder) / PHRASINGS_FILE
     if not path.is_file():
         return Teaching(), []
-    text = path.read_text(encoding="utf-8", errors="replace")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as err:  # replaced silently, a taught question would not be what staff wrote
+        line = path.read_bytes()[: err.start].count(b"\n") + 1
+        return Teaching(), [Problem(PHRASINGS_FILE, line, "not valid UTF-8; save the file as UTF-8", "error")]
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
