@@ -29,9 +29,10 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, field_validator
 from starlette.exceptions import HTTPException  # what FastAPI raises for a body it cannot parse
 
 from bot.config import ServeSettings
+from bot.limits import too_many
 from bot.metrics import API, CONTENT_TYPE, Metrics
 from bot.redact import clean_text
-from bot.ui import BUSY_MESSAGE, BUSY_RETRY_SECONDS, VisitorChat
+from bot.ui import BUSY_MESSAGE, BUSY_RETRY_SECONDS, VisitorChat, reply_as_data
 
 
 class AskRequest(BaseModel):
@@ -188,6 +189,11 @@ def api_routes(chat: VisitorChat, metrics: Metrics, settings: ServeSettings) -> 
 
     async def ask(body: AskRequest, request: Request) -> JSONResponse:
         """Ask a question; the reply quotes the documents, or says they do not answer it."""
+        wait = chat.limits.wait(chat.limits.address(request))
+        if wait:  # over its questions per minute (bot/limits.py leaves this route to say so): urgent, or 429
+            metrics.refuse(API)
+            urgent = chat.assistant.urgent_reply(body.question)
+            return JSONResponse(reply_as_data(urgent)) if urgent else too_many(wait)
         if line.full():
             metrics.refuse(API)
             return busy()

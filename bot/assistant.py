@@ -120,6 +120,15 @@ class Assistant:
             reply = self._urgent(serving, reply, alarm)
         return replace(reply, question=question)
 
+    def urgent_reply(self, question: str) -> Reply | None:
+        """The urgent reply to a message that is not searched (its client is over its questions per minute), by the
+        rules that need no pass through the model: a phrase, a temperature, an overdose. None for any other."""
+        question = clean_text(question)
+        serving = self._serving
+        message = normalize_query(question[: URGENT_SCAN_CHARS * self.settings.max_question_chars]).casefold()
+        alarm = detect(message, serving.index.site, None)
+        return self._urgent(serving, Reply(question, False, serving.index.site.disclaimer), alarm) if alarm else None
+
     def show(self, passage_id: str, question: str = "") -> Reply:
         """A reply quoting one passage chosen by the visitor (a "did you mean" or follow-up click)."""
         serving = self.refresh() if self.follow_live else self._serving
@@ -138,11 +147,11 @@ class Assistant:
         )
 
     def _urgent(self, serving: _Serving, reply: Reply, alarm: Alarm) -> Reply:
-        """The urgent notice, then only the passage on what to report: nothing else may draw the eye from it."""
+        """The urgent notice, then only the passage on what to report (not to a message of self-harm: it speaks of
+        reactions to treatment): nothing else may draw the eye from it."""
         site = serving.index.site
-        report = next(
-            (p for p in serving.index.passages if site.urgent_passage and site.urgent_passage in p.text), None
-        )
+        wanted = site.urgent_passage if alarm.kind != SELF_HARM else ""
+        report = next((p for p in serving.index.passages if wanted and wanted in p.text), None)
         passages = (Hit(passage=report, score=1.0, dense=1.0),) if report else ()
         notice = site.self_harm_notice if alarm.kind == SELF_HARM and site.self_harm_notice else site.urgent_notice
         return replace(

@@ -30,6 +30,9 @@ TOO_LARGE = "This request is larger than the {limit:,} bytes this server takes; 
 # POSTs to these ask a question through an API: refused with 429 while the client is over its limit. (The
 # page's own events are counted where they are answered, and told politely in the chat.)
 API_QUESTION_ROUTES = ("/gradio_api/call/", "/gradio_api/run/", "/api/")
+# except these, which say so themselves: POST /api/ask first reads the message, since no limit keeps back the
+# urgent notice (bot/api.py)
+ROUTES_THAT_LIMIT = ("/api/ask",)
 MINUTE = 60.0
 
 
@@ -90,7 +93,8 @@ class RequestLimits:
         if declared is not None and declared > self.max_bytes:  # refused before a byte of it is read, and before
             await self._too_large(scope, receive, send)  # a 429, which would have the client send it again
             return
-        if self.questions and method == "POST" and any(route in path for route in API_QUESTION_ROUTES):
+        asks = any(route in path for route in API_QUESTION_ROUTES) and path not in ROUTES_THAT_LIMIT
+        if self.questions and method == "POST" and asks:
             wait = self.questions.wait(self.questions.address(Request(scope)))
             if wait:
                 self.questions.on_refused(path)

@@ -90,7 +90,7 @@ class VisitorChat:
         question = as_text(question)
         reply = self._answer(question, request, route)
         self._record(question, reply, request)
-        return {**reply.to_dict(), "question": shown_question(reply.question)}
+        return reply_as_data(reply)
 
     def _counted(self, question: str, route: str) -> Reply:
         """The assistant's reply, counted in /metrics by route and outcome, with its time."""
@@ -112,11 +112,17 @@ class VisitorChat:
 
     def _answer(self, question: str, request: Any, route: str) -> Reply:
         """The assistant's reply; or, to a client over its questions per minute, the polite "try again" (no answer,
-        the disclaimer as always)."""
+        the disclaimer as always), unless the message is plainly urgent: the limit never keeps the notice back."""
         if self.limits.take(self.limits.address(request)):
             self.metrics.refuse(route)
-            return Reply(question, False, self.assistant.site.disclaimer, message=TOO_MANY_QUESTIONS)
+            return self.over_limit(question)
         return self._counted(question, route)
+
+    def over_limit(self, question: str) -> Reply:
+        """The reply to a client over its questions per minute: the urgent notice if a rule that needs no pass
+        through the model finds the message urgent, else the polite "try again"."""
+        urgent = self.assistant.urgent_reply(question)
+        return urgent or Reply(question, False, self.assistant.site.disclaimer, message=TOO_MANY_QUESTIONS)
 
     def _record(self, question: str, reply: Reply, request: gr.Request | None = None, index: int = -1) -> None:
         """Store the turn in the visit log (not an empty, over-long or refused message, nor more of one client's
@@ -138,6 +144,11 @@ def _session(request: gr.Request | None) -> str | None:
 def as_text(value: object) -> str:
     """What an API client sent as the question, as text: nothing (None) is empty, a number is its digits."""
     return "" if value is None else value if isinstance(value, str) else str(value)
+
+
+def reply_as_data(reply: Reply) -> dict[str, Any]:
+    """A reply as the APIs send it; a huge question echoed cut short."""
+    return {**reply.to_dict(), "question": shown_question(reply.question)}
 
 
 def shown_question(question: str) -> str:

@@ -195,6 +195,10 @@ def test_a_client_over_its_questions_per_minute_gets_429_with_retry_after(strict
     statuses = [requests.post(f"{strict_limit}/api/ask", json={"question": f"NK cells? {i}"}) for i in range(3)]
     assert [r.status_code for r in statuses] == [200, 200, 429]
     assert int(statuses[2].headers["Retry-After"]) > 0 and "try again" in statuses[2].json()["detail"]
+    # Over the limit, an emergency still gets the notice: no limit keeps it back (it got the 429 too).
+    emergency = {"question": "I have crushing chest pain and cannot breathe"}
+    urgent = requests.post(f"{strict_limit}/api/ask", json=emergency)
+    assert urgent.status_code == 200 and "emergency services" in urgent.json()["notice"]
 
 
 @pytest.fixture

@@ -108,11 +108,12 @@ def test_each_api_429_is_counted_in_the_metrics_as_refused(client: TestClient):
     metrics = Metrics()
     guarded.on_refused = metrics.refuse_path
     guarded.take("203.0.113.9")
-    for path in ("/gradio_api/call/ask", "/gradio_api/call/ask", "/api/ask"):
+    for path in ("/gradio_api/call/ask", "/gradio_api/run/ask"):
         assert client.post(path, json={"data": ["hi"]}).status_code == 429
     counted = metrics.render().decode()
     assert 'faq_questions_total{outcome="refused",route="gradio_api"} 2.0' in counted
-    assert 'faq_questions_total{outcome="refused",route="api"} 1.0' in counted
+    # POST /api/ask reads the message first, so that the limit never keeps back the urgent notice: its route says 429
+    assert client.post("/api/ask", json={"question": "hi"}).status_code == 404  # no such route in this app
 
 
 def test_too_many_is_the_429_any_route_can_send():
@@ -215,5 +216,8 @@ def test_a_visitor_over_the_limit_is_asked_politely_to_wait_and_others_are_answe
     assert "try again in a minute" in history[1]["content"] and "Prune roses" not in history[1]["content"]
     assert chat.ask("When should I prune roses?", visitor("192.0.2.1"))["message"] == TOO_MANY_QUESTIONS
     assert chat.ask("When should I prune roses?", visitor("192.0.2.2"))["answered"]  # another address
+    # The limit never keeps back the urgent notice: a phrase, which needs no pass through the model, still finds it.
+    history, _ = chat.respond("Help, the shed is on fire!", [], visitor("192.0.2.1"))
+    assert "call the fire brigade now" in history[1]["content"]
     # At most logged_questions_per_day of one address's questions are logged; the refused ones never.
     assert [v.question for v in visits.visits()] == ["When should I prune roses?"] * 3

@@ -359,6 +359,8 @@ def test_a_condition_is_left_out_of_meaning_and_what_remains_needs_the_piece_mar
 def test_self_harm_phrases_are_their_own_kind(assistant_with_examples):
     reply = assistant_with_examples.ask("I want to kill myself")
     assert reply.alarm.kind == SELF_HARM and reply.notice == "Please call the crisis line."
+    # the urgent passage speaks of what to report after treatment, not to someone who wants to die
+    assert reply.passages == () and not reply.answered and not reply.follow_ups
 
 
 @pytest.fixture
