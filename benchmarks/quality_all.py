@@ -20,7 +20,9 @@ One table, one block of rows per question set:
 - NK urgent-tuning, urgent-dev to urgent-dev8 (used to choose the urgent settings and examples; dev3 to dev8
   were written blind as held-out, heldout2, heldout3, heldout4, heldout6, heldout8 and heldout9, and run once
   before they were read), urgent-heldout (spent: run five times, read once to choose), urgent-heldout5,
-  urgent-heldout7 and urgent-heldout10 (written blind, run after the choices they follow):
+  urgent-heldout7 and urgent-heldout10 (written blind, run after the choices they follow), urgent-short-dev
+  and urgent-short-heldout (messages of one to a dozen words, farewells among them: the built-in calm messages
+  were chosen on the first, the second was written blind and run once):
   knowledge/ with messages labelled urgent or not (tests/eval/urgent-*.jsonl), scored on the urgent
   notice alone: urgent caught and false alarms, as `python -m bot evaluate` reports them.
 
@@ -97,6 +99,8 @@ URGENT_SETS = (
     "urgent-heldout5",
     "urgent-heldout7",
     "urgent-heldout10",
+    "urgent-short-dev",
+    "urgent-short-heldout",
 )
 NK_SETS = ("tuning", "dev", "heldout", "heldout2", *URGENT_SETS)
 # everyday messages no health FAQ answers (prices, opening hours, small talk), written blind to the built-in list

@@ -56,6 +56,7 @@ class IndexSettings:
     everyday_questions: bool  # keep the built-in everyday questions as not answered here
     everyday_answered_similarity: float  # ...but not those some row of the folder comes this close to
     everyday_same_intent: float  # ...nor those this close to one of them
+    calm_messages: bool  # add the built-in short calm messages to a site's not-urgent examples
 
 
 @dataclass(frozen=True)
@@ -315,7 +316,9 @@ class Settings:
     # urgent_candidates examples of each list whose mean token vector comes nearest are read token by token. A
     # sentence or clause of a longer message must come nearer, by urgent_piece_margin: each piece is one more chance
     # of a chance likeness, and calm messages' pieces ("and she has neither.") borrow their words' context from the
-    # rest. Chosen on tests/eval/urgent-tuning.jsonl and urgent-dev.jsonl.
+    # rest. Chosen on tests/eval/urgent-tuning.jsonl and urgent-dev.jsonl; urgent_candidates 48 -> 64 when the built-in
+    # calm messages (below) joined the not-urgent examples, whose short ones otherwise crowded long ones out of the
+    # candidates (a new false alarm on urgent-dev8).
     urgent_neighbours: int = 8
     # Self-harm examples are compared by their urgent_self_harm_neighbours nearest: an indirect message (letters
     # written to the children, the dog given away) is like one or two of them, each a scenario of its own, where an
@@ -325,8 +328,12 @@ class Settings:
     urgent_message_weight: float = 0.5
     urgent_margin: float = -0.01
     urgent_same_as: float = 0.9
-    urgent_candidates: int = 48
+    urgent_candidates: int = 64
     urgent_piece_margin: float = 0.01
+    # Short everyday messages (greetings, farewells, a colour, "green tea": bot/calm_messages.txt) join the
+    # not-urgent examples of a site that has urgent ones: a message of a word or two otherwise comes nearest some
+    # urgent example by that word alone ("goodbye" and "I've written goodbye letters to my kids").
+    calm_messages: bool = True
 
     top_k: int = 3
     # Chosen on tests/eval/tuning.jsonl with `python -m bot evaluate --sweep`, which prints the rule's pick: one
@@ -424,6 +431,7 @@ class Settings:
             self.everyday_questions,
             self.everyday_answered_similarity,
             self.everyday_same_intent,
+            self.calm_messages,
         )
 
     @cached_property

@@ -154,6 +154,27 @@ def test_a_build_made_with_another_version_of_the_everyday_questions_is_stale(fa
     assert stale_files(index, fake_index.knowledge_dir) == []
 
 
+def test_the_built_in_calm_messages_join_the_not_urgent_examples_of_a_site_with_urgent_ones(fake_index: Settings):
+    from dataclasses import replace
+
+    from bot.index.everyday import with_calm_messages
+    from bot.knowledge import Site
+
+    site = Site(urgent_examples=("my shed is on fire",), not_urgent_examples=("how do I prune roses",))
+    calm = with_calm_messages(replace(site, urgent_examples=("goodbye", "my shed is on fire")))
+    assert calm.not_urgent_examples[0] == "how do I prune roses" and "ok bye" in calm.not_urgent_examples
+    assert "goodbye" not in calm.not_urgent_examples  # the site gives it as urgent: the site's word holds
+    assert with_calm_messages(Site()) == Site()  # no urgent examples: no message is read for meaning
+    index = load_index(fake_index.index_dir, FakeEmbedder())  # the garden site has urgent phrases, no examples
+    assert index.manifest["calm_list"] is None and stale_files(index, fake_index.knowledge_dir) == []
+
+
+def test_a_build_made_with_another_version_of_the_calm_messages_is_stale(fake_index: Settings):
+    index = load_index(fake_index.index_dir, FakeEmbedder())
+    index.manifest["calm_list"] = "made-before-an-edit"
+    assert stale_files(index, fake_index.knowledge_dir) == ["bot/calm_messages.txt"]
+
+
 def test_a_build_older_than_the_knowledge_folder_serves_as_published_and_warns_staff(
     fake_index: Settings, caplog: pytest.LogCaptureFixture
 ):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,7 +16,13 @@ from bot.config import IndexSettings, Settings
 from bot.embedding import Embedder
 from bot.errors import BotError
 from bot.index.cache import EmbeddingCache
-from bot.index.everyday import answered_here, everyday_fingerprint, everyday_questions
+from bot.index.everyday import (
+    answered_here,
+    calm_fingerprint,
+    everyday_fingerprint,
+    everyday_questions,
+    with_calm_messages,
+)
 from bot.index.folder import CACHE, MANIFEST, build_folder, one_build_at_a_time, write_atomically
 from bot.index.load import load_build, read_passages
 from bot.index.manifest import new_manifest
@@ -91,6 +97,9 @@ def _build(
     knowledge: Knowledge, index_dir: Path, embedder: Embedder, progress: bool, settings: IndexSettings, publish: bool
 ) -> BuildSummary:
     started = time.perf_counter()
+    site = with_calm_messages(knowledge.site) if settings.calm_messages else knowledge.site
+    calm_list = calm_fingerprint() if site is not knowledge.site else None  # added: a build with another is stale
+    knowledge = replace(knowledge, site=site)
     texts, rows, kinds = vector_texts(knowledge.passages, settings.embed)
     words = vocabulary(knowledge.passages)
     passage_texts = texts[: len(knowledge.passages)]  # passage rows come first
@@ -118,6 +127,7 @@ def _build(
         manifest["everyday"] = [q for q, covered in zip(everyday, answered, strict=True) if not covered]
         manifest["everyday_answered"] = [q for q, covered in zip(everyday, answered, strict=True) if covered]
         manifest["everyday_list"] = everyday_fingerprint() if settings.everyday_questions else None
+        manifest["calm_list"] = calm_list
         dimension = manifest["dimension"]
 
         def write_tokens(folder: Path) -> None:

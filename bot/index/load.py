@@ -11,7 +11,7 @@ import faiss
 import numpy as np
 
 from bot.embedding import Embedder
-from bot.index.everyday import EVERYDAY_PATH, everyday_fingerprint
+from bot.index.everyday import CALM_PATH, EVERYDAY_PATH, calm_fingerprint, everyday_fingerprint
 from bot.index.folder import (
     MANIFEST,
     REBUILD,
@@ -74,13 +74,15 @@ def load_index(index_dir: Path, embedder: Embedder, which: str = CURRENT) -> Ind
 
 
 def stale_files(index: Index, knowledge_dir: Path) -> list[str]:
-    """Knowledge files added, removed or changed since the index was built; and the built-in everyday questions,
-    when the build used another version of them."""
+    """Knowledge files added, removed or changed since the index was built; and the built-in everyday questions
+    and calm messages, when the build used another version of them."""
     built = index.manifest["files"]
     now = hash_files(Path(knowledge_dir))
     changed = sorted(name for name in built.keys() | now.keys() if built.get(name) != now.get(name))
     if index.manifest.get("everyday_list") not in (None, everyday_fingerprint()):
         changed.append(EVERYDAY_PATH)
+    if index.manifest.get("calm_list") not in (None, calm_fingerprint()):
+        changed.append(CALM_PATH)
     return changed
 
 

@@ -20,8 +20,9 @@ if TYPE_CHECKING:
 # 2: passages' token vectors, for late interaction; 3: example messages' token vectors; 4: taught phrasings and
 # the not-answered questions' vectors; 5: the model's fingerprint; 6: taught phrasings are rows of their own kind
 # (TAUGHT), no longer FAQ questions; 7: taught phrasings' token vectors, for late interaction; 8: the built-in
-# everyday questions kept as not answered here, and their vectors
-FORMAT_VERSION = 8
+# everyday questions kept as not answered here, and their vectors; 9: the built-in calm messages among a site's
+# not-urgent examples
+FORMAT_VERSION = 9
 MANIFEST_FIELDS = {
     "model": str,
     "fingerprint": str,
