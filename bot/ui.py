@@ -22,9 +22,11 @@ from bot.assistant import Assistant
 from bot.config import ServeSettings
 from bot.embedding import limit_threads
 from bot.errors import BotError
+from bot.gradio_calls import gradio_calls
 from bot.limits import TOO_MANY_QUESTIONS, QuestionLimits, request_limits
 from bot.memory import forget_finished_sessions
 from bot.metrics import CHAT, GRADIO_API, Metrics
+from bot.redact import clean_text
 from bot.render import escape_markdown, render_markdown
 from bot.throttle import trust_no_proxy_headers
 from bot.visits import DISLIKE, LIKE, TurnRows, VisitLog
@@ -142,8 +144,9 @@ def _session(request: gr.Request | None) -> str | None:
 
 
 def as_text(value: object) -> str:
-    """What an API client sent as the question, as text: nothing (None) is empty, a number is its digits."""
-    return "" if value is None else value if isinstance(value, str) else str(value)
+    """What an API client sent as the question, as text: nothing (None) is empty, a number is its digits; a lone
+    surrogate is a replacement character, as in the answer, so the chat's echo of the question is too."""
+    return clean_text("" if value is None else value if isinstance(value, str) else str(value))
 
 
 def reply_as_data(reply: Reply) -> dict[str, Any]:
@@ -284,19 +287,24 @@ def cannot_listen(host: str, port: int, err: Exception, env: str) -> BotError:
 
 
 def serving_options(
-    settings: ServeSettings, limits: QuestionLimits | None = None, routes: list[BaseRoute] | None = None
+    settings: ServeSettings,
+    limits: QuestionLimits | None = None,
+    routes: list[BaseRoute] | None = None,
+    app: gr.Blocks | None = None,
 ) -> dict[str, Any]:
     """Gradio launch()'s options for the chat: bodies within max_request_bytes and no uploads on any route, API
-    questions of a client over its limit refused (429), what Gradio holds per session bounded (bot/memory.py),
-    and routes (the JSON API and health, bot/api.py) on the same server, ahead of Gradio's."""
-    middleware = request_limits(settings.max_request_bytes, refuse_uploads=True, questions=limits)
+    questions of a client over its limit refused (429), calls to the app's Gradio API of a shape it cannot answer
+    refused (bot/gradio_calls.py), what Gradio holds per session bounded (bot/memory.py), and routes (the JSON
+    API and health, bot/api.py) on the same server, ahead of Gradio's."""
+    middleware = [request_limits(settings.max_request_bytes, refuse_uploads=True, questions=limits)]
+    middleware += [gradio_calls(app)] if app is not None else []
     return {
         "css": CSS,
         "js": PAGE_JS,
         "footer_links": ["api"],
         "app_kwargs": {
             "exception_handlers": {HTTPException: busy_reply, FnIndexInferError: no_such_endpoint},
-            "middleware": [middleware],
+            "middleware": middleware,
             "lifespan": forget_finished_sessions(trim_every=settings.malloc_trim_seconds),
             "routes": routes or [],
         },
@@ -318,5 +326,5 @@ def launch(
     # The model's process sets its own threads; torch is capped here only when the model runs in this process on it.
     limit_threads(settings, torch_too=not settings.model_process and "torch" in sys.modules)
     trust_no_proxy_headers()
-    options = serving_options(settings, limits, routes)
+    options = serving_options(settings, limits, routes, app)
     queue(app, settings).launch(server_name=settings.host, server_port=settings.port, **options, **kwargs)

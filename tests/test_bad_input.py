@@ -199,6 +199,8 @@ def test_a_lone_surrogate_costs_no_answer(app_url: str, cli_with_loaded_model, c
     for api in ("respond", "ask"):
         event, data = call(app_url, api, question, *([[]] if api == "respond" else []))
         assert event == "complete", data
+        if api == "respond":  # the chat's echo of the question was left as sent
+            assert data[0][0]["content"][0]["text"].startswith("\ufffd What are")
     assert data[0]["answered"] and data[0]["question"] == "\ufffd" + question[1:]
     assert cli.main(["ask", *cli_with_loaded_model, "--json", "--", question]) == 0
     assert json.loads(capsys.readouterr().out)["question"] == "\ufffd" + question[1:]

@@ -1,0 +1,129 @@
+"""What a call to the chat's Gradio API must look like: GradioCalls, an ASGI middleware, refuses one that names an
+event or endpoint the chat lacks (404) or sends another number of inputs (422), saying what to send.
+
+Gradio answers those with a 500 and a traceback of some 5 KB in the server's log, and they are no question, so no
+question limit applies: anyone could fill the disk (2,000 such calls wrote 11 MB in 9 s). The page's own calls, and
+the JSON API's, always have the right shape.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
+from typing import Any
+
+import gradio as gr
+from fastapi.responses import JSONResponse
+from starlette.middleware import Middleware
+
+from bot.limits import replay
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+App = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+PREFIX = "/gradio_api/"
+
+
+@dataclass(frozen=True)
+class Shapes:
+    """The app's events by how many inputs each takes, and its public endpoints by their parameters' names."""
+
+    events: dict[int, int]
+    endpoints: dict[str, tuple[str, ...]]
+
+    @classmethod
+    def of(cls, app: gr.Blocks) -> Shapes:
+        public = [fn for fn in app.fns.values() if fn.api_name and getattr(fn, "api_visibility", "") == "public"]
+        return cls(
+            {index: len(fn.inputs) for index, fn in app.fns.items()},
+            {fn.api_name: _parameters(fn.fn) for fn in public},
+        )
+
+    def problem(self, call: str, body: bytes) -> tuple[int, str] | None:
+        """What is wrong with a POST to PREFIX + call (queue/join, run/NAME, call/NAME, call/v2/NAME): status and
+        message, or None for a call of the right shape or one this does not judge."""
+        try:
+            data = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            return None  # Gradio's own 422 says so, without a traceback
+        if not isinstance(data, dict):
+            return None
+        parts = call.strip("/").split("/")
+        if parts == ["queue", "join"]:
+            return self._event(data)
+        if parts[:2] == ["call", "v2"] and len(parts) == 3:
+            return self._named(parts[2], data)
+        if parts[0] in ("run", "call") and len(parts) == 2 and parts[1] in self.endpoints:
+            return self._listed(parts[1], data.get("data"))
+        return None  # a name the chat lacks: FnIndexInferError's clean 404 (bot/ui.py)
+
+    def _event(self, data: dict) -> tuple[int, str] | None:
+        index = data.get("fn_index")
+        if not isinstance(index, int) or index not in self.events:
+            return 404, f"This chat has no event {index!r}; ask with POST /api/ask."
+        inputs = data.get("data")
+        if not isinstance(inputs, list) or len(inputs) != self.events[index]:
+            return 422, f"Event {index} takes a data list of {self.events[index]} inputs; ask with POST /api/ask."
+        return None
+
+    def _named(self, name: str, data: dict) -> tuple[int, str] | None:
+        if name not in self.endpoints:
+            return 404, f"This chat has no API endpoint {name!r}; ask with POST /api/ask."
+        wanted = self.endpoints[name]
+        if set(data) - {"oauth_token"} != set(wanted):
+            return 422, f"/{name} takes {', '.join(wanted)}, each by name; got {', '.join(sorted(data)) or 'none'}."
+        return None
+
+    def _listed(self, name: str, inputs: object) -> tuple[int, str] | None:
+        wanted = self.endpoints[name]
+        if isinstance(inputs, list) and len(inputs) == len(wanted):
+            return None
+        return 422, f'/{name} takes {{"data": [{", ".join(wanted)}]}}, {len(wanted)} of them.'
+
+
+def _parameters(function: Callable[..., Any]) -> tuple[str, ...]:
+    """The names of a function's inputs: not the request or event data, which Gradio fills in."""
+    filled = (gr.Request, gr.SelectData, gr.LikeData, "gr.Request", "gr.Request | None", "gr.SelectData", "gr.LikeData")
+    parameters = inspect.signature(function).parameters.values()
+    return tuple(p.name for p in parameters if p.annotation not in filled and p.name != "request")
+
+
+class GradioCalls:
+    """The ASGI middleware: POSTs under /gradio_api/ of a shape the chat cannot answer are refused, saying why."""
+
+    def __init__(self, app: App, shapes: Shapes):
+        self.app = app
+        self.shapes = shapes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = scope.get("path", "")
+        if scope["type"] != "http" or scope.get("method") != "POST" or PREFIX not in path:
+            await self.app(scope, receive, send)
+            return
+        body = await _body(receive)  # within the size limit: bot/limits.py refused a larger one before this
+        problem = self.shapes.problem(path.split(PREFIX, 1)[1], body)
+        if problem:
+            status, message = problem
+            await JSONResponse({"detail": message}, status)(scope, receive, send)
+            return
+        await self.app(scope, replay(body, receive), send)
+
+
+async def _body(receive: Receive) -> bytes:
+    chunks, more = [], True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
+def gradio_calls(app: gr.Blocks) -> Middleware:
+    return Middleware(GradioCalls, shapes=Shapes.of(app))
