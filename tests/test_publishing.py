@@ -56,6 +56,16 @@ def test_a_broken_knowledge_file_is_not_staged_and_nothing_is_audited(console: S
     assert Publishing(console).publish("alice").startswith("**Not published:**")
 
 
+def test_a_test_suite_that_cannot_be_read_still_stages_the_build_and_says_which_line(console: StaffConsole):
+    """A suite line staff wrote wrongly (here "expect": [], which says nothing of what is right) made "Add and
+    stage" fail with Gradio's bare "Error", after the build was staged."""
+    suite = Path(console.settings.eval_dir) / "mine.jsonl"
+    suite.write_text(json.dumps({"question": "roses?", "expect": []}) + "\n", encoding="utf-8")
+    staged = Publishing(console).stage("alice", "edited garden.md")
+    assert staged.ok and "is ready but not live" in staged.text and "mine.jsonl:1: expected" in staged.text
+    assert staged.changes == [] and staged.text.endswith("Publish to make it live.")
+
+
 def test_the_audit_log_is_private_and_skips_damaged_lines(tmp_path: Path):
     log = AuditLog.in_folder(tmp_path / "data")
     log.record("carol", "teach", "'is it safe?' → Safety")
