@@ -73,8 +73,8 @@ def assert_sensible(data: dict, question: str, site_disclaimer: str) -> None:
     assert data["disclaimer"] == site_disclaimer
     if data["answered"]:
         assert data["passages"] and all(p["text"] and p["heading"] for p in data["passages"])
-    else:
-        assert data["message"] and data["passages"] == []
+    else:  # a message (the fallback, what was wrong), or the notice alone, as to a message of self-harm
+        assert (data["message"] or data["notice"]) and data["passages"] == []
 
 
 # --- the CLI --------------------------------------------------------------------------------------------

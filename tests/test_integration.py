@@ -271,13 +271,19 @@ def test_cli_evaluate_sweep_prints_the_trade_off(real_settings: Settings):
         "I can’t breathe properly since yesterday",
         "Chest-pain after the infusion!!",
         "i cant breath after the infusion",
-        "I want to die",
     ],
 )
 def test_urgent_messages_get_the_notice_then_the_reactions_to_report(real_assistant, message: str):
     reply = real_assistant.ask(message)
     assert reply.notice and reply.notice.startswith("If you are having a medical emergency")
     assert "should report fever, breathing difficulty" in reply.answer.passage.text
+    assert reply.disclaimer.startswith(DISCLAIMER_START)
+
+
+def test_a_message_of_self_harm_gets_its_own_notice_and_no_passage(real_assistant):
+    """It was told of chest pain and allergic reactions, and quoted the passage on reactions to treatment."""
+    reply = real_assistant.ask("I want to die")
+    assert reply.notice.startswith("If you are thinking about ending your life") and reply.passages == ()
     assert reply.disclaimer.startswith(DISCLAIMER_START)
 
 
@@ -343,16 +349,16 @@ def test_late_interaction_puts_the_passage_that_answers_first(real_assistant):
 
 
 def test_a_word_the_answer_covers_in_context_does_not_turn_the_question_away(real_assistant):
-    """Read in context, "ok" and "everybody" meet the answer's own wording ("suitable for every"); measured against
-    the vocabulary alone, they would count as words the documents never use, and the visitor would get the
-    fallback."""
+    """Read in context, "everybody" meets the answer's own wording ("suitable for every"); measured against the
+    vocabulary alone, it would count as a word the documents never use, and the visitor would get the fallback.
+    ("ok" is chat shorthand, a stopword.)"""
     question = "is nk therapy ok for everybody"
     settings = real_assistant.settings
     vocabulary_only = settings.replace(
         answer_coverage=99.0, answer_coverage_floor=99.0
     ).search  # never covered in context
     before = Searcher(real_assistant.index, real_assistant.embedder, vocabulary_only).search(question)
-    assert before.confidence < settings.min_confidence and before.uncovered_words == ("ok", "everybody")
+    assert before.confidence < settings.min_confidence and before.uncovered_words == ("everybody",)
     reply = real_assistant.ask(question)
     assert reply.answered
     assert reply.answer.passage.headings[-1] == "Is NK cell therapy suitable for every cancer patient?"
