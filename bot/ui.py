@@ -74,11 +74,18 @@ class VisitorChat:
     def choose(
         self, history: list[dict] | None, selection: gr.SelectData, request: gr.Request | None = None
     ) -> list[dict]:
-        """A clicked "did you mean" or follow-up option: quote the passage it names."""
+        """A clicked "did you mean" or follow-up option: quote the passage it names. It counts as a question, as
+        typed ones do; one naming no passage (the documents changed since) gets the fallback, with no empty bubble
+        for a question."""
         started = time.perf_counter()
-        reply = self.assistant.show(str(selection.value))
-        self.metrics.count(CHAT, reply, time.perf_counter() - started)
-        history = [*(history or []), *chat_turn(reply.question, reply)]
+        if self.limits.take(self.limits.address(request)):
+            self.metrics.refuse(CHAT)
+            reply = Reply("", False, self.assistant.site.disclaimer, message=TOO_MANY_QUESTIONS)
+        else:
+            reply = self.assistant.show(str(selection.value))
+            self.metrics.count(CHAT, reply, time.perf_counter() - started)
+        turn = chat_turn(reply.question, reply) if reply.question else [assistant_message(reply)]
+        history = [*(history or []), *turn]
         self._record(reply.question, reply, request, len(history) - 1)
         return history
 

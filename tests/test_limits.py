@@ -216,6 +216,14 @@ def test_a_visitor_over_the_limit_is_asked_politely_to_wait_and_others_are_answe
     assert "try again in a minute" in history[1]["content"] and "Prune roses" not in history[1]["content"]
     assert chat.ask("When should I prune roses?", visitor("192.0.2.1"))["message"] == TOO_MANY_QUESTIONS
     assert chat.ask("When should I prune roses?", visitor("192.0.2.2"))["answered"]  # another address
+    # A clicked option counts as a question too: it was answered past the limit. One naming no passage (the
+    # documents changed since it was offered) leaves no empty bubble for the question.
+    import gradio as gr
+
+    clicked = chat.choose([], gr.SelectData(None, {"index": 0, "value": "gone"}), visitor("192.0.2.1"))
+    assert [turn["role"] for turn in clicked] == ["assistant"] and "try again in a minute" in clicked[0]["content"]
+    clicked = chat.choose([], gr.SelectData(None, {"index": 0, "value": "gone"}), visitor("192.0.2.3"))
+    assert [turn["role"] for turn in clicked] == ["assistant"] and "try again" not in clicked[0]["content"]
     # The limit never keeps back the urgent notice: a phrase, which needs no pass through the model, still finds it.
     history, _ = chat.respond("Help, the shed is on fire!", [], visitor("192.0.2.1"))
     assert "call the fire brigade now" in history[1]["content"]
