@@ -241,6 +241,10 @@ class Settings:
     # everyday_same_intent of one left out: the folder answers that intent (a price list takes every price question
     # along). Chosen on NK tuning and dev and CovidFAQ dev, none of whose in-scope questions it turns away
     # (docs/quality-experiments.md).
+    everyday_questions: bool = True
+    everyday_similarity: float = 0.6
+    everyday_answered_similarity: float = 0.45
+    everyday_same_intent: float = 0.6
     # A folder taught at least learned_ranking_min_taught questions (0: never) learns its own ranking from them
     # (bot/ranker.py): up to learned_ranking_questions of them, asked as if untaught when the index is loaded (about
     # 22 ms each), fit a pairwise model over each candidate's views, kept only where cross-validation on them ranks
@@ -248,10 +252,6 @@ class Settings:
     # predicts itself). Chosen on the cross-fitted halves of NK tuning and CovidFAQ dev (docs/quality-experiments.md).
     learned_ranking_min_taught: int = 30
     learned_ranking_questions: int = 200
-    everyday_questions: bool = True
-    everyday_similarity: float = 0.6
-    everyday_answered_similarity: float = 0.45
-    everyday_same_intent: float = 0.6
     # Several questions taught to one passage that all come near the query say more than the nearest alone: the
     # query's taught_neighbours nearest taught questions vote, each by softmax of its cosine at taught_temperature,
     # and a passage's taught view gains taught_agreement × the votes of its questions other than its nearest (0
@@ -330,7 +330,7 @@ class Settings:
     urgent_same_as: float = 0.9
     urgent_candidates: int = 64
     urgent_piece_margin: float = 0.01
-    # Short everyday messages (greetings, farewells, a colour, "green tea": bot/calm_messages.txt) join the
+    # Short everyday messages (greetings, plain goodbyes, "green tea": bot/calm_messages.txt) join the
     # not-urgent examples of a site that has urgent ones: a message of a word or two otherwise comes nearest some
     # urgent example by that word alone ("goodbye" and "I've written goodbye letters to my kids").
     calm_messages: bool = True

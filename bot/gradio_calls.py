@@ -10,20 +10,15 @@ from __future__ import annotations
 
 import inspect
 import json
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
 import gradio as gr
 from fastapi.responses import JSONResponse
 from starlette.middleware import Middleware
 
-from bot.limits import replay
+from bot.limits import Receive, Scope, Send, read_body, replay
 
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
 App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 PREFIX = "/gradio_api/"
@@ -41,7 +36,8 @@ class Shapes:
         public = [fn for fn in app.fns.values() if fn.api_name and getattr(fn, "api_visibility", "") == "public"]
         return cls(
             {index: len(fn.inputs) for index, fn in app.fns.items()},
-            {fn.api_name: _parameters(fn.fn) for fn in public},
+            # Gradio gives the inputs to the function's first parameters, in order; the request comes after them
+            {fn.api_name: tuple(inspect.signature(fn.fn).parameters)[: len(fn.inputs)] for fn in public},
         )
 
     def problem(self, call: str, body: bytes) -> tuple[int, str] | None:
@@ -86,13 +82,6 @@ class Shapes:
         return 422, f'/{name} takes {{"data": [{", ".join(wanted)}]}}, {len(wanted)} of them.'
 
 
-def _parameters(function: Callable[..., Any]) -> tuple[str, ...]:
-    """The names of a function's inputs: not the request or event data, which Gradio fills in."""
-    filled = (gr.Request, gr.SelectData, gr.LikeData, "gr.Request", "gr.Request | None", "gr.SelectData", "gr.LikeData")
-    parameters = inspect.signature(function).parameters.values()
-    return tuple(p.name for p in parameters if p.annotation not in filled and p.name != "request")
-
-
 class GradioCalls:
     """The ASGI middleware: POSTs under /gradio_api/ of a shape the chat cannot answer are refused, saying why."""
 
@@ -105,24 +94,13 @@ class GradioCalls:
         if scope["type"] != "http" or scope.get("method") != "POST" or PREFIX not in path:
             await self.app(scope, receive, send)
             return
-        body = await _body(receive)  # within the size limit: bot/limits.py refused a larger one before this
+        body = await read_body(receive) or b""  # within the size limit: bot/limits.py refused a larger one already
         problem = self.shapes.problem(path.split(PREFIX, 1)[1], body)
         if problem:
             status, message = problem
             await JSONResponse({"detail": message}, status)(scope, receive, send)
             return
         await self.app(scope, replay(body, receive), send)
-
-
-async def _body(receive: Receive) -> bytes:
-    chunks, more = [], True
-    while more:
-        message = await receive()
-        if message["type"] != "http.request":
-            break
-        chunks.append(message.get("body", b""))
-        more = message.get("more_body", False)
-    return b"".join(chunks)
 
 
 def gradio_calls(app: gr.Blocks) -> Middleware:

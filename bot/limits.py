@@ -115,18 +115,24 @@ class RequestLimits:
         await JSONResponse({"detail": TOO_LARGE.format(limit=self.max_bytes)}, 413)(scope, receive, send)
 
     async def _read(self, receive: Receive) -> bytes | None:
-        chunks, size, more = [], 0, True
-        while more:
-            message = await receive()
-            if message["type"] != "http.request":
-                return b""  # the client left; the app will see that on its own
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_bytes:
-                return None
-            chunks.append(chunk)
-            more = message.get("more_body", False)
-        return b"".join(chunks)
+        return await read_body(receive, self.max_bytes)
+
+
+async def read_body(receive: Receive, max_bytes: float = float("inf")) -> bytes | None:
+    """A request's whole body, None when it is over max_bytes; empty when the client left (the app sees that on
+    its own)."""
+    chunks, size, more = [], 0, True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b""
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > max_bytes:
+            return None
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    return b"".join(chunks)
 
 
 def is_upload(path: str) -> bool:

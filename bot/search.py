@@ -136,9 +136,8 @@ class Searcher:
         for question, passage_id in (taught[int(i)] for i in chosen):
             head = self._search(question, self.settings.rerank_depth, teaching=False).hits
             if head:
-                features = np.array([(*h.views, h.rerank, h.late) for h in head])
                 right = np.array([h.passage.id == passage_id for h in head])
-                pools.append(Pool(features, np.array([h.score for h in head]), right))
+                pools.append(Pool(_ranking_features(head), np.array([h.score for h in head]), right))
         return pools
 
     def _search(self, query: str, k: int, teaching: bool) -> Results:
@@ -406,10 +405,9 @@ class Searcher:
         ]
         head = rescored[:depth]
         if self.learned_ranking is not None and teaching:
-            features = np.array([(*h.views, h.rerank, h.late) for h in head])
             # teaching speaks through the taught view as far as it is trusted, through the learned ranking the rest
             share = 1.0 - self._teaching_trust
-            learned = self.learned_ranking.scores(features, np.array([h.score for h in head]), share)
+            learned = self.learned_ranking.scores(_ranking_features(head), np.array([h.score for h in head]), share)
             head = [replace(h, score=float(score)) for h, score in zip(head, learned, strict=True)]
         head = sorted(head, key=lambda h: (-h.score, h.passage.id))
         return _taught_first(head + rescored[depth:], s.taught_match)[:k]
@@ -434,6 +432,11 @@ def folder_taught_reliability(index: Index, vectors: np.ndarray | None = None) -
         return 0.0
     stored = vectors[rows] if vectors is not None else index.search_index.reconstruct_batch(rows)
     return taught_reliability(np.asarray(stored, dtype=np.float32), index.rows[rows])
+
+
+def _ranking_features(hits: list[Hit]) -> np.ndarray:
+    """The reranked hits' features for the learned ranking, as bot/ranker.py's FEATURES orders them."""
+    return np.array([(*hit.views, hit.rerank, hit.late) for hit in hits])
 
 
 def _nearest(questions: list[str], vectors: np.ndarray, vector: np.ndarray) -> tuple[str, float] | None:

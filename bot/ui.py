@@ -80,7 +80,7 @@ class VisitorChat:
         started = time.perf_counter()
         if self.limits.take(self.limits.address(request)):
             self.metrics.refuse(CHAT)
-            reply = Reply("", False, self.assistant.site.disclaimer, message=TOO_MANY_QUESTIONS)
+            reply = self._try_again("")
         else:
             reply = self.assistant.show(str(selection.value))
             self.metrics.count(CHAT, reply, time.perf_counter() - started)
@@ -130,8 +130,11 @@ class VisitorChat:
     def over_limit(self, question: str) -> Reply:
         """The reply to a client over its questions per minute: the urgent notice if a rule that needs no pass
         through the model finds the message urgent, else the polite "try again"."""
-        urgent = self.assistant.urgent_reply(question)
-        return urgent or Reply(question, False, self.assistant.site.disclaimer, message=TOO_MANY_QUESTIONS)
+        return self.assistant.urgent_reply(question) or self._try_again(question)
+
+    def _try_again(self, question: str) -> Reply:
+        """The polite "try again in a minute": no answer, the disclaimer as always."""
+        return Reply(question, False, self.assistant.site.disclaimer, message=TOO_MANY_QUESTIONS)
 
     def _record(self, question: str, reply: Reply, request: gr.Request | None = None, index: int = -1) -> None:
         """Store the turn in the visit log (not an empty, over-long or refused message, nor more of one client's

@@ -12,8 +12,7 @@ import yaml
 
 from bot.errors import BotError
 from bot.index.folder import write_atomically
-
-DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
+from bot.knowledge.markdown import DATE  # the forms a document's date may take
 
 
 class ImportFailed(BotError):
