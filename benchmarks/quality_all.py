@@ -22,7 +22,9 @@ One table, one block of rows per question set:
   before they were read), urgent-heldout (spent: run five times, read once to choose), urgent-heldout5,
   urgent-heldout7 and urgent-heldout10 (written blind, run after the choices they follow), urgent-short-dev
   and urgent-short-heldout (messages of one to a dozen words, farewells among them: the built-in calm messages
-  were chosen on the first, the second was written blind and run once):
+  were chosen on the first, the second was written blind and run once), urgent-terse-dev and
+  urgent-terse-heldout (terse messages typed in a panic, and calm ones as short: both written blind, the first
+  read to choose examples and cues, the second run once before and once after):
   knowledge/ with messages labelled urgent or not (tests/eval/urgent-*.jsonl), scored on the urgent
   notice alone: urgent caught and false alarms, as `python -m bot evaluate` reports them.
 
@@ -101,6 +103,8 @@ URGENT_SETS = (
     "urgent-heldout10",
     "urgent-short-dev",
     "urgent-short-heldout",
+    "urgent-terse-dev",
+    "urgent-terse-heldout",
 )
 NK_SETS = ("tuning", "dev", "heldout", "heldout2", *URGENT_SETS)
 # everyday messages no health FAQ answers (prices, opening hours, small talk), written blind to the built-in list

@@ -21,8 +21,9 @@ _NOT_NOW_BEFORE = re.compile(
     r"|(trained|training|experience[ds]?|equipped|protocols?|procedures?) (in|for|to|with))\b"
 )
 _NOT_NOW_AFTER = re.compile(
-    r"\b((years?|yrs?|months?|weeks?) ago|as an? (kid|child|teenager|teen|baby)|when i was|in (19|20)\d\d"
-    r"|(?<!since )last (year|month|week)|years|once|in the past|history)\b"
+    r"\b((years?|yrs?|months?|mths?|weeks?|wks?) ago|as an? (kid|child|teenager|teen|baby)|when i was|in (19|20)\d\d"
+    r"|(?<!since )last (year|yr|month|mth|week|wk)|at (my|his|her|the) last (?!hours?|minutes?|mins?|few|couple)\w+|years|once"
+    r"|in the past|history)\b"
 )
 # A question about the symptom in general, right before it in its part of the sentence: it as the subject of "is"
 # or "are" ("is anaphylaxis possible with donor cells?"), or what someone could get ("could I have an allergic
@@ -47,7 +48,8 @@ _BROUGHT_ON = re.compile(
 _CONDITION_WORDS = r"if|whether|in case|unless|suppos(e|ing)(?<!i suppose)|hypothetically"
 _CONDITION_PART = re.compile(rf"\b({_CONDITION_WORDS})\b")
 _LONG_PAST_PART = re.compile(
-    r"\b(when i was|(years?|yrs?|months?) ago|(?<!since )last (year|month)|in the past|in (19|20)\d\d|back in \w+)\b"
+    r"\b(when i was|(years?|yrs?|months?|mths?) ago|(?<!since )last (year|yr|month|mth)|in the past|in (19|20)\d\d"
+    r"|back in \w+)\b"
 )
 _AND = re.compile(r"\band\b")
 # How the clinic handles it, anywhere before it in its part of the sentence ("how would your staff deal with a seizure
@@ -60,7 +62,7 @@ _HOW_HANDLED = re.compile(
 # After the symptom, only a time long past reaches that far ("I collapsed at a festival when I was 20"): a condition
 # after it is how it shows ("I can't breathe if I lie down").
 _PAST_PART = re.compile(
-    r"\b((years?|yrs?) ago|when i was (a |an )?(kid|child|teen\w*|baby|young|little|\d+)|in (19|20)\d\d|last year"
+    r"\b((years?|yrs?) ago|when i was (a |an )?(kid|child|teen\w*|baby|young|little|\d+)|in (19|20)\d\d|last (year|yr)"
     r"|in the past|back in (january|february|march|april|may|june|july|august|september|october|november|december))\b"
 )
 # The sentence after a question about self-harm that says, and says no more than, that the writer feels it now
@@ -85,6 +87,12 @@ _RECENT = re.compile(
     r"\b(now|just|today|tonight|this (morning|afternoon|evening)|minutes?|hours?|yesterday|still|again|worse"
     r"|wont stop|won't stop|right now|at the moment)\b"
 )
+# Feared, not felt: the fear right before the symptom ("nervous about passing out", "scared of having a seizure");
+# not a worry about someone that goes on to the symptom ("worried about my dad, he's not breathing").
+_FEARED = re.compile(
+    r"\b(scared|afraid|nervous|worried|frightened|terrified|anxious|fear|fearful|panicking) (of|about)"
+    r"( (having|getting|another|a|an|the)){0,2}\s*$"
+)
 # Said in jest: a laugh in the sentence and an overstatement before the symptom ("the price nearly gave me a heart
 # attack lol"). A laugh alone is not enough: people laugh nervously about real trouble.
 LAUGHING_EMOJI = "\U0001f602\U0001f923\U0001f606\U0001f605\U0001f639"  # 😂 🤣 😆 😅 😹 laugh as "lol" does
@@ -93,7 +101,7 @@ _OVERSTATED = re.compile(r"\b(nearly|almost|practically|literally|gave me|give m
 # A figure of speech the symptom's words begin: "can't breathe a word of this to my mum", "overdosing on information
 # from google"; or an overstatement ("nearly", "almost") of what a price did ("nearly had a heart attack at the cost").
 _FIGURE_AFTER = re.compile(
-    r"^\s*(a word|on (information|info|the news|news|google|research|reading|websites?|articles?|forums?|videos?"
+    r"^\s*(a word|parade|on (information|info|the news|news|google|research|reading|websites?|articles?|forums?|videos?"
     r"|((christmas|easter|halloween|birthday) )?(chocolate|sweets|candy|cake|sugar|cookies|biscuits|mince pies)))\b"
 )
 _AT_A_PRICE = re.compile(
@@ -106,7 +114,8 @@ _AT_A_PRICE = re.compile(
 _NOT_DENIED = "(?<!not )(?<!nt )(?<!never )"  # "hasn't been fine since" is not over
 _OVER = re.compile(
     r"\b(went away|wore off|passed off|settled( down)?|cleared up|back to normal"
-    rf"|{_NOT_DENIED}been (fine|ok|okay|well) (ever )?since|(?<!been ){_NOT_DENIED}(fine|ok|okay|well) (ever )?since)\b"
+    rf"|{_NOT_DENIED}been (fine|ok|okay|well) (ever )?since|(?<!been ){_NOT_DENIED}(fine|ok|okay|well) (ever )?since"
+    rf"|{_NOT_DENIED}(stopped|gone|all fine|all good|fine) now)\b"
 )
 # "Now" after a word of being well is how the writer is now ("it settled and I feel fine now"), unless that word is
 # denied ("it went away but I'm not ok now", "I don't feel fine now").
@@ -139,6 +148,7 @@ def said_of_now(before: str, after: str) -> bool:
     over = _OVER.search(after)
     return not (
         _NOT_NOW_BEFORE.search(window_before)
+        or _FEARED.search(before)
         or (_HISTORY_OR_HABIT.search(before) and not _RECENT.search(f"{before} {after}"))
         or (_LAUGH.search(f"{before} {after}") and _OVERSTATED.search(window_before))
         or _NOT_NOW_AFTER.search(window_after)

@@ -202,6 +202,13 @@ def test_a_phrase_said_of_now_raises_the_alarm(message):
         "I collapsed at a wedding when I was 19, does that count as a fainting history?",
         "the nurse said to ring if she gets a fever or has trouble breathing, and she has neither",  # far condition
         "last month I had chest pains for a day, all fine since",
+        # as typed on a phone: short forms of a time past, over by now, at an occasion before, feared
+        "had a seizure last yr can i still have treatment",
+        "fainted 2 wks ago at work",
+        "was in a&e last wk for chest pain all fine now",
+        "fainted at my last blood test is that ok",
+        "nervous about fainting because i hate needles",
+        "scared of having a seizure during the drip",
     ],
 )
 def test_a_phrase_said_of_something_else_than_now_does_not(message):
@@ -219,6 +226,9 @@ def test_a_phrase_said_of_something_else_than_now_does_not(message):
         "chest pain since last week, worse tonight",
         "chest pain, had my first session last month",  # the past after a comma is of the session
         "is it normal to have chest pain like this after the infusion? it's crushing",  # asked by one who has it
+        "hi, my husband has had 3 seizures in the last hour",  # the last hour is now
+        "worried about my dad, he cant breathe",  # a worry that goes on to the symptom
+        "fainted again, not fine now",
     ],
 )
 def test_the_same_phrases_near_those_cues_said_of_now_still_raise_the_alarm(message):
