@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -398,3 +399,6 @@ def _run(command: Callable[[Any], int], argument: Any) -> int:
     except KeyboardInterrupt:
         print("interrupted; the live index was left as it was", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (`| head`): no traceback, and none at exit either
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141

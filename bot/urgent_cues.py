@@ -22,8 +22,8 @@ _NOT_NOW_BEFORE = re.compile(
 )
 _NOT_NOW_AFTER = re.compile(
     r"\b((years?|yrs?|months?|mths?|weeks?|wks?) ago|as an? (kid|child|teenager|teen|baby)|when i was|in (19|20)\d\d"
-    r"|(?<!since )last (year|yr|month|mth|week|wk)|at (my|his|her|the) last (?!hours?|minutes?|mins?|few|couple)\w+|years|once"
-    r"|in the past|history)\b"
+    r"|(?<!since )last (year|yr|month|mth|week|wk)|at (my|his|her|the) last (?!hours?|minutes?|mins?|few|couple)\w+"
+    r"|years|once|in the past|history)\b"
 )
 # A question about the symptom in general, right before it in its part of the sentence: it as the subject of "is"
 # or "are" ("is anaphylaxis possible with donor cells?"), or what someone could get ("could I have an allergic

@@ -101,6 +101,20 @@ def test_diff_with_no_question_sets_to_compare_says_so(tmp_path: Path, monkeypat
     assert "error: No question sets in tests/eval/; pass .jsonl files, set BOT_EVAL_DIR" in capsys.readouterr().err
 
 
+def test_a_command_whose_reader_goes_away_ends_without_a_traceback():
+    """`python -m bot ask ... | head` printed a BrokenPipeError traceback once head had what it wanted."""
+    code = (
+        "import sys\nfrom bot.cli import _run\n"
+        "def flood(_):\n    for _ in range(100_000):\n        print('x' * 80)\n    return 0\n"
+        "sys.exit(_run(flood, None))"
+    )
+    process = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process.stdout.close()  # the reader is gone before the first line
+    errors = process.stderr.read()
+    assert process.wait(timeout=60) == 141
+    assert errors == b""
+
+
 def test_every_argument_of_every_command_says_what_it_is_in_help():
     """`ask --help` listed `question` with no word on it, as did evaluate, teach and diff their files."""
     import argparse
