@@ -96,6 +96,14 @@ def test_hash_signs_inside_code_fences_are_not_headings(knowledge_dir: Path):
     assert any("# not a heading" in p.text for p in knowledge.passages)
 
 
+def test_a_hash_sign_ending_a_heading_word_is_kept_and_a_closing_run_after_a_space_is_not(tmp_path: Path):
+    doc = tmp_path / "langs.md"
+    doc.write_text("# C#\n\nA language.\n\n## F# ##\n\nAnother.\n", encoding="utf-8")
+    passages, _ = parse_document(doc, "langs.md", max_words=120)
+    assert passages[0].source.title == "C#"
+    assert passages[1].headings == ("F#",)
+
+
 def test_long_paragraphs_split_between_sentences_never_inside(tmp_path: Path):
     sentences = [f"Sentence number {i} has exactly eight words here." for i in range(40)]
     doc = tmp_path / "long.md"
