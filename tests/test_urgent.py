@@ -458,6 +458,16 @@ EMERGENCIES = {
         "I can't get my breath if I lie down, it's getting worse",
         "not sure if this is an emergency but my chest feels crushed",
     ],
+    # as typed in a panic: a word or three, kinds of emergency the examples once lacked (urgent-terse-dev)
+    "terse": [
+        "no pulse",
+        "he's unresponsive",
+        "choking on a grape help",
+        "asthma attack inhaler not helping",
+        "epipen in, still swelling",
+        "od on my tablets",
+    ],
+    "self-harm told as a goodbye, tersely": ["goodbye forever, thanks for trying"],
     # told softly: a wider margin for messages that hedge ("a bit", "mild") was tried and lost the first of these
     "told softly": [
         "a bit breathless even sitting still and my lips feel numb",
@@ -575,6 +585,12 @@ CALM = [
     # a phrase said of something else than now, and left out of meaning too
     "Do you have a lift? I get short of breath on stairs because of my lung fibrosis",
     "im not having any chest pain or anything, i just want to know if i can swim after",
+    # short forms of the past, an occasion before, a fear; the new kinds' words in ordinary questions; a sign-off
+    "was in a&e last wk for chest pain, all fine now",
+    "fainted at my last blood test, is that ok",
+    "nervous about fainting at the infusion",
+    "need a repeat prescription for my epipen",
+    "cheers, all the best",
 ]
 
 
