@@ -12,6 +12,7 @@ import inspect
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import gradio as gr
 from fastapi.responses import JSONResponse
@@ -26,18 +27,25 @@ PREFIX = "/gradio_api/"
 
 @dataclass(frozen=True)
 class Shapes:
-    """The app's events by how many inputs each takes, and its public endpoints by their parameters' names."""
+    """The app's events by how many inputs each takes, its public endpoints by their parameters' names, and the
+    data model Gradio checks each input against (None where it checks none)."""
 
     events: dict[int, int]
     endpoints: dict[str, tuple[str, ...]]
+    models: dict[int, tuple[Any, ...]]  # event → its inputs' data models
+    endpoint_events: dict[str, int]
 
     @classmethod
     def of(cls, app: gr.Blocks) -> Shapes:
-        public = [fn for fn in app.fns.values() if fn.api_name and getattr(fn, "api_visibility", "") == "public"]
+        public = {
+            index: fn for index, fn in app.fns.items() if fn.api_name and getattr(fn, "api_visibility", "") == "public"
+        }
         return cls(
             {index: len(fn.inputs) for index, fn in app.fns.items()},
             # Gradio gives the inputs to the function's first parameters, in order; the request comes after them
-            {fn.api_name: tuple(inspect.signature(fn.fn).parameters)[: len(fn.inputs)] for fn in public},
+            {fn.api_name: tuple(inspect.signature(fn.fn).parameters)[: len(fn.inputs)] for fn in public.values()},
+            {index: _input_models(fn) for index, fn in app.fns.items()},
+            {fn.api_name: index for index, fn in public.items()},
         )
 
     def problem(self, call: str, body: bytes) -> tuple[int, str] | None:
@@ -65,7 +73,7 @@ class Shapes:
         inputs = data.get("data")
         if not isinstance(inputs, list) or len(inputs) != self.events[index]:
             return 422, f"Event {index} takes a data list of {self.events[index]} inputs; ask with POST /api/ask."
-        return None
+        return self._values(index, inputs, f"event {index}")
 
     def _named(self, name: str, data: dict) -> tuple[int, str] | None:
         if name not in self.endpoints:
@@ -73,13 +81,25 @@ class Shapes:
         wanted = self.endpoints[name]
         if set(data) - {"oauth_token"} != set(wanted):
             return 422, f"/{name} takes {', '.join(wanted)}, each by name; got {', '.join(sorted(data)) or 'none'}."
-        return None
+        return self._values(self.endpoint_events[name], [data[each] for each in wanted], f"/{name}")
 
     def _listed(self, name: str, inputs: object) -> tuple[int, str] | None:
         wanted = self.endpoints[name]
         if isinstance(inputs, list) and len(inputs) == len(wanted):
-            return None
+            return self._values(self.endpoint_events[name], inputs, f"/{name}")
         return 422, f'/{name} takes {{"data": [{", ".join(wanted)}]}}, {len(wanted)} of them.'
+
+    def _values(self, event: int, inputs: list, call: str) -> tuple[int, str] | None:
+        """An input its data model refuses: Gradio's own check, which it answers with {"error": null} and a
+        traceback in the log."""
+        for position, (model, value) in enumerate(zip(self.models[event], inputs, strict=True), start=1):
+            if model is None or value is None:
+                continue
+            try:
+                model.model_validate(value, context={"validate_meta": True})
+            except (ValueError, TypeError):  # pydantic's ValidationError is a ValueError
+                return 422, f"Input {position} of {call} is not in the form the page sends; ask with POST /api/ask."
+        return None
 
 
 class GradioCalls:
@@ -101,6 +121,13 @@ class GradioCalls:
             await JSONResponse({"detail": message}, status)(scope, receive, send)
             return
         await self.app(scope, replay(body, receive), send)
+
+
+def _input_models(fn: Any) -> tuple[Any, ...]:
+    """The data model Gradio validates each input of an event against; None for an input it checks no model for
+    (a plain value, or a component property sent as {"value": ...})."""
+    props = getattr(fn, "component_prop_inputs", ())
+    return tuple(None if i in props else getattr(block, "data_model", None) for i, block in enumerate(fn.inputs))
 
 
 def gradio_calls(app: gr.Blocks) -> Middleware:

@@ -40,6 +40,8 @@ def test_calls_of_the_right_shape_pass(shapes: Shapes):
     assert problem(shapes, "queue/join", {"fn_index": respond, "data": ["hi", []], "session_hash": "x"}) is None
     assert problem(shapes, "run/ask", {"data": ["hi"]}) is None
     assert problem(shapes, "call/v2/respond/", {"message": "hi", "history": []}) is None
+    said = [{"role": "user", "content": [{"type": "text", "text": "hi"}]}, {"role": "assistant", "content": []}]
+    assert problem(shapes, "run/respond", {"data": ["again", said]}) is None  # the page's own history
     assert problem(shapes, "call/nosuch", {"data": []}) is None  # left to the clean 404 Gradio's error gets
     assert shapes.problem("run/ask", b"not json") is None  # Gradio's own 422
 
@@ -54,6 +56,10 @@ def test_calls_of_the_right_shape_pass(shapes: Shapes):
         ("call/v2/ask", {}, 422, "got none"),
         ("run/ask", {"data": []}, 422, '/ask takes {"data": [question]}, 1 of them'),
         ("call/respond", {"data": ["x"]}, 422, '/respond takes {"data": [message, history]}, 2 of them'),
+        # a history whose messages are not Gradio's: {"error": null} and a traceback in the log, each time
+        ("run/respond", {"data": ["x", [{"role": "user", "content": "x"}]]}, 422, "Input 2 of /respond"),
+        ("call/v2/respond", {"message": "x", "history": [{"role": "system"}]}, 422, "Input 2 of /respond"),
+        ("run/respond", {"data": ["x", "not a list"]}, 422, "Input 2 of /respond"),
     ],
 )
 def test_a_call_the_chat_cannot_answer_is_refused_saying_what_to_send(shapes, call, body, status, says):
@@ -70,8 +76,9 @@ def test_on_the_running_app_a_malformed_call_is_refused_and_a_good_one_answered(
         ("call/v2/ask", {"q": "x"}),
         ("run/ask", {"data": []}),
         ("run/respond", {"data": ["x"]}),
+        ("run/respond", {"data": ["x", [{"role": "system", "content": "x"}]]}),
     ]
     statuses = [requests.post(f"{app_url}/gradio_api/{to}", json=body, timeout=30).status_code for to, body in calls]
-    assert statuses == [404, 404, 422, 422, 422]
+    assert statuses == [404, 404, 422, 422, 422, 422]
     answered = requests.post(f"{app_url}/gradio_api/run/ask", json={"data": ["side effects?"]}, timeout=60)
     assert answered.status_code == 200 and answered.json()["data"][0]["answered"]
