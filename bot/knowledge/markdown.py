@@ -18,7 +18,8 @@ import yaml
 from bot.knowledge.passage import Passage, Problem, Source
 from bot.text import sentence_spans
 
-HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")  # a closing "#" run follows a space: "C#" keeps its own
+# A closing run of "#" follows a space, as in CommonMark: "# C#" keeps its own.
+HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
 EMPTY_HEADING = re.compile(r"^(#{1,6})([ \t]+#*)?[ \t]*$")  # "##", "###   ###": a heading, with no text
 FENCE = re.compile(r"^[ \t]{0,3}(```|~~~)")
 LIST_ITEM = re.compile(r"^[ \t]{0,3}([-*+]|\d{1,9}[.)])[ \t]+\S")
