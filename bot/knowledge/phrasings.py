@@ -18,13 +18,14 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import tomlkit
 
 from bot.knowledge.passage import Passage, Problem
-from bot.knowledge.site import toml_problem
+from bot.knowledge.site import one_writer, toml_problem
 
 PHRASINGS_FILE = "phrasings.toml"
 HEADER = """\
@@ -116,22 +117,29 @@ def with_phrasings(passages: list[Passage], teaching: Teaching) -> list[Passage]
 
 class PhrasingsFile:
     """phrasings.toml opened for changes, written back whole once done (`with PhrasingsFile(folder) as file:`);
-    comments and layout staff wrote are kept."""
+    comments and layout staff wrote are kept. It is read on entering, and no one else changes it until the end."""
 
     def __init__(self, folder: Path):
         self.path = Path(folder) / PHRASINGS_FILE
-        text = self.path.read_text(encoding="utf-8") if self.path.is_file() else HEADER
-        self.document = tomlkit.parse(text)
         self.changed = False
+        self._lock = ExitStack()
 
     def __enter__(self) -> PhrasingsFile:
+        self._lock.enter_context(one_writer(self.path))
+        try:
+            text = self.path.read_text(encoding="utf-8") if self.path.is_file() else HEADER
+            self.document = tomlkit.parse(text)
+        except BaseException:
+            self._lock.close()
+            raise
         return self
 
     def __exit__(self, kind, error, trace) -> None:
-        if error is None and self.changed:
-            temporary = self.path.with_name(f".{PHRASINGS_FILE}.tmp")  # written whole, then swapped in
-            temporary.write_text(tomlkit.dumps(self.document), encoding="utf-8")
-            temporary.replace(self.path)
+        with self._lock:
+            if error is None and self.changed:
+                temporary = self.path.with_name(f".{PHRASINGS_FILE}.tmp")  # written whole, then swapped in
+                temporary.write_text(tomlkit.dumps(self.document), encoding="utf-8")
+                temporary.replace(self.path)
 
     def teach(self, passage: Passage, question: str, all_passages: list[Passage]) -> bool:
         """Add a question as a phrasing of a passage; False when it is already taught to it."""
