@@ -133,6 +133,22 @@ def test_a_comment_staff_wrote_survives_teaching(knowledge_dir: Path):
     assert "# taught by Ann, March" in text and "# ask reception" in text and "is there a cafe" in text
 
 
+def test_teaching_keeps_a_hand_written_file_valid(knowledge_dir: Path):
+    """taught = [{...}], which a build reads, became unreadable TOML once a [[taught]] table was added to it; an
+    entry written without questions stopped teaching with NonExistentKey."""
+    passages = load_knowledge(knowledge_dir).passages
+    roses = next(p for p in passages if reference(p) == ROSES)
+    other = next(p for p in passages if reference(p) != ROSES)
+    for text in (f'taught = [{{passage = "{ROSES}", questions = ["a"]}}]\n', f'[[taught]]\npassage = "{ROSES}"\n'):
+        write(knowledge_dir, text)
+        with PhrasingsFile(knowledge_dir) as phrasings:
+            assert phrasings.teach(roses, 'roses "in" winter?\n', passages)
+            assert phrasings.teach(other, "it's cold", passages)
+        teaching, problems = load_teaching(knowledge_dir, passages)
+        assert problems == [] and 'roses "in" winter?\n' in teaching.phrasings[roses.id]
+        assert teaching.phrasings[other.id] == ("it's cold",)
+
+
 def test_two_staff_teaching_at_once_both_keep_what_they_taught(knowledge_dir: Path):
     """Each wrote back the file as it had read it: the later lost the other's questions (20 of 40 here), and one
     swapped in the temporary file the other had just swapped in (FileNotFoundError)."""

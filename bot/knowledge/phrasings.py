@@ -149,14 +149,15 @@ class PhrasingsFile:
             if _same(str(entry.get("passage", "")), reference(passage)) and _same(str(entry.get("quote", "")), quote):
                 if any(_key(str(q)) == _key(question) for q in entry.get("questions", [])):
                     return False
-                entry["questions"].append(question)
+                entry.setdefault("questions", _multiline([])).append(question)  # an entry staff left without any
                 break
         else:
-            entry = tomlkit.table()
+            inline = not isinstance(taught, tomlkit.items.AoT)  # written taught = [{...}]: a [[taught]] in it broke it
+            entry = tomlkit.inline_table() if inline else tomlkit.table()
             entry["passage"] = reference(passage)
             if quote:
                 entry["quote"] = quote
-            entry["questions"] = _multiline([question])
+            entry["questions"] = _multiline([question]).multiline(not inline)
             taught.append(entry)
         self.changed = True
         return True
