@@ -54,7 +54,9 @@ class AuditLog:
     def entries(self, newest_first: bool = True, limit: int = 500) -> list[Entry]:
         """The recorded actions; a damaged line is skipped, not fatal."""
         try:
-            lines = self.path.read_text(encoding="utf-8", errors="replace").splitlines()
+            # split at "\n" alone, which JSON escapes inside a string: splitlines() also split at U+2028, U+0085 …,
+            # which it does not, so an uploaded file so named hid its import from the Activity tab
+            lines = self.path.read_text(encoding="utf-8", errors="replace").split("\n")
         except FileNotFoundError:
             return []
         found = []

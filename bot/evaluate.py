@@ -64,8 +64,9 @@ class Metrics:
 def load_cases(path: Path) -> list[Case]:
     cases = []
     try:
-        # utf-8-sig: a file saved by Excel or Notepad starts with a byte-order mark, which is not part of line 1
-        lines = Path(path).read_text(encoding="utf-8-sig").splitlines()
+        # utf-8-sig: a file saved by Excel or Notepad starts with a byte-order mark, which is not part of line 1;
+        # lines end at "\n" alone: U+2028 or U+0085 may stand unescaped inside a JSON string
+        lines = Path(path).read_text(encoding="utf-8-sig").split("\n")
     except OSError as err:
         raise BotError(f"Cannot read {path} ({err.strerror}); give a JSON-lines evaluation file.") from None
     except UnicodeDecodeError as err:

@@ -125,7 +125,7 @@ def test_a_retired_document_leaves_the_folder_with_a_copy_kept(fake_index: Setti
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda tab, up: tab.add(str(up.with_suffix(".pptx")), False), "**Cannot import slides.pptx:** slides.pptx"),
+        (lambda tab, up: tab.add(str(up.with_suffix(".pptx")), False), r"**Cannot import slides\.pptx:** slides\.pptx"),
         (lambda tab, up: tab.add(None, False), "Upload a file first."),
         (lambda tab, up: tab.edit("garden.md", "Garden", "", "", "June 2024", ""), "**Not changed:** the date must"),
         (lambda tab, up: tab.edit("garden.md", " ", "", "", "", ""), "**Not changed:** a document needs a title"),
@@ -144,6 +144,15 @@ def test_bad_input_gets_a_clear_message_and_changes_nothing(tab: DocumentsTab, t
     assert change(tab, upload)[0].startswith(message)
     assert folder_state(tab) == before and live_build(tab.settings.index_dir) == live
     assert tab.console.audit.entries() == []
+
+
+def test_the_name_of_a_file_that_cannot_be_imported_is_shown_as_text(tab: DocumentsTab, tmp_path: Path):
+    """Gradio keeps '[', ']', '(' and ')' in an upload's name: this one was a link in the message."""
+    upload = tmp_path / "[Sign in again](https:evil.example).pdf"
+    upload.write_bytes(b"%PDF-1.4\n%%EOF\n")
+    for text in (tab.preview(str(upload))[0], tab.add(str(upload), False)[0]):
+        html = MarkdownIt("commonmark").render(text)
+        assert "<a " not in html and shown_text(text).startswith("Cannot import [Sign in again](https:evil"), html
 
 
 def test_a_change_that_does_not_build_is_taken_back_out_of_the_folder(tab: DocumentsTab, tmp_path: Path):

@@ -87,6 +87,15 @@ def test_a_byte_order_mark_is_not_part_of_the_first_line(tmp_path: Path):
     assert load_cases(path) == [Case("side effects?", ("fatigue",))]
 
 
+def test_a_line_separator_inside_a_question_does_not_end_its_line(tmp_path: Path):
+    """Valid JSON written with ensure_ascii=False (a visitor's question pasted from a PDF or Word) was refused as
+    two broken lines, by `bot teach` and `bot evaluate` alike."""
+    path = tmp_path / "questions.jsonl"
+    line = {"question": "side effects\u2028of the drip\x85?", "expect": None}
+    path.write_text(json.dumps(line, ensure_ascii=False) + "\r\n", encoding="utf-8")
+    assert load_cases(path) == [Case("side effects\u2028of the drip\x85?", None)]
+
+
 def test_a_file_that_is_not_utf8_is_named_with_its_line(tmp_path: Path):
     path = tmp_path / "questions.jsonl"
     path.write_bytes(b'{"question": "a", "expect": null}\n{"question": "side \xff effects?", "expect": null}\n')

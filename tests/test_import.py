@@ -5,6 +5,8 @@ dropped and where; existing files are kept unless --replace; folders import in a
 from __future__ import annotations
 
 import re
+import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ from bot.audit import AuditLog
 from bot.cli import main
 from bot.config import Settings
 from bot.importer import Metadata, prepare
+from bot.importer.document import ImportFailed
 from bot.index import build_index
 from bot.knowledge import load_knowledge, parse_document
 
@@ -229,6 +232,38 @@ def test_an_existing_file_is_kept_unless_replace_and_bad_sources_say_what_to_do(
         assert capsys.readouterr().err.startswith(f"error: {message}")
     assert main(["import", str(source), str(source), "--title", "One", "--knowledge", str(knowledge)]) == 2
     assert "--title and --url belong to one document" in capsys.readouterr().err
+
+
+WORD_TYPES = (
+    '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" '
+    'ContentType="application/xml"/><Default Extension="rels" '
+    'ContentType="application/vnd.openxmlformats-package.relationships+xml"/></Types>'
+)
+WORD_RELS = (
+    '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="r1" '
+    'Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" '
+    'Target="word/document.xml"/></Relationships>'
+)
+
+
+def test_a_word_file_that_unpacks_to_gigabytes_is_refused_unread(tmp_path: Path):
+    """A zip bomb as .docx: 65 KB of upload made 20 MB of XML, 36 s and 235 MB to preview; within the console's
+    5 MB upload limit, 1.5 GB of it, enough to stall the console and exhaust the machine's memory."""
+    bomb = tmp_path / "bomb.docx"
+    word = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    paragraph = b"<w:p><w:r><w:t>" + b"bomb words here " * 62_500 + b"</w:t></w:r></w:p>"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", WORD_TYPES)
+        archive.writestr("_rels/.rels", WORD_RELS)
+        with archive.open("word/document.xml", "w") as part:
+            part.write(f'<w:document xmlns:w="{word}"><w:body>'.encode())
+            for _ in range(60):
+                part.write(paragraph)
+            part.write(b"</w:body></w:document>")
+    started = time.monotonic()
+    with pytest.raises(ImportFailed, match=r"bomb.docx unpacks to 60 MB of text and markup"):
+        prepare(bomb, tmp_path / "knowledge")
+    assert time.monotonic() - started < 1 and bomb.stat().st_size < 200_000
 
 
 def test_a_damaged_pdf_and_a_locked_one_are_each_told_their_own_fix(tmp_path: Path, capsys):

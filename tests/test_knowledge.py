@@ -136,6 +136,10 @@ def test_ids_are_stable_and_change_with_the_text(knowledge_dir: Path):
     ("content", "expected"),
     [
         (b"---\ntitle: [unclosed\n---\n\nText.\n", "bad.md:3: error: front matter is not valid YAML"),
+        (  # nine aliases deep, 538 bytes made a title of 3.5 billion items: minutes and all the memory to str()
+            b"---\nlol: &lol [lol, lol]\ntitle: *lol\n---\n\nText.\n",
+            "bad.md:3: error: front matter is not valid YAML (an alias (*name) is not allowed here; write the text)",
+        ),
         (b"---\ntitle: Fine\n\nText without a closing line.\n", "bad.md:1: error: front matter opened"),
         (b"# Title\n\nCaf\xe9 au lait.\n", "bad.md:3: error: not valid UTF-8"),
     ],

@@ -206,3 +206,13 @@ def test_the_page_and_the_audit_log_name_who_is_signed_in(tmp_path: Path):
     assert signed_in(None) == "# Staff console"
     console = SimpleNamespace(settings=Settings(staff_user="staff"))
     assert staff_name(console, request) == "alice" and staff_name(console, None) == "staff"
+
+
+def test_a_line_separator_in_a_detail_hides_no_entry_of_the_audit_log(tmp_path: Path):
+    """JSON leaves U+2028 and U+0085 unescaped: the log split its line there, and an import of a file so named
+    (Gradio keeps such upload names) was missing from the Activity tab, with its staged build."""
+    audit = AuditLog.in_folder(tmp_path)
+    details = ["added roses.md from roses\u2028.html", "b1: added x.md from x\x85\u2029.html"]
+    for detail in details:
+        audit.record("mallory", "import", detail)
+    assert [e.detail for e in audit.entries(newest_first=False)] == details

@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from bot.config import Settings
 from bot.evaluate import Case
 from bot.index import build_index, load_index
 from bot.knowledge import Passage, load_knowledge
+from bot.knowledge.folder import ignored_files
 from bot.knowledge.phrasings import PHRASINGS_FILE, PhrasingsFile, load_teaching, reference
 from bot.search import Searcher
 from bot.teaching import NOT_ANSWERED, teach_cases
@@ -129,6 +131,38 @@ def test_a_comment_staff_wrote_survives_teaching(knowledge_dir: Path):
         phrasings.mark_not_answered("is there a cafe")
     text = (knowledge_dir / PHRASINGS_FILE).read_text(encoding="utf-8")
     assert "# taught by Ann, March" in text and "# ask reception" in text and "is there a cafe" in text
+
+
+def test_teaching_keeps_a_hand_written_file_valid(knowledge_dir: Path):
+    """taught = [{...}], which a build reads, became unreadable TOML once a [[taught]] table was added to it; an
+    entry written without questions stopped teaching with NonExistentKey."""
+    passages = load_knowledge(knowledge_dir).passages
+    roses = next(p for p in passages if reference(p) == ROSES)
+    other = next(p for p in passages if reference(p) != ROSES)
+    for text in (f'taught = [{{passage = "{ROSES}", questions = ["a"]}}]\n', f'[[taught]]\npassage = "{ROSES}"\n'):
+        write(knowledge_dir, text)
+        with PhrasingsFile(knowledge_dir) as phrasings:
+            assert phrasings.teach(roses, 'roses "in" winter?\n', passages)
+            assert phrasings.teach(other, "it's cold", passages)
+        teaching, problems = load_teaching(knowledge_dir, passages)
+        assert problems == [] and 'roses "in" winter?\n' in teaching.phrasings[roses.id]
+        assert teaching.phrasings[other.id] == ("it's cold",)
+
+
+def test_two_staff_teaching_at_once_both_keep_what_they_taught(knowledge_dir: Path):
+    """Each wrote back the file as it had read it: the later lost the other's questions (20 of 40 here), and one
+    swapped in the temporary file the other had just swapped in (FileNotFoundError)."""
+    passages = load_knowledge(knowledge_dir).passages
+
+    def teach(who: int) -> None:
+        for n in range(20):
+            with PhrasingsFile(knowledge_dir) as phrasings:
+                phrasings.mark_not_answered(f"question {n} of staff {who}")
+
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(teach, (1, 2)))
+    assert len(load_teaching(knowledge_dir, passages)[0].not_answered) == 40
+    assert not ignored_files(knowledge_dir)  # the lock file is no document
 
 
 def test_a_question_nearer_a_not_answered_one_gets_the_fallback(fake_settings: Settings):

@@ -85,7 +85,7 @@ class DocumentsTab(Tab):
         try:
             imported = self._prepare(upload)
         except BotError as err:
-            return f"**Cannot import {Path(upload).name}:** {err}", []
+            return _cannot(upload, err), []
         rows = [[p.line, p.heading, p.text] for p in imported.passages]
         return _describe(imported), rows
 
@@ -96,7 +96,7 @@ class DocumentsTab(Tab):
         try:
             imported = self._prepare(upload)
         except BotError as err:
-            return f"**Cannot import {Path(upload).name}:** {err}", [], self.table()
+            return _cannot(upload, err), [], self.table()
         target = imported.target
         if target.exists() and not replace:
             return (
@@ -301,6 +301,12 @@ def _describe(imported: Imported) -> str:
     if warnings:
         text += "\n\n**Warnings:**\n\n" + "\n".join(f"- {escape_markdown(str(w))}" for w in warnings)
     return text
+
+
+def _cannot(upload: str, err: BotError) -> str:
+    """Why a file cannot be imported, its name as text: a name is the file's sender's to choose, and
+    "[Sign in again](https:evil.example).pdf" was a live link in the console."""
+    return f"**Cannot import {escape_markdown(Path(upload).name)}:** {escape_markdown(str(err))}"
 
 
 def _gone(staged: Built) -> str:

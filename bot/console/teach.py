@@ -17,6 +17,7 @@ from bot.knowledge.phrasings import PhrasingsFile, reference
 from bot.knowledge.site import add_example
 from bot.render import escape_markdown
 from bot.search import normalize_query
+from bot.text import WORD
 
 CHOICES_RANKED = 8  # passages offered for a question: the ones the inspector ranks first, best first
 
@@ -96,6 +97,8 @@ class Teacher:
         question = question.strip()
         if not question:
             return "Pick a question first (click it in the table)."
+        if not WORD.search(question):  # site.toml refuses such an example: every build after would fail on it
+            return f"{quoted(question)} has no words for messages to be matched by; it was not added."
         if not add_example(self.settings.knowledge_dir, "urgent_examples", question):
             return f"{quoted(question)} is already an urgent example."
         self.console.audit.record(staff_name(self.console, request), "urgent", repr(question))

@@ -24,10 +24,20 @@ p[style-name='List Number'] => ol > li:fresh
 CORE = "docProps/core.xml"
 CORE_NAMES = {"title": "{http://purl.org/dc/elements/1.1/}title", "author": "{http://purl.org/dc/elements/1.1/}creator"}
 MAX_CORE_BYTES = 1_000_000  # the properties part is a few hundred bytes; more is not a Word file's
+# The XML a Word file unpacks to: a 300-page book's is a few MB. A 65 KB upload of repeated text made 20 MB of it,
+# 36 s and 235 MB to preview; the console's 5 MB limit let one make 1.5 GB (hours, and tens of GB of memory).
+MAX_XML_BYTES = 50_000_000
 
 
 def convert_docx(path: Path) -> Converted:
     try:
+        with zipfile.ZipFile(path) as archive:  # a part never unpacks to more than its declared size
+            unpacked = sum(i.file_size for i in archive.infolist() if i.filename.endswith((".xml", ".rels")))
+        if unpacked > MAX_XML_BYTES:
+            raise ImportFailed(
+                f"{path.name} unpacks to {unpacked // 1_000_000} MB of text and markup, more than a Word document "
+                f"holds (at most {MAX_XML_BYTES // 1_000_000} MB); save it again as .docx, or split it"
+            )
         with open(path, "rb") as handle:
             result = mammoth.convert_to_html(handle, style_map=STYLE_MAP, convert_image=_image_without_data)
     except (zipfile.BadZipFile, KeyError, ValueError, ExpatError) as err:

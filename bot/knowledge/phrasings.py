@@ -18,13 +18,14 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import tomlkit
 
 from bot.knowledge.passage import Passage, Problem
-from bot.knowledge.site import toml_problem
+from bot.knowledge.site import one_writer, toml_problem
 
 PHRASINGS_FILE = "phrasings.toml"
 HEADER = """\
@@ -116,22 +117,29 @@ def with_phrasings(passages: list[Passage], teaching: Teaching) -> list[Passage]
 
 class PhrasingsFile:
     """phrasings.toml opened for changes, written back whole once done (`with PhrasingsFile(folder) as file:`);
-    comments and layout staff wrote are kept."""
+    comments and layout staff wrote are kept. It is read on entering, and no one else changes it until the end."""
 
     def __init__(self, folder: Path):
         self.path = Path(folder) / PHRASINGS_FILE
-        text = self.path.read_text(encoding="utf-8") if self.path.is_file() else HEADER
-        self.document = tomlkit.parse(text)
         self.changed = False
+        self._lock = ExitStack()
 
     def __enter__(self) -> PhrasingsFile:
+        self._lock.enter_context(one_writer(self.path))
+        try:
+            text = self.path.read_text(encoding="utf-8") if self.path.is_file() else HEADER
+            self.document = tomlkit.parse(text)
+        except BaseException:
+            self._lock.close()
+            raise
         return self
 
     def __exit__(self, kind, error, trace) -> None:
-        if error is None and self.changed:
-            temporary = self.path.with_name(f".{PHRASINGS_FILE}.tmp")  # written whole, then swapped in
-            temporary.write_text(tomlkit.dumps(self.document), encoding="utf-8")
-            temporary.replace(self.path)
+        with self._lock:
+            if error is None and self.changed:
+                temporary = self.path.with_name(f".{PHRASINGS_FILE}.tmp")  # written whole, then swapped in
+                temporary.write_text(tomlkit.dumps(self.document), encoding="utf-8")
+                temporary.replace(self.path)
 
     def teach(self, passage: Passage, question: str, all_passages: list[Passage]) -> bool:
         """Add a question as a phrasing of a passage; False when it is already taught to it."""
@@ -141,14 +149,15 @@ class PhrasingsFile:
             if _same(str(entry.get("passage", "")), reference(passage)) and _same(str(entry.get("quote", "")), quote):
                 if any(_key(str(q)) == _key(question) for q in entry.get("questions", [])):
                     return False
-                entry["questions"].append(question)
+                entry.setdefault("questions", _multiline([])).append(question)  # an entry staff left without any
                 break
         else:
-            entry = tomlkit.table()
+            inline = not isinstance(taught, tomlkit.items.AoT)  # written taught = [{...}]: a [[taught]] in it broke it
+            entry = tomlkit.inline_table() if inline else tomlkit.table()
             entry["passage"] = reference(passage)
             if quote:
                 entry["quote"] = quote
-            entry["questions"] = _multiline([question])
+            entry["questions"] = _multiline([question]).multiline(not inline)
             taught.append(entry)
         self.changed = True
         return True

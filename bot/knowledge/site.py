@@ -3,8 +3,11 @@ checked, and completed from the documents (the disclaimer section, the banner)."
 
 from __future__ import annotations
 
+import fcntl
 import re
 import tomllib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -124,15 +127,26 @@ def add_example(folder: Path, key: str, message: str) -> bool:
     """Add a message to one of site.toml's example lists (urgent_examples, …), keeping the file's comments and
     layout; False when it is already there."""
     path = Path(folder) / SITE_FILE
-    document = tomlkit.parse(path.read_text(encoding="utf-8")) if path.is_file() else tomlkit.document()
-    examples = document.setdefault(key, tomlkit.array())
-    if any(" ".join(str(e).casefold().split()) == " ".join(message.casefold().split()) for e in examples):
-        return False
-    examples.append(message)
-    temporary = path.with_name(f".{SITE_FILE}.tmp")  # written whole, then swapped in
-    temporary.write_text(tomlkit.dumps(document), encoding="utf-8")
-    temporary.replace(path)
+    with one_writer(path):
+        document = tomlkit.parse(path.read_text(encoding="utf-8")) if path.is_file() else tomlkit.document()
+        examples = document.setdefault(key, tomlkit.array())
+        if any(" ".join(str(e).casefold().split()) == " ".join(message.casefold().split()) for e in examples):
+            return False
+        examples.append(message)
+        temporary = path.with_name(f".{SITE_FILE}.tmp")  # written whole, then swapped in
+        temporary.write_text(tomlkit.dumps(document), encoding="utf-8")
+        temporary.replace(path)
     return True
+
+
+@contextmanager
+def one_writer(path: Path) -> Iterator[None]:
+    """Hold a file's lock from reading it to writing it back: two staff changing it at once (two console sessions,
+    or the console and `bot teach`) each wrote back what they had read, and the later lost the other's change. The
+    lock file's name starts with '.', so it is no document; the lock goes with the process."""
+    with open(path.with_name(f".{path.name}.lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def _example_problems(site: Site, path: Path) -> list[Problem]:
