@@ -17,6 +17,7 @@ from bot.console import StaffConsole
 from bot.console.documents import DocumentsTab
 from bot.index import STAGED, build_index, live_build, publish_staged
 from bot.knowledge import load_knowledge
+from bot.knowledge.phrasings import PHRASINGS_FILE, PhrasingsFile
 
 from conftest import FakeEmbedder
 from documents import TITLE, word_document
@@ -120,6 +121,44 @@ def test_a_retired_document_leaves_the_folder_with_a_copy_kept(fake_index: Setti
     assert kept.read_text(encoding="utf-8").endswith("Short text.\n")
     assert tab.publish()[0].startswith("**Build ")
     assert ("staff", "retire") in [(e.user, e.action) for e in tab.console.audit.entries()]
+
+
+def taught(tab: DocumentsTab) -> str:
+    path = Path(tab.settings.knowledge_dir) / PHRASINGS_FILE
+    return path.read_text(encoding="utf-8") if path.exists() else ""
+
+
+def teach_extra_document(tab: DocumentsTab) -> None:
+    """A second document, with a visitor's question taught to its passage and one to the garden guide's."""
+    folder = Path(tab.settings.knowledge_dir)
+    (folder / "extra.md").write_text("---\ntitle: Extra\n---\n\n# Compost\n\nTurn the heap monthly.\n", "utf-8")
+    passages = load_knowledge(folder).passages
+    compost = next(p for p in passages if p.headings == ("Compost",))
+    with PhrasingsFile(folder) as phrasings:
+        phrasings.teach(compost, "how often do I turn compost?", passages)
+        garden = next(p for p in passages if p.source.path == "garden.md")
+        phrasings.teach(garden, "how much water do plants need?", passages)
+
+
+def test_questions_taught_to_a_retired_document_are_untaught_with_it_and_a_discard_puts_them_back(tab: DocumentsTab):
+    """Left in phrasings.toml, they named a passage no longer there: every build failed, the console's included,
+    until someone edited the file by hand, which the console cannot do."""
+    teach_extra_document(tab)
+    before = folder_state(tab)
+    status, _, _ = tab.retire("extra.md")
+    assert "1 taught question untaught ('how often do I turn compost?')" in status and "**Staged build " in status
+    assert "turn compost" not in taught(tab) and "how much water do plants need?" in taught(tab)
+    assert "untaught ('how often do I turn compost?')" in tab.console.audit.entries()[0].detail
+    discarded, _ = tab.discard()
+    assert "discarded" in discarded and folder_state(tab) == before
+
+
+def test_questions_taught_to_a_document_whose_title_changes_move_with_its_passages(tab: DocumentsTab):
+    teach_extra_document(tab)
+    status, _, _ = tab.edit("extra.md", "Extra Notes", "", "", "", "")
+    assert "1 taught question moved with its passages ('how often do I turn compost?')" in status
+    assert 'passage = "Extra Notes › Compost"' in taught(tab) and "**Staged build " in status
+    assert tab.publish()[0].startswith("**Build ")
 
 
 @pytest.mark.parametrize(

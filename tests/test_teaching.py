@@ -377,3 +377,34 @@ def test_a_phrasings_file_of_inline_tables_or_comments_alone_is_read(knowledge_d
     write(knowledge_dir, f'taught = [{{passage = "{ROSES}", questions = ["pruning when"]}}]\n')
     teaching, problems = load_teaching(knowledge_dir, passages)
     assert list(teaching.phrasings.values()) == [("pruning when",)] and problems == []
+
+
+def test_follow_moves_or_removes_only_what_the_change_lost(tmp_path: Path):
+    """A taught entry that named a passage before a change and none after it moves to the passage with the same
+    text, or goes; one that named none before is a hand-made slip, left for `check` to report."""
+    folder = tmp_path / "knowledge"
+    folder.mkdir()
+    document = folder / "care.md"
+    document.write_text("---\ntitle: Care\n---\n\n# Water\n\nWater weekly.\n\n# Soil\n\nAdd compost.\n", "utf-8")
+    before = load_knowledge(folder).passages
+    water, soil = before
+    with PhrasingsFile(folder) as phrasings:
+        phrasings.teach(water, "how often to water?", before)
+        phrasings.teach(soil, "what soil?", before)
+    slip = '\n[[taught]]\npassage = "Nowhere"\nquestions = ["typo?"]\n'
+    (folder / PHRASINGS_FILE).write_text((folder / PHRASINGS_FILE).read_text("utf-8") + slip, "utf-8")
+    document.write_text("---\ntitle: Plant care\n---\n\n# Water\n\nWater weekly.\n", "utf-8")
+    with PhrasingsFile(folder) as phrasings:
+        assert phrasings.follow(before, passages_of(folder)) == (
+            ["how often to water?"],
+            ["what soil?"],
+        )
+    text = (folder / PHRASINGS_FILE).read_text("utf-8")
+    assert 'passage = "Plant care › Water"' in text and "what soil?" not in text and '"Nowhere"' in text
+
+
+def passages_of(folder: Path) -> list[Passage]:
+    """The passages of the folder's documents, whatever phrasings.toml says of them."""
+    from bot.knowledge import parse_document
+
+    return [p for path in sorted(folder.glob("*.md")) for p in parse_document(path, path.name)[0]]

@@ -23,7 +23,8 @@ from bot.importer import FORMATS, Imported, Metadata, prepare
 from bot.importer.library import Change, documents, with_metadata
 from bot.index import STAGED, live_build
 from bot.index.pointers import read_pointer
-from bot.knowledge import knowledge_files
+from bot.knowledge import Passage, knowledge_files, parse_document
+from bot.knowledge.phrasings import PHRASINGS_FILE, PhrasingsFile
 from bot.render import escape_markdown
 from bot.text import counted
 
@@ -205,7 +206,9 @@ class DocumentsTab(Tab):
                     [],
                     self.table(),
                 )
+            before = self._passages()
             change.apply()
+            change = self._with_teaching(change, before)
             staged = self.publishing.stage(user, change.what)
             if not staged.ok or staged.build is None:
                 change.undo()  # a change that does not build is not left in the folder
@@ -214,6 +217,33 @@ class DocumentsTab(Tab):
             self.console.audit.record(user, action, change.what)
             said = change.what[:1].upper() + change.what[1:]
             return f"{said}. {staged.text}", [list(c) for c in staged.changes], self.table()
+
+    def _passages(self) -> list[Passage]:
+        """The passages of the folder's documents, each read on its own: what phrasings.toml names, whatever
+        else in the folder a build would refuse."""
+        s, folder = self.settings, Path(self.settings.knowledge_dir)
+        found: list[Passage] = []
+        for path in (p for p in knowledge_files(folder) if p.suffix == ".md"):
+            rel = path.relative_to(folder).as_posix()
+            found += parse_document(path, rel, s.passage_max_words, s.passage_min_words)[0]
+        return found
+
+    def _with_teaching(self, change: Change, before: list[Passage]) -> Change:
+        """The change with phrasings.toml following it: questions taught to a passage it moved go with the passage
+        (a new title), and those taught to a passage it removed are untaught (a document retired or rewritten).
+        Left behind, they named no passage, and every build failed until someone edited the file by hand."""
+        path = Path(self.settings.knowledge_dir) / PHRASINGS_FILE
+        if not path.is_file():
+            return change
+        after = self._passages()
+        old = path.read_text(encoding="utf-8")
+        with PhrasingsFile(self.settings.knowledge_dir) as phrasings:
+            moved, removed = phrasings.follow(before, after)
+        said = [_questions(q, how) for q, how in ((moved, "moved with its passages"), (removed, "untaught")) if q]
+        if not said:
+            return change
+        also = Change(path, old, path.read_text(encoding="utf-8"), PHRASINGS_FILE)
+        return Change(change.path, change.before, change.after, f"{change.what}; {'; '.join(said)}", (also,))
 
     def _prepare(self, upload: str) -> Imported:
         s = self.settings
@@ -301,6 +331,11 @@ def _describe(imported: Imported) -> str:
     if warnings:
         text += "\n\n**Warnings:**\n\n" + "\n".join(f"- {escape_markdown(str(w))}" for w in warnings)
     return text
+
+
+def _questions(questions: list[str], how: str) -> str:
+    shown = ", ".join(repr(q) for q in questions[:5]) + (f" and {len(questions) - 5} more" if questions[5:] else "")
+    return f"{counted(len(questions), 'taught question')} {how} ({shown})"
 
 
 def _cannot(upload: str, err: BotError) -> str:

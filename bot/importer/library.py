@@ -51,18 +51,24 @@ def with_metadata(text: str, metadata: Metadata, name: str) -> str:
 
 @dataclass(frozen=True)
 class Change:
-    """One file of the knowledge folder before and after a change (None: not there), to apply and to undo."""
+    """One file of the knowledge folder before and after a change (None: not there), to apply and to undo; with
+    the files that changed with it (phrasings.toml, following a document's passages)."""
 
     path: Path
     before: str | None
     after: str | None
     what: str  # for staff and the audit log: "added pruning.md from pruning.docx"
+    also: tuple[Change, ...] = ()
 
     def apply(self) -> None:
-        write_whole(self.path, self.after)
+        for change in (self, *self.also):
+            write_whole(change.path, change.after)
 
     def undo(self) -> bool:
-        """Put the file back as it was, unless someone changed it since (then it is left alone: False)."""
+        """Put the files back as they were, each unless someone changed it since (then it is left alone: False for
+        the document)."""
+        for other in self.also:
+            other.undo()
         current = self.path.read_text(encoding="utf-8") if self.path.exists() else None
         if current != self.after:
             return False
@@ -70,7 +76,7 @@ class Change:
         return True
 
     def inverse(self) -> Change:
-        return Change(self.path, self.after, self.before, f"undid: {self.what}")
+        return Change(self.path, self.after, self.before, f"undid: {self.what}", tuple(c.inverse() for c in self.also))
 
 
 def _metadata(text: str, rel: str) -> Metadata:

@@ -191,6 +191,33 @@ class PhrasingsFile:
         return removed
 
 
+    def follow(self, before: list[Passage], after: list[Passage]) -> tuple[list[str], list[str]]:
+        """Keep what was taught to a passage across a change to the documents: an entry that named a passage before
+        the change and names none after it is pointed at the passage with the same text, if the change kept one (a
+        new title, a heading renamed), or removed (the document retired, the section rewritten). An entry that named
+        no passage before is left for `check` to report. Returns the questions (moved, removed)."""
+        moved: list[str] = []
+        removed: list[str] = []
+        taught = self.document.get("taught", [])
+        for i in reversed(range(len(taught))):
+            named, quote = str(taught[i].get("passage", "")), str(taught[i].get("quote", ""))
+            was = find_passages(before, named, quote)
+            if not was or find_passages(after, named, quote):
+                continue
+            questions = [str(q) for q in taught[i].get("questions", [])]
+            kept = [p for p in after if p.text == was[0].text]
+            if kept:
+                taught[i]["passage"] = reference(kept[0])
+                if quote or len(find_passages(after, reference(kept[0]))) > 1:
+                    taught[i]["quote"] = _quote(kept[0], after) or quote
+                moved[:0] = questions
+            else:
+                del taught[i]
+                removed[:0] = questions
+        self.changed = self.changed or bool(moved or removed)
+        return moved, removed
+
+
 def _quote(passage: Passage, passages: list[Passage]) -> str:
     """A few words of the passage's text that tell it apart under its heading, or "" when it is alone there."""
     siblings = [p for p in passages if reference(p) == reference(passage) and p.id != passage.id]
