@@ -170,6 +170,7 @@ class ConsoleSettings:
     eval_dir: Path
     data_dir: Path
     console_max_request_bytes: int
+    console_import_seconds: float
     login_attempts: int
     login_lockout_seconds: int
     trusted_proxies: str
@@ -416,6 +417,8 @@ class Settings:
     staff_password: str = field(default="", repr=False)
     eval_dir: Path = Path("tests/eval")  # the test suites the console offers
     console_max_request_bytes: int = 5_000_000  # also the largest test suite staff may upload
+    # an upload is converted in a process of its own, stopped after this long (0: in the console's, no limit)
+    console_import_seconds: float = 60.0
     login_attempts: int = 5
     login_lockout_seconds: int = 300
 

@@ -157,3 +157,28 @@ def pdf_document(path: Path) -> Path:
             pdf.add_page()
     pdf.output(str(path))
     return path
+
+
+def slow_pdf(path: Path, content_bytes: int) -> Path:
+    """A PDF of a few KB whose one page stacks the same line of text thousands of times at one spot: pdfminer's
+    layout analysis takes minutes over it."""
+    line = b"BT /F1 12 Tf 72 720 Td (" + b"roses " * 20 + b") Tj ET\n"
+    content = zlib.compress(line * (content_bytes // len(line)), 9)
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(content) + content + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    pdf, offsets = b"%PDF-1.4\n", []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(pdf))
+        pdf += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    table = len(pdf)
+    pdf += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    pdf += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    pdf += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, table)
+    path.write_bytes(pdf)
+    return path

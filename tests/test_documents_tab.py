@@ -20,7 +20,7 @@ from bot.knowledge import load_knowledge
 from bot.knowledge.phrasings import PHRASINGS_FILE, PhrasingsFile
 
 from conftest import FakeEmbedder
-from documents import TITLE, word_document
+from documents import TITLE, slow_pdf, word_document
 
 
 @pytest.fixture
@@ -183,6 +183,14 @@ def test_bad_input_gets_a_clear_message_and_changes_nothing(tab: DocumentsTab, t
     assert change(tab, upload)[0].startswith(message)
     assert folder_state(tab) == before and live_build(tab.settings.index_dir) == live
     assert tab.console.audit.entries() == []
+
+
+def test_an_upload_that_takes_too_long_to_read_is_refused_and_changes_nothing(tab: DocumentsTab, tmp_path: Path):
+    tab.settings = tab.settings.replace(console_import_seconds=2)
+    before = folder_state(tab)
+    preview, _ = tab.preview(str(slow_pdf(tmp_path / "slow.pdf", 3_000_000)))
+    assert shown_text(preview).startswith("Cannot import slow.pdf: slow.pdf took more than 2 s to read")
+    assert folder_state(tab) == before
 
 
 def test_the_name_of_a_file_that_cannot_be_imported_is_shown_as_text(tab: DocumentsTab, tmp_path: Path):

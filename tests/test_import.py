@@ -30,6 +30,7 @@ from documents import (
     expected_markdown_lines,
     html_page,
     pdf_document,
+    slow_pdf,
     visible_blocks,
     word_document,
 )
@@ -264,6 +265,22 @@ def test_a_word_file_that_unpacks_to_gigabytes_is_refused_unread(tmp_path: Path)
     with pytest.raises(ImportFailed, match=r"bomb.docx unpacks to 60 MB of text and markup"):
         prepare(bomb, tmp_path / "knowledge")
     assert time.monotonic() - started < 1 and bomb.stat().st_size < 200_000
+
+
+def test_a_conversion_given_seconds_is_stopped_after_them_and_otherwise_the_same(tmp_path: Path):
+    """A 12 KB PDF held the console's preview for minutes, in a thread nothing could stop."""
+    slow = slow_pdf(tmp_path / "slow.pdf", 3_000_000)
+    started = time.monotonic()
+    with pytest.raises(ImportFailed, match=r"slow.pdf took more than 2 s to read"):
+        prepare(slow, tmp_path / "knowledge", seconds=2)
+    assert time.monotonic() - started < 30
+    document = pdf_document(tmp_path / "pruning.pdf")
+    within = prepare(document, tmp_path / "knowledge", seconds=60)
+    assert within.markdown == prepare(document, tmp_path / "knowledge").markdown and within.passages
+    damaged = tmp_path / "damaged.pdf"
+    damaged.write_bytes(b"%PDF-1.4 garbage")
+    with pytest.raises(ImportFailed, match=r"damaged.pdf cannot be read as a PDF"):  # its own failure, as it is
+        prepare(damaged, tmp_path / "knowledge", seconds=60)
 
 
 def test_a_damaged_pdf_and_a_locked_one_are_each_told_their_own_fix(tmp_path: Path, capsys):

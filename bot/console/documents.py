@@ -247,7 +247,14 @@ class DocumentsTab(Tab):
 
     def _prepare(self, upload: str) -> Imported:
         s = self.settings
-        return prepare(Path(upload), s.knowledge_dir, Metadata(), s.passage_max_words, s.passage_min_words)
+        return prepare(
+            Path(upload),
+            s.knowledge_dir,
+            Metadata(),
+            s.passage_max_words,
+            s.passage_min_words,
+            seconds=s.console_import_seconds,
+        )
 
     def _documents(self):
         s = self.settings

@@ -3,6 +3,7 @@ the document's own, the passages and warnings it would make (a preview), and wri
 
 from __future__ import annotations
 
+import multiprocessing
 import re
 import tempfile
 import unicodedata
@@ -72,8 +73,10 @@ def prepare(
     max_words: int = 120,
     min_words: int = 40,
     name: str | None = None,
+    seconds: float = 0,
 ) -> Imported:
-    """Convert one file and split the result as a build would, changing nothing on disk."""
+    """Convert one file and split the result as a build would, changing nothing on disk; with `seconds`, in a
+    process of its own that is stopped after that long."""
     source = Path(source)
     if not supported(source):
         raise ImportFailed(
@@ -84,7 +87,7 @@ def prepare(
         raise ImportFailed(f"{source} does not exist or is not a file; check the path")
     given = given.checked()
     try:
-        converted = CONVERTERS[source.suffix.lower()](source)
+        converted = _convert_within(source, seconds) if seconds else _convert(source)
     except ImportFailed:
         raise
     except Exception as err:  # a converter's own failure on a damaged file: one clear line, never a traceback
@@ -103,6 +106,23 @@ def prepare(
     if not passages:
         raise ImportFailed(f"{source.name} has no text to answer from (a scan, or only pictures?); nothing imported")
     return Imported(source, target, markdown, metadata, converted.drops, (*converted.notes, *notes), passages, problems)
+
+
+def _convert(source: Path) -> Converted:
+    return CONVERTERS[source.suffix.lower()](source)
+
+
+def _convert_within(source: Path, seconds: float) -> Converted:
+    """The conversion in a process of its own, stopped after `seconds`: a 1.4 KB PDF of stacked text lines kept
+    pdfminer busy for minutes, and a thread cannot be stopped. Spawned, not forked: the console runs threads."""
+    with multiprocessing.get_context("spawn").Pool(1) as pool:  # leaving the block terminates it
+        try:
+            return pool.apply_async(_convert, (source,)).get(seconds)
+        except multiprocessing.TimeoutError:
+            raise ImportFailed(
+                f"{source.name} took more than {seconds:g} s to read, more than a document of its size should; "
+                "open it, save or export it again and retry"
+            ) from None
 
 
 def write(imported: Imported, replace: bool = False) -> None:
