@@ -591,6 +591,10 @@ CALM = [
     "nervous about fainting at the infusion",
     "need a repeat prescription for my epipen",
     "cheers, all the best",
+    # what a broken form or a probe sends (the Big List of Naughty Strings)
+    "-Infinity",
+    "1;DROP TABLE users",
+    "undefined",
 ]
 
 
