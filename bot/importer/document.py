@@ -10,8 +10,8 @@ from pathlib import Path
 
 import yaml
 
+from bot.atomic import write_atomically
 from bot.errors import BotError
-from bot.index.folder import write_atomically
 from bot.knowledge.markdown import DATE  # the forms a document's date may take
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from bot.atomic import write_atomically
 from bot.config import IndexSettings, Settings
 from bot.embedding import Embedder
 from bot.errors import BotError
@@ -23,7 +24,7 @@ from bot.index.everyday import (
     everyday_questions,
     with_calm_messages,
 )
-from bot.index.folder import CACHE, MANIFEST, build_folder, one_build_at_a_time, write_atomically
+from bot.index.folder import CACHE, MANIFEST, build_folder, one_build_at_a_time
 from bot.index.load import load_build, read_passages
 from bot.index.manifest import new_manifest
 from bot.index.pointers import CURRENT, STAGED, prune, publish_staged, read_pointer, write_pointer

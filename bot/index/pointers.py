@@ -8,6 +8,7 @@ import shutil
 import time
 from pathlib import Path
 
+from bot.atomic import write_atomically
 from bot.errors import BotError
 from bot.index.folder import (
     BUILDS,
@@ -16,7 +17,6 @@ from bot.index.folder import (
     IndexMismatchError,
     IndexMissingError,
     build_folder,
-    write_atomically,
 )
 from bot.index.manifest import read_manifest
 

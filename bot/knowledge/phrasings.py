@@ -24,6 +24,7 @@ from pathlib import Path
 
 import tomlkit
 
+from bot.atomic import write_atomically
 from bot.knowledge.passage import Passage, Problem
 from bot.knowledge.site import one_writer, toml_problem
 
@@ -137,9 +138,7 @@ class PhrasingsFile:
     def __exit__(self, kind, error, trace) -> None:
         with self._lock:
             if error is None and self.changed:
-                temporary = self.path.with_name(f".{PHRASINGS_FILE}.tmp")  # written whole, then swapped in
-                temporary.write_text(tomlkit.dumps(self.document), encoding="utf-8")
-                temporary.replace(self.path)
+                write_atomically(self.path, tomlkit.dumps(self.document))
 
     def teach(self, passage: Passage, question: str, all_passages: list[Passage]) -> bool:
         """Add a question as a phrasing of a passage; False when it is already taught to it."""
@@ -189,7 +188,6 @@ class PhrasingsFile:
                     del taught[i]
         self.changed = self.changed or removed > 0
         return removed
-
 
     def follow(self, before: list[Passage], after: list[Passage]) -> tuple[list[str], list[str]]:
         """Keep what was taught to a passage across a change to the documents: an entry that named a passage before

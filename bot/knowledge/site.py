@@ -3,16 +3,15 @@ checked, and completed from the documents (the disclaimer section, the banner)."
 
 from __future__ import annotations
 
-import fcntl
 import re
 import tomllib
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import tomlkit
 
+from bot.atomic import held_lock, write_atomically
 from bot.knowledge.markdown import HEADING
 from bot.knowledge.passage import Passage, Problem
 from bot.text import WORD, sentences
@@ -133,20 +132,15 @@ def add_example(folder: Path, key: str, message: str) -> bool:
         if any(" ".join(str(e).casefold().split()) == " ".join(message.casefold().split()) for e in examples):
             return False
         examples.append(message)
-        temporary = path.with_name(f".{SITE_FILE}.tmp")  # written whole, then swapped in
-        temporary.write_text(tomlkit.dumps(document), encoding="utf-8")
-        temporary.replace(path)
+        write_atomically(path, tomlkit.dumps(document))
     return True
 
 
-@contextmanager
-def one_writer(path: Path) -> Iterator[None]:
+def one_writer(path: Path) -> AbstractContextManager[None]:
     """Hold a file's lock from reading it to writing it back: two staff changing it at once (two console sessions,
     or the console and `bot teach`) each wrote back what they had read, and the later lost the other's change. The
-    lock file's name starts with '.', so it is no document; the lock goes with the process."""
-    with open(path.with_name(f".{path.name}.lock"), "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        yield
+    lock file's name starts with '.', so it is no document."""
+    return held_lock(path.with_name(f".{path.name}.lock"))
 
 
 def _example_problems(site: Site, path: Path) -> list[Problem]:
