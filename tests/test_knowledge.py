@@ -435,21 +435,27 @@ def test_a_list_or_map_in_front_matter_stops_the_load_rather_than_be_cited_as_py
     assert "weird.md:3: error: author is a map, not text" in str(raised.value)
 
 
+def parsed(tmp_path: Path, text: str) -> tuple[list, list[str]]:
+    """A document doc.md of this text, as a build reads it: its passages, and its problems as `check` prints them."""
+    doc = tmp_path / "doc.md"
+    doc.write_text(text, encoding="utf-8")
+    passages, problems = parse_document(doc, "doc.md")
+    return passages, [str(p) for p in problems]
+
+
 def test_a_heading_without_text_is_warned_and_never_quoted(tmp_path: Path):
     """"##" alone was quoted as text, and "###   ###" became a heading called "#"."""
-    doc = tmp_path / "doc.md"
-    doc.write_text(
+    passages, problems = parsed(
+        tmp_path,
         "# Doc\n\n## Before\n\nFirst.\n\n##\n\nText under an empty heading.\n\n### \n\nMore.\n\n###   ###\n\nThird.\n",
-        encoding="utf-8",
     )
-    passages, problems = parse_document(doc, "doc.md")
     assert [(p.text, p.headings) for p in passages] == [
         ("First.", ("Before",)),
         ("Text under an empty heading.", ()),
         ("More.", ()),
         ("Third.", ()),
     ]
-    assert [str(p) for p in problems] == [
+    assert problems == [
         "doc.md:7: warning: heading has no text; write its text after the '##', or delete the line",
         "doc.md:11: warning: heading has no text; write its text after the '###', or delete the line",
         "doc.md:15: warning: heading has no text; write its text after the '###', or delete the line",
@@ -457,13 +463,10 @@ def test_a_heading_without_text_is_warned_and_never_quoted(tmp_path: Path):
 
 
 def test_the_same_heading_twice_under_the_same_headings_is_a_warning_at_the_second(tmp_path: Path):
-    doc = tmp_path / "doc.md"
-    doc.write_text(
-        "# Dup\n\n## Same\n\nApples.\n\n## Same\n\nPears.\n\n## Other\n\n### Same\n\nPlums, cited apart.\n",
-        encoding="utf-8",
+    _, problems = parsed(
+        tmp_path, "# Dup\n\n## Same\n\nApples.\n\n## Same\n\nPears.\n\n## Other\n\n### Same\n\nPlums, cited apart.\n"
     )
-    _, problems = parse_document(doc, "doc.md")
-    assert [str(p) for p in problems] == [
+    assert problems == [
         "doc.md:7: warning: heading 'Same' is also at line 3, under the same headings: their answers would be cited "
         "alike; give each its own heading, or merge them"
     ]

@@ -206,9 +206,11 @@ class DocumentsTab(Tab):
                     [],
                     self.table(),
                 )
-            before = self._passages()
+            taught = Path(self.settings.knowledge_dir) / PHRASINGS_FILE
+            before = self._passages() if taught.is_file() else None  # nothing taught: nothing to follow
             change.apply()
-            change = self._with_teaching(change, before)
+            if before is not None:
+                change = self._with_teaching(change, before)
             staged = self.publishing.stage(user, change.what)
             if not staged.ok or staged.build is None:
                 change.undo()  # a change that does not build is not left in the folder
@@ -233,8 +235,6 @@ class DocumentsTab(Tab):
         (a new title), and those taught to a passage it removed are untaught (a document retired or rewritten).
         Left behind, they named no passage, and every build failed until someone edited the file by hand."""
         path = Path(self.settings.knowledge_dir) / PHRASINGS_FILE
-        if not path.is_file():
-            return change
         after = self._passages()
         old = path.read_text(encoding="utf-8")
         with PhrasingsFile(self.settings.knowledge_dir) as phrasings:
