@@ -133,6 +133,23 @@ def test_a_comment_staff_wrote_survives_teaching(knowledge_dir: Path):
     assert "# taught by Ann, March" in text and "# ask reception" in text and "is there a cafe" in text
 
 
+def test_tables_taught_into_an_existing_file_are_a_blank_line_apart(knowledge_dir: Path):
+    """tomlkit wrote a table appended to a parsed file right under the one before it."""
+    passages = load_knowledge(knowledge_dir).passages
+    roses = next(p for p in passages if reference(p) == ROSES)
+    other = next(p for p in passages if reference(p) != ROSES)
+    hand_written = f'# by Ann\n[[taught]]\npassage = "{ROSES}"\nquestions = ["a"]\n'
+    write(knowledge_dir, hand_written + '[not_answered]\nquestions = ["b"]\n')
+    with PhrasingsFile(knowledge_dir) as phrasings:
+        phrasings.teach(other, "it's cold", passages)
+        phrasings.mark_not_answered("parking?")
+    text = (knowledge_dir / PHRASINGS_FILE).read_text(encoding="utf-8")
+    headers = [i for i, line in enumerate(text.splitlines()) if line.startswith("[")]
+    assert len(headers) == 3 and text.startswith("# by Ann\n[[taught]]\n")
+    assert all(text.splitlines()[i - 1] == "" for i in headers[1:]) and "\n\n\n" not in text
+    assert load_teaching(knowledge_dir, passages)[0].phrasings[roses.id] == ("a",)
+
+
 def test_teaching_keeps_a_hand_written_file_valid(knowledge_dir: Path):
     """taught = [{...}], which a build reads, became unreadable TOML once a [[taught]] table was added to it; an
     entry written without questions stopped teaching with NonExistentKey."""

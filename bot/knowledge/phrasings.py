@@ -138,7 +138,7 @@ class PhrasingsFile:
     def __exit__(self, kind, error, trace) -> None:
         with self._lock:
             if error is None and self.changed:
-                write_atomically(self.path, tomlkit.dumps(self.document))
+                write_atomically(self.path, _spaced(tomlkit.dumps(self.document)))
 
     def teach(self, passage: Passage, question: str, all_passages: list[Passage]) -> bool:
         """Add a question as a phrasing of a passage; False when it is already taught to it."""
@@ -331,3 +331,10 @@ def _key(question: str) -> str:
 
 def _same(a: str, b: str) -> bool:
     return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
+
+
+def _spaced(text: str) -> str:
+    """One blank line before each table's header, as the file's first entries have: tomlkit appends a table to a
+    parsed file right under the one before it. A comment line stays above the header it belongs to."""
+    text = re.sub(r"(?m)^(?!#)(.+)\n(?=\[)", "\\1\n\n", text)
+    return re.sub(r"\n{3,}(?=\[)", "\n\n", text)
