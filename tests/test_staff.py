@@ -144,7 +144,11 @@ def test_staff_commands_add_list_and_remove_accounts_with_an_audit_trail(monkeyp
         0,
         f"Added the staff account alice in {data / ACCOUNTS_FILE}.\n",
     )
-    assert run("add", "alice", "--password-stdin", stdin="a new secret\n")[1].startswith("Changed the password of")
+    assert run("add", "alice", "--password-stdin", stdin="a new secret\n")[:2] == (
+        0,
+        f"Changed the password of alice in {data / ACCOUNTS_FILE}; its open console sessions end at their next "
+        "request.\n",
+    )
     assert run("add", "bob", "--password-stdin", stdin=" " * 8 + "\n") == (
         2,
         "",
@@ -156,7 +160,7 @@ def test_staff_commands_add_list_and_remove_accounts_with_an_audit_trail(monkeyp
     assert cli.main(["staff", "list"]) == 0 and capsys.readouterr().out == "alice\nstaff  (BOT_STAFF_PASSWORD)\n"
     assert run("remove", "alice")[:2] == (
         0,
-        "Removed the staff account alice; its open console sessions end when the console restarts.\n",
+        "Removed the staff account alice; its open console sessions end at their next request.\n",
     )
     assert run("remove", "alice")[0] == 2
     audit = [(e.user, e.action, e.detail) for e in AuditLog.in_folder(data).entries(newest_first=False)]
