@@ -11,9 +11,11 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import os
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -22,11 +24,17 @@ from bot.config import ConsoleSettings
 from bot.errors import BotError
 from bot.private import FILE_MODE, private_folder
 
+log = logging.getLogger(__name__)
+
 ACCOUNTS_FILE = "staff.json"
 MIN_PASSWORD_CHARS = 8
 # scrypt's cost: about 50 ms and 16 MB a check on one core, so a stolen file is slow to guess, a sign-in quick.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
 NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
+SHORTCUT_CREDENTIAL = "BOT_STAFF_PASSWORD"  # the shortcut's password cannot change while a process runs
+# A file changed this recently is read again even if its inode, size and mtime look the same: a second write within
+# one tick of the file system's clock (a few ms on ext4) can keep all three.
+SETTLED_SECONDS = 2.0
 
 
 class AccountError(BotError):
@@ -79,6 +87,7 @@ class StaffAccounts:
     def __init__(self, path: Path, shortcut: Shortcut | None = None):
         self.path = Path(path)
         self.shortcut = shortcut
+        self._seen: tuple[tuple[int, int, int] | None, dict[str, str]] = (None, {})  # (file version, its accounts)
 
     @classmethod
     def from_settings(cls, settings: ConsoleSettings) -> StaffAccounts:
@@ -130,6 +139,25 @@ class StaffAccounts:
             right = right and password_problem(password) is None
         return right
 
+    def credentials(self) -> dict[str, str]:
+        """Each name with what its sign-in is checked against (its stored hash, or the shortcut's marker): a
+        session ends when its name's changes or goes. The file is read again only once it has changed, and a damaged
+        one counts as empty (as in check()), never an error."""
+        shortcut = {self.shortcut.name: SHORTCUT_CREDENTIAL} if self.shortcut else {}
+        return shortcut | self._read_if_changed()
+
+    def _read_if_changed(self) -> dict[str, str]:
+        version = _settled_version(self.path)  # before reading: a change in between is read again next time
+        seen, accounts = self._seen
+        if version is None or version != seen:
+            try:
+                accounts = self._read()
+            except AccountError as err:
+                log.warning("%s Until then, no one signs in or stays signed in with an account of that file.", err)
+                accounts = {}
+            self._seen = (version, accounts)
+        return accounts
+
     def _read(self) -> dict[str, str]:
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
@@ -160,6 +188,18 @@ class StaffAccounts:
             os.replace(temporary, self.path)
         except OSError as err:
             raise AccountError(f"Cannot write {self.path} ({err}); set BOT_DATA_DIR to a writable folder.") from None
+
+
+def _settled_version(path: Path) -> tuple[int, int, int] | None:
+    """The file's inode, size and mtime, which its next atomic replacement changes; None when there is no file, or
+    it changed too recently to tell a second change by them."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    if time.time() - stat.st_mtime < SETTLED_SECONDS:
+        return None
+    return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
 
 
 def _bytes(text: str) -> bytes:

@@ -16,6 +16,7 @@ from bot.errors import BotError
 from bot.text import counted
 
 BENCHMARK = Path(__file__).resolve().parent.parent / "benchmarks" / "bench.py"
+SESSIONS_END = "its open console sessions end at their next request."
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -254,11 +255,13 @@ def cmd_staff(args: argparse.Namespace) -> int:
             print(f"No staff accounts in {accounts.path}; add one with `python -m bot staff add NAME`.")
         return 0
     if args.action == "add":
-        new = accounts.add(args.name, _new_password(args.name, args.password_stdin))
-        print(f"{'Added the staff account' if new else 'Changed the password of'} {args.name} in {accounts.path}.")
+        if accounts.add(args.name, _new_password(args.name, args.password_stdin)):
+            print(f"Added the staff account {args.name} in {accounts.path}.")
+        else:
+            print(f"Changed the password of {args.name} in {accounts.path}; {SESSIONS_END}")
     else:
         accounts.remove(args.name)
-        print(f"Removed the staff account {args.name}; its open console sessions end when the console restarts.")
+        print(f"Removed the staff account {args.name}; {SESSIONS_END}")
     AuditLog.in_folder(settings.data_dir).record("cli", f"staff {args.action}", args.name)
     return 0
 

@@ -173,6 +173,7 @@ class ConsoleSettings:
     console_import_seconds: float
     login_attempts: int
     login_lockout_seconds: int
+    console_session_hours: float
     trusted_proxies: str
     tracked_addresses: int
 
@@ -421,6 +422,9 @@ class Settings:
     console_import_seconds: float = 60.0
     login_attempts: int = 5
     login_lockout_seconds: int = 300
+    # a sign-in lasts this long (0: until the console restarts); a removed account's or changed password's
+    # sessions end at once, whatever is left of it
+    console_session_hours: float = 12.0
 
     @cached_property
     def model(self) -> ModelSettings:

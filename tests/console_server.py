@@ -9,12 +9,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import requests
+
 from bot.config import Settings
 
 from conftest import copy_of_real
 from http_client import RunningApp, launch, launch_app, wait_until_up
 
 ROOT = Path(__file__).resolve().parent.parent
+SIGNED_IN = ("the page", 200)
+SIGNED_OUT = ("the login page", 401)
 
 
 def apps_env(knowledge_dir: Path, index_dir: Path, data_dir: Path, password: str, **more: str) -> dict[str, str]:
@@ -37,6 +41,16 @@ def launch_console(env: dict[str, str]) -> RunningApp:
 def wait_for_login_page(app: RunningApp, wait: float = 180) -> None:
     """Return once the console serves its login page (everything else needs the login)."""
     wait_until_up(app, wait, path="", name="the console")
+
+
+def what_it_gets(base: str, session: requests.Session) -> tuple[str, int]:
+    """What a session gets from the console's page route (the page or the login page) and an API route (its
+    status): SIGNED_IN or SIGNED_OUT."""
+    page = session.get(base, timeout=30)
+    assert page.status_code == 200, page.status_code
+    shown = "the login page" if '"auth_required":true' in page.text.replace(" ", "") else "the page"
+    called = session.post(f"{base}/gradio_api/call/signed_in", json={"data": []}, timeout=30)
+    return shown, called.status_code
 
 
 def sign_in_page(page, base: str, user: str, password: str) -> None:

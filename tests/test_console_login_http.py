@@ -1,6 +1,7 @@
 """Signing in to the running console with accounts made by `python -m bot staff add`: each staff member by
 name, failed sign-ins throttled per user and per address even when sent at once, the name shown in the page
-and written to the audit log, and huge bodies refused."""
+and written to the audit log, open sessions ended by `staff add` (a new password) and `staff remove`, and huge bodies
+refused. (tests/test_staff.py ends sessions whose hours are over, on a clock it moves.)"""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from bot.audit import AuditLog
 from bot.config import Settings
 
 from conftest import ROOT
-from console_server import launch_console, wait_for_login_page
+from console_server import SIGNED_IN, SIGNED_OUT, launch_console, wait_for_login_page, what_it_gets
 from http_client import call
 
 pytestmark = pytest.mark.integration
@@ -41,22 +42,27 @@ def console(real_settings: Settings, tmp_path_factory: pytest.TempPathFactory):
         "BOT_TRUSTED_PROXIES": "127.0.0.1",
     }
     for name, password in PASSWORDS.items():
-        added = subprocess.run(
-            [sys.executable, "-m", "bot", "staff", "add", name, "--password-stdin"],
-            input=password + "\n",
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert added.returncode == 0, added.stderr
+        staff(env, "add", name, password)
     app = launch_console(env)
     try:
         wait_for_login_page(app)
-        yield app.base, root / "data"
+        yield app.base, root / "data", env
     finally:
         app.stop()
+
+
+def staff(env: dict[str, str], action: str, name: str, password: str = "") -> None:
+    """`python -m bot staff add|remove NAME`, in a process of its own as staff run it."""
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "staff", action, name, *(["--password-stdin"] if action == "add" else [])],
+        input=password + "\n",
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
 
 
 def sign_in(base: str, user: str, password: str, address: str) -> requests.Response:
@@ -68,7 +74,7 @@ def sign_in(base: str, user: str, password: str, address: str) -> requests.Respo
 
 
 def test_fifty_wrong_passwords_at_once_get_three_tries_then_429(console):
-    base, _ = console
+    base, _, _ = console
     with ThreadPoolExecutor(50) as pool:
         burst = list(pool.map(lambda n: sign_in(base, "alice", f"guess number {n}", "198.51.100.1"), range(50)))
     assert sorted(r.status_code for r in burst) == [400] * 3 + [429] * 47
@@ -80,7 +86,7 @@ def test_fifty_wrong_passwords_at_once_get_three_tries_then_429(console):
 
 
 def test_each_staff_member_signs_in_by_name_and_the_audit_log_says_who_built(console):
-    base, data = console
+    base, data, _ = console
     signed = sign_in(base, "bob", PASSWORDS["bob"], "198.51.100.4")
     assert signed.status_code == 200
     bob = signed.session
@@ -93,7 +99,24 @@ def test_each_staff_member_signs_in_by_name_and_the_audit_log_says_who_built(con
     assert (latest.user, latest.action) == ("bob", "build")
 
 
+def test_a_new_password_or_a_removed_account_ends_its_open_sessions_at_once(console):
+    """Both kept the account's open sessions until the console restarted."""
+    base, _, env = console
+    for name in ("carol", "dave"):
+        staff(env, "add", name, f"{name}'s long secret")
+    carol = sign_in(base, "carol", "carol's long secret", "198.51.100.6").session
+    dave = sign_in(base, "dave", "dave's long secret", "198.51.100.6").session
+    assert what_it_gets(base, carol) == what_it_gets(base, dave) == SIGNED_IN
+    staff(env, "add", "carol", "carol's new secret")
+    assert what_it_gets(base, carol) == SIGNED_OUT and what_it_gets(base, dave) == SIGNED_IN
+    again = sign_in(base, "carol", "carol's new secret", "198.51.100.6")
+    assert again.status_code == 200 and what_it_gets(base, again.session) == SIGNED_IN
+    staff(env, "remove", "dave")
+    assert what_it_gets(base, dave) == SIGNED_OUT and what_it_gets(base, again.session) == SIGNED_IN
+    assert call(base, "signed_in", session=again.session).data == ["# Staff console\n\nSigned in as **carol**."]
+
+
 def test_a_huge_body_is_refused_by_the_console_too(console):
-    base, _ = console
+    base, _, _ = console
     posted = requests.post(f"{base}/login", data=b"x" * 6_000_000, timeout=60)
     assert posted.status_code == 413 and "larger than the 5,000,000 bytes" in posted.json()["detail"]

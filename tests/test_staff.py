@@ -1,7 +1,8 @@
-"""Staff accounts and signing in, without a server: scrypt hashes in a private file of the data folder, the
-`python -m bot staff` commands, the console refusing to start without an account or with a blank password, the
-throttle of failed sign-ins (one by one and in parallel), and the signed-in name in the page and the audit log.
-(tests/test_console_login_http.py signs in to the running console.)"""
+"""Staff accounts and signing in, without the console's server: scrypt hashes in a private file of the data
+folder, the `python -m bot staff` commands, the console refusing to start without an account or with a blank
+password, the throttle of failed sign-ins (one by one and in parallel), the signed-in name in the page and the audit
+log, and sessions ending (their hours over, a new password, a removed account) in a small Gradio app served here, on
+a clock the tests move. (tests/test_console_login_http.py signs in to the running console.)"""
 
 from __future__ import annotations
 
@@ -11,27 +12,43 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 
+import gradio as gr
 import httpx
 import pytest
+import requests
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from bot import accounts as accounts_module
 from bot import cli
-from bot.accounts import ACCOUNTS_FILE, AccountError, StaffAccounts, password_matches
+from bot.accounts import (
+    ACCOUNTS_FILE,
+    SHORTCUT_CREDENTIAL,
+    AccountError,
+    Shortcut,
+    StaffAccounts,
+    password_matches,
+)
 from bot.audit import AuditLog
 from bot.config import Settings
 from bot.console import check_login, require_accounts
 from bot.console import login as console_login
 from bot.console.app import signed_in
 from bot.console.publishing import staff_name
+from bot.console.sessions import SessionEnds, session_ends
 from bot.errors import BotError
 
 from conftest import ROOT
+from console_server import SIGNED_IN, SIGNED_OUT, what_it_gets
+from http_client import call, free_port
 
 RIGHT = "correct horse battery"
 
@@ -127,7 +144,11 @@ def test_staff_commands_add_list_and_remove_accounts_with_an_audit_trail(monkeyp
         0,
         f"Added the staff account alice in {data / ACCOUNTS_FILE}.\n",
     )
-    assert run("add", "alice", "--password-stdin", stdin="a new secret\n")[1].startswith("Changed the password of")
+    assert run("add", "alice", "--password-stdin", stdin="a new secret\n")[:2] == (
+        0,
+        f"Changed the password of alice in {data / ACCOUNTS_FILE}; its open console sessions end at their next "
+        "request.\n",
+    )
     assert run("add", "bob", "--password-stdin", stdin=" " * 8 + "\n") == (
         2,
         "",
@@ -139,7 +160,7 @@ def test_staff_commands_add_list_and_remove_accounts_with_an_audit_trail(monkeyp
     assert cli.main(["staff", "list"]) == 0 and capsys.readouterr().out == "alice\nstaff  (BOT_STAFF_PASSWORD)\n"
     assert run("remove", "alice")[:2] == (
         0,
-        "Removed the staff account alice; its open console sessions end when the console restarts.\n",
+        "Removed the staff account alice; its open console sessions end at their next request.\n",
     )
     assert run("remove", "alice")[0] == 2
     audit = [(e.user, e.action, e.detail) for e in AuditLog.in_folder(data).entries(newest_first=False)]
@@ -216,3 +237,130 @@ def test_a_line_separator_in_a_detail_hides_no_entry_of_the_audit_log(tmp_path: 
     for detail in details:
         audit.record("mallory", "import", detail)
     assert [e.detail for e in audit.entries(newest_first=False)] == details
+
+
+class Clock:
+    """The sessions' clock, moved forward by the test."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@contextmanager
+def signed_in_app(accounts: StaffAccounts, hours: float, clock: Clock) -> Iterator[tuple[str, gr.Blocks]]:
+    """A small Gradio app behind the console's login and SessionEnds on `clock`, served in this process: its base
+    URL, and the app."""
+    with gr.Blocks(analytics_enabled=False) as app:
+        header = gr.Markdown("# Staff only")
+        app.load(signed_in, None, [header], api_name="signed_in")
+    port = free_port()
+    app.queue().launch(
+        server_name="127.0.0.1",
+        server_port=port,
+        prevent_thread_lock=True,
+        quiet=True,
+        auth=check_login(accounts),
+        app_kwargs={"middleware": [Middleware(SessionEnds, accounts=accounts, hours=hours, clock=clock)]},
+    )
+    try:
+        yield f"http://127.0.0.1:{port}", app
+    finally:
+        app.close()
+
+
+def session_of(base: str, user: str, password: str) -> requests.Session:
+    session = requests.Session()
+    signed = session.post(f"{base}/login", data={"username": user, "password": password}, timeout=30)
+    assert signed.status_code == 200, signed.text
+    return session
+
+
+def test_a_session_ends_its_hours_after_sign_in_on_pages_and_the_api(accounts: StaffAccounts):
+    """A session lasted until the console restarted, however long ago its sign-in was."""
+    accounts.add("alice", RIGHT)
+    accounts.add("bob", "bob's own secret")
+    clock = Clock()
+    with signed_in_app(accounts, 12, clock) as (base, _):
+        alice = session_of(base, "alice", RIGHT)
+        clock.now += 6 * 3600
+        bob = session_of(base, "bob", "bob's own secret")
+        clock.now += 6 * 3600 - 1
+        assert what_it_gets(base, alice) == what_it_gets(base, bob) == SIGNED_IN
+        clock.now += 1
+        assert what_it_gets(base, alice) == SIGNED_OUT and what_it_gets(base, bob) == SIGNED_IN
+        assert alice.get(f"{base}/config", timeout=30).status_code == 401
+        assert alice.post(f"{base}/gradio_api/queue/join", json={}, timeout=30).status_code == 401
+        clock.now += 6 * 3600
+        assert what_it_gets(base, bob) == SIGNED_OUT
+        again = session_of(base, "alice", RIGHT)
+        assert what_it_gets(base, again) == SIGNED_IN
+        assert call(base, "signed_in", session=again) == ("complete", ["# Staff console\n\nSigned in as **alice**."])
+
+
+def test_at_zero_hours_a_session_lasts_until_the_console_restarts(accounts: StaffAccounts):
+    accounts.add("alice", RIGHT)
+    clock = Clock()
+    with signed_in_app(accounts, 0, clock) as (base, _):
+        alice = session_of(base, "alice", RIGHT)
+        clock.now += 10 * 365 * 24 * 3600
+        assert what_it_gets(base, alice) == SIGNED_IN
+
+
+def test_a_new_password_or_a_removed_account_ends_its_sessions_at_once(accounts: StaffAccounts, monkeypatch):
+    """Both left the account's open sessions signed in until the console restarted."""
+    monkeypatch.setattr(console_login, "FAILED_LOGIN_DELAY", 0)
+    accounts.add("alice", RIGHT)
+    accounts.add("bob", "bob's own secret")
+    with signed_in_app(accounts, 12, Clock()) as (base, _):
+        laptop, phone = session_of(base, "alice", RIGHT), session_of(base, "alice", RIGHT)
+        bob = session_of(base, "bob", "bob's own secret")
+        assert what_it_gets(base, laptop) == what_it_gets(base, phone) == SIGNED_IN
+        accounts.add("alice", "alice's new secret")  # within the same few ms as the reads: still seen
+        assert what_it_gets(base, laptop) == what_it_gets(base, phone) == SIGNED_OUT
+        assert what_it_gets(base, bob) == SIGNED_IN
+        again = session_of(base, "alice", "alice's new secret")
+        accounts.remove("bob")
+        assert what_it_gets(base, bob) == SIGNED_OUT and what_it_gets(base, again) == SIGNED_IN
+        assert bob.post(f"{base}/login", data={"username": "bob", "password": "bob's own secret"}).status_code == 400
+
+
+def test_a_session_whose_sign_in_was_not_seen_is_ended(accounts: StaffAccounts):
+    """Were Gradio to change how it keeps its logins, staff would be signed out, not signed in for ever."""
+    accounts.add("alice", RIGHT)
+    with signed_in_app(accounts, 12, Clock()) as (base, app):
+        server = app.server_app
+        server.tokens["made-up"] = "alice"
+        forged = requests.Session()
+        forged.cookies.set(f"access-token-unsecure-{server.cookie_id}", "made-up")
+        assert what_it_gets(base, forged) == SIGNED_OUT and "made-up" not in server.tokens
+
+
+def test_the_sessions_follow_the_accounts_file_reading_it_again_only_when_it_changed(
+    accounts: StaffAccounts, monkeypatch, caplog
+):
+    shortcut = StaffAccounts(accounts.path, Shortcut("staff", RIGHT))
+    assert shortcut.credentials() == {"staff": SHORTCUT_CREDENTIAL}
+    accounts.add("alice", RIGHT)
+    first = shortcut.credentials()["alice"]
+    accounts.add("alice", RIGHT)  # the same size, and likely the same mtime: still read again
+    assert shortcut.credentials()["alice"] not in (None, first)
+    monkeypatch.setattr(accounts_module, "SETTLED_SECONDS", 0)
+    reads = []
+    monkeypatch.setattr(shortcut, "_read", lambda real=shortcut._read: reads.append(1) or real())
+    assert [shortcut.credentials() for _ in range(3)] and len(reads) == 1
+    accounts.add("staff", "a password of the file")  # an account of the file wins over the shortcut, as in check()
+    assert shortcut.credentials()["staff"].startswith("scrypt$") and len(reads) == 2
+    accounts.path.write_text("[1, 2]")
+    assert shortcut.credentials() == {"staff": SHORTCUT_CREDENTIAL}  # a damaged file: its accounts signed out
+    assert "no one signs in or stays signed in with an account of that file" in caplog.text
+
+
+def test_the_session_hours_are_a_setting_and_cannot_be_negative(accounts: StaffAccounts):
+    settings = Settings.from_env({"BOT_CONSOLE_SESSION_HOURS": "0.5"}).console
+    assert settings.console_session_hours == 0.5 and Settings().console.console_session_hours == 12
+    assert session_ends(settings, accounts).kwargs["hours"] == 0.5
+    with pytest.raises(BotError, match=r"BOT_CONSOLE_SESSION_HOURS must be 0 \(a session lasts until the console"):
+        session_ends(Settings(console_session_hours=-1).console, accounts)

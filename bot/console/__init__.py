@@ -5,9 +5,9 @@ API and queue route of it needs a staff account's name and password, and it refu
 app (bot/ui.py) contains none of this. Start it with `python -m bot console`.
 
 Modules: staff (what every tab shares, and the Tab base class), one module per tab (inspector,
-test_suites, visitor_questions, index), login (the accounts' check and the throttle of failed sign-ins), and
-app (the page and serving). A new tab is a new
-module with a Tab subclass, added to app.TABS.
+test_suites, visitor_questions, index), login (the accounts' check and the throttle of failed sign-ins), sessions
+(sessions ending: their hours over, their account removed or its password changed), and app (the page and
+serving). A new tab is a new module with a Tab subclass, added to app.TABS.
 """
 
 from bot.console.app import TABS, build_console_app, serve

@@ -13,6 +13,7 @@ from bot.console.documents import DocumentsTab
 from bot.console.index import IndexTab
 from bot.console.inspector import InspectorTab
 from bot.console.login import check_login, login_throttle, require_accounts
+from bot.console.sessions import session_ends
 from bot.console.staff import HIDDEN, StaffConsole, Tab
 from bot.console.suites import SuitesTab
 from bot.console.visitor_questions import VisitorQuestionsTab
@@ -56,6 +57,7 @@ def signed_in(request: gr.Request | None = None) -> str:
 def serve(settings: Settings) -> None:
     """Start the console (blocking); refuses to without a staff account."""
     accounts = require_accounts(settings.console)
+    ends = session_ends(settings.console, accounts)
     bound_malloc_arenas(settings.malloc_arenas)
     limit_threads(settings.serve, torch_too=settings.model_runtime == "torch")
     trust_no_proxy_headers()
@@ -76,9 +78,14 @@ def serve(settings: Settings) -> None:
             enable_monitoring=False,
             run_history=False,
             max_file_size=settings.console_max_request_bytes,
-            # the body limit first, so the throttle never reads more than it allows
+            # the body limit first, so the throttle never reads more than it allows; the sessions' ends last, to see
+            # the sign-ins the throttle let through
             app_kwargs={
-                "middleware": [request_limits(settings.console_max_request_bytes), login_throttle(settings.console)]
+                "middleware": [
+                    request_limits(settings.console_max_request_bytes),
+                    login_throttle(settings.console),
+                    ends,
+                ]
             },
         )
     except (OSError, OverflowError) as err:
