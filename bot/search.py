@@ -36,13 +36,14 @@ import json
 import threading
 import unicodedata
 from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
 
 import faiss
 import numpy as np
 
 from bot.config import SearchSettings, Settings
 from bot.embedding import Embedder
-from bot.index import PASSAGE, QUESTION, SENTENCE, TAUGHT, Index
+from bot.index import PASSAGE, QUESTION, SENTENCE, TAUGHT, Index, load_build
 from bot.knowledge import Passage
 from bot.lexical import LexicalIndex
 from bot.ranker import RANKING_FILE, RANKING_VERSION, LearnedRanking, Pool, enough_to_learn, kept_ranking, learn_ranking
@@ -434,6 +435,16 @@ class Searcher:
         share = sum(weights[w] * uncovered.get(w, 0.0) for w in weights) / sum(weights.values())
         late = s.confidence_late_share if reranked else 0.0
         return (1 - late) * hits[0].dense + late * hits[0].late - s.uncovered_word_penalty * share
+
+
+def prepare_build(folder: Path, embedder: Embedder, settings: SearchSettings) -> None:
+    """Fit what a new build's first load would (the learned ranking) and keep it beside the build: build_index's
+    `prepare`, so that no visitor after a publish waits for the fit."""
+    index = load_build(folder, embedder)
+    try:
+        Searcher(index, embedder, settings)
+    finally:
+        index.close()
 
 
 def folder_taught_reliability(index: Index, vectors: np.ndarray | None = None) -> float:

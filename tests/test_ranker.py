@@ -170,3 +170,60 @@ def test_a_kept_ranking_reads_back_exactly(tmp_path: Path):
     assert all(np.array_equal(read.scores(p.features, p.base), ranking.scores(p.features, p.base)) for p in unseen)
     assert kept_ranking(path, {**key, "build": "c"}, lambda: None) is None  # another build: fitted, and none kept
     assert kept_ranking(path, {**key, "build": "c"}, refit) is None
+
+
+def test_the_consoles_staged_build_and_rebuild_are_fitted_before_anything_loads_them(tmp_path: Path, fits: list[int]):
+    from bot.console import StaffConsole
+    from bot.console.index import IndexTab
+    from bot.console.publishing import Publishing
+
+    index_dir = taught_faq(tmp_path)
+    (tmp_path / "eval").mkdir()
+    (tmp_path / "eval" / "faq.jsonl").write_text('{"question": "how does it spread", "expect": ["droplets"]}\n')
+    folders = {"knowledge_dir": tmp_path / "faq", "eval_dir": tmp_path / "eval", "data_dir": tmp_path / "data"}
+    settings = Settings(**FITS_FROM_FIVE, **folders, index_dir=index_dir)
+    console = StaffConsole(settings, embedder=FakeEmbedder())
+    console.assistant()
+    assert len(fits) == 1  # the live build, loaded before the file was written at build time
+    staged = Publishing(console).stage("alice", "nothing changed")
+    assert staged.ok and len(fits) == 2  # fitted by the build; its preview, loading the staged build, read it
+    assert (index_dir / "builds" / staged.build / RANKING_FILE).is_file()
+    Publishing(console).publish("alice")
+    console.assistant()  # follows the published build
+    IndexTab(console).rebuild()  # made live at once, and followed by the console
+    assert len(fits) == 3
+
+
+@pytest.mark.integration
+def test_python_m_bot_build_keeps_the_ranking_a_load_would_fit_with_the_real_model(
+    real_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    import subprocess
+
+    from bot.embedding import SentenceEmbedder
+    from bot.evaluate import load_cases
+    from bot.knowledge import load_knowledge
+    from bot.teaching import teach_cases
+
+    from conftest import ROOT, bot_command, copy_of_real
+
+    settings = copy_of_real(real_settings, tmp_path)
+    passages = load_knowledge(settings.knowledge_dir).passages
+    teach_cases(settings.knowledge_dir, load_cases(ROOT / "tests" / "eval" / "tuning.jsonl"), passages)
+    subprocess.run(bot_command(settings, "build", "--quiet"), check=True, capture_output=True)
+    embedder = SentenceEmbedder.from_settings(settings.model)
+
+    def no_fit(pools: list[Pool], minimum: int) -> None:
+        raise AssertionError("the build's first load fitted the learned ranking")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(bot.search, "learn_ranking", no_fit)
+        kept = Searcher(load_index(settings.index_dir, embedder), embedder, settings.search)
+    assert kept.learned_ranking is not None and kept.learned_ranking.questions >= 30
+    (kept.index.path / RANKING_FILE).unlink()
+    fresh = Searcher(load_index(settings.index_dir, embedder), embedder, settings.search)
+    assert same(fresh.learned_ranking, kept.learned_ranking)
+    for case in load_cases(ROOT / "tests" / "eval" / "heldout.jsonl")[:20]:
+        assert [(h.passage.id, h.score) for h in kept.search(case.question).hits] == [
+            (h.passage.id, h.score) for h in fresh.search(case.question).hits
+        ]

@@ -33,7 +33,7 @@ folder (names and errors).
 from bot.config import EmbedOptions
 from bot.index.build import BuildSummary, Changes, build_index
 from bot.index.folder import IndexMismatchError, IndexMissingError, StaleIndexError
-from bot.index.load import Index, load_index, require_fresh, stale_files, stale_warning
+from bot.index.load import Index, load_build, load_index, require_fresh, stale_files, stale_warning
 from bot.index.manifest import FORMAT_VERSION
 from bot.index.pointers import CURRENT, PREVIOUS, STAGED, discard_staged, live_build, publish_staged, rollback
 from bot.index.texts import EXAMPLE_LISTS, PASSAGE, QUESTION, SENTENCE, TAUGHT, embedding_text, vector_texts, vocabulary
@@ -59,6 +59,7 @@ __all__ = [
     "discard_staged",
     "embedding_text",
     "live_build",
+    "load_build",
     "load_index",
     "publish_staged",
     "require_fresh",
