@@ -19,6 +19,8 @@ Layout of the index folder:
                                        answered here, and of the built-in everyday questions kept for this folder
     index/builds/<name>/passages.jsonl
     index/builds/<name>/manifest.json  written last: a build without it is incomplete
+    index/builds/<name>/learned_ranking.json   not this stage's: the search stage keeps the ranking it learned
+                                       from the build's taught questions beside it (build_index's `prepare`)
 
 A build is written beside the live one, loaded back and test-searched, and goes live by
 replacing the CURRENT file (os.replace is atomic), so a reader never sees half an index
