@@ -5,18 +5,23 @@ from __future__ import annotations
 import fcntl
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 
 def write_atomically(path: Path, content: str) -> None:
     """Write beside the file, then os.replace it: a reader sees the old content or the new, never half."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(temporary, "w", encoding="utf-8") as out:
-        out.write(content)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(temporary, path)
+    try:
+        with open(temporary, "w", encoding="utf-8") as out:
+            out.write(content)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:  # a full disk or a folder gone: no half-written temporary left behind
+        with suppress(OSError):
+            temporary.unlink()
+        raise
 
 
 @contextmanager

@@ -93,6 +93,7 @@ def cmd_build(args: argparse.Namespace) -> int:
     from bot.embedding import SentenceEmbedder
     from bot.index import IndexMismatchError, IndexMissingError, StaleIndexError, build_index, load_index, require_fresh
     from bot.index.folder import REBUILD
+    from bot.search import prepare_build
 
     settings = _settings(args)
     embedder = SentenceEmbedder.from_settings(settings.model)
@@ -112,6 +113,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         progress=not args.quiet,
         settings=settings.index,
         publish=not args.stage,
+        prepare=lambda folder: prepare_build(folder, embedder, settings.search),
     )
     print(f"Built {settings.index_dir}/ ({summary.name}): {summary.describe()}")
     if args.stage:

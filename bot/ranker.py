@@ -6,19 +6,35 @@ taught to. A pairwise logistic model over each candidate's standardised views, b
 which views this folder's questions are answered by. It adjusts the score only where cross-validation on those
 questions ranks them better than the shipped score alone; else the folder keeps the shipped ranking.
 (docs/quality-experiments.md: fitted across folders it lost CovidFAQ 0.19 hit@1; fitted per folder it gained on each.)
+
+Fitting asks every taught question through the model, seconds per folder, so a fitted ranking (or the finding that
+none ranks better) is kept in a small JSON file beside the build it was fitted on, under a key of what it depends on:
+a later load with the same key reads it instead of fitting again.
 """
 
 from __future__ import annotations
 
+import json
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
+
+from bot.atomic import write_atomically
+
+log = logging.getLogger(__name__)
 
 # a candidate's standardised views in the fusion (the better of passage and FAQ question too), and its rerank scores
 FEATURES = ("passage", "sentence", "question", "passage or question", "bm25", "rerank", "late")
 PENALTIES = (1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0)  # L2 strengths tried, the strongest nearest the shipped ranking
 FOLDS = 5
 NEWTON_STEPS = 50
+RANKING_FILE = "learned_ranking.json"  # in a build's folder, beside its manifest
+# Part of the kept file's key: raise it when what a fit reads or how it fits changes (FEATURES, the pools, _fit), so
+# that a ranking kept by an older version is fitted again rather than trusted.
+RANKING_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -49,7 +65,7 @@ def learn_ranking(pools: list[Pool], minimum: int) -> LearnedRanking | None:
     """The ranking these pools teach, when at least `minimum` of them can teach (the right passage is in the pool
     and not alone) and it ranks held-out pools better than the shipped score does; None otherwise."""
     usable = [p for p in pools if 0 < p.right.sum() < len(p.right)]
-    if len(usable) < max(minimum, FOLDS):
+    if not enough_to_learn(len(usable), minimum):
         return None
     shipped = _mrr(usable, [p.base for p in usable])
     fold = np.arange(len(usable)) % FOLDS
@@ -67,6 +83,56 @@ def learn_ranking(pools: list[Pool], minimum: int) -> LearnedRanking | None:
         return None
     model = _fit(usable, best_penalty)
     return None if model is None else replace(model, mrr=(shipped, best_mrr))
+
+
+def enough_to_learn(questions: int, minimum: int) -> bool:
+    """Whether this many usable taught questions may teach a ranking: at least `minimum`, and one per fold."""
+    return questions >= max(minimum, FOLDS)
+
+
+def kept_ranking(path: Path, key: dict, fit: Callable[[], LearnedRanking | None]) -> LearnedRanking | None:
+    """The ranking kept at `path` under `key`; else fit() now, kept there for the next load if the folder lets us."""
+    try:
+        return _read_ranking(path, key)
+    except FileNotFoundError:
+        pass
+    except (OSError, ValueError, TypeError, KeyError) as err:
+        log.info("fitting the learned ranking again: %s %s", path, err)
+    ranking = fit()
+    try:
+        write_atomically(path, json.dumps({"key": key, "ranking": _ranking_json(ranking)}, indent=1))
+    except OSError as err:  # a read-only index folder: every load fits, as before the file
+        log.warning("could not keep the learned ranking in %s (%s); each load fits it again", path, err)
+    return ranking
+
+
+def _read_ranking(path: Path, key: dict) -> LearnedRanking | None:
+    """The ranking kept at `path` (None: none ranked better), raising when the file is garbled or keyed otherwise."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if data["key"] != key:
+        raise ValueError("it was fitted on another build or with other search settings")
+    kept = data["ranking"]
+    if kept is None:
+        return None
+    arrays = [np.array(kept[name], dtype=float) for name in ("weights", "mean", "spread")]
+    if any(a.shape != (len(FEATURES),) or not np.all(np.isfinite(a)) for a in arrays):
+        raise ValueError("its weights are garbled")
+    shipped, learned = (float(m) for m in kept["mrr"])
+    return LearnedRanking(*arrays, float(kept["penalty"]), int(kept["questions"]), (shipped, learned))
+
+
+def _ranking_json(ranking: LearnedRanking | None) -> dict | None:
+    """A ranking as JSON, every float exactly (json writes the shortest repr that reads back the same)."""
+    if ranking is None:
+        return None
+    return {
+        "weights": ranking.weights.tolist(),
+        "mean": ranking.mean.tolist(),
+        "spread": ranking.spread.tolist(),
+        "penalty": ranking.penalty,
+        "questions": ranking.questions,
+        "mrr": list(ranking.mrr),
+    }
 
 
 def _fit(pools: list[Pool], penalty: float) -> LearnedRanking | None:

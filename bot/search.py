@@ -31,19 +31,22 @@ interaction bot/scoring.py's.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import threading
 import unicodedata
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
 
 import faiss
 import numpy as np
 
 from bot.config import SearchSettings, Settings
 from bot.embedding import Embedder
-from bot.index import PASSAGE, QUESTION, SENTENCE, TAUGHT, Index
+from bot.index import PASSAGE, QUESTION, SENTENCE, TAUGHT, Index, load_build
 from bot.knowledge import Passage
 from bot.lexical import LexicalIndex
-from bot.ranker import LearnedRanking, Pool, learn_ranking
+from bot.ranker import RANKING_FILE, RANKING_VERSION, LearnedRanking, Pool, enough_to_learn, kept_ranking, learn_ranking
 from bot.scoring import LateInteraction, standardised, taught_agreement, taught_reliability
 from bot.text import WORD, content_words, general_frequency, ramp, stems
 
@@ -121,11 +124,21 @@ class Searcher:
         # Where taught questions do not predict each other, the taught view counts for little; what they say about
         # which views answer this folder's questions is learned instead (bot/ranker.py), in the trust's stead.
         self.learned_ranking: LearnedRanking | None = None
-        if self._taught and self._teaching_trust < 1 and s.learned_ranking_min_taught > 0:
-            self.learned_ranking = learn_ranking(self._taught_pools(), s.learned_ranking_min_taught)
+        if self._teaching_trust < 1 and enough_to_learn(self._taught_asked(), s.learned_ranking_min_taught):
+            # fitted once per build and search settings, kept beside the build: not at every load (bot/ranker.py)
+            self.learned_ranking = kept_ranking(index.path / RANKING_FILE, _ranking_key(index, s), self._fit_ranking)
 
     def search(self, query: str, k: int = 10) -> Results:
         return self._search(query, k, teaching=True)
+
+    def _taught_asked(self) -> int:
+        """How many taught questions a fit asks: each a pool of which learn_ranking needs a minimum."""
+        if not self._taught or self.settings.learned_ranking_min_taught <= 0:
+            return 0
+        return min(sum(len(p.phrasings) for p in self.index.passages), self.settings.learned_ranking_questions)
+
+    def _fit_ranking(self) -> LearnedRanking | None:
+        return learn_ranking(self._taught_pools(), self.settings.learned_ranking_min_taught)
 
     def _taught_pools(self) -> list[Pool]:
         """Up to learned_ranking_questions of the questions staff taught, spread evenly, each asked as if nothing
@@ -424,6 +437,16 @@ class Searcher:
         return (1 - late) * hits[0].dense + late * hits[0].late - s.uncovered_word_penalty * share
 
 
+def prepare_build(folder: Path, embedder: Embedder, settings: SearchSettings) -> None:
+    """Fit what a new build's first load would (the learned ranking) and keep it beside the build: build_index's
+    `prepare`, so that no visitor after a publish waits for the fit."""
+    index = load_build(folder, embedder)
+    try:
+        Searcher(index, embedder, settings)
+    finally:
+        index.close()
+
+
 def folder_taught_reliability(index: Index, vectors: np.ndarray | None = None) -> float:
     """bot/scoring.py's taught_reliability over an index's taught questions (0 with fewer than two); `vectors`, the
     rows FAISS holds when at hand, saves reading them out of it."""
@@ -432,6 +455,22 @@ def folder_taught_reliability(index: Index, vectors: np.ndarray | None = None) -
         return 0.0
     stored = vectors[rows] if vectors is not None else index.search_index.reconstruct_batch(rows)
     return taught_reliability(np.asarray(stored, dtype=np.float32), index.rows[rows])
+
+
+def _ranking_key(index: Index, settings: SearchSettings) -> dict:
+    """What a build's learned ranking depends on, to find it kept beside the build: the build (its manifest holds the
+    model's fingerprint and the knowledge files' digests, the taught questions' among them) and the search settings,
+    which shape every pool it is fitted on."""
+    return {
+        "version": RANKING_VERSION,
+        "build": index.path.name,
+        "manifest": _digest(index.manifest),
+        "search_settings": _digest(asdict(settings)),
+    }
+
+
+def _digest(data: dict) -> str:
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _ranking_features(hits: list[Hit]) -> np.ndarray:

@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 from test_search import faq_searcher
 
-from bot.ranker import FEATURES, LearnedRanking, Pool, learn_ranking
+import bot.search
+from bot.config import Settings
+from bot.index import load_index
+from bot.ranker import FEATURES, RANKING_FILE, LearnedRanking, Pool, kept_ranking, learn_ranking
+from bot.search import Searcher
+
+from conftest import FakeEmbedder
 
 
 def pools(count: int, signal: float, seed: int = 0) -> list[Pool]:
@@ -58,3 +66,164 @@ def test_the_learned_ranking_reorders_the_rerank_in_the_share_that_teaching_trus
 
 def test_an_untaught_folder_learns_nothing(tmp_path: Path):
     assert faq_searcher(tmp_path).learned_ranking is None
+
+
+# Every taught folder fits, however well its teaching predicts itself, from five taught questions on.
+FITS_FROM_FIVE = {"learned_ranking_min_taught": 5, "taught_reliability_from": 2.0, "taught_reliability_full": 3.0}
+TAUGHT = {
+    "Entry 0 › What are the symptoms?": ["what makes people feel ill", "signs of being unwell", "do you get a cough"],
+    "Entry 1 › Where did the virus come from?": ["origin of the virus", "did animals start it"],
+    "Entry 2 › How does the virus spread?": ["can i catch it from hands", "is it passed on by droplets"],
+    "Entry 3 › How long does the virus last on surfaces?": ["how long on plastic", "does it stay on tables"],
+}
+
+
+def same(a: LearnedRanking | None, b: LearnedRanking | None) -> bool:
+    """Two rankings alike to the last bit (or both None)."""
+    if a is None or b is None:
+        return a is b
+    arrays = all(np.array_equal(getattr(a, name), getattr(b, name)) for name in ("weights", "mean", "spread"))
+    return arrays and (a.penalty, a.questions, a.mrr) == (b.penalty, b.questions, b.mrr)
+
+
+def taught_faq(tmp_path: Path) -> Path:
+    """The FAQ folder of test_search taught nine questions, built; its index folder."""
+    phrasings = "".join(f'[[taught]]\npassage = "{p}"\nquestions = {json.dumps(q)}\n' for p, q in TAUGHT.items())
+    faq_searcher(tmp_path, phrasings)
+    return tmp_path / "index"
+
+
+def loaded(index_dir: Path, **settings: object) -> Searcher:
+    """A searcher over the live build, with the search settings given beside FITS_FROM_FIVE."""
+    settings = Settings(**FITS_FROM_FIVE, **settings).search
+    return Searcher(load_index(index_dir, FakeEmbedder()), FakeEmbedder(), settings)
+
+
+@pytest.fixture
+def fits(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """learn_ranking as the searcher calls it, counted: one entry per fit, the pools it was given."""
+    counted: list[int] = []
+
+    def counting(pools: list[Pool], minimum: int) -> LearnedRanking | None:
+        counted.append(len(pools))
+        return learn_ranking(pools, minimum)
+
+    monkeypatch.setattr(bot.search, "learn_ranking", counting)
+    return counted
+
+
+def test_a_build_is_fitted_once_and_later_loads_read_the_kept_ranking(tmp_path: Path, fits: list[int]):
+    index_dir = taught_faq(tmp_path)
+    first = loaded(index_dir)
+    assert fits == [9]
+    kept = first.index.path / RANKING_FILE
+    assert kept.is_file() and not list(first.index.path.glob(".*.tmp"))
+    second = loaded(index_dir)
+    assert fits == [9] and first.learned_ranking is not None  # read, not fitted
+    assert same(second.learned_ranking, first.learned_ranking)
+    for question in ("how does it spread", "is a cough a sign", "where did it start"):
+        assert [(h.passage.id, h.score) for h in second.search(question).hits] == [
+            (h.passage.id, h.score) for h in first.search(question).hits
+        ]
+
+
+def test_a_garbled_or_otherwise_keyed_ranking_is_fitted_again_and_rewritten(tmp_path: Path, fits: list[int]):
+    index_dir = taught_faq(tmp_path)
+    kept = loaded(index_dir).index.path / RANKING_FILE
+    short = json.loads(kept.read_text())
+    short["ranking"]["weights"] = [1.0]
+    for garbled in ("{", "[]", '{"key": 1}', kept.read_text().replace('"key"', '"yek"'), "", json.dumps(short)):
+        kept.write_text(garbled, encoding="utf-8")
+        loaded(index_dir)
+        assert len(json.loads(kept.read_text())["ranking"]["weights"]) == len(FEATURES)  # rewritten whole
+    assert len(fits) == 7
+    loaded(index_dir, rerank_depth=Settings().rerank_depth + 1)  # another search setting: another fit
+    assert len(fits) == 8
+    loaded(index_dir, rerank_depth=Settings().rerank_depth + 1)
+    assert len(fits) == 8
+    taught_faq(tmp_path)  # a new build of the same folder: fitted on its own
+    loaded(index_dir, rerank_depth=Settings().rerank_depth + 1)
+    assert len(fits) == 9
+
+
+def test_a_ranking_that_cannot_be_kept_is_fitted_at_each_load_and_leaves_nothing_behind(tmp_path: Path, fits):
+    index_dir = taught_faq(tmp_path)
+    folder = load_index(index_dir, FakeEmbedder()).path
+    (folder / RANKING_FILE).mkdir()  # neither read nor replaced, as in a folder the server may not write to
+    loaded(index_dir)
+    loaded(index_dir)
+    assert len(fits) == 2 and not list(folder.glob(".*.tmp"))
+
+
+def test_a_kept_ranking_reads_back_exactly(tmp_path: Path):
+    ranking = learn_ranking(pools(60, signal=3.0), minimum=30)
+    assert ranking is not None
+    path, key = tmp_path / RANKING_FILE, {"build": "b", "settings": "s"}
+    assert kept_ranking(path, key, lambda: ranking) is ranking
+
+    def refit() -> None:
+        raise AssertionError("a kept ranking was fitted again")
+
+    read = kept_ranking(path, key, refit)
+    assert read is not None and same(read, ranking)
+    unseen = pools(10, signal=3.0, seed=1)
+    assert all(np.array_equal(read.scores(p.features, p.base), ranking.scores(p.features, p.base)) for p in unseen)
+    assert kept_ranking(path, {**key, "build": "c"}, lambda: None) is None  # another build: fitted, and none kept
+    assert kept_ranking(path, {**key, "build": "c"}, refit) is None
+
+
+def test_the_consoles_staged_build_and_rebuild_are_fitted_before_anything_loads_them(tmp_path: Path, fits: list[int]):
+    from bot.console import StaffConsole
+    from bot.console.index import IndexTab
+    from bot.console.publishing import Publishing
+
+    index_dir = taught_faq(tmp_path)
+    (tmp_path / "eval").mkdir()
+    (tmp_path / "eval" / "faq.jsonl").write_text('{"question": "how does it spread", "expect": ["droplets"]}\n')
+    folders = {"knowledge_dir": tmp_path / "faq", "eval_dir": tmp_path / "eval", "data_dir": tmp_path / "data"}
+    settings = Settings(**FITS_FROM_FIVE, **folders, index_dir=index_dir)
+    console = StaffConsole(settings, embedder=FakeEmbedder())
+    console.assistant()
+    assert len(fits) == 1  # the live build, loaded before the file was written at build time
+    staged = Publishing(console).stage("alice", "nothing changed")
+    assert staged.ok and len(fits) == 2  # fitted by the build; its preview, loading the staged build, read it
+    assert (index_dir / "builds" / staged.build / RANKING_FILE).is_file()
+    Publishing(console).publish("alice")
+    console.assistant()  # follows the published build
+    IndexTab(console).rebuild()  # made live at once, and followed by the console
+    assert len(fits) == 3
+
+
+@pytest.mark.integration
+def test_python_m_bot_build_keeps_the_ranking_a_load_would_fit_with_the_real_model(
+    real_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    import subprocess
+
+    from bot.embedding import SentenceEmbedder
+    from bot.evaluate import load_cases
+    from bot.knowledge import load_knowledge
+    from bot.teaching import teach_cases
+
+    from conftest import ROOT, bot_command, copy_of_real
+
+    settings = copy_of_real(real_settings, tmp_path)
+    passages = load_knowledge(settings.knowledge_dir).passages
+    teach_cases(settings.knowledge_dir, load_cases(ROOT / "tests" / "eval" / "tuning.jsonl"), passages)
+    subprocess.run(bot_command(settings, "build", "--quiet"), check=True, capture_output=True)
+    embedder = SentenceEmbedder.from_settings(settings.model)
+
+    def no_fit(pools: list[Pool], minimum: int) -> None:
+        raise AssertionError("the build's first load fitted the learned ranking")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(bot.search, "learn_ranking", no_fit)
+        kept = Searcher(load_index(settings.index_dir, embedder), embedder, settings.search)
+    assert kept.learned_ranking is not None and kept.learned_ranking.questions >= 30
+    (kept.index.path / RANKING_FILE).unlink()
+    fresh = Searcher(load_index(settings.index_dir, embedder), embedder, settings.search)
+    assert same(fresh.learned_ranking, kept.learned_ranking)
+    for case in load_cases(ROOT / "tests" / "eval" / "heldout.jsonl")[:20]:
+        assert [(h.passage.id, h.score) for h in kept.search(case.question).hits] == [
+            (h.passage.id, h.score) for h in fresh.search(case.question).hits
+        ]

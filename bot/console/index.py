@@ -117,7 +117,12 @@ class IndexTab(Tab):
             progress(0.1, desc="Embedding new or changed text")
         try:
             summary = build_index(
-                knowledge, s.index_dir, self.console.embedder, progress=progress is not None, settings=s.index
+                knowledge,
+                s.index_dir,
+                self.console.embedder,
+                progress=progress is not None,
+                settings=s.index,
+                prepare=self.console.prepare_build,
             )
         except BotError as err:
             return f"**Not rebuilt:** {err} The live index is unchanged."

@@ -46,7 +46,14 @@ class Publishing:
             return Staged(False, "A build is already running; wait for it and try again.", [])
         try:
             knowledge = load_knowledge(s.knowledge_dir, s.passage_max_words, s.passage_min_words)
-            summary = build_index(knowledge, s.index_dir, self.console.embedder, settings=s.index, publish=False)
+            summary = build_index(
+                knowledge,
+                s.index_dir,
+                self.console.embedder,
+                settings=s.index,
+                publish=False,
+                prepare=self.console.prepare_build,
+            )
         except KnowledgeError as err:
             problems = "\n".join(f"- `{p}`" for p in err.problems) or f"- {err}"
             return Staged(False, f"**Not built**: fix these; the live index is unchanged.\n\n{problems}", [])

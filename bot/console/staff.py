@@ -4,6 +4,7 @@ the live build and the one-build-at-a-time lock; and Tab, the base class of the 
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 
 import gradio as gr
 
@@ -12,6 +13,7 @@ from bot.audit import AuditLog
 from bot.config import Settings
 from bot.embedding import Embedder, SentenceEmbedder
 from bot.index import load_index
+from bot.search import prepare_build
 from bot.visits import VisitLog
 
 # Gradio's login page embeds the API description of public events even for a visitor who is not signed in:
@@ -37,6 +39,10 @@ class StaffConsole:
         self.build_lock = threading.Lock()  # one build at a time, whichever tab starts it
         self._assistant: Assistant | None = None
         self._load_lock = threading.Lock()
+
+    def prepare_build(self, folder: Path) -> None:
+        """build_index's `prepare`: what a build's first load fits, fitted before the build is staged or live."""
+        prepare_build(folder, self.embedder, self.settings.search)
 
     def assistant(self) -> Assistant:
         """The assistant over the live build (switching to newer builds, as the visitor app does)."""

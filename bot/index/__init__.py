@@ -19,6 +19,8 @@ Layout of the index folder:
                                        answered here, and of the built-in everyday questions kept for this folder
     index/builds/<name>/passages.jsonl
     index/builds/<name>/manifest.json  written last: a build without it is incomplete
+    index/builds/<name>/learned_ranking.json   not this stage's: the search stage keeps the ranking it learned
+                                       from the build's taught questions beside it (build_index's `prepare`)
 
 A build is written beside the live one, loaded back and test-searched, and goes live by
 replacing the CURRENT file (os.replace is atomic), so a reader never sees half an index
@@ -33,7 +35,7 @@ folder (names and errors).
 from bot.config import EmbedOptions
 from bot.index.build import BuildSummary, Changes, build_index
 from bot.index.folder import IndexMismatchError, IndexMissingError, StaleIndexError
-from bot.index.load import Index, load_index, require_fresh, stale_files, stale_warning
+from bot.index.load import Index, load_build, load_index, require_fresh, stale_files, stale_warning
 from bot.index.manifest import FORMAT_VERSION
 from bot.index.pointers import CURRENT, PREVIOUS, STAGED, discard_staged, live_build, publish_staged, rollback
 from bot.index.texts import EXAMPLE_LISTS, PASSAGE, QUESTION, SENTENCE, TAUGHT, embedding_text, vector_texts, vocabulary
@@ -59,6 +61,7 @@ __all__ = [
     "discard_staged",
     "embedding_text",
     "live_build",
+    "load_build",
     "load_index",
     "publish_staged",
     "require_fresh",

@@ -84,18 +84,27 @@ def build_index(
     progress: bool = False,
     settings: IndexSettings | None = None,
     publish: bool = True,
+    prepare: Callable[[Path], None] | None = None,
 ) -> BuildSummary:
-    """Embed what the cache lacks, write a new build, check it, and (by default) make it live."""
+    """Embed what the cache lacks, write a new build, check it, and (by default) make it live. `prepare` is called
+    with the new build's folder once it is checked, before it is staged: a later stage keeps its own files there
+    (bot/search.py, the learned ranking), so that nothing loading the build waits to make them."""
     index_dir = Path(index_dir)
     if not knowledge.passages:
         raise BotError("The knowledge folder has no passages to index; add text under its headings.")
     index_dir.mkdir(parents=True, exist_ok=True)
     with one_build_at_a_time(index_dir):
-        return _build(knowledge, index_dir, embedder, progress, settings or Settings().index, publish)
+        return _build(knowledge, index_dir, embedder, progress, settings or Settings().index, publish, prepare)
 
 
 def _build(
-    knowledge: Knowledge, index_dir: Path, embedder: Embedder, progress: bool, settings: IndexSettings, publish: bool
+    knowledge: Knowledge,
+    index_dir: Path,
+    embedder: Embedder,
+    progress: bool,
+    settings: IndexSettings,
+    publish: bool,
+    prepare: Callable[[Path], None] | None,
 ) -> BuildSummary:
     started = time.perf_counter()
     site = with_calm_messages(knowledge.site) if settings.calm_messages else knowledge.site
@@ -140,6 +149,8 @@ def _build(
 
         _write_build(folder, search_index, rows, kinds, words, word_vectors, knowledge.passages, manifest, write_tokens)
     _validate(folder, embedder)
+    if prepare is not None:
+        prepare(folder)
     changes = _changes(index_dir, knowledge.passages)
     write_pointer(index_dir, STAGED, name)
     if publish:
