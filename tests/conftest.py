@@ -16,6 +16,7 @@ import pytest
 from bot.config import Settings
 from bot.embedding import SentenceEmbedder
 from bot.index import build_index
+from bot.index.folder import CACHE
 from bot.knowledge import load_knowledge
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -108,6 +109,22 @@ def real_assistant(real_settings: Settings):
     from bot.assistant import Assistant
 
     return Assistant.load(real_settings)
+
+
+@pytest.fixture(scope="session")
+def documents_assistant(real_settings: Settings, tmp_path_factory: pytest.TempPathFactory):
+    """knowledge/'s documents alone, without the phrasings.toml it ships: for what the engine does untaught."""
+    from bot.assistant import Assistant
+    from bot.knowledge.phrasings import PHRASINGS_FILE
+
+    folder = tmp_path_factory.mktemp("documents")
+    shutil.copytree(real_settings.knowledge_dir, folder / "knowledge", ignore=shutil.ignore_patterns(PHRASINGS_FILE))
+    (folder / "index").mkdir()
+    shutil.copy(real_settings.index_dir / CACHE, folder / "index" / CACHE)  # so it embeds nothing anew
+    settings = real_settings.replace(knowledge_dir=folder / "knowledge", index_dir=folder / "index")
+    embedder = SentenceEmbedder.from_settings(settings.model)
+    build_index(load_knowledge(settings.knowledge_dir), settings.index_dir, embedder)
+    return Assistant.load(settings)
 
 
 def copy_of_real(real_settings: Settings, folder: Path) -> Settings:
