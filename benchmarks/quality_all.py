@@ -4,11 +4,12 @@
 
 One table, one block of rows per question set:
 
-- NK tuning, NK dev, NK held-out and NK held-out2: the documents of knowledge/ alone (without the phrasings.toml
-  it ships, untaught) with tests/eval/tuning.jsonl and tests/eval/dev.jsonl
-  (used to choose settings; dev was written from the documents alone, by a helper that saw neither the engine nor
-  the other sets) and tests/eval/heldout.jsonl and heldout2.jsonl (never used for tuning; heldout2 written as dev
-  was, and run once before it was added);
+- NK tuning, NK dev, NK held-out, held-out2 and held-out3: the documents of knowledge/ alone (without the
+  phrasings.toml it ships, untaught) with tests/eval/tuning.jsonl and tests/eval/dev.jsonl (used to choose
+  settings; dev was written from the documents alone, by a helper that saw neither the engine nor the other sets)
+  and tests/eval/heldout.jsonl, heldout2.jsonl and heldout3.jsonl (never used for tuning; heldout2 written as dev
+  was, and run once before it was added; heldout3 too, by a helper that read only the two documents, one
+  labeller, run once on the documents alone and as shipped before it was added);
 - CovidFAQ dev and test: the public FAQ benchmark (68 entries, real user questions; see its README),
   dev used to choose settings together with NK tuning, test never;
 - NK everyday and CovidFAQ everyday: tests/eval/everyday-heldout.jsonl, 80 everyday messages no health FAQ
@@ -18,8 +19,8 @@ One table, one block of rows per question set:
   benchmarks/eval_speed.py makes them (same generator, same seed);
 - taught: NK held-out asked of the documents taught with NK tuning, and CovidFAQ test asked of CovidFAQ taught
   with dev (`python -m bot teach`, into a copy in --work), as staff would teach from what visitors asked;
-- as shipped: NK held-out, held-out2 and everyday asked of knowledge/ itself, whose phrasings.toml was taught with
-  NK tuning and dev (the sets settings are chosen on; the urgent notice does not read what was taught);
+- as shipped: NK held-out, held-out2, held-out3 and everyday asked of knowledge/ itself, whose phrasings.toml was
+  taught with NK tuning and dev (the sets settings are chosen on; the urgent notice does not read what was taught);
 - NK urgent-tuning, urgent-dev to urgent-dev8 (used to choose the urgent settings and examples; dev3 to dev8
   were written blind as held-out, heldout2, heldout3, heldout4, heldout6, heldout8 and heldout9, and run once
   before they were read), urgent-heldout (spent: run five times, read once to choose), urgent-heldout5,
@@ -110,7 +111,7 @@ URGENT_SETS = (
     "urgent-terse-dev",
     "urgent-terse-heldout",
 )
-NK_SETS = ("tuning", "dev", "heldout", "heldout2", *URGENT_SETS)
+NK_SETS = ("tuning", "dev", "heldout", "heldout2", "heldout3", *URGENT_SETS)
 # everyday messages no health FAQ answers (prices, opening hours, small talk), written blind to the built-in list
 # bot/everyday_questions.txt; asked of NK and of CovidFAQ
 EVERYDAY = "everyday-heldout"
@@ -130,7 +131,7 @@ def folders(covidfaq: Path, work: Path) -> list[tuple[str, Path, dict[str, list[
         ),
     ]
     if (ROOT / "knowledge" / PHRASINGS_FILE).is_file():
-        shipped = {f"NK {name}, as shipped": nk[name] for name in ("heldout", "heldout2")}
+        shipped = {f"NK {name}, as shipped": nk[name] for name in ("heldout", "heldout2", "heldout3")}
         found.append(("NK as shipped", ROOT / "knowledge", shipped | {"NK everyday, as shipped": everyday}))
     if (covidfaq / "knowledge").is_dir():
         splits = {name: load_cases(covidfaq / f"{name}.jsonl") for name in ("dev", "test")}
