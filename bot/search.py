@@ -427,14 +427,18 @@ class Searcher:
 
     def _confidence(self, hits: list[Hit], words: list[str], uncovered: dict[str, float], reranked: bool) -> float:
         """The answer's cosine, blended with its late interaction when the rerank ran, less the penalty for the
-        uncovered share of the question's words (IDF-weighted)."""
+        uncovered share of the question's words (IDF-weighted); or the cosine with a question taught to the answer,
+        where that is near enough."""
         if not hits or not words:  # no word that carries meaning (".", an emoji, "what is it?"): nothing to answer
             return NO_CONFIDENCE
         s = self.settings
         weights = {w: self.lexical.idf(w) for w in words}
         share = sum(weights[w] * uncovered.get(w, 0.0) for w in weights) / sum(weights.values())
         late = s.confidence_late_share if reranked else 0.0
-        return (1 - late) * hits[0].dense + late * hits[0].late - s.uncovered_word_penalty * share
+        confidence = (1 - late) * hits[0].dense + late * hits[0].late - s.uncovered_word_penalty * share
+        if hits[0].taught >= s.taught_confidence:
+            return max(confidence, hits[0].taught)
+        return confidence
 
 
 def prepare_build(folder: Path, embedder: Embedder, settings: SearchSettings) -> None:

@@ -332,6 +332,19 @@ def test_a_lay_word_finds_passages_through_the_documents_own_word(real_assistant
     assert reached and all("fatigue" in text.casefold() or "exhausted" in text.casefold() for text in reached)
 
 
+def test_a_question_near_one_taught_to_its_answer_is_answered_though_the_documents_lack_its_words(
+    real_assistant, documents_assistant
+):
+    """"drip" and "injection" are words the documents never use, and their penalty turned the question away; knowledge/
+    teaches "is it given as a drip or an injection?" to the treatment-day passage, so its near paraphrase is as sure
+    as it is near (BOT_TAUGHT_CONFIDENCE). The documents alone still give the fallback."""
+    question = "is it given by drip or injection"
+    reply = real_assistant.ask(question)
+    assert reply.answered and reply.answer.passage.headings[-1] == "Treatment day"
+    assert reply.confidence == reply.ranking[0].taught >= real_assistant.settings.taught_confidence
+    assert not documents_assistant.ask(question).answered
+
+
 def test_late_interaction_puts_the_passage_that_answers_first(documents_assistant):
     """One vector per text ranks the medical-evaluation passage first for this question; meeting it token by
     token, the reranker finds the passage on how long a response takes (in the documents alone: what knowledge/
