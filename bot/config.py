@@ -306,9 +306,9 @@ class Settings:
     # "when is it not recommended" is answered by a passage on when it "may not be suitable".
     confidence_late_share: float = 0.5
     uncovered_word_penalty: float = 2.0
-    # A question within cosine taught_confidence of a question staff taught to its answer is as sure as that cosine,
-    # whatever words it uses that the documents lack: staff said such a question is answered there ("is it a drip?").
-    # Above 1 turns it off; an untaught folder is untouched.
+    # A question within cosine taught_confidence of a question staff taught to its answer is not penalised for the
+    # words it shares with the questions taught there, though the documents lack them: staff said such words are
+    # answered there ("is it a drip?"). Its other uncovered words still count. Above 1 turns it off.
     taught_confidence: float = 0.8
     word_coverage: float = 0.65
     word_coverage_floor: float = 0.45

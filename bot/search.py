@@ -174,7 +174,7 @@ class Searcher:
         if not teaching:
             return Results(query, hits)
         in_answer = self._answer_coverage(unknown, spelled, query_tokens, hits)
-        uncovered = self._uncovered(unknown, similarity, in_answer)
+        uncovered = _unvouched(self._uncovered(unknown, similarity, in_answer), hits, self.settings.taught_confidence)
         reranked = self.settings.late_interaction_weight > 0 and len(query_tokens) > 0
         confidence = self._confidence(hits, spelled_words, uncovered, reranked)
         not_answered = self._not_answered(vector, float(np.max(found, initial=0.0)))  # best row found, or 0
@@ -427,18 +427,24 @@ class Searcher:
 
     def _confidence(self, hits: list[Hit], words: list[str], uncovered: dict[str, float], reranked: bool) -> float:
         """The answer's cosine, blended with its late interaction when the rerank ran, less the penalty for the
-        uncovered share of the question's words (IDF-weighted); or the cosine with a question taught to the answer,
-        where that is near enough."""
+        uncovered share of the question's words (IDF-weighted)."""
         if not hits or not words:  # no word that carries meaning (".", an emoji, "what is it?"): nothing to answer
             return NO_CONFIDENCE
         s = self.settings
         weights = {w: self.lexical.idf(w) for w in words}
         share = sum(weights[w] * uncovered.get(w, 0.0) for w in weights) / sum(weights.values())
         late = s.confidence_late_share if reranked else 0.0
-        confidence = (1 - late) * hits[0].dense + late * hits[0].late - s.uncovered_word_penalty * share
-        if hits[0].taught >= s.taught_confidence:
-            return max(confidence, hits[0].taught)
-        return confidence
+        return (1 - late) * hits[0].dense + late * hits[0].late - s.uncovered_word_penalty * share
+
+
+def _unvouched(uncovered: dict[str, float], hits: list[Hit], near: float) -> dict[str, float]:
+    """The uncovered words less those that staff used in a question taught to the answer, when the query comes
+    within `near` of one: "drip" in "is it given by drip or injection", taught "is it given as a drip or an
+    injection?". A word no taught question uses still counts ("pregnancy" in "is it safe during pregnancy")."""
+    if not hits or hits[0].taught < near:
+        return uncovered
+    vouched = set(content_words(" ".join(hits[0].passage.phrasings)))
+    return {word: share for word, share in uncovered.items() if word not in vouched}
 
 
 def prepare_build(folder: Path, embedder: Embedder, settings: SearchSettings) -> None:

@@ -332,17 +332,22 @@ def test_a_lay_word_finds_passages_through_the_documents_own_word(real_assistant
     assert reached and all("fatigue" in text.casefold() or "exhausted" in text.casefold() for text in reached)
 
 
-def test_a_question_near_one_taught_to_its_answer_is_answered_though_the_documents_lack_its_words(
+def test_words_a_question_shares_with_one_taught_to_its_answer_no_longer_turn_it_away(
     real_assistant, documents_assistant
 ):
     """"drip" and "injection" are words the documents never use, and their penalty turned the question away; knowledge/
-    teaches "is it given as a drip or an injection?" to the treatment-day passage, so its near paraphrase is as sure
-    as it is near (BOT_TAUGHT_CONFIDENCE). The documents alone still give the fallback."""
-    question = "is it given by drip or injection"
-    reply = real_assistant.ask(question)
+    teaches "is it given as a drip or an injection?" to the treatment-day passage, so in its near paraphrase they
+    count as covered (BOT_TAUGHT_CONFIDENCE). A word no taught question uses still counts: "pregnancy", in a question
+    near the taught "is nk cell therapy safe", asks what the documents never say. The documents alone give the
+    fallback to both."""
+    drip = "is it given by drip or injection"
+    reply = real_assistant.ask(drip)
     assert reply.answered and reply.answer.passage.headings[-1] == "Treatment day"
-    assert reply.confidence == reply.ranking[0].taught >= real_assistant.settings.taught_confidence
-    assert not documents_assistant.ask(question).answered
+    assert not {"drip", "injection"} & set(real_assistant.searcher.search(drip).uncovered_words)
+    pregnancy = "is nk cell therapy safe during pregnancy?"
+    assert real_assistant.searcher.search(pregnancy).hits[0].taught >= real_assistant.settings.taught_confidence
+    assert not real_assistant.ask(pregnancy).answered
+    assert not documents_assistant.ask(drip).answered and not documents_assistant.ask(pregnancy).answered
 
 
 def test_late_interaction_puts_the_passage_that_answers_first(documents_assistant):
