@@ -113,7 +113,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         progress=not args.quiet,
         settings=settings.index,
         publish=not args.stage,
-        prepare=lambda folder: prepare_build(folder, embedder, settings.search),
+        prepare=lambda index: prepare_build(index, embedder, settings.search),
     )
     print(f"Built {settings.index_dir}/ ({summary.name}): {summary.describe()}")
     if args.stage:

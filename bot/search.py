@@ -36,14 +36,13 @@ import json
 import threading
 import unicodedata
 from dataclasses import asdict, dataclass, field, replace
-from pathlib import Path
 
 import faiss
 import numpy as np
 
 from bot.config import SearchSettings, Settings
 from bot.embedding import Embedder
-from bot.index import PASSAGE, QUESTION, SENTENCE, TAUGHT, Index, load_build
+from bot.index import PASSAGE, QUESTION, SENTENCE, TAUGHT, Index
 from bot.knowledge import Passage
 from bot.lexical import LexicalIndex
 from bot.ranker import RANKING_FILE, RANKING_VERSION, LearnedRanking, Pool, enough_to_learn, kept_ranking, learn_ranking
@@ -447,14 +446,10 @@ def _unvouched(uncovered: dict[str, float], hits: list[Hit], near: float) -> dic
     return {word: share for word, share in uncovered.items() if word not in vouched}
 
 
-def prepare_build(folder: Path, embedder: Embedder, settings: SearchSettings) -> None:
+def prepare_build(index: Index, embedder: Embedder, settings: SearchSettings) -> None:
     """Fit what a new build's first load would (the learned ranking) and keep it beside the build: build_index's
     `prepare`, so that no visitor after a publish waits for the fit."""
-    index = load_build(folder, embedder)
-    try:
-        Searcher(index, embedder, settings)
-    finally:
-        index.close()
+    Searcher(index, embedder, settings)
 
 
 def folder_taught_reliability(index: Index, vectors: np.ndarray | None = None) -> float:

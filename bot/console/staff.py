@@ -4,7 +4,6 @@ the live build and the one-build-at-a-time lock; and Tab, the base class of the 
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import gradio as gr
 
@@ -12,7 +11,7 @@ from bot.assistant import Assistant
 from bot.audit import AuditLog
 from bot.config import Settings
 from bot.embedding import Embedder, SentenceEmbedder
-from bot.index import load_index
+from bot.index import Index, load_index
 from bot.search import prepare_build
 from bot.visits import VisitLog
 
@@ -40,9 +39,9 @@ class StaffConsole:
         self._assistant: Assistant | None = None
         self._load_lock = threading.Lock()
 
-    def prepare_build(self, folder: Path) -> None:
+    def prepare_build(self, index: Index) -> None:
         """build_index's `prepare`: what a build's first load fits, fitted before the build is staged or live."""
-        prepare_build(folder, self.embedder, self.settings.search)
+        prepare_build(index, self.embedder, self.settings.search)
 
     def assistant(self) -> Assistant:
         """The assistant over the live build (switching to newer builds, as the visitor app does)."""

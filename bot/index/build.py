@@ -25,7 +25,7 @@ from bot.index.everyday import (
     with_calm_messages,
 )
 from bot.index.folder import CACHE, MANIFEST, build_folder, one_build_at_a_time
-from bot.index.load import load_build, read_passages
+from bot.index.load import Index, load_build, read_passages
 from bot.index.manifest import new_manifest
 from bot.index.pointers import CURRENT, STAGED, prune, publish_staged, read_pointer, write_pointer
 from bot.index.texts import EXAMPLE_LISTS, TAUGHT, vector_texts, vocabulary
@@ -84,11 +84,11 @@ def build_index(
     progress: bool = False,
     settings: IndexSettings | None = None,
     publish: bool = True,
-    prepare: Callable[[Path], None] | None = None,
+    prepare: Callable[[Index], None] | None = None,
 ) -> BuildSummary:
     """Embed what the cache lacks, write a new build, check it, and (by default) make it live. `prepare` is called
-    with the new build's folder once it is checked, before it is staged: a later stage keeps its own files there
-    (bot/search.py, the learned ranking), so that nothing loading the build waits to make them."""
+    with the new build, loaded, once it is checked, before it is staged: a later stage keeps its own files in its
+    folder (bot/search.py, the learned ranking), so that nothing loading the build waits to make them."""
     index_dir = Path(index_dir)
     if not knowledge.passages:
         raise BotError("The knowledge folder has no passages to index; add text under its headings.")
@@ -104,7 +104,7 @@ def _build(
     progress: bool,
     settings: IndexSettings,
     publish: bool,
-    prepare: Callable[[Path], None] | None,
+    prepare: Callable[[Index], None] | None,
 ) -> BuildSummary:
     started = time.perf_counter()
     site = with_calm_messages(knowledge.site) if settings.calm_messages else knowledge.site
@@ -148,9 +148,7 @@ def _build(
             np.save(folder / "everyday.npy", everyday_vectors[~answered].reshape(-1, dimension))
 
         _write_build(folder, search_index, rows, kinds, words, word_vectors, knowledge.passages, manifest, write_tokens)
-    _validate(folder, embedder)
-    if prepare is not None:
-        prepare(folder)
+    _validate(folder, embedder, prepare)
     changes = _changes(index_dir, knowledge.passages)
     write_pointer(index_dir, STAGED, name)
     if publish:
@@ -197,17 +195,20 @@ def _write_build(
     write_atomically(folder / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False))
 
 
-def _validate(folder: Path, embedder: Embedder) -> None:
-    """Load the new build and check that each passage vector finds itself, before it goes live."""
+def _validate(folder: Path, embedder: Embedder, prepare: Callable[[Index], None] | None) -> None:
+    """Load the new build, check that each passage vector finds itself, and hand it to `prepare`, before it goes
+    live."""
     index = load_build(folder, embedder)
     try:
         probe = min(index.search_index.ntotal, 3)
         vectors = index.search_index.reconstruct_n(0, probe)
         _, found = index.search_index.search(vectors, 1)
+        if [int(row[0]) for row in found] != list(range(probe)):
+            raise BotError(f"The new index in {folder} failed its test search; the live index was kept.")
+        if prepare is not None:
+            prepare(index)
     finally:
         index.close()
-    if [int(row[0]) for row in found] != list(range(probe)):
-        raise BotError(f"The new index in {folder} failed its test search; the live index was kept.")
 
 
 def _changes(index_dir: Path, passages: list[Passage]) -> Changes:
