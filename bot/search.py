@@ -47,7 +47,7 @@ from bot.knowledge import Passage
 from bot.lexical import LexicalIndex
 from bot.ranker import RANKING_FILE, RANKING_VERSION, LearnedRanking, Pool, enough_to_learn, kept_ranking, learn_ranking
 from bot.scoring import LateInteraction, standardised, taught_agreement, taught_reliability
-from bot.text import WORD, content_words, general_frequency, ramp, stems
+from bot.text import WORD, about_the_asker, content_words, general_frequency, ramp, stems
 
 # A passage owns several vector rows (itself, each of its sentences, its FAQ question), so the nearest rows repeat
 # passages: the dense search reads this many rows per candidate passage wanted, and at least MIN_DENSE_ROWS.
@@ -173,7 +173,8 @@ class Searcher:
         if not teaching:
             return Results(query, hits)
         in_answer = self._answer_coverage(unknown, spelled, query_tokens, hits)
-        uncovered = _unvouched(self._uncovered(unknown, similarity, in_answer), hits, self.settings.taught_confidence)
+        asked = _without_the_asker(unknown, unique)
+        uncovered = _unvouched(self._uncovered(asked, similarity, in_answer), hits, self.settings.taught_confidence)
         reranked = self.settings.late_interaction_weight > 0 and len(query_tokens) > 0
         confidence = self._confidence(hits, spelled_words, uncovered, reranked)
         not_answered = self._not_answered(vector, float(np.max(found, initial=0.0)))  # best row found, or 0
@@ -434,6 +435,14 @@ class Searcher:
         share = sum(weights[w] * uncovered.get(w, 0.0) for w in weights) / sum(weights.values())
         late = s.confidence_late_share if reranked else 0.0
         return (1 - late) * hits[0].dense + late * hits[0].late - s.uncovered_word_penalty * share
+
+
+def _without_the_asker(unknown: list[str], words: list[str]) -> list[str]:
+    """The unknown words less those that say who asks or how they feel ("my husband", "desperate"), when the question
+    names something else: those are not what it asks, so a folder that never uses them has not failed to cover it."""
+    if all(about_the_asker(word) for word in words):
+        return unknown
+    return [word for word in unknown if not about_the_asker(word)]
 
 
 def _unvouched(uncovered: dict[str, float], hits: list[Hit], near: float) -> dict[str, float]:

@@ -42,6 +42,18 @@ _CHAT = frozenset({
     "hmm", "hm", "um", "umm", "uh", "ok", "okay", "ur", "abt", "cuz", "coz", "wanna", "gonna", "gotta",
 })
 
+# Who a visitor asks for and how they feel ("my husband", "we are desperate"): not what they ask (see bot/search.py).
+# Children are not among them: "can children have it" asks about them.
+_ASKER = frozenset({
+    "mum", "mom", "mummy", "mommy", "mother", "dad", "daddy", "father", "parent", "husband", "wife", "wives",
+    "partner", "spouse", "brother", "sister", "sibling", "son", "daughter", "grandma", "grandmother", "grandpa",
+    "grandfather", "grandad", "granddad", "granny", "gran", "nan", "nana", "grandparent", "grandson", "granddaughter",
+    "aunt", "auntie", "aunty", "uncle", "cousin", "niece", "nephew", "friend", "boyfriend", "girlfriend", "fiance",
+    "fiancee", "neighbour", "neighbor", "colleague", "relative",
+    "worried", "worry", "worrying", "scared", "scary", "afraid", "frightened", "terrified", "anxious", "nervous",
+    "desperate", "upset", "confused", "overwhelmed", "stressed", "panicking", "concerned", "hopeful", "devastated",
+})
+
 
 @cache
 def stopwords() -> frozenset[str]:
@@ -77,6 +89,11 @@ def _stemmer():
 
 def stems(words: list[str]) -> list[str]:
     return _stemmer().stemWords(words)
+
+
+def about_the_asker(word: str) -> bool:
+    """Whether a word says who asks or how they feel (a relative, a worry), not what they ask."""
+    return word in _ASKER or (word.endswith("s") and word[:-1] in _ASKER)
 
 
 def general_frequency(word: str) -> float:

@@ -350,6 +350,32 @@ def test_words_a_question_shares_with_one_taught_to_its_answer_no_longer_turn_it
     assert not documents_assistant.ask(drip).answered and not documents_assistant.ask(pregnancy).answered
 
 
+@pytest.mark.parametrize(
+    ("question", "heading"),
+    [
+        (
+            "my wife is terrified, will nk cells definitely cure her cancer?",
+            "Myth 1: 'NK Therapy is a Miracle Cure for All Cancers.'",
+        ),
+        ("my sister and her boyfriend are worried about side effects", "Safety and side effects"),
+    ],
+)
+def test_who_a_visitor_asks_for_and_how_they_feel_do_not_turn_the_question_away(
+    documents_assistant, question: str, heading: str
+):
+    """The documents never say "wife", "sister", "boyfriend", "terrified" or "worried"; counted as words they lack,
+    they turned these away. They say who asks and how they feel, not what is asked: an intent word beside them still
+    counts, and so do they when the question names nothing else."""
+    results = documents_assistant.searcher.search(question)
+    assert not {"wife", "terrified", "sister", "boyfriend", "worried"} & set(results.uncovered_words)
+    reply = documents_assistant.ask(question)
+    assert reply.answered and reply.answer.passage.headings[-1] == heading
+    price = "how much does it cost for my husband"
+    assert documents_assistant.searcher.search(price).uncovered_words == ("cost",)
+    assert not documents_assistant.ask(price).answered
+    assert documents_assistant.searcher.search("can my grandparents have it").uncovered_words == ("grandparents",)
+
+
 def test_late_interaction_puts_the_passage_that_answers_first(documents_assistant):
     """One vector per text ranks the medical-evaluation passage first for this question; meeting it token by
     token, the reranker finds the passage on how long a response takes (in the documents alone: what knowledge/

@@ -46,6 +46,13 @@ def test_chat_shorthand_and_fillers_carry_no_subject():
     assert content_words("ok so tbh idk, is it worth it lol? thx") == ["worth"]
 
 
+def test_relatives_and_feelings_are_about_the_asker_but_children_and_intent_words_are_not():
+    from bot.text import about_the_asker
+
+    assert all(about_the_asker(w) for w in ["mum", "husband", "brothers", "grandparents", "wives", "desperate"])
+    assert not any(about_the_asker(w) for w in ["children", "kids", "cost", "insurance", "family", "s"])
+
+
 @pytest.mark.parametrize("text", ["İstanbul clinic?", "STRASSE oder Straße", "ǅemal ﬁnds Σίσυφος"])
 def test_each_content_word_is_a_word_of_the_text_casefolded(text: str):
     # The search finds a word's place in the question this way; casefolding first could split "İ" in two.
