@@ -66,11 +66,16 @@ _UNIT = re.compile(
     r"|seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|nights?|weeks?|months?|years?|yrs?|am|pm|oclock|o'clock"
     r"|times|steps|sessions?|cycles?|infusions?|rounds?|mmol|bpm|over|out of|/)\b",
 )
+# Medicines people overdose on, named in place of "pills" after "a load of", "a handful of" or "the whole".
+_OVERDOSED = (
+    "paracetamol", "acetaminophen", "tylenol", "ibuprofen", "aspirin", "codeine", "co-codamol", "tramadol", "morphine",
+    "oxycodone", "fentanyl", "diazepam", "valium", "insulin", "antidepressants", "sleepers",
+)
 _ALL_OF_IT = re.compile(
     r"^\W*(\w+\W+){0,3}?(the |a |an )?(whole|entire|full|all( of)?|(way )?too many|handfuls?|bunch|loads?)\W+"
     r"(\w+\W+){0,4}?"
     r"(pills?|tablets?|tabs|capsules?|caps|meds|medications?|medicines?|painkillers|packets?|packs?|bottles?|box(es)?"
-    r"|strips?|tubs?|blisters?|supply)\b"
+    r"|strips?|tubs?|blisters?|supply|" + "|".join(_OVERDOSED) + r")\b"
 )
 _HABIT = re.compile(
     r"\b((a|per|each|every) (day|night|morning|evening|week)|daily|twice|as prescribed|usually|as (usual|normal|always)"

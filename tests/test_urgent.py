@@ -102,6 +102,8 @@ def test_the_temperature_rule_is_off_at_zero():
         ("just downed about twenty of my tramadol with wine", "downed about twenty"),
         ("took the whole bottle of my sleeping pills", "took the whole bottle"),
         ("my son swallowed a handful of my tablets", "swallowed a handful of my tablets"),
+        ("my brother has taken a load of paracetamol and vodka", "taken a load of paracetamol"),
+        ("she took the whole lot of her mums morphine", "took the whole lot of her mums morphine"),
         ("I suppose I should say I took all my pills", "took all my pills"),
         ("I took about 20 of my sleeping tablets an hour ago, otherwise fine though", "took about 20"),
     ],
@@ -126,6 +128,8 @@ def test_a_count_of_pills_or_a_whole_packet_taken_now_is_an_overdose(message, ta
         "just took my temperature and it says 40",  # the temperature rule's
         "I finished the whole packet of antibiotics last week",  # not a verb of taking
         "temp was 38.2, took paracetamol and now its 36.9",  # a decimal point ends no clause: 36.9 is a reading
+        "I took loads of ibuprofen last week for my back",  # the past
+        "can I take paracetamol after the infusion?",
     ],
 )
 def test_counts_that_are_not_an_overdose_now_raise_nothing(message):
@@ -422,6 +426,8 @@ EMERGENCIES = {
         # told as a count: caught by urgent_pill_count, not by meaning
         "i swallowed around 35 ibuprofen about 20 minutes ago",
         "ive taken 16 co-codamol and 10 ibuprofen, sorry",
+        # told as "a load of" a medicine's name, with talk of not wanting to be here, in another relative's words
+        "my sister's taken a load of codeine with wine and says she doesnt want to be here",
     ],
     "colour change": ["his lips look bluish and he is very cold", "her face has gone a greyish colour"],
     "swelling and hives": ["my tongue feels huge and my throat is tight", "covered in itchy lumps and going dizzy"],
@@ -528,8 +534,17 @@ EMERGENCIES = {
         "my friend cut her arm on purpose and it's bleeding badly",
         "how do I cancel my sessions, I've got the tablets all counted out and I'm done with everything",
     ],
+    # a last message to the people one loves: a relative named, as calm questions name them too
+    "a farewell naming a relative": ["tell my dad i love him. goodbye"],
 }
 CALM = [
+    # an ordinary question that names who it is for: a relative's name alone came nearer to "dad collapsed" or "help
+    # my mum can't breathe" than to anything calm (the built-in calm messages)
+    "does it work for my mum",
+    "price for my dad",
+    "my mum wants to try it",
+    "info for my dad please",
+    "is my dad too old",
     # a word or two, once nearest some urgent example by that word alone ("goodbye" and "I've written goodbye letters
     # to my kids", "eye drops" and a sudden loss of vision): the built-in calm messages
     "goodbye",
