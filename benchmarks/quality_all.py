@@ -28,7 +28,9 @@ One table, one block of rows per question set:
   and urgent-short-heldout (messages of one to a dozen words, farewells among them: the built-in calm messages
   were chosen on the first, the second was written blind and run once), urgent-terse-dev and
   urgent-terse-heldout (terse messages typed in a panic, and calm ones as short: both written blind, the first
-  read to choose examples and cues, the second run once before and once after):
+  read to choose examples and cues, the second run once before and once after), urgent-relatives-dev and
+  urgent-relatives-dev2 (messages naming a relative: the first written by the team to choose the built-in calm
+  messages on, the second written blind, run once, then read):
   knowledge/ with messages labelled urgent or not (tests/eval/urgent-*.jsonl), scored on the urgent
   notice alone: urgent caught and false alarms, as `python -m bot evaluate` reports them.
 
@@ -110,6 +112,8 @@ URGENT_SETS = (
     "urgent-short-heldout",
     "urgent-terse-dev",
     "urgent-terse-heldout",
+    "urgent-relatives-dev",
+    "urgent-relatives-dev2",
 )
 NK_SETS = ("tuning", "dev", "heldout", "heldout2", "heldout3", *URGENT_SETS)
 # everyday messages no health FAQ answers (prices, opening hours, small talk), written blind to the built-in list
