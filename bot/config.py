@@ -92,6 +92,7 @@ class SearchSettings:
     confidence_late_share: float
     uncovered_word_penalty: float
     taught_confidence: float
+    not_answered_confidence: float
     word_coverage: float
     word_coverage_floor: float
     answer_coverage: float
@@ -310,6 +311,11 @@ class Settings:
     # words it shares with the questions taught there, though the documents lack them: staff said such words are
     # answered there ("is it a drip?"). Its other uncovered words still count. Above 1 turns it off.
     taught_confidence: float = 0.8
+    # A "not answered here" example (staff's, or a built-in everyday one) that is not the question itself (within
+    # taught_match) turns it away only while its answer's confidence is below not_answered_confidence: above it, the
+    # documents answer it word for word and closely, and the example is a neighbour that asks something else ("what
+    # does <clinic> offer" beside "how many patients has <clinic> treated"). Above 1 turns this off.
+    not_answered_confidence: float = 0.7
     word_coverage: float = 0.65
     word_coverage_floor: float = 0.45
     answer_coverage: float = 0.7

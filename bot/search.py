@@ -177,7 +177,7 @@ class Searcher:
         uncovered = _unvouched(self._uncovered(asked, similarity, in_answer), hits, self.settings.taught_confidence)
         reranked = self.settings.late_interaction_weight > 0 and len(query_tokens) > 0
         confidence = self._confidence(hits, spelled_words, uncovered, reranked)
-        not_answered = self._not_answered(vector, float(np.max(found, initial=0.0)))  # best row found, or 0
+        not_answered = self._not_answered(vector, float(np.max(found, initial=0.0)), confidence)  # best row, or 0
         return Results(
             query, hits, confidence, tuple(uncovered), corrections, spelled, query_tokens, typed_tokens, not_answered
         )
@@ -202,16 +202,20 @@ class Searcher:
         typed_tokens = tokens[-1] if typed else np.zeros((0, vectors.shape[1]), np.float32)
         return vectors[0], tokens[0], {w: cached[w] if w in cached else fresh[w] for w in words}, typed_tokens
 
-    def _not_answered(self, vector: np.ndarray, answerable: float) -> str | None:
+    def _not_answered(self, vector: np.ndarray, answerable: float, confidence: float) -> str | None:
         """The "not answered here" question nearer to the query than anything the documents answer, if any: one
         staff marked, or else a built-in everyday one (a price, opening hours, small talk) within everyday_similarity
-        of the query, which a question must come close to, since staff did not choose it for this folder."""
-        index = self.index
+        of the query, which a question must come close to, since staff did not choose it for this folder. Where the
+        documents answer the query at not_answered_confidence or more, only one that is the same question (within
+        taught_match) counts: a nearby one asks something else."""
+        index, s = self.index, self.settings
+        sure = confidence >= s.not_answered_confidence
         marked = _nearest(index.not_answered, index.not_answered_vectors, vector)
-        if marked and marked[1] > answerable:
+        if marked and marked[1] > answerable and (not sure or marked[1] >= s.taught_match):
             return marked[0]
         everyday = _nearest(index.everyday, index.everyday_vectors, vector)
-        if everyday and everyday[1] > answerable and everyday[1] >= self.settings.everyday_similarity:
+        near = everyday and everyday[1] > answerable and everyday[1] >= s.everyday_similarity
+        if near and (not sure or everyday[1] >= s.taught_match):
             return everyday[0]
         return None
 
