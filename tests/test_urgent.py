@@ -545,6 +545,8 @@ CALM = [
     "my mum wants to try it",
     "info for my dad please",
     "is my dad too old",
+    # a side effect asked about ahead, which an emergency says too ("... and I feel sick")
+    "will i feel sick",
     # a word or two, once nearest some urgent example by that word alone ("goodbye" and "I've written goodbye letters
     # to my kids", "eye drops" and a sudden loss of vision): the built-in calm messages
     "goodbye",
