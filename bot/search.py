@@ -276,7 +276,8 @@ class Searcher:
                 ramp(in_vocabulary, s.word_coverage, s.word_coverage_floor),
                 ramp(in_answer.get(word, 0.0), s.answer_coverage, s.answer_coverage_floor),
             )
-            degrees[word] = far * ramp(general_frequency(word), s.common_word_zipf, s.rare_word_zipf)
+            zipf = max(general_frequency(word), general_frequency(stems([word])[0]))
+            degrees[word] = far * ramp(zipf, s.common_word_zipf, s.rare_word_zipf)
         return {word: degree for word, degree in degrees.items() if degree > 0}
 
     def _answer_coverage(

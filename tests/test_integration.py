@@ -412,6 +412,18 @@ def test_a_not_answered_example_turns_away_only_what_the_documents_answer_less_s
     assert not assistant.ask(marked.upper() + "?").answered
 
 
+def test_an_inflected_everyday_word_counts_as_common_as_its_stem(documents_assistant):
+    """"taking" is rarer in English than "take" (Zipf 5.4 and 5.9), and the documents use neither: counted by its
+    own frequency it turned "can i keep taking my vitamins during treatment" away. A word is as everyday as its most
+    common form; "booking" (as common as "book") still asks what the documents never say."""
+    from bot.text import general_frequency
+
+    assert general_frequency("taking") + 0.5 < general_frequency("take")
+    reply = documents_assistant.ask("can i keep taking my vitamins during treatment")
+    assert reply.answered and reply.answer.passage.headings[-1] == "Supporting the immune system during treatment"
+    assert not documents_assistant.ask("can i make a booking").answered
+
+
 def test_late_interaction_puts_the_passage_that_answers_first(documents_assistant):
     """One vector per text ranks the medical-evaluation passage first for this question; meeting it token by
     token, the reranker finds the passage on how long a response takes (in the documents alone: what knowledge/
