@@ -2,8 +2,9 @@
 or rejects worse fails here, with `python -m bot evaluate`'s report of what went wrong.
 
 Each floor sits about one question under the numbers `python -m bot evaluate tests/eval/heldout.jsonl` printed when
-it was set (60 in scope, 30 out of scope): hit@1 0.750, hit@3 0.917, MRR@10 0.829, out-of-scope rejected 0.867,
-in-scope false rejection 0.083. Raise them when the engine gets better."""
+it was last set (60 in scope, 30 out of scope), asked of knowledge/ as shipped (its phrasings.toml taught with tuning
+and dev, never held-out): hit@1 0.850, hit@3 0.950, MRR@10 0.907, out-of-scope rejected 0.967, in-scope false
+rejection 0.067. Raise them when the engine gets better."""
 
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ from conftest import ROOT
 pytestmark = pytest.mark.integration
 
 HELDOUT = ROOT / "tests" / "eval" / "heldout.jsonl"
-AT_LEAST = {"hit_at_1": 0.73, "hit_at_3": 0.9, "mrr_at_10": 0.81, "out_of_scope_rejected": 0.83}
-AT_MOST = {"in_scope_false_rejection": 0.1}
+AT_LEAST = {"hit_at_1": 0.83, "hit_at_3": 0.93, "mrr_at_10": 0.89, "out_of_scope_rejected": 0.93}
+AT_MOST = {"in_scope_false_rejection": 0.085}
 
 
 def test_held_out_quality_stays_above_its_floor(real_assistant):
