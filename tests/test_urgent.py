@@ -547,6 +547,9 @@ CALM = [
     "is my dad too old",
     # a side effect asked about ahead, which an emergency says too ("... and I feel sick")
     "will i feel sick",
+    # results that came back clear, "urgent" said of an errand
+    "my chest x-ray was clear last month",
+    "urgent question about booking",
     # a word or two, once nearest some urgent example by that word alone ("goodbye" and "I've written goodbye letters
     # to my kids", "eye drops" and a sudden loss of vision): the built-in calm messages
     "goodbye",
