@@ -43,7 +43,8 @@ _CHAT = frozenset({
 })
 
 # Who a visitor asks for and how they feel ("my husband", "we are desperate"): not what they ask (see bot/search.py).
-# Children are not among them: "can children have it" asks about them.
+# Children are not among them ("can children have it" asks about them), nor feelings that are also symptoms or states
+# asked about ("confused", "stressed").
 _ASKER = frozenset({
     "mum", "mom", "mummy", "mommy", "mother", "dad", "daddy", "father", "parent", "husband", "wife", "wives",
     "partner", "spouse", "brother", "sister", "sibling", "son", "daughter", "grandma", "grandmother", "grandpa",
@@ -51,7 +52,7 @@ _ASKER = frozenset({
     "aunt", "auntie", "aunty", "uncle", "cousin", "niece", "nephew", "friend", "boyfriend", "girlfriend", "fiance",
     "fiancee", "neighbour", "neighbor", "colleague", "relative",
     "worried", "worry", "worrying", "scared", "scary", "afraid", "frightened", "terrified", "anxious", "nervous",
-    "desperate", "upset", "confused", "overwhelmed", "stressed", "panicking", "concerned", "hopeful", "devastated",
+    "desperate", "upset", "overwhelmed", "panicking", "concerned", "hopeful", "devastated",
 })
 
 
