@@ -210,12 +210,15 @@ class Searcher:
         taught_match) counts: a nearby one asks something else."""
         index, s = self.index, self.settings
         sure = confidence >= s.not_answered_confidence
+
+        def turns_away(similarity: float) -> bool:
+            return similarity > answerable and (not sure or similarity >= s.taught_match)
+
         marked = _nearest(index.not_answered, index.not_answered_vectors, vector)
-        if marked and marked[1] > answerable and (not sure or marked[1] >= s.taught_match):
+        if marked and turns_away(marked[1]):
             return marked[0]
         everyday = _nearest(index.everyday, index.everyday_vectors, vector)
-        near = everyday and everyday[1] > answerable and everyday[1] >= s.everyday_similarity
-        if near and (not sure or everyday[1] >= s.taught_match):
+        if everyday and everyday[1] >= s.everyday_similarity and turns_away(everyday[1]):
             return everyday[0]
         return None
 

@@ -381,21 +381,14 @@ def test_a_not_answered_example_turns_away_only_what_the_documents_answer_less_s
     "what does stemcell consultancy offer for nk therapy" comes nearer to it than to any row of the documents, yet
     they answer it word for word and closely: above BOT_NOT_ANSWERED_CONFIDENCE the example does not turn it away.
     The question staff marked itself, bar case and punctuation, still gets the fallback."""
-    import shutil
-
     from bot.assistant import Assistant
     from bot.embedding import SentenceEmbedder
     from bot.evaluate import Case
     from bot.index import build_index
-    from bot.index.folder import CACHE
     from bot.knowledge import load_knowledge
     from bot.teaching import teach_cases
 
-    source = documents_assistant.settings
-    settings = source.replace(knowledge_dir=tmp_path / "knowledge", index_dir=tmp_path / "index")
-    shutil.copytree(source.knowledge_dir, settings.knowledge_dir)
-    settings.index_dir.mkdir()
-    shutil.copy(source.index_dir / CACHE, settings.index_dir / CACHE)
+    settings = copy_of_real(documents_assistant.settings, tmp_path)  # the documents alone, and their index's cache
     marked = "how many patients has stemcell consultancy treated with nk cells so far"
     teach_cases(settings.knowledge_dir, [Case(marked, None)], load_knowledge(settings.knowledge_dir).passages)
     embedder = SentenceEmbedder.from_settings(settings.model)
