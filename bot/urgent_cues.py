@@ -18,7 +18,8 @@ _NOT_NOW_BEFORE = re.compile(
     r"|passed away (of|from|with)|(has|have|had|did)n'?t (had|have|got|get|been|shown|experienced)"
     r"|signs? of|symptoms? of|what is|what are|what does|what do|how often|how common|how likely|is it common"
     r"|does it|can it|could it|would it|will it|can this|could this|does this|will this"
-    r"|(trained|training|experience[ds]?|equipped|protocols?|procedures?) (in|for|to|with))\b"
+    r"|(trained|training|experience[ds]?|equipped|protocols?|procedures?) (in|for|to|with)"
+    r"|seen (my|our|their|his|her) (fair )?share of|seen (plenty|lots|a lot|many) of)\b"
 )
 _NOT_NOW_AFTER = re.compile(
     r"\b((years?|yrs?|months?|mths?|weeks?|wks?) ago|as an? (kid|child|teenager|teen|baby)|when i was|in (19|20)\d\d"

@@ -294,6 +294,7 @@ def test_the_same_phrases_asked_about_now_or_come_back_still_count(message):
         "had a heart attack 5 yrs ago, stents fitted, can i do the programme",
         "Back in March i overdosed, i'm in a much better place now",
         "Do your nurses have training in managing anaphylaxis?",  # what staff are trained for
+        "as a carer I've seen my share of infusion reactions, rigors too",  # what someone has seen in their work
         "how would your staff deal with a seizure during the drip?",  # how the clinic handles it
         "cant breathe a word of this to my mum yet",  # a figure of speech
         "I've been overdosing on research articles all week, which ones can I trust?",
@@ -474,6 +475,17 @@ EMERGENCIES = {
         "od on my tablets",
     ],
     "self-harm told as a goodbye, tersely": ["goodbye forever, thanks for trying"],
+    # missed in urgent-short-dev and urgent-terse-dev, which no example came near: phrases now, in other words here
+    "shaking chills, mottled skin, a reaction, haste": [
+        "rigors and a temp of 39 since the drip",
+        "his knees and legs look mottled and he's cold",
+        "bad infusion reaction, face puffing up",
+        "pls hurry she's not right",
+    ],
+    "self-harm by fumes, or told as going for good": [
+        "sitting in the car in the garage with the engine running, sorry",
+        "thank you all, it's time for me to go for good",
+    ],
     # told softly: a wider margin for messages that hedge ("a bit", "mild") was tried and lost the first of these
     "told softly": [
         "a bit breathless even sitting still and my lips feel numb",
@@ -611,6 +623,11 @@ CALM = [
     "nervous about fainting at the infusion",
     "need a repeat prescription for my epipen",
     "cheers, all the best",
+    # the new phrases' words said of something else than now, or of something else
+    "what are rigors?",
+    "I am a nurse and have seen my share of infusion reactions, rigors and low blood pressure. What premedication?",
+    "no hurry, please reply when you can",
+    "will the side effects go for good?",
     # what a broken form or a probe sends (the Big List of Naughty Strings)
     "-Infinity",
     "1;DROP TABLE users",
