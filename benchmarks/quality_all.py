@@ -21,10 +21,10 @@ One table, one block of rows per question set:
   with dev (`python -m bot teach`, into a copy in --work), as staff would teach from what visitors asked;
 - as shipped: NK held-out, held-out2, held-out3 and everyday asked of knowledge/ itself, whose phrasings.toml was
   taught with NK tuning and dev (the sets settings are chosen on; the urgent notice does not read what was taught);
-- NK urgent-tuning, urgent-dev to urgent-dev8 (used to choose the urgent settings and examples; dev3 to dev8
-  were written blind as held-out, heldout2, heldout3, heldout4, heldout6, heldout8 and heldout9, and run once
-  before they were read), urgent-heldout (spent: run five times, read once to choose), urgent-heldout5,
-  urgent-heldout7 and urgent-heldout10 (written blind, run after the choices they follow), urgent-short-dev
+- NK urgent-tuning, urgent-dev to urgent-dev9 (used to choose the urgent settings and examples; dev3 to dev9
+  were written blind as held-out, heldout2, heldout3, heldout4, heldout6, heldout8, heldout9 and heldout11, and run
+  once before they were read), urgent-heldout (spent: run five times, read once to choose), urgent-heldout5,
+  urgent-heldout7, urgent-heldout10 and urgent-heldout12 (written blind, run after the choices they follow), urgent-short-dev
   and urgent-short-heldout (messages of one to a dozen words, farewells among them: the built-in calm messages
   were chosen on the first, the second was written blind and run once), urgent-terse-dev and
   urgent-terse-heldout (terse messages typed in a panic, and calm ones as short: both written blind, the first
@@ -104,10 +104,12 @@ URGENT_SETS = (
     "urgent-dev6",
     "urgent-dev7",
     "urgent-dev8",
+    "urgent-dev9",
     "urgent-heldout",
     "urgent-heldout5",
     "urgent-heldout7",
     "urgent-heldout10",
+    "urgent-heldout12",
     "urgent-short-dev",
     "urgent-short-heldout",
     "urgent-terse-dev",

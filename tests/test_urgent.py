@@ -481,10 +481,12 @@ EMERGENCIES = {
         "his knees and legs look mottled and he's cold",
         "bad infusion reaction, face puffing up",
         "pls hurry she's not right",
+        "somebody help, he's gone grey",
     ],
     "self-harm by fumes, or told as going for good": [
         "sitting in the car in the garage with the engine running, sorry",
         "thank you all, it's time for me to go for good",
+        "taped up the window and lit charcoal in the bedroom",
     ],
     # told softly: a wider margin for messages that hedge ("a bit", "mild") was tried and lost the first of these
     "told softly": [
@@ -628,6 +630,7 @@ CALM = [
     "I am a nurse and have seen my share of infusion reactions, rigors and low blood pressure. What premedication?",
     "no hurry, please reply when you can",
     "will the side effects go for good?",
+    "my car is in the garage, can I come on Friday instead?",
     # what a broken form or a probe sends (the Big List of Naughty Strings)
     "-Infinity",
     "1;DROP TABLE users",
