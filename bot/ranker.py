@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -32,9 +32,6 @@ PENALTIES = (1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0)  # L2 strengths tried, the stron
 FOLDS = 5
 NEWTON_STEPS = 50
 RANKING_FILE = "learned_ranking.json"  # in a build's folder, beside its manifest
-# Part of the kept file's key: raise it when what a fit reads or how it fits changes (FEATURES, the pools, _fit), so
-# that a ranking kept by an older version is fitted again rather than trusted.
-RANKING_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -90,20 +87,35 @@ def enough_to_learn(questions: int, minimum: int) -> bool:
     return questions >= max(minimum, FOLDS)
 
 
-def kept_ranking(path: Path, key: dict, fit: Callable[[], LearnedRanking | None]) -> LearnedRanking | None:
-    """The ranking kept at `path` under `key`; else fit() now, kept there for the next load if the folder lets us."""
+def kept_ranking(
+    path: Path, key: dict, fit: Callable[[], LearnedRanking | None], earlier: Iterable[Path] = ()
+) -> LearnedRanking | None:
+    """The ranking kept at `path` under `key`, or else at one of `earlier` under the same key (another build of the
+    same folder and settings: a rebuild with nothing changed), copied to `path`; else fit() now, kept at `path` for
+    the next load if the folder lets us."""
     try:
         return _read_ranking(path, key)
     except FileNotFoundError:
         pass
     except (OSError, ValueError, TypeError, KeyError) as err:
         log.info("fitting the learned ranking again: %s %s", path, err)
+    for other in earlier:
+        try:
+            ranking = _read_ranking(other, key)
+        except (OSError, ValueError, TypeError, KeyError):
+            continue
+        _keep(path, key, ranking)
+        return ranking
     ranking = fit()
+    _keep(path, key, ranking)
+    return ranking
+
+
+def _keep(path: Path, key: dict, ranking: LearnedRanking | None) -> None:
     try:
         write_atomically(path, json.dumps({"key": key, "ranking": _ranking_json(ranking)}, indent=1))
     except OSError as err:  # a read-only index folder: every load fits, as before the file
         log.warning("could not keep the learned ranking in %s (%s); each load fits it again", path, err)
-    return ranking
 
 
 def _read_ranking(path: Path, key: dict) -> LearnedRanking | None:

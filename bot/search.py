@@ -33,9 +33,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 import threading
 import unicodedata
 from dataclasses import asdict, dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
 
 import faiss
 import numpy as np
@@ -45,7 +48,7 @@ from bot.embedding import Embedder
 from bot.index import PASSAGE, QUESTION, SENTENCE, TAUGHT, Index
 from bot.knowledge import Passage
 from bot.lexical import LexicalIndex
-from bot.ranker import RANKING_FILE, RANKING_VERSION, LearnedRanking, Pool, enough_to_learn, kept_ranking, learn_ranking
+from bot.ranker import RANKING_FILE, LearnedRanking, Pool, enough_to_learn, kept_ranking, learn_ranking
 from bot.scoring import LateInteraction, standardised, taught_agreement, taught_reliability
 from bot.text import WORD, about_the_asker, content_words, general_frequency, ramp, stems
 
@@ -125,7 +128,10 @@ class Searcher:
         self.learned_ranking: LearnedRanking | None = None
         if self._teaching_trust < 1 and enough_to_learn(self._taught_asked(), s.learned_ranking_min_taught):
             # fitted once per build and search settings, kept beside the build: not at every load (bot/ranker.py)
-            self.learned_ranking = kept_ranking(index.path / RANKING_FILE, _ranking_key(index, s), self._fit_ranking)
+            kept = index.path / RANKING_FILE
+            others = (p for p in index.path.parent.glob(f"*/{RANKING_FILE}") if p != kept)
+            earlier = sorted(others, reverse=True)  # other builds' (named by when they were built), newest first
+            self.learned_ranking = kept_ranking(kept, _ranking_key(index, s), self._fit_ranking, earlier)
 
     def search(self, query: str, k: int = 10) -> Results:
         return self._search(query, k, teaching=True)
@@ -480,15 +486,24 @@ def folder_taught_reliability(index: Index, vectors: np.ndarray | None = None) -
 
 
 def _ranking_key(index: Index, settings: SearchSettings) -> dict:
-    """What a build's learned ranking depends on, to find it kept beside the build: the build (its manifest holds the
-    model's fingerprint and the knowledge files' digests, the taught questions' among them) and the search settings,
-    which shape every pool it is fitted on."""
-    return {
-        "version": RANKING_VERSION,
-        "build": index.path.name,
-        "manifest": _digest(index.manifest),
-        "search_settings": _digest(asdict(settings)),
-    }
+    """What a learned ranking depends on, to find it kept beside a build, or beside an earlier build of the same
+    folder: the build's inputs (its manifest holds the model's fingerprint and the knowledge files' digests, the taught
+    questions' among them; not when it was built), the search settings, which shape every pool it is fitted on, and
+    the code that asks and fits them, so that a ranking kept by other code is fitted again rather than trusted."""
+    inputs = {name: value for name, value in index.manifest.items() if name != "built_at"}
+    return {"code": _code_digest(), "manifest": _digest(inputs), "search_settings": _digest(asdict(settings))}
+
+
+# The modules whose code shapes a learned ranking: the fit, the ranking it asks, and what that scores with.
+_RANKING_CODE = (__name__, "bot.ranker", "bot.scoring", "bot.lexical", "bot.text")
+
+
+@lru_cache(maxsize=1)
+def _code_digest() -> str:
+    digest = hashlib.sha256()
+    for module in _RANKING_CODE:
+        digest.update(Path(sys.modules[module].__file__).read_bytes())
+    return digest.hexdigest()
 
 
 def _digest(data: dict) -> str:

@@ -86,9 +86,9 @@ def same(a: LearnedRanking | None, b: LearnedRanking | None) -> bool:
     return arrays and (a.penalty, a.questions, a.mrr) == (b.penalty, b.questions, b.mrr)
 
 
-def taught_faq(tmp_path: Path) -> Path:
-    """The FAQ folder of test_search taught nine questions, built; its index folder."""
-    phrasings = "".join(f'[[taught]]\npassage = "{p}"\nquestions = {json.dumps(q)}\n' for p, q in TAUGHT.items())
+def taught_faq(tmp_path: Path, taught: dict[str, list[str]] = TAUGHT) -> Path:
+    """The FAQ folder of test_search taught nine questions (or those given), built; its index folder."""
+    phrasings = "".join(f'[[taught]]\npassage = "{p}"\nquestions = {json.dumps(q)}\n' for p, q in taught.items())
     faq_searcher(tmp_path, phrasings)
     return tmp_path / "index"
 
@@ -141,9 +141,22 @@ def test_a_garbled_or_otherwise_keyed_ranking_is_fitted_again_and_rewritten(tmp_
     assert len(fits) == 8
     loaded(index_dir, rerank_depth=Settings().rerank_depth + 1)
     assert len(fits) == 8
-    taught_faq(tmp_path)  # a new build of the same folder: fitted on its own
+    taught_faq(tmp_path)  # a new build of the same folder, nothing changed: read from the earlier build
+    rebuilt = loaded(index_dir, rerank_depth=Settings().rerank_depth + 1)
+    assert len(fits) == 8 and (rebuilt.index.path / RANKING_FILE).is_file()
+    spread = "Entry 2 › How does the virus spread?"
+    taught = {**TAUGHT, spread: [*TAUGHT[spread], "is it airborne"]}
+    taught_faq(tmp_path, taught)  # a question taught since: fitted again
     loaded(index_dir, rerank_depth=Settings().rerank_depth + 1)
     assert len(fits) == 9
+
+
+def test_a_ranking_kept_by_other_code_is_fitted_again(tmp_path: Path, fits: list[int], monkeypatch):
+    index_dir = taught_faq(tmp_path)
+    loaded(index_dir)
+    monkeypatch.setattr(bot.search, "_code_digest", lambda: "another version of the ranking's code")
+    loaded(index_dir)
+    assert len(fits) == 2
 
 
 def test_a_ranking_that_cannot_be_kept_is_fitted_at_each_load_and_leaves_nothing_behind(tmp_path: Path, fits):
@@ -185,13 +198,16 @@ def test_the_consoles_staged_build_and_rebuild_are_fitted_before_anything_loads_
     console = StaffConsole(settings, embedder=FakeEmbedder())
     console.assistant()
     assert len(fits) == 1  # the live build, loaded before the file was written at build time
-    staged = Publishing(console).stage("alice", "nothing changed")
+    phrasings = tmp_path / "faq" / "phrasings.toml"
+    taught = '[[taught]]\npassage = "Entry 0 › What are the symptoms?"\nquestions = ["a fever?"]\n'
+    phrasings.write_text(phrasings.read_text() + taught)
+    staged = Publishing(console).stage("alice", "a question taught")
     assert staged.ok and len(fits) == 2  # fitted by the build; its preview, loading the staged build, read it
     assert (index_dir / "builds" / staged.build / RANKING_FILE).is_file()
     Publishing(console).publish("alice")
     console.assistant()  # follows the published build
-    IndexTab(console).rebuild()  # made live at once, and followed by the console
-    assert len(fits) == 3
+    IndexTab(console).rebuild()  # nothing changed: the ranking the live build kept, made live at once
+    assert len(fits) == 2 and (load_index(index_dir, FakeEmbedder()).path / RANKING_FILE).is_file()
 
 
 @pytest.mark.integration
