@@ -2,12 +2,12 @@
 
     python benchmarks/quality.py [--out docs/quality-steps.md]
 
-Each row adds one piece to the row above it, built and evaluated on the same knowledge/
-with tests/eval/tuning.jsonl (used to choose settings) and tests/eval/heldout.jsonl (never
-used for tuning). hit@k and MRR@10 do not depend on the threshold. A ranking row's rejection
-threshold is the one that maximises (answered in-scope + rejected out-of-scope) on the tuning
-split; a confidence row's is the one the sweep rule in bot/config.py picks on tuning (one 0.025
-step above the lowest that turns away 90% of the out-of-scope questions), and the final row's the
+Each row adds one piece to the row above it, built and evaluated on the documents of knowledge/ alone
+(without the phrasings.toml it ships, which was taught with the tuning questions) with tests/eval/tuning.jsonl
+(used to choose settings) and tests/eval/heldout.jsonl (never used for tuning). hit@k and MRR@10 do not depend on
+the threshold. A ranking row's rejection threshold is the one that maximises (answered in-scope + rejected
+out-of-scope) on the tuning split; a confidence row's is the one the sweep rule in bot/config.py picks on tuning
+(one 0.025 step above the lowest that turns away 90% of the out-of-scope questions), and the final row's the
 configured BOT_MIN_CONFIDENCE. The same pipeline on every folder at once, with plain-cosine rows
 beside it: benchmarks/quality_all.py (docs/quality.md).
 """
@@ -15,6 +15,7 @@ beside it: benchmarks/quality_all.py (docs/quality.md).
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -30,6 +31,7 @@ from bot.embedding import SentenceEmbedder, limit_threads  # noqa: E402
 from bot.evaluate import Outcome, evaluate, load_cases, suggested_threshold  # noqa: E402
 from bot.index import build_index, load_index  # noqa: E402
 from bot.knowledge import load_knowledge  # noqa: E402
+from bot.knowledge.phrasings import PHRASINGS_FILE  # noqa: E402
 
 BARE = {
     "embed_headings": False,
@@ -107,7 +109,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "quality-steps.md")
     args = parser.parse_args()
-    base = Settings.from_env(knowledge_dir=ROOT / "knowledge", index_dir=Path(tempfile.mkdtemp()) / "index")
+    work = Path(tempfile.mkdtemp())
+    documents = untaught(ROOT / "knowledge", work / "knowledge")
+    base = Settings.from_env(knowledge_dir=documents, index_dir=work / "index")
     limit_threads(base.serve)
     embedder = SentenceEmbedder.from_settings(base.model)
     splits = {name: load_cases(ROOT / "tests" / "eval" / f"{name}.jsonl") for name in ("tuning", "heldout")}
@@ -147,6 +151,13 @@ def main() -> None:
             cells = " | ".join(f"{v:.3f}" for v in values)
             lines.append(f"| {label} | {threshold:.3f} | {name} | {cells} |")
     write_report(lines, args.out)
+
+
+def untaught(knowledge_dir: Path, folder: Path) -> Path:
+    """A copy of a knowledge folder at `folder` without what staff taught it: the documents alone."""
+    shutil.rmtree(folder, ignore_errors=True)
+    shutil.copytree(knowledge_dir, folder, ignore=shutil.ignore_patterns(PHRASINGS_FILE))
+    return folder
 
 
 def write_report(lines: list[str], out: Path) -> None:

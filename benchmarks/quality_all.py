@@ -68,7 +68,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from eval_speed import cases as generated_cases  # noqa: E402
-from quality import write_report  # noqa: E402
+from quality import untaught, write_report  # noqa: E402
 from scale import generate  # noqa: E402
 
 from bot.assistant import Assistant  # noqa: E402
@@ -198,13 +198,6 @@ def _with_counts(line: str, counts: dict[str, str]) -> str:
             names.insert(at, split)
     entries = [f"{n} {counts[n]}" if n in counts else e for e, n in zip(entries, names, strict=True)]
     return "Questions: " + "; ".join(entries) + "."
-
-
-def untaught(knowledge_dir: Path, folder: Path) -> Path:
-    """A copy of a knowledge folder at `folder` without what staff taught it: the documents alone."""
-    shutil.rmtree(folder, ignore_errors=True)
-    shutil.copytree(knowledge_dir, folder, ignore=shutil.ignore_patterns(PHRASINGS_FILE))
-    return folder
 
 
 def taught(knowledge_dir: Path, cases: list[Case], folder: Path) -> Path:
