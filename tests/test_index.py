@@ -80,7 +80,9 @@ def test_each_progress_bar_of_a_build_names_what_it_embeds(fake_settings: Settin
     build_index(load_knowledge(fake_settings.knowledge_dir), fake_settings.index_dir, FakeEmbedder(), progress=True)
     bars = re.findall(r"(Embedding[^:]*):", capsys.readouterr().err)
     assert list(dict.fromkeys(bars)) == [
-        "Embedding passages", "Embedding the urgent check's examples", "Embedding questions, headings and words"
+        "Embedding passages",
+        "Embedding the urgent check's examples",
+        "Embedding questions, headings and words",
     ]
 
 

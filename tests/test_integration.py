@@ -197,9 +197,7 @@ def test_app_shows_visitor_html_as_text(app_url: str):
     assert "<script>" not in text_of(history[0]) and "&lt;script&gt;" in text_of(history[0])
 
 
-def test_app_serves_the_published_build_when_knowledge_changed_and_tells_staff(
-    real_settings: Settings, tmp_path: Path
-):
+def test_app_serves_the_published_build_when_knowledge_changed_and_tells_staff(real_settings: Settings, tmp_path: Path):
     """Staff editing knowledge/ (or staging a document) must not take the chat away from visitors."""
     import requests
 
@@ -335,7 +333,7 @@ def test_a_lay_word_finds_passages_through_the_documents_own_word(real_assistant
 def test_words_a_question_shares_with_one_taught_to_its_answer_no_longer_turn_it_away(
     real_assistant, documents_assistant
 ):
-    """"drip" and "injection" are words the documents never use, and their penalty turned the question away; knowledge/
+    """ "drip" and "injection" are words the documents never use, and their penalty turned the question away; knowledge/
     teaches "is it given as a drip or an injection?" to the treatment-day passage, so in its near paraphrase they
     count as covered (BOT_TAUGHT_CONFIDENCE). A word no taught question uses still counts: "pregnancy", in a question
     near the taught "is nk cell therapy safe", asks what the documents never say. The documents alone give the
@@ -406,7 +404,7 @@ def test_a_not_answered_example_turns_away_only_what_the_documents_answer_less_s
 
 
 def test_an_inflected_everyday_word_counts_as_common_as_its_stem(documents_assistant):
-    """"taking" is rarer in English than "take" (Zipf 5.4 and 5.9), and the documents use neither: counted by its
+    """ "taking" is rarer in English than "take" (Zipf 5.4 and 5.9), and the documents use neither: counted by its
     own frequency it turned "can i keep taking my vitamins during treatment" away. A word is as everyday as its most
     common form; "booking" (as common as "book") still asks what the documents never say."""
     from bot.text import general_frequency
@@ -427,9 +425,7 @@ def test_late_interaction_puts_the_passage_that_answers_first(documents_assistan
     assert plain.search(question, k=1).hits[0].passage.headings[-1] != "Response timeline"
     hit = assistant.searcher.search(question, k=1).hits[0]
     assert hit.passage.headings[-1] == "Response timeline"
-    _, (query_tokens, passage_tokens) = assistant.embedder.encode_with_tokens(
-        [question, embedding_text(hit.passage)]
-    )
+    _, (query_tokens, passage_tokens) = assistant.embedder.encode_with_tokens([question, embedding_text(hit.passage)])
     best = (query_tokens @ passage_tokens.T).max(axis=1)  # each token's best match; late weighs them
     assert best.min() - 2e-3 <= hit.late <= best.max() + 2e-3
 

@@ -349,7 +349,6 @@ def test_a_disclaimer_section_in_a_second_document_stops_the_load_naming_both(kn
     assert any(p.headings == ("Liability",) for p in knowledge.passages)
 
 
-
 def test_html_comments_are_never_quoted_even_over_several_lines(tmp_path: Path):
     """A staff note in a comment, which no rendered page shows, was an answer passage of its own; nor are a link
     reference definition and a rule ("***") ever shown as text. A comment in code is shown, so it stays."""
@@ -444,7 +443,7 @@ def parsed(tmp_path: Path, text: str) -> tuple[list, list[str]]:
 
 
 def test_a_heading_without_text_is_warned_and_never_quoted(tmp_path: Path):
-    """"##" alone was quoted as text, and "###   ###" became a heading called "#"."""
+    """ "##" alone was quoted as text, and "###   ###" became a heading called "#"."""
     passages, problems = parsed(
         tmp_path,
         "# Doc\n\n## Before\n\nFirst.\n\n##\n\nText under an empty heading.\n\n### \n\nMore.\n\n###   ###\n\nThird.\n",

@@ -107,7 +107,11 @@ def test_teaching_from_the_console_writes_the_knowledge_folder_and_audits_each_s
     assert teacher.untaught(question, Staff("cy")).startswith("Removed")
     actions = [(e.user, e.action) for e in console.audit.entries(newest_first=False)]
     assert actions == [
-        ("ann", "teach"), ("ann", "not answered"), ("bo", "urgent"), ("bo", "build (staged)"), ("bo", "publish"),
+        ("ann", "teach"),
+        ("ann", "not answered"),
+        ("bo", "urgent"),
+        ("bo", "build (staged)"),
+        ("bo", "publish"),
         ("cy", "untaught"),
     ]
 

@@ -229,9 +229,15 @@ def test_a_question_far_from_everything_taught_ranks_as_in_the_untaught_folder(f
     untaught = rankings()
     write(folder, f'[[taught]]\npassage = "{ROSES}"\nquestions = ["when do roses get cut back"]\n')
     assert rankings() == untaught  # no word in common with the taught question: a cosine of 0 with it
-    assert Searcher(  # while the taught question itself still finds its passage
-        load_index(fake_settings.index_dir, FakeEmbedder()), FakeEmbedder(), fake_settings.search
-    ).search("when do roses get cut back").hits[0].matched == "taught"
+    assert (
+        Searcher(  # while the taught question itself still finds its passage
+            load_index(fake_settings.index_dir, FakeEmbedder()), FakeEmbedder(), fake_settings.search
+        )
+        .search("when do roses get cut back")
+        .hits[0]
+        .matched
+        == "taught"
+    )
 
 
 def garden_taught(folder: Path, roses_questions: list[str], watering_question: str) -> tuple[Passage, Passage]:

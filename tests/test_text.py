@@ -34,14 +34,16 @@ def test_contractions_typed_without_the_apostrophe_are_stopwords_but_words_of_th
     """Visitors type "im", "ive", "dont", "whats": NK dev's false rejections counted them as words the documents
     lack. "ill" (I'll) and "shed" (she'd) are words in their own right."""
     typed = "im on steroids, ive had 6 rounds, whats the risk of someone elses cells? dont know, youre kind"
-    assert content_words(typed) == content_words(typed.replace("im ", "I'm ").replace("ive", "I've")) == [
-        "steroids", "rounds", "risk", "cells", "know", "kind"
-    ]
+    assert (
+        content_words(typed)
+        == content_words(typed.replace("im ", "I'm ").replace("ive", "I've"))
+        == ["steroids", "rounds", "risk", "cells", "know", "kind"]
+    )
     assert content_words("i feel ill since we cleared the shed") == ["feel", "ill", "cleared", "shed"]
 
 
 def test_chat_shorthand_and_fillers_carry_no_subject():
-    """"nk cells explained simply pls" was turned away: "pls" counted as a word the documents lack."""
+    """ "nk cells explained simply pls" was turned away: "pls" counted as a word the documents lack."""
     assert content_words("nk cells explained simply pls") == ["nk", "cells", "explained", "simply"]
     assert content_words("ok so tbh idk, is it worth it lol? thx") == ["worth"]
 

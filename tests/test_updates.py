@@ -165,7 +165,7 @@ def run_bot(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_counts_are_said_as_people_say_them():
-    """"1 documents, 5 passages, 1 warnings" and "1 error(s)" in check's, build's and import's summaries."""
+    """ "1 documents, 5 passages, 1 warnings" and "1 error(s)" in check's, build's and import's summaries."""
     from bot.text import counted
 
     said = [counted(n, "warning") for n in (0, 1, 2, 1000)]
@@ -180,9 +180,7 @@ def test_check_reports_problems_with_file_and_line_and_builds_nothing(knowledge_
     bad = run_bot("check", "--knowledge", str(knowledge_dir), "--index", str(tmp_path / "index"))
     assert bad.returncode == 2
     assert "broken.md:3: error: front matter is not valid YAML" in bad.stderr
-    assert bad.stderr.strip().endswith(
-        "1 error in " + str(knowledge_dir) + "/ (listed above); fix it and run again."
-    )
+    assert bad.stderr.strip().endswith("1 error in " + str(knowledge_dir) + "/ (listed above); fix it and run again.")
     assert not (tmp_path / "index").exists()
 
 
