@@ -32,11 +32,13 @@ console: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m ruff check bot tests app.py scripts benchmarks
+	$(PY) -m ruff format --check bot tests app.py scripts benchmarks
 	$(PY) -m pytest -q
 
 # The unit tier: fake embedder, no real model or server; the integration and browser tests are left out.
 test-fast: $(STAMP)
 	$(PY) -m ruff check bot tests app.py scripts benchmarks
+	$(PY) -m ruff format --check bot tests app.py scripts benchmarks
 	$(PY) -m pytest -q -m "not integration and not browser"
 
 evaluate: $(STAMP)

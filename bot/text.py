@@ -30,21 +30,26 @@ def sentences(text: str) -> list[str]:
 # else's); but not those that are words of their own ("ill", "shell", "hell", "shed", "wed", "id").
 _CONTRACTED = ("i", "you", "he", "she", "it", "we", "they", "that", "there", "here", "what", "who", "where", "how")
 _ENDINGS = ("m", "re", "s", "ve", "ll", "d")
+# fmt: off
 _UNMARKED = frozenset({
     "isnt", "arent", "wasnt", "werent", "dont", "doesnt", "didnt", "havent", "hasnt", "hadnt", "cant", "couldnt",
     "wouldnt", "shouldnt", "mustnt", "neednt", "mightnt", "aint", "wont", "shant",
     "couldve", "wouldve", "shouldve", "mightve", "mustve", "lets", "elses",
 })
+# fmt: on
 _WORDS_OF_THEIR_OWN = frozenset({"ill", "shell", "hell", "shed", "wed", "id"})
 # Chat shorthand and fillers, which carry no subject: a visitor's "pls" is not a word the documents fail to use.
+# fmt: off
 _CHAT = frozenset({
     "pls", "plz", "thx", "thanks", "thankyou", "ty", "lol", "lmao", "haha", "btw", "tbh", "idk", "imo", "omg",
     "hmm", "hm", "um", "umm", "uh", "ok", "okay", "ur", "abt", "cuz", "coz", "wanna", "gonna", "gotta",
 })
+# fmt: on
 
 # Who a visitor asks for and how they feel ("my husband", "we are desperate"): not what they ask (see bot/search.py).
 # Children are not among them ("can children have it" asks about them), nor feelings that are also symptoms or states
 # asked about ("confused", "stressed").
+# fmt: off
 _ASKER = frozenset({
     "mum", "mom", "mummy", "mommy", "mother", "dad", "daddy", "father", "parent", "husband", "wife", "wives",
     "partner", "spouse", "brother", "sister", "sibling", "son", "daughter", "grandma", "grandmother", "grandpa",
@@ -54,6 +59,7 @@ _ASKER = frozenset({
     "worried", "worry", "worrying", "scared", "scary", "afraid", "frightened", "terrified", "anxious", "nervous",
     "desperate", "upset", "overwhelmed", "panicking", "concerned", "hopeful", "devastated",
 })
+# fmt: on
 
 
 @cache

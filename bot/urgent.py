@@ -55,11 +55,13 @@ _THRESHOLD = re.compile(
 # of one's pills) of something that is not a unit of measure or time ("took 30 minutes", "swallowed 500 mg"), and not
 # a habit ("I take 12 tablets a day").
 _TAKEN = re.compile(r"\b(took|taken|swallowed|downed|necked|popped|ate|eaten|overdosed on)\b")
+# fmt: off
 _COUNT_WORDS = {
     "ten": 10, "eleven": 11, "twelve": 12, "dozen": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
     "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40,
     "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "dozens": 24,
 }
+# fmt: on
 _COUNT = re.compile(rf"(?<![\d.,])(\d+|{'|'.join(_COUNT_WORDS)})(?![\d.,]\d)")
 _UNIT = re.compile(
     r"^\s*(-|\s)?(mg|mcg|µg|ug|g|grams?|ml|mls|l|litres?|liters?|units?|iu|kg|lbs?|pounds|%|percent|degrees?|°"
@@ -67,10 +69,12 @@ _UNIT = re.compile(
     r"|times|steps|sessions?|cycles?|infusions?|rounds?|mmol|bpm|over|out of|/)\b",
 )
 # Medicines people overdose on, named in place of "pills" after "a load of", "a handful of" or "the whole".
+# fmt: off
 _OVERDOSED = (
     "paracetamol", "acetaminophen", "tylenol", "ibuprofen", "aspirin", "codeine", "co-codamol", "tramadol", "morphine",
     "oxycodone", "fentanyl", "diazepam", "valium", "insulin", "antidepressants", "sleepers",
 )
+# fmt: on
 _ALL_OF_IT = re.compile(
     r"^\W*(\w+\W+){0,3}?(the |a |an )?(whole|entire|full|all( of)?|(way )?too many|handfuls?|bunch|loads?)\W+"
     r"(\w+\W+){0,4}?"
