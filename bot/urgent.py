@@ -5,6 +5,7 @@ cost far more):
 
 - a phrase of site.toml's urgent_phrases or self_harm_phrases, as whole words within one sentence;
 - a temperature of urgent_fever_celsius or more, in °C or °F ("temp is 39.8", "103 F", "40 degrees");
+- an oxygen saturation below urgent_oxygen_below percent ("his oxygen monitor shows 82%", "sats 85");
 - an overdose: urgent_pill_count or more of something taken or swallowed, or a whole packet or bottle of it, said of
   now ("i swallowed about 30 paracetamol", "took the whole bottle of my sleeping pills");
 - meaning: the message is nearer to site.toml's urgent (or self-harm) examples than to its not-urgent ones.
@@ -91,6 +92,11 @@ _EXAMPLE = re.compile(
 )
 _NUMBERS_ALONE = re.compile(r"^[\s\d.,°cfCF]*(or)?[\s\d.,°cfCF]*$")
 _TEMPERATURE_WORDS = re.compile(r"\b(temp\w*|fever\w*|feverish|thermometer|febrile|degrees?|°)", re.IGNORECASE)
+# An oxygen saturation: a percentage, or a bare number of 50-99 in a sentence that speaks of oxygen ("sats 85", "her
+# oxygen monitor shows 82%", "o2 at 88").
+_OXYGEN_WORDS = re.compile(r"\b(oxygen|o2|spo2|sp02|sats?|saturations?|saturating|oximeters?|pulse ox\w*)\b", re.I)
+_SHARE = re.compile(r"^\s*(of|are|were|have|had|get|got|need)\b", re.IGNORECASE)
+_PERCENTAGE = re.compile(r"(?<![\d.,])(\d{2})(?:[.,]\d)?(?![\d.,]\d)\s*(%|percent|per cent)?", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -98,8 +104,8 @@ class Alarm:
     """Why a message got the urgent notice: the kind, and the rule, phrase or example that decided it."""
 
     kind: str  # URGENT or SELF_HARM
-    reason: str  # "phrase", "temperature" or "example"
-    detail: str  # the phrase, the temperature read, or the nearest example message
+    reason: str  # "phrase", "temperature", "oxygen", "overdose" or "example"
+    detail: str  # the phrase, the reading or what was taken, or the nearest example message
     similarity: float = 0.0  # for "example": the urgent examples' score less the not-urgent examples'
 
     def __str__(self) -> str:
@@ -194,6 +200,9 @@ def detect(message: str, site: Site, meaning: Meaning | None) -> Alarm | None:
     fever = temperature(message, site.urgent_fever_celsius)
     if fever:
         return Alarm(URGENT, "temperature", fever)
+    saturation = low_oxygen(message, site.urgent_oxygen_below)
+    if saturation:
+        return Alarm(URGENT, "oxygen", saturation)
     taken = overdose(message, site.urgent_pill_count)
     if taken:
         return Alarm(URGENT, "overdose", taken)
@@ -310,6 +319,28 @@ def temperature(message: str, celsius: float) -> str | None:
             fahrenheit = (unit or "").lower().startswith("f") or (not unit and 95 <= value <= 113)
             in_celsius = (value - 32) * 5 / 9 if fahrenheit else value
             if celsius <= in_celsius <= 45:
+                return match.group(0).strip()
+    return None
+
+
+def low_oxygen(message: str, below: float) -> str | None:
+    """An oxygen saturation below `below` percent that the message gives (as written), in a sentence that speaks of
+    oxygen, said of now; None otherwise or when the rule is off (0). A threshold ("call if it drops below 90") is
+    not a reading, nor is an example offered ("what is too low, like 88?"), a share ("70% of patients") or a number
+    that is no saturation (under 50)."""
+    if below <= 0:
+        return None
+    for clause in CLAUSE_END.split(message):
+        if not _OXYGEN_WORDS.search(clause):
+            continue
+        for match in _PERCENTAGE.finditer(clause):
+            before, after = clause[: match.start()], clause[match.end() :]
+            # "like 88?" offers an example; "70% of patients" is a share of something, not a reading
+            if _THRESHOLD.search(before) or _EXAMPLE.search(before) or _SHARE.match(after):
+                continue
+            if not 50 <= float(match.group(1)) < below:
+                continue
+            if said_of_now(before.casefold(), after.casefold()):
                 return match.group(0).strip()
     return None
 

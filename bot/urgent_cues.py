@@ -19,7 +19,9 @@ _NOT_NOW_BEFORE = re.compile(
     r"|signs? of|symptoms? of|what is|what are|what does|what do|how often|how common|how likely|is it common"
     r"|does it|can it|could it|would it|will it|can this|could this|does this|will this"
     r"|(trained|training|experience[ds]?|equipped|protocols?|procedures?) (in|for|to|with)"
-    r"|seen (my|our|their|his|her) (fair )?share of|seen (plenty|lots|a lot|many) of)\b"
+    r"|seen (my|our|their|his|her) (fair )?share of|seen (plenty|lots|a lot|many) of"
+    r"|(spend|spent) (my|our|their|his|her) (days|time|working life|career|shifts?) (with|around|dealing with)"
+    r"|(forms?|questions?|questionnaires?|sections?) (asks?|asking|asked) about)\b"
 )
 _NOT_NOW_AFTER = re.compile(
     r"\b((years?|yrs?|months?|mths?|weeks?|wks?) ago|as an? (kid|child|teenager|teen|baby)|when i was|in (19|20)\d\d"

@@ -15,6 +15,7 @@ from bot.urgent import (
     ExampleList,
     by_meaning,
     detect,
+    low_oxygen,
     overdose,
     ruled_out,
     temperature,
@@ -92,6 +93,41 @@ def test_a_reading_before_the_time_it_was_fine_still_counts():
 
 def test_the_temperature_rule_is_off_at_zero():
     assert temperature("fever of 40 degrees", 0.0) is None
+
+
+@pytest.mark.parametrize(
+    ("message", "reading"),
+    [
+        ("he is struggling terribly to breathe, his oxygen monitor shows 82% and he insists it will pass", "82%"),
+        ("sats 85", "85"),
+        ("mums o2 is 88 percent on the finger thing", "88 percent"),
+        ("is 91% oxygen ok? she looks pale", "91%"),  # asked by someone who has it, as a temperature is
+    ],
+)
+def test_an_oxygen_saturation_below_the_site_s_threshold_now_is_low(message, reading):
+    assert low_oxygen(message, 92.0) == reading
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Mum's oximeter has been showing 95 to 96% today",  # at or above the threshold
+        "call us if her oxygen drops below 90",  # a threshold someone was told
+        "what oxygen level is too low, like 88?",  # a number offered as an example
+        "70% of patients need oxygen",  # a share, not a reading
+        "her oxygen was 85% when she was in hospital last year",  # the past
+        "no oxygen problems at all",
+        "I'm 85 and my husband is 88, can we both have it?",  # numbers, but no oxygen
+    ],
+)
+def test_numbers_that_are_not_a_low_oxygen_reading_now_raise_nothing(message):
+    assert low_oxygen(message, 92.0) is None
+
+
+def test_the_oxygen_rule_is_off_at_zero_and_raises_an_urgent_alarm():
+    assert low_oxygen("sats 80", 0.0) is None
+    alarm = detect("sats 80 and falling", Site(urgent_oxygen_below=92.0), None)
+    assert alarm is not None and (alarm.kind, alarm.reason, alarm.detail) == (URGENT, "oxygen", "80")
 
 
 @pytest.mark.parametrize(
@@ -295,6 +331,8 @@ def test_the_same_phrases_asked_about_now_or_come_back_still_count(message):
         "Back in March i overdosed, i'm in a much better place now",
         "Do your nurses have training in managing anaphylaxis?",  # what staff are trained for
         "as a carer I've seen my share of infusion reactions, rigors too",  # what someone has seen in their work
+        "I'm a paramedic so I spend my days with overdoses and chest pains; what's the referral process?",
+        "the intake form asks about fainting episodes, should I tick yes?",  # what a form asks
         "how would your staff deal with a seizure during the drip?",  # how the clinic handles it
         "cant breathe a word of this to my mum yet",  # a figure of speech
         "I've been overdosing on research articles all week, which ones can I trust?",
@@ -488,6 +526,14 @@ EMERGENCIES = {
         "thank you all, it's time for me to go for good",
         "taped up the window and lit charcoal in the bedroom",
     ],
+    # missed in urgent-dev10 and urgent-dev11: a bare plea, a reading, a reaction told at length, a farewell
+    "a bare plea, a low oxygen reading, a reaction told at length, relief for the family": [
+        "sos",
+        "help",
+        "his breathing is laboured and the finger monitor says sats 84, he says it'll pass",
+        "she took the new tablets at lunch and now her eyelids are swollen shut and she's wheezy. skip the next one?",
+        "thank you for everything. my things are in order and after tonight I won't be a burden to anyone",
+    ],
     # told softly: a wider margin for messages that hedge ("a bit", "mild") was tried and lost the first of these
     "told softly": [
         "a bit breathless even sitting still and my lips feel numb",
@@ -631,6 +677,9 @@ CALM = [
     "no hurry, please reply when you can",
     "will the side effects go for good?",
     "my car is in the garage, can I come on Friday instead?",
+    "help with booking please",
+    "cant log in to the portal",
+    "her oxygen is 97% today, normal for her, is she ok to come in?",
     # what a broken form or a probe sends (the Big List of Naughty Strings)
     "-Infinity",
     "1;DROP TABLE users",
