@@ -92,8 +92,8 @@ _EXAMPLE = re.compile(
 )
 _NUMBERS_ALONE = re.compile(r"^[\s\d.,°cfCF]*(or)?[\s\d.,°cfCF]*$")
 _TEMPERATURE_WORDS = re.compile(r"\b(temp\w*|fever\w*|feverish|thermometer|febrile|degrees?|°)", re.IGNORECASE)
-# An oxygen saturation: a percentage, or a bare number of 50-99 in a sentence that speaks of oxygen ("sats 85", "her
-# oxygen monitor shows 82%", "o2 at 88").
+# An oxygen saturation: a percentage in a sentence that speaks of oxygen ("her oxygen monitor shows 82%"), or a bare
+# number of 50-99 right after the word ("sats 85", "o2 at 88").
 _OXYGEN_WORDS = re.compile(r"\b(oxygen|o2|spo2|sp02|sats?|saturations?|saturating|oximeters?|pulse ox\w*)\b", re.I)
 _SHARE = re.compile(r"^\s*(of|are|were|have|had|get|got|need)\b", re.IGNORECASE)
 _PERCENTAGE = re.compile(r"(?<![\d.,])(\d{2})(?:[.,]\d)?(?![\d.,]\d)\s*(%|percent|per cent)?", re.IGNORECASE)
@@ -339,6 +339,10 @@ def low_oxygen(message: str, below: float) -> str | None:
             if _THRESHOLD.search(before) or _EXAMPLE.search(before) or _SHARE.match(after):
                 continue
             if not 50 <= float(match.group(1)) < below:
+                continue
+            # a bare number is a reading right after the word ("sats 85", "o2 at 88"), not an age ("dad is 85 and on
+            # oxygen at home")
+            if not match.group(2) and not _OXYGEN_WORDS.search(" ".join(before.split()[-3:])):
                 continue
             if said_of_now(before.casefold(), after.casefold()):
                 return match.group(0).strip()

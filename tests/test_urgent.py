@@ -118,6 +118,7 @@ def test_an_oxygen_saturation_below_the_site_s_threshold_now_is_low(message, rea
         "her oxygen was 85% when she was in hospital last year",  # the past
         "no oxygen problems at all",
         "I'm 85 and my husband is 88, can we both have it?",  # numbers, but no oxygen
+        "my dad is 85 and on oxygen at home, can he have the treatment?",  # an age, in a sentence of oxygen
     ],
 )
 def test_numbers_that_are_not_a_low_oxygen_reading_now_raise_nothing(message):
