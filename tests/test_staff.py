@@ -327,6 +327,27 @@ def test_a_new_password_or_a_removed_account_ends_its_sessions_at_once(accounts:
         assert bob.post(f"{base}/login", data={"username": "bob", "password": "bob's own secret"}).status_code == 400
 
 
+def test_signing_out_survives_a_session_ended_while_gradio_lists_the_tokens(accounts: StaffAccounts):
+    """Gradio's /logout lists app.tokens, then reads and deletes each of the user's in a worker thread; a token this
+    middleware ended in between was a KeyError, and the sign-out failed with a 500."""
+    accounts.add("alice", RIGHT)
+    clock = Clock()
+    with signed_in_app(accounts, 12, clock) as (base, app):
+        laptop, phone = session_of(base, "alice", RIGHT), session_of(base, "alice", RIGHT)
+        tokens = app.server_app.tokens
+        listed = list(tokens.keys())  # as /logout lists them
+        ended = next(t for t in listed if t == phone.cookies.get(f"access-token-{app.server_app.cookie_id}"))
+        tokens.pop(ended)  # as SessionEnds ends one
+        for token in listed:  # and as /logout goes on
+            if tokens[token] == "alice":
+                del tokens[token]
+        del tokens[ended]  # deleting one gone already is no error either
+        assert not tokens and what_it_gets(base, laptop) == what_it_gets(base, phone) == SIGNED_OUT
+        again = session_of(base, "alice", RIGHT)
+        signed_out = again.get(f"{base}/logout", timeout=30, allow_redirects=False)
+        assert signed_out.status_code == 302 and what_it_gets(base, again) == SIGNED_OUT
+
+
 def test_a_session_whose_sign_in_was_not_seen_is_ended(accounts: StaffAccounts):
     """Were Gradio to change how it keeps its logins, staff would be signed out, not signed in for ever."""
     accounts.add("alice", RIGHT)

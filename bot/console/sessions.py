@@ -11,6 +11,10 @@ It relies on how Gradio 6 (gradio/routes.py) keeps its logins, because Gradio of
   both set by the login's response.
 A session whose sign-in this middleware did not see is ended too, so a Gradio that changes any of this locks staff
 out (and the console tests fail) rather than letting sessions last forever.
+
+Gradio's /logout runs in a worker thread: it lists `app.tokens`, then reads and deletes each of the user's, while this
+middleware may end one of them in between. So `app.tokens` becomes a dict in which a token gone meanwhile reads as no
+one's and deletes as nothing (Logins), not a KeyError and a failed sign-out.
 """
 
 from __future__ import annotations
@@ -35,6 +39,17 @@ from bot.limits import Message, Receive, Scope, Send
 log = logging.getLogger(__name__)
 
 COOKIES = ("access-token-{}", "access-token-unsecure-{}")  # Gradio's names for the token, by app.cookie_id
+
+
+class Logins(dict):
+    """Gradio's app.tokens (token -> username), where a token gone meanwhile reads as no one's and deletes as
+    nothing."""
+
+    def __missing__(self, token: str) -> None:
+        return None
+
+    def __delitem__(self, token: str) -> None:
+        self.pop(token, None)
 
 
 @dataclass(frozen=True)
@@ -63,10 +78,12 @@ class SessionEnds:
         self.sessions: dict[str, Session] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        gradio = scope.get("app")  # Starlette puts the app itself (Gradio's App) in the scope
+        if gradio is not None and type(gradio.tokens) is dict:  # at startup (lifespan), before any sign-in
+            gradio.tokens = Logins(gradio.tokens)
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        gradio = scope["app"]  # Starlette puts the app itself (Gradio's App) in the scope
         if scope.get("method") == "POST" and scope.get("path") in LOGIN_PATHS:
             await self.app(scope, receive, self.recording(gradio, send))
             return
