@@ -50,7 +50,7 @@ from bot.knowledge import Passage
 from bot.lexical import LexicalIndex
 from bot.ranker import RANKING_FILE, LearnedRanking, Pool, enough_to_learn, kept_ranking, learn_ranking
 from bot.scoring import LateInteraction, standardised, taught_agreement, taught_reliability
-from bot.text import WORD, about_the_asker, content_words, general_frequency, ramp, stems
+from bot.text import WORD, about_the_asker, content_words, everyday_frequency, ramp, stems
 
 # A passage owns several vector rows (itself, each of its sentences, its FAQ question), so the nearest rows repeat
 # passages: the dense search reads this many rows per candidate passage wanted, and at least MIN_DENSE_ROWS.
@@ -285,8 +285,7 @@ class Searcher:
                 ramp(in_vocabulary, s.word_coverage, s.word_coverage_floor),
                 ramp(in_answer.get(word, 0.0), s.answer_coverage, s.answer_coverage_floor),
             )
-            zipf = max(general_frequency(word), general_frequency(stems([word])[0]))
-            degrees[word] = far * ramp(zipf, s.common_word_zipf, s.rare_word_zipf)
+            degrees[word] = far * ramp(everyday_frequency(word), s.common_word_zipf, s.rare_word_zipf)
         return {word: degree for word, degree in degrees.items() if degree > 0}
 
     def _answer_coverage(

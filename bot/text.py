@@ -110,6 +110,12 @@ def general_frequency(word: str) -> float:
     return zipf_frequency(word, "en")
 
 
+def everyday_frequency(word: str) -> float:
+    """How everyday a word is: the general frequency of the more common of itself and its stem ("taking" counts as
+    "take"), since how common a word is belongs to the word, not to its inflection."""
+    return max(general_frequency(word), general_frequency(stems([word])[0]))
+
+
 def ramp(value: float, none_at: float, full_at: float) -> float:
     """0 at none_at, 1 at full_at, linear between and clipped; a step when the two are equal."""
     if none_at == full_at:
