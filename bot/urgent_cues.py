@@ -21,12 +21,15 @@ _NOT_NOW_BEFORE = re.compile(
     r"|(trained|training|experience[ds]?|equipped|protocols?|procedures?) (in|for|to|with)"
     r"|seen (my|our|their|his|her) (fair )?share of|seen (plenty|lots|a lot|many) of"
     r"|(spend|spent) (my|our|their|his|her) (days|time|working life|career|shifts?) (with|around|dealing with)"
-    r"|(forms?|questions?|questionnaires?|sections?) (asks?|asking|asked) about)\b"
+    r"|(forms?|questions?|questionnaires?|sections?) (asks?|asking|asked) about"
+    r"|(percentage|proportion|share|number) of (patients|people)|how many (patients|people)"
+    r"|(project|essay|homework|article|paper|talk|lecture|course|book|film|documentary) (on|about|into))\b"
 )
 _NOT_NOW_AFTER = re.compile(
     r"\b((years?|yrs?|months?|mths?|weeks?|wks?) ago|as an? (kid|child|teenager|teen|baby)|when i was|in (19|20)\d\d"
     r"|(?<!since )last (year|yr|month|mth|week|wk)|at (my|his|her|the) last (?!hours?|minutes?|mins?|few|couple)\w+"
-    r"|years|once|in the past|history)\b"
+    r"|years|once|in the past|history|(could|might|may) be an? (concern|risk|problem|worry)"
+    r"|(is|are) an? (known |possible |common |rare )?(risk|side effect))\b"
 )
 # A question about the symptom in general, right before it in its part of the sentence: it as the subject of "is"
 # or "are" ("is anaphylaxis possible with donor cells?"), or what someone could get ("could I have an allergic
