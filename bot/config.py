@@ -176,6 +176,7 @@ class ConsoleSettings:
     login_attempts: int
     login_lockout_seconds: int
     console_session_hours: float
+    console_idle_minutes: float
     trusted_proxies: str
     tracked_addresses: int
 
@@ -438,6 +439,8 @@ class Settings:
     # a sign-in lasts this long (0: until the console restarts); a removed account's or changed password's
     # sessions end at once, whatever is left of it
     console_session_hours: float = 12.0
+    # and ends once no request came for this long (0: never for idling): a console left open on a shared screen
+    console_idle_minutes: float = 60.0
 
     @cached_property
     def model(self) -> ModelSettings:

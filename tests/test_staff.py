@@ -250,7 +250,9 @@ class Clock:
 
 
 @contextmanager
-def signed_in_app(accounts: StaffAccounts, hours: float, clock: Clock) -> Iterator[tuple[str, gr.Blocks]]:
+def signed_in_app(
+    accounts: StaffAccounts, hours: float, clock: Clock, idle_minutes: float = 0
+) -> Iterator[tuple[str, gr.Blocks]]:
     """A small Gradio app behind the console's login and SessionEnds on `clock`, served in this process: its base
     URL, and the app."""
     with gr.Blocks(analytics_enabled=False) as app:
@@ -263,7 +265,11 @@ def signed_in_app(accounts: StaffAccounts, hours: float, clock: Clock) -> Iterat
         prevent_thread_lock=True,
         quiet=True,
         auth=check_login(accounts),
-        app_kwargs={"middleware": [Middleware(SessionEnds, accounts=accounts, hours=hours, clock=clock)]},
+        app_kwargs={
+            "middleware": [
+                Middleware(SessionEnds, accounts=accounts, hours=hours, idle_minutes=idle_minutes, clock=clock)
+            ]
+        },
     )
     try:
         yield f"http://127.0.0.1:{port}", app
@@ -298,6 +304,23 @@ def test_a_session_ends_its_hours_after_sign_in_on_pages_and_the_api(accounts: S
         again = session_of(base, "alice", RIGHT)
         assert what_it_gets(base, again) == SIGNED_IN
         assert call(base, "signed_in", session=again) == ("complete", ["# Staff console\n\nSigned in as **alice**."])
+
+
+def test_a_session_left_idle_ends_and_each_request_keeps_it_going(accounts: StaffAccounts):
+    """A console left open on a shared screen stayed signed in for the whole of its hours."""
+    accounts.add("alice", RIGHT)
+    accounts.add("bob", "bob's own secret")
+    clock = Clock()
+    with signed_in_app(accounts, 12, clock, idle_minutes=30) as (base, _):
+        alice = session_of(base, "alice", RIGHT)
+        bob = session_of(base, "bob", "bob's own secret")
+        for _ in range(4):  # two hours in all, alice never idle for 30 minutes
+            clock.now += 30 * 60 - 1
+            assert what_it_gets(base, alice) == SIGNED_IN
+        assert what_it_gets(base, bob) == SIGNED_OUT
+        clock.now += 30 * 60
+        assert what_it_gets(base, alice) == SIGNED_OUT
+        assert call(base, "signed_in", session=session_of(base, "bob", "bob's own secret"))[0] == "complete"
 
 
 def test_at_zero_hours_a_session_lasts_until_the_console_restarts(accounts: StaffAccounts):
@@ -379,9 +402,12 @@ def test_the_sessions_follow_the_accounts_file_reading_it_again_only_when_it_cha
     assert "no one signs in or stays signed in with an account of that file" in caplog.text
 
 
-def test_the_session_hours_are_a_setting_and_cannot_be_negative(accounts: StaffAccounts):
-    settings = Settings.from_env({"BOT_CONSOLE_SESSION_HOURS": "0.5"}).console
+def test_the_session_hours_and_idle_minutes_are_settings_and_cannot_be_negative(accounts: StaffAccounts):
+    settings = Settings.from_env({"BOT_CONSOLE_SESSION_HOURS": "0.5", "BOT_CONSOLE_IDLE_MINUTES": "15"}).console
     assert settings.console_session_hours == 0.5 and Settings().console.console_session_hours == 12
-    assert session_ends(settings, accounts).kwargs["hours"] == 0.5
+    assert settings.console_idle_minutes == 15 and Settings().console.console_idle_minutes == 60
+    assert session_ends(settings, accounts).kwargs == {"accounts": accounts, "hours": 0.5, "idle_minutes": 15}
     with pytest.raises(BotError, match=r"BOT_CONSOLE_SESSION_HOURS must be 0 \(a session lasts until the console"):
         session_ends(Settings(console_session_hours=-1).console, accounts)
+    with pytest.raises(BotError, match=r"BOT_CONSOLE_IDLE_MINUTES must be 0 \(a session is never ended for idling"):
+        session_ends(Settings(console_idle_minutes=-1).console, accounts)

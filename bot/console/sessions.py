@@ -1,6 +1,7 @@
 """Console sessions that end: SessionEnds, an ASGI middleware that ends a Gradio login session
-BOT_CONSOLE_SESSION_HOURS after its sign-in, or on its next request once its staff account is removed or its password
-changed (by `python -m bot staff`, in another process: bot/accounts.py reads the file again when it changes).
+BOT_CONSOLE_SESSION_HOURS after its sign-in, BOT_CONSOLE_IDLE_MINUTES after its last request, or on its next request
+once its staff account is removed or its password changed (by `python -m bot staff`, in another process:
+bot/accounts.py reads the file again when it changes).
 
 It relies on how Gradio 6 (gradio/routes.py) keeps its logins, because Gradio offers no hook to end one:
 - `app.tokens`, a dict of token -> username on the App (scope["app"]), is the whole of a login: POST /login adds
@@ -11,6 +12,10 @@ It relies on how Gradio 6 (gradio/routes.py) keeps its logins, because Gradio of
   both set by the login's response.
 A session whose sign-in this middleware did not see is ended too, so a Gradio that changes any of this locks staff
 out (and the console tests fail) rather than letting sessions last forever.
+
+An open page that nobody uses makes no requests: Gradio's heartbeat, which tells the server the page is still open,
+is one request held open from the page's load, so it starts no new one. A request is what staff do: a click, a page
+loaded.
 
 Gradio's /logout runs in a worker thread: it lists `app.tokens`, then reads and deletes each of the user's, while this
 middleware may end one of them in between. So `app.tokens` becomes a dict in which a token gone meanwhile reads as no
@@ -23,7 +28,7 @@ import logging
 import math
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
 
@@ -54,11 +59,13 @@ class Logins(dict):
 
 @dataclass(frozen=True)
 class Session:
-    """One sign-in: who, when (on the middleware's clock), and the account's credential then (None: no account)."""
+    """One sign-in: who, when (on the middleware's clock), the account's credential then (None: no account), and when
+    its last request came."""
 
     user: str
     started: float
     credential: str | None
+    last_request: float
 
 
 class SessionEnds:
@@ -69,11 +76,13 @@ class SessionEnds:
         app: Callable[[Scope, Receive, Send], Awaitable[None]],
         accounts: StaffAccounts,
         hours: float,
+        idle_minutes: float = 0,
         clock: Callable[[], float] = time.monotonic,
     ):
         self.app = app
         self.accounts = accounts
         self.lasts = hours * 3600 if hours > 0 else math.inf
+        self.idle_for = idle_minutes * 60 if idle_minutes > 0 else math.inf
         self.clock = clock
         self.sessions: dict[str, Session] = {}
 
@@ -99,22 +108,27 @@ class SessionEnds:
                 for token in issued_tokens(message.get("headers", []), gradio.cookie_id):
                     user = gradio.tokens.get(token)
                     if user is not None:
-                        self.sessions[token] = Session(user, self.clock(), credentials.get(user))
+                        now = self.clock()
+                        self.sessions[token] = Session(user, now, credentials.get(user), now)
                 self.forget_ended(gradio)
             await send(message)
 
         return watch
 
     def end_if_over(self, gradio: Any, tokens: Iterable[str]) -> None:
-        """Delete from Gradio's logins each of these tokens whose session has ended."""
+        """Delete from Gradio's logins each of these tokens whose session has ended; the others' last request is
+        now."""
         for token in tokens:
             if token not in gradio.tokens:
                 continue  # signed out already, or never signed in: Gradio refuses it itself
-            why = self.ended(self.sessions.get(token), self.accounts.credentials())
+            session = self.sessions.get(token)
+            why = self.ended(session, self.accounts.credentials())
             if why:
                 user = gradio.tokens.pop(token, None)
                 self.sessions.pop(token, None)
                 log.info("staff console: %r's session ended: %s", user, why)
+            elif session is not None:
+                self.sessions[token] = replace(session, last_request=self.clock())
 
     def ended(self, session: Session | None, credentials: dict[str, str]) -> str | None:
         """Why the session has ended, or None while it lasts."""
@@ -122,6 +136,8 @@ class SessionEnds:
             return "its sign-in was not seen (has Gradio changed how it signs in? see bot/console/sessions.py)"
         if self.clock() - session.started >= self.lasts:
             return "its hours are over"
+        if self.clock() - session.last_request >= self.idle_for:
+            return "it was left idle"
         if session.credential is None or credentials.get(session.user) != session.credential:
             return "its account was removed or its password changed"
         return None
@@ -158,10 +174,13 @@ def issued_tokens(headers: Iterable[tuple[bytes, bytes]], cookie_id: str) -> set
 
 
 def session_ends(settings: ConsoleSettings, accounts: StaffAccounts) -> Middleware:
-    """SessionEnds for the console; refuses (BotError) a negative BOT_CONSOLE_SESSION_HOURS."""
-    hours = settings.console_session_hours
+    """SessionEnds for the console; refuses (BotError) a negative BOT_CONSOLE_SESSION_HOURS or
+    BOT_CONSOLE_IDLE_MINUTES."""
+    hours, idle = settings.console_session_hours, settings.console_idle_minutes
     if not hours >= 0:
         raise BotError(
             f"BOT_CONSOLE_SESSION_HOURS must be 0 (a session lasts until the console restarts) or more; got {hours}."
         )
-    return Middleware(SessionEnds, accounts=accounts, hours=hours)
+    if not idle >= 0:
+        raise BotError(f"BOT_CONSOLE_IDLE_MINUTES must be 0 (a session is never ended for idling) or more; got {idle}.")
+    return Middleware(SessionEnds, accounts=accounts, hours=hours, idle_minutes=idle)
