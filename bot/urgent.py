@@ -63,7 +63,8 @@ _COUNT_WORDS = {
     "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "dozens": 24,
 }
 # fmt: on
-_COUNT = re.compile(rf"(?<![\d.,])(\d+|{'|'.join(_COUNT_WORDS)})(?![\d.,]\d)")
+# not a year ("overdosed on painkillers by accident in 2018")
+_COUNT = re.compile(rf"(?<![\d.,])(?<!\bin )(?<!\bsince )(\d+|{'|'.join(_COUNT_WORDS)})(?![\d.,]\d)")
 _UNIT = re.compile(
     r"^\s*(-|\s)?(mg|mcg|µg|ug|g|grams?|ml|mls|l|litres?|liters?|units?|iu|kg|lbs?|pounds|%|percent|degrees?|°"
     r"|seconds?|secs?|minutes?|mins?|hours?|hrs?|days?|nights?|weeks?|months?|years?|yrs?|am|pm|oclock|o'clock"

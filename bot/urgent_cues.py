@@ -25,6 +25,11 @@ _NOT_NOW_BEFORE = re.compile(
     r"|(percentage|proportion|share|number) of (patients|people)|how many (patients|people)"
     r"|(project|essay|homework|article|paper|talk|lecture|course|book|film|documentary) (on|about|into))\b"
 )
+# A year right after it ("had a heart attack 2015, stented since"), not a dose ("overdosed on 2000 mg").
+_YEAR_RIGHT_AFTER = re.compile(r"^\W*(19[5-9]\d|20[0-2]\d)(?![\d.,])(?!\s*(mg|mcg|ml|g|units?|iu)\b)")
+# Denied by how the writer feels, right before it ("I don't feel short of breath"); not further ("I don't feel right,
+# short of breath", where the denial is of something else).
+_DENIED_RIGHT_BEFORE = re.compile(r"\b(do|does|did)n'?t (feel|get|have|seem)( any| to be)?\s*$")
 _NOT_NOW_AFTER = re.compile(
     r"\b((years?|yrs?|months?|mths?|weeks?|wks?) ago|as an? (kid|child|teenager|teen|baby)|when i was|in (19|20)\d\d"
     r"|(?<!since )last (year|yr|month|mth|week|wk)|at (my|his|her|the) last (?!hours?|minutes?|mins?|few|couple)\w+"
@@ -58,6 +63,9 @@ _LONG_PAST_PART = re.compile(
     r"|back in \w+)\b"
 )
 _AND = re.compile(r"\band\b")
+# A time long past that opens the sentence reaches past its commas, up to a word that turns to now ("eight years ago,
+# after my divorce, I took an overdose", but "two years ago he had a stroke, now he can't breathe").
+_OPENS_LONG_PAST = re.compile(rf"^\W*(\w+ )?({_LONG_PAST_PART.pattern})")
 # How the clinic handles it, anywhere before it in its part of the sentence ("how would your staff deal with a seizure
 # during the drip?"); not how the writer should ("how do I deal with a seizure, my son is having one").
 _HOW_HANDLED = re.compile(
@@ -154,12 +162,15 @@ def said_of_now(before: str, after: str) -> bool:
     over = _OVER.search(after)
     return not (
         _NOT_NOW_BEFORE.search(window_before)
+        or _DENIED_RIGHT_BEFORE.search(before)
+        or _YEAR_RIGHT_AFTER.match(after)
         or _FEARED.search(before)
         or (_HISTORY_OR_HABIT.search(before) and not _RECENT.search(f"{before} {after}"))
         or (_LAUGH.search(f"{before} {after}") and _OVERSTATED.search(window_before))
         or _NOT_NOW_AFTER.search(window_after)
         or _CONDITION_PART.search(part_before)
         or _LONG_PAST_PART.search(_AND.split(part_before)[-1])
+        or (_OPENS_LONG_PAST.match(before) and not _SCOPE_END.search(before))
         or _HOW_HANDLED.search(part_before)
         or _PAST_PART.search(part_after)
         or (over and not _BACK.search(after, over.end()))

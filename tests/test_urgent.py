@@ -337,6 +337,9 @@ def test_the_same_phrases_asked_about_now_or_come_back_still_count(message):
         "what percentage of patients get a high fever after the infusion?",  # a share of people
         "my daughter is writing a school project on suicide prevention, any statistics?",  # a topic of study
         "her team said seizures could be a concern with that tumour",  # a risk someone named
+        "Had a heart attack 2015, stented since. Eligible?",  # a bare year
+        "I don't feel short of breath and I can do my normal activities",  # denied by how the writer feels
+        "Eight years ago, after my divorce, I took an overdose and spent a night in hospital",  # opened long past
         "how would your staff deal with a seizure during the drip?",  # how the clinic handles it
         "cant breathe a word of this to my mum yet",  # a figure of speech
         "I've been overdosing on research articles all week, which ones can I trust?",
@@ -353,6 +356,9 @@ def test_a_phrase_said_in_jest_of_someone_s_history_or_habit_or_hypothetically_d
     [
         "lol I think I'm having a heart attack, chest is crushing",  # a laugh alone: nervous, not in jest
         "I read a book on heart attacks and now I have chest pain",  # the topic, then the writer's own
+        "I don't feel right, short of breath and dizzy",  # the denial is of something else
+        "two years ago he had a stroke, now he cant breathe",  # a time long past, then now
+        "I overdosed on 2000 mg of paracetamol",  # a dose, not a year
         "I nearly fainted in the shower and I still feel faint",  # an overstatement alone: nearly is a symptom
         "my sister had a seizure ten minutes ago and she's still not making sense",  # history brought to now
         "my dad gets chest pain on the stairs but today it came on sitting down",
