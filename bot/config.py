@@ -89,6 +89,7 @@ class SearchSettings:
     rerank_depth: int
     spelling_correction: bool
     spelling_min_similarity: float
+    spelling_real_word_zipf: float
     confidence_late_share: float
     uncovered_word_penalty: float
     taught_confidence: float
@@ -288,6 +289,10 @@ class Settings:
     exact_limit: int = 200_000  # vector rows up to which FAISS searches exactly; HNSW beyond
     spelling_correction: bool = True
     spelling_min_similarity: float = 90.0  # rapidfuzz ratio for a misspelling to count as a document word
+    # A word at least this common in general English (Zipf frequency) is a word, not a misspelling: "right" is not
+    # "bright", nor "seeing" "seeking", "issues" "tissues" or "injections" "infections". British spellings the
+    # documents spell the American way ("tumour", 3.4) are rarer, and still corrected.
+    spelling_real_word_zipf: float = 3.5
     # Vectors of words the documents do not use ("cost", "thanks"), kept for the next question that has them: each
     # would otherwise be one more row, padded to the question's length, in its pass through the model.
     word_cache_size: int = 4096

@@ -251,7 +251,7 @@ class Searcher:
             if self.lexical.known(word):
                 continue
             fixed = None
-            if self.settings.spelling_correction:
+            if self.settings.spelling_correction and everyday_frequency(word) < self.settings.spelling_real_word_zipf:
                 fixed = self.lexical.correct(word, self.settings.spelling_min_similarity)
             if fixed:
                 corrections[word] = fixed

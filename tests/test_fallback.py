@@ -116,6 +116,15 @@ def test_misspelt_questions_get_did_you_mean_with_the_real_model(real_assistant,
 
 
 @pytest.mark.integration
+def test_a_word_of_everyday_english_is_never_corrected_into_another(real_assistant):
+    """ "right" was read as the documents' "bright", "seeing" as "seeking", "injections" as "infections": the question
+    searched and the words the visitor is told were not understood were not what they typed."""
+    results = real_assistant.searcher.search("are injections right for me, i keep seeing adverts")
+    assert results.corrections == {} and "bright" not in results.encoded
+    assert real_assistant.searcher.search("is it safe with a tumour").corrections == {"tumour": "tumor"}
+
+
+@pytest.mark.integration
 @pytest.mark.parametrize("question", ["How much does it cost?", "Is NK cell therapy covered by my insurence?"])
 def test_questions_the_documents_do_not_answer_get_topics_not_guesses(real_assistant, question: str):
     reply = real_assistant.ask(question)
