@@ -23,7 +23,7 @@ _NOT_NOW_BEFORE = re.compile(
     r"|(spend|spent) (my|our|their|his|her) (days|time|working life|career|shifts?) (with|around|dealing with)"
     r"|(forms?|questions?|questionnaires?|sections?) (asks?|asking|asked) about"
     r"|(percentage|proportion|share|number) of (patients|people)|how many (patients|people)"
-    r"|(project|essay|homework|article|paper|talk|lecture|course|book|film|documentary) (on|about|into))\b"
+    r"|(project|essay|homework|article|paper|lecture|course|book|film|documentary) (on|about|into))\b"
 )
 # A year right after it ("had a heart attack 2015, stented since"), not a dose ("overdosed on 2000 mg").
 _YEAR_RIGHT_AFTER = re.compile(r"^\W*(19[5-9]\d|20[0-2]\d)(?![\d.,])(?!\s*(mg|mcg|ml|g|units?|iu)\b)")
