@@ -113,10 +113,13 @@ LAUGHING_EMOJI = "\U0001f602\U0001f923\U0001f606\U0001f605\U0001f639"  # ðŸ˜‚ ðŸ
 _LAUGH = re.compile(rf"\b(lol|lmao|rofl|haha\w*|hehe\w*|jk|only joking|just kidding)\b|[{LAUGHING_EMOJI}]")
 _OVERSTATED = re.compile(r"\b(nearly|almost|practically|literally|gave me|give me|gives me|giving me)\b")
 # A figure of speech the symptom's words begin: "can't breathe a word of this to my mum", "overdosing on information
-# from google"; or an overstatement ("nearly", "almost") of what a price did ("nearly had a heart attack at the cost").
+# from google", "mum is having a fit about the bill"; or an overstatement ("nearly", "almost") of what a price did
+# ("nearly had a heart attack at the cost").
 _FIGURE_AFTER = re.compile(
     r"^\s*(a word|parade|on (information|info|the news|news|google|research|reading|websites?|articles?|forums?|videos?"
-    r"|((christmas|easter|halloween|birthday) )?(chocolate|sweets|candy|cake|sugar|cookies|biscuits|mince pies)))\b"
+    r"|((christmas|easter|halloween|birthday) )?(chocolate|sweets|candy|cake|sugar|cookies|biscuits|mince pies))"
+    r"|(about|over) (the |my |your |our )?(cost|costs|price|prices|bill|bills|invoice|fees?|wait|waiting list|parking"
+    r"|mess|paperwork))\b"
 )
 _AT_A_PRICE = re.compile(
     r"^\s*(at|over|when i (saw|heard|read|got)|reading|seeing) (the|that|this|your|my|a) (cost|costs|price|prices|bill"

@@ -36,6 +36,7 @@ SITE = Site(
         "allergic reaction*",
         "short of breath",
         "heart attack*",
+        "is having a fit",
     ),
     self_harm_phrases=("kill myself",),
 )
@@ -343,6 +344,7 @@ def test_the_same_phrases_asked_about_now_or_come_back_still_count(message):
         "how would your staff deal with a seizure during the drip?",  # how the clinic handles it
         "cant breathe a word of this to my mum yet",  # a figure of speech
         "I've been overdosing on research articles all week, which ones can I trust?",
+        "my wife is having a fit about the parking at your clinic",  # a figure of speech
         "almost had a heart attack when I saw the bill, are there any discounts?",  # what a price did
         "had chest pain on the walk home but it settled and I'm fine now",  # over, and well now
     ],
@@ -357,6 +359,7 @@ def test_a_phrase_said_in_jest_of_someone_s_history_or_habit_or_hypothetically_d
         "lol I think I'm having a heart attack, chest is crushing",  # a laugh alone: nervous, not in jest
         "I read a book on heart attacks and now I have chest pain",  # the topic, then the writer's own
         "I need to talk about my chest pain, it is crushing",  # talking about it is no topic of study
+        "my wife is having a fit on the floor right now, she has never had one before",
         "I don't feel right, short of breath and dizzy",  # the denial is of something else
         "two years ago he had a stroke, now he cant breathe",  # a time long past, then now
         "I overdosed on 2000 mg of paracetamol",  # a dose, not a year
