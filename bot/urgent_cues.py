@@ -13,6 +13,8 @@ CUE_WINDOW = 6  # words either side of a symptom read for a cue ("she's not resp
 # Cue words that put a symptom outside the present, before it in its sentence ("no chest pain", "can it cause
 # seizures", "a history of fainting") or after it ("fainted once years ago"). Not "is it normal to": it is asked by
 # someone who has the symptom ("is it normal to have the worst headache ever after the infusion?").
+# "In the past" is long ago, but not "in the past hour" or "in the past few days".
+_IN_THE_PAST = r"in the past(?! (few|couple|half|\d+|hours?|hrs?|minutes?|mins?|days?|nights?|weeks?|while|24))"
 _NOT_NOW_BEFORE = re.compile(
     r"\b(no|not|never|without|risk of|chances? of|history of|causes?|causing|prevent|avoid|died (of|from)"
     r"|passed away (of|from|with)|(has|have|had|did)n'?t (had|have|got|get|been|shown|experienced)"
@@ -33,7 +35,7 @@ _DENIED_RIGHT_BEFORE = re.compile(r"\b(do|does|did)n'?t (feel|get|have|seem)( an
 _NOT_NOW_AFTER = re.compile(
     r"\b((years?|yrs?|months?|mths?|weeks?|wks?) ago|as an? (kid|child|teenager|teen|baby)|when i was|in (19|20)\d\d"
     r"|(?<!since )last (year|yr|month|mth|week|wk)|at (my|his|her|the) last (?!hours?|minutes?|mins?|few|couple)\w+"
-    r"|years|once|in the past|history|(could|might|may) be an? (concern|risk|problem|worry)"
+    rf"|years|once|{_IN_THE_PAST}|history|(could|might|may) be an? (concern|risk|problem|worry)"
     r"|(is|are) an? (known |possible |common |rare )?(risk|side effect))\b"
 )
 # A question about the symptom in general, right before it in its part of the sentence: it as the subject of "is"
@@ -59,7 +61,7 @@ _BROUGHT_ON = re.compile(
 _CONDITION_WORDS = r"if|whether|in case|unless|suppos(e|ing)(?<!i suppose)|hypothetically"
 _CONDITION_PART = re.compile(rf"\b({_CONDITION_WORDS})\b")
 _LONG_PAST_PART = re.compile(
-    r"\b(when i was|(years?|yrs?|months?|mths?) ago|(?<!since )last (year|yr|month|mth)|in the past|in (19|20)\d\d"
+    rf"\b(when i was|(years?|yrs?|months?|mths?) ago|(?<!since )last (year|yr|month|mth)|{_IN_THE_PAST}|in (19|20)\d\d"
     r"|back in \w+)\b"
 )
 _AND = re.compile(r"\band\b")
@@ -77,7 +79,8 @@ _HOW_HANDLED = re.compile(
 # after it is how it shows ("I can't breathe if I lie down").
 _PAST_PART = re.compile(
     r"\b((years?|yrs?) ago|when i was (a |an )?(kid|child|teen\w*|baby|young|little|\d+)|in (19|20)\d\d|last (year|yr)"
-    r"|in the past|back in (january|february|march|april|may|june|july|august|september|october|november|december))\b"
+    rf"|{_IN_THE_PAST}"
+    r"|back in (january|february|march|april|may|june|july|august|september|october|november|december))\b"
 )
 # The sentence after a question about self-harm that says, and says no more than, that the writer feels it now
 # ("because i am", "i do", "ive been feeling like that lately"); not one that goes on to something else ("i am

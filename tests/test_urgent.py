@@ -360,6 +360,8 @@ def test_a_phrase_said_in_jest_of_someone_s_history_or_habit_or_hypothetically_d
         "I read a book on heart attacks and now I have chest pain",  # the topic, then the writer's own
         "I need to talk about my chest pain, it is crushing",  # talking about it is no topic of study
         "my wife is having a fit on the floor right now, she has never had one before",
+        "in the past hour he has collapsed twice",  # the past hour is now, not long ago
+        "she fainted in the past few minutes and is still woozy",
         "I don't feel right, short of breath and dizzy",  # the denial is of something else
         "two years ago he had a stroke, now he cant breathe",  # a time long past, then now
         "I overdosed on 2000 mg of paracetamol",  # a dose, not a year
