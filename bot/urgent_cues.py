@@ -10,11 +10,11 @@ import re
 CLAUSE_END = re.compile(r"(?:[?!;:\n]|(?<!\d)\.|\.(?!\d))+")
 
 CUE_WINDOW = 6  # words either side of a symptom read for a cue ("she's not responding and I think it's a seizure")
+# "In the past" is long ago, but not "in the past hour" or "in the past few days".
+_IN_THE_PAST = r"in the past(?! (few|couple|half|\d+|hours?|hrs?|minutes?|mins?|days?|nights?|weeks?|while|24))"
 # Cue words that put a symptom outside the present, before it in its sentence ("no chest pain", "can it cause
 # seizures", "a history of fainting") or after it ("fainted once years ago"). Not "is it normal to": it is asked by
 # someone who has the symptom ("is it normal to have the worst headache ever after the infusion?").
-# "In the past" is long ago, but not "in the past hour" or "in the past few days".
-_IN_THE_PAST = r"in the past(?! (few|couple|half|\d+|hours?|hrs?|minutes?|mins?|days?|nights?|weeks?|while|24))"
 _NOT_NOW_BEFORE = re.compile(
     r"\b(no|not|never|without|risk of|chances? of|history of|causes?|causing|prevent|avoid|died (of|from)"
     r"|passed away (of|from|with)|(has|have|had|did)n'?t (had|have|got|get|been|shown|experienced)"

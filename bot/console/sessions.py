@@ -134,9 +134,10 @@ class SessionEnds:
         """Why the session has ended, or None while it lasts."""
         if session is None:
             return "its sign-in was not seen (has Gradio changed how it signs in? see bot/console/sessions.py)"
-        if self.clock() - session.started >= self.lasts:
+        now = self.clock()
+        if now - session.started >= self.lasts:
             return "its hours are over"
-        if self.clock() - session.last_request >= self.idle_for:
+        if now - session.last_request >= self.idle_for:
             return "it was left idle"
         if session.credential is None or credentials.get(session.user) != session.credential:
             return "its account was removed or its password changed"
