@@ -316,7 +316,8 @@ def main() -> None:
         "rows are asked of the documents alone, untaught, but those marked taught or as shipped: knowledge/ ships "
         "a phrasings.toml taught with NK tuning and dev. "
         "How each piece of the pipeline adds up on the NK documents: [quality-steps.md](quality-steps.md); "
-        "what was tried: [quality-experiments.md](quality-experiments.md).",
+        "what was tried: [quality-experiments.md](quality-experiments.md), and for the urgent notice "
+        "[urgent-experiments.md](urgent-experiments.md).",
         "",
         "Questions: " + "; ".join(f"{split} {kinds}" for split, kinds in counts.items()) + ".",
         "",
