@@ -13,8 +13,9 @@ CUE_WINDOW = 6  # words either side of a symptom read for a cue ("she's not resp
 # "In the past" is long ago, but not "in the past hour" or "in the past few days".
 _IN_THE_PAST = r"in the past(?! (few|couple|half|\d+|hours?|hrs?|minutes?|mins?|days?|nights?|weeks?|while|24))"
 # Cue words that put a symptom outside the present, before it in its sentence ("no chest pain", "can it cause
-# seizures", "a history of fainting") or after it ("fainted once years ago"). Not "is it normal to": it is asked by
-# someone who has the symptom ("is it normal to have the worst headache ever after the infusion?").
+# seizures", "a history of fainting", "watched a film where the guy collapsed") or after it ("fainted once years ago",
+# "a few years back"). Not "is it normal to": it is asked by someone who has the symptom ("is it normal to have the
+# worst headache ever after the infusion?").
 _NOT_NOW_BEFORE = re.compile(
     r"\b(no|not|never|without|risk of|chances? of|history of|causes?|causing|prevent|avoid|died (of|from)"
     r"|passed away (of|from|with)|(has|have|had|did)n'?t (had|have|got|get|been|shown|experienced)"
@@ -25,7 +26,8 @@ _NOT_NOW_BEFORE = re.compile(
     r"|(spend|spent) (my|our|their|his|her) (days|time|working life|career|shifts?) (with|around|dealing with)"
     r"|(forms?|questions?|questionnaires?|sections?) (asks?|asking|asked) about"
     r"|(percentage|proportion|share|number) of (patients|people)|how many (patients|people)"
-    r"|(project|essay|homework|article|paper|lecture|course|book|film|documentary) (on|about|into))\b"
+    r"|(project|essay|homework|article|paper|lecture|course|book|novel|film|movie|documentary|dissertation|thesis)"
+    r"( is| was)? (on|about|into)|(book|novel|film|movie|documentary|episode|series|story|scene) (where|in which))\b"
 )
 # A year right after it ("had a heart attack 2015, stented since"), not a dose ("overdosed on 2000 mg").
 _YEAR_RIGHT_AFTER = re.compile(r"^\W*(19[5-9]\d|20[0-2]\d)(?![\d.,])(?!\s*(mg|mcg|ml|g|units?|iu)\b)")
@@ -33,7 +35,8 @@ _YEAR_RIGHT_AFTER = re.compile(r"^\W*(19[5-9]\d|20[0-2]\d)(?![\d.,])(?!\s*(mg|mc
 # short of breath", where the denial is of something else).
 _DENIED_RIGHT_BEFORE = re.compile(r"\b(do|does|did)n'?t (feel|get|have|seem)( any| to be)?\s*$")
 _NOT_NOW_AFTER = re.compile(
-    r"\b((years?|yrs?|months?|mths?|weeks?|wks?) ago|as an? (kid|child|teenager|teen|baby)|when i was|in (19|20)\d\d"
+    r"\b((years?|yrs?|months?|mths?|weeks?|wks?) (ago|back)|as an? (kid|child|teenager|teen|baby)|when i was"
+    r"|in (19|20)\d\d"
     r"|(?<!since )last (year|yr|month|mth|week|wk)|at (my|his|her|the) last (?!hours?|minutes?|mins?|few|couple)\w+"
     rf"|years|once|{_IN_THE_PAST}|history|(could|might|may) be an? (concern|risk|problem|worry)"
     r"|(is|are) an? (known |possible |common |rare )?(risk|side effect))\b"
@@ -56,13 +59,14 @@ _BROUGHT_ON = re.compile(
 # A condition governs all of its part of the sentence, however far before the symptom ("call if her temperature
 # goes over 38 or she has trouble breathing"), up to a comma or a word that turns to something else ("I don't know
 # if it matters but I can't breathe"); a time long past as far, but not past "and", after which the message may
-# come to now ("last month I had a temperature of 38.5", but "had my infusion last month and I can't breathe").
+# come to now ("last month I had a temperature of 38.5", "last time I had blood taken I fainted", but "had my
+# infusion last month and I can't breathe").
 # Words that make what follows a condition: "if", and "supposing" (not "I suppose", which guesses).
 _CONDITION_WORDS = r"if|whether|in case|unless|suppos(e|ing)(?<!i suppose)|hypothetically"
 _CONDITION_PART = re.compile(rf"\b({_CONDITION_WORDS})\b")
 _LONG_PAST_PART = re.compile(
-    rf"\b(when i was|(years?|yrs?|months?|mths?) ago|(?<!since )last (year|yr|month|mth)|{_IN_THE_PAST}|in (19|20)\d\d"
-    r"|back in \w+)\b"
+    rf"\b(when i was|(years?|yrs?|months?|mths?) (ago|back)|(?<!since )last (year|yr|month|mth)|{_IN_THE_PAST}"
+    r"|in (19|20)\d\d|back in \w+|(the )?last time)\b"
 )
 _AND = re.compile(r"\band\b")
 # A time long past that opens the sentence reaches past its commas, up to a word that turns to now ("eight years ago,
@@ -71,14 +75,15 @@ _OPENS_LONG_PAST = re.compile(rf"^\W*(\w+ )?({_LONG_PAST_PART.pattern})")
 # How the clinic handles it, anywhere before it in its part of the sentence ("how would your staff deal with a seizure
 # during the drip?"); not how the writer should ("how do I deal with a seizure, my son is having one").
 _HOW_HANDLED = re.compile(
-    r"\bhow (do|does|would|will|did|should|can) (you|you guys|they|the clinic|your clinic|the staff|your staff"
+    r"\bhow ((do|does|would|will|did|should|can) )?(you|you guys|they|the clinic|your clinic|the staff|your staff"
     r"|the team|your team|the nurses|your nurses|the doctors|your doctors) (handle|deal with|manage|cope with"
     r"|respond to)\b"
 )
 # After the symptom, only a time long past reaches that far ("I collapsed at a festival when I was 20"): a condition
 # after it is how it shows ("I can't breathe if I lie down").
 _PAST_PART = re.compile(
-    r"\b((years?|yrs?) ago|when i was (a |an )?(kid|child|teen\w*|baby|young|little|\d+)|in (19|20)\d\d|last (year|yr)"
+    r"\b((years?|yrs?) (ago|back)|when i was (a |an )?(kid|child|teen\w*|baby|young|little|\d+)|in (19|20)\d\d"
+    r"|last (year|yr)"
     rf"|{_IN_THE_PAST}"
     r"|back in (january|february|march|april|may|june|july|august|september|october|november|december))\b"
 )
@@ -111,10 +116,13 @@ _FEARED = re.compile(
     r"( (having|getting|another|a|an|the)){0,2}\s*$"
 )
 # Said in jest: a laugh in the sentence and an overstatement before the symptom ("the price nearly gave me a heart
-# attack lol"). A laugh alone is not enough: people laugh nervously about real trouble.
+# attack lol", "my boss will have a heart attack lol"). A laugh alone is not enough: people laugh nervously about
+# real trouble.
 LAUGHING_EMOJI = "\U0001f602\U0001f923\U0001f606\U0001f605\U0001f639"  # 😂 🤣 😆 😅 😹 laugh as "lol" does
 _LAUGH = re.compile(rf"\b(lol|lmao|rofl|haha\w*|hehe\w*|jk|only joking|just kidding)\b|[{LAUGHING_EMOJI}]")
-_OVERSTATED = re.compile(r"\b(nearly|almost|practically|literally|gave me|give me|gives me|giving me)\b")
+_OVERSTATED = re.compile(
+    r"\b(nearly|almost|practically|literally|gave me|give me|gives me|giving me|(will|would|gonna|going to) have)\b"
+)
 # A figure of speech the symptom's words begin: "can't breathe a word of this to my mum", "overdosing on information
 # from google", "mum is having a fit about the bill"; or an overstatement ("nearly", "almost") of what a price did
 # ("nearly had a heart attack at the cost").

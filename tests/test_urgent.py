@@ -347,6 +347,12 @@ def test_the_same_phrases_asked_about_now_or_come_back_still_count(message):
         "my wife is having a fit about the parking at your clinic",  # a figure of speech
         "almost had a heart attack when I saw the bill, are there any discounts?",  # what a price did
         "had chest pain on the walk home but it settled and I'm fine now",  # over, and well now
+        "just watched a film where the guy collapsed after cell therapy, that doesnt happen right?",  # a film's scene
+        "I'm writing my dissertation on overdoses in young adults",  # a topic of study
+        "my friend had a bad allergic reaction at another clinic a few years back",  # "years back" is years ago
+        "last time i came for the blood draw i fainted, can i lie down this time?",  # the last time is past
+        "I'm interested in how you manage infusion reactions",  # how the clinic handles it, without "do"
+        "lol my boss will have a heart attack when i ask for a week off",  # in jest: a laugh and what will be
     ],
 )
 def test_a_phrase_said_in_jest_of_someone_s_history_or_habit_or_hypothetically_does_not_count(message):
@@ -381,6 +387,8 @@ def test_a_phrase_said_in_jest_of_someone_s_history_or_habit_or_hypothetically_d
         "had my infusion last month and I can't breathe",  # a time past does not reach past "and"
         "had my first session back in May and now chest pain",
         "the chest pain went away but I'm not ok now",  # well now, denied
+        "last time it was mild but now I'm fainting",  # the last time, then now
+        "I will have a heart attack if this chest pain gets worse",  # no laugh: the chest pain counts
         "short of breath, it settled but I don't feel fine now",
     ],
 )
@@ -613,6 +621,12 @@ EMERGENCIES = {
     ],
     # a last message to the people one loves: a relative named, as calm questions name them too
     "a farewell naming a relative": ["tell my dad i love him. goodbye"],
+    # missed in urgent-dev14, in words of their own: confusion someone else notices, a farewell among plans
+    "confusion others notice, a farewell among plans": [
+        "my sugar is really low and my wife says im not making sense",
+        "don't bother booking me in for next month. I won't be around for it, the goodbye letters are done and "
+        "tonight is when I do it",
+    ],
 }
 CALM = [
     # an ordinary question that names who it is for: a relative's name alone came nearer to "dad collapsed" or "help
@@ -697,6 +711,13 @@ CALM = [
     "help with booking please",
     "cant log in to the portal",
     "her oxygen is 97% today, normal for her, is she ok to come in?",
+    # got the notice in urgent-dev14, in words of their own: a film's scene, a thesis, years back, the last time, jest
+    "saw a movie where a woman collapsed after a drip, is that realistic?",
+    "my thesis is on infusion reactions, can I interview a nurse?",
+    "I had an allergic reaction to contrast dye some years back, does that matter?",
+    "the last time I had blood taken I fainted, can I lie down?",
+    "haha my mum will have a heart attack when she sees my hair",
+    "the graze on my knee bled a little yesterday but it stopped and the nurse said it's healing well",
     # what a broken form or a probe sends (the Big List of Naughty Strings)
     "-Infinity",
     "1;DROP TABLE users",
