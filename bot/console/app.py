@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from pathlib import Path
 
 import gradio as gr
 
@@ -28,6 +29,8 @@ from bot.visits import VisitLog
 
 log = logging.getLogger(__name__)
 
+# sends staff whose session ended to the login page, where Gradio alone would show "Error" on their next click
+CONSOLE_JS = (Path(__file__).parent / "console.js").read_text(encoding="utf-8")
 CONSOLE_LIVE_EVENTS = 100  # staff clicks in progress or waiting at once: a few staff, two at a time each
 
 # in the page's order
@@ -74,6 +77,7 @@ def serve(settings: Settings) -> None:
             auth=check_login(accounts),
             auth_message="Staff console of the FAQ assistant. Sign in with your staff name and password.",
             css=CSS,
+            js=CONSOLE_JS,
             footer_links=[],
             enable_monitoring=False,
             run_history=False,
