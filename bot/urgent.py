@@ -34,7 +34,15 @@ from bot.config import UrgentSettings
 from bot.knowledge import Site
 from bot.search import normalize_query
 from bot.text import WORD, content_words
-from bot.urgent_cues import CLAUSE_END, LAUGHING_EMOJI, asked_about, conditions, owned_now, said_of_now
+from bot.urgent_cues import (
+    CLAUSE_END,
+    LAUGHING_EMOJI,
+    asked_about,
+    conditions,
+    names_something_else,
+    owned_now,
+    said_of_now,
+)
 
 URGENT, SELF_HARM = "urgent", "self_harm"
 
@@ -425,7 +433,11 @@ def _each_mention(
                 end = clause.find(" ", start + len(wanted)) if phrase.endswith("*") else start + len(wanted) - 1
                 # Self-harm asked about as what something brings on is still heard, and so is any self-harm
                 # question the next sentence owns ("does this make you suicidal? because i am right now").
-                heard = said_of_now(clause[:start], clause[end:]) and not asked_about(clause[:start], not self_harm)
+                heard = (
+                    said_of_now(clause[:start], clause[end:])
+                    and not asked_about(clause[:start], not self_harm)
+                    and not names_something_else(clause[end:])
+                )
                 first, last = words[start + 1], words[max(w for w in words if w < end)]
                 yield _Mention(phrase, (first[0], last[1]), heard or (self_harm and owned_now(next_clause)))
                 start = clause.find(wanted, start + 1)

@@ -38,7 +38,8 @@ _NOT_NOW_AFTER = re.compile(
     r"\b((years?|yrs?|months?|mths?|weeks?|wks?) (ago|back)|as an? (kid|child|teenager|teen|baby)|when i was"
     r"|in (19|20)\d\d"
     r"|(?<!since )last (year|yr|month|mth|week|wk)|at (my|his|her|the) last (?!hours?|minutes?|mins?|few|couple)\w+"
-    rf"|years|once|{_IN_THE_PAST}|history|(could|might|may) be an? (concern|risk|problem|worry)"
+    rf"|years|once|{_IN_THE_PAST}|history|(?<!since )that (same )?(evening|night|morning|afternoon|day)"
+    r"|(could|might|may) be an? (concern|risk|problem|worry)"
     r"|(is|are) an? (known |possible |common |rare )?(risk|side effect))\b"
 )
 # A question about the symptom in general, right before it in its part of the sentence: it as the subject of "is"
@@ -83,7 +84,7 @@ _HOW_HANDLED = re.compile(
 # after it is how it shows ("I can't breathe if I lie down").
 _PAST_PART = re.compile(
     r"\b((years?|yrs?) (ago|back)|when i was (a |an )?(kid|child|teen\w*|baby|young|little|\d+)|in (19|20)\d\d"
-    r"|last (year|yr)"
+    r"|last (year|yr)|(once|twice|\w+ times) in (my|his|her|their) life"
     rf"|{_IN_THE_PAST}"
     r"|back in (january|february|march|april|may|june|july|august|september|october|november|december))\b"
 )
@@ -132,6 +133,12 @@ _FIGURE_AFTER = re.compile(
     r"|(about|over) (the |my |your |our )?(cost|costs|price|prices|bill|bills|invoice|fees?|wait|waiting list|parking"
     r"|mess|paperwork))\b"
 )
+# A phrase's words naming something else, a medicine, a plan or a service: "seizure medication", "a seizure
+# disorder", "the chest pain clinic" (not for the overdose rule, where a count of tablets comes right before them).
+_NAMES_SOMETHING_ELSE = re.compile(
+    r"^\s*(medications?|medicines?|meds|drugs|tablets|threshold|disorders?|action plan|care plan|protocols?|policy"
+    r"|kit|clinic|team|ward|unit|nurse|specialist|training|precautions|alarm|monitor|management)\b"
+)
 _AT_A_PRICE = re.compile(
     r"^\s*(at|over|when i (saw|heard|read|got)|reading|seeing) (the|that|this|your|my|a) (cost|costs|price|prices|bill"
     r"|quote|invoice|fees?|total|estimate)\b"
@@ -141,7 +148,7 @@ _AT_A_PRICE = re.compile(
 # often the time before it ("she collapsed, she was fine an hour ago").
 _NOT_DENIED = "(?<!not )(?<!nt )(?<!never )"  # "hasn't been fine since" is not over
 _OVER = re.compile(
-    r"\b(went away|wore off|passed off|settled( down)?|cleared up|back to normal"
+    r"\b(went away|wore off|passed off|settled( down)?|cleared up|back to normal|(had|was) gone|came (a)?round"
     rf"|{_NOT_DENIED}been (fine|ok|okay|well) (ever )?since|(?<!been ){_NOT_DENIED}(fine|ok|okay|well) (ever )?since"
     rf"|{_NOT_DENIED}(stopped|gone|all fine|all good|fine) now)\b"
 )
@@ -198,6 +205,11 @@ def asked_about(before: str, brought_on: bool = True) -> bool:
     "is 39.5 too high?" is asked by someone who has it); with brought_on, also as what something could bring on."""
     part = _PART_END.split(before)[-1]
     return bool(_ASKED_ABOUT.search(part) or (brought_on and _BROUGHT_ON.search(part)))
+
+
+def names_something_else(after: str) -> bool:
+    """Whether the words right after a phrase make it name a medicine, a plan or a service ("seizure medication")."""
+    return bool(_NAMES_SOMETHING_ELSE.match(after))
 
 
 def owned_now(next_sentence: str) -> bool:

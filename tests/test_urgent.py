@@ -51,6 +51,7 @@ SITE = Site(
         ("40 degrees and rising", "40 degrees"),
         ("38.3 and feel dreadful, had the cells on Friday", "38.3"),
         ("temperature 101 after the drip", "101"),
+        ("fever of 38.6 since that evening and rising", "38.6"),  # since then: still now
     ],
 )
 def test_a_temperature_at_or_above_the_site_s_threshold_is_read_in_celsius_or_fahrenheit(message, reading):
@@ -66,6 +67,7 @@ def test_a_temperature_at_or_above_the_site_s_threshold_is_read_in_celsius_or_fa
         "no temperature above 38 at all",
         "I had 38.5 last year with the flu",  # the past
         "last month I had a temperature of 38.4 for a day, is my next dose still on?",  # the past, far before it
+        "had my infusion three weeks ago and ran a fever of 38.2 that evening",  # "that evening" is told of the past
         "what temperature counts as too high after the cells, like 38? 38.5?",  # numbers offered as examples
     ],
 )
@@ -353,6 +355,10 @@ def test_the_same_phrases_asked_about_now_or_come_back_still_count(message):
         "last time i came for the blood draw i fainted, can i lie down this time?",  # the last time is past
         "I'm interested in how you manage infusion reactions",  # how the clinic handles it, without "do"
         "lol my boss will have a heart attack when i ask for a week off",  # in jest: a laugh and what will be
+        "does NK therapy interact with seizure medication?",  # the words name a medicine, not a seizure
+        "she has a seizure disorder, well controlled",
+        "I fainted after my first infusion and came round within a minute, should I eat first next time?",  # over
+        "I've fainted during blood tests twice in my life and get sweaty thinking about it",  # a count of a lifetime
     ],
 )
 def test_a_phrase_said_in_jest_of_someone_s_history_or_habit_or_hypothetically_does_not_count(message):
@@ -389,6 +395,9 @@ def test_a_phrase_said_in_jest_of_someone_s_history_or_habit_or_hypothetically_d
         "the chest pain went away but I'm not ok now",  # well now, denied
         "last time it was mild but now I'm fainting",  # the last time, then now
         "I will have a heart attack if this chest pain gets worse",  # no laugh: the chest pain counts
+        "he's having a seizure, medication isn't helping",  # the medicine after a comma: a seizure of now
+        "she fainted, came round, and has fainted again",  # over, then back
+        "I've fainted three times in the last hour",  # not a lifetime
         "short of breath, it settled but I don't feel fine now",
     ],
 )
@@ -717,6 +726,10 @@ CALM = [
     "I had an allergic reaction to contrast dye some years back, does that matter?",
     "the last time I had blood taken I fainted, can I lie down?",
     "haha my mum will have a heart attack when she sees my hair",
+    # and in urgent-dev15, in words of their own: a medicine named, a faint that was over, a fever of that evening
+    "my son takes seizure medication, is that a problem for the infusion?",
+    "I passed out once after a flu jab but came round quickly, is that a problem?",
+    "after my last infusion I had 38.3 that night, gone by morning",
     "the graze on my knee bled a little yesterday but it stopped and the nurse said it's healing well",
     # what a broken form or a probe sends (the Big List of Naughty Strings)
     "-Infinity",
