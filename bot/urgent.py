@@ -436,7 +436,7 @@ def _each_mention(
                 heard = (
                     said_of_now(clause[:start], clause[end:])
                     and not asked_about(clause[:start], not self_harm)
-                    and not names_something_else(clause[end:])
+                    and not names_something_else(clause[:start], clause[end:])
                 )
                 first, last = words[start + 1], words[max(w for w in words if w < end)]
                 yield _Mention(phrase, (first[0], last[1]), heard or (self_harm and owned_now(next_clause)))

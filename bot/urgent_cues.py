@@ -26,8 +26,9 @@ _NOT_NOW_BEFORE = re.compile(
     r"|(spend|spent) (my|our|their|his|her) (days|time|working life|career|shifts?) (with|around|dealing with)"
     r"|(forms?|questions?|questionnaires?|sections?) (asks?|asking|asked) about"
     r"|(percentage|proportion|share|number) of (patients|people)|how many (patients|people)"
-    r"|(project|essay|homework|article|paper|lecture|course|book|novel|film|movie|documentary|dissertation|thesis)"
-    r"( is| was)? (on|about|into)|(book|novel|film|movie|documentary|episode|series|story|scene) (where|in which))\b"
+    r"|(project|essay|homework|article|paper|lecture|course|dissertation|thesis)( is| was)? (on|about|into)"
+    r"|(book|novel|film|movie|documentary)( is| was)? about|(book|novel|film|movie|documentary|episode|series|story)"
+    r" (where|in which))\b"
 )
 # A year right after it ("had a heart attack 2015, stented since"), not a dose ("overdosed on 2000 mg").
 _YEAR_RIGHT_AFTER = re.compile(r"^\W*(19[5-9]\d|20[0-2]\d)(?![\d.,])(?!\s*(mg|mcg|ml|g|units?|iu)\b)")
@@ -35,11 +36,10 @@ _YEAR_RIGHT_AFTER = re.compile(r"^\W*(19[5-9]\d|20[0-2]\d)(?![\d.,])(?!\s*(mg|mc
 # short of breath", where the denial is of something else).
 _DENIED_RIGHT_BEFORE = re.compile(r"\b(do|does|did)n'?t (feel|get|have|seem)( any| to be)?\s*$")
 _NOT_NOW_AFTER = re.compile(
-    r"\b((years?|yrs?|months?|mths?|weeks?|wks?) (ago|back)|as an? (kid|child|teenager|teen|baby)|when i was"
+    r"\b((years?|yrs?|months?|mths?) (ago|back)|(weeks?|wks?) ago|as an? (kid|child|teenager|teen|baby)|when i was"
     r"|in (19|20)\d\d"
     r"|(?<!since )last (year|yr|month|mth|week|wk)|at (my|his|her|the) last (?!hours?|minutes?|mins?|few|couple)\w+"
-    rf"|years|once|{_IN_THE_PAST}|history|(?<!since )that (same )?(evening|night|morning|afternoon|day)"
-    r"|(could|might|may) be an? (concern|risk|problem|worry)"
+    rf"|years|once|{_IN_THE_PAST}|history|(could|might|may) be an? (concern|risk|problem|worry)"
     r"|(is|are) an? (known |possible |common |rare )?(risk|side effect))\b"
 )
 # A question about the symptom in general, right before it in its part of the sentence: it as the subject of "is"
@@ -67,16 +67,25 @@ _CONDITION_WORDS = r"if|whether|in case|unless|suppos(e|ing)(?<!i suppose)|hypot
 _CONDITION_PART = re.compile(rf"\b({_CONDITION_WORDS})\b")
 _LONG_PAST_PART = re.compile(
     rf"\b(when i was|(years?|yrs?|months?|mths?) (ago|back)|(?<!since )last (year|yr|month|mth)|{_IN_THE_PAST}"
-    r"|in (19|20)\d\d|back in \w+|(the )?last time)\b"
+    r"|in (19|20)\d\d|back in \w+)\b"
+)
+# The last visit or procedure, as far ("last time i came for the blood draw i fainted"); not "last time i checked she
+# was unresponsive", which is just now, nor "for the last time", a farewell; and only in its part, never past commas.
+_LAST_OCCASION = re.compile(
+    r"(?<!for )\b(the )?last time (i|we|he|she|they|you) (came|had|was|were|went|visited|got|gave|donated)\b"
 )
 _AND = re.compile(r"\band\b")
+# A time told of the past, after it ("ran a fever of 38.2 that evening"), unless it runs to now ("since that night").
+_THAT_TIME = re.compile(r"\bthat (same )?(evening|night|morning|afternoon|day)\b")
+_SINCE_THEN = re.compile(r"\b(since|from|still|worse|rising|now)\b")
 # A time long past that opens the sentence reaches past its commas, up to a word that turns to now ("eight years ago,
 # after my divorce, I took an overdose", but "two years ago he had a stroke, now he can't breathe").
 _OPENS_LONG_PAST = re.compile(rf"^\W*(\w+ )?({_LONG_PAST_PART.pattern})")
 # How the clinic handles it, anywhere before it in its part of the sentence ("how would your staff deal with a seizure
 # during the drip?"); not how the writer should ("how do I deal with a seizure, my son is having one").
 _HOW_HANDLED = re.compile(
-    r"\bhow ((do|does|would|will|did|should|can) )?(you|you guys|they|the clinic|your clinic|the staff|your staff"
+    r"\b(how (do|does|would|will|did|should|can)|(interested|curious) (in|about|to know|to hear) how)"
+    r" (you|you guys|they|the clinic|your clinic|the staff|your staff"
     r"|the team|your team|the nurses|your nurses|the doctors|your doctors) (handle|deal with|manage|cope with"
     r"|respond to)\b"
 )
@@ -122,7 +131,8 @@ _FEARED = re.compile(
 LAUGHING_EMOJI = "\U0001f602\U0001f923\U0001f606\U0001f605\U0001f639"  # 😂 🤣 😆 😅 😹 laugh as "lol" does
 _LAUGH = re.compile(rf"\b(lol|lmao|rofl|haha\w*|hehe\w*|jk|only joking|just kidding)\b|[{LAUGHING_EMOJI}]")
 _OVERSTATED = re.compile(
-    r"\b(nearly|almost|practically|literally|gave me|give me|gives me|giving me|(will|would|gonna|going to) have)\b"
+    r"\b(nearly|almost|practically|literally|gave me|give me|gives me|giving me"
+    r"|(?!(i|im|ill|id|we)\b)\w+ (will|would|gonna) have)\b"
 )
 # A figure of speech the symptom's words begin: "can't breathe a word of this to my mum", "overdosing on information
 # from google", "mum is having a fit about the bill"; or an overstatement ("nearly", "almost") of what a price did
@@ -136,9 +146,10 @@ _FIGURE_AFTER = re.compile(
 # A phrase's words naming something else, a medicine, a plan or a service: "seizure medication", "a seizure
 # disorder", "the chest pain clinic" (not for the overdose rule, where a count of tablets comes right before them).
 _NAMES_SOMETHING_ELSE = re.compile(
-    r"^\s*(medications?|medicines?|meds|drugs|tablets|threshold|disorders?|action plan|care plan|protocols?|policy"
-    r"|kit|clinic|team|ward|unit|nurse|specialist|training|precautions|alarm|monitor|management)\b"
+    r"^\s*(medications?|medicines?|threshold|disorders?|action plan|care plan|protocols?|policy|clinic|specialist"
+    r"|training|precautions|management)\b"
 )
+_HAPPENING = re.compile(r"\b(having|started|starting|keeps|keep|is|another)( an?| another)?\s*$")
 _AT_A_PRICE = re.compile(
     r"^\s*(at|over|when i (saw|heard|read|got)|reading|seeing) (the|that|this|your|my|a) (cost|costs|price|prices|bill"
     r"|quote|invoice|fees?|total|estimate)\b"
@@ -148,7 +159,8 @@ _AT_A_PRICE = re.compile(
 # often the time before it ("she collapsed, she was fine an hour ago").
 _NOT_DENIED = "(?<!not )(?<!nt )(?<!never )"  # "hasn't been fine since" is not over
 _OVER = re.compile(
-    r"\b(went away|wore off|passed off|settled( down)?|cleared up|back to normal|(had|was) gone|came (a)?round"
+    r"\b(went away|wore off|passed off|settled( down)?|cleared up|back to normal"
+    r"|(i|he|she|they|and|then) came (a)?round"
     rf"|{_NOT_DENIED}been (fine|ok|okay|well) (ever )?since|(?<!been ){_NOT_DENIED}(fine|ok|okay|well) (ever )?since"
     rf"|{_NOT_DENIED}(stopped|gone|all fine|all good|fine) now)\b"
 )
@@ -191,6 +203,8 @@ def said_of_now(before: str, after: str) -> bool:
         or _NOT_NOW_AFTER.search(window_after)
         or _CONDITION_PART.search(part_before)
         or _LONG_PAST_PART.search(_AND.split(part_before)[-1])
+        or _LAST_OCCASION.search(_AND.split(part_before)[-1])
+        or (_THAT_TIME.search(window_after) and not _SINCE_THEN.search(window_after))
         or (_OPENS_LONG_PAST.match(before) and not _SCOPE_END.search(before))
         or _HOW_HANDLED.search(part_before)
         or _PAST_PART.search(part_after)
@@ -207,9 +221,10 @@ def asked_about(before: str, brought_on: bool = True) -> bool:
     return bool(_ASKED_ABOUT.search(part) or (brought_on and _BROUGHT_ON.search(part)))
 
 
-def names_something_else(after: str) -> bool:
-    """Whether the words right after a phrase make it name a medicine, a plan or a service ("seizure medication")."""
-    return bool(_NAMES_SOMETHING_ELSE.match(after))
+def names_something_else(before: str, after: str) -> bool:
+    """Whether the words right after a phrase make it name a medicine, a plan or a service ("seizure medication"),
+    unless the words before it tell of one happening ("he's having a seizure medication isn't helping")."""
+    return bool(_NAMES_SOMETHING_ELSE.match(after)) and not _HAPPENING.search(before)
 
 
 def owned_now(next_sentence: str) -> bool:

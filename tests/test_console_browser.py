@@ -88,11 +88,14 @@ def test_a_click_after_the_session_was_left_idle_shows_the_login_page_not_an_err
         loaded_before = len(pages_loaded)
 
         staff.wait_for_timeout(IDLE_MINUTES * 60_000 + 3_000)  # no request meanwhile: the page's heartbeat is one
+        asked = []
+        staff.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
         staff.get_by_role("button", name="Inspect").click()
         expect(staff.get_by_label("username")).to_be_visible(timeout=30_000)
         expect(staff.get_by_role("tab", name="Inspector")).to_have_count(0)
         staff.wait_for_timeout(3_000)
         assert len(pages_loaded) == loaded_before + 1  # reloaded once, to the login page, and no more
+        assert len(asked) == 1 and "session has ended" in asked[0]  # asked first: a reload loses unsaved text
         assert not staff.get_by_text("Error", exact=True).is_visible()
 
         sign_in_page(staff, console_that_ends_idle_sessions, "staff", PASSWORD)  # and signing in again works

@@ -52,6 +52,7 @@ SITE = Site(
         ("38.3 and feel dreadful, had the cells on Friday", "38.3"),
         ("temperature 101 after the drip", "101"),
         ("fever of 38.6 since that evening and rising", "38.6"),  # since then: still now
+        ("fever of 39.2 from that night and rising", "39.2"),
     ],
 )
 def test_a_temperature_at_or_above_the_site_s_threshold_is_read_in_celsius_or_fahrenheit(message, reading):
@@ -398,6 +399,17 @@ def test_a_phrase_said_in_jest_of_someone_s_history_or_habit_or_hypothetically_d
         "he's having a seizure, medication isn't helping",  # the medicine after a comma: a seizure of now
         "she fainted, came round, and has fainted again",  # over, then back
         "I've fainted three times in the last hour",  # not a lifetime
+        # the same cue words where they tell of now (found in review)
+        "last time I looked he had collapsed on the floor",  # "last time I looked" is just now
+        "for the last time, I want to kill myself",  # a farewell, not a past occasion
+        "dad collapsed and his pulse was gone",  # "was gone" is no symptom over
+        "my son collapsed when his sister came round",  # someone came round: a visit
+        "my mum collapsed nurse please come",  # a word after the phrase that begins the next thought
+        "hes having a seizure medication isnt helping",
+        "we were watching a movie on tv and my dad collapsed",  # a film on, not a film about
+        "haha i feel like im going to have a seizure",  # the writer, not someone in jest
+        "chest pain since my infusion that evening and its getting worse",  # since that evening: still now
+        "chest pain for weeks back pain now too",  # "weeks back" is no time
         "short of breath, it settled but I don't feel fine now",
     ],
 )
