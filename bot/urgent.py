@@ -42,6 +42,7 @@ from bot.urgent_cues import (
     names_something_else,
     owned_now,
     said_of_now,
+    told_of_the_past,
 )
 
 URGENT, SELF_HARM = "urgent", "self_harm"
@@ -396,7 +397,7 @@ def urgent_phrase(question: str, site: Site) -> str | None:
 def ruled_out(message: str, site: Site) -> list[tuple[int, int]]:
     """Where the message names an urgent or self-harm phrase that it says of something else than now ("no chest
     pain", "I get short of breath on stairs"): by_meaning leaves those words out, as the phrases do."""
-    return [found.span for found in _mentions(message, site) if not found.heard]
+    return [found.span for found in _mentions(message, site) if not found.heard] + told_of_the_past(message)
 
 
 @dataclass(frozen=True)

@@ -181,6 +181,8 @@ _SCOPE_END = re.compile(
     r"|yesterday|just|currently|still|again)\b"
 )
 _PART_END = re.compile(rf",|{_SCOPE_END.pattern}")
+# Where a part told of a time long past ends: a sentence end, a comma, "and", or a word that turns to now.
+_PAST_PART_END = re.compile(rf"{CLAUSE_END.pattern}|,|\band\b|{_SCOPE_END.pattern}")
 
 
 def said_of_now(before: str, after: str) -> bool:
@@ -242,3 +244,16 @@ def conditions(message: str) -> list[tuple[int, int]]:
         ends = [m.start() for m in (_PART_END.search(text, cue.end()), CLAUSE_END.search(text, cue.end())) if m]
         found.append((cue.start(), min(ends, default=len(text))))
     return found
+
+
+def told_of_the_past(message: str) -> list[tuple[int, int]]:
+    """Where the message tells of a time long past: each part of a sentence (to a comma, "and", or a word that turns
+    to now) that names one ("I had some chest tightness last month", "when I was 20 I took an overdose"), but not
+    "my dad had a heart attack years ago and he's grey and sweating", whose last part is of now."""
+    text = message.lower()
+    cuts = sorted({0, len(text), *(m.start() for m in _PAST_PART_END.finditer(text))})
+    return [
+        (start, end)
+        for start, end in zip(cuts, cuts[1:], strict=False)
+        if _LONG_PAST_PART.search(text[start:end]) and not _RECENT.search(text[start:end])
+    ]

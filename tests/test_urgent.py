@@ -21,7 +21,7 @@ from bot.urgent import (
     temperature,
     urgent_phrase,
 )
-from bot.urgent_cues import said_of_now
+from bot.urgent_cues import said_of_now, told_of_the_past
 
 SITE = Site(
     urgent_phrases=(
@@ -453,6 +453,24 @@ def test_a_condition_is_left_out_of_meaning_and_what_remains_needs_the_piece_mar
     meaning, alarm = _meaning("is it normal if the shed is burning", [calm] * 3 + [urgent] * 5, 0.01)
     assert alarm is not None and meaning.needed == -0.01  # "is it normal if" asks about what is happening
     assert _meaning("if the shed burns", [urgent] * 4, 0.01) == (None, None)
+
+
+@pytest.mark.parametrize(
+    ("message", "past"),
+    [
+        ("I had some chest tightness last month and went to A&E. They said it was muscular.", ["chest tightness"]),
+        ("Back in May she collapsed at work, is she eligible?", ["collapsed"]),
+        ("When I was 20 I took an overdose. I'm well now.", ["overdose"]),
+        ("Last month I had the cells and today I can't breathe", []),  # "today" turns to now
+        ("I had a stroke years ago and now my face is drooping", []),
+        ("my chest hurts, it started an hour ago", []),  # an hour ago is now
+        ("my dad had a heart attack years ago and he's grey and sweating", ["heart attack"]),  # not past "and"
+    ],
+)
+def test_a_sentence_told_of_a_time_long_past_is_left_out_of_meaning(message, past):
+    assert [w for s, e in told_of_the_past(message) for w in past if w in message[s:e]] == past
+    assert all(message[s:e].strip() for s, e in told_of_the_past(message))
+    assert not any("grey" in message[s:e] or "today" in message[s:e] for s, e in told_of_the_past(message))
 
 
 def test_self_harm_phrases_are_their_own_kind(assistant_with_examples):
