@@ -233,10 +233,10 @@ def by_meaning(
     (the whole message's, or a piece's). tokens are the text's token vectors in context, and spans where each lies
     in it, from the pass through the model that searching it makes. None when the site has no urgent examples.
 
-    left_out: spans of phrases the text says of something else than now (ruled_out: "no chest pain", "I get short
-    of breath on stairs"). The text is read with and without them, and the less urgent reading counts: leaving
-    the words out may only quieten it ("seeing the invoice i almost fainted haha" without "fainted" reads as an
-    urgent example about an invoice)."""
+    left_out: spans of phrases the text says of something else than now, and of parts told of a time long past
+    (ruled_out: "no chest pain", "I get short of breath on stairs", "I had some chest tightness last month"). The
+    text is read with and without them, and the less urgent reading counts: leaving the words out may only quieten
+    it ("seeing the invoice i almost fainted haha" without "fainted" reads as an urgent example about an invoice)."""
     if not content_words(text):  # punctuation, numbers or "is it?" alone say nothing of an emergency
         return None
     readings = [_most_urgent(_pieces(text, spans, len(tokens)), examples, tokens, settings)]
@@ -396,7 +396,8 @@ def urgent_phrase(question: str, site: Site) -> str | None:
 
 def ruled_out(message: str, site: Site) -> list[tuple[int, int]]:
     """Where the message names an urgent or self-harm phrase that it says of something else than now ("no chest
-    pain", "I get short of breath on stairs"): by_meaning leaves those words out, as the phrases do."""
+    pain", "I get short of breath on stairs"), and where it tells of a time long past ("I had some chest tightness
+    last month"): by_meaning leaves those words out, as the phrases do."""
     return [found.span for found in _mentions(message, site) if not found.heard] + told_of_the_past(message)
 
 
