@@ -12,6 +12,7 @@ CLAUSE_END = re.compile(r"(?:[?!;:\n]|(?<!\d)\.|\.(?!\d))+")
 CUE_WINDOW = 6  # words either side of a symptom read for a cue ("she's not responding and I think it's a seizure")
 # "In the past" is long ago, but not "in the past hour" or "in the past few days".
 _IN_THE_PAST = r"in the past(?! (few|couple|half|\d+|hours?|hrs?|minutes?|mins?|days?|nights?|weeks?|while|24))"
+_MONTHS_AGO = r"(years?|yrs?|months?|mths?) (ago|back)"  # "a few years back" is years ago
 # Cue words that put a symptom outside the present, before it in its sentence ("no chest pain", "can it cause
 # seizures", "a history of fainting", "watched a film where the guy collapsed") or after it ("fainted once years ago",
 # "a few years back"). Not "is it normal to": it is asked by someone who has the symptom ("is it normal to have the
@@ -36,7 +37,7 @@ _YEAR_RIGHT_AFTER = re.compile(r"^\W*(19[5-9]\d|20[0-2]\d)(?![\d.,])(?!\s*(mg|mc
 # short of breath", where the denial is of something else).
 _DENIED_RIGHT_BEFORE = re.compile(r"\b(do|does|did)n'?t (feel|get|have|seem)( any| to be)?\s*$")
 _NOT_NOW_AFTER = re.compile(
-    r"\b((years?|yrs?|months?|mths?) (ago|back)|(weeks?|wks?) ago|as an? (kid|child|teenager|teen|baby)|when i was"
+    rf"\b({_MONTHS_AGO}|(weeks?|wks?) ago|as an? (kid|child|teenager|teen|baby)|when i was"
     r"|in (19|20)\d\d"
     r"|(?<!since )last (year|yr|month|mth|week|wk)|at (my|his|her|the) last (?!hours?|minutes?|mins?|few|couple)\w+"
     rf"|years|once|{_IN_THE_PAST}|history|(could|might|may) be an? (concern|risk|problem|worry)"
@@ -66,7 +67,7 @@ _BROUGHT_ON = re.compile(
 _CONDITION_WORDS = r"if|whether|in case|unless|suppos(e|ing)(?<!i suppose)|hypothetically"
 _CONDITION_PART = re.compile(rf"\b({_CONDITION_WORDS})\b")
 _LONG_PAST_PART = re.compile(
-    rf"\b(when i was|(years?|yrs?|months?|mths?) (ago|back)|(?<!since )last (year|yr|month|mth)|{_IN_THE_PAST}"
+    rf"\b(when i was|{_MONTHS_AGO}|(?<!since )last (year|yr|month|mth)|{_IN_THE_PAST}"
     r"|in (19|20)\d\d|back in \w+)\b"
 )
 # The last visit or procedure, as far ("last time i came for the blood draw i fainted"); not "last time i checked she
@@ -194,6 +195,7 @@ def said_of_now(before: str, after: str) -> bool:
     # after the symptom, to the next comma: what follows one is told of something else ("39.6, feel awful, had
     # chemo last week")
     window_after = " ".join(re.split(r",", after, maxsplit=1)[0].split()[:CUE_WINDOW])
+    since_and = _AND.split(part_before)[-1]  # a time past reaches back to "and", after which a message may turn to now
     over = _OVER.search(after)
     return not (
         _NOT_NOW_BEFORE.search(window_before)
@@ -204,8 +206,8 @@ def said_of_now(before: str, after: str) -> bool:
         or (_LAUGH.search(f"{before} {after}") and _OVERSTATED.search(window_before))
         or _NOT_NOW_AFTER.search(window_after)
         or _CONDITION_PART.search(part_before)
-        or _LONG_PAST_PART.search(_AND.split(part_before)[-1])
-        or _LAST_OCCASION.search(_AND.split(part_before)[-1])
+        or _LONG_PAST_PART.search(since_and)
+        or _LAST_OCCASION.search(since_and)
         or (_THAT_TIME.search(window_after) and not _SINCE_THEN.search(window_after))
         or (_OPENS_LONG_PAST.match(before) and not _SCOPE_END.search(before))
         or _HOW_HANDLED.search(part_before)
