@@ -6,6 +6,7 @@ cost far more):
 - a phrase of site.toml's urgent_phrases or self_harm_phrases, as whole words within one sentence;
 - a temperature of urgent_fever_celsius or more, in °C or °F ("temp is 39.8", "103 F", "40 degrees");
 - an oxygen saturation below urgent_oxygen_below percent ("his oxygen monitor shows 82%", "sats 85");
+- a blood pressure whose upper number is below urgent_systolic_below ("my blood pressure on the machine is 70/40");
 - an overdose: urgent_pill_count or more of something taken or swallowed, or a whole packet or bottle of it, said of
   now ("i swallowed about 30 paracetamol", "took the whole bottle of my sleeping pills");
 - meaning: the message is nearer to site.toml's urgent (or self-harm) examples than to its not-urgent ones.
@@ -42,7 +43,7 @@ from bot.urgent_cues import (
     names_something_else,
     owned_now,
     said_of_now,
-    told_of_the_past,
+    told_of_other_times,
 )
 
 URGENT, SELF_HARM = "urgent", "self_harm"
@@ -107,6 +108,10 @@ _TEMPERATURE_WORDS = re.compile(r"\b(temp\w*|fever\w*|feverish|thermometer|febri
 _OXYGEN_WORDS = re.compile(r"\b(oxygen|o2|spo2|sp02|sats?|saturations?|saturating|oximeters?|pulse ox\w*)\b", re.I)
 _SHARE = re.compile(r"^\s*(of|are|were|have|had|get|got|need)\b", re.IGNORECASE)
 _PERCENTAGE = re.compile(r"(?<![\d.,])(\d{2})(?:[.,]\d)?(?![\d.,]\d)\s*(%|percent|per cent)?", re.IGNORECASE)
+# A blood pressure: upper over lower number ("70/40", "78 over 40") in a sentence that speaks of one. A date ("30/11")
+# has no upper number of 40 or more.
+_PRESSURE_WORDS = re.compile(r"\b(blood pressure|bp|pressure|cuff|systolic)\b", re.IGNORECASE)
+_PRESSURE = re.compile(r"(?<![\d./])(\d{2,3})\s*(?:/|over)\s*(\d{2,3})(?![\d./])", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -213,6 +218,9 @@ def detect(message: str, site: Site, meaning: Meaning | None) -> Alarm | None:
     saturation = low_oxygen(message, site.urgent_oxygen_below)
     if saturation:
         return Alarm(URGENT, "oxygen", saturation)
+    pressure = low_blood_pressure(message, site.urgent_systolic_below)
+    if pressure:
+        return Alarm(URGENT, "blood pressure", pressure)
     taken = overdose(message, site.urgent_pill_count)
     if taken:
         return Alarm(URGENT, "overdose", taken)
@@ -233,8 +241,8 @@ def by_meaning(
     (the whole message's, or a piece's). tokens are the text's token vectors in context, and spans where each lies
     in it, from the pass through the model that searching it makes. None when the site has no urgent examples.
 
-    left_out: spans of phrases the text says of something else than now, and of parts told of a time long past
-    (ruled_out: "no chest pain", "I get short of breath on stairs", "I had some chest tightness last month"). The
+    left_out: spans of phrases the text says of something else than now, and of parts told of a time long past or
+    of now and then (ruled_out: "no chest pain", "I had some chest tightness last month", "she sometimes faints"). The
     text is read with and without them, and the less urgent reading counts: leaving the words out may only quieten
     it ("seeing the invoice i almost fainted haha" without "fainted" reads as an urgent example about an invoice)."""
     if not content_words(text):  # punctuation, numbers or "is it?" alone say nothing of an emergency
@@ -338,25 +346,43 @@ def low_oxygen(message: str, below: float) -> str | None:
     oxygen, said of now; None otherwise or when the rule is off (0). A threshold ("call if it drops below 90") is
     not a reading, nor is an example offered ("what is too low, like 88?"), a share ("70% of patients") or a number
     that is no saturation (under 50)."""
-    if below <= 0:
-        return None
-    for clause in CLAUSE_END.split(message):
-        if not _OXYGEN_WORDS.search(clause):
+    for match, before, after in _readings(message, below, _OXYGEN_WORDS, _PERCENTAGE):
+        if _SHARE.match(after) or not 50 <= float(match.group(1)) < below:  # "70% of patients" is no reading
             continue
-        for match in _PERCENTAGE.finditer(clause):
-            before, after = clause[: match.start()], clause[match.end() :]
-            # "like 88?" offers an example; "70% of patients" is a share of something, not a reading
-            if _THRESHOLD.search(before) or _EXAMPLE.search(before) or _SHARE.match(after):
-                continue
-            if not 50 <= float(match.group(1)) < below:
-                continue
-            # a bare number is a reading right after the word ("sats 85", "o2 at 88"), not an age ("dad is 85 and on
-            # oxygen at home")
-            if not match.group(2) and not _OXYGEN_WORDS.search(" ".join(before.split()[-3:])):
-                continue
-            if said_of_now(before.casefold(), after.casefold()):
-                return match.group(0).strip()
+        # a bare number is a reading right after the word ("sats 85", "o2 at 88"), not an age ("dad is 85 and on
+        # oxygen at home")
+        if not match.group(2) and not _OXYGEN_WORDS.search(" ".join(before.split()[-3:])):
+            continue
+        if said_of_now(before.casefold(), after.casefold()):
+            return match.group(0).strip()
     return None
+
+
+def low_blood_pressure(message: str, below: float) -> str | None:
+    """A blood pressure whose upper (systolic) number is below `below` that the message gives (as written), in a
+    sentence that speaks of blood pressure, said of now ("my blood pressure on the machine is 70/40"); None otherwise
+    or when the rule is off (0). A threshold ("call if it drops below 90/60") or an example offered is no reading."""
+    for match, before, after in _readings(message, below, _PRESSURE_WORDS, _PRESSURE):
+        upper, lower = int(match.group(1)), int(match.group(2))
+        if 40 <= upper < below and lower < upper and said_of_now(before.casefold(), after.casefold()):
+            return match.group(0).strip()
+    return None
+
+
+def _readings(
+    message: str, below: float, words: re.Pattern[str], reading: re.Pattern[str]
+) -> Iterator[tuple[re.Match[str], str, str]]:
+    """Each reading in a sentence that speaks of its measure, with the words of the sentence before and after it;
+    not a threshold someone was told of, nor an example offered. Nothing when the rule is off (below is 0)."""
+    if below <= 0:
+        return
+    for clause in CLAUSE_END.split(message):
+        if not words.search(clause):
+            continue
+        for match in reading.finditer(clause):
+            before, after = clause[: match.start()], clause[match.end() :]
+            if not (_THRESHOLD.search(before) or _EXAMPLE.search(before)):
+                yield match, before, after
 
 
 def overdose(message: str, count: float) -> str | None:
@@ -397,8 +423,8 @@ def urgent_phrase(question: str, site: Site) -> str | None:
 def ruled_out(message: str, site: Site) -> list[tuple[int, int]]:
     """Where the message names an urgent or self-harm phrase that it says of something else than now ("no chest
     pain", "I get short of breath on stairs"), and where it tells of a time long past ("I had some chest tightness
-    last month"): by_meaning leaves those words out, as the phrases do."""
-    return [found.span for found in _mentions(message, site) if not found.heard] + told_of_the_past(message)
+    last month") or of now and then ("she sometimes faints"): by_meaning leaves those words out, as the phrases do."""
+    return [found.span for found in _mentions(message, site) if not found.heard] + told_of_other_times(message)
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,10 @@ import re
 CLAUSE_END = re.compile(r"(?:[?!;:\n]|(?<!\d)\.|\.(?!\d))+")
 
 CUE_WINDOW = 6  # words either side of a symptom read for a cue ("she's not responding and I think it's a seizure")
-# "In the past" is long ago, but not "in the past hour" or "in the past few days".
-_IN_THE_PAST = r"in the past(?! (few|couple|half|\d+|hours?|hrs?|minutes?|mins?|days?|nights?|weeks?|while|24))"
+# "In the past" (or "in past") is long ago, but not "in the past hour" or "in the past few days".
+_IN_THE_PAST = r"in (the )?past(?! (few|couple|half|\d+|hours?|hrs?|minutes?|mins?|days?|nights?|weeks?|while|24))"
 _MONTHS_AGO = r"(years?|yrs?|months?|mths?) (ago|back)"  # "a few years back" is years ago
+_MONTH = r"(january|february|march|april|may|june|july|august|september|october|november|december)"
 # Cue words that put a symptom outside the present, before it in its sentence ("no chest pain", "can it cause
 # seizures", "a history of fainting", "watched a film where the guy collapsed") or after it ("fainted once years ago",
 # "a few years back"). Not "is it normal to": it is asked by someone who has the symptom ("is it normal to have the
@@ -37,7 +38,7 @@ _YEAR_RIGHT_AFTER = re.compile(r"^\W*(19[5-9]\d|20[0-2]\d)(?![\d.,])(?!\s*(mg|mc
 # short of breath", where the denial is of something else).
 _DENIED_RIGHT_BEFORE = re.compile(r"\b(do|does|did)n'?t (feel|get|have|seem)( any| to be)?\s*$")
 _NOT_NOW_AFTER = re.compile(
-    rf"\b({_MONTHS_AGO}|(weeks?|wks?) ago|as an? (kid|child|teenager|teen|baby)|when i was"
+    rf"\b({_MONTHS_AGO}|(weeks?|wks?) ago|as (an? )?(kid|child|teenager|teen|baby)|when i was"
     r"|in (19|20)\d\d"
     r"|(?<!since )last (year|yr|month|mth|week|wk)|at (my|his|her|the) last (?!hours?|minutes?|mins?|few|couple)\w+"
     rf"|years|once|{_IN_THE_PAST}|history|(could|might|may) be an? (concern|risk|problem|worry)"
@@ -68,7 +69,7 @@ _CONDITION_WORDS = r"if|whether|in case|unless|suppos(e|ing)(?<!i suppose)|hypot
 _CONDITION_PART = re.compile(rf"\b({_CONDITION_WORDS})\b")
 _LONG_PAST_PART = re.compile(
     rf"\b(when i was|{_MONTHS_AGO}|(?<!since )last (year|yr|month|mth)|{_IN_THE_PAST}"
-    r"|in (19|20)\d\d|back in \w+)\b"
+    rf"|in (19|20)\d\d|back in \w+|in (early |late |mid )?{_MONTH})\b"
 )
 # The last visit or procedure, as far ("last time i came for the blood draw i fainted"); not "last time i checked she
 # was unresponsive", which is just now, nor "for the last time", a farewell; and only in its part, never past commas.
@@ -76,8 +77,9 @@ _LAST_OCCASION = re.compile(
     r"(?<!for )\b(the )?last time (i|we|he|she|they|you) (came|had|was|were|went|visited|got|gave|donated)\b"
 )
 _AND = re.compile(r"\band\b")
-# A time told of the past, after it ("ran a fever of 38.2 that evening"), unless it runs to now ("since that night").
-_THAT_TIME = re.compile(r"\bthat (same )?(evening|night|morning|afternoon|day)\b")
+# A time told of the past, after it ("ran a fever of 38.2 that evening", "the same evening"), unless it runs to now
+# ("since that night").
+_THAT_TIME = re.compile(r"\b(that|the same) (same )?(evening|night|morning|afternoon|day)\b")
 _SINCE_THEN = re.compile(r"\b(since|from|still|worse|rising|now)\b")
 # A time long past that opens the sentence reaches past its commas, up to a word that turns to now ("eight years ago,
 # after my divorce, I took an overdose", but "two years ago he had a stroke, now he can't breathe").
@@ -96,7 +98,7 @@ _PAST_PART = re.compile(
     r"\b((years?|yrs?) (ago|back)|when i was (a |an )?(kid|child|teen\w*|baby|young|little|\d+)|in (19|20)\d\d"
     r"|last (year|yr)|(once|twice|\w+ times) in (my|his|her|their) life"
     rf"|{_IN_THE_PAST}"
-    r"|back in (january|february|march|april|may|june|july|august|september|october|november|december))\b"
+    rf"|back in {_MONTH})\b"
 )
 # The sentence after a question about self-harm that says, and says no more than, that the writer feels it now
 # ("because i am", "i do", "ive been feeling like that lately"); not one that goes on to something else ("i am
@@ -107,15 +109,20 @@ _OWNED_NOW = re.compile(
     r"|feeling|like (that|this|it)|that way|this way|it|lately|all the time|every day|tbh|honestly))*)\s*$"
 )
 # Someone else's history ("my brother had anaphylaxis to bee stings, does that...", "my dad and uncle both had heart
-# attacks", "someone had a seizure after CAR-T") or habit ("my husband gets short of breath walking long distances",
-# "I get short of breath on stairs because of my lung fibrosis") right before the symptom, unless the message
-# brings it to now ("my son had a seizure ten minutes ago", "dad gets chest pain but today it won't stop").
+# attacks", "someone had a seizure after CAR-T", "once he had anaphylaxis at school") or habit ("my husband gets short
+# of breath walking long distances", "I get short of breath on stairs because of my lung fibrosis") right before the
+# symptom, unless the message brings it to now ("my son had a seizure ten minutes ago", "dad gets chest pain but today
+# it won't stop").
 _KIN = r"(mum|mom|mother|dad|father|brother|sister|nan|gran\w*|grand\w+|aunt\w*|uncle|cousin|parents?|family)"
 _HISTORY_OR_HABIT = re.compile(
     rf"\b({_KIN} (and (my )?{_KIN} )?(both |all )?(had|has had)|(someone|somebody|people|a friend|my friend) "
     rf"(had|has had)|(he|she|they|{_KIN}|husband|wife|partner|son|daughter) "
-    r"(usually |often |sometimes |always )?gets|i (usually |often |sometimes |always )?get)( an?| the| any)?\s*$"
+    r"(usually |often |sometimes |always )?gets|i (usually |often |sometimes |always )?get"
+    r"|once (i|he|she|we|they) (had|got))( an?| the| any)?\s*$"
 )
+# How often, not now, anywhere before it ("she has sometimes chest pain on stairs", "my wife sometimes faint when she
+# see blood"), on the same terms.
+_HABITUAL = re.compile(r"\b(sometimes|often|usually|occasionally|from time to time)\b")
 _RECENT = re.compile(
     r"\b(now|just|today|tonight|this (morning|afternoon|evening)|minutes?|hours?|yesterday|still|again|worse"
     r"|wont stop|won't stop|right now|at the moment)\b"
@@ -127,13 +134,14 @@ _FEARED = re.compile(
     r"( (having|getting|another|a|an|the)){0,2}\s*$"
 )
 # Said in jest: a laugh in the sentence and an overstatement before the symptom ("the price nearly gave me a heart
-# attack lol", "my boss will have a heart attack lol"). A laugh alone is not enough: people laugh nervously about
-# real trouble.
+# attack lol", "my boss will have a heart attack lol", "my wife says i will have a heart attack, joke"). A laugh alone
+# is not enough: people laugh nervously about real trouble.
 LAUGHING_EMOJI = "\U0001f602\U0001f923\U0001f606\U0001f605\U0001f639"  # 😂 🤣 😆 😅 😹 laugh as "lol" does
-_LAUGH = re.compile(rf"\b(lol|lmao|rofl|haha\w*|hehe\w*|jk|only joking|just kidding)\b|[{LAUGHING_EMOJI}]")
+_LAUGH = re.compile(rf"\b(lol|lmao|rofl|haha\w*|hehe\w*|jk|joke|joking|just kidding)\b|[{LAUGHING_EMOJI}]")
 _OVERSTATED = re.compile(
     r"\b(nearly|almost|practically|literally|gave me|give me|gives me|giving me"
-    r"|(?!(i|im|ill|id|we)\b)\w+ (will|would|gonna) have)\b"
+    r"|(?!(i|im|ill|id|we)\b)\w+ (will|would|gonna) have"
+    r"|(says?|said|thinks?|thought) (i|we|you) (will|would|gonna) have)\b"
 )
 # A figure of speech the symptom's words begin: "can't breathe a word of this to my mum", "overdosing on information
 # from google", "mum is having a fit about the bill"; or an overstatement ("nearly", "almost") of what a price did
@@ -143,6 +151,11 @@ _FIGURE_AFTER = re.compile(
     r"|((christmas|easter|halloween|birthday) )?(chocolate|sweets|candy|cake|sugar|cookies|biscuits|mince pies))"
     r"|(about|over) (the |my |your |our )?(cost|costs|price|prices|bill|bills|invoice|fees?|wait|waiting list|parking"
     r"|mess|paperwork))\b"
+)
+# A saying, named as one anywhere in the sentence: "is like I cannot breathe, we say so in Arabic", "as we say".
+_FIGURE_OF_SPEECH = re.compile(
+    r"\b((we|people) say (so|this|that|it) in \w+|as (we|people) say|in (our|my) language|figure of speech"
+    r"|(an|the|our|this) (expression|idiom|saying))\b"
 )
 # A phrase's words naming something else, a medicine, a plan or a service: "seizure medication", "a seizure
 # disorder", "the chest pain clinic" (not for the overdose rule, where a count of tablets comes right before them).
@@ -155,13 +168,15 @@ _AT_A_PRICE = re.compile(
     r"^\s*(at|over|when i (saw|heard|read|got)|reading|seeing) (the|that|this|your|my|a) (cost|costs|price|prices|bill"
     r"|quote|invoice|fees?|total|estimate)\b"
 )
-# Over by now, anywhere after the symptom in its sentence ("short of breath for a day but it went away"), unless
-# something after that brings it back ("it went away but now it's back"). Not "was fine": after a symptom it is as
-# often the time before it ("she collapsed, she was fine an hour ago").
+# Over by now, anywhere after the symptom in its sentence ("short of breath for a day but it went away", "it was only
+# muscle and they sent me home", "I woke up after one minute"), unless something after that brings it back ("it went
+# away but now it's back"). Not "was fine": after a symptom it is as often the time before it ("she collapsed, she was
+# fine an hour ago").
 _NOT_DENIED = "(?<!not )(?<!nt )(?<!never )"  # "hasn't been fine since" is not over
 _OVER = re.compile(
     r"\b(went away|wore off|passed off|settled( down)?|cleared up|back to normal"
-    r"|(i|he|she|they|and|then) came (a)?round"
+    r"|(i|he|she|they|and|then) came (a)?round|sent (me|him|her|us|them) home"
+    r"|(woke up|came to) (after|within|in) (a|an|one|two|a few|few|\d+) (seconds?|minutes?|mins?|moments?)"
     rf"|{_NOT_DENIED}been (fine|ok|okay|well) (ever )?since|(?<!been ){_NOT_DENIED}(fine|ok|okay|well) (ever )?since"
     rf"|{_NOT_DENIED}(stopped|gone|all fine|all good|fine) now)\b"
 )
@@ -202,7 +217,11 @@ def said_of_now(before: str, after: str) -> bool:
         or _DENIED_RIGHT_BEFORE.search(before)
         or _YEAR_RIGHT_AFTER.match(after)
         or _FEARED.search(before)
-        or (_HISTORY_OR_HABIT.search(before) and not _RECENT.search(f"{before} {after}"))
+        or (
+            (_HISTORY_OR_HABIT.search(before) or _HABITUAL.search(window_before))
+            and not _RECENT.search(f"{before} {after}")
+        )
+        or _FIGURE_OF_SPEECH.search(f"{before} {after}")
         or (_LAUGH.search(f"{before} {after}") and _OVERSTATED.search(window_before))
         or _NOT_NOW_AFTER.search(window_after)
         or _CONDITION_PART.search(part_before)
@@ -248,14 +267,16 @@ def conditions(message: str) -> list[tuple[int, int]]:
     return found
 
 
-def told_of_the_past(message: str) -> list[tuple[int, int]]:
-    """Where the message tells of a time long past: each part of a sentence (to a comma, "and", or a word that turns
-    to now) that names one ("I had some chest tightness last month", "when I was 20 I took an overdose"), but not
-    "my dad had a heart attack years ago and he's grey and sweating", whose last part is of now."""
+def told_of_other_times(message: str) -> list[tuple[int, int]]:
+    """Where the message tells of a time long past, or of what happens now and then: each part of a sentence (to a
+    comma, "and", or a word that turns to now) that names one ("I had some chest tightness last month", "when I was
+    20 I took an overdose", "she sometimes faints when she sees blood"), but not "my dad had a heart attack years ago
+    and he's grey and sweating", whose last part is of now."""
     text = message.lower()
     cuts = sorted({0, len(text), *(m.start() for m in _PAST_PART_END.finditer(text))})
     return [
         (start, end)
         for start, end in zip(cuts, cuts[1:], strict=False)
-        if _LONG_PAST_PART.search(text[start:end]) and not _RECENT.search(text[start:end])
+        if (_LONG_PAST_PART.search(text[start:end]) or _HABITUAL.search(text[start:end]))
+        and not _RECENT.search(text[start:end])
     ]

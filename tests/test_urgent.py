@@ -15,13 +15,14 @@ from bot.urgent import (
     ExampleList,
     by_meaning,
     detect,
+    low_blood_pressure,
     low_oxygen,
     overdose,
     ruled_out,
     temperature,
     urgent_phrase,
 )
-from bot.urgent_cues import said_of_now, told_of_the_past
+from bot.urgent_cues import said_of_now, told_of_other_times
 
 SITE = Site(
     urgent_phrases=(
@@ -69,6 +70,7 @@ def test_a_temperature_at_or_above_the_site_s_threshold_is_read_in_celsius_or_fa
         "I had 38.5 last year with the flu",  # the past
         "last month I had a temperature of 38.4 for a day, is my next dose still on?",  # the past, far before it
         "had my infusion three weeks ago and ran a fever of 38.2 that evening",  # "that evening" is told of the past
+        "she had her infusion two weeks ago and had fever 38.5 the same evening",
         "what temperature counts as too high after the cells, like 38? 38.5?",  # numbers offered as examples
     ],
 )
@@ -127,6 +129,40 @@ def test_an_oxygen_saturation_below_the_site_s_threshold_now_is_low(message, rea
 )
 def test_numbers_that_are_not_a_low_oxygen_reading_now_raise_nothing(message):
     assert low_oxygen(message, 92.0) is None
+
+
+@pytest.mark.parametrize(
+    ("message", "reading"),
+    [
+        ("Now I am very white, sweating, my blood pressure on machine is 70/40 and I faint", "70/40"),
+        ("home cuff says 78 over 40 and hes very dizzy", "78 over 40"),
+        ("is bp 85/50 ok? she looks grey", "85/50"),  # asked by someone who has it, as a temperature is
+    ],
+)
+def test_a_blood_pressure_below_the_site_s_threshold_now_is_low(message, reading):
+    assert low_blood_pressure(message, 90.0) == reading
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my blood pressure is 120/80",  # at or above the threshold
+        "call us if her blood pressure drops below 80/50",  # a threshold someone was told
+        "what blood pressure is too low, like 85/55?",  # a number offered as an example
+        "my blood pressure was 85/55 at the last check, is that ok for the infusion?",  # the past
+        "we arrive 30/11, my blood pressure is fine",  # a date, not a reading
+        "my pressure is usually 88/60, my doctor says it is normal for me",  # how it usually is
+        "is 70/40 a good ratio of cells?",  # no blood pressure in the sentence
+    ],
+)
+def test_numbers_that_are_not_a_low_blood_pressure_now_raise_nothing(message):
+    assert low_blood_pressure(message, 90.0) is None
+
+
+def test_the_blood_pressure_rule_is_off_at_zero_and_raises_an_urgent_alarm():
+    assert low_blood_pressure("bp 70/40", 0.0) is None
+    alarm = detect("bp 70/40 and falling", Site(urgent_systolic_below=90.0), None)
+    assert alarm is not None and (alarm.kind, alarm.reason, alarm.detail) == (URGENT, "blood pressure", "70/40")
 
 
 def test_the_oxygen_rule_is_off_at_zero_and_raises_an_urgent_alarm():
@@ -360,6 +396,17 @@ def test_the_same_phrases_asked_about_now_or_come_back_still_count(message):
         "she has a seizure disorder, well controlled",
         "I fainted after my first infusion and came round within a minute, should I eat first next time?",  # over
         "I've fainted during blood tests twice in my life and get sweaty thinking about it",  # a count of a lifetime
+        # as written in English learnt as a second language
+        "Do you take patients who had overdose in past, 10 years ago?",  # "in past" is "in the past"
+        "I had seizure as child, is problem for treatment?",  # "as child"
+        "She has sometimes chest pain when walking up stairs, her cardiologist said it is stable angina",  # how often
+        "can I bring my asthma inhaler, sometimes I cant breathe when climbing stairs",
+        "once he had an allergic reaction at school and they used EpiPen",  # one past occasion
+        "Last time nurse took blood I fainted, I woke up after one minute, I was fine",  # over
+        "I had chest pain but it was only muscle and they sent me home",  # over
+        "in January she collapsed and went to emergency, they fixed with operation",  # a month past
+        "My wife say I will have heart attack when I see the bill haha, joke",  # in jest
+        "Waiting for answer from visa office is like I cant breathe, we say so in Arabic",  # a saying
     ],
 )
 def test_a_phrase_said_in_jest_of_someone_s_history_or_habit_or_hypothetically_does_not_count(message):
@@ -411,6 +458,15 @@ def test_a_phrase_said_in_jest_of_someone_s_history_or_habit_or_hypothetically_d
         "chest pain since my infusion that evening and its getting worse",  # since that evening: still now
         "chest pain for weeks back pain now too",  # "weeks back" is no time
         "short of breath, it settled but I don't feel fine now",
+        # the same cue words where they tell of now
+        "she sometimes gets chest pain but now it is crushing",  # how often, then now
+        "he often has seizures and this one has lasted ten minutes",
+        "once she had the infusion she collapsed and is not waking",  # "once" as "when", right after it
+        "they sent me home this morning but I still cant breathe",  # over, then back
+        "he woke up after one minute and collapsed again",
+        "in January we come for treatment, now my father has chest pain",  # the month is another part
+        "I will have a heart attack, my chest is crushing",  # no laugh
+        "we say it is nothing but she cant breathe",  # "we say it" is no saying of a language
     ],
 )
 def test_the_same_phrases_near_jest_history_habit_or_supposing_said_of_now_still_count(message):
@@ -465,12 +521,14 @@ def test_a_condition_is_left_out_of_meaning_and_what_remains_needs_the_piece_mar
         ("I had a stroke years ago and now my face is drooping", []),
         ("my chest hurts, it started an hour ago", []),  # an hour ago is now
         ("my dad had a heart attack years ago and he's grey and sweating", ["heart attack"]),  # not past "and"
+        ("My mother is 84 and sometimes choking when drinking water fast", ["choking"]),  # now and then
+        ("my wife sometimes faints but today she is grey and not waking", []),  # "today" turns to now
     ],
 )
-def test_a_sentence_told_of_a_time_long_past_is_left_out_of_meaning(message, past):
-    assert [w for s, e in told_of_the_past(message) for w in past if w in message[s:e]] == past
-    assert all(message[s:e].strip() for s, e in told_of_the_past(message))
-    assert not any("grey" in message[s:e] or "today" in message[s:e] for s, e in told_of_the_past(message))
+def test_a_sentence_told_of_a_time_long_past_or_of_now_and_then_is_left_out_of_meaning(message, past):
+    assert [w for s, e in told_of_other_times(message) for w in past if w in message[s:e]] == past
+    assert all(message[s:e].strip() for s, e in told_of_other_times(message))
+    assert not any("grey" in message[s:e] or "today" in message[s:e] for s, e in told_of_other_times(message))
 
 
 def test_self_harm_phrases_are_their_own_kind(assistant_with_examples):

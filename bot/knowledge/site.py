@@ -43,7 +43,8 @@ class Site:
     # (for example the one listing reactions to report at once); see bot/urgent.py for how one is recognised:
     # a phrase of urgent_phrases, a message close in meaning to urgent_examples rather than to not_urgent_examples,
     # a temperature of urgent_fever_celsius or more (0: no such rule), an oxygen saturation below urgent_oxygen_below
-    # percent (0: no such rule), or urgent_pill_count pills or more taken now (0: no such rule). Self-harm has
+    # percent (0: no such rule), a blood pressure whose upper number is below urgent_systolic_below (0: no such rule),
+    # or urgent_pill_count pills or more taken now (0: no such rule). Self-harm has
     # phrases and examples of its own, and self_harm_notice when the site has one (a crisis line, say); otherwise
     # urgent_notice.
     urgent_notice: str = ""
@@ -53,6 +54,7 @@ class Site:
     not_urgent_examples: tuple[str, ...] = ()
     urgent_fever_celsius: float = 0.0
     urgent_oxygen_below: float = 0.0
+    urgent_systolic_below: float = 0.0
     urgent_pill_count: float = 0.0  # this many of something taken or swallowed now is an overdose (0: no such rule)
     self_harm_notice: str = ""
     self_harm_phrases: tuple[str, ...] = ()
