@@ -12,7 +12,9 @@ CLAUSE_END = re.compile(r"(?:[?!;:\n]|(?<!\d)\.|\.(?!\d))+")
 CUE_WINDOW = 6  # words either side of a symptom read for a cue ("she's not responding and I think it's a seizure")
 # "In the past" (or "in past") is long ago, but not "in the past hour" or "in the past few days".
 _IN_THE_PAST = r"in (the )?past(?! (few|couple|half|\d+|hours?|hrs?|minutes?|mins?|days?|nights?|weeks?|while|24))"
-_MONTHS_AGO = r"(years?|yrs?|months?|mths?) (ago|back)"  # "a few years back" is years ago
+# "A few years back" is years ago, as is "long ago", and "before two years" as a learner of English writes it.
+_MONTHS_AGO = r"((years?|yrs?|months?|mths?) (ago|back)|(a )?long (time )?ago|before (\w+ )?(years?|months?))"
+_WHEN_YOUNG = r"when (young|little|small|(he|she|they) (was|were) (a |an )?(kid|child|teen\w*|baby|young|little|\d+))"
 _MONTH = r"(january|february|march|april|may|june|july|august|september|october|november|december)"
 # Cue words that put a symptom outside the present, before it in its sentence ("no chest pain", "can it cause
 # seizures", "a history of fainting", "watched a film where the guy collapsed") or after it ("fainted once years ago",
@@ -21,7 +23,8 @@ _MONTH = r"(january|february|march|april|may|june|july|august|september|october|
 _NOT_NOW_BEFORE = re.compile(
     r"\b(no|not|never|without|risk of|chances? of|history of|causes?|causing|prevent|avoid|died (of|from)"
     r"|passed away (of|from|with)|(has|have|had|did)n'?t (had|have|got|get|been|shown|experienced)"
-    r"|signs? of|symptoms? of|what is|what are|what does|what do|how often|how common|how likely|is it common"
+    r"|signs? of|symptoms? of|what is|what are|what does|what do|what means?|how often|how common|how likely"
+    r"|is it common"
     r"|does it|can it|could it|would it|will it|can this|could this|does this|will this"
     r"|(trained|training|experience[ds]?|equipped|protocols?|procedures?) (in|for|to|with)"
     r"|seen (my|our|their|his|her) (fair )?share of|seen (plenty|lots|a lot|many) of"
@@ -38,11 +41,11 @@ _YEAR_RIGHT_AFTER = re.compile(r"^\W*(19[5-9]\d|20[0-2]\d)(?![\d.,])(?!\s*(mg|mc
 # short of breath", where the denial is of something else).
 _DENIED_RIGHT_BEFORE = re.compile(r"\b(do|does|did)n'?t (feel|get|have|seem)( any| to be)?\s*$")
 _NOT_NOW_AFTER = re.compile(
-    rf"\b({_MONTHS_AGO}|(weeks?|wks?) ago|as (an? )?(kid|child|teenager|teen|baby)|when i was"
-    r"|in (19|20)\d\d"
+    rf"\b({_MONTHS_AGO}|(weeks?|wks?) ago|as (an? )?(kid|child|teenager|teen|baby)|when i was|{_WHEN_YOUNG}"
+    r"|(in )?(19[5-9]\d|20[0-2]\d)(?![\d.,])(?!\s*(mg|mcg|ml|g|units?|iu)\b)"
     r"|(?<!since )last (year|yr|month|mth|week|wk)|at (my|his|her|the) last (?!hours?|minutes?|mins?|few|couple)\w+"
     rf"|years|once|{_IN_THE_PAST}|history|(could|might|may) be an? (concern|risk|problem|worry)"
-    r"|(is|are) an? (known |possible |common |rare )?(risk|side effect))\b"
+    r"|(is|are) (an? )?(known |possible |common |rare |listed )?(risk|side effect)|(is|are) listed)\b"
 )
 # A question about the symptom in general, right before it in its part of the sentence: it as the subject of "is"
 # or "are" ("is anaphylaxis possible with donor cells?"), or what someone could get ("could I have an allergic
@@ -96,7 +99,8 @@ _HOW_HANDLED = re.compile(
 # after it is how it shows ("I can't breathe if I lie down").
 _PAST_PART = re.compile(
     r"\b((years?|yrs?) (ago|back)|when i was (a |an )?(kid|child|teen\w*|baby|young|little|\d+)|in (19|20)\d\d"
-    r"|last (year|yr)|(once|twice|\w+ times) in (my|his|her|their) life"
+    rf"|{_WHEN_YOUNG}|(a )?long (time )?ago|(?<!since )last (year|yr|month|mth)"
+    r"|(once|twice|\w+ times) in (my|his|her|their) life"
     rf"|{_IN_THE_PAST}"
     rf"|back in {_MONTH})\b"
 )
@@ -133,11 +137,16 @@ _FEARED = re.compile(
     r"\b(scared|afraid|nervous|worried|frightened|terrified|anxious|fear|fearful|panicking) (of|about)"
     r"( (having|getting|another|a|an|the)){0,2}\s*$"
 )
+# Dreamt, not felt, right before it ("last night i dream i was unconscious"); not "woke from a dream and I can't
+# breathe".
+_DREAMT = re.compile(r"\b(dream\w*|nightmare)( that| about| of)?( (i|he|she|we|they)( was| were| had)?)?( an?| the)?\s*$")
 # Said in jest: a laugh in the sentence and an overstatement before the symptom ("the price nearly gave me a heart
 # attack lol", "my boss will have a heart attack lol", "my wife says i will have a heart attack, joke"). A laugh alone
 # is not enough: people laugh nervously about real trouble.
 LAUGHING_EMOJI = "\U0001f602\U0001f923\U0001f606\U0001f605\U0001f639"  # 😂 🤣 😆 😅 😹 laugh as "lol" does
-_LAUGH = re.compile(rf"\b(lol|lmao|rofl|haha\w*|hehe\w*|jk|joke|joking|just kidding)\b|[{LAUGHING_EMOJI}]")
+_LAUGH = re.compile(
+    rf"\b(lol|lmao|rofl|haha\w*|hehe\w*|jk|joke|joking|just kidding|we laugh\w*)\b|:-?\)|[{LAUGHING_EMOJI}]"
+)
 _OVERSTATED = re.compile(
     r"\b(nearly|almost|practically|literally|gave me|give me|gives me|giving me"
     r"|(?!(i|im|ill|id|we)\b)\w+ (will|would|gonna) have"
@@ -150,7 +159,8 @@ _FIGURE_AFTER = re.compile(
     r"^\s*(a word|parade|on (information|info|the news|news|google|research|reading|websites?|articles?|forums?|videos?"
     r"|((christmas|easter|halloween|birthday) )?(chocolate|sweets|candy|cake|sugar|cookies|biscuits|mince pies))"
     r"|(about|over) (the |my |your |our )?(cost|costs|price|prices|bill|bills|invoice|fees?|wait|waiting list|parking"
-    r"|mess|paperwork))\b"
+    r"|mess|paperwork)|with (this|the|these|all (this|the|these)|so much|so many) (\w+ )?(paperwork|forms?|admin"
+    r"|bureaucracy|homework|emails?|questions|papers))\b"
 )
 # A saying, named as one anywhere in the sentence: "is like I cannot breathe, we say so in Arabic", "as we say".
 _FIGURE_OF_SPEECH = re.compile(
@@ -161,12 +171,12 @@ _FIGURE_OF_SPEECH = re.compile(
 # disorder", "the chest pain clinic" (not for the overdose rule, where a count of tablets comes right before them).
 _NAMES_SOMETHING_ELSE = re.compile(
     r"^\s*(medications?|medicines?|threshold|disorders?|action plan|care plan|protocols?|policy|clinic|specialist"
-    r"|training|precautions|management)\b"
+    r"|training|precautions|management|risks?)\b"
 )
 _HAPPENING = re.compile(r"\b(having|started|starting|keeps|keep|is|another)( an?| another)?\s*$")
 _AT_A_PRICE = re.compile(
-    r"^\s*(at|over|when i (saw|heard|read|got)|reading|seeing) (the|that|this|your|my|a) (cost|costs|price|prices|bill"
-    r"|quote|invoice|fees?|total|estimate)\b"
+    r"^\s*(at|over|when i (see|saw|hear|heard|read|get|got)|reading|seeing) (the |that |this |your |my |a )?(\w+ )?"
+    r"(cost|costs|price|prices|bill|quote|invoice|fees?|total|estimate)\b"
 )
 # Over by now, anywhere after the symptom in its sentence ("short of breath for a day but it went away", "it was only
 # muscle and they sent me home", "I woke up after one minute"), unless something after that brings it back ("it went
@@ -177,6 +187,7 @@ _OVER = re.compile(
     r"\b(went away|wore off|passed off|settled( down)?|cleared up|back to normal"
     r"|(i|he|she|they|and|then) came (a)?round|sent (me|him|her|us|them) home"
     r"|(woke up|came to) (after|within|in) (a|an|one|two|a few|few|\d+) (seconds?|minutes?|mins?|moments?)"
+    r"|(it|this|that) (pass|passes|passed|finish|finishe[sd]|ended) (after|within|in|yesterday|last)"
     rf"|{_NOT_DENIED}been (fine|ok|okay|well) (ever )?since|(?<!been ){_NOT_DENIED}(fine|ok|okay|well) (ever )?since"
     rf"|{_NOT_DENIED}(stopped|gone|all fine|all good|fine) now)\b"
 )
@@ -184,8 +195,10 @@ _OVER = re.compile(
 # denied ("it went away but I'm not ok now", "I don't feel fine now").
 _WELL_WORDS = ("fine", "ok", "okay", "better", "good", "normal", "alright", "all right")
 _AFTER_NO_WELL_WORD = "".join(f"(?<!{word} )" for word in _WELL_WORDS)
+# "Now I feel normal" is how the writer is now, as "normal now" is.
+_NOT_WELL_AFTER = rf"(?! (i|he|she|we|they) (feel|feels|am|is|are) ({'|'.join(_WELL_WORDS)}))"
 _BACK = re.compile(
-    rf"\b({_AFTER_NO_WELL_WORD}now|\w*(not|nt|never) (\w+ )?({'|'.join(_WELL_WORDS)}) now"
+    rf"\b({_AFTER_NO_WELL_WORD}now{_NOT_WELL_AFTER}|\w*(not|nt|never) (\w+ )?({'|'.join(_WELL_WORDS)}) now"
     r"|again|still|worse|keeps?|returned|came back)\b"
 )
 # "Is it normal if she won't wake up?" asks about what is happening: only a true condition is left out of meaning.
@@ -217,6 +230,7 @@ def said_of_now(before: str, after: str) -> bool:
         or _DENIED_RIGHT_BEFORE.search(before)
         or _YEAR_RIGHT_AFTER.match(after)
         or _FEARED.search(before)
+        or _DREAMT.search(before)
         or (
             (_HISTORY_OR_HABIT.search(before) or _HABITUAL.search(window_before))
             and not _RECENT.search(f"{before} {after}")
@@ -233,7 +247,7 @@ def said_of_now(before: str, after: str) -> bool:
         or _PAST_PART.search(part_after)
         or (over and not _BACK.search(after, over.end()))
         or _FIGURE_AFTER.match(after)
-        or (_OVERSTATED.search(window_before) and _AT_A_PRICE.match(after))
+        or ((_OVERSTATED.search(window_before) or _LAUGH.search(after)) and _AT_A_PRICE.match(after))
     )
 
 

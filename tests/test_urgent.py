@@ -404,9 +404,24 @@ def test_the_same_phrases_asked_about_now_or_come_back_still_count(message):
         "once he had an allergic reaction at school and they used EpiPen",  # one past occasion
         "Last time nurse took blood I fainted, I woke up after one minute, I was fine",  # over
         "I had chest pain but it was only muscle and they sent me home",  # over
+        "After first infusion I had chest pain for 2 hours, it finish yesterday and now I feel normal",  # over
         "in January she collapsed and went to emergency, they fixed with operation",  # a month past
         "My wife say I will have heart attack when I see the bill haha, joke",  # in jest
         "Waiting for answer from visa office is like I cant breathe, we say so in Arabic",  # a saying
+        "Chest pain is listed side effect? I have no pain.",  # a side effect listed
+        "Last night I dream I collapsed in the clinic, very strange dream",  # dreamt
+        "My husband had allergic reaction from bee sting 2014, he carry EpiPen always",  # a year, further after it
+        "Kill myself with this paperwork haha. Which form for visa?",  # a figure of speech
+        "My father had epilepsy seizure when young, long time no problem",  # when young
+        "My sister had seizures after high fever when she was baby, 30 years ago, never again",
+        "My mother fainted at her blood test in our city last month because she did not eat breakfast",
+        "before two months my wife fainted for few seconds at home",  # "before two months" is ago
+        "My aunt overdosed long ago. Write in family history?",  # long ago
+        "Seizure risk with your medicines? Just asking, I feel good.",  # the words name a risk
+        "I cant breathe when I see flight price haha",  # a laugh at a price
+        "We laugh that visa office give me heart attack with so many papers :)",
+        "what mean 'allergic reaction' in form? I never have allergy",  # what a word means
+        "She feel she cant breathe but it pass after some minutes",  # over
     ],
 )
 def test_a_phrase_said_in_jest_of_someone_s_history_or_habit_or_hypothetically_does_not_count(message):
@@ -467,6 +482,12 @@ def test_a_phrase_said_in_jest_of_someone_s_history_or_habit_or_hypothetically_d
         "in January we come for treatment, now my father has chest pain",  # the month is another part
         "I will have a heart attack, my chest is crushing",  # no laugh
         "we say it is nothing but she cant breathe",  # "we say it" is no saying of a language
+        "I woke from a bad dream and I cant breathe",  # a dream, then now
+        "my husband is having a seizure risk or not he is shaking",  # the risk after a comma-less turn: still now
+        "I cant breathe when I see him like this haha I am scared",  # a laugh, but at no price
+        "it pass after some minutes but now she cant breathe again",  # over, then back
+        "since last month I have chest pain every night and now it is crushing",
+        "she collapsed and now she is not fine",
     ],
 )
 def test_the_same_phrases_near_jest_history_habit_or_supposing_said_of_now_still_count(message):
@@ -523,6 +544,7 @@ def test_a_condition_is_left_out_of_meaning_and_what_remains_needs_the_piece_mar
         ("my dad had a heart attack years ago and he's grey and sweating", ["heart attack"]),  # not past "and"
         ("My mother is 84 and sometimes choking when drinking water fast", ["choking"]),  # now and then
         ("my wife sometimes faints but today she is grey and not waking", []),  # "today" turns to now
+        ("Mother had collapse of lung 10 years ago. Problem?", ["collapse of lung"]),
     ],
 )
 def test_a_sentence_told_of_a_time_long_past_or_of_now_and_then_is_left_out_of_meaning(message, past):
@@ -724,6 +746,11 @@ EMERGENCIES = {
         "don't bother booking me in for next month. I won't be around for it, the goodbye letters are done and "
         "tonight is when I do it",
     ],
+    # missed in urgent-dev16 and dev17 (English learnt as a second language), in words of their own
+    "a low blood pressure, a plan with saved pills": [
+        "sorry my english, husband blood pressure machine show 75/45 and he is very cold and sleepy",
+        "I keep the tablets saved and tonight I take them all. please do not tell my son before I am gone",
+    ],
 }
 CALM = [
     # an ordinary question that names who it is for: a relative's name alone came nearer to "dad collapsed" or "help
@@ -819,6 +846,13 @@ CALM = [
     "I passed out once after a flu jab but came round quickly, is that a problem?",
     "after my last infusion I had 38.3 that night, gone by morning",
     "the graze on my knee bled a little yesterday but it stopped and the nurse said it's healing well",
+    # and in urgent-dev16 and dev17, in words of their own, as written in English learnt as a second language
+    "my son had seizure as child, is problem for the treatment?",
+    "Do you accept patient with overdose in past?",
+    "we wait for visa, it is like we cannot breathe, as we say in Russia",
+    "what mean anaphylaxis in the form? I never have allergy",
+    "my father sometimes have chest pain when he walk fast, his doctor know. Is infusion safe?",
+    "my blood pressure is 110/70, is it good for the infusion?",
     # what a broken form or a probe sends (the Big List of Naughty Strings)
     "-Infinity",
     "1;DROP TABLE users",
