@@ -40,10 +40,11 @@ from bot.urgent_cues import (
     LAUGHING_EMOJI,
     asked_about,
     conditions,
+    has_it_now,
     names_something_else,
     owned_now,
     said_of_now,
-    told_of_other_times,
+    told_of_the_past,
 )
 
 URGENT, SELF_HARM = "urgent", "self_harm"
@@ -108,10 +109,17 @@ _TEMPERATURE_WORDS = re.compile(r"\b(temp\w*|fever\w*|feverish|thermometer|febri
 _OXYGEN_WORDS = re.compile(r"\b(oxygen|o2|spo2|sp02|sats?|saturations?|saturating|oximeters?|pulse ox\w*)\b", re.I)
 _SHARE = re.compile(r"^\s*(of|are|were|have|had|get|got|need)\b", re.IGNORECASE)
 _PERCENTAGE = re.compile(r"(?<![\d.,])(\d{2})(?:[.,]\d)?(?![\d.,]\d)\s*(%|percent|per cent)?", re.IGNORECASE)
-# A blood pressure: upper over lower number ("70/40", "78 over 40") in a sentence that speaks of one. A date ("30/11")
-# has no upper number of 40 or more.
-_PRESSURE_WORDS = re.compile(r"\b(blood pressure|bp|pressure|cuff|systolic)\b", re.IGNORECASE)
-_PRESSURE = re.compile(r"(?<![\d./])(\d{2,3})\s*(?:/|over)\s*(\d{2,3})(?![\d./])", re.IGNORECASE)
+# A blood pressure: upper over lower number ("70/40", "78 over 40") in a sentence that speaks of one ("tension" as
+# many learners of English say it). A date ("30/11") has no upper number of 40 or more. What the writer's pressure
+# usually is ("my normal bp is 85/55", "always 88/60") is no reading of now, nor one after which they feel well.
+_PRESSURE_WORDS = re.compile(
+    r"\b(blood ?pres+ure|bp|b/p|pres+ure|cuff|systolic|tension|top number)\b|\bb\.\s?p\b", re.IGNORECASE
+)
+_PRESSURE = re.compile(r"(?<![\d./])(\d{2,3})\s*(?:/|over|by)\s*(\d{2,3})(?![\d./])", re.IGNORECASE)
+_USUAL_PRESSURE = re.compile(r"\b(normal(ly)?|always|usually|usual|typical(ly)?|baseline|naturally)\b", re.IGNORECASE)
+_FEELING_WELL = re.compile(r"\b(feel|feels|felt|feeling) (fine|normal|ok|okay|good|well)\b", re.IGNORECASE)
+# Where a reading's sentence ends: as a clause ends, but not at a colon ("BP: 80/50"), nor at the dots of "b.p.".
+_READING_END = re.compile(r"(?:[?!;\n]|(?<!\d)(?<!\bb)(?<!\bb\.p)\.|\.(?!\d)(?<!\bb\.)(?<!\bb\.p\.))+")
 
 
 @dataclass(frozen=True)
@@ -241,8 +249,8 @@ def by_meaning(
     (the whole message's, or a piece's). tokens are the text's token vectors in context, and spans where each lies
     in it, from the pass through the model that searching it makes. None when the site has no urgent examples.
 
-    left_out: spans of phrases the text says of something else than now, and of parts told of a time long past or
-    of now and then (ruled_out: "no chest pain", "I had some chest tightness last month", "she sometimes faints"). The
+    left_out: spans of phrases the text says of something else than now, and of parts told of a time long past
+    (ruled_out: "no chest pain", "I get short of breath on stairs", "I had some chest tightness last month"). The
     text is read with and without them, and the less urgent reading counts: leaving the words out may only quieten
     it ("seeing the invoice i almost fainted haha" without "fainted" reads as an urgent example about an invoice)."""
     if not content_words(text):  # punctuation, numbers or "is it?" alone say nothing of an emergency
@@ -364,7 +372,9 @@ def low_blood_pressure(message: str, below: float) -> str | None:
     or when the rule is off (0). A threshold ("call if it drops below 90/60") or an example offered is no reading."""
     for match, before, after in _readings(message, below, _PRESSURE_WORDS, _PRESSURE):
         upper, lower = int(match.group(1)), int(match.group(2))
-        if 40 <= upper < below and lower < upper and said_of_now(before.casefold(), after.casefold()):
+        if not 40 <= upper < below or lower >= upper or _USUAL_PRESSURE.search(before) or _FEELING_WELL.search(after):
+            continue
+        if said_of_now(before.casefold(), after.casefold()):
             return match.group(0).strip()
     return None
 
@@ -376,7 +386,7 @@ def _readings(
     not a threshold someone was told of, nor an example offered. Nothing when the rule is off (below is 0)."""
     if below <= 0:
         return
-    for clause in CLAUSE_END.split(message):
+    for clause in _READING_END.split(message):
         if not words.search(clause):
             continue
         for match in reading.finditer(clause):
@@ -423,8 +433,8 @@ def urgent_phrase(question: str, site: Site) -> str | None:
 def ruled_out(message: str, site: Site) -> list[tuple[int, int]]:
     """Where the message names an urgent or self-harm phrase that it says of something else than now ("no chest
     pain", "I get short of breath on stairs"), and where it tells of a time long past ("I had some chest tightness
-    last month") or of now and then ("she sometimes faints"): by_meaning leaves those words out, as the phrases do."""
-    return [found.span for found in _mentions(message, site) if not found.heard] + told_of_other_times(message)
+    last month"): by_meaning leaves those words out, as the phrases do."""
+    return [found.span for found in _mentions(message, site) if not found.heard] + told_of_the_past(message)
 
 
 @dataclass(frozen=True)
@@ -460,14 +470,16 @@ def _each_mention(
                 # A starred phrase ends where its word does; another just before the space its pattern ends with.
                 end = clause.find(" ", start + len(wanted)) if phrase.endswith("*") else start + len(wanted) - 1
                 # Self-harm asked about as what something brings on is still heard, and so is any self-harm
-                # question the next sentence owns ("does this make you suicidal? because i am right now").
+                # question the next sentence owns ("does this make you suicidal? because i am right now"), and any
+                # question whose next sentence says someone has it ("chest pain is side effect? my husband has it").
                 heard = (
                     said_of_now(clause[:start], clause[end:])
                     and not asked_about(clause[:start], not self_harm)
                     and not names_something_else(clause[:start], clause[end:])
                 )
                 first, last = words[start + 1], words[max(w for w in words if w < end)]
-                yield _Mention(phrase, (first[0], last[1]), heard or (self_harm and owned_now(next_clause)))
+                owned = (self_harm and owned_now(next_clause)) or has_it_now(next_clause)
+                yield _Mention(phrase, (first[0], last[1]), heard or owned)
                 start = clause.find(wanted, start + 1)
 
 

@@ -12,8 +12,11 @@ CLAUSE_END = re.compile(r"(?:[?!;:\n]|(?<!\d)\.|\.(?!\d))+")
 CUE_WINDOW = 6  # words either side of a symptom read for a cue ("she's not responding and I think it's a seizure")
 # "In the past" (or "in past") is long ago, but not "in the past hour" or "in the past few days".
 _IN_THE_PAST = r"in (the )?past(?! (few|couple|half|\d+|hours?|hrs?|minutes?|mins?|days?|nights?|weeks?|while|24))"
-# "A few years back" is years ago, as is "long ago", and "before two years" as a learner of English writes it.
-_MONTHS_AGO = r"((years?|yrs?|months?|mths?) (ago|back)|(a )?long (time )?ago|before (\w+ )?(years?|months?))"
+# "A few years back" is years ago, as is "long ago" (not "not long ago", which is recent).
+_MONTHS_AGO = r"((years?|yrs?|months?|mths?) (ago|back)|(?<!not )(a )?long (time )?ago)"
+# "Before two years" or "three years before", as a learner of English writes "two years ago": only before the symptom,
+# since after it the words may tell when it began ("can't breathe since the treatment before 2 months").
+_BEFORE_MONTHS = r"(before (\w+ )?(years?|months?)|(years?|months?) before)"
 _WHEN_YOUNG = r"when (young|little|small|(he|she|they) (was|were) (a |an )?(kid|child|teen\w*|baby|young|little|\d+))"
 _MONTH = r"(january|february|march|april|may|june|july|august|september|october|november|december)"
 # Cue words that put a symptom outside the present, before it in its sentence ("no chest pain", "can it cause
@@ -23,8 +26,13 @@ _MONTH = r"(january|february|march|april|may|june|july|august|september|october|
 _NOT_NOW_BEFORE = re.compile(
     r"\b(no|not|never|without|risk of|chances? of|history of|causes?|causing|prevent|avoid|died (of|from)"
     r"|passed away (of|from|with)|(has|have|had|did)n'?t (had|have|got|get|been|shown|experienced)"
-    r"|signs? of|symptoms? of|what is|what are|what does|what do|what means?|how often|how common|how likely"
-    r"|is it common"
+    r"|signs? of|symptoms? of|what is|what are|what does|what do|how often|how common|how likely"
+    r"|is it common|(the )?differences? between|(the )?same (like|as)|how (long|soon) after"
+    r"|(do|does|will|would) (you|they|the nurses?|your nurses?|the staff|your staff|the doctors?) (check|monitor|test"
+    r"|screen|watch|look) (me |patients )?(for|out for)"
+    r"|(leaflet|form|website|paper|list|sheet|booklet|brochure|page)s? (says?|said|mentions?|lists?|writes?|use)"
+    r"|(read|saw|see|seen) (it )?(on|in) (your|the) (website|site|leaflet|form|page|booklet|brochure)"
+    r"|(you|your (nurse|doctor|staff|team)) (tell|told|explain|explained) (me |us )?about"
     r"|does it|can it|could it|would it|will it|can this|could this|does this|will this"
     r"|(trained|training|experience[ds]?|equipped|protocols?|procedures?) (in|for|to|with)"
     r"|seen (my|our|their|his|her) (fair )?share of|seen (plenty|lots|a lot|many) of"
@@ -33,19 +41,30 @@ _NOT_NOW_BEFORE = re.compile(
     r"|(percentage|proportion|share|number) of (patients|people)|how many (patients|people)"
     r"|(project|essay|homework|article|paper|lecture|course|dissertation|thesis)( is| was)? (on|about|into)"
     r"|(book|novel|film|movie|documentary)( is| was)? about|(book|novel|film|movie|documentary|episode|series|story)"
-    r" (where|in which))\b"
+    r"( \w+)? (where|in which))\b"
 )
+# Someone seen on a screen, in its part since "and" ("I see on TV news a man have heart attack"; not "we were watching a
+# movie on tv and my dad collapsed").
+_ON_A_SCREEN = re.compile(r"\b(on|in) (the )?(tv|television|news|tv news|film|movie|documentary|youtube)\b")
 # A year right after it ("had a heart attack 2015, stented since"), not a dose ("overdosed on 2000 mg").
+# The symptom as the topic of a question it opens: "High fever is common after the first infusion?", "vomiting blood is
+# side effect?"; not "my child has seizure is side effect of the cells", a report.
+_TOPIC_OF_A_QUESTION = re.compile(
+    r"^\s*(is|are) (an? )?(very |quite |listed |known |possible |common |rare )?(risk|side effects?|common|rare)\b"
+)
 _YEAR_RIGHT_AFTER = re.compile(r"^\W*(19[5-9]\d|20[0-2]\d)(?![\d.,])(?!\s*(mg|mcg|ml|g|units?|iu)\b)")
 # Denied by how the writer feels, right before it ("I don't feel short of breath"); not further ("I don't feel right,
 # short of breath", where the denial is of something else).
 _DENIED_RIGHT_BEFORE = re.compile(r"\b(do|does|did)n'?t (feel|get|have|seem)( any| to be)?\s*$")
 _NOT_NOW_AFTER = re.compile(
     rf"\b({_MONTHS_AGO}|(weeks?|wks?) ago|as (an? )?(kid|child|teenager|teen|baby)|when i was|{_WHEN_YOUNG}"
-    r"|(in )?(19[5-9]\d|20[0-2]\d)(?![\d.,])(?!\s*(mg|mcg|ml|g|units?|iu)\b)"
-    r"|(?<!since )last (year|yr|month|mth|week|wk)|at (my|his|her|the) last (?!hours?|minutes?|mins?|few|couple)\w+"
-    rf"|years|once|{_IN_THE_PAST}|history|(could|might|may) be an? (concern|risk|problem|worry)"
-    r"|(is|are) (an? )?(known |possible |common |rare |listed )?(risk|side effect)|(is|are) listed)\b"
+    r"|(in )?(?<!room )(?<!number )(?<!no )(?<!flat )(19[5-9]\d|20[0-2]\d)(?![\d.,])(?!\s*(mg|mcg|ml|g|units?|iu)\b)"
+    r"|(?<!since )last (year|yr|month|mth|week|wk)|(?<!for )(?<!like )(?<!as )(?<!like the )(the )?last time"
+    r"|at (my|his|her|the) last (?!hours?|minutes?|mins?|few|couple)\w+"
+    rf"|years|once|one time|{_IN_THE_PAST}|history|story|(could|might|may) be an? (concern|risk|problem|worry)"
+    r"|(is|are) an? (known |possible |common |rare |listed )?(risk|side effect)"
+    r"|in (the |a )?(film|movie|documentary|series|show)|when (i|he|she|they|we) (see|sees|saw|seeing) (blood|needles?)"
+    r")\b"
 )
 # A question about the symptom in general, right before it in its part of the sentence: it as the subject of "is"
 # or "are" ("is anaphylaxis possible with donor cells?"), or what someone could get ("could I have an allergic
@@ -53,8 +72,11 @@ _NOT_NOW_AFTER = re.compile(
 _ASKED_ABOUT = re.compile(
     r"^\s*(is|are|isnt|arent)(\s+(a|an|any|the))?\s*$"
     r"|\b(can|could|might|may|would|will|do|does)\s+(i|you|he|she|they|we|someone|anyone|people|patients?|one)"
-    r"(\s+(ever|still|also|really))?(\s+(get|have|develop|suffer|experience|go into|end up with))?"
+    r"(\s+(ever|still|also|really))?(\s+(get|have|develop|suffer|experience|go into|end up with|be))?"
     r"(\s+(a|an|any|some|the))?\s*$"
+    r"|\b(have|has|had) (you|he|she|they|i) ever (been|had)(\s+(a|an|any|some|the))?\s*$"
+    r"|\b(i|you|he|she|they|we) will be\s*$"
+    r"|\bwhat (does )?means?( the| a)?( word)?\W*$"
 )
 # What something could bring on: "can NK cells make breathing difficult?", "will the drip give me chest pain?". Not
 # for self-harm: "does this treatment make you suicidal? because i am" is asked by someone who is.
@@ -71,8 +93,9 @@ _BROUGHT_ON = re.compile(
 _CONDITION_WORDS = r"if|whether|in case|unless|suppos(e|ing)(?<!i suppose)|hypothetically"
 _CONDITION_PART = re.compile(rf"\b({_CONDITION_WORDS})\b")
 _LONG_PAST_PART = re.compile(
-    rf"\b(when i was|{_MONTHS_AGO}|(?<!since )last (year|yr|month|mth)|{_IN_THE_PAST}"
-    rf"|in (19|20)\d\d|back in \w+|in (early |late |mid )?{_MONTH})\b"
+    rf"\b(when i was|{_WHEN_YOUNG}|{_MONTHS_AGO}|{_BEFORE_MONTHS}|(?<!since )last (year|yr|month|mth)|{_IN_THE_PAST}"
+    r"|in (19|20)\d\d|back in \w+|at (my|his|her|our|the) last (visit|appointment|check\w*|test|session|infusion)"
+    r"|when (i|he|she|they) (was|were) in (the )?(army|military))\b"
 )
 # The last visit or procedure, as far ("last time i came for the blood draw i fainted"); not "last time i checked she
 # was unresponsive", which is just now, nor "for the last time", a farewell; and only in its part, never past commas.
@@ -80,9 +103,8 @@ _LAST_OCCASION = re.compile(
     r"(?<!for )\b(the )?last time (i|we|he|she|they|you) (came|had|was|were|went|visited|got|gave|donated)\b"
 )
 _AND = re.compile(r"\band\b")
-# A time told of the past, after it ("ran a fever of 38.2 that evening", "the same evening"), unless it runs to now
-# ("since that night").
-_THAT_TIME = re.compile(r"\b(that|the same) (same )?(evening|night|morning|afternoon|day)\b")
+# A time told of the past, after it ("ran a fever of 38.2 that evening"), unless it runs to now ("since that night").
+_THAT_TIME = re.compile(r"\bthat (same )?(evening|night|morning|afternoon|day)\b")
 _SINCE_THEN = re.compile(r"\b(since|from|still|worse|rising|now)\b")
 # A time long past that opens the sentence reaches past its commas, up to a word that turns to now ("eight years ago,
 # after my divorce, I took an overdose", but "two years ago he had a stroke, now he can't breathe").
@@ -99,8 +121,8 @@ _HOW_HANDLED = re.compile(
 # after it is how it shows ("I can't breathe if I lie down").
 _PAST_PART = re.compile(
     r"\b((years?|yrs?) (ago|back)|when i was (a |an )?(kid|child|teen\w*|baby|young|little|\d+)|in (19|20)\d\d"
-    rf"|{_WHEN_YOUNG}|(a )?long (time )?ago|(?<!since )last (year|yr|month|mth)"
-    r"|(once|twice|\w+ times) in (my|his|her|their) life"
+    rf"|{_WHEN_YOUNG}|(?<!not )(a )?long (time )?ago|last (year|yr)"
+    r"|(once|twice|\w+ times) in (my|his|her|their) life|(?<!for )(?<!like )(?<!as )(the )?last time (in|at|when)"
     rf"|{_IN_THE_PAST}"
     rf"|back in {_MONTH})\b"
 )
@@ -111,6 +133,12 @@ _OWNED_NOW = re.compile(
     r"^\s*(because |cause |cos |coz |as |and |well |honestly |tbh )?(i am|im|i do|i feel|i have been|ive been"
     r"|i think i am|i think im|i keep feeling)((\s+(right now|now|too|already|at the moment|so|actually|really"
     r"|feeling|like (that|this|it)|that way|this way|it|lately|all the time|every day|tbh|honestly))*)\s*$"
+)
+# The sentence after a question about a symptom that says, and says no more than, that someone has it now ("chest pain
+# is side effect? my husband has it strong", "can it cause seizures? my son has it now").
+_HAS_IT_NOW = re.compile(
+    r"^\s*(and |but |because |cause |coz )?(i|he|she|they|we|my \w+)( also| too)? (have|has|am having|is having|got)"
+    r" (it|this|that)( now| right now| strong| bad| badly| very bad| too)?\s*$"
 )
 # Someone else's history ("my brother had anaphylaxis to bee stings, does that...", "my dad and uncle both had heart
 # attacks", "someone had a seizure after CAR-T", "once he had anaphylaxis at school") or habit ("my husband gets short
@@ -124,9 +152,12 @@ _HISTORY_OR_HABIT = re.compile(
     r"(usually |often |sometimes |always )?gets|i (usually |often |sometimes |always )?get"
     r"|once (i|he|she|we|they) (had|got))( an?| the| any)?\s*$"
 )
-# How often, not now, anywhere before it ("she has sometimes chest pain on stairs", "my wife sometimes faint when she
-# see blood"), on the same terms.
-_HABITUAL = re.compile(r"\b(sometimes|often|usually|occasionally|from time to time)\b")
+# How often, not now, right before it ("she has sometimes chest pain on stairs", "my wife sometimes faint when she see
+# blood"), on the same terms; not further ("my mother sometimes has asthma she cannot breathe").
+_HABITUAL = re.compile(
+    r"\b(sometimes?|often|usually|occasionally|rarely|seldom|from time to time)( (i|he|she|they|we))?"
+    r"( (am|is|are|has|have|get|gets|feel|feels))?( an?| the)?\s*$"
+)
 _RECENT = re.compile(
     r"\b(now|just|today|tonight|this (morning|afternoon|evening)|minutes?|hours?|yesterday|still|again|worse"
     r"|wont stop|won't stop|right now|at the moment)\b"
@@ -139,16 +170,20 @@ _FEARED = re.compile(
 )
 # Dreamt, not felt, right before it ("last night i dream i was unconscious"); not "woke from a dream and I can't
 # breathe".
-_DREAMT = re.compile(r"\b(dream\w*|nightmare)( that| about| of)?( (i|he|she|we|they)( was| were| had)?)?( an?| the)?\s*$")
+_DREAMT = re.compile(
+    r"\b(i|he|she|we|they) (dream|dreams|dreamt|dreamed)( that| about| of)?( (i|he|she|we|they)( was| were| had)?)?"
+    r"( an?| the)?\s*$"
+)
 # Said in jest: a laugh in the sentence and an overstatement before the symptom ("the price nearly gave me a heart
 # attack lol", "my boss will have a heart attack lol", "my wife says i will have a heart attack, joke"). A laugh alone
 # is not enough: people laugh nervously about real trouble.
 LAUGHING_EMOJI = "\U0001f602\U0001f923\U0001f606\U0001f605\U0001f639"  # 😂 🤣 😆 😅 😹 laugh as "lol" does
 _LAUGH = re.compile(
-    rf"\b(lol|lmao|rofl|haha\w*|hehe\w*|jk|joke|joking|just kidding|we laugh\w*)\b|:-?\)|[{LAUGHING_EMOJI}]"
+    rf"\b(lol|lmao|rofl|haha\w*|hehe\w*|jk|(?<!no )(?<!not )(?<!not a )(?<!nt )(joke|joking)(?! aside)|just kidding"
+    rf"|we laugh\w*)\b|:-?\)|[{LAUGHING_EMOJI}]"
 )
 _OVERSTATED = re.compile(
-    r"\b(nearly|almost|practically|literally|gave me|give me|gives me|giving me"
+    r"\b(nearly|almost|practically|literally|gave|give|gives|giving|laugh\w* (until|till|so much)"
     r"|(?!(i|im|ill|id|we)\b)\w+ (will|would|gonna) have"
     r"|(says?|said|thinks?|thought) (i|we|you) (will|would|gonna) have)\b"
 )
@@ -160,34 +195,40 @@ _FIGURE_AFTER = re.compile(
     r"|((christmas|easter|halloween|birthday) )?(chocolate|sweets|candy|cake|sugar|cookies|biscuits|mince pies))"
     r"|(about|over) (the |my |your |our )?(cost|costs|price|prices|bill|bills|invoice|fees?|wait|waiting list|parking"
     r"|mess|paperwork)|with (this|the|these|all (this|the|these)|so much|so many) (\w+ )?(paperwork|forms?|admin"
-    r"|bureaucracy|homework|emails?|questions|papers))\b"
+    r"|bureaucracy|homework|emails?|questions|papers)|through (my|his|her|the) nose)\b"
 )
 # A saying, named as one anywhere in the sentence: "is like I cannot breathe, we say so in Arabic", "as we say".
 _FIGURE_OF_SPEECH = re.compile(
     r"\b((we|people) say (so|this|that|it) in \w+|as (we|people) say|in (our|my) language|figure of speech"
+    r"|in \w+ (we|they|people) say|say (it|this|that|so) when"
     r"|(an|the|our|this) (expression|idiom|saying))\b"
 )
-# A phrase's words naming something else, a medicine, a plan or a service: "seizure medication", "a seizure
-# disorder", "the chest pain clinic" (not for the overdose rule, where a count of tablets comes right before them).
+# A phrase's words naming something else, a medicine, a plan, a service or a risk: "seizure medication", "a seizure
+# disorder", "the chest pain clinic", "is there suicide risk with this therapy" (not "I'm a suicide risk"); not for
+# the overdose rule, where a count of tablets comes right before them.
 _NAMES_SOMETHING_ELSE = re.compile(
     r"^\s*(medications?|medicines?|threshold|disorders?|action plan|care plan|protocols?|policy|clinic|specialist"
-    r"|training|precautions|management|risks?)\b"
+    r"|training|precautions|management|problems?|issues?|risks?)\b"
 )
-_HAPPENING = re.compile(r"\b(having|started|starting|keeps|keep|is|another)( an?| another)?\s*$")
+_HAPPENING = re.compile(r"\b(having|started|starting|keeps|keep|is|am|im|i'm|another)( an?| another)?\s*$")
 _AT_A_PRICE = re.compile(
     r"^\s*(at|over|when i (see|saw|hear|heard|read|get|got)|reading|seeing) (the |that |this |your |my |a )?(\w+ )?"
     r"(cost|costs|price|prices|bill|quote|invoice|fees?|total|estimate)\b"
 )
 # Over by now, anywhere after the symptom in its sentence ("short of breath for a day but it went away", "it was only
-# muscle and they sent me home", "I woke up after one minute"), unless something after that brings it back ("it went
+# muscle", "I woke up after one minute"), unless something after that brings it back ("it went
 # away but now it's back"). Not "was fine": after a symptom it is as often the time before it ("she collapsed, she was
 # fine an hour ago").
 _NOT_DENIED = "(?<!not )(?<!nt )(?<!never )"  # "hasn't been fine since" is not over
 _OVER = re.compile(
     r"\b(went away|wore off|passed off|settled( down)?|cleared up|back to normal"
-    r"|(i|he|she|they|and|then) came (a)?round|sent (me|him|her|us|them) home"
+    r"|(i|he|she|they|and|then) came (a)?round"
     r"|(woke up|came to) (after|within|in) (a|an|one|two|a few|few|\d+) (seconds?|minutes?|mins?|moments?)"
-    r"|(it|this|that) (pass|passes|passed|finish|finishe[sd]|ended) (after|within|in|yesterday|last)"
+    r"|(it|this|that) (pass|passes|passed|finish|finishe[sd]|ended) (after|within|yesterday|last)"
+    r"|(next day|next morning|in the morning|in morning|by morning|morning) (it was |was |is |it is )?"
+    r"(fine|ok|okay|normal|good|well|gone)"
+    r"|now (is |it is |its )?(finish\w*|gone|normal|over)"
+    r"|(was|is) (only|just) (muscle|muscular|anxiety|stress|indigestion|reflux|heartburn|gas|wind|panic)"
     rf"|{_NOT_DENIED}been (fine|ok|okay|well) (ever )?since|(?<!been ){_NOT_DENIED}(fine|ok|okay|well) (ever )?since"
     rf"|{_NOT_DENIED}(stopped|gone|all fine|all good|fine) now)\b"
 )
@@ -199,7 +240,7 @@ _AFTER_NO_WELL_WORD = "".join(f"(?<!{word} )" for word in _WELL_WORDS)
 _NOT_WELL_AFTER = rf"(?! (i|he|she|we|they) (feel|feels|am|is|are) ({'|'.join(_WELL_WORDS)}))"
 _BACK = re.compile(
     rf"\b({_AFTER_NO_WELL_WORD}now{_NOT_WELL_AFTER}|\w*(not|nt|never) (\w+ )?({'|'.join(_WELL_WORDS)}) now"
-    r"|again|still|worse|keeps?|returned|came back)\b"
+    r"|again|still|worse|keeps?|returned|came back|another)\b"
 )
 # "Is it normal if she won't wake up?" asks about what is happening: only a true condition is left out of meaning.
 _CONDITION = re.compile(rf"(?<!normal )(?<!ok )(?<!okay )(?<!fine )(?<!bad )(?<!serious )\b({_CONDITION_WORDS})\b")
@@ -229,13 +270,12 @@ def said_of_now(before: str, after: str) -> bool:
         _NOT_NOW_BEFORE.search(window_before)
         or _DENIED_RIGHT_BEFORE.search(before)
         or _YEAR_RIGHT_AFTER.match(after)
+        or (not before.strip() and _TOPIC_OF_A_QUESTION.match(after) and not _RECENT.search(after))
         or _FEARED.search(before)
         or _DREAMT.search(before)
-        or (
-            (_HISTORY_OR_HABIT.search(before) or _HABITUAL.search(window_before))
-            and not _RECENT.search(f"{before} {after}")
-        )
-        or _FIGURE_OF_SPEECH.search(f"{before} {after}")
+        or _ON_A_SCREEN.search(_AND.split(part_before)[-1])
+        or ((_HISTORY_OR_HABIT.search(before) or _HABITUAL.search(before)) and not _RECENT.search(f"{before} {after}"))
+        or (_FIGURE_OF_SPEECH.search(f"{before} {after}") and not _RECENT.search(f"{before} {after}"))
         or (_LAUGH.search(f"{before} {after}") and _OVERSTATED.search(window_before))
         or _NOT_NOW_AFTER.search(window_after)
         or _CONDITION_PART.search(part_before)
@@ -260,7 +300,8 @@ def asked_about(before: str, brought_on: bool = True) -> bool:
 
 def names_something_else(before: str, after: str) -> bool:
     """Whether the words right after a phrase make it name a medicine, a plan or a service ("seizure medication"),
-    unless the words before it tell of one happening ("he's having a seizure medication isn't helping")."""
+    unless the words before it tell of one happening ("he's having a seizure medication isn't helping", "I'm a
+    suicide risk")."""
     return bool(_NAMES_SOMETHING_ELSE.match(after)) and not _HAPPENING.search(before)
 
 
@@ -268,6 +309,11 @@ def owned_now(next_sentence: str) -> bool:
     """Whether the sentence after a question about self-harm says the writer feels it now ("does this treatment
     make you suicidal? because i am right now", "can it make you want to die? i do"), not that they are fine."""
     return bool(_OWNED_NOW.match(next_sentence))
+
+
+def has_it_now(next_sentence: str) -> bool:
+    """Whether the sentence after a question about a symptom says someone has it now ("my husband has it strong")."""
+    return bool(_HAS_IT_NOW.match(next_sentence))
 
 
 def conditions(message: str) -> list[tuple[int, int]]:
@@ -281,16 +327,14 @@ def conditions(message: str) -> list[tuple[int, int]]:
     return found
 
 
-def told_of_other_times(message: str) -> list[tuple[int, int]]:
-    """Where the message tells of a time long past, or of what happens now and then: each part of a sentence (to a
-    comma, "and", or a word that turns to now) that names one ("I had some chest tightness last month", "when I was
-    20 I took an overdose", "she sometimes faints when she sees blood"), but not "my dad had a heart attack years ago
-    and he's grey and sweating", whose last part is of now."""
+def told_of_the_past(message: str) -> list[tuple[int, int]]:
+    """Where the message tells of a time long past: each part of a sentence (to a comma, "and", or a word that turns
+    to now) that names one ("I had some chest tightness last month", "when I was 20 I took an overdose"), but not
+    "my dad had a heart attack years ago and he's grey and sweating", whose last part is of now."""
     text = message.lower()
     cuts = sorted({0, len(text), *(m.start() for m in _PAST_PART_END.finditer(text))})
     return [
         (start, end)
         for start, end in zip(cuts, cuts[1:], strict=False)
-        if (_LONG_PAST_PART.search(text[start:end]) or _HABITUAL.search(text[start:end]))
-        and not _RECENT.search(text[start:end])
+        if _LONG_PAST_PART.search(text[start:end]) and not _RECENT.search(text[start:end])
     ]

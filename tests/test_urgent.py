@@ -22,7 +22,7 @@ from bot.urgent import (
     temperature,
     urgent_phrase,
 )
-from bot.urgent_cues import said_of_now, told_of_other_times
+from bot.urgent_cues import said_of_now, told_of_the_past
 
 SITE = Site(
     urgent_phrases=(
@@ -70,7 +70,6 @@ def test_a_temperature_at_or_above_the_site_s_threshold_is_read_in_celsius_or_fa
         "I had 38.5 last year with the flu",  # the past
         "last month I had a temperature of 38.4 for a day, is my next dose still on?",  # the past, far before it
         "had my infusion three weeks ago and ran a fever of 38.2 that evening",  # "that evening" is told of the past
-        "she had her infusion two weeks ago and had fever 38.5 the same evening",
         "what temperature counts as too high after the cells, like 38? 38.5?",  # numbers offered as examples
     ],
 )
@@ -137,6 +136,11 @@ def test_numbers_that_are_not_a_low_oxygen_reading_now_raise_nothing(message):
         ("Now I am very white, sweating, my blood pressure on machine is 70/40 and I faint", "70/40"),
         ("home cuff says 78 over 40 and hes very dizzy", "78 over 40"),
         ("is bp 85/50 ok? she looks grey", "85/50"),  # asked by someone who has it, as a temperature is
+        ("BP: 80/50", "80/50"),  # after a colon
+        ("b.p. 82/48 and dizzy", "82/48"),
+        ("blood presure 80/50", "80/50"),  # misspelt
+        ("tension 80/50 and she is very pale", "80/50"),  # as many learners of English say it
+        ("bp 85 by 50", "85 by 50"),
     ],
 )
 def test_a_blood_pressure_below_the_site_s_threshold_now_is_low(message, reading):
@@ -152,6 +156,9 @@ def test_a_blood_pressure_below_the_site_s_threshold_now_is_low(message, reading
         "my blood pressure was 85/55 at the last check, is that ok for the infusion?",  # the past
         "we arrive 30/11, my blood pressure is fine",  # a date, not a reading
         "my pressure is usually 88/60, my doctor says it is normal for me",  # how it usually is
+        "my normal bp is 85/55, is that too low to start the treatment?",
+        "What is a normal blood pressure, is 85/55 too low?",
+        "my bp is 88/58 now I feel normal",  # feeling well
         "is 70/40 a good ratio of cells?",  # no blood pressure in the sentence
     ],
 )
@@ -405,19 +412,17 @@ def test_the_same_phrases_asked_about_now_or_come_back_still_count(message):
         "Last time nurse took blood I fainted, I woke up after one minute, I was fine",  # over
         "I had chest pain but it was only muscle and they sent me home",  # over
         "After first infusion I had chest pain for 2 hours, it finish yesterday and now I feel normal",  # over
-        "in January she collapsed and went to emergency, they fixed with operation",  # a month past
         "My wife say I will have heart attack when I see the bill haha, joke",  # in jest
         "Waiting for answer from visa office is like I cant breathe, we say so in Arabic",  # a saying
-        "Chest pain is listed side effect? I have no pain.",  # a side effect listed
         "Last night I dream I collapsed in the clinic, very strange dream",  # dreamt
+        "Chest pain is listed side effect? I have no pain.",  # the topic of a question it opens
+        "Seizures are common after the first infusion or after the second?",
         "My husband had allergic reaction from bee sting 2014, he carry EpiPen always",  # a year, further after it
         "Kill myself with this paperwork haha. Which form for visa?",  # a figure of speech
         "My father had epilepsy seizure when young, long time no problem",  # when young
         "My sister had seizures after high fever when she was baby, 30 years ago, never again",
-        "My mother fainted at her blood test in our city last month because she did not eat breakfast",
         "before two months my wife fainted for few seconds at home",  # "before two months" is ago
         "My aunt overdosed long ago. Write in family history?",  # long ago
-        "Seizure risk with your medicines? Just asking, I feel good.",  # the words name a risk
         "I cant breathe when I see flight price haha",  # a laugh at a price
         "We laugh that visa office give me heart attack with so many papers :)",
         "what mean 'allergic reaction' in form? I never have allergy",  # what a word means
@@ -483,15 +488,47 @@ def test_a_phrase_said_in_jest_of_someone_s_history_or_habit_or_hypothetically_d
         "I will have a heart attack, my chest is crushing",  # no laugh
         "we say it is nothing but she cant breathe",  # "we say it" is no saying of a language
         "I woke from a bad dream and I cant breathe",  # a dream, then now
-        "my husband is having a seizure risk or not he is shaking",  # the risk after a comma-less turn: still now
         "I cant breathe when I see him like this haha I am scared",  # a laugh, but at no price
         "it pass after some minutes but now she cant breathe again",  # over, then back
         "since last month I have chest pain every night and now it is crushing",
         "she collapsed and now she is not fine",
+        # the same cue words where they tell of now (found in review)
+        "My mother sometimes has asthma she cant breathe her lips blue",  # how often, of something else
+        "Usually my mother is healthy she collapsed on the floor",
+        "my husband has diabetes and often low sugar, he collapsed",
+        "In January I had the NK cells and I have chest pain",  # a month names the treatment, not the past
+        "In June we did the infusion at your clinic, my mum is having a seizure",
+        "I had the infusion this morning and I have crushing chest pain the same day",  # the same day may be today
+        "dad collapsed not long ago",  # not long ago is recent
+        "literally cant breathe, not a joke",  # no laugh
+        "the infusion gives me chest pain every time but its crushing, joke aside",
+        "this drug gives me chest pain, I'm not joking, it is really bad",
+        "My father cant breathe since the treatment before 2 months",  # when it began
+        "my child has seizure is side effect of the cells",  # a report, not a question about risk
+        "my father has heart attack now, in my language we call it heart stroke",  # a saying, then now
+        "my wife has severe chest pain after the infusion she got last month",  # last month is the infusion's
+        "chest pain, hospital sent me home, sweating",  # sent home is no end of it
+        "collapsed in room 2014",  # a room, not a year
+        "i woke up from a dream chest pain and sweating",  # a dream, then the writer's chest pain
+        "what mean this my husband have chest pain",  # what a word means, only right before it
+        "my wife has chest pain like last time",  # a recurrence, not the last time
+        "it pass in my left arm and jaw, chest pain",  # spreading, not passing
+        "she had a seizure, it ended after 2 minutes but she has another seizure",  # another
+        "chest pain is side effect? my husband has it strong",  # a question, then someone has it
+        "allergic reaction is listed side effect, my wife has it now",
+        "can it cause seizures? my son has it now",
     ],
 )
 def test_the_same_phrases_near_jest_history_habit_or_supposing_said_of_now_still_count(message):
     assert urgent_phrase(message, SITE) is not None
+
+
+def test_a_risk_named_is_no_emergency_unless_the_writer_is_one():
+    site = Site(self_harm_phrases=("suicid*",))
+    assert urgent_phrase("Is there suicide risk with this therapy, like with some medicines?", site) is None
+    assert urgent_phrase("Does the consent form have a section for suicide risk?", site) is None
+    assert urgent_phrase("I'm a suicide risk", site) == "suicid*"
+    assert urgent_phrase("im a suicide risk and i have the pills here", site) == "suicid*"
 
 
 def test_a_cue_far_from_the_symptom_does_not_cancel_it():
@@ -542,15 +579,13 @@ def test_a_condition_is_left_out_of_meaning_and_what_remains_needs_the_piece_mar
         ("I had a stroke years ago and now my face is drooping", []),
         ("my chest hurts, it started an hour ago", []),  # an hour ago is now
         ("my dad had a heart attack years ago and he's grey and sweating", ["heart attack"]),  # not past "and"
-        ("My mother is 84 and sometimes choking when drinking water fast", ["choking"]),  # now and then
-        ("my wife sometimes faints but today she is grey and not waking", []),  # "today" turns to now
         ("Mother had collapse of lung 10 years ago. Problem?", ["collapse of lung"]),
     ],
 )
-def test_a_sentence_told_of_a_time_long_past_or_of_now_and_then_is_left_out_of_meaning(message, past):
-    assert [w for s, e in told_of_other_times(message) for w in past if w in message[s:e]] == past
-    assert all(message[s:e].strip() for s, e in told_of_other_times(message))
-    assert not any("grey" in message[s:e] or "today" in message[s:e] for s, e in told_of_other_times(message))
+def test_a_sentence_told_of_a_time_long_past_is_left_out_of_meaning(message, past):
+    assert [w for s, e in told_of_the_past(message) for w in past if w in message[s:e]] == past
+    assert all(message[s:e].strip() for s, e in told_of_the_past(message))
+    assert not any("grey" in message[s:e] or "today" in message[s:e] for s, e in told_of_the_past(message))
 
 
 def test_self_harm_phrases_are_their_own_kind(assistant_with_examples):
