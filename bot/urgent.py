@@ -110,16 +110,28 @@ _OXYGEN_WORDS = re.compile(r"\b(oxygen|o2|spo2|sp02|sats?|saturations?|saturatin
 _SHARE = re.compile(r"^\s*(of|are|were|have|had|get|got|need)\b", re.IGNORECASE)
 _PERCENTAGE = re.compile(r"(?<![\d.,])(\d{2})(?:[.,]\d)?(?![\d.,]\d)\s*(%|percent|per cent)?", re.IGNORECASE)
 # A blood pressure: upper over lower number ("70/40", "78 over 40") in a sentence that speaks of one ("tension" as
-# many learners of English say it). A date ("30/11") has no upper number of 40 or more. What the writer's pressure
-# usually is ("my normal bp is 85/55", "always 88/60") is no reading of now, nor one after which they feel well.
-_PRESSURE_WORDS = re.compile(
-    r"\b(blood ?pres+ure|bp|b/p|pres+ure|cuff|systolic|tension|top number)\b|\bb\.\s?p\b", re.IGNORECASE
+# many learners of English say it). A date ("30/11") has no upper number of 40 or more, a medicine's strengths ("80/25")
+# no lower one of 30, and a wound's size has a unit after it.
+_PRESSURE_WORDS = re.compile(r"\b(blood ?pres+ure|bp|pres+ure|cuff|systolic|tension|top number)\b", re.IGNORECASE)
+_PRESSURE = re.compile(r"(?<![\d./])(\d{2,3})\s*(?:/|over)\s*(\d{2,3})(?![\d./])(?!\s*(mm|cm|mg|m)\b)", re.IGNORECASE)
+# A measure's name as a label ("BP: 80/50", "sats: 85", "b.p. 82/48"), read as one sentence with its reading.
+_LABEL = re.compile(r"\b(bp|blood ?pres+ure|tension|sats?|spo2|sp02|o2|oxygen|saturations?)\s*:", re.IGNORECASE)
+_DOTTED_BP = re.compile(r"\bb\.\s?p\b\.?(\s*:)?", re.IGNORECASE)
+# What a reading is not: one the writer always has ("my normal bp is 85/55", "runs around 88/58", "86/56, which is
+# normal for me"), a target ("target sats 88-92%"), one of a past visit ("at my last visit my bp was 85/55"), or any
+# while the writer feels well. A question after the reading ("is 85% normal?") is asked by someone who has it.
+_USUAL_BEFORE = re.compile(
+    r"\b(normal(ly)?|always|usually|usual|typical(ly)?|baseline|naturally|for years|runs|tends|target|goal"
+    r"|last (week|month|year|visit|time)|\w+ (days?|weeks?|months?|years?) ago|at (my|the|his|her) "
+    r"(last )?(visit|appointment|check\w*))\b",
+    re.IGNORECASE,
 )
-_PRESSURE = re.compile(r"(?<![\d./])(\d{2,3})\s*(?:/|over|by)\s*(\d{2,3})(?![\d./])", re.IGNORECASE)
-_USUAL_PRESSURE = re.compile(r"\b(normal(ly)?|always|usually|usual|typical(ly)?|baseline|naturally)\b", re.IGNORECASE)
-_FEELING_WELL = re.compile(r"\b(feel|feels|felt|feeling) (fine|normal|ok|okay|good|well)\b", re.IGNORECASE)
-# Where a reading's sentence ends: as a clause ends, but not at a colon ("BP: 80/50"), nor at the dots of "b.p.".
-_READING_END = re.compile(r"(?:[?!;\n]|(?<!\d)(?<!\bb)(?<!\bb\.p)\.|\.(?!\d)(?<!\bb\.)(?<!\bb\.p\.))+")
+_USUAL_AFTER = re.compile(r"\b(normal for (me|him|her|them|us)|for years|as usual|at rest)\b", re.IGNORECASE)
+_FEELING_WELL = re.compile(
+    r"(?<!not )(?<!nt )\b((i|he|she|we) (feel|feels|am feeling|is feeling)|feeling)"
+    r" (fine|normal|ok|okay|good|great|well)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -372,9 +384,7 @@ def low_blood_pressure(message: str, below: float) -> str | None:
     or when the rule is off (0). A threshold ("call if it drops below 90/60") or an example offered is no reading."""
     for match, before, after in _readings(message, below, _PRESSURE_WORDS, _PRESSURE):
         upper, lower = int(match.group(1)), int(match.group(2))
-        if not 40 <= upper < below or lower >= upper or _USUAL_PRESSURE.search(before) or _FEELING_WELL.search(after):
-            continue
-        if said_of_now(before.casefold(), after.casefold()):
+        if 40 <= upper < below and 30 <= lower < upper and said_of_now(before.casefold(), after.casefold()):
             return match.group(0).strip()
     return None
 
@@ -383,15 +393,17 @@ def _readings(
     message: str, below: float, words: re.Pattern[str], reading: re.Pattern[str]
 ) -> Iterator[tuple[re.Match[str], str, str]]:
     """Each reading in a sentence that speaks of its measure, with the words of the sentence before and after it;
-    not a threshold someone was told of, nor an example offered. Nothing when the rule is off (below is 0)."""
-    if below <= 0:
+    not a threshold someone was told of, an example offered, or a usual, target or past reading. Nothing when the
+    rule is off (below is 0) or the writer says they feel well."""
+    if below <= 0 or _FEELING_WELL.search(message):
         return
-    for clause in _READING_END.split(message):
+    for clause in CLAUSE_END.split(_LABEL.sub(r"\1 ", _DOTTED_BP.sub("bp ", message))):
         if not words.search(clause):
             continue
         for match in reading.finditer(clause):
             before, after = clause[: match.start()], clause[match.end() :]
-            if not (_THRESHOLD.search(before) or _EXAMPLE.search(before)):
+            told_of = _THRESHOLD.search(before) or _EXAMPLE.search(before)
+            if not (told_of or _USUAL_BEFORE.search(before) or _USUAL_AFTER.search(after)):
                 yield match, before, after
 
 

@@ -11,7 +11,10 @@ CLAUSE_END = re.compile(r"(?:[?!;:\n]|(?<!\d)\.|\.(?!\d))+")
 
 CUE_WINDOW = 6  # words either side of a symptom read for a cue ("she's not responding and I think it's a seizure")
 # "In the past" (or "in past") is long ago, but not "in the past hour" or "in the past few days".
-_IN_THE_PAST = r"in (the )?past(?! (few|couple|half|\d+|hours?|hrs?|minutes?|mins?|days?|nights?|weeks?|while|24))"
+_IN_THE_PAST = (
+    r"in (the )?past(?! (few|couple|half|\d+|one|two|three|four|five|six|seven|eight|nine|ten|several|hours?|hrs?"
+    r"|minutes?|mins?|days?|nights?|weeks?|while|24))"
+)
 # "A few years back" is years ago, as is "long ago" (not "not long ago", which is recent).
 _MONTHS_AGO = r"((years?|yrs?|months?|mths?) (ago|back)|(?<!not )(a )?long (time )?ago)"
 # "Before two years" or "three years before", as a learner of English writes "two years ago": only before the symptom,
@@ -27,12 +30,9 @@ _NOT_NOW_BEFORE = re.compile(
     r"\b(no|not|never|without|risk of|chances? of|history of|causes?|causing|prevent|avoid|died (of|from)"
     r"|passed away (of|from|with)|(has|have|had|did)n'?t (had|have|got|get|been|shown|experienced)"
     r"|signs? of|symptoms? of|what is|what are|what does|what do|how often|how common|how likely"
-    r"|is it common|(the )?differences? between|(the )?same (like|as)|how (long|soon) after"
+    r"|is it common"
     r"|(do|does|will|would) (you|they|the nurses?|your nurses?|the staff|your staff|the doctors?) (check|monitor|test"
     r"|screen|watch|look) (me |patients )?(for|out for)"
-    r"|(leaflet|form|website|paper|list|sheet|booklet|brochure|page)s? (says?|said|mentions?|lists?|writes?|use)"
-    r"|(read|saw|see|seen) (it )?(on|in) (your|the) (website|site|leaflet|form|page|booklet|brochure)"
-    r"|(you|your (nurse|doctor|staff|team)) (tell|told|explain|explained) (me |us )?about"
     r"|does it|can it|could it|would it|will it|can this|could this|does this|will this"
     r"|(trained|training|experience[ds]?|equipped|protocols?|procedures?) (in|for|to|with)"
     r"|seen (my|our|their|his|her) (fair )?share of|seen (plenty|lots|a lot|many) of"
@@ -44,26 +44,39 @@ _NOT_NOW_BEFORE = re.compile(
     r"( \w+)? (where|in which))\b"
 )
 # Someone seen on a screen, in its part since "and" ("I see on TV news a man have heart attack"; not "we were watching a
-# movie on tv and my dad collapsed").
-_ON_A_SCREEN = re.compile(r"\b(on|in) (the )?(tv|television|news|tv news|film|movie|documentary|youtube)\b")
-# A year right after it ("had a heart attack 2015, stented since"), not a dose ("overdosed on 2000 mg").
+# movie on tv and my dad collapsed", nor "watching football on tv my dad collapsed").
+_ON_A_SCREEN = re.compile(
+    r"\b(on|in) (the )?(tv|television|news|tv news|film|movie|documentary|youtube)\b.*\b(a |an |some |the )?(man|woman"
+    r"|person|people|guy|girl|boy|player|actor|footballer|celebrity|patient|somebody|someone)\b"
+)
+# How someone is, denied: "not feeling well", "not ok", "not doing great". It negates no more than being well, never the
+# symptom after it ("I'm not feeling well, chest pain and sweating", "not good, cant breathe").
+_UNWELL = re.compile(
+    r"\bnot( (feeling|feel|doing|looking|look|been|very|so|too|at all))*"
+    r" (well|good|great|ok|okay|right|fine|myself|herself|himself|themselves|sure|certain)\b"
+)
 # The symptom as the topic of a question it opens: "High fever is common after the first infusion?", "vomiting blood is
 # side effect?"; not "my child has seizure is side effect of the cells", a report.
 _TOPIC_OF_A_QUESTION = re.compile(
     r"^\s*(is|are) (an? )?(very |quite |listed |known |possible |common |rare )?(risk|side effects?|common|rare)\b"
 )
-_YEAR_RIGHT_AFTER = re.compile(r"^\W*(19[5-9]\d|20[0-2]\d)(?![\d.,])(?!\s*(mg|mcg|ml|g|units?|iu)\b)")
+# A year right after it ("had a heart attack 2015, stented since"), not a dose ("overdosed on 2000 mg") nor a date of
+# these years ("seizure 2026-12-02").
+_YEAR_RIGHT_AFTER = re.compile(r"^\W*(19[5-9]\d|20[01]\d|202[0-3])(?![\d.,/-])(?!\s*(mg|mcg|ml|g|units?|iu)\b)")
 # Denied by how the writer feels, right before it ("I don't feel short of breath"); not further ("I don't feel right,
 # short of breath", where the denial is of something else).
 _DENIED_RIGHT_BEFORE = re.compile(r"\b(do|does|did)n'?t (feel|get|have|seem)( any| to be)?\s*$")
+# After it, a year long past as well ("collapsed in shop 2019"): up to 2023, so never a date of these years ("chest
+# pain since 1 December 2026"), and not a room, a bed or a height.
 _NOT_NOW_AFTER = re.compile(
     rf"\b({_MONTHS_AGO}|(weeks?|wks?) ago|as (an? )?(kid|child|teenager|teen|baby)|when i was|{_WHEN_YOUNG}"
-    r"|(in )?(?<!room )(?<!number )(?<!no )(?<!flat )(19[5-9]\d|20[0-2]\d)(?![\d.,])(?!\s*(mg|mcg|ml|g|units?|iu)\b)"
-    r"|(?<!since )last (year|yr|month|mth|week|wk)|(?<!for )(?<!like )(?<!as )(?<!like the )(the )?last time"
+    r"|in (19|20)\d\d|(?<![\d/.-])(?<!room )(?<!bed )(?<!number )(?<!no )(?<!flat )(?<!apartment )(?<!floor )"
+    r"(?<!since )(19[5-9]\d|20[01]\d|202[0-3])(?![\d/.-])(?!\s*(mg|mcg|ml|g|units?|iu|m|metres?|meters?|ft|feet)\b)"
+    r"|(?<!since )last (year|yr|month|mth|week|wk)"
     r"|at (my|his|her|the) last (?!hours?|minutes?|mins?|few|couple)\w+"
-    rf"|years|once|one time|{_IN_THE_PAST}|history|story|(could|might|may) be an? (concern|risk|problem|worry)"
+    rf"|years|once|{_IN_THE_PAST}|history|(could|might|may) be an? (concern|risk|problem|worry)"
     r"|(is|are) an? (known |possible |common |rare |listed )?(risk|side effect)"
-    r"|in (the |a )?(film|movie|documentary|series|show)|when (i|he|she|they|we) (see|sees|saw|seeing) (blood|needles?)"
+    r"|in (the |a )?(film|movie|documentary)|when (i|he|she|they|we) (see|sees|saw|seeing) (blood|needles?)"
     r")\b"
 )
 # A question about the symptom in general, right before it in its part of the sentence: it as the subject of "is"
@@ -72,10 +85,9 @@ _NOT_NOW_AFTER = re.compile(
 _ASKED_ABOUT = re.compile(
     r"^\s*(is|are|isnt|arent)(\s+(a|an|any|the))?\s*$"
     r"|\b(can|could|might|may|would|will|do|does)\s+(i|you|he|she|they|we|someone|anyone|people|patients?|one)"
-    r"(\s+(ever|still|also|really))?(\s+(get|have|develop|suffer|experience|go into|end up with|be))?"
+    r"(\s+(ever|still|also|really))?(\s+(get|have|develop|suffer|experience|go into|end up with))?"
     r"(\s+(a|an|any|some|the))?\s*$"
     r"|\b(have|has|had) (you|he|she|they|i) ever (been|had)(\s+(a|an|any|some|the))?\s*$"
-    r"|\b(i|you|he|she|they|we) will be\s*$"
     r"|\bwhat (does )?means?( the| a)?( word)?\W*$"
 )
 # What something could bring on: "can NK cells make breathing difficult?", "will the drip give me chest pain?". Not
@@ -94,8 +106,8 @@ _CONDITION_WORDS = r"if|whether|in case|unless|suppos(e|ing)(?<!i suppose)|hypot
 _CONDITION_PART = re.compile(rf"\b({_CONDITION_WORDS})\b")
 _LONG_PAST_PART = re.compile(
     rf"\b(when i was|{_WHEN_YOUNG}|{_MONTHS_AGO}|{_BEFORE_MONTHS}|(?<!since )last (year|yr|month|mth)|{_IN_THE_PAST}"
-    r"|in (19|20)\d\d|back in \w+|at (my|his|her|our|the) last (visit|appointment|check\w*|test|session|infusion)"
-    r"|when (i|he|she|they) (was|were) in (the )?(army|military))\b"
+    r"|in (19|20)\d\d|back in \w+|when (i|he|she|they) (was|were) in (the )?(army|military)"
+    r"|at (my|his|her|our|the) last (visit|appointment|session|check\w*))\b"
 )
 # The last visit or procedure, as far ("last time i came for the blood draw i fainted"); not "last time i checked she
 # was unresponsive", which is just now, nor "for the last time", a farewell; and only in its part, never past commas.
@@ -103,6 +115,8 @@ _LAST_OCCASION = re.compile(
     r"(?<!for )\b(the )?last time (i|we|he|she|they|you) (came|had|was|were|went|visited|got|gave|donated)\b"
 )
 _AND = re.compile(r"\band\b")
+_RELATIVE = re.compile(r"\b(who|whom|whose|which)\b")
+_BEGAN = re.compile(r"\b(since|from|after)\b")
 # A time told of the past, after it ("ran a fever of 38.2 that evening"), unless it runs to now ("since that night").
 _THAT_TIME = re.compile(r"\bthat (same )?(evening|night|morning|afternoon|day)\b")
 _SINCE_THEN = re.compile(r"\b(since|from|still|worse|rising|now)\b")
@@ -122,7 +136,7 @@ _HOW_HANDLED = re.compile(
 _PAST_PART = re.compile(
     r"\b((years?|yrs?) (ago|back)|when i was (a |an )?(kid|child|teen\w*|baby|young|little|\d+)|in (19|20)\d\d"
     rf"|{_WHEN_YOUNG}|(?<!not )(a )?long (time )?ago|last (year|yr)"
-    r"|(once|twice|\w+ times) in (my|his|her|their) life|(?<!for )(?<!like )(?<!as )(the )?last time (in|at|when)"
+    r"|(once|twice|\w+ times) in (my|his|her|their) life"
     rf"|{_IN_THE_PAST}"
     rf"|back in {_MONTH})\b"
 )
@@ -137,8 +151,8 @@ _OWNED_NOW = re.compile(
 # The sentence after a question about a symptom that says, and says no more than, that someone has it now ("chest pain
 # is side effect? my husband has it strong", "can it cause seizures? my son has it now").
 _HAS_IT_NOW = re.compile(
-    r"^\s*(and |but |because |cause |coz )?(i|he|she|they|we|my \w+)( also| too)? (have|has|am having|is having|got)"
-    r" (it|this|that)( now| right now| strong| bad| badly| very bad| too)?\s*$"
+    r"^\s*(and |but |because |cause |coz )?(i|he|she|they|we|my \w+)( also| too)? (have|has|am having|is having)"
+    r" (it|this|that)\b(?!.*\b(sometimes|often|usually|before|past|ago|years?|last|when|if)\b)"
 )
 # Someone else's history ("my brother had anaphylaxis to bee stings, does that...", "my dad and uncle both had heart
 # attacks", "someone had a seizure after CAR-T", "once he had anaphylaxis at school") or habit ("my husband gets short
@@ -155,7 +169,7 @@ _HISTORY_OR_HABIT = re.compile(
 # How often, not now, right before it ("she has sometimes chest pain on stairs", "my wife sometimes faint when she see
 # blood"), on the same terms; not further ("my mother sometimes has asthma she cannot breathe").
 _HABITUAL = re.compile(
-    r"\b(sometimes?|often|usually|occasionally|rarely|seldom|from time to time)( (i|he|she|they|we))?"
+    r"\b(sometimes?|often|usually|occasionally|from time to time)( (i|he|she|they|we))?"
     r"( (am|is|are|has|have|get|gets|feel|feels))?( an?| the)?\s*$"
 )
 _RECENT = re.compile(
@@ -179,8 +193,7 @@ _DREAMT = re.compile(
 # is not enough: people laugh nervously about real trouble.
 LAUGHING_EMOJI = "\U0001f602\U0001f923\U0001f606\U0001f605\U0001f639"  # 😂 🤣 😆 😅 😹 laugh as "lol" does
 _LAUGH = re.compile(
-    rf"\b(lol|lmao|rofl|haha\w*|hehe\w*|jk|(?<!no )(?<!not )(?<!not a )(?<!nt )(joke|joking)(?! aside)|just kidding"
-    rf"|we laugh\w*)\b|:-?\)|[{LAUGHING_EMOJI}]"
+    rf"\b(lol|lmao|rofl|haha\w*|hehe\w*|jk|(only|just) (joke|joking|kidding)|we laugh\w*)\b|:-?\)|[{LAUGHING_EMOJI}]"
 )
 _OVERSTATED = re.compile(
     r"\b(nearly|almost|practically|literally|gave|give|gives|giving|laugh\w* (until|till|so much)"
@@ -194,23 +207,23 @@ _FIGURE_AFTER = re.compile(
     r"^\s*(a word|parade|on (information|info|the news|news|google|research|reading|websites?|articles?|forums?|videos?"
     r"|((christmas|easter|halloween|birthday) )?(chocolate|sweets|candy|cake|sugar|cookies|biscuits|mince pies))"
     r"|(about|over) (the |my |your |our )?(cost|costs|price|prices|bill|bills|invoice|fees?|wait|waiting list|parking"
-    r"|mess|paperwork)|with (this|the|these|all (this|the|these)|so much|so many) (\w+ )?(paperwork|forms?|admin"
-    r"|bureaucracy|homework|emails?|questions|papers)|through (my|his|her|the) nose)\b"
+    r"|mess|paperwork)|with (this|all (this|these)|so much|so many) (\w+ )?(paperwork|forms?|admin"
+    r"|bureaucracy|homework|emails?|questions|papers))\b"
 )
 # A saying, named as one anywhere in the sentence: "is like I cannot breathe, we say so in Arabic", "as we say".
 _FIGURE_OF_SPEECH = re.compile(
-    r"\b((we|people) say (so|this|that|it) in \w+|as (we|people) say|in (our|my) language|figure of speech"
-    r"|in \w+ (we|they|people) say|say (it|this|that|so) when"
-    r"|(an|the|our|this) (expression|idiom|saying))\b"
+    r"\b((we|people) say (so|this|that|it) in \w+|as (we|people) say|in (our|my) language (we|they|people) say"
+    r"|figure of speech|in \w+ (we|they|people) say|say (it|this|that|so) when|(an|the|our|this) (idiom|saying))\b"
 )
 # A phrase's words naming something else, a medicine, a plan, a service or a risk: "seizure medication", "a seizure
-# disorder", "the chest pain clinic", "is there suicide risk with this therapy" (not "I'm a suicide risk"); not for
-# the overdose rule, where a count of tablets comes right before them.
+# disorder", "the chest pain clinic", "is there suicide risk with this therapy" (not "I'm a high suicide risk"); not
+# for the overdose rule, where a count of tablets comes right before them.
 _NAMES_SOMETHING_ELSE = re.compile(
     r"^\s*(medications?|medicines?|threshold|disorders?|action plan|care plan|protocols?|policy|clinic|specialist"
-    r"|training|precautions|management|problems?|issues?|risks?)\b"
+    r"|training|precautions|management|risks?)\b"
 )
-_HAPPENING = re.compile(r"\b(having|started|starting|keeps|keep|is|am|im|i'm|another)( an?| another)?\s*$")
+_HAPPENING = re.compile(r"\b(having|started|starting|keeps|keep|is|another)( an?| another)?\s*$")
+_AT_RISK = re.compile(r"\b(am|im|i'm|is|are|has|have|had)( an?)?( (?!there\b)\w+)?\s*$")
 _AT_A_PRICE = re.compile(
     r"^\s*(at|over|when i (see|saw|hear|heard|read|get|got)|reading|seeing) (the |that |this |your |my |a )?(\w+ )?"
     r"(cost|costs|price|prices|bill|quote|invoice|fees?|total|estimate)\b"
@@ -225,10 +238,10 @@ _OVER = re.compile(
     r"|(i|he|she|they|and|then) came (a)?round"
     r"|(woke up|came to) (after|within|in) (a|an|one|two|a few|few|\d+) (seconds?|minutes?|mins?|moments?)"
     r"|(it|this|that) (pass|passes|passed|finish|finishe[sd]|ended) (after|within|yesterday|last)"
-    r"|(next day|next morning|in the morning|in morning|by morning|morning) (it was |was |is |it is )?"
-    r"(fine|ok|okay|normal|good|well|gone)"
-    r"|now (is |it is |its )?(finish\w*|gone|normal|over)"
-    r"|(was|is) (only|just) (muscle|muscular|anxiety|stress|indigestion|reflux|heartburn|gas|wind|panic)"
+    r"|(next day|next morning|by morning) (it was |was |she was |he was |i was )?(fine|ok|okay|normal|good|well|gone)"
+    r"|(in (the )?morning|by morning) (it|the fever|the pain) (was|had) gone"
+    r"|now (is |it is |its )?(finish\w*|gone|normal)"
+    r"|was (only|just) (muscle|muscular|anxiety|stress|indigestion|reflux|heartburn|gas|wind|panic)"
     rf"|{_NOT_DENIED}been (fine|ok|okay|well) (ever )?since|(?<!been ){_NOT_DENIED}(fine|ok|okay|well) (ever )?since"
     rf"|{_NOT_DENIED}(stopped|gone|all fine|all good|fine) now)\b"
 )
@@ -267,7 +280,7 @@ def said_of_now(before: str, after: str) -> bool:
     since_and = _AND.split(part_before)[-1]  # a time past reaches back to "and", after which a message may turn to now
     over = _OVER.search(after)
     return not (
-        _NOT_NOW_BEFORE.search(window_before)
+        _NOT_NOW_BEFORE.search(_UNWELL.sub(" ", window_before))
         or _DENIED_RIGHT_BEFORE.search(before)
         or _YEAR_RIGHT_AFTER.match(after)
         or (not before.strip() and _TOPIC_OF_A_QUESTION.match(after) and not _RECENT.search(after))
@@ -279,7 +292,7 @@ def said_of_now(before: str, after: str) -> bool:
         or (_LAUGH.search(f"{before} {after}") and _OVERSTATED.search(window_before))
         or _NOT_NOW_AFTER.search(window_after)
         or _CONDITION_PART.search(part_before)
-        or _LONG_PAST_PART.search(since_and)
+        or _long_past(since_and)
         or _LAST_OCCASION.search(since_and)
         or (_THAT_TIME.search(window_after) and not _SINCE_THEN.search(window_after))
         or (_OPENS_LONG_PAST.match(before) and not _SCOPE_END.search(before))
@@ -291,6 +304,14 @@ def said_of_now(before: str, after: str) -> bool:
     )
 
 
+def _long_past(part: str) -> bool:
+    """Whether a part of a sentence names a time long past, not within a relative clause ("my mother who got the
+    infusion two months ago is unconscious": the time is the infusion's) nor as when something began ("since the
+    treatment two months ago I can't breathe", "after the infusion at my last visit I can't breathe")."""
+    found = _LONG_PAST_PART.search(part)
+    return bool(found) and not _RELATIVE.search(part, 0, found.start()) and not _BEGAN.search(part, 0, found.start())
+
+
 def asked_about(before: str, brought_on: bool = True) -> bool:
     """Whether the words before a symptom ask about it in general, not of now (a number is left to said_of_now:
     "is 39.5 too high?" is asked by someone who has it); with brought_on, also as what something could bring on."""
@@ -299,10 +320,13 @@ def asked_about(before: str, brought_on: bool = True) -> bool:
 
 
 def names_something_else(before: str, after: str) -> bool:
-    """Whether the words right after a phrase make it name a medicine, a plan or a service ("seizure medication"),
-    unless the words before it tell of one happening ("he's having a seizure medication isn't helping", "I'm a
-    suicide risk")."""
-    return bool(_NAMES_SOMETHING_ELSE.match(after)) and not _HAPPENING.search(before)
+    """Whether the words right after a phrase make it name a medicine, a plan, a service or a risk ("seizure
+    medication", "is there suicide risk"), unless the words before it tell of one happening ("he's having a seizure
+    medication isn't helping") or say someone is at the risk ("I'm a high suicide risk")."""
+    named = _NAMES_SOMETHING_ELSE.match(after)
+    if not named or _HAPPENING.search(before):
+        return False
+    return not (named.group(1).startswith("risk") and _AT_RISK.search(before))
 
 
 def owned_now(next_sentence: str) -> bool:
@@ -336,5 +360,5 @@ def told_of_the_past(message: str) -> list[tuple[int, int]]:
     return [
         (start, end)
         for start, end in zip(cuts, cuts[1:], strict=False)
-        if _LONG_PAST_PART.search(text[start:end]) and not _RECENT.search(text[start:end])
+        if _long_past(text[start:end]) and not _RECENT.search(text[start:end])
     ]

@@ -54,6 +54,7 @@ SITE = Site(
         ("temperature 101 after the drip", "101"),
         ("fever of 38.6 since that evening and rising", "38.6"),  # since then: still now
         ("fever of 39.2 from that night and rising", "39.2"),
+        ("I'm not ok, temp 39.8", "39.8"),  # being well denied, not the reading
     ],
 )
 def test_a_temperature_at_or_above_the_site_s_threshold_is_read_in_celsius_or_fahrenheit(message, reading):
@@ -107,6 +108,8 @@ def test_the_temperature_rule_is_off_at_zero():
         ("sats 85", "85"),
         ("mums o2 is 88 percent on the finger thing", "88 percent"),
         ("is 91% oxygen ok? she looks pale", "91%"),  # asked by someone who has it, as a temperature is
+        ("sats: 85", "85"),  # after a label's colon
+        ("What is normal: my oxygen is 85%", "85%"),  # a question before a colon is no cue
     ],
 )
 def test_an_oxygen_saturation_below_the_site_s_threshold_now_is_low(message, reading):
@@ -124,6 +127,9 @@ def test_an_oxygen_saturation_below_the_site_s_threshold_now_is_low(message, rea
         "no oxygen problems at all",
         "I'm 85 and my husband is 88, can we both have it?",  # numbers, but no oxygen
         "my dad is 85 and on oxygen at home, can he have the treatment?",  # an age, in a sentence of oxygen
+        "SpO2: 97% HR: 72. All good today.",  # a pulse after a label is no saturation
+        "Target sats: 88-92% for my COPD",  # a target
+        "My normal oxygen: 90% because of COPD",  # what the writer's saturation usually is
     ],
 )
 def test_numbers_that_are_not_a_low_oxygen_reading_now_raise_nothing(message):
@@ -140,7 +146,6 @@ def test_numbers_that_are_not_a_low_oxygen_reading_now_raise_nothing(message):
         ("b.p. 82/48 and dizzy", "82/48"),
         ("blood presure 80/50", "80/50"),  # misspelt
         ("tension 80/50 and she is very pale", "80/50"),  # as many learners of English say it
-        ("bp 85 by 50", "85 by 50"),
     ],
 )
 def test_a_blood_pressure_below_the_site_s_threshold_now_is_low(message, reading):
@@ -159,6 +164,11 @@ def test_a_blood_pressure_below_the_site_s_threshold_now_is_low(message, reading
         "my normal bp is 85/55, is that too low to start the treatment?",
         "What is a normal blood pressure, is 85/55 too low?",
         "my bp is 88/58 now I feel normal",  # feeling well
+        "I take Micardis HCT 80/25 for blood pressure",  # a medicine's strengths
+        "pressure sore 45/30 mm",  # a size
+        "Last week my blood pressure was 84/54, is that ok?",  # the past
+        "Yesterday at the clinic my bp was 85/55. Today I feel fine.",
+        "BP 86/56 at rest, which is normal for me",
         "is 70/40 a good ratio of cells?",  # no blood pressure in the sentence
     ],
 )
@@ -417,7 +427,6 @@ def test_the_same_phrases_asked_about_now_or_come_back_still_count(message):
         "Last night I dream I collapsed in the clinic, very strange dream",  # dreamt
         "Chest pain is listed side effect? I have no pain.",  # the topic of a question it opens
         "Seizures are common after the first infusion or after the second?",
-        "My husband had allergic reaction from bee sting 2014, he carry EpiPen always",  # a year, further after it
         "Kill myself with this paperwork haha. Which form for visa?",  # a figure of speech
         "My father had epilepsy seizure when young, long time no problem",  # when young
         "My sister had seizures after high fever when she was baby, 30 years ago, never again",
@@ -427,6 +436,7 @@ def test_the_same_phrases_asked_about_now_or_come_back_still_count(message):
         "We laugh that visa office give me heart attack with so many papers :)",
         "what mean 'allergic reaction' in form? I never have allergy",  # what a word means
         "She feel she cant breathe but it pass after some minutes",  # over
+        "my mum she have 85 years and she collapsed in shop 2019, they say dehydration",  # a year long past
     ],
 )
 def test_a_phrase_said_in_jest_of_someone_s_history_or_habit_or_hypothetically_does_not_count(message):
@@ -517,6 +527,25 @@ def test_a_phrase_said_in_jest_of_someone_s_history_or_habit_or_hypothetically_d
         "chest pain is side effect? my husband has it strong",  # a question, then someone has it
         "allergic reaction is listed side effect, my wife has it now",
         "can it cause seizures? my son has it now",
+        "Chest pain is side effect? I have it since 1 hour",
+        # and in a second review
+        "chest pain since 1 December 2026",  # a date, not a year long past
+        "chest pain worse than the last time",
+        "my mother who got the infusion before one month has collapsed",  # the time is the relative clause's
+        "my mother who got the infusion two months ago has collapsed",
+        "my son who had asthma when he was little cant breathe",
+        "after the infusion at my last visit I cant breathe",
+        "You told me about chest pain and I have it",
+        "my father has chest pain problem",
+        "your clinic is a joke, nobody answers and my dad literally cant breathe",
+        "I fainted two times in past one hour",
+        "watching football on tv my dad collapsed",
+        "she is having chest pain I think it is just panic but she is blue",
+        "im not feeling well, chest pain and sweating",  # being well denied, not the symptom
+        "not good, cant breathe",
+        "mum is not doing well, she collapsed",
+        "since the treatment two months ago I cant breathe",  # when it began, not a time long past
+        "after the infusion at my last session my husband is short of breath",
     ],
 )
 def test_the_same_phrases_near_jest_history_habit_or_supposing_said_of_now_still_count(message):
@@ -580,6 +609,9 @@ def test_a_condition_is_left_out_of_meaning_and_what_remains_needs_the_piece_mar
         ("my chest hurts, it started an hour ago", []),  # an hour ago is now
         ("my dad had a heart attack years ago and he's grey and sweating", ["heart attack"]),  # not past "and"
         ("Mother had collapse of lung 10 years ago. Problem?", ["collapse of lung"]),
+        ("went a bit pale in the chair at my last session, the nurses lay me down", ["pale"]),  # a past visit
+        ("my mother who got the infusion two months ago is grey", []),  # the time is the relative clause's
+        ("since the infusion two months ago she is grey", []),  # when it began
     ],
 )
 def test_a_sentence_told_of_a_time_long_past_is_left_out_of_meaning(message, past):
