@@ -108,30 +108,38 @@ _TEMPERATURE_WORDS = re.compile(r"\b(temp\w*|fever\w*|feverish|thermometer|febri
 # number of 50-99 right after the word ("sats 85", "o2 at 88").
 _OXYGEN_WORDS = re.compile(r"\b(oxygen|o2|spo2|sp02|sats?|saturations?|saturating|oximeters?|pulse ox\w*)\b", re.I)
 _SHARE = re.compile(r"^\s*(of|are|were|have|had|get|got|need)\b", re.IGNORECASE)
+# A saturation aimed at or usual, right before the number ("target sats: 88-92%", "my normal oxygen: 90%"); not
+# "normally 95 but now 85".
+_AIMED_AT = re.compile(
+    r"\b(target|goal|aim|normal|usual|baseline)( (sats?|saturations?|oxygen|o2|spo2|levels?|range|is|of))*\s*$",
+    re.IGNORECASE,
+)
 _PERCENTAGE = re.compile(r"(?<![\d.,])(\d{2})(?:[.,]\d)?(?![\d.,]\d)\s*(%|percent|per cent)?", re.IGNORECASE)
 # A blood pressure: upper over lower number ("70/40", "78 over 40") in a sentence that speaks of one ("tension" as
-# many learners of English say it). A date ("30/11") has no upper number of 40 or more, a medicine's strengths ("80/25")
-# no lower one of 30, and a wound's size has a unit after it.
-_PRESSURE_WORDS = re.compile(r"\b(blood ?pres+ure|bp|pres+ure|cuff|systolic|tension|top number)\b", re.IGNORECASE)
-_PRESSURE = re.compile(r"(?<![\d./])(\d{2,3})\s*(?:/|over)\s*(\d{2,3})(?![\d./])(?!\s*(mm|cm|mg|m)\b)", re.IGNORECASE)
+# many learners of English say it; "90 by 60" as in India). A date ("30/11") has no upper number of 40 or more, and a
+# wound's size has a unit after it.
+_PRESSURE_WORDS = re.compile(r"\b(blood ?pres+ure|bp|b/p|pres+ure|cuff|systolic|tension|top number)\b", re.IGNORECASE)
+_PRESSURE = re.compile(
+    r"(?<![\d./])(\d{2,3})\s*(?:/|over|by)\s*(\d{2,3})(?![\d./])(?!\s*(mm|cm|mg|m|in|inch\w*)\b)", re.IGNORECASE
+)
 # A measure's name as a label ("BP: 80/50", "sats: 85", "b.p. 82/48"), read as one sentence with its reading.
 _LABEL = re.compile(r"\b(bp|blood ?pres+ure|tension|sats?|spo2|sp02|o2|oxygen|saturations?)\s*:", re.IGNORECASE)
 _DOTTED_BP = re.compile(r"\bb\.\s?p\b\.?(\s*:)?", re.IGNORECASE)
-# What a reading is not: one the writer always has ("my normal bp is 85/55", "runs around 88/58", "86/56, which is
-# normal for me"), a target ("target sats 88-92%"), one of a past visit ("at my last visit my bp was 85/55"), or any
-# while the writer feels well. A question after the reading ("is 85% normal?") is asked by someone who has it.
+# What a blood pressure reading is not: one the writer always has ("my normal bp is 85/55", "runs around 88/58", "86/56,
+# which is normal for me"), a target, one of a past visit ("at my last visit my bp was 85/55"), or one after which the
+# writer feels well ("88/58 and I feel fine"); nor a medicine's strengths ("Micardis HCT 80/25").
 _USUAL_BEFORE = re.compile(
-    r"\b(normal(ly)?|always|usually|usual|typical(ly)?|baseline|naturally|for years|runs|tends|target|goal"
-    r"|last (week|month|year|visit|time)|\w+ (days?|weeks?|months?|years?) ago|at (my|the|his|her) "
-    r"(last )?(visit|appointment|check\w*))\b",
+    r"\b(normal(ly)?|always|usually|usual|typical(ly)?|baseline|naturally|runs|tends|target|goal"
+    r"|last (week|month|year|visit)|at (my|the|his|her) last (visit|appointment|check\w*))\b",
     re.IGNORECASE,
 )
-_USUAL_AFTER = re.compile(r"\b(normal for (me|him|her|them|us)|for years|as usual|at rest)\b", re.IGNORECASE)
-_FEELING_WELL = re.compile(
-    r"(?<!not )(?<!nt )\b((i|he|she|we) (feel|feels|am feeling|is feeling)|feeling)"
-    r" (fine|normal|ok|okay|good|great|well)\b",
+_USUAL_AFTER = re.compile(
+    r"\b(normal for (me|him|her|them|us)|for years|as usual"
+    r"|(i|he|she|we) (feel|feels) (fine|normal|ok|okay|good|great|well))\b",
     re.IGNORECASE,
 )
+_TURN_TO_NOW = re.compile(r",|\b(but|now|today|then|and)\b", re.IGNORECASE)
+_A_MEDICINE = re.compile(r"\b(hct|hctz|mg|tablets?|pills?)\s*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -367,8 +375,8 @@ def low_oxygen(message: str, below: float) -> str | None:
     not a reading, nor is an example offered ("what is too low, like 88?"), a share ("70% of patients") or a number
     that is no saturation (under 50)."""
     for match, before, after in _readings(message, below, _OXYGEN_WORDS, _PERCENTAGE):
-        if _SHARE.match(after) or not 50 <= float(match.group(1)) < below:  # "70% of patients" is no reading
-            continue
+        if _SHARE.match(after) or _AIMED_AT.search(before) or not 50 <= float(match.group(1)) < below:
+            continue  # "70% of patients" is no reading, nor "target sats: 88-92%"
         # a bare number is a reading right after the word ("sats 85", "o2 at 88"), not an age ("dad is 85 and on
         # oxygen at home")
         if not match.group(2) and not _OXYGEN_WORDS.search(" ".join(before.split()[-3:])):
@@ -384,7 +392,12 @@ def low_blood_pressure(message: str, below: float) -> str | None:
     or when the rule is off (0). A threshold ("call if it drops below 90/60") or an example offered is no reading."""
     for match, before, after in _readings(message, below, _PRESSURE_WORDS, _PRESSURE):
         upper, lower = int(match.group(1)), int(match.group(2))
-        if 40 <= upper < below and 30 <= lower < upper and said_of_now(before.casefold(), after.casefold()):
+        if not (40 <= upper < below and 20 <= lower < upper) or _A_MEDICINE.search(before):
+            continue
+        # what the writer's pressure usually is, or was at a past visit, in its part of the sentence ("my normal bp is
+        # 85/55", but "88/58 is normal for me but now 70/40"), or a reading after which they feel well
+        usual = _USUAL_BEFORE.search(_TURN_TO_NOW.split(before)[-1]) or _USUAL_AFTER.search(after)
+        if not usual and said_of_now(before.casefold(), after.casefold()):
             return match.group(0).strip()
     return None
 
@@ -393,17 +406,15 @@ def _readings(
     message: str, below: float, words: re.Pattern[str], reading: re.Pattern[str]
 ) -> Iterator[tuple[re.Match[str], str, str]]:
     """Each reading in a sentence that speaks of its measure, with the words of the sentence before and after it;
-    not a threshold someone was told of, an example offered, or a usual, target or past reading. Nothing when the
-    rule is off (below is 0) or the writer says they feel well."""
-    if below <= 0 or _FEELING_WELL.search(message):
+    not a threshold someone was told of, nor an example offered. Nothing when the rule is off (below is 0)."""
+    if below <= 0:
         return
     for clause in CLAUSE_END.split(_LABEL.sub(r"\1 ", _DOTTED_BP.sub("bp ", message))):
         if not words.search(clause):
             continue
         for match in reading.finditer(clause):
             before, after = clause[: match.start()], clause[match.end() :]
-            told_of = _THRESHOLD.search(before) or _EXAMPLE.search(before)
-            if not (told_of or _USUAL_BEFORE.search(before) or _USUAL_AFTER.search(after)):
+            if not (_THRESHOLD.search(before) or _EXAMPLE.search(before)):
                 yield match, before, after
 
 

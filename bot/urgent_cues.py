@@ -50,10 +50,10 @@ _ON_A_SCREEN = re.compile(
     r"|person|people|guy|girl|boy|player|actor|footballer|celebrity|patient|somebody|someone)\b"
 )
 # How someone is, denied: "not feeling well", "not ok", "not doing great". It negates no more than being well, never the
-# symptom after it ("I'm not feeling well, chest pain and sweating", "not good, cant breathe").
+# symptom after it ("I'm not feeling well, chest pain and sweating", "not good, cant breathe"); not "not ok with".
 _UNWELL = re.compile(
     r"\bnot( (feeling|feel|doing|looking|look|been|very|so|too|at all))*"
-    r" (well|good|great|ok|okay|right|fine|myself|herself|himself|themselves|sure|certain)\b"
+    r" (well|good|great|ok|okay|right|fine|myself|herself|himself|themselves)\b(?! with)"
 )
 # The symptom as the topic of a question it opens: "High fever is common after the first infusion?", "vomiting blood is
 # side effect?"; not "my child has seizure is side effect of the cells", a report.
@@ -67,11 +67,12 @@ _YEAR_RIGHT_AFTER = re.compile(r"^\W*(19[5-9]\d|20[01]\d|202[0-3])(?![\d.,/-])(?
 # short of breath", where the denial is of something else).
 _DENIED_RIGHT_BEFORE = re.compile(r"\b(do|does|did)n'?t (feel|get|have|seem)( any| to be)?\s*$")
 # After it, a year long past as well ("collapsed in shop 2019"): up to 2023, so never a date of these years ("chest
-# pain since 1 December 2026"), and not a room, a bed or a height.
+# pain since 1 December 2026"), and not a room, a bed, a flight, a time of day or a height.
 _NOT_NOW_AFTER = re.compile(
     rf"\b({_MONTHS_AGO}|(weeks?|wks?) ago|as (an? )?(kid|child|teenager|teen|baby)|when i was|{_WHEN_YOUNG}"
-    r"|in (19|20)\d\d|(?<![\d/.-])(?<!room )(?<!bed )(?<!number )(?<!no )(?<!flat )(?<!apartment )(?<!floor )"
-    r"(?<!since )(19[5-9]\d|20[01]\d|202[0-3])(?![\d/.-])(?!\s*(mg|mcg|ml|g|units?|iu|m|metres?|meters?|ft|feet)\b)"
+    r"|in (19|20)\d\d|(?<![\d/.-])(?<!room )(?<!bed )(?<!ward )(?<!suite )(?<!flight )(?<!number )(?<!no )(?<!flat )"
+    r"(?<!apartment )(?<!floor )(?<!since )(?<!at )(19[5-9]\d|20[01]\d|202[0-3])(?![\d/.-])"
+    r"(?!\s*(mg|mcg|ml|g|units?|iu|m|metres?|meters?|ft|feet|hrs?|hours?|h)\b)"
     r"|(?<!since )last (year|yr|month|mth|week|wk)"
     r"|at (my|his|her|the) last (?!hours?|minutes?|mins?|few|couple)\w+"
     rf"|years|once|{_IN_THE_PAST}|history|(could|might|may) be an? (concern|risk|problem|worry)"
@@ -151,8 +152,10 @@ _OWNED_NOW = re.compile(
 # The sentence after a question about a symptom that says, and says no more than, that someone has it now ("chest pain
 # is side effect? my husband has it strong", "can it cause seizures? my son has it now").
 _HAS_IT_NOW = re.compile(
-    r"^\s*(and |but |because |cause |coz )?(i|he|she|they|we|my \w+)( also| too)? (have|has|am having|is having)"
-    r" (it|this|that)\b(?!.*\b(sometimes|often|usually|before|past|ago|years?|last|when|if)\b)"
+    r"^\s*(and |but |because |cause |coz )?(i|he|she|they|we|hes|shes|im|theyre|my \w+)( also| too)?( is| s| am)?"
+    r" (have|has|got|having)"
+    r" (it|this|that)\b(?! (condition|question|worry|written|on the|under control|in (my|his|her|the)))"
+    r"(?!.*\b(sometimes|often|usually|in the past|ago|years?)\b)"
 )
 # Someone else's history ("my brother had anaphylaxis to bee stings, does that...", "my dad and uncle both had heart
 # attacks", "someone had a seizure after CAR-T", "once he had anaphylaxis at school") or habit ("my husband gets short
