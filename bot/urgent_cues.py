@@ -21,6 +21,8 @@ _MONTHS_AGO = r"((years?|yrs?|months?|mths?) (ago|back)|(?<!not )(a )?long (time
 # since after it the words may tell when it began ("can't breathe since the treatment before 2 months").
 _BEFORE_MONTHS = r"(before (\w+ )?(years?|months?)|(years?|months?) before)"
 _WHEN_YOUNG = r"when (young|little|small|(he|she|they) (was|were) (a |an )?(kid|child|teen\w*|baby|young|little|\d+))"
+# A bare year long past: up to 2023, so that no date of these years ("since 1 December 2026") is read as one.
+_PAST_YEAR = r"(19[5-9]\d|20[01]\d|202[0-3])"
 _MONTH = r"(january|february|march|april|may|june|july|august|september|october|november|december)"
 # Cue words that put a symptom outside the present, before it in its sentence ("no chest pain", "can it cause
 # seizures", "a history of fainting", "watched a film where the guy collapsed") or after it ("fainted once years ago",
@@ -62,7 +64,7 @@ _TOPIC_OF_A_QUESTION = re.compile(
 )
 # A year right after it ("had a heart attack 2015, stented since"), not a dose ("overdosed on 2000 mg") nor a date of
 # these years ("seizure 2026-12-02").
-_YEAR_RIGHT_AFTER = re.compile(r"^\W*(19[5-9]\d|20[01]\d|202[0-3])(?![\d.,/-])(?!\s*(mg|mcg|ml|g|units?|iu)\b)")
+_YEAR_RIGHT_AFTER = re.compile(rf"^\W*{_PAST_YEAR}(?![\d.,/-])(?!\s*(mg|mcg|ml|g|units?|iu)\b)")
 # Denied by how the writer feels, right before it ("I don't feel short of breath"); not further ("I don't feel right,
 # short of breath", where the denial is of something else).
 _DENIED_RIGHT_BEFORE = re.compile(r"\b(do|does|did)n'?t (feel|get|have|seem)( any| to be)?\s*$")
@@ -71,7 +73,7 @@ _DENIED_RIGHT_BEFORE = re.compile(r"\b(do|does|did)n'?t (feel|get|have|seem)( an
 _NOT_NOW_AFTER = re.compile(
     rf"\b({_MONTHS_AGO}|(weeks?|wks?) ago|as (an? )?(kid|child|teenager|teen|baby)|when i was|{_WHEN_YOUNG}"
     r"|in (19|20)\d\d|(?<![\d/.-])(?<!room )(?<!bed )(?<!ward )(?<!suite )(?<!flight )(?<!number )(?<!no )(?<!flat )"
-    r"(?<!apartment )(?<!floor )(?<!since )(?<!at )(19[5-9]\d|20[01]\d|202[0-3])(?![\d/.-])"
+    rf"(?<!apartment )(?<!floor )(?<!since )(?<!at ){_PAST_YEAR}(?![\d/.-])"
     r"(?!\s*(mg|mcg|ml|g|units?|iu|m|metres?|meters?|ft|feet|hrs?|hours?|h)\b)"
     r"|(?<!since )last (year|yr|month|mth|week|wk)"
     r"|at (my|his|her|the) last (?!hours?|minutes?|mins?|few|couple)\w+"
@@ -226,15 +228,14 @@ _NAMES_SOMETHING_ELSE = re.compile(
     r"|training|precautions|management|risks?)\b"
 )
 _HAPPENING = re.compile(r"\b(having|started|starting|keeps|keep|is|another)( an?| another)?\s*$")
-_AT_RISK = re.compile(r"\b(am|im|i'm|is|are|has|have|had)( an?)?( (?!there\b)\w+)?\s*$")
+_AT_RISK = re.compile(r"\b(am|im|is|are|has|have|had)( an?)?( (?!there\b)\w+)?\s*$")  # apostrophes are gone
 _AT_A_PRICE = re.compile(
     r"^\s*(at|over|when i (see|saw|hear|heard|read|get|got)|reading|seeing) (the |that |this |your |my |a )?(\w+ )?"
     r"(cost|costs|price|prices|bill|quote|invoice|fees?|total|estimate)\b"
 )
 # Over by now, anywhere after the symptom in its sentence ("short of breath for a day but it went away", "it was only
-# muscle", "I woke up after one minute"), unless something after that brings it back ("it went
-# away but now it's back"). Not "was fine": after a symptom it is as often the time before it ("she collapsed, she was
-# fine an hour ago").
+# muscle", "I woke up after one minute"), unless something after that brings it back ("it went away but now it's
+# back"). Not "was fine": after a symptom it is as often the time before it ("she collapsed, she was fine an hour ago").
 _NOT_DENIED = "(?<!not )(?<!nt )(?<!never )"  # "hasn't been fine since" is not over
 _OVER = re.compile(
     r"\b(went away|wore off|passed off|settled( down)?|cleared up|back to normal"
@@ -281,6 +282,7 @@ def said_of_now(before: str, after: str) -> bool:
     # chemo last week")
     window_after = " ".join(re.split(r",", after, maxsplit=1)[0].split()[:CUE_WINDOW])
     since_and = _AND.split(part_before)[-1]  # a time past reaches back to "and", after which a message may turn to now
+    sentence = f"{before} {after}"
     over = _OVER.search(after)
     return not (
         _NOT_NOW_BEFORE.search(_UNWELL.sub(" ", window_before))
@@ -289,10 +291,10 @@ def said_of_now(before: str, after: str) -> bool:
         or (not before.strip() and _TOPIC_OF_A_QUESTION.match(after) and not _RECENT.search(after))
         or _FEARED.search(before)
         or _DREAMT.search(before)
-        or _ON_A_SCREEN.search(_AND.split(part_before)[-1])
-        or ((_HISTORY_OR_HABIT.search(before) or _HABITUAL.search(before)) and not _RECENT.search(f"{before} {after}"))
-        or (_FIGURE_OF_SPEECH.search(f"{before} {after}") and not _RECENT.search(f"{before} {after}"))
-        or (_LAUGH.search(f"{before} {after}") and _OVERSTATED.search(window_before))
+        or _ON_A_SCREEN.search(since_and)
+        or ((_HISTORY_OR_HABIT.search(before) or _HABITUAL.search(before)) and not _RECENT.search(sentence))
+        or (_FIGURE_OF_SPEECH.search(sentence) and not _RECENT.search(sentence))
+        or (_LAUGH.search(sentence) and _OVERSTATED.search(window_before))
         or _NOT_NOW_AFTER.search(window_after)
         or _CONDITION_PART.search(part_before)
         or _long_past(since_and)
