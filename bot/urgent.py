@@ -66,7 +66,20 @@ _THRESHOLD = re.compile(
 # An overdose, told as a count: a verb of taking, then within a few words a number (or a whole packet, bottle, all
 # of one's pills) of something that is not a unit of measure or time ("took 30 minutes", "swallowed 500 mg"), and not
 # a habit ("I take 12 tablets a day").
-_TAKEN = re.compile(r"\b(took|taken|swallowed|downed|necked|popped|ate|eaten|overdosed on)\b")
+_TAKEN = re.compile(r"\b(took|taken|swallow|swallowed|downed|necked|popped|ate|eaten|overdosed on)\b")
+# "Swallow" as written English learnt late tells of what was done ("I swallow whole box 1 hour ago"), only with a time
+# that says so ("now", "today" and "just" tell as often of a habit or a plan there), and not after a word that makes
+# it a plan, a rule or a question ("I have to swallow 20 capsules", "do I just swallow the 12 tablets whole?").
+_BARE_VERB = "swallow"
+_DONE = re.compile(
+    r"\b(ago|just now|right now|last night|yesterday|this (morning|afternoon|evening)|by (mistake|accident)"
+    r"|accidentally|on purpose)\b"
+)
+_NOT_DONE_BEFORE = re.compile(
+    r"\b(to|must|should|can|cant|cannot|could|couldnt|dont|doesnt|didnt|will|wont|would|need|needs|do|does|shall"
+    r"|gonna|me|that|if|when)( (i|you|he|she|we|they))?( (just|now|also|still|only|then|really|first|already|all))?"
+    r"\s+$"
+)
 # fmt: off
 _COUNT_WORDS = {
     "ten": 10, "eleven": 11, "twelve": 12, "dozen": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
@@ -425,6 +438,8 @@ def overdose(message: str, count: float) -> str | None:
         return None
     for clause in CLAUSE_END.split(_APOSTROPHES.sub("", message.casefold())):
         for verb in _TAKEN.finditer(clause):
+            if verb.group(0) == _BARE_VERB and not _told_as_done(clause, verb.start()):
+                continue
             rest = clause[verb.end() :]
             window = " ".join(rest.split()[:8])
             if _TEMPERATURE_WORDS.search(window):  # "took my temperature and it's 40": the temperature rule's
@@ -442,6 +457,12 @@ def overdose(message: str, count: float) -> str | None:
             if said_of_now(clause[: verb.start()], after) and not asked_about(clause[: verb.start()]):
                 return f"{verb.group(0)} {window[: found.end()].strip()}".strip()
     return None
+
+
+def _told_as_done(clause: str, at: int) -> bool:
+    """Whether a verb in its bare form, at this place in the clause, tells of what was done: a time says so, and no
+    word before it makes it a plan, a rule or a question."""
+    return bool(_DONE.search(clause)) and not _NOT_DONE_BEFORE.search(clause[:at])
 
 
 def urgent_phrase(question: str, site: Site) -> str | None:

@@ -208,6 +208,7 @@ def test_the_oxygen_rule_is_off_at_zero_and_raises_an_urgent_alarm():
         ("she took the whole lot of her mums morphine", "took the whole lot of her mums morphine"),
         ("I suppose I should say I took all my pills", "took all my pills"),
         ("I took about 20 of my sleeping tablets an hour ago, otherwise fine though", "took about 20"),
+        ("I swallow whole box of paracetamol 1 hour ago", "swallow whole box"),  # the tense left out
     ],
 )
 def test_a_count_of_pills_or_a_whole_packet_taken_now_is_an_overdose(message, taken):
@@ -232,6 +233,11 @@ def test_a_count_of_pills_or_a_whole_packet_taken_now_is_an_overdose(message, ta
         "temp was 38.2, took paracetamol and now its 36.9",  # a decimal point ends no clause: 36.9 is a reading
         "I took loads of ibuprofen last week for my back",  # the past
         "can I take paracetamol after the infusion?",
+        "I have to swallow 20 capsules of the prep before the scan",  # the bare form: a plan or a rule
+        "I swallow 14 tablets in the morning and 6 at night",
+        "should I swallow all the pills before the infusion today?",
+        "Do I just swallow the 12 tablets whole today or chew them?",
+        "I swallow 10 supplements now with breakfast, can I continue before treatment?",
     ],
 )
 def test_counts_that_are_not_an_overdose_now_raise_nothing(message):
@@ -560,6 +566,8 @@ def test_a_phrase_said_in_jest_of_someone_s_history_or_habit_or_hypothetically_d
         "is chest pain a side effect? my husband has it now, what do I do if it gets worse",
         "since the treatment two months ago I cant breathe",  # when it began, not a time long past
         "after the infusion at my last session my husband is short of breath",
+        "after my transplant 2 years ago he was fine but now he is having a seizure",
+        "after the infusion last month she had a seizure and now she is having another one",
     ],
 )
 def test_the_same_phrases_near_jest_history_habit_or_supposing_said_of_now_still_count(message):
@@ -831,6 +839,13 @@ EMERGENCIES = {
     "a low blood pressure, a plan with saved pills": [
         "sorry my english, husband blood pressure machine show 75/45 and he is very cold and sleepy",
         "I keep the tablets saved and tonight I take them all. please do not tell my son before I am gone",
+    ],
+    # missed in urgent-dev20 and dev22: pills swallowed told without a tense (in words of their own), new confusion
+    "pills swallowed told without a tense, new confusion in plain words": [
+        "my brother swallow 30 of his sleeping tablets half an hour ago, he is getting drowsy",
+        "My husband (52) had his first NK infusion two days ago. Tonight he keeps asking me what day it is, over and "
+        "over, and he couldn't remember our granddaughter's name. He was fine at breakfast. His writing on the "
+        "birthday card looks odd. Could this be the cells?",
     ],
 }
 CALM = [
