@@ -54,6 +54,22 @@ _APOSTROPHES = re.compile(r"['’‘ʼ`´]")
 # pieces scored as well, where a clause turns to something else ("no history of epilepsy but my son is fitting").
 _PIECE_END = re.compile(r"(?<!\d)[.?!;:]+(?!\d)|[,\n]")
 _TURN = re.compile(r"\b(but|though|although|however|whereas|and now|and then|and suddenly)\b", re.IGNORECASE)
+# Where a run-on sentence starts a new clause without a stop: a subject pronoun after a word that does not bind it
+# to what came before ("...since this afternoon | he had nk monday", "...on the machine and | i feel like im gonna
+# faint"); not "where he is", "if she", "that they". The parts either side are scored as pieces too.
+_RUN_ON = re.compile(
+    r"\b(?P<before>[\w']+)(?P<gap>\s+(?:and\s+)?)(?=(?:i|im|i'm|he|hes|he's|she|shes|she's|they|theyre|they're|we|we're)\b)",
+    re.IGNORECASE,
+)
+_BINDS_A_CLAUSE = re.compile(
+    r"where|when|whenever|what|how|why|who|which|that|if|unless|whether|because|cause|cuz|cos|coz|bc|as|than|until"
+    r"|till|while|since|before|after|so|or|though|although"
+    # a question's verb before its subject ("can he bring"), and verbs whose object is a clause ("says he'll")
+    r"|can|could|will|would|should|shall|may|might|must|do|does|did|is|are|was|am|have|has|had|say|says|said|tell"
+    r"|tells|told|think|thinks|thought|know|knows|knew|feel|feels|felt|like|hope|guess|reckon|mean|worried|afraid"
+    r"|scared|sure",
+    re.IGNORECASE,
+)
 _NUMBER = re.compile(
     r"(?<![\d.,])(\d{2,3}(?:[.,]\d{1,2})?)(?!\d)\s*(°|º|˚|degrees?|deg)?\s*(c|f|celsius|fahrenheit)?\b", re.IGNORECASE
 )
@@ -346,10 +362,22 @@ def _pieces(
             ends |= {m.end() for m in _TURN.finditer(message)}
         cuts = sorted({0, *ends, len(message)})
         for start, end in zip(cuts, cuts[1:], strict=False):
-            rows = [i for i in kept if spans[i][0] >= start and spans[i][1] <= end]
-            if 3 <= len(rows) < len(kept) and rows not in pieces:
-                pieces.append(rows)
+            for part in _run_on_parts(message, start, end):
+                rows = [i for i in kept if spans[i][0] >= part[0] and spans[i][1] <= part[1]]
+                if 3 <= len(rows) < len(kept) and rows not in pieces:
+                    pieces.append(rows)
     return [kept, *pieces] if kept else []
+
+
+def _run_on_parts(message: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The piece from start to end, and where a clause starts in it without a stop, the parts before and after."""
+    parts = [(start, end)]
+    if _PIECE_END.search(message.rstrip(" .?!")):  # a message with stops and commas has its clauses cut already
+        return parts
+    for found in _RUN_ON.finditer(message, start, end):
+        if not _BINDS_A_CLAUSE.fullmatch(found["before"]):
+            parts += [(start, found.end("before")), (found.end(), end)]
+    return parts
 
 
 def temperature(message: str, celsius: float) -> str | None:

@@ -255,6 +255,27 @@ def test_a_message_is_also_cut_at_a_turn_and_either_side_is_a_piece():
     assert ["what", "do", "i", "do"] in words  # the pieces between commas as before
 
 
+def _piece_words(message: str) -> list[list[str]]:
+    from bot.urgent import _pieces
+
+    spans = [(m.start(), m.end()) for m in re.finditer(r"\S+", message)]
+    return [[message[slice(*spans[i])] for i in rows] for rows in _pieces(message, spans, len(spans))]
+
+
+def test_a_run_on_without_stops_is_also_cut_where_a_clause_starts():
+    words = _piece_words("bleeding heavy from my gums since morning they said my platelets were low")
+    assert ["bleeding", "heavy", "from", "my", "gums", "since", "morning"] in words
+    assert ["they", "said", "my", "platelets", "were", "low"] in words
+    # "and" before the subject goes with neither side
+    assert ["i", "feel", "faint"] in _piece_words("the upper number is 85 and i feel faint")
+
+
+def test_a_subject_bound_to_the_words_before_it_starts_no_piece_nor_does_a_message_with_stops():
+    assert _piece_words("my son doesnt know where he is") == [["my", "son", "doesnt", "know", "where", "he", "is"]]
+    assert len(_piece_words("can he bring his ipad my dad says he will be bored")) == 1
+    assert ["they", "said", "it", "was", "fine"] not in _piece_words("I fainted last year. then they said it was fine")
+
+
 def test_what_something_could_bring_on_is_not_now_but_self_harm_asked_so_is_still_heard():
     assert urgent_phrase("someone had a seizure in the waiting room just now", SITE) == "seizure*"
     site = Site(self_harm_phrases=("suicid*",))
@@ -847,8 +868,15 @@ EMERGENCIES = {
         "over, and he couldn't remember our granddaughter's name. He was fine at breakfast. His writing on the "
         "birthday card looks odd. Could this be the cells?",
     ],
+    # missed in urgent-dev23 (no stops): the emergency before another clause, in words of our own
+    "a run-on with no stops, the emergency before another clause": [
+        "my wife is bleeding from the mouth and it wont stop since an hour they told us her platelets are low",
+    ],
 }
 CALM = [
+    # run-ons with no stops, cut where a clause starts: a fainting long past, confusion of years
+    "my dad fainted at the blood draw last year he is nervous about the needles",
+    "my mum gets confused in the evenings she has dementia can she still have it",
     # an ordinary question that names who it is for: a relative's name alone came nearer to "dad collapsed" or "help
     # my mum can't breathe" than to anything calm (the built-in calm messages)
     "does it work for my mum",
