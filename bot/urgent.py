@@ -372,7 +372,9 @@ def _pieces(
 def _run_on_parts(message: str, start: int, end: int) -> list[tuple[int, int]]:
     """The piece from start to end, and where a clause starts in it without a stop, the parts before and after."""
     parts = [(start, end)]
-    if _PIECE_END.search(message.rstrip(" .?!")):  # a message with stops and commas has its clauses cut already
+    # a message with stops, commas or turns has its clauses cut already, and what it says after them ("but it
+    # settled and I'm fine now") must stay with what it is said of
+    if _PIECE_END.search(message.rstrip(" .?!")) or _TURN.search(message):
         return parts
     for found in _RUN_ON.finditer(message, start, end):
         if not _BINDS_A_CLAUSE.fullmatch(found["before"]):
