@@ -58,7 +58,7 @@ _TURN = re.compile(r"\b(but|though|although|however|whereas|and now|and then|and
 # to what came before ("...since this afternoon | he had nk monday", "...on the machine and | i feel like im gonna
 # faint"); not "where he is", "if she", "that they". The parts either side are scored as pieces too.
 _RUN_ON = re.compile(
-    r"\b(?P<before>[\w']+)(?P<gap>\s+(?:and\s+)?)(?=(?:i|im|i'm|he|hes|he's|she|shes|she's|they|theyre|they're|we|we're)\b)",
+    r"\b(?P<before>[\w']+)\s+(?:and\s+)?(?=(?:i|im|i'm|he|hes|he's|she|shes|she's|they|theyre|they're|we|we're)\b)",
     re.IGNORECASE,
 )
 _BINDS_A_CLAUSE = re.compile(
@@ -351,8 +351,9 @@ def _pieces(
     message: str, spans: list[tuple[int, int]], count: int, left_out: Sequence[tuple[int, int]] = ()
 ) -> list[list[int]]:
     """The rows of the whole message, then of each of its pieces of three tokens or more (cut at sentence ends and
-    commas, and again at turns such as "but"); none of them in a condition ("what should I do if he has a seizure
-    at home"), which the phrases do not count either, nor in left_out."""
+    commas, and again at turns such as "but"; a message with none of those also where a new clause starts); none
+    of them in a condition ("what should I do if he has a seizure at home"), which the phrases do not count either,
+    nor in left_out."""
     cut = [*conditions(message), *left_out]
     kept = [i for i, (a, b) in enumerate(spans[:count]) if not any(a >= s and b <= e for s, e in cut)]
     pieces: list[list[int]] = []
