@@ -28,6 +28,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
 
 import numpy as np
 
@@ -147,9 +148,18 @@ _PERCENTAGE = re.compile(r"(?<![\d.,])(\d{2})(?:[.,]\d)?(?![\d.,]\d)\s*(%|percen
 # A blood pressure: upper over lower number ("70/40", "78 over 40") in a sentence that speaks of one ("tension" as
 # many learners of English say it; "90 by 60" as in India). A date ("30/11") has no upper number of 40 or more, and a
 # wound's size has a unit after it.
-_PRESSURE_WORDS = re.compile(r"\b(blood ?pres+ure|bp|b/p|pres+ure|cuff|systolic|tension|top number)\b", re.IGNORECASE)
+_PRESSURE_WORDS = re.compile(
+    r"\b(blood ?pres+ure|bp|b/p|pres+ure|cuff|systolic|tension|(top|upper) number)\b", re.IGNORECASE
+)
 _PRESSURE = re.compile(
     r"(?<![\d./])(\d{2,3})\s*(?:/|over|by)\s*(\d{2,3})(?![\d./])(?!\s*(mm|cm|mg|m|in|inch\w*)\b)", re.IGNORECASE
+)
+# An upper number named alone ("upper number is 85 on the machine", "systolic 82", "top number only 78").
+_UPPER_ALONE = re.compile(
+    r"\b(?:top|upper|systolic)(?:\s+(?:number|reading|one|value|pressure))?"
+    r"(?:\s+(?:is|was|of|at|now|only|just|reads?|says|shows|showing|down to|dropped to|fell to|fallen to))*\s*[:=]?\s*"
+    r"(\d{2,3})(?![\d./])(?!\s*(?:/|over|by)\s*\d)(?!\s*(%|(mm|cm|mg|m|in|inch\w*|percent)\b))",
+    re.IGNORECASE,
 )
 # A measure's name as a label ("BP: 80/50", "sats: 85", "b.p. 82/48"), read as one sentence with its reading.
 _LABEL = re.compile(r"\b(bp|blood ?pres+ure|tension|sats?|spo2|sp02|o2|oxygen|saturations?)\s*:", re.IGNORECASE)
@@ -434,9 +444,12 @@ def low_blood_pressure(message: str, below: float) -> str | None:
     """A blood pressure whose upper (systolic) number is below `below` that the message gives (as written), in a
     sentence that speaks of blood pressure, said of now ("my blood pressure on the machine is 70/40"); None otherwise
     or when the rule is off (0). A threshold ("call if it drops below 90/60") or an example offered is no reading."""
-    for match, before, after in _readings(message, below, _PRESSURE_WORDS, _PRESSURE):
-        upper, lower = int(match.group(1)), int(match.group(2))
-        if not (40 <= upper < below and 20 <= lower < upper) or _A_MEDICINE.search(before):
+    readings = chain(
+        _readings(message, below, _PRESSURE_WORDS, _PRESSURE), _readings(message, below, _PRESSURE_WORDS, _UPPER_ALONE)
+    )
+    for match, before, after in readings:
+        upper, lower = int(match.group(1)), int(match.group(2)) if match.re is _PRESSURE else None
+        if not (40 <= upper < below and (lower is None or 20 <= lower < upper)) or _A_MEDICINE.search(before):
             continue
         # what the writer's pressure usually is, or was at a past visit, in its part of the sentence ("my normal bp is
         # 85/55", but "88/58 is normal for me but now 70/40"), or a reading after which they feel well

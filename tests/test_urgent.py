@@ -156,6 +156,9 @@ def test_numbers_that_are_not_a_low_oxygen_reading_now_raise_nothing(message):
         ("b.p. 82/48 and dizzy", "82/48"),
         ("blood presure 80/50", "80/50"),  # misspelt
         ("tension 80/50 and she is very pale", "80/50"),  # as many learners of English say it
+        ("upper number is 85 on the machine and i feel like im gonna faint", "upper number is 85"),  # named alone
+        ("systolic 82 and dizzy", "systolic 82"),
+        ("top number only 78", "top number only 78"),
     ],
 )
 def test_a_blood_pressure_below_the_site_s_threshold_now_is_low(message, reading):
@@ -178,6 +181,11 @@ def test_a_blood_pressure_below_the_site_s_threshold_now_is_low(message, reading
         "Last week my blood pressure was 84/54, is that ok?",  # the past
         "BP 86/56 at rest, which is normal for me",
         "is 70/40 a good ratio of cells?",  # no blood pressure in the sentence
+        "my systolic is usually 85",  # an upper number named alone, as the writer's usual
+        "what if the top number drops below 85",  # a threshold
+        "the upper number was 85 last year",  # the past
+        "top number 120",
+        "systolic 85% of the time",  # not a reading
     ],
 )
 def test_numbers_that_are_not_a_low_blood_pressure_now_raise_nothing(message):
