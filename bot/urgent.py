@@ -71,6 +71,14 @@ _BINDS_A_CLAUSE = re.compile(
     r"|scared|sure",
     re.IGNORECASE,
 )
+# A part that says no more than that someone is well ("...it settled quickly and | i'm fine now"): never an emergency,
+# though a few words read alone may come near one.
+_ONLY_WELL = re.compile(
+    r"\W*(i|im|i'm|i am|he|hes|he's|he is|she|shes|she's|she is|they|theyre|they're|they are|we|we're|we are)"
+    r"( (feel|feels|am|is|are|was|were|seems?))?( (all|totally|completely|doing|feeling))?"
+    r" (fine|ok|okay|well|good|great|better|alright|all right|normal)( (now|again|today|since|thanks?|thank god))*\W*",
+    re.IGNORECASE,
+)
 _NUMBER = re.compile(
     r"(?<![\d.,])(\d{2,3}(?:[.,]\d{1,2})?)(?!\d)\s*(°|º|˚|degrees?|deg)?\s*(c|f|celsius|fahrenheit)?\b", re.IGNORECASE
 )
@@ -361,7 +369,7 @@ def _pieces(
     message: str, spans: list[tuple[int, int]], count: int, left_out: Sequence[tuple[int, int]] = ()
 ) -> list[list[int]]:
     """The rows of the whole message, then of each of its pieces of three tokens or more (cut at sentence ends and
-    commas, and again at turns such as "but"; a message with none of those also where a new clause starts); none
+    commas, and again at turns such as "but"; a message with no stop or comma also where a new clause starts); none
     of them in a condition ("what should I do if he has a seizure at home"), which the phrases do not count either,
     nor in left_out."""
     cut = [*conditions(message), *left_out]
@@ -381,16 +389,17 @@ def _pieces(
 
 
 def _run_on_parts(message: str, start: int, end: int) -> list[tuple[int, int]]:
-    """The piece from start to end, and where a clause starts in it without a stop, the parts before and after."""
+    """The piece from start to end, and where a clause starts in it without a stop, the parts before and after; not
+    a part that only says someone is well. A message with stops or commas has its clauses cut already; one whose
+    only marks are turns ("...going to book but honestly i dont see the point i have decided to end it tonight")
+    is cut between them as well."""
     parts = [(start, end)]
-    # a message with stops, commas or turns has its clauses cut already, and what it says after them ("but it
-    # settled and I'm fine now") must stay with what it is said of
-    if _PIECE_END.search(message.rstrip(" .?!")) or _TURN.search(message):
+    if _PIECE_END.search(message.rstrip(" .?!")):
         return parts
     for found in _RUN_ON.finditer(message, start, end):
         if not _BINDS_A_CLAUSE.fullmatch(found["before"]):
             parts += [(start, found.end("before")), (found.end(), end)]
-    return parts
+    return [(a, b) for a, b in parts if not _ONLY_WELL.fullmatch(message[a:b])]
 
 
 def temperature(message: str, celsius: float) -> str | None:
@@ -560,8 +569,9 @@ def _each_mention(
                 # Self-harm asked about as what something brings on is still heard, and so is any self-harm
                 # question the next sentence owns ("does this make you suicidal? because i am right now"), and any
                 # question whose next sentence says someone has it ("chest pain is side effect? my husband has it").
+                # Self-harm as what follows a condition is a threat ("if the scan is bad i will kill myself").
                 heard = (
-                    said_of_now(clause[:start], clause[end:])
+                    said_of_now(clause[:start], clause[end:], threat=self_harm)
                     and not asked_about(clause[:start], not self_harm)
                     and not names_something_else(clause[:start], clause[end:])
                 )

@@ -20,7 +20,8 @@ _MONTHS_AGO = r"((years?|yrs?|months?|mths?) (ago|back)|(?<!not )(a )?long (time
 # "Before two years" or "three years before", as a learner of English writes "two years ago": only before the symptom,
 # since after it the words may tell when it began ("can't breathe since the treatment before 2 months").
 _BEFORE_MONTHS = r"(before (\w+ )?(years?|months?)|(years?|months?) before)"
-_WHEN_YOUNG = r"when (young|little|small|(he|she|they) (was|were) (a |an )?(kid|child|teen\w*|baby|young|little|\d+))"
+_CHILD = r"(kid|child|teen\w*|baby|toddler|infant|newborn|boy|girl|schoolboy|schoolgirl|student|youngster)"
+_WHEN_YOUNG = rf"when (young|little|small|(he|she|they) (was|were) (a |an )?({_CHILD[1:-1]}|young|little|\d+))"
 # A bare year long past: up to 2023, so that no date of these years ("since 1 December 2026") is read as one.
 _PAST_YEAR = r"(19[5-9]\d|20[01]\d|202[0-3])"
 _MONTH = r"(january|february|march|april|may|june|july|august|september|october|november|december)"
@@ -30,6 +31,7 @@ _MONTH = r"(january|february|march|april|may|june|july|august|september|october|
 # worst headache ever after the infusion?").
 _NOT_NOW_BEFORE = re.compile(
     r"\b(no|not|never|without|risk of|chances? of|history of|causes?|causing|prevent|avoid|died (of|from)"
+    r"|survived|recovered from|got over"
     r"|passed away (of|from|with)|(has|have|had|did)n'?t (had|have|got|get|been|shown|experienced)"
     r"|signs? of|symptoms? of|what is|what are|what does|what do|how often|how common|how likely"
     r"|is it common"
@@ -71,7 +73,10 @@ _DENIED_RIGHT_BEFORE = re.compile(r"\b(do|does|did)n'?t (feel|get|have|seem)( an
 # After it, a year long past as well ("collapsed in shop 2019"): up to 2023, so never a date of these years ("chest
 # pain since 1 December 2026"), and not a room, a bed, a flight, a time of day or a height.
 _NOT_NOW_AFTER = re.compile(
-    rf"\b({_MONTHS_AGO}|(weeks?|wks?) ago|as (an? )?(kid|child|teenager|teen|baby)|when i was|{_WHEN_YOUNG}"
+    rf"\b({_MONTHS_AGO}|(weeks?|wks?) ago|as (an? )?(little |young )?{_CHILD}|when i was|{_WHEN_YOUNG}"
+    r"|in (my|his|her|their|our) (teens|twenties|thirties|forties|fifties|sixties|seventies|youth|childhood)"
+    r"|(during|in) (my|his|her|their|our|the) (last|previous) (chemo\w*|cycle|round|course|admission|hospital stay"
+    r"|stay|pregnancy|treatment|session)"
     r"|in (19|20)\d\d|(?<![\d/.-])(?<!room )(?<!bed )(?<!ward )(?<!suite )(?<!flight )(?<!number )(?<!no )(?<!flat )"
     rf"(?<!apartment )(?<!floor )(?<!since )(?<!at ){_PAST_YEAR}(?![\d/.-])"
     r"(?!\s*(mg|mcg|ml|g|units?|iu|m|metres?|meters?|ft|feet|hrs?|hours?|h)\b)"
@@ -107,6 +112,7 @@ _BROUGHT_ON = re.compile(
 # Words that make what follows a condition: "if", and "supposing" (not "I suppose", which guesses).
 _CONDITION_WORDS = r"if|whether|in case|unless|suppos(e|ing)(?<!i suppose)|hypothetically"
 _CONDITION_PART = re.compile(rf"\b({_CONDITION_WORDS})\b")
+_SUBJECTS = frozenset({"i", "im", "ill", "ive", "id", "he", "hes", "she", "shes", "we", "they", "theyre"})
 _LONG_PAST_PART = re.compile(
     rf"\b(when i was|{_WHEN_YOUNG}|{_MONTHS_AGO}|{_BEFORE_MONTHS}|(?<!since )last (year|yr|month|mth)|{_IN_THE_PAST}"
     r"|in (19|20)\d\d|back in \w+|when (i|he|she|they) (was|were) in (the )?(army|military)"
@@ -209,7 +215,8 @@ _OVERSTATED = re.compile(
 # from google", "mum is having a fit about the bill"; or an overstatement ("nearly", "almost") of what a price did
 # ("nearly had a heart attack at the cost").
 _FIGURE_AFTER = re.compile(
-    r"^\s*(a word|parade|on (information|info|the news|news|google|research|reading|websites?|articles?|forums?|videos?"
+    r"^\s*(a word|parade|free"
+    r"|on (information|info|the news|news|google|research|reading|websites?|articles?|forums?|videos?"
     r"|((christmas|easter|halloween|birthday) )?(chocolate|sweets|candy|cake|sugar|cookies|biscuits|mince pies))"
     r"|(about|over) (the |my |your |our )?(cost|costs|price|prices|bill|bills|invoice|fees?|wait|waiting list|parking"
     r"|mess|paperwork)|with (this|all (this|these)|so much|so many) (\w+ )?(paperwork|forms?|admin"
@@ -229,6 +236,11 @@ _NAMES_SOMETHING_ELSE = re.compile(
 )
 _HAPPENING = re.compile(r"\b(having|started|starting|keeps|keep|is|another)( an?| another)?\s*$")
 _AT_RISK = re.compile(r"\b(am|im|is|are|has|have|had)( an?)?( (?!there\b)\w+)?\s*$")  # apostrophes are gone
+# A price said to bring it on, right before it ("the price is giving me a heart attack honestly").
+_A_PRICE_DID_IT = re.compile(
+    r"\b(cost|costs|price|prices|bill|quote|invoice|fees?)( (is|are|was|were|will|would|almost|nearly|literally|be))*"
+    r" (giving|gave|give|gives|gonna give) (me|him|her|us|them|my \w+)( an?)?\s*$"
+)
 _AT_A_PRICE = re.compile(
     r"^\s*(at|over|when i (see|saw|hear|heard|read|get|got)|reading|seeing) (the |that |this |your |my |a )?(\w+ )?"
     r"(cost|costs|price|prices|bill|quote|invoice|fees?|total|estimate)\b"
@@ -246,6 +258,9 @@ _OVER = re.compile(
     r"|(in (the )?morning|by morning) (it|the fever|the pain) (was|had) gone"
     r"|now (is |it is |its )?(finish\w*|gone|normal)"
     r"|was (only|just) (muscle|muscular|anxiety|stress|indigestion|reflux|heartburn|gas|wind|panic)"
+    r"|(turned out to be|(they|doctors?|the doctors?) said it was|found (out )?it was) (only |just )?(an? )?(nothing"
+    r"|(pulled|strained) muscle|muscular|anxiety|stress|indigestion|reflux|heartburn|panic( attack)?|low (blood )?sugar"
+    r"|dehydration)|it was (only |just )?an? (pulled|strained) muscle"
     rf"|{_NOT_DENIED}been (fine|ok|okay|well) (ever )?since|(?<!been ){_NOT_DENIED}(fine|ok|okay|well) (ever )?since"
     rf"|{_NOT_DENIED}(stopped|gone|all fine|all good|fine) now)\b"
 )
@@ -255,9 +270,13 @@ _WELL_WORDS = ("fine", "ok", "okay", "better", "good", "normal", "alright", "all
 _AFTER_NO_WELL_WORD = "".join(f"(?<!{word} )" for word in _WELL_WORDS)
 # "Now I feel normal" is how the writer is now, as "normal now" is.
 _NOT_WELL_AFTER = rf"(?! (i|he|she|we|they) (feel|feels|am|is|are) ({'|'.join(_WELL_WORDS)}))"
+# "Can she still have the infusion" asks whether she may, not whether it is back.
+_ASKER = ("", "i ", "he ", "she ", "we ", "they ")
+_STILL = "".join(f"(?<!{modal} {who})" for modal in ("can", "could") for who in _ASKER)
+_STILL += "still"
 _BACK = re.compile(
     rf"\b({_AFTER_NO_WELL_WORD}now{_NOT_WELL_AFTER}|\w*(not|nt|never) (\w+ )?({'|'.join(_WELL_WORDS)}) now"
-    r"|again|still|worse|keeps?|returned|came back|another)\b"
+    rf"|again|{_STILL}|worse|keeps?|returned|came back|another)\b"
 )
 # "Is it normal if she won't wake up?" asks about what is happening: only a true condition is left out of meaning.
 _CONDITION = re.compile(rf"(?<!normal )(?<!ok )(?<!okay )(?<!fine )(?<!bad )(?<!serious )\b({_CONDITION_WORDS})\b")
@@ -272,10 +291,12 @@ _PART_END = re.compile(rf",|{_SCOPE_END.pattern}")
 _PAST_PART_END = re.compile(rf"{CLAUSE_END.pattern}|,|\band\b|{_SCOPE_END.pattern}")
 
 
-def said_of_now(before: str, after: str) -> bool:
+def said_of_now(before: str, after: str, threat: bool = False) -> bool:
     """Whether what stands between these two parts of a clause (casefolded words) is said of the present: not
     negated, asked about as a risk or in general, put as a condition, told of the past or as over (cue words within
-    CUE_WINDOW words; a condition or a time long past anywhere in its part of the sentence)."""
+    CUE_WINDOW words; a condition or a time long past anywhere in its part of the sentence). With threat (self-harm),
+    only what a condition supposes is outside the present, not what it says will follow ("if i ever felt suicidal",
+    but "if the scan is bad i will kill myself")."""
     part_before, part_after = _PART_END.split(before)[-1], _PART_END.split(after)[0]
     window_before = " ".join([w for w in _SCOPE_END.split(before)[-1].split() if w != ","][-CUE_WINDOW:])
     # after the symptom, to the next comma: what follows one is told of something else ("39.6, feel awful, had
@@ -296,7 +317,7 @@ def said_of_now(before: str, after: str) -> bool:
         or (_FIGURE_OF_SPEECH.search(sentence) and not _RECENT.search(sentence))
         or (_LAUGH.search(sentence) and _OVERSTATED.search(window_before))
         or _NOT_NOW_AFTER.search(window_after)
-        or _CONDITION_PART.search(part_before)
+        or _supposed(part_before, threat)
         or _long_past(since_and)
         or _LAST_OCCASION.search(since_and)
         or (_THAT_TIME.search(window_after) and not _SINCE_THEN.search(window_after))
@@ -306,7 +327,17 @@ def said_of_now(before: str, after: str) -> bool:
         or (over and not _BACK.search(after, over.end()))
         or _FIGURE_AFTER.match(after)
         or ((_OVERSTATED.search(window_before) or _LAUGH.search(after)) and _AT_A_PRICE.match(after))
+        or _A_PRICE_DID_IT.search(window_before)
     )
+
+
+def _supposed(part: str, threat: bool) -> bool:
+    """Whether the part of a sentence before a symptom puts it under a condition; for a threat, only when no clause
+    of its own starts after the condition's subject."""
+    conditions = list(_CONDITION_PART.finditer(part))
+    if not conditions or not threat:
+        return bool(conditions)
+    return not any(word in _SUBJECTS for word in part[conditions[-1].end() :].split()[1:])
 
 
 def _long_past(part: str) -> bool:

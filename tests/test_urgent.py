@@ -276,6 +276,15 @@ def test_a_run_on_without_stops_is_also_cut_where_a_clause_starts():
     assert ["they", "said", "my", "platelets", "were", "low"] in words
     # "and" before the subject goes with neither side
     assert ["i", "feel", "faint"] in _piece_words("the upper number is 85 and i feel faint")
+    # and with a turn: the plan after "but" is cut from the rest of what follows it
+    words = _piece_words("i was going to book but honestly i dont see the point i have decided to end it tonight")
+    assert ["i", "have", "decided", "to", "end", "it", "tonight"] in words
+
+
+def test_a_part_that_only_says_someone_is_well_is_no_piece():
+    words = _piece_words("was short of breath yesterday but it settled quickly and im fine now")
+    assert ["im", "fine", "now"] not in words
+    assert ["was", "short", "of", "breath", "yesterday", "but", "it", "settled", "quickly"] in words
 
 
 def test_a_subject_bound_to_the_words_before_it_starts_no_piece_nor_does_a_message_with_stops():
@@ -303,6 +312,14 @@ def test_what_something_could_bring_on_is_not_now_but_self_harm_asked_so_is_stil
 def test_a_question_about_self_harm_is_heard_when_the_next_sentence_owns_it(message, heard):
     site = Site(self_harm_phrases=("suicid*", "want to die"))
     assert (urgent_phrase(message, site) is not None) is heard
+
+
+def test_self_harm_under_a_condition_is_a_threat_and_is_heard_but_a_symptom_under_one_is_not():
+    assert urgent_phrase("if the scan is bad i will kill myself", SITE) == "kill myself"
+    assert urgent_phrase("want to know if you treat leukaemia and also i have a plan to kill myself", SITE)
+    assert urgent_phrase("what should i do if he has chest pain at home", SITE) is None
+    site = Site(self_harm_phrases=("suicid*",))  # what a condition supposes is still only supposed
+    assert urgent_phrase("if i ever felt suicidal could i talk to someone at the clinic", site) is None
 
 
 def test_the_phrases_said_of_something_else_than_now_are_where_the_message_names_them():
@@ -392,6 +409,15 @@ def test_the_same_phrases_near_those_cues_said_of_now_still_raise_the_alarm(mess
         "can the cells make you short of breath?",
         "my mum and aunt both had heart attacks in their sixties, does that matter?",  # others' history
         "I read that someone had a seizure after a similar therapy, is that a risk?",
+        # told without a stop, as over: what it turned out to be, survived, in childhood, a past course, "free" of it
+        "my mother had chest pain last winter it turned out to be reflux she is fine now can she still have it",
+        "i went to the er last week with chest pain and it was a pulled muscle so can i still come",
+        "my father survived two heart attacks and a bypass and he is a fighter",
+        "my son had a seizure as a toddler he has been fine for ten years",
+        "my sister had anaphylaxis to shellfish in her twenties she is fine she just avoids shellfish",
+        "she had a high fever during her last chemo cycle in hospital she is at home doing well",
+        "she has been seizure free on medicine since then",
+        "the price is giving me a heart attack honestly is there any discount",  # a price said to bring it on
     ],
 )
 def test_a_phrase_asked_about_in_general_or_told_as_over_does_not_count(message):
@@ -408,6 +434,12 @@ def test_a_phrase_asked_about_in_general_or_told_as_over_does_not_count(message)
         "trouble breathing last night, it went away but now it's back and worse",  # over, then back
         "my dad is fainting again and again",
         "she collapsed in the hall, she was fine an hour ago",  # "was fine": the time before it
+        "she has chest pain they said it was reflux but it is worse now",  # over, then worse
+        "he collapsed, it was cold outside",  # "it was" is over only for a pulled muscle
+        "she survived cancer and now has chest pain",  # what was survived is something else
+        "my toddler is having a seizure",
+        "i saw the price and now i have chest pain",
+        "i have chest pain, is it still ok to come",  # "still" asked of coming, not of the pain
     ],
 )
 def test_the_same_phrases_asked_about_now_or_come_back_still_count(message):
@@ -880,6 +912,14 @@ EMERGENCIES = {
     "a run-on with no stops, the emergency before another clause": [
         "my wife is bleeding from the mouth and it wont stop since an hour they told us her platelets are low",
     ],
+    # missed in the reviews of run-on messages (2026-12-03), in words of our own: a plan after a turn, hanging, a
+    # threat under a condition, the upper number alone
+    "run-ons with a turn, hanging, a threat under a condition, the upper number alone": [
+        "i meant to ask about parking but honestly whats the use i am going to end it tonight i have it all planned",
+        "sorry to ask here but i will hang myself this weekend and i want my deposit to go to my son",
+        "do you take new patients and also if the biopsy is positive i will kill myself",
+        "the upper number on her machine is 82 and she is very pale and cold",
+    ],
 }
 CALM = [
     # run-ons with no stops, cut where a clause starts: a fainting long past, confusion of years
@@ -919,6 +959,9 @@ CALM = [
     "I almost had a heart attack at the price, do you do payment plans?",
     "how does your team deal with an allergic reaction during the infusion?",
     "was short of breath going up the hill yesterday but it settled quickly and I'm fine now",
+    # told without a stop: over, or survived, or who the question is for
+    "my mum had chest pain last winter it turned out to be reflux she is fine now and wants to know the cost",
+    "my brother is a heart transplant patient but i am asking for myself not him what is the first step",
     "my uncle fainted at the wedding back in June but he's been fine since, can he still have the therapy?",
     "I've been overdosing on Easter chocolate lol, does sugar affect NK cells?",
     "I took two of my vitamin C tablets instead of one this morning, is that a problem?",
