@@ -261,6 +261,7 @@ _OVER = re.compile(
     r"|(turned out to be|(they|doctors?|the doctors?) said it was|found (out )?it was) (only |just )?(an? )?(nothing"
     r"|(pulled|strained) muscle|muscular|anxiety|stress|indigestion|reflux|heartburn|panic( attack)?|low (blood )?sugar"
     r"|dehydration)|it was (only |just )?an? (pulled|strained) muscle"
+    rf"|(that|this|it) (was|happened) (all )?({_MONTHS_AGO}|(back )?in ({_MONTH}|(19|20)\d\d)|last (year|yr|month))"
     rf"|{_NOT_DENIED}been (fine|ok|okay|well) (ever )?since|(?<!been ){_NOT_DENIED}(fine|ok|okay|well) (ever )?since"
     rf"|{_NOT_DENIED}(stopped|gone|all fine|all good|fine) now)\b"
 )
