@@ -28,7 +28,6 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import chain
 
 import numpy as np
 
@@ -39,6 +38,7 @@ from bot.text import WORD, content_words
 from bot.urgent_cues import (
     CLAUSE_END,
     LAUGHING_EMOJI,
+    WELL_WORDS,
     asked_about,
     conditions,
     has_it_now,
@@ -58,10 +58,8 @@ _TURN = re.compile(r"\b(but|though|although|however|whereas|and now|and then|and
 # Where a run-on sentence starts a new clause without a stop: a subject pronoun after a word that does not bind it
 # to what came before ("...since this afternoon | he had nk monday", "...on the machine and | i feel like im gonna
 # faint"); not "where he is", "if she", "that they". The parts either side are scored as pieces too.
-_RUN_ON = re.compile(
-    r"\b(?P<before>[\w']+)\s+(?:and\s+)?(?=(?:i|im|i'm|he|hes|he's|she|shes|she's|they|theyre|they're|we|we're)\b)",
-    re.IGNORECASE,
-)
+_SUBJECT = r"(?:i|im|i'm|he|hes|he's|she|shes|she's|they|theyre|they're|we|we're)"
+_RUN_ON = re.compile(rf"\b(?P<before>[\w']+)\s+(?:and\s+)?(?={_SUBJECT}\b)", re.IGNORECASE)
 _BINDS_A_CLAUSE = re.compile(
     r"where|when|whenever|what|how|why|who|which|that|if|unless|whether|because|cause|cuz|cos|coz|bc|as|than|until"
     r"|till|while|since|before|after|so|or|though|although"
@@ -74,9 +72,8 @@ _BINDS_A_CLAUSE = re.compile(
 # A part that says no more than that someone is well ("...it settled quickly and | i'm fine now"): never an emergency,
 # though a few words read alone may come near one.
 _ONLY_WELL = re.compile(
-    r"\W*(i|im|i'm|i am|he|hes|he's|he is|she|shes|she's|she is|they|theyre|they're|they are|we|we're|we are)"
-    r"( (feel|feels|am|is|are|was|were|seems?))?( (all|totally|completely|doing|feeling))?"
-    r" (fine|ok|okay|well|good|great|better|alright|all right|normal)( (now|again|today|since|thanks?|thank god))*\W*",
+    rf"\W*{_SUBJECT}( (feel|feels|am|is|are|was|were|seems?))?( (all|totally|completely|doing|feeling))?"
+    rf" ({'|'.join((*WELL_WORDS, 'well', 'great'))})( (now|again|today|since|thanks?|thank god))*\W*",
     re.IGNORECASE,
 )
 _NUMBER = re.compile(
@@ -453,10 +450,7 @@ def low_blood_pressure(message: str, below: float) -> str | None:
     """A blood pressure whose upper (systolic) number is below `below` that the message gives (as written), in a
     sentence that speaks of blood pressure, said of now ("my blood pressure on the machine is 70/40"); None otherwise
     or when the rule is off (0). A threshold ("call if it drops below 90/60") or an example offered is no reading."""
-    readings = chain(
-        _readings(message, below, _PRESSURE_WORDS, _PRESSURE), _readings(message, below, _PRESSURE_WORDS, _UPPER_ALONE)
-    )
-    for match, before, after in readings:
+    for match, before, after in _readings(message, below, _PRESSURE_WORDS, _PRESSURE, _UPPER_ALONE):
         upper, lower = int(match.group(1)), int(match.group(2)) if match.re is _PRESSURE else None
         if not (40 <= upper < below and (lower is None or 20 <= lower < upper)) or _A_MEDICINE.search(before):
             continue
@@ -469,19 +463,21 @@ def low_blood_pressure(message: str, below: float) -> str | None:
 
 
 def _readings(
-    message: str, below: float, words: re.Pattern[str], reading: re.Pattern[str]
+    message: str, below: float, words: re.Pattern[str], *readings: re.Pattern[str]
 ) -> Iterator[tuple[re.Match[str], str, str]]:
-    """Each reading in a sentence that speaks of its measure, with the words of the sentence before and after it;
-    not a threshold someone was told of, nor an example offered. Nothing when the rule is off (below is 0)."""
+    """Each reading (by each pattern in turn) in a sentence that speaks of its measure, with the words of the sentence
+    before and after it; not a threshold someone was told of, nor an example offered. Nothing when the rule is off
+    (below is 0)."""
     if below <= 0:
         return
-    for clause in CLAUSE_END.split(_LABEL.sub(r"\1 ", _DOTTED_BP.sub("bp ", message))):
-        if not words.search(clause):
-            continue
-        for match in reading.finditer(clause):
-            before, after = clause[: match.start()], clause[match.end() :]
-            if not (_THRESHOLD.search(before) or _EXAMPLE.search(before)):
-                yield match, before, after
+    clauses = CLAUSE_END.split(_LABEL.sub(r"\1 ", _DOTTED_BP.sub("bp ", message)))
+    speaking = [clause for clause in clauses if words.search(clause)]
+    for reading in readings:
+        for clause in speaking:
+            for match in reading.finditer(clause):
+                before, after = clause[: match.start()], clause[match.end() :]
+                if not (_THRESHOLD.search(before) or _EXAMPLE.search(before)):
+                    yield match, before, after
 
 
 def overdose(message: str, count: float) -> str | None:

@@ -20,8 +20,8 @@ _MONTHS_AGO = r"((years?|yrs?|months?|mths?) (ago|back)|(?<!not )(a )?long (time
 # "Before two years" or "three years before", as a learner of English writes "two years ago": only before the symptom,
 # since after it the words may tell when it began ("can't breathe since the treatment before 2 months").
 _BEFORE_MONTHS = r"(before (\w+ )?(years?|months?)|(years?|months?) before)"
-_CHILD = r"(kid|child|teen\w*|baby|toddler|infant|newborn|boy|girl|schoolboy|schoolgirl|student|youngster)"
-_WHEN_YOUNG = rf"when (young|little|small|(he|she|they) (was|were) (a |an )?({_CHILD[1:-1]}|young|little|\d+))"
+_CHILD = r"kid|child|teen\w*|baby|toddler|infant|newborn|boy|girl|schoolboy|schoolgirl|student|youngster"
+_WHEN_YOUNG = rf"when (young|little|small|(he|she|they) (was|were) (a |an )?({_CHILD}|young|little|\d+))"
 # A bare year long past: up to 2023, so that no date of these years ("since 1 December 2026") is read as one.
 _PAST_YEAR = r"(19[5-9]\d|20[01]\d|202[0-3])"
 _MONTH = r"(january|february|march|april|may|june|july|august|september|october|november|december)"
@@ -73,7 +73,7 @@ _DENIED_RIGHT_BEFORE = re.compile(r"\b(do|does|did)n'?t (feel|get|have|seem)( an
 # After it, a year long past as well ("collapsed in shop 2019"): up to 2023, so never a date of these years ("chest
 # pain since 1 December 2026"), and not a room, a bed, a flight, a time of day or a height.
 _NOT_NOW_AFTER = re.compile(
-    rf"\b({_MONTHS_AGO}|(weeks?|wks?) ago|as (an? )?(little |young )?{_CHILD}|when i was|{_WHEN_YOUNG}"
+    rf"\b({_MONTHS_AGO}|(weeks?|wks?) ago|as (an? )?(little |young )?({_CHILD})|when i was|{_WHEN_YOUNG}"
     r"|in (my|his|her|their|our) (teens|twenties|thirties|forties|fifties|sixties|seventies|youth|childhood)"
     r"|(during|in) (my|his|her|their|our|the) (last|previous) (chemo\w*|cycle|round|course|admission|hospital stay"
     r"|stay|pregnancy|treatment|session)"
@@ -236,14 +236,15 @@ _NAMES_SOMETHING_ELSE = re.compile(
 )
 _HAPPENING = re.compile(r"\b(having|started|starting|keeps|keep|is|another)( an?| another)?\s*$")
 _AT_RISK = re.compile(r"\b(am|im|is|are|has|have|had)( an?)?( (?!there\b)\w+)?\s*$")  # apostrophes are gone
+_PRICE = r"cost|costs|price|prices|bill|quote|invoice|fees?"
 # A price said to bring it on, right before it ("the price is giving me a heart attack honestly").
 _A_PRICE_DID_IT = re.compile(
-    r"\b(cost|costs|price|prices|bill|quote|invoice|fees?)( (is|are|was|were|will|would|almost|nearly|literally|be))*"
+    rf"\b({_PRICE})( (is|are|was|were|will|would|almost|nearly|literally|be))*"
     r" (giving|gave|give|gives|gonna give) (me|him|her|us|them|my \w+)( an?)?\s*$"
 )
 _AT_A_PRICE = re.compile(
     r"^\s*(at|over|when i (see|saw|hear|heard|read|get|got)|reading|seeing) (the |that |this |your |my |a )?(\w+ )?"
-    r"(cost|costs|price|prices|bill|quote|invoice|fees?|total|estimate)\b"
+    rf"({_PRICE}|total|estimate)\b"
 )
 # Over by now, anywhere after the symptom in its sentence ("short of breath for a day but it went away", "it was only
 # muscle", "I woke up after one minute"), unless something after that brings it back ("it went away but now it's
@@ -267,16 +268,16 @@ _OVER = re.compile(
 )
 # "Now" after a word of being well is how the writer is now ("it settled and I feel fine now"), unless that word is
 # denied ("it went away but I'm not ok now", "I don't feel fine now").
-_WELL_WORDS = ("fine", "ok", "okay", "better", "good", "normal", "alright", "all right")
-_AFTER_NO_WELL_WORD = "".join(f"(?<!{word} )" for word in _WELL_WORDS)
+WELL_WORDS = ("fine", "ok", "okay", "better", "good", "normal", "alright", "all right")
+_AFTER_NO_WELL_WORD = "".join(f"(?<!{word} )" for word in WELL_WORDS)
 # "Now I feel normal" is how the writer is now, as "normal now" is.
-_NOT_WELL_AFTER = rf"(?! (i|he|she|we|they) (feel|feels|am|is|are) ({'|'.join(_WELL_WORDS)}))"
+_NOT_WELL_AFTER = rf"(?! (i|he|she|we|they) (feel|feels|am|is|are) ({'|'.join(WELL_WORDS)}))"
 # "Can she still have the infusion" asks whether she may, not whether it is back.
 _ASKER = ("", "i ", "he ", "she ", "we ", "they ")
 _STILL = "".join(f"(?<!{modal} {who})" for modal in ("can", "could") for who in _ASKER)
 _STILL += "still"
 _BACK = re.compile(
-    rf"\b({_AFTER_NO_WELL_WORD}now{_NOT_WELL_AFTER}|\w*(not|nt|never) (\w+ )?({'|'.join(_WELL_WORDS)}) now"
+    rf"\b({_AFTER_NO_WELL_WORD}now{_NOT_WELL_AFTER}|\w*(not|nt|never) (\w+ )?({'|'.join(WELL_WORDS)}) now"
     rf"|again|{_STILL}|worse|keeps?|returned|came back|another)\b"
 )
 # "Is it normal if she won't wake up?" asks about what is happening: only a true condition is left out of meaning.
