@@ -143,6 +143,13 @@ _TEMPERATURE_WORDS = re.compile(r"\b(temp\w*|fever\w*|feverish|thermometer|febri
 # number of 50-99 right after the word ("sats 85", "o2 at 88").
 _OXYGEN_WORDS = re.compile(r"\b(oxygen|o2|spo2|sp02|sats?|saturations?|saturating|oximeters?|pulse ox\w*)\b", re.I)
 _SHARE = re.compile(r"^\s*(of|are|were|have|had|get|got|need)\b", re.IGNORECASE)
+# A bare number read off a named measure: the oxygen word, a few words naming what shows it, and a verb of reading
+# ("my oxygen reading on the finger device is 88"); no new clause between ("on oxygen and he is 85").
+_READ_OFF = re.compile(
+    r"^(?:(?!\b(?:and|but|or|who|he|she|they|i|we|you|age[ds]?|years?|old)\b)[^\W\d]+\s+){0,6}"
+    r"(?:is|was|reads?|says|shows?|showing|showed|at|of|to|only|just|now|around|about)\s*$",
+    re.IGNORECASE,
+)
 # A saturation aimed at or usual, right before the number ("target sats: 88-92%", "my normal oxygen: 90%"); not
 # "normally 95 but now 85".
 _AIMED_AT = re.compile(
@@ -167,7 +174,10 @@ _UPPER_ALONE = re.compile(
     re.IGNORECASE,
 )
 # A measure's name as a label ("BP: 80/50", "sats: 85", "b.p. 82/48"), read as one sentence with its reading.
-_LABEL = re.compile(r"\b(bp|blood ?pres+ure|tension|sats?|spo2|sp02|o2|oxygen|saturations?)\s*:", re.IGNORECASE)
+_LABEL = re.compile(
+    r"\b((?:bp|blood ?pres+ure|tension|sats?|spo2|sp02|o2|oxygen|saturations?)(?: (?:readings?|levels?|sat))?)\s*:",
+    re.IGNORECASE,
+)
 _DOTTED_BP = re.compile(r"\bb\.\s?p\b\.?(\s*:)?", re.IGNORECASE)
 # What a blood pressure reading is not: one the writer always has ("my normal bp is 85/55", "runs around 88/58", "86/56,
 # which is normal for me"), a target, one of a past visit ("at my last visit my bp was 85/55"), or one after which the
@@ -439,11 +449,23 @@ def low_oxygen(message: str, below: float) -> str | None:
             continue  # "70% of patients" is no reading, nor "target sats: 88-92%"
         # a bare number is a reading right after the word ("sats 85", "o2 at 88"), not an age ("dad is 85 and on
         # oxygen at home")
-        if not match.group(2) and not _OXYGEN_WORDS.search(" ".join(before.split()[-3:])):
+        if not match.group(2) and not _read_off(before):
             continue
         if said_of_now(before.casefold(), after.casefold()):
             return match.group(0).strip()
     return None
+
+
+def _read_off(before: str) -> bool:
+    """Whether a bare number after these words is a saturation read off: right after the oxygen word ("sats 85", "o2
+    at 88"), or after what shows it and a verb of reading ("oxygen reading on the finger device is 88")."""
+    words = list(_OXYGEN_WORDS.finditer(before))
+    if not words:
+        return False
+    tail = before[words[-1].end() :]
+    if re.search(r"[\d,;]", tail):  # another reading between ("oxygen 95, pulse 80")
+        return False
+    return len(tail.split()) <= 2 or bool(_READ_OFF.match(tail.strip() + " "))
 
 
 def low_blood_pressure(message: str, below: float) -> str | None:

@@ -175,7 +175,7 @@ _HISTORY_OR_HABIT = re.compile(
     rf"\b({_KIN} (and (my )?{_KIN} )?(both |all )?(had|has had)|(someone|somebody|people|a friend|my friend) "
     rf"(had|has had)|(he|she|they|{_KIN}|husband|wife|partner|son|daughter) "
     r"(usually |often |sometimes |always )?gets|i (usually |often |sometimes |always )?get"
-    r"|once (i|he|she|we|they) (had|got))( an?| the| any)?\s*$"
+    r"|once (i|he|she|we|they) (had|got))( an?| the| any)?( (bit|little|touch|tad)| slightly| quite| rather| more)?\s*$"
 )
 # How often, not now, right before it ("she has sometimes chest pain on stairs", "my wife sometimes faint when she see
 # blood"), on the same terms; not further ("my mother sometimes has asthma she cannot breathe").
@@ -239,7 +239,7 @@ _AT_RISK = re.compile(r"\b(am|im|is|are|has|have|had)( an?)?( (?!there\b)\w+)?\s
 _PRICE = r"cost|costs|price|prices|bill|quote|invoice|fees?"
 # A price said to bring it on, right before it ("the price is giving me a heart attack honestly").
 _A_PRICE_DID_IT = re.compile(
-    rf"\b({_PRICE})( (is|are|was|were|will|would|almost|nearly|literally|be))*"
+    rf"\b({_PRICE})( (is|are|was|were|will|would|almost|nearly|literally|be|enough to|going to|about to))*"
     r" (giving|gave|give|gives|gonna give) (me|him|her|us|them|my \w+)( an?)?\s*$"
 )
 _AT_A_PRICE = re.compile(
@@ -329,7 +329,7 @@ def said_of_now(before: str, after: str, threat: bool = False) -> bool:
         or (over and not _BACK.search(after, over.end()))
         or _FIGURE_AFTER.match(after)
         or ((_OVERSTATED.search(window_before) or _LAUGH.search(after)) and _AT_A_PRICE.match(after))
-        or _A_PRICE_DID_IT.search(window_before)
+        or _A_PRICE_DID_IT.search(part_before)
     )
 
 

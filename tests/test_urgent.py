@@ -114,6 +114,10 @@ def test_the_temperature_rule_is_off_at_zero():
         ("his sats are 85% at rest", "85%"),
         ("she is normally at 95 but now her oxygen is 85", "85"),
         ("What is normal: my oxygen is 85%", "85%"),  # a question before a colon is no cue
+        # a bare number read off what shows it ("reading ... is", "monitor keeps showing"), and after a named label
+        ("Dear Sir, my oxygen reading on the finger device is 88 and will not come up. Arthur", "88"),
+        ("his sats monitor keeps showing 84 even after we sat him up", "84"),
+        ("oxygen reading: 90", "90"),
     ],
 )
 def test_an_oxygen_saturation_below_the_site_s_threshold_now_is_low(message, reading):
@@ -135,6 +139,9 @@ def test_an_oxygen_saturation_below_the_site_s_threshold_now_is_low(message, rea
         "I'm not okay with being asked about my oxygen, it was 85% years ago",
         "Target sats: 88-92% for my COPD",  # a target
         "My normal oxygen: 90% because of COPD",  # what the writer's saturation usually is
+        "Oxygen 95, pulse 80, temp 36.9, the readings the clinic asked me to log",  # another measure's reading
+        "my mum is on oxygen and is 88 years old",  # a new clause between: an age
+        "he has been on oxygen since he was 85",
     ],
 )
 def test_numbers_that_are_not_a_low_oxygen_reading_now_raise_nothing(message):
@@ -418,6 +425,8 @@ def test_the_same_phrases_near_those_cues_said_of_now_still_raise_the_alarm(mess
         "she had a high fever during her last chemo cycle in hospital she is at home doing well",
         "she has been seizure free on medicine since then",
         "the price is giving me a heart attack honestly is there any discount",  # a price said to bring it on
+        "This price is enough to give me a heart attack! Is there a discount for pensioners?",
+        "My husband gets a bit short of breath climbing stairs, has done for years with his COPD",  # a habit
         "i fainted at the dentist but that was a long time ago",  # "that was" a time long past
     ],
 )
@@ -442,6 +451,7 @@ def test_a_phrase_asked_about_in_general_or_told_as_over_does_not_count(message)
         "i saw the price and now i have chest pain",
         "i have chest pain, is it still ok to come",  # "still" asked of coming, not of the pain
         "she collapsed in march, that was in march and now she collapsed again",
+        "dad gets a little short of breath and now his lips are blue",  # a habit, then now
     ],
 )
 def test_the_same_phrases_asked_about_now_or_come_back_still_count(message):
@@ -922,6 +932,14 @@ EMERGENCIES = {
         "do you take new patients and also if the biopsy is positive i will kill myself",
         "the upper number on her machine is 82 and she is very pale and cold",
     ],
+    # missed in two blind reviews (letters written by older visitors, people who play things down), in words of
+    # their own: told to get emergency care now, an ambulance coming, confusion told politely, a reading off a device
+    "told to go now, help on its way, confusion in a letter, a reading off a device": [
+        "my GP said to go to A&E now about the pain in my chest, can I leave it till tomorrow?",
+        "the ambulance is on its way for mum, she is very breathless, should I still cancel her appointment?",
+        "Good evening, my husband is talking nonsense and does not seem to know me. Kind regards, Jean",
+        "her oxygen level on the little finger monitor reads 86",
+    ],
 }
 CALM = [
     # run-ons with no stops, cut where a clause starts: a fainting long past, confusion of years
@@ -1030,6 +1048,10 @@ CALM = [
     "what mean anaphylaxis in the form? I never have allergy",
     "my father sometimes have chest pain when he walk fast, his doctor know. Is infusion safe?",
     "my blood pressure is 110/70, is it good for the infusion?",
+    # and in those two blind reviews: a price said to bring it on, a habit of years, readings of other measures
+    "This bill is enough to give me a heart attack, do you do payment plans?",
+    "My husband gets a bit short of breath climbing stairs, has done for years with his COPD. Can he still have it?",
+    "Oxygen 95, pulse 80, temp 36.9, the readings the clinic asked me to log this morning. Do I email them?",
     # what a broken form or a probe sends (the Big List of Naughty Strings)
     "-Infinity",
     "1;DROP TABLE users",
