@@ -12,6 +12,8 @@ One table, one block of rows per question set:
   labeller, run once on the documents alone and as shipped before it was added);
 - CovidFAQ dev and test: the public FAQ benchmark (68 entries, real user questions; see its README),
   dev used to choose settings together with NK tuning, test never;
+- ForumFAQ test: benchmarks/forumfaq/ (45 threads of a question-and-answer site, 248 answers, each a document
+  under its thread's title; 180 questions and 30 no thread answers, written blind; see its README), reported only;
 - NK everyday and CovidFAQ everyday: tests/eval/everyday-heldout.jsonl, 80 everyday messages no health FAQ
   answers (prices, opening hours, paperwork, small talk, off-topic), written blind to bot/everyday_questions.txt
   and run once before it was added;
@@ -186,6 +188,8 @@ def folders(covidfaq: Path, work: Path) -> list[tuple[str, Path, dict[str, list[
         found.append(("CovidFAQ taught", taught_covid, {"CovidFAQ test, taught with dev": splits["test"]}))
     else:
         print(f"{covidfaq}/knowledge not found: CovidFAQ left out (give --covidfaq)", file=sys.stderr)
+    forum = ROOT / "benchmarks" / "forumfaq"
+    found.append(("ForumFAQ", forum / "knowledge", {"ForumFAQ test": load_cases(forum / "test.jsonl")}))
     generated = work / "generated"
     if not (generated / "knowledge").is_dir():
         generate(generated / "knowledge", 1000)
