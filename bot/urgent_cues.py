@@ -80,7 +80,7 @@ _NOT_NOW_AFTER = re.compile(
     r"|in (19|20)\d\d|(?<![\d/.-])(?<!room )(?<!bed )(?<!ward )(?<!suite )(?<!flight )(?<!number )(?<!no )(?<!flat )"
     rf"(?<!apartment )(?<!floor )(?<!since )(?<!at ){_PAST_YEAR}(?![\d/.-])"
     r"(?!\s*(mg|mcg|ml|g|units?|iu|m|metres?|meters?|ft|feet|hrs?|hours?|h)\b)"
-    r"|(?<!since )last (year|yr|month|mth|week|wk)"
+    r"|(?<!since )last (year|yr|month|mth|week|wk|summer|winter|spring|autumn)"
     r"|at (my|his|her|the) last (?!hours?|minutes?|mins?|few|couple)\w+"
     rf"|years|once|{_IN_THE_PAST}|history|(could|might|may) be an? (concern|risk|problem|worry)"
     r"|(is|are) an? (known |possible |common |rare |listed )?(risk|side effect)"
@@ -114,7 +114,8 @@ _CONDITION_WORDS = r"if|whether|in case|unless|suppos(e|ing)(?<!i suppose)|hypot
 _CONDITION_PART = re.compile(rf"\b({_CONDITION_WORDS})\b")
 _SUBJECTS = frozenset({"i", "im", "ill", "ive", "id", "he", "hes", "she", "shes", "we", "they", "theyre"})
 _LONG_PAST_PART = re.compile(
-    rf"\b(when i was|{_WHEN_YOUNG}|{_MONTHS_AGO}|{_BEFORE_MONTHS}|(?<!since )last (year|yr|month|mth)|{_IN_THE_PAST}"
+    rf"\b(when i was|{_WHEN_YOUNG}|{_MONTHS_AGO}|{_BEFORE_MONTHS}|(?<!since )last (year|yr|month|mth|summer|winter)"
+    rf"|{_IN_THE_PAST}"
     r"|in (19|20)\d\d|back in \w+|when (i|he|she|they) (was|were) in (the )?(army|military)"
     r"|at (my|his|her|our|the) last (visit|appointment|session|check\w*))\b"
 )
@@ -126,6 +127,9 @@ _LAST_OCCASION = re.compile(
 _AND = re.compile(r"\band\b")
 _RELATIVE = re.compile(r"\b(who|whom|whose|which)\b")
 _BEGAN = re.compile(r"\b(since|from|after)\b")
+# Told in the past tense after that time: what began then is over ("after my cells went back in last month I had a
+# temperature of 38.3 for one evening"), where "since the treatment two months ago I can't breathe" is not.
+_TOLD_AS_PAST = re.compile(r"\b(i|he|she|we|they) (had|was|were|got|ran|developed)\b")
 # A time told of the past, after it ("ran a fever of 38.2 that evening"), unless it runs to now ("since that night").
 _THAT_TIME = re.compile(r"\bthat (same )?(evening|night|morning|afternoon|day)\b")
 _SINCE_THEN = re.compile(r"\b(since|from|still|worse|rising|now)\b")
@@ -232,6 +236,7 @@ _FIGURE_OF_SPEECH = re.compile(
 # for the overdose rule, where a count of tablets comes right before them.
 _NAMES_SOMETHING_ELSE = re.compile(
     r"^\s*(medications?|medicines?|threshold|disorders?|action plan|care plan|protocols?|policy|clinic|specialist"
+    r"|((alert|assistance|response|service) )?dogs?"
     r"|training|precautions|management|risks?)\b"
 )
 _HAPPENING = re.compile(r"\b(having|started|starting|keeps|keep|is|another)( an?| another)?\s*$")
@@ -320,7 +325,7 @@ def said_of_now(before: str, after: str, threat: bool = False) -> bool:
         or (_LAUGH.search(sentence) and _OVERSTATED.search(window_before))
         or _NOT_NOW_AFTER.search(window_after)
         or _supposed(part_before, threat)
-        or _long_past(since_and)
+        or _long_past(since_and, after)
         or _LAST_OCCASION.search(since_and)
         or (_THAT_TIME.search(window_after) and not _SINCE_THEN.search(window_after))
         or (_OPENS_LONG_PAST.match(before) and not _SCOPE_END.search(before))
@@ -342,12 +347,18 @@ def _supposed(part: str, threat: bool) -> bool:
     return not any(word in _SUBJECTS for word in part[conditions[-1].end() :].split()[1:])
 
 
-def _long_past(part: str) -> bool:
+def _long_past(part: str, after: str = "") -> bool:
     """Whether a part of a sentence names a time long past, not within a relative clause ("my mother who got the
     infusion two months ago is unconscious": the time is the infusion's) nor as when something began ("since the
-    treatment two months ago I can't breathe", "after the infusion at my last visit I can't breathe")."""
+    treatment two months ago I can't breathe", "after the infusion at my last visit I can't breathe"), unless what
+    began is told in the past tense and nothing after it is of now ("after my cells went back in last month I had a
+    temperature of 38.3", but "... last month she had a seizure and now she is having another one")."""
     found = _LONG_PAST_PART.search(part)
-    return bool(found) and not _RELATIVE.search(part, 0, found.start()) and not _BEGAN.search(part, 0, found.start())
+    if not found or _RELATIVE.search(part, 0, found.start()):
+        return False
+    if not _BEGAN.search(part, 0, found.start()):
+        return True
+    return bool(_TOLD_AS_PAST.search(part, found.end())) and not _RECENT.search(after)
 
 
 def asked_about(before: str, brought_on: bool = True) -> bool:

@@ -72,6 +72,8 @@ def test_a_temperature_at_or_above_the_site_s_threshold_is_read_in_celsius_or_fa
         "last month I had a temperature of 38.4 for a day, is my next dose still on?",  # the past, far before it
         "had my infusion three weeks ago and ran a fever of 38.2 that evening",  # "that evening" is told of the past
         "what temperature counts as too high after the cells, like 38? 38.5?",  # numbers offered as examples
+        # after a time long past and told in the past tense: what began then is over
+        "After my cells went back in last month I had a temperature of 38.3 for one evening; fine since",
     ],
 )
 def test_numbers_that_are_not_a_high_temperature_now_raise_nothing(message):
@@ -427,6 +429,9 @@ def test_the_same_phrases_near_those_cues_said_of_now_still_raise_the_alarm(mess
         "the price is giving me a heart attack honestly is there any discount",  # a price said to bring it on
         "This price is enough to give me a heart attack! Is there a discount for pensioners?",
         "My husband gets a bit short of breath climbing stairs, has done for years with his COPD",  # a habit
+        "I nearly fainted from the heat last summer at a bus stop. Is the clinic air-conditioned?",  # a season past
+        "My seizure alert dog comes everywhere with me. Is he allowed in the treatment room?",  # a dog's name
+        "After my chemo in 2018 I had one seizure from the medication, since then nothing",  # told as past after it
         "i fainted at the dentist but that was a long time ago",  # "that was" a time long past
     ],
 )
@@ -452,6 +457,8 @@ def test_a_phrase_asked_about_in_general_or_told_as_over_does_not_count(message)
         "i have chest pain, is it still ok to come",  # "still" asked of coming, not of the pain
         "she collapsed in march, that was in march and now she collapsed again",
         "dad gets a little short of breath and now his lips are blue",  # a habit, then now
+        "since the treatment two months ago I can't breathe",  # what began then goes on
+        "my dog is having a seizure",
     ],
 )
 def test_the_same_phrases_asked_about_now_or_come_back_still_count(message):
