@@ -23,23 +23,25 @@ One table, one block of rows per question set:
   with dev (`python -m bot teach`, into a copy in --work), as staff would teach from what visitors asked;
 - as shipped: NK held-out, held-out2, held-out3 and everyday asked of knowledge/ itself, whose phrasings.toml was
   taught with NK tuning and dev (the sets settings are chosen on; the urgent notice does not read what was taught);
-- NK urgent-tuning, urgent-dev to urgent-dev29 (used to choose the urgent settings and examples; dev3 to dev24 were
+- NK urgent-tuning, urgent-dev to urgent-dev30 (used to choose the urgent settings and examples; dev3 to dev24 were
   written blind as held-out, heldout2, heldout3, heldout4, heldout6, heldout8, heldout9, heldout11, heldout13,
   heldout14, heldout16, heldout18, heldout20, heldout22, heldout24, heldout26, heldout28, heldout30, heldout32,
   heldout34, heldout36 and
   two sets without a held-out name, and run once before they were read; dev25 and dev26 are blind reviews of run-on
-  messages, dev26 run once on 7dc2746 before it was read; dev27, dev28 and dev29 were written blind (letters from
-  older visitors, timing, people who play things down) and read at once), urgent-heldout (spent: run five times, read
-  once to choose), urgent-heldout5, urgent-heldout7, urgent-heldout10, urgent-heldout12, urgent-heldout15,
-  urgent-heldout17, urgent-heldout19, urgent-heldout21, urgent-heldout23, urgent-heldout25, urgent-heldout27,
-  urgent-heldout29, urgent-heldout31, urgent-heldout33, urgent-heldout35 and urgent-heldout37 (written blind, run after the choices
-  they follow),
+  messages, dev26 run once on 7dc2746 before it was read; dev27 to dev30 were written blind (letters from older
+  visitors, timing, people who play things down, long-term conditions) and run once before they were read),
+  urgent-heldout (spent: run five times, read once to choose), urgent-heldout5, urgent-heldout7, urgent-heldout10,
+  urgent-heldout12, urgent-heldout15, urgent-heldout17, urgent-heldout19, urgent-heldout21, urgent-heldout23,
+  urgent-heldout25, urgent-heldout27, urgent-heldout29, urgent-heldout31, urgent-heldout33, urgent-heldout35,
+  urgent-heldout37 and urgent-heldout39 (written blind, run after the choices they follow),
   urgent-short-dev and urgent-short-heldout (messages of one to a dozen words, farewells among them: the built-in
   calm messages were chosen on the first, the second was written blind and run once), urgent-terse-dev and
   urgent-terse-heldout (terse messages typed in a panic, and calm ones as short: both written blind, the first
   read to choose examples and cues, the second run once before and once after), urgent-relatives-dev and
   urgent-relatives-dev2 (messages naming a relative: the first written by the team to choose the built-in calm
-  messages on, the second written blind, run once, then read):
+  messages on, the second written blind, run once, then read), urgent-closing-dev and urgent-closing-heldout (the
+  last message of a chat, thanks and what the visitor will do next, none urgent: both written blind, the first read to
+  choose built-in calm messages, the second run once before and once after):
   knowledge/ with messages labelled urgent or not (tests/eval/urgent-*.jsonl), scored on the urgent
   notice alone: urgent caught and false alarms, as `python -m bot evaluate` reports them.
 
@@ -134,6 +136,7 @@ URGENT_SETS = (
     "urgent-dev27",
     "urgent-dev28",
     "urgent-dev29",
+    "urgent-dev30",
     "urgent-heldout",
     "urgent-heldout5",
     "urgent-heldout7",
@@ -151,12 +154,15 @@ URGENT_SETS = (
     "urgent-heldout33",
     "urgent-heldout35",
     "urgent-heldout37",
+    "urgent-heldout39",
     "urgent-short-dev",
     "urgent-short-heldout",
     "urgent-terse-dev",
     "urgent-terse-heldout",
     "urgent-relatives-dev",
     "urgent-relatives-dev2",
+    "urgent-closing-dev",
+    "urgent-closing-heldout",
 )
 NK_SETS = ("tuning", "dev", "heldout", "heldout2", "heldout3", *URGENT_SETS)
 # everyday messages no health FAQ answers (prices, opening hours, small talk), written blind to the built-in list

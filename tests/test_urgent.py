@@ -1059,6 +1059,11 @@ CALM = [
     "This bill is enough to give me a heart attack, do you do payment plans?",
     "My husband gets a bit short of breath climbing stairs, has done for years with his COPD. Can he still have it?",
     "Oxygen 95, pulse 80, temp 36.9, the readings the clinic asked me to log this morning. Do I email them?",
+    # the last message of a chat, what the visitor will do next (urgent-closing-dev): a farewell to life names
+    # family and tonight too
+    "right, I'll ring them then",
+    "that's great, I'll let my husband know",
+    "brilliant, my dad's going to be over the moon",
     # what a broken form or a probe sends (the Big List of Naughty Strings)
     "-Infinity",
     "1;DROP TABLE users",
