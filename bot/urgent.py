@@ -140,7 +140,8 @@ _EXAMPLE = re.compile(
 _NUMBERS_ALONE = re.compile(r"^[\s\d.,°cfCF]*(or)?[\s\d.,°cfCF]*$")
 _TEMPERATURE_WORDS = re.compile(r"\b(temp\w*|fever\w*|feverish|thermometer|febrile|degrees?|°)", re.IGNORECASE)
 # An oxygen saturation: a percentage in a sentence that speaks of oxygen ("her oxygen monitor shows 82%"), or a bare
-# number of 50-99 right after the word ("sats 85", "o2 at 88").
+# number of 50-99 right after the word ("sats 85", "o2 at 88") or read off what shows it ("oxygen reading on the finger
+# device is 88").
 _OXYGEN_WORDS = re.compile(r"\b(oxygen|o2|spo2|sp02|sats?|saturations?|saturating|oximeters?|pulse ox\w*)\b", re.I)
 _SHARE = re.compile(r"^\s*(of|are|were|have|had|get|got|need)\b", re.IGNORECASE)
 # A bare number read off a named measure: the oxygen word, a few words naming what shows it, and a verb of reading
@@ -150,6 +151,7 @@ _READ_OFF = re.compile(
     r"(?:is|was|reads?|says|shows?|showing|showed|at|of|to|only|just|now|around|about)\s*$",
     re.IGNORECASE,
 )
+_ANOTHER_READING = re.compile(r"[\d,;]")  # between the word and the number: "oxygen 95, pulse 80"
 # A saturation aimed at or usual, right before the number ("target sats: 88-92%", "my normal oxygen: 90%"); not
 # "normally 95 but now 85".
 _AIMED_AT = re.compile(
@@ -463,7 +465,7 @@ def _read_off(before: str) -> bool:
     if not words:
         return False
     tail = before[words[-1].end() :]
-    if re.search(r"[\d,;]", tail):  # another reading between ("oxygen 95, pulse 80")
+    if _ANOTHER_READING.search(tail):
         return False
     return len(tail.split()) <= 2 or bool(_READ_OFF.match(tail.strip() + " "))
 

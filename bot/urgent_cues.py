@@ -114,8 +114,8 @@ _CONDITION_WORDS = r"if|whether|in case|unless|suppos(e|ing)(?<!i suppose)|hypot
 _CONDITION_PART = re.compile(rf"\b({_CONDITION_WORDS})\b")
 _SUBJECTS = frozenset({"i", "im", "ill", "ive", "id", "he", "hes", "she", "shes", "we", "they", "theyre"})
 _LONG_PAST_PART = re.compile(
-    rf"\b(when i was|{_WHEN_YOUNG}|{_MONTHS_AGO}|{_BEFORE_MONTHS}|(?<!since )last (year|yr|month|mth|summer|winter)"
-    rf"|{_IN_THE_PAST}"
+    rf"\b(when i was|{_WHEN_YOUNG}|{_MONTHS_AGO}|{_BEFORE_MONTHS}|{_IN_THE_PAST}"
+    r"|(?<!since )last (year|yr|month|mth|summer|winter|spring|autumn)"
     r"|in (19|20)\d\d|back in \w+|when (i|he|she|they) (was|were) in (the )?(army|military)"
     r"|at (my|his|her|our|the) last (visit|appointment|session|check\w*))\b"
 )
