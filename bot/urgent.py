@@ -82,7 +82,8 @@ _NUMBER = re.compile(
 # A bare number is a temperature only in a sentence that speaks of one (English, like the rest of the engine);
 # one after "over", "above", "if it reaches"... is a threshold someone was told about, not a reading.
 _THRESHOLD = re.compile(
-    r"\b(over|above|below|under|exceeds?|more than|less than|higher than|reach(es)?|hits?|gets? to|goes? to)\s*$",
+    r"\b(over|above|below|under|exceeds?|more than|less than|higher than|reach(es)?|hits?|gets? to|goes? to"
+    r"|(threshold|cut-?off|limit)( is| of)?)\s*$",
     re.IGNORECASE,
 )
 # An overdose, told as a count: a verb of taking, then within a few words a number (or a whole packet, bottle, all

@@ -80,7 +80,7 @@ _NOT_NOW_AFTER = re.compile(
     r"|in (19|20)\d\d|(?<![\d/.-])(?<!room )(?<!bed )(?<!ward )(?<!suite )(?<!flight )(?<!number )(?<!no )(?<!flat )"
     rf"(?<!apartment )(?<!floor )(?<!since )(?<!at ){_PAST_YEAR}(?![\d/.-])"
     r"(?!\s*(mg|mcg|ml|g|units?|iu|m|metres?|meters?|ft|feet|hrs?|hours?|h)\b)"
-    r"|(?<!since )last (year|yr|month|mth|week|wk|summer|winter|spring|autumn)"
+    r"|(?<!since )last (year|yr|month|mth|week|wk|summer|winter|spring|autumn|christmas|easter)"
     r"|at (my|his|her|the) last (?!hours?|minutes?|mins?|few|couple)\w+"
     rf"|years|once|{_IN_THE_PAST}|history|(could|might|may) be an? (concern|risk|problem|worry)"
     r"|(is|are) an? (known |possible |common |rare |listed )?(risk|side effect)"
@@ -97,6 +97,7 @@ _ASKED_ABOUT = re.compile(
     r"(\s+(a|an|any|some|the))?\s*$"
     r"|\b(have|has|had) (you|he|she|they|i) ever (been|had)(\s+(a|an|any|some|the))?\s*$"
     r"|\bwhat (does )?means?( the| a)?( word)?\W*$"
+    r"|\b((are|were|is) there|(have|has) there been) (any )?(reports?|cases?|records?) of( an?| any)?( \w+)?\s*$"
 )
 # What something could bring on: "can NK cells make breathing difficult?", "will the drip give me chest pain?". Not
 # for self-harm: "does this treatment make you suicidal? because i am" is asked by someone who is.
@@ -115,7 +116,7 @@ _CONDITION_PART = re.compile(rf"\b({_CONDITION_WORDS})\b")
 _SUBJECTS = frozenset({"i", "im", "ill", "ive", "id", "he", "hes", "she", "shes", "we", "they", "theyre"})
 _LONG_PAST_PART = re.compile(
     rf"\b(when i was|{_WHEN_YOUNG}|{_MONTHS_AGO}|{_BEFORE_MONTHS}|{_IN_THE_PAST}"
-    r"|(?<!since )last (year|yr|month|mth|summer|winter|spring|autumn)"
+    r"|(?<!since )last (year|yr|month|mth|summer|winter|spring|autumn|christmas|easter)"
     r"|in (19|20)\d\d|back in \w+|when (i|he|she|they) (was|were) in (the )?(army|military)"
     r"|at (my|his|her|our|the) last (visit|appointment|session|check\w*))\b"
 )
@@ -236,7 +237,7 @@ _FIGURE_OF_SPEECH = re.compile(
 # for the overdose rule, where a count of tablets comes right before them.
 _NAMES_SOMETHING_ELSE = re.compile(
     r"^\s*(medications?|medicines?|threshold|disorders?|action plan|care plan|protocols?|policy|clinic|specialist"
-    r"|((alert|assistance|response|service) )?dogs?"
+    r"|((alert|assistance|response|service) )?dogs?|buttons?|features?|bracelets?|pendants?"
     r"|training|precautions|management|risks?)\b"
 )
 _HAPPENING = re.compile(r"\b(having|started|starting|keeps|keep|is|another)( an?| another)?\s*$")
@@ -260,6 +261,7 @@ _OVER = re.compile(
     r"|(i|he|she|they|and|then) came (a)?round"
     r"|(woke up|came to) (after|within|in) (a|an|one|two|a few|few|\d+) (seconds?|minutes?|mins?|moments?)"
     r"|(it|this|that) (pass|passes|passed|finish|finishe[sd]|ended) (after|within|yesterday|last)"
+    r"|then (it|this|that) (passed|stopped|cleared|eased)"
     r"|(next day|next morning|by morning) (it was |was |she was |he was |i was )?(fine|ok|okay|normal|good|well|gone)"
     r"|(in (the )?morning|by morning) (it|the fever|the pain) (was|had) gone"
     r"|now (is |it is |its )?(finish\w*|gone|normal)"

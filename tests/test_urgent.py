@@ -74,6 +74,8 @@ def test_a_temperature_at_or_above_the_site_s_threshold_is_read_in_celsius_or_fa
         "what temperature counts as too high after the cells, like 38? 38.5?",  # numbers offered as examples
         # after a time long past and told in the past tense: what began then is over
         "After my cells went back in last month I had a temperature of 38.3 for one evening; fine since",
+        "The fever threshold is 38 °C, is that measured under the tongue or in the ear?",  # a threshold named
+        "After my first infusion I had 38.4 for a day, then it passed. Should I expect the same next time?",
     ],
 )
 def test_numbers_that_are_not_a_high_temperature_now_raise_nothing(message):
@@ -195,6 +197,7 @@ def test_a_blood_pressure_below_the_site_s_threshold_now_is_low(message, reading
         "the upper number was 85 last year",  # the past
         "top number 120",
         "systolic 85% of the time",  # not a reading
+        "Dad's cuff showed 88/58 last Christmas when he was dehydrated; he's been fine since",  # a holiday past
     ],
 )
 def test_numbers_that_are_not_a_low_blood_pressure_now_raise_nothing(message):
@@ -432,6 +435,8 @@ def test_the_same_phrases_near_those_cues_said_of_now_still_raise_the_alarm(mess
         "I nearly fainted from the heat last summer at a bus stop. Is the clinic air-conditioned?",  # a season past
         "My seizure alert dog comes everywhere with me. Is he allowed in the treatment room?",  # a dog's name
         "After my chemo in 2018 I had one seizure from the medication, since then nothing",  # told as past after it
+        "Are there any reports of severe allergic reactions to the infusion?",  # asked about as reported
+        "My kids have smartwatches with an SOS button. Can I bring them?",  # a button named by the word
         "i fainted at the dentist but that was a long time ago",  # "that was" a time long past
     ],
 )
