@@ -80,7 +80,8 @@ _NUMBER = re.compile(
     r"(?<![\d.,])(\d{2,3}(?:[.,]\d{1,2})?)(?!\d)\s*(°|º|˚|degrees?|deg)?\s*(c|f|celsius|fahrenheit)?\b", re.IGNORECASE
 )
 # A bare number is a temperature only in a sentence that speaks of one (English, like the rest of the engine);
-# one after "over", "above", "if it reaches"... is a threshold someone was told about, not a reading.
+# one after "over", "above", "if it reaches", "the threshold is"... is a threshold someone was told about, not a
+# reading.
 _THRESHOLD = re.compile(
     r"\b(over|above|below|under|exceeds?|more than|less than|higher than|reach(es)?|hits?|gets? to|goes? to"
     r"|(threshold|cut-?off|limit)( is| of)?)\s*$",

@@ -88,8 +88,9 @@ _NOT_NOW_AFTER = re.compile(
     r")\b"
 )
 # A question about the symptom in general, right before it in its part of the sentence: it as the subject of "is"
-# or "are" ("is anaphylaxis possible with donor cells?"), or what someone could get ("could I have an allergic
-# reaction if...", "can you overdose on it?"). "Could I be having a heart attack?" asks about now: it still counts.
+# or "are" ("is anaphylaxis possible with donor cells?"), what someone could get ("could I have an allergic
+# reaction if...", "can you overdose on it?"), or what has been reported ("are there any reports of severe allergic
+# reactions"). "Could I be having a heart attack?" asks about now: it still counts.
 _ASKED_ABOUT = re.compile(
     r"^\s*(is|are|isnt|arent)(\s+(a|an|any|the))?\s*$"
     r"|\b(can|could|might|may|would|will|do|does)\s+(i|you|he|she|they|we|someone|anyone|people|patients?|one)"
@@ -232,9 +233,10 @@ _FIGURE_OF_SPEECH = re.compile(
     r"\b((we|people) say (so|this|that|it) in \w+|as (we|people) say|in (our|my) language (we|they|people) say"
     r"|figure of speech|in \w+ (we|they|people) say|say (it|this|that|so) when|(an|the|our|this) (idiom|saying))\b"
 )
-# A phrase's words naming something else, a medicine, a plan, a service or a risk: "seizure medication", "a seizure
-# disorder", "the chest pain clinic", "is there suicide risk with this therapy" (not "I'm a high suicide risk"); not
-# for the overdose rule, where a count of tablets comes right before them.
+# A phrase's words naming something else, a medicine, a plan, a service, a risk or a thing: "seizure medication", "a
+# seizure disorder", "the chest pain clinic", "is there suicide risk with this therapy" (not "I'm a high suicide
+# risk"), "my seizure alert dog", "an SOS button"; not for the overdose rule, where a count of tablets comes right
+# before them.
 _NAMES_SOMETHING_ELSE = re.compile(
     r"^\s*(medications?|medicines?|threshold|disorders?|action plan|care plan|protocols?|policy|clinic|specialist"
     r"|((alert|assistance|response|service) )?dogs?|buttons?|features?|bracelets?|pendants?"
