@@ -469,7 +469,7 @@ def _read_off(before: str) -> bool:
     tail = before[words[-1].end() :]
     if _ANOTHER_READING.search(tail):
         return False
-    return len(tail.split()) <= 2 or bool(_READ_OFF.match(tail.strip() + " "))
+    return len(tail.split()) <= 2 or bool(_READ_OFF.match(tail.strip()))
 
 
 def low_blood_pressure(message: str, below: float) -> str | None:

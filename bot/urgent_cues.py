@@ -17,6 +17,8 @@ _IN_THE_PAST = (
 )
 # "A few years back" is years ago, as is "long ago" (not "not long ago", which is recent).
 _MONTHS_AGO = r"((years?|yrs?|months?|mths?) (ago|back)|(?<!not )(a )?long (time )?ago)"
+# What "last ..." names when it is long past ("last year", "last summer", "last Christmas").
+_LAST_PERIOD = r"year|yr|month|mth|summer|winter|spring|autumn|christmas|easter"
 # "Before two years" or "three years before", as a learner of English writes "two years ago": only before the symptom,
 # since after it the words may tell when it began ("can't breathe since the treatment before 2 months").
 _BEFORE_MONTHS = r"(before (\w+ )?(years?|months?)|(years?|months?) before)"
@@ -80,7 +82,7 @@ _NOT_NOW_AFTER = re.compile(
     r"|in (19|20)\d\d|(?<![\d/.-])(?<!room )(?<!bed )(?<!ward )(?<!suite )(?<!flight )(?<!number )(?<!no )(?<!flat )"
     rf"(?<!apartment )(?<!floor )(?<!since )(?<!at ){_PAST_YEAR}(?![\d/.-])"
     r"(?!\s*(mg|mcg|ml|g|units?|iu|m|metres?|meters?|ft|feet|hrs?|hours?|h)\b)"
-    r"|(?<!since )last (year|yr|month|mth|week|wk|summer|winter|spring|autumn|christmas|easter)"
+    rf"|(?<!since )last (week|wk|{_LAST_PERIOD})"
     r"|at (my|his|her|the) last (?!hours?|minutes?|mins?|few|couple)\w+"
     rf"|years|once|{_IN_THE_PAST}|history|(could|might|may) be an? (concern|risk|problem|worry)"
     r"|(is|are) an? (known |possible |common |rare |listed )?(risk|side effect)"
@@ -117,7 +119,7 @@ _CONDITION_PART = re.compile(rf"\b({_CONDITION_WORDS})\b")
 _SUBJECTS = frozenset({"i", "im", "ill", "ive", "id", "he", "hes", "she", "shes", "we", "they", "theyre"})
 _LONG_PAST_PART = re.compile(
     rf"\b(when i was|{_WHEN_YOUNG}|{_MONTHS_AGO}|{_BEFORE_MONTHS}|{_IN_THE_PAST}"
-    r"|(?<!since )last (year|yr|month|mth|summer|winter|spring|autumn|christmas|easter)"
+    rf"|(?<!since )last ({_LAST_PERIOD})"
     r"|in (19|20)\d\d|back in \w+|when (i|he|she|they) (was|were) in (the )?(army|military)"
     r"|at (my|his|her|our|the) last (visit|appointment|session|check\w*))\b"
 )
@@ -283,8 +285,7 @@ _AFTER_NO_WELL_WORD = "".join(f"(?<!{word} )" for word in WELL_WORDS)
 _NOT_WELL_AFTER = rf"(?! (i|he|she|we|they) (feel|feels|am|is|are) ({'|'.join(WELL_WORDS)}))"
 # "Can she still have the infusion" asks whether she may, not whether it is back.
 _ASKER = ("", "i ", "he ", "she ", "we ", "they ")
-_STILL = "".join(f"(?<!{modal} {who})" for modal in ("can", "could") for who in _ASKER)
-_STILL += "still"
+_STILL = "".join(f"(?<!{modal} {who})" for modal in ("can", "could") for who in _ASKER) + "still"
 _BACK = re.compile(
     rf"\b({_AFTER_NO_WELL_WORD}now{_NOT_WELL_AFTER}|\w*(not|nt|never) (\w+ )?({'|'.join(WELL_WORDS)}) now"
     rf"|again|{_STILL}|worse|keeps?|returned|came back|another)\b"
