@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+from text_to_num import alpha2digit
 
 from bot.config import UrgentSettings
 from bot.knowledge import Site
@@ -140,7 +141,16 @@ _EXAMPLE = re.compile(
     r"\b(what|which|how)\b.*,\s*(like|say|e\.?g\.?|such as|for example|for instance)\s*$", re.IGNORECASE
 )
 _NUMBERS_ALONE = re.compile(r"^[\s\d.,°cfCF]*(or)?[\s\d.,°cfCF]*$")
-_TEMPERATURE_WORDS = re.compile(r"\b(temp\w*|fever\w*|feverish|thermometer|febrile|degrees?|°)", re.IGNORECASE)
+# (with "fever" as it is misspelt or misheard: "fevr", "feaver", "fiver of 39")
+# A number with another measure's unit after it is no temperature ("the temp agency is 40 minutes away").
+_OTHER_UNIT = re.compile(
+    r"\s*(%|percent|mg|mcg|ml|kg|kilos?|lbs?|pounds|stone|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?"
+    r"|yrs?|miles?|km|bpm|quid|euros?|dollars?|mmhg)\b",
+    re.IGNORECASE,
+)
+_TEMPERATURE_WORDS = re.compile(
+    r"\b(temp\w*|fever\w*|fe+a?v[eo]?r\w*|fiver|feverish|thermometer|febrile|degrees?|°)", re.IGNORECASE
+)
 # An oxygen saturation: a percentage in a sentence that speaks of oxygen ("her oxygen monitor shows 82%"), or a bare
 # number of 50-99 right after the word ("sats 85", "o2 at 88") or read off what shows it ("oxygen reading on the finger
 # device is 88").
@@ -183,9 +193,10 @@ _LABEL = re.compile(
     re.IGNORECASE,
 )
 _DOTTED_BP = re.compile(r"\bb\.\s?p\b\.?(\s*:)?", re.IGNORECASE)
-# What a blood pressure reading is not: one the writer always has ("my normal bp is 85/55", "runs around 88/58", "86/56,
-# which is normal for me"), a target, one of a past visit ("at my last visit my bp was 85/55"), or one after which the
-# writer feels well ("88/58 and I feel fine"); nor a medicine's strengths ("Micardis HCT 80/25").
+# What a blood pressure or oxygen reading is not: one the writer always has ("my normal bp is 85/55", "runs around
+# 88/58", "86/56, which is normal for me", "my oxygen is normally around 91"), a target, one of a past visit ("at my
+# last visit my bp was 85/55"), or one after which the writer feels well ("88/58 and I feel fine"); nor a medicine's
+# strengths ("Micardis HCT 80/25").
 _USUAL_BEFORE = re.compile(
     r"\b(normal(ly)?|always|usually|usual|typical(ly)?|baseline|naturally|runs|tends|target|goal"
     r"|last (week|month|year|visit)|at (my|the|his|her) last (visit|appointment|check\w*))\b",
@@ -298,21 +309,28 @@ def detect(message: str, site: Site, meaning: Meaning | None) -> Alarm | None:
     phrase = urgent_phrase(message, site)
     if phrase:
         return Alarm(SELF_HARM if phrase in site.self_harm_phrases else URGENT, "phrase", phrase)
-    fever = temperature(message, site.urgent_fever_celsius)
+    readings = in_digits(message)
+    fever = temperature(readings, site.urgent_fever_celsius)
     if fever:
         return Alarm(URGENT, "temperature", fever)
-    saturation = low_oxygen(message, site.urgent_oxygen_below)
+    saturation = low_oxygen(readings, site.urgent_oxygen_below)
     if saturation:
         return Alarm(URGENT, "oxygen", saturation)
-    pressure = low_blood_pressure(message, site.urgent_systolic_below)
+    pressure = low_blood_pressure(readings, site.urgent_systolic_below)
     if pressure:
         return Alarm(URGENT, "blood pressure", pressure)
-    taken = overdose(message, site.urgent_pill_count)
+    taken = overdose(readings, site.urgent_pill_count)
     if taken:
         return Alarm(URGENT, "overdose", taken)
     if meaning and meaning.margin >= meaning.needed:
         return Alarm(meaning.kind, "example", meaning.nearest, meaning.margin)
     return None
+
+
+def in_digits(message: str) -> str:
+    """The message with numbers said in words as digits, as dictated messages and letters say them ("temp thirty
+    eight point four" -> "temp 38.4", "eighty six over fifty" -> "86 over 50"); "one" and "two" stay words."""
+    return alpha2digit(message, "en")
 
 
 def by_meaning(
@@ -429,6 +447,7 @@ def temperature(message: str, celsius: float) -> str | None:
             giving_examples = giving_examples or bool(_EXAMPLE.search(clause[: match.start()]))
             if (
                 not (degree or unit or about_temperature or bare_reading)
+                or _OTHER_UNIT.match(clause, match.end())
                 or _THRESHOLD.search(clause[: match.start()])
                 or giving_examples
             ):
@@ -451,6 +470,8 @@ def low_oxygen(message: str, below: float) -> str | None:
     for match, before, after in _readings(message, below, _OXYGEN_WORDS, _PERCENTAGE):
         if _SHARE.match(after) or _AIMED_AT.search(before) or not 50 <= float(match.group(1)) < below:
             continue  # "70% of patients" is no reading, nor "target sats: 88-92%"
+        if _usual(before, after):
+            continue  # "my oxygen is normally around 91 because of my COPD"
         # a bare number is a reading right after the word ("sats 85", "o2 at 88"), not an age ("dad is 85 and on
         # oxygen at home")
         if not match.group(2) and not _read_off(before):
@@ -480,12 +501,15 @@ def low_blood_pressure(message: str, below: float) -> str | None:
         upper, lower = int(match.group(1)), int(match.group(2)) if match.re is _PRESSURE else None
         if not (40 <= upper < below and (lower is None or 20 <= lower < upper)) or _A_MEDICINE.search(before):
             continue
-        # what the writer's pressure usually is, or was at a past visit, in its part of the sentence ("my normal bp is
-        # 85/55", but "88/58 is normal for me but now 70/40"), or a reading after which they feel well
-        usual = _USUAL_BEFORE.search(_TURN_TO_NOW.split(before)[-1]) or _USUAL_AFTER.search(after)
-        if not usual and said_of_now(before.casefold(), after.casefold()):
+        if not _usual(before, after) and said_of_now(before.casefold(), after.casefold()):
             return match.group(0).strip()
     return None
+
+
+def _usual(before: str, after: str) -> bool:
+    """Whether a reading is what the writer's measure usually is, or was at a past visit, in its part of the sentence
+    ("my normal bp is 85/55", but "88/58 is normal for me but now 70/40"), or one after which they feel well."""
+    return bool(_USUAL_BEFORE.search(_TURN_TO_NOW.split(before)[-1]) or _USUAL_AFTER.search(after))
 
 
 def _readings(

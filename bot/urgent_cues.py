@@ -23,7 +23,10 @@ _LAST_PERIOD = r"year|yr|month|mth|summer|winter|spring|autumn|christmas|easter"
 # since after it the words may tell when it began ("can't breathe since the treatment before 2 months").
 _BEFORE_MONTHS = r"(before (\w+ )?(years?|months?)|(years?|months?) before)"
 _CHILD = r"kid|child|teen\w*|baby|toddler|infant|newborn|boy|girl|schoolboy|schoolgirl|student|youngster"
-_WHEN_YOUNG = rf"when (young|little|small|(he|she|they) (was|were) (a |an )?({_CHILD}|young|little|\d+))"
+_WHEN_YOUNG = (
+    rf"when (young|little|small|(he|she|they) (was|were) (a |an )?({_CHILD}|young|little|\d+"
+    r"|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve))"
+)
 # A bare year long past: up to 2023, so that no date of these years ("since 1 December 2026") is read as one.
 _PAST_YEAR = r"(19[5-9]\d|20[01]\d|202[0-3])"
 _MONTH = r"(january|february|march|april|may|june|july|august|september|october|november|december)"
@@ -52,7 +55,9 @@ _NOT_NOW_BEFORE = re.compile(
 # Someone seen on a screen, in its part since "and" ("I see on TV news a man have heart attack"; not "we were watching a
 # movie on tv and my dad collapsed", nor "watching football on tv my dad collapsed").
 _ON_A_SCREEN = re.compile(
-    r"\b(on|in) (the )?(tv|television|news|tv news|film|movie|documentary|youtube)\b.*\b(a |an |some |the )?(man|woman"
+    r"\b((on|in) (the )?(tv|television|news|tv news|film|movie|documentary|youtube)|(reading|read|watching|watched|saw)"
+    r" (a |an |the |this |some )?(forum|post|article|blog|story|film|movie|documentary|video|show))\b"
+    r".*\b(a |an |some |the )?(man|woman"
     r"|person|people|guy|girl|boy|player|actor|footballer|celebrity|patient|somebody|someone)\b"
 )
 # How someone is, denied: "not feeling well", "not ok", "not doing great". It negates no more than being well, never the
@@ -78,7 +83,7 @@ _NOT_NOW_AFTER = re.compile(
     rf"\b({_MONTHS_AGO}|(weeks?|wks?) ago|as (an? )?(little |young )?({_CHILD})|when i was|{_WHEN_YOUNG}"
     r"|in (my|his|her|their|our) (teens|twenties|thirties|forties|fifties|sixties|seventies|youth|childhood)"
     r"|(during|in) (my|his|her|their|our|the) (last|previous) (chemo\w*|cycle|round|course|admission|hospital stay"
-    r"|stay|pregnancy|treatment|session)"
+    r"|stay|pregnancy|treatment|session)|during (an? |the |my |his |her |their )?(surgery|operation)"
     r"|in (19|20)\d\d|(?<![\d/.-])(?<!room )(?<!bed )(?<!ward )(?<!suite )(?<!flight )(?<!number )(?<!no )(?<!flat )"
     rf"(?<!apartment )(?<!floor )(?<!since )(?<!at ){_PAST_YEAR}(?![\d/.-])"
     r"(?!\s*(mg|mcg|ml|g|units?|iu|m|metres?|meters?|ft|feet|hrs?|hours?|h)\b)"
@@ -225,7 +230,8 @@ _OVERSTATED = re.compile(
 _FIGURE_AFTER = re.compile(
     r"^\s*(a word|parade|free"
     r"|on (information|info|the news|news|google|research|reading|websites?|articles?|forums?|videos?"
-    r"|((christmas|easter|halloween|birthday) )?(chocolate|sweets|candy|cake|sugar|cookies|biscuits|mince pies))"
+    r"|((christmas|easter|halloween|birthday) )?(chocolate|sweets|candy|cake|sugar|cookies|biscuits|mince pies)"
+    r"|coffee|tea|netflix)"
     r"|(about|over) (the |my |your |our )?(cost|costs|price|prices|bill|bills|invoice|fees?|wait|waiting list|parking"
     r"|mess|paperwork)|with (this|all (this|these)|so much|so many) (\w+ )?(paperwork|forms?|admin"
     r"|bureaucracy|homework|emails?|questions|papers))\b"
@@ -265,7 +271,10 @@ _OVER = re.compile(
     r"|(i|he|she|they|and|then) came (a)?round"
     r"|(woke up|came to) (after|within|in) (a|an|one|two|a few|few|\d+) (seconds?|minutes?|mins?|moments?)"
     r"|(it|this|that) (pass|passes|passed|finish|finishe[sd]|ended) (after|within|yesterday|last)"
-    r"|then (it|this|that) (passed|stopped|cleared|eased)"
+    r"|then (it|this|that) (passed|stopped|cleared|eased)|doing (much|a lot|loads|way|so much) better"
+    # a normal temperature taken since ("38.5 last night, took paracetamol, now it's 36.8")
+    r"|now (it is |it'?s |it s )?(down to |back to )?3[5-7]([.,]\d)?(?![\d.,])"
+    r"|gone by (the )?(next )?(morning|day|evening)"
     r"|(next day|next morning|by morning) (it was |was |she was |he was |i was )?(fine|ok|okay|normal|good|well|gone)"
     r"|(in (the )?morning|by morning) (it|the fever|the pain) (was|had) gone"
     r"|now (is |it is |its )?(finish\w*|gone|normal)"
@@ -275,7 +284,7 @@ _OVER = re.compile(
     r"|dehydration)|it was (only |just )?an? (pulled|strained) muscle"
     rf"|(that|this|it) (was|happened) (all )?({_MONTHS_AGO}|(back )?in ({_MONTH}|(19|20)\d\d)|last (year|yr|month))"
     rf"|{_NOT_DENIED}been (fine|ok|okay|well) (ever )?since|(?<!been ){_NOT_DENIED}(fine|ok|okay|well) (ever )?since"
-    rf"|{_NOT_DENIED}(stopped|gone|all fine|all good|fine) now)\b"
+    rf"|{_NOT_DENIED}(stopped|gone|all fine|all good|fine|ok|okay|alright|all right) (right )?now)\b"
 )
 # "Now" after a word of being well is how the writer is now ("it settled and I feel fine now"), unless that word is
 # denied ("it went away but I'm not ok now", "I don't feel fine now").
@@ -283,12 +292,12 @@ WELL_WORDS = ("fine", "ok", "okay", "better", "good", "normal", "alright", "all 
 _AFTER_NO_WELL_WORD = "".join(f"(?<!{word} )" for word in WELL_WORDS)
 # "Now I feel normal" is how the writer is now, as "normal now" is.
 _NOT_WELL_AFTER = rf"(?! (i|he|she|we|they) (feel|feels|am|is|are) ({'|'.join(WELL_WORDS)}))"
-# "Can she still have the infusion" asks whether she may, not whether it is back.
+# "Can she still have the infusion" or "should I still tell you" asks whether she may, not whether it is back.
 _ASKER = ("", "i ", "he ", "she ", "we ", "they ")
-_STILL = "".join(f"(?<!{modal} {who})" for modal in ("can", "could") for who in _ASKER) + "still"
+_STILL = "".join(f"(?<!{modal} {who})" for modal in ("can", "could", "should") for who in _ASKER) + "still"
 _BACK = re.compile(
     rf"\b({_AFTER_NO_WELL_WORD}now{_NOT_WELL_AFTER}|\w*(not|nt|never) (\w+ )?({'|'.join(WELL_WORDS)}) now"
-    rf"|again|{_STILL}|worse|keeps?|returned|came back|another)\b"
+    rf"|(?<!happen )again|{_STILL}|worse|keeps?|returned|came back|another)\b"
 )
 # "Is it normal if she won't wake up?" asks about what is happening: only a true condition is left out of meaning.
 _CONDITION = re.compile(rf"(?<!normal )(?<!ok )(?<!okay )(?<!fine )(?<!bad )(?<!serious )\b({_CONDITION_WORDS})\b")

@@ -55,6 +55,9 @@ SITE = Site(
         ("fever of 38.6 since that evening and rising", "38.6"),  # since then: still now
         ("fever of 39.2 from that night and rising", "39.2"),
         ("I'm not ok, temp 39.8", "39.8"),  # being well denied, not the reading
+        ("fevr of 39 since the infusion", "39"),  # misspelt or misheard
+        ("fiver of 39 I'm on day five after infusion what do i do", "39"),
+        ("temp 36.9 this morning, now it's 39.4 and rising", "39.4"),  # now a fever, not a normal reading
     ],
 )
 def test_a_temperature_at_or_above_the_site_s_threshold_is_read_in_celsius_or_fahrenheit(message, reading):
@@ -76,6 +79,11 @@ def test_a_temperature_at_or_above_the_site_s_threshold_is_read_in_celsius_or_fa
         "After my cells went back in last month I had a temperature of 38.3 for one evening; fine since",
         "The fever threshold is 38 °C, is that measured under the tongue or in the ear?",  # a threshold named
         "After my first infusion I had 38.4 for a day, then it passed. Should I expect the same next time?",
+        # a normal reading since, or gone by morning; "will it happen again" asks, it does not bring it back
+        "had a temp of 38.5 last night took paracetamol now it's 36.8 and i feel fine should i still tell you",
+        "I had shaking chills and a 39 fever after the first round and it was gone by morning will it happen again",
+        "can i pay with a fiver, it's 40 minutes by bus",  # a time, not a reading
+        "the temp agency is 45 minutes away",
     ],
 )
 def test_numbers_that_are_not_a_high_temperature_now_raise_nothing(message):
@@ -146,6 +154,7 @@ def test_an_oxygen_saturation_below_the_site_s_threshold_now_is_low(message, rea
         "Oxygen 95, pulse 80, temp 36.9, the readings the clinic asked me to log",  # another measure's reading
         "my mum is on oxygen and is 88 years old",  # a new clause between: an age
         "he has been on oxygen since he was 85",
+        "my oxygen is normally around 91 because of my COPD been like that for years",  # usual, as for a pressure
     ],
 )
 def test_numbers_that_are_not_a_low_oxygen_reading_now_raise_nothing(message):
@@ -198,6 +207,10 @@ def test_a_blood_pressure_below_the_site_s_threshold_now_is_low(message, reading
         "top number 120",
         "systolic 85% of the time",  # not a reading
         "Dad's cuff showed 88/58 last Christmas when he was dehydrated; he's been fine since",  # a holiday past
+        "her blood pressure dropped to 80 over 50 during surgery in june, is that a worry",  # in theatre, not now
+        # told as past in a long run-on message, and over ("doing much better")
+        "she was in hospital with a temperature of 39 and low blood pressure 85/50 for a week but she's home now "
+        "and doing much better",
     ],
 )
 def test_numbers_that_are_not_a_low_blood_pressure_now_raise_nothing(message):
@@ -208,6 +221,36 @@ def test_the_blood_pressure_rule_is_off_at_zero_and_raises_an_urgent_alarm():
     assert low_blood_pressure("bp 70/40", 0.0) is None
     alarm = detect("bp 70/40 and falling", Site(urgent_systolic_below=90.0), None)
     assert alarm is not None and (alarm.kind, alarm.reason, alarm.detail) == (URGENT, "blood pressure", "70/40")
+
+
+@pytest.mark.parametrize(
+    ("message", "reason", "detail"),
+    [
+        ("temp thirty eight point four new line had NK cells friday feel awful", "temperature", "38.4"),
+        ("a hundred and three fever now after cells", "temperature", "103"),
+        ("okay so dads oxygen thing says eighty eight percent and he cant catch his breath", "oxygen", "88 percent"),
+        ("bp is eighty over fifty and she is dizzy", "blood pressure", "80 over 50"),
+        ("he swallowed about thirty of his sleeping tablets", "overdose", "swallowed about 30"),
+    ],
+)
+def test_numbers_said_in_words_are_read_as_digits(message, reason, detail):
+    site = Site(urgent_fever_celsius=38.0, urgent_oxygen_below=92.0, urgent_systolic_below=90.0, urgent_pill_count=10)
+    alarm = detect(message, site, None)
+    assert alarm is not None and (alarm.reason, alarm.detail) == (reason, detail)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "my wife's ninety two and still sharp as a tack can she have it",  # an age
+        "temp's thirty seven point two is that okay to travel tomorrow",  # below the threshold
+        "took paracetamol and now it's thirty six point eight",  # a temperature, not a count of pills
+        "i have one question about two things",  # small numbers stay words
+    ],
+)
+def test_numbers_said_in_words_that_are_no_emergency_raise_nothing(message):
+    site = Site(urgent_fever_celsius=38.0, urgent_oxygen_below=92.0, urgent_systolic_below=90.0, urgent_pill_count=10)
+    assert detect(message, site, None) is None
 
 
 def test_the_oxygen_rule_is_off_at_zero_and_raises_an_urgent_alarm():
@@ -438,6 +481,10 @@ def test_the_same_phrases_near_those_cues_said_of_now_still_raise_the_alarm(mess
         "Are there any reports of severe allergic reactions to the infusion?",  # asked about as reported
         "My kids have smartwatches with an SOS button. Can I bring them?",  # a button named by the word
         "i fainted at the dentist but that was a long time ago",  # "that was" a time long past
+        "my son had a febrile seizure when he was two is that relevant",  # an age said in words
+        "reading a forum where a guy said he had seizures after NK cells is that a real side effect",
+        "my anxiety makes me feel like i cant breathe sometimes but im okay right now",  # okay now: over
+        "I overdosed on coffee this morning I'm so jittery haha",  # a figure of speech
     ],
 )
 def test_a_phrase_asked_about_in_general_or_told_as_over_does_not_count(message):
@@ -464,6 +511,8 @@ def test_a_phrase_asked_about_in_general_or_told_as_over_does_not_count(message)
         "dad gets a little short of breath and now his lips are blue",  # a habit, then now
         "since the treatment two months ago I can't breathe",  # what began then goes on
         "my dog is having a seizure",
+        "my son is having a seizure, he had one when he was two",
+        "i cant breathe and im not okay right now",  # being okay denied
     ],
 )
 def test_the_same_phrases_asked_about_now_or_come_back_still_count(message):
