@@ -148,6 +148,8 @@ _OTHER_UNIT = re.compile(
     r"|yrs?|miles?|km|bpm|quid|euros?|dollars?|mmhg)\b",
     re.IGNORECASE,
 )
+# "38 or more", "90 or above": a threshold told as a reading's lower bound.
+_OR_MORE = re.compile(r"\s*(or|and) (more|above|higher|over|greater|up)\b", re.IGNORECASE)
 _TEMPERATURE_WORDS = re.compile(
     r"\b(temp\w*|fever\w*|fe+a?v[eo]?r\w*|fiver|feverish|thermometer|febrile|degrees?|°)", re.IGNORECASE
 )
@@ -170,6 +172,8 @@ _AIMED_AT = re.compile(
     r"\b(target|goal|aim|normal|usual|baseline)( (sats?|saturations?|oxygen|o2|spo2|levels?|range|is|of))*\s*$",
     re.IGNORECASE,
 )
+_NOW_BEFORE = re.compile(r"\bnow( (it'?s|its|it is|at|reads?|says|shows?|back (up )?to|up to))?\s*$", re.IGNORECASE)
+_NOW_AFTER = re.compile(r"\s*(%|percent)?\s*now\b", re.IGNORECASE)
 _PERCENTAGE = re.compile(r"(?<![\d.,])(\d{2})(?:[.,]\d)?(?![\d.,]\d)\s*(%|percent|per cent)?", re.IGNORECASE)
 # A blood pressure: upper over lower number ("70/40", "78 over 40") in a sentence that speaks of one ("tension" as
 # many learners of English say it; "90 by 60" as in India). A date ("30/11") has no upper number of 40 or more, and a
@@ -448,6 +452,7 @@ def temperature(message: str, celsius: float) -> str | None:
             if (
                 not (degree or unit or about_temperature or bare_reading)
                 or _OTHER_UNIT.match(clause, match.end())
+                or _OR_MORE.match(clause, match.end())
                 or _THRESHOLD.search(clause[: match.start()])
                 or giving_examples
             ):
@@ -470,8 +475,8 @@ def low_oxygen(message: str, below: float) -> str | None:
     for match, before, after in _readings(message, below, _OXYGEN_WORDS, _PERCENTAGE):
         if _SHARE.match(after) or _AIMED_AT.search(before) or not 50 <= float(match.group(1)) < below:
             continue  # "70% of patients" is no reading, nor "target sats: 88-92%"
-        if _usual(before, after):
-            continue  # "my oxygen is normally around 91 because of my COPD"
+        if _usual(before, after) or _normal_since(after, below):
+            continue  # "my oxygen is normally around 91 because of my COPD", "read 85 ... it's 97 now"
         # a bare number is a reading right after the word ("sats 85", "o2 at 88"), not an age ("dad is 85 and on
         # oxygen at home")
         if not match.group(2) and not _read_off(before):
@@ -479,6 +484,17 @@ def low_oxygen(message: str, below: float) -> str | None:
         if said_of_now(before.casefold(), after.casefold()):
             return match.group(0).strip()
     return None
+
+
+def _normal_since(after: str, below: float) -> bool:
+    """Whether a saturation at or above `below` follows the reading, said of now ("my fingers were freezing, warmed
+    them up and it's 97 now"); not one of before ("85 now, was 97 an hour ago")."""
+    for later in _PERCENTAGE.finditer(after):
+        if below <= float(later.group(1)) <= 100 and (
+            _NOW_BEFORE.search(after, 0, later.start()) or _NOW_AFTER.match(after, later.end())
+        ):
+            return True
+    return False
 
 
 def _read_off(before: str) -> bool:

@@ -47,6 +47,8 @@ _NOT_NOW_BEFORE = re.compile(
     r"|seen (my|our|their|his|her) (fair )?share of|seen (plenty|lots|a lot|many) of"
     r"|(spend|spent) (my|our|their|his|her) (days|time|working life|career|shifts?) (with|around|dealing with)"
     r"|(forms?|questions?|questionnaires?|sections?) (asks?|asking|asked) about"
+    r"|(leaflet|booklet|website|brochure|pamphlet|handout|consent form|info sheet|list|article)( \w+){0,2}"
+    r" (says?|said|lists?|listed|mentions?|mentioned|warns?|warned)( about| of)?"
     r"|(percentage|proportion|share|number) of (patients|people)|how many (patients|people)"
     r"|(project|essay|homework|article|paper|lecture|course|dissertation|thesis)( is| was)? (on|about|into)"
     r"|(book|novel|film|movie|documentary)( is| was)? about|(book|novel|film|movie|documentary|episode|series|story)"
@@ -84,6 +86,7 @@ _NOT_NOW_AFTER = re.compile(
     r"|in (my|his|her|their|our) (teens|twenties|thirties|forties|fifties|sixties|seventies|youth|childhood)"
     r"|(during|in) (my|his|her|their|our|the) (last|previous) (chemo\w*|cycle|round|course|admission|hospital stay"
     r"|stay|pregnancy|treatment|session)|during (an? |the |my |his |her |their )?(surgery|operation)"
+    rf"|in (early |late |mid )?{_MONTH}"
     r"|in (19|20)\d\d|(?<![\d/.-])(?<!room )(?<!bed )(?<!ward )(?<!suite )(?<!flight )(?<!number )(?<!no )(?<!flat )"
     rf"(?<!apartment )(?<!floor )(?<!since )(?<!at ){_PAST_YEAR}(?![\d/.-])"
     r"(?!\s*(mg|mcg|ml|g|units?|iu|m|metres?|meters?|ft|feet|hrs?|hours?|h)\b)"
@@ -203,8 +206,8 @@ _RECENT = re.compile(
 # Feared, not felt: the fear right before the symptom ("nervous about passing out", "scared of having a seizure");
 # not a worry about someone that goes on to the symptom ("worried about my dad, he's not breathing").
 _FEARED = re.compile(
-    r"\b(scared|afraid|nervous|worried|frightened|terrified|anxious|fear|fearful|panicking) (of|about)"
-    r"( (having|getting|another|a|an|the)){0,2}\s*$"
+    r"\b(scared|afraid|nervous|worried|frightened|terrified|anxious|fear|fearful|panicking) ((of|about)"
+    r"( (having|getting|another|a|an|the)){0,2}|(that )?(\w+ ){1,3}(will|might|could|would|may) (have|get)( an?)?)\s*$"
 )
 # Dreamt, not felt, right before it ("last night i dream i was unconscious"); not "woke from a dream and I can't
 # breathe".
@@ -228,7 +231,7 @@ _OVERSTATED = re.compile(
 # from google", "mum is having a fit about the bill"; or an overstatement ("nearly", "almost") of what a price did
 # ("nearly had a heart attack at the cost").
 _FIGURE_AFTER = re.compile(
-    r"^\s*(a word|parade|free"
+    r"^\s*(a word|parade|free|to (my |our |your |his |her |their )?(emails?|messages?|calls?|texts?|letters?)"
     r"|on (information|info|the news|news|google|research|reading|websites?|articles?|forums?|videos?"
     r"|((christmas|easter|halloween|birthday) )?(chocolate|sweets|candy|cake|sugar|cookies|biscuits|mince pies)"
     r"|coffee|tea|netflix)"
@@ -283,7 +286,8 @@ _OVER = re.compile(
     r"|(pulled|strained) muscle|muscular|anxiety|stress|indigestion|reflux|heartburn|panic( attack)?|low (blood )?sugar"
     r"|dehydration)|it was (only |just )?an? (pulled|strained) muscle"
     rf"|(that|this|it) (was|happened) (all )?({_MONTHS_AGO}|(back )?in ({_MONTH}|(19|20)\d\d)|last (year|yr|month))"
-    rf"|{_NOT_DENIED}been (fine|ok|okay|well) (ever )?since|(?<!been ){_NOT_DENIED}(fine|ok|okay|well) (ever )?since"
+    rf"|{_NOT_DENIED}been (fine|ok|okay|well|normal) ((ever )?since|all day)"
+    rf"|(?<!been ){_NOT_DENIED}(fine|ok|okay|well) (ever )?since"
     rf"|{_NOT_DENIED}(stopped|gone|all fine|all good|fine|ok|okay|alright|all right) (right )?now)\b"
 )
 # "Now" after a word of being well is how the writer is now ("it settled and I feel fine now"), unless that word is

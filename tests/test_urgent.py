@@ -84,6 +84,8 @@ def test_a_temperature_at_or_above_the_site_s_threshold_is_read_in_celsius_or_fa
         "I had shaking chills and a 39 fever after the first round and it was gone by morning will it happen again",
         "can i pay with a fiver, it's 40 minutes by bus",  # a time, not a reading
         "the temp agency is 45 minutes away",
+        "Post treatment I was told to watch for a temp of 38 or more. Mine is 37.4 and I feel fine.",  # a bound
+        "My fever yesterday was 38.3 but it's been normal all day today at 36.8",  # normal since
     ],
 )
 def test_numbers_that_are_not_a_high_temperature_now_raise_nothing(message):
@@ -130,6 +132,7 @@ def test_the_temperature_rule_is_off_at_zero():
         ("Dear Sir, my oxygen reading on the finger device is 88 and will not come up. Arthur", "88"),
         ("his sats monitor keeps showing 84 even after we sat him up", "84"),
         ("oxygen reading: 90", "90"),
+        ("sats 85 now, was 97 an hour ago", "85"),  # the normal reading was before
     ],
 )
 def test_an_oxygen_saturation_below_the_site_s_threshold_now_is_low(message, reading):
@@ -155,6 +158,7 @@ def test_an_oxygen_saturation_below_the_site_s_threshold_now_is_low(message, rea
         "my mum is on oxygen and is 88 years old",  # a new clause between: an age
         "he has been on oxygen since he was 85",
         "my oxygen is normally around 91 because of my COPD been like that for years",  # usual, as for a pressure
+        "My pulse ox read 85 but my fingers were freezing, warmed them up and it's 97 now",  # normal since
     ],
 )
 def test_numbers_that_are_not_a_low_oxygen_reading_now_raise_nothing(message):
@@ -251,6 +255,12 @@ def test_numbers_said_in_words_are_read_as_digits(message, reason, detail):
 def test_numbers_said_in_words_that_are_no_emergency_raise_nothing(message):
     site = Site(urgent_fever_celsius=38.0, urgent_oxygen_below=92.0, urgent_systolic_below=90.0, urgent_pill_count=10)
     assert detect(message, site, None) is None
+
+
+def test_a_phrase_that_names_how_someone_answers_messages_is_no_emergency():
+    site = Site(urgent_phrases=("unresponsive",))
+    assert urgent_phrase("My mother has been unresponsive to emails from your office, can you call?", site) is None
+    assert urgent_phrase("My mother is unresponsive, she won't wake up", site) is not None
 
 
 def test_the_oxygen_rule_is_off_at_zero_and_raises_an_urgent_alarm():
@@ -485,6 +495,9 @@ def test_the_same_phrases_near_those_cues_said_of_now_still_raise_the_alarm(mess
         "reading a forum where a guy said he had seizures after NK cells is that a real side effect",
         "my anxiety makes me feel like i cant breathe sometimes but im okay right now",  # okay now: over
         "I overdosed on coffee this morning I'm so jittery haha",  # a figure of speech
+        "I collapsed at work in March from low blood sugar, is diabetes a problem?",  # a month past
+        "I'm scared that my husband will have a seizure after treatment like in the video",  # feared ahead
+        "In the info leaflet it says 'confusion, seizures' - that scared me",  # a leaflet quoted
     ],
 )
 def test_a_phrase_asked_about_in_general_or_told_as_over_does_not_count(message):
@@ -513,6 +526,8 @@ def test_a_phrase_asked_about_in_general_or_told_as_over_does_not_count(message)
         "my dog is having a seizure",
         "my son is having a seizure, he had one when he was two",
         "i cant breathe and im not okay right now",  # being okay denied
+        "my husband is having a seizure, I'm scared he will have another",
+        "she collapsed in the kitchen a minute ago",
     ],
 )
 def test_the_same_phrases_asked_about_now_or_come_back_still_count(message):
