@@ -23,18 +23,19 @@ One table, one block of rows per question set:
   with dev (`python -m bot teach`, into a copy in --work), as staff would teach from what visitors asked;
 - as shipped: NK held-out, held-out2, held-out3 and everyday asked of knowledge/ itself, whose phrasings.toml was
   taught with NK tuning and dev (the sets settings are chosen on; the urgent notice does not read what was taught);
-- NK urgent-tuning, urgent-dev to urgent-dev31 (used to choose the urgent settings and examples; dev3 to dev24 were
+- NK urgent-tuning, urgent-dev to urgent-dev33 (used to choose the urgent settings and examples; dev3 to dev24 were
   written blind as held-out, heldout2, heldout3, heldout4, heldout6, heldout8, heldout9, heldout11, heldout13,
   heldout14, heldout16, heldout18, heldout20, heldout22, heldout24, heldout26, heldout28, heldout30, heldout32,
   heldout34, heldout36 and
   two sets without a held-out name, and run once before they were read; dev25 and dev26 are blind reviews of run-on
   messages, dev26 run once on 7dc2746 before it was read; dev27 to dev31 were written blind (letters from older
   visitors, timing, people who play things down, long-term conditions, readings from devices) and run once before
-  they were read),
+  they were read; dev32 and dev33 too, messages dictated by voice and subtle signs after cell therapy),
   urgent-heldout (spent: run five times, read once to choose), urgent-heldout5, urgent-heldout7, urgent-heldout10,
   urgent-heldout12, urgent-heldout15, urgent-heldout17, urgent-heldout19, urgent-heldout21, urgent-heldout23,
   urgent-heldout25, urgent-heldout27, urgent-heldout29, urgent-heldout31, urgent-heldout33, urgent-heldout35,
-  urgent-heldout37, urgent-heldout39 and urgent-heldout41 (written blind, run after the choices they follow),
+  urgent-heldout37, urgent-heldout39, urgent-heldout41, urgent-heldout43 and urgent-heldout44 (written blind, run
+  after the choices they follow),
   urgent-short-dev and urgent-short-heldout (messages of one to a dozen words, farewells among them: the built-in
   calm messages were chosen on the first, the second was written blind and run once), urgent-terse-dev and
   urgent-terse-heldout (terse messages typed in a panic, and calm ones as short: both written blind, the first
@@ -139,6 +140,8 @@ URGENT_SETS = (
     "urgent-dev29",
     "urgent-dev30",
     "urgent-dev31",
+    "urgent-dev32",
+    "urgent-dev33",
     "urgent-heldout",
     "urgent-heldout5",
     "urgent-heldout7",
@@ -158,6 +161,8 @@ URGENT_SETS = (
     "urgent-heldout37",
     "urgent-heldout39",
     "urgent-heldout41",
+    "urgent-heldout43",
+    "urgent-heldout44",
     "urgent-short-dev",
     "urgent-short-heldout",
     "urgent-terse-dev",
