@@ -1,6 +1,6 @@
 """Urgent stage: does a message describe an emergency? Checked on every message, before anything else.
 
-Three signals, any of which raises the alarm (a false alarm costs a visitor one extra sentence; a miss can
+Six signals, any of which raises the alarm (a false alarm costs a visitor one extra sentence; a miss can
 cost far more):
 
 - a phrase of site.toml's urgent_phrases or self_harm_phrases, as whole words within one sentence;
@@ -85,7 +85,7 @@ _NUMBER = re.compile(
 # reading.
 _THRESHOLD = re.compile(
     r"\b(over|above|below|under|exceeds?|more than|less than|higher than|reach(es)?|hits?|gets? to|goes? to"
-    r"|(threshold|cut-?off|limit)( is| of)?)\s*$",
+    r"|(threshold|cut-?off|limit)( is| of)?|(watch|look) (out )?for (an? |any )?(high )?(temp\w*|fever)( of)?)\s*$",
     re.IGNORECASE,
 )
 # An overdose, told as a count: a verb of taking, then within a few words a number (or a whole packet, bottle, all
@@ -141,17 +141,18 @@ _EXAMPLE = re.compile(
     r"\b(what|which|how)\b.*,\s*(like|say|e\.?g\.?|such as|for example|for instance)\s*$", re.IGNORECASE
 )
 _NUMBERS_ALONE = re.compile(r"^[\s\d.,°cfCF]*(or)?[\s\d.,°cfCF]*$")
-# (with "fever" as it is misspelt or misheard: "fevr", "feaver", "fiver of 39")
-# A number with another measure's unit after it is no temperature ("the temp agency is 40 minutes away").
+# A number with another measure's unit after it is no temperature ("the temp agency is 40 minutes away"); a label
+# with its own number after it is another reading ("temp 39.1 HR 125", "fever 38.9 day 7 after car-t").
 _OTHER_UNIT = re.compile(
-    r"\s*(%|percent|mg|mcg|ml|kg|kilos?|lbs?|pounds|stone|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?"
-    r"|yrs?|miles?|km|bpm|quid|euros?|dollars?|mmhg)\b",
+    r"\s*(%|percent|mg|mcg|ml|kg|kilos?|lbs?|pounds|stone|minutes?|mins?|hours?|days?|weeks?|months?|years?"
+    r"|yrs?|miles?|km|quid|euros?|dollars?|mmhg)\b(?!\s*\d)",
     re.IGNORECASE,
 )
-# "38 or more", "90 or above": a threshold told as a reading's lower bound.
-_OR_MORE = re.compile(r"\s*(or|and) (more|above|higher|over|greater|up)\b", re.IGNORECASE)
+# A normal temperature taken since, said of now ("38.5 last night, took paracetamol, now it's 36.8").
+_NORMAL_SINCE = re.compile(r"\bnow (it is |it'?s |its |it s )?(down to |back to )?3[5-7][.,]\d(?![\d.,])")
+# "fever" as it is misspelt or misheard ("fevr", "feaver", "fiver of 39"; not "for a fiver")
 _TEMPERATURE_WORDS = re.compile(
-    r"\b(temp\w*|fever\w*|fe+a?v[eo]?r\w*|fiver|feverish|thermometer|febrile|degrees?|°)", re.IGNORECASE
+    r"\b(temp\w*|fe+a?v[eo]?r\w*|fiver(?= of \d)|thermometer|febrile|degrees?|°)", re.IGNORECASE
 )
 # An oxygen saturation: a percentage in a sentence that speaks of oxygen ("her oxygen monitor shows 82%"), or a bare
 # number of 50-99 right after the word ("sats 85", "o2 at 88") or read off what shows it ("oxygen reading on the finger
@@ -169,11 +170,17 @@ _ANOTHER_READING = re.compile(r"[\d,;]")  # between the word and the number: "ox
 # A saturation aimed at or usual, right before the number ("target sats: 88-92%", "my normal oxygen: 90%"); not
 # "normally 95 but now 85".
 _AIMED_AT = re.compile(
-    r"\b(target|goal|aim|normal|usual|baseline)( (sats?|saturations?|oxygen|o2|spo2|levels?|range|is|of))*\s*$",
+    r"\b(target|goal|aim|normal|usual|baseline|normally|usually|typically)"
+    r"( (sats?|saturations?|oxygen|o2|spo2|levels?|range|is|of|around|about|at))*\s*$",
     re.IGNORECASE,
 )
-_NOW_BEFORE = re.compile(r"\bnow( (it'?s|its|it is|at|reads?|says|shows?|back (up )?to|up to))?\s*$", re.IGNORECASE)
-_NOW_AFTER = re.compile(r"\s*(%|percent)?\s*now\b", re.IGNORECASE)
+# A later saturation said of now ("now it's 97", "it's back up to 96 now"), with no other measure between ("oxygen 85
+# and his pulse is now 98", "the nurse wants it above 94 now").
+_IT_IS = re.compile(r"\b(now )?(it'?s|its|it is|back (up )?to|up to)\s*$", re.IGNORECASE)
+_NOW_AFTER = re.compile(r"\s*now\b", re.IGNORECASE)
+_OTHER_MEASURE = re.compile(
+    r"\b(pulse|heart|hr|bpm|rate|temp\w*|bp|pressure|target|above|aim|goal|wants?|should|needs?)\b", re.IGNORECASE
+)
 _PERCENTAGE = re.compile(r"(?<![\d.,])(\d{2})(?:[.,]\d)?(?![\d.,]\d)\s*(%|percent|per cent)?", re.IGNORECASE)
 # A blood pressure: upper over lower number ("70/40", "78 over 40") in a sentence that speaks of one ("tension" as
 # many learners of English say it; "90 by 60" as in India). A date ("30/11") has no upper number of 40 or more, and a
@@ -197,10 +204,9 @@ _LABEL = re.compile(
     re.IGNORECASE,
 )
 _DOTTED_BP = re.compile(r"\bb\.\s?p\b\.?(\s*:)?", re.IGNORECASE)
-# What a blood pressure or oxygen reading is not: one the writer always has ("my normal bp is 85/55", "runs around
-# 88/58", "86/56, which is normal for me", "my oxygen is normally around 91"), a target, one of a past visit ("at my
-# last visit my bp was 85/55"), or one after which the writer feels well ("88/58 and I feel fine"); nor a medicine's
-# strengths ("Micardis HCT 80/25").
+# What a blood pressure reading is not: one the writer always has ("my normal bp is 85/55", "runs around 88/58", "86/56,
+# which is normal for me"), a target, one of a past visit ("at my last visit my bp was 85/55"), or one after which the
+# writer feels well ("88/58 and I feel fine"); nor a medicine's strengths ("Micardis HCT 80/25").
 _USUAL_BEFORE = re.compile(
     r"\b(normal(ly)?|always|usually|usual|typical(ly)?|baseline|naturally|runs|tends|target|goal"
     r"|last (week|month|year|visit)|at (my|the|his|her) last (visit|appointment|check\w*))\b",
@@ -220,7 +226,7 @@ class Alarm:
     """Why a message got the urgent notice: the kind, and the rule, phrase or example that decided it."""
 
     kind: str  # URGENT or SELF_HARM
-    reason: str  # "phrase", "temperature", "oxygen", "overdose" or "example"
+    reason: str  # "phrase", "temperature", "oxygen", "blood pressure", "overdose" or "example"
     detail: str  # the phrase, the reading or what was taken, or the nearest example message
     similarity: float = 0.0  # for "example": the urgent examples' score less the not-urgent examples'
 
@@ -333,7 +339,8 @@ def detect(message: str, site: Site, meaning: Meaning | None) -> Alarm | None:
 
 def in_digits(message: str) -> str:
     """The message with numbers said in words as digits, as dictated messages and letters say them ("temp thirty
-    eight point four" -> "temp 38.4", "eighty six over fifty" -> "86 over 50"); "one" and "two" stay words."""
+    eight point four" -> "temp 38.4", "eighty six over fifty" -> "86 over 50"); "one" or "two" alone stays a word. Not
+    "one twenty" or "one oh three", which text2num leaves as "1 20" and "one oh 3"."""
     return alpha2digit(message, "en")
 
 
@@ -452,7 +459,7 @@ def temperature(message: str, celsius: float) -> str | None:
             if (
                 not (degree or unit or about_temperature or bare_reading)
                 or _OTHER_UNIT.match(clause, match.end())
-                or _OR_MORE.match(clause, match.end())
+                or _NORMAL_SINCE.search(clause[match.end() :].casefold())
                 or _THRESHOLD.search(clause[: match.start()])
                 or giving_examples
             ):
@@ -475,8 +482,8 @@ def low_oxygen(message: str, below: float) -> str | None:
     for match, before, after in _readings(message, below, _OXYGEN_WORDS, _PERCENTAGE):
         if _SHARE.match(after) or _AIMED_AT.search(before) or not 50 <= float(match.group(1)) < below:
             continue  # "70% of patients" is no reading, nor "target sats: 88-92%"
-        if _usual(before, after) or _normal_since(after, below):
-            continue  # "my oxygen is normally around 91 because of my COPD", "read 85 ... it's 97 now"
+        if _normal_since(after, below):
+            continue  # "read 85 but my fingers were freezing, warmed them up and it's 97 now"
         # a bare number is a reading right after the word ("sats 85", "o2 at 88"), not an age ("dad is 85 and on
         # oxygen at home")
         if not match.group(2) and not _read_off(before):
@@ -490,9 +497,11 @@ def _normal_since(after: str, below: float) -> bool:
     """Whether a saturation at or above `below` follows the reading, said of now ("my fingers were freezing, warmed
     them up and it's 97 now"); not one of before ("85 now, was 97 an hour ago")."""
     for later in _PERCENTAGE.finditer(after):
-        if below <= float(later.group(1)) <= 100 and (
-            _NOW_BEFORE.search(after, 0, later.start()) or _NOW_AFTER.match(after, later.end())
-        ):
+        between = after[: later.start()]
+        it_is = _IT_IS.search(between)
+        if not below <= float(later.group(1)) <= 100 or not it_is or _OTHER_MEASURE.search(between):
+            continue
+        if it_is.group(1) or _NOW_AFTER.match(after, later.end()):
             return True
     return False
 
@@ -517,15 +526,12 @@ def low_blood_pressure(message: str, below: float) -> str | None:
         upper, lower = int(match.group(1)), int(match.group(2)) if match.re is _PRESSURE else None
         if not (40 <= upper < below and (lower is None or 20 <= lower < upper)) or _A_MEDICINE.search(before):
             continue
-        if not _usual(before, after) and said_of_now(before.casefold(), after.casefold()):
+        # what the writer's pressure usually is, or was at a past visit, in its part of the sentence ("my normal bp is
+        # 85/55", but "88/58 is normal for me but now 70/40"), or a reading after which they feel well
+        usual = _USUAL_BEFORE.search(_TURN_TO_NOW.split(before)[-1]) or _USUAL_AFTER.search(after)
+        if not usual and said_of_now(before.casefold(), after.casefold()):
             return match.group(0).strip()
     return None
-
-
-def _usual(before: str, after: str) -> bool:
-    """Whether a reading is what the writer's measure usually is, or was at a past visit, in its part of the sentence
-    ("my normal bp is 85/55", but "88/58 is normal for me but now 70/40"), or one after which they feel well."""
-    return bool(_USUAL_BEFORE.search(_TURN_TO_NOW.split(before)[-1]) or _USUAL_AFTER.search(after))
 
 
 def _readings(
