@@ -91,6 +91,12 @@ class Results:
     not_answered: str | None = None  # the question staff marked "not answered here" that the query is nearest to
 
 
+def question_weight(faq_share: float, settings: SearchSettings) -> float:
+    """The FAQ question view's weight in a folder where this share of passages has an FAQ question (config.py)."""
+    extra = settings.faq_question_weight - settings.question_weight
+    return settings.question_weight + extra * ramp(faq_share, settings.faq_share_from, settings.faq_share_full)
+
+
 def normalize_query(text: str) -> str:
     """Fold compatibility forms and drop control characters; keeps the meaning of odd input."""
     text = unicodedata.normalize("NFKC", text)
@@ -107,6 +113,7 @@ class Searcher:
         self._positions = {p.id: i for i, p in enumerate(index.passages)}  # passage rows come first
         self._vocabulary_rows = {word: i for i, word in enumerate(index.vocabulary)}
         self._faq_positions = [i for i, p in enumerate(index.passages) if p.question]
+        self.question_weight = question_weight(len(self._faq_positions) / max(len(index.passages), 1), self.settings)
         self._taught = bool(np.any(index.kinds == TAUGHT))
         # Each passage's vector rows (its own, its sentences', its FAQ question's, those taught), to score exactly.
         order = np.argsort(index.rows, kind="stable")
@@ -377,8 +384,11 @@ class Searcher:
         own = np.maximum(signals[PASSAGE], signals[QUESTION])
         signals[TAUGHT] = np.maximum(signals[TAUGHT], own) + s.taught_agreement * agreement
         signals = np.vstack([signals, np.log1p(lexical[candidates]), own])
-        taught = s.taught_weight * self._taught_trust(views[TAUGHT])  # an untaught folder ranks as before
-        weights = np.array([s.passage_weight, s.sentence_weight, s.question_weight, taught, s.lexical_weight])
+        trust = self._taught_trust(views[TAUGHT])
+        taught = s.taught_weight * trust  # an untaught folder ranks as before
+        # a trusted taught view already holds the FAQ question's cosine: the folder's extra weight for it goes
+        question = s.question_weight + (self.question_weight - s.question_weight) * (1.0 - trust)
+        weights = np.array([s.passage_weight, s.sentence_weight, question, taught, s.lexical_weight])
         standard = standardised(signals)
         fused = weights @ standard[:-1] / (weights.sum() or 1.0)
         features = standard[[PASSAGE, SENTENCE, QUESTION, -1, -2]].T  # the learned ranking's, as FEATURES orders them

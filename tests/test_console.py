@@ -202,6 +202,7 @@ def test_index_status_and_a_rebuild_that_goes_live(console: StaffConsole, settin
     before = live_build(settings.index_dir)
     status = IndexTab(console).index_status()
     assert "Up to date with" in status and f"**Live build** {before}" in status
+    assert "of passages are FAQ entries with a question of their own" in status  # how much those questions count
     (settings.knowledge_dir / "tulips.md").write_text(
         "---\ntitle: Tulips\n---\n\n## When do tulips flower?\n\nTulips flower in April in most gardens.\n",
         encoding="utf-8",

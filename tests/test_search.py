@@ -13,7 +13,7 @@ from bot.index import build_index, load_index
 from bot.knowledge import load_knowledge
 from bot.knowledge.phrasings import PHRASINGS_FILE, reference
 from bot.scoring import standardised, taught_agreement, taught_reliability
-from bot.search import Searcher
+from bot.search import Searcher, question_weight
 
 from conftest import CountingEmbedder, FakeEmbedder
 
@@ -74,6 +74,14 @@ def test_taught_reliability_is_the_share_whose_nearest_other_taught_question_is_
     assert taught_reliability(vectors, np.array([0, 1, 2, 3, 4])) == 0.0  # one question a passage: none predicts
     assert taught_reliability(vectors[:1], np.array([0])) == 0.0
     assert taught_reliability(vectors, np.array([0, 0, 1, 1, 2]), sample=2) == 0.5  # the first, and the lone last
+
+
+def test_the_question_view_counts_more_only_where_nearly_every_passage_is_an_faq_entry(faq: Searcher):
+    s = Settings().search
+    assert question_weight(0.15, s) == s.question_weight  # a folder of prose with a few FAQ entries: as before
+    assert question_weight(0.95, s) == s.faq_question_weight
+    assert s.question_weight < question_weight(0.7, s) < s.faq_question_weight
+    assert faq.question_weight == s.faq_question_weight  # every entry of the fixture is an FAQ entry
 
 
 def test_a_word_every_entry_uses_decides_nothing_in_the_rerank(faq: Searcher):

@@ -13,7 +13,7 @@ from bot.errors import BotError
 from bot.index import PREVIOUS, STAGED, TAUGHT, BuildSummary, build_index, live_build, load_index, stale_files
 from bot.index.pointers import read_pointer
 from bot.knowledge import KnowledgeError, load_knowledge
-from bot.search import folder_taught_reliability
+from bot.search import folder_taught_reliability, question_weight
 from bot.text import counted
 
 # Gradio passes the event its own tracker in place of this default (it finds it by its type); it shows
@@ -39,6 +39,7 @@ class IndexTab(Tab):
         stale = stale_files(index, self.settings.knowledge_dir)
         taught = int((index.kinds == TAUGHT).sum())
         teaching = self._teaching(taught, folder_taught_reliability(index))
+        faq_view = self._faq_view(sum(bool(p.question) for p in index.passages) / max(len(index.passages), 1))
         index.close()
         if taught:
             teaching.append(self._learned_ranking(taught))
@@ -53,6 +54,7 @@ class IndexTab(Tab):
             f"{manifest.get('vectors', '?')} vectors; "
             f"model {manifest.get('model', '?')}",
             freshness,
+            faq_view,
             *teaching,
         ]
         for pointer, meaning in ((PREVIOUS, "`python -m bot rollback` puts it back"), (STAGED, "not live yet")):
@@ -60,6 +62,16 @@ class IndexTab(Tab):
             if other:
                 lines.append(f"{pointer.capitalize()} build: {other} ({meaning}).")
         return "\n\n".join(lines)
+
+    def _faq_view(self, share: float) -> str:
+        """How much the FAQ questions count in this folder, and why: staff see the ranking adapt to its shape."""
+        s = self.settings.search
+        return (
+            f"{share:.0%} of passages are FAQ entries with a question of their own; a visitor's question is matched "
+            f"with those questions at weight {question_weight(share, s):g} beside the passages' own text at "
+            f"{s.passage_weight:g} (from {s.question_weight:g} where few passages are FAQ entries to "
+            f"{s.faq_question_weight:g} where {s.faq_share_full:.0%} are)."
+        )
 
     def _teaching(self, taught: int, share: float) -> list[str]:
         """What staff taught, and how much the ranking trusts it: staff see why a question taught once helps
