@@ -141,19 +141,15 @@ _EXAMPLE = re.compile(
     r"\b(what|which|how)\b.*,\s*(like|say|e\.?g\.?|such as|for example|for instance)\s*$", re.IGNORECASE
 )
 _NUMBERS_ALONE = re.compile(r"^[\s\d.,°cfCF]*(or)?[\s\d.,°cfCF]*$")
-# A number with another measure's unit after it is no temperature ("the temp agency is 40 minutes away"); a label
-# with its own number after it is another reading ("temp 39.1 HR 125", "fever 38.9 day 7 after car-t").
+# A whole number with another measure's unit after it is no temperature ("the temp agency is 40 minutes away"); not
+# a time since a reading ("fever of 39.4 hours after the infusion", "temp 39 minutes ago"), nor a label with its own
+# number after it ("temp 39.1 HR 125", "fever 38.9 day 7 after car-t").
 _OTHER_UNIT = re.compile(
     r"\s*(%|percent|mg|mcg|ml|kg|kilos?|lbs?|pounds|stone|minutes?|mins?|hours?|days?|weeks?|months?|years?"
-    r"|yrs?|miles?|km|quid|euros?|dollars?|mmhg)\b(?!\s*\d)",
+    r"|yrs?|miles?|km|quid|euros?|dollars?|mmhg)\b(?!\s*\d)(?!\s+(ago|after|later|since)\b)",
     re.IGNORECASE,
 )
-# A normal temperature taken since, said of now ("38.5 last night, took paracetamol, now it's 36.8").
-_NORMAL_SINCE = re.compile(r"\bnow (it is |it'?s |its |it s )?(down to |back to )?3[5-7][.,]\d(?![\d.,])")
-# "fever" as it is misspelt or misheard ("fevr", "feaver", "fiver of 39"; not "for a fiver")
-_TEMPERATURE_WORDS = re.compile(
-    r"\b(temp\w*|fe+a?v[eo]?r\w*|fiver(?= of \d)|thermometer|febrile|degrees?|°)", re.IGNORECASE
-)
+_TEMPERATURE_WORDS = re.compile(r"\b(temp\w*|fever\w*|feverish|thermometer|febrile|degrees?|°)", re.IGNORECASE)
 # An oxygen saturation: a percentage in a sentence that speaks of oxygen ("her oxygen monitor shows 82%"), or a bare
 # number of 50-99 right after the word ("sats 85", "o2 at 88") or read off what shows it ("oxygen reading on the finger
 # device is 88").
@@ -173,13 +169,6 @@ _AIMED_AT = re.compile(
     r"\b(target|goal|aim|normal|usual|baseline|normally|usually|typically)"
     r"( (sats?|saturations?|oxygen|o2|spo2|levels?|range|is|of|around|about|at))*\s*$",
     re.IGNORECASE,
-)
-# A later saturation said of now ("now it's 97", "it's back up to 96 now"), with no other measure between ("oxygen 85
-# and his pulse is now 98", "the nurse wants it above 94 now").
-_IT_IS = re.compile(r"\b(now )?(it'?s|its|it is|back (up )?to|up to)\s*$", re.IGNORECASE)
-_NOW_AFTER = re.compile(r"\s*now\b", re.IGNORECASE)
-_OTHER_MEASURE = re.compile(
-    r"\b(pulse|heart|hr|bpm|rate|temp\w*|bp|pressure|target|above|aim|goal|wants?|should|needs?)\b", re.IGNORECASE
 )
 _PERCENTAGE = re.compile(r"(?<![\d.,])(\d{2})(?:[.,]\d)?(?![\d.,]\d)\s*(%|percent|per cent)?", re.IGNORECASE)
 # A blood pressure: upper over lower number ("70/40", "78 over 40") in a sentence that speaks of one ("tension" as
@@ -319,22 +308,28 @@ def detect(message: str, site: Site, meaning: Meaning | None) -> Alarm | None:
     phrase = urgent_phrase(message, site)
     if phrase:
         return Alarm(SELF_HARM if phrase in site.self_harm_phrases else URGENT, "phrase", phrase)
-    readings = in_digits(message)
-    fever = temperature(readings, site.urgent_fever_celsius)
+    # each reading rule reads the message as written and with its numbers in words as digits: either may say more
+    # ("oxygen on fifteen litres is only 88" reads best as written, "temp thirty eight point four" as digits)
+    written = (message, in_digits(message))
+    fever = _first(temperature(text, site.urgent_fever_celsius) for text in written)
     if fever:
         return Alarm(URGENT, "temperature", fever)
-    saturation = low_oxygen(readings, site.urgent_oxygen_below)
+    saturation = _first(low_oxygen(text, site.urgent_oxygen_below) for text in written)
     if saturation:
         return Alarm(URGENT, "oxygen", saturation)
-    pressure = low_blood_pressure(readings, site.urgent_systolic_below)
+    pressure = _first(low_blood_pressure(text, site.urgent_systolic_below) for text in written)
     if pressure:
         return Alarm(URGENT, "blood pressure", pressure)
-    taken = overdose(readings, site.urgent_pill_count)
+    taken = _first(overdose(text, site.urgent_pill_count) for text in written)
     if taken:
         return Alarm(URGENT, "overdose", taken)
     if meaning and meaning.margin >= meaning.needed:
         return Alarm(meaning.kind, "example", meaning.nearest, meaning.margin)
     return None
+
+
+def _first(found: Iterator[str | None]) -> str | None:
+    return next((item for item in found if item), None)
 
 
 def in_digits(message: str) -> str:
@@ -458,8 +453,7 @@ def temperature(message: str, celsius: float) -> str | None:
             giving_examples = giving_examples or bool(_EXAMPLE.search(clause[: match.start()]))
             if (
                 not (degree or unit or about_temperature or bare_reading)
-                or _OTHER_UNIT.match(clause, match.end())
-                or _NORMAL_SINCE.search(clause[match.end() :].casefold())
+                or (not bare_reading and _OTHER_UNIT.match(clause, match.end()))
                 or _THRESHOLD.search(clause[: match.start()])
                 or giving_examples
             ):
@@ -482,8 +476,6 @@ def low_oxygen(message: str, below: float) -> str | None:
     for match, before, after in _readings(message, below, _OXYGEN_WORDS, _PERCENTAGE):
         if _SHARE.match(after) or _AIMED_AT.search(before) or not 50 <= float(match.group(1)) < below:
             continue  # "70% of patients" is no reading, nor "target sats: 88-92%"
-        if _normal_since(after, below):
-            continue  # "read 85 but my fingers were freezing, warmed them up and it's 97 now"
         # a bare number is a reading right after the word ("sats 85", "o2 at 88"), not an age ("dad is 85 and on
         # oxygen at home")
         if not match.group(2) and not _read_off(before):
@@ -491,19 +483,6 @@ def low_oxygen(message: str, below: float) -> str | None:
         if said_of_now(before.casefold(), after.casefold()):
             return match.group(0).strip()
     return None
-
-
-def _normal_since(after: str, below: float) -> bool:
-    """Whether a saturation at or above `below` follows the reading, said of now ("my fingers were freezing, warmed
-    them up and it's 97 now"); not one of before ("85 now, was 97 an hour ago")."""
-    for later in _PERCENTAGE.finditer(after):
-        between = after[: later.start()]
-        it_is = _IT_IS.search(between)
-        if not below <= float(later.group(1)) <= 100 or not it_is or _OTHER_MEASURE.search(between):
-            continue
-        if it_is.group(1) or _NOW_AFTER.match(after, later.end()):
-            return True
-    return False
 
 
 def _read_off(before: str) -> bool:
