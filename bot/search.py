@@ -92,9 +92,21 @@ class Results:
 
 
 def question_weight(faq_share: float, settings: SearchSettings) -> float:
-    """The FAQ question view's weight in a folder where this share of passages has an FAQ question (config.py)."""
-    extra = settings.faq_question_weight - settings.question_weight
-    return settings.question_weight + extra * ramp(faq_share, settings.faq_share_from, settings.faq_share_full)
+    """The FAQ question view's weight in a folder where this share of passages has an FAQ question (config.py); a
+    view turned off (0) stays off, and an FAQ folder never gets less than question_weight."""
+    s = settings
+    if s.question_weight <= 0:
+        return 0.0
+    if s.faq_share_from < s.faq_share_full:
+        rise = ramp(faq_share, s.faq_share_from, s.faq_share_full)
+    else:
+        rise = float(faq_share >= s.faq_share_full)
+    return s.question_weight + max(0.0, s.faq_question_weight - s.question_weight) * rise
+
+
+def faq_share(index: Index) -> float:
+    """The share of an index's passages with an FAQ question row of their own (none when questions are not embedded)."""
+    return len(np.unique(index.rows[index.kinds == QUESTION])) / max(len(index.passages), 1)
 
 
 def normalize_query(text: str) -> str:
@@ -113,7 +125,7 @@ class Searcher:
         self._positions = {p.id: i for i, p in enumerate(index.passages)}  # passage rows come first
         self._vocabulary_rows = {word: i for i, word in enumerate(index.vocabulary)}
         self._faq_positions = [i for i, p in enumerate(index.passages) if p.question]
-        self.question_weight = question_weight(len(self._faq_positions) / max(len(index.passages), 1), self.settings)
+        self.question_weight = question_weight(faq_share(index), self.settings)
         self._taught = bool(np.any(index.kinds == TAUGHT))
         # Each passage's vector rows (its own, its sentences', its FAQ question's, those taught), to score exactly.
         order = np.argsort(index.rows, kind="stable")

@@ -82,6 +82,10 @@ def test_the_question_view_counts_more_only_where_nearly_every_passage_is_an_faq
     assert question_weight(0.95, s) == s.faq_question_weight
     assert s.question_weight < question_weight(0.7, s) < s.faq_question_weight
     assert faq.question_weight == s.faq_question_weight  # every entry of the fixture is an FAQ entry
+    assert question_weight(0.95, replace(s, question_weight=0.0)) == 0.0  # a view turned off stays off
+    assert question_weight(0.95, replace(s, question_weight=4.0)) == 4.0  # never less in an FAQ folder
+    step = replace(s, faq_share_from=0.9, faq_share_full=0.9)
+    assert (question_weight(0.89, step), question_weight(0.9, step)) == (s.question_weight, s.faq_question_weight)
 
 
 def test_a_word_every_entry_uses_decides_nothing_in_the_rerank(faq: Searcher):

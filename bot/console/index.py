@@ -13,7 +13,7 @@ from bot.errors import BotError
 from bot.index import PREVIOUS, STAGED, TAUGHT, BuildSummary, build_index, live_build, load_index, stale_files
 from bot.index.pointers import read_pointer
 from bot.knowledge import KnowledgeError, load_knowledge
-from bot.search import folder_taught_reliability, question_weight
+from bot.search import faq_share, folder_taught_reliability, question_weight
 from bot.text import counted
 
 # Gradio passes the event its own tracker in place of this default (it finds it by its type); it shows
@@ -39,7 +39,7 @@ class IndexTab(Tab):
         stale = stale_files(index, self.settings.knowledge_dir)
         taught = int((index.kinds == TAUGHT).sum())
         teaching = self._teaching(taught, folder_taught_reliability(index))
-        faq_view = self._faq_view(sum(bool(p.question) for p in index.passages) / max(len(index.passages), 1))
+        faq_view = self._faq_view(faq_share(index))
         index.close()
         if taught:
             teaching.append(self._learned_ranking(taught))

@@ -81,14 +81,15 @@ class InspectorTab(Tab):
             lines.append(f"Words the documents do not cover (they lower the confidence): {uncovered}")
         if reply.corrections:
             lines.append("Spelling read as: " + ", ".join(f"{k} → {v}" for k, v in reply.corrections.items()))
-        total = s.passage_weight + s.sentence_weight + s.question_weight + s.lexical_weight
+        question = assistant.searcher.question_weight  # this folder's (bot/search.py question_weight)
+        total = s.passage_weight + s.sentence_weight + question + s.lexical_weight
         lines.append(
             f"Score = {1 - s.late_interaction_weight:g} × fused + {s.late_interaction_weight:g} × late for the best "
             f"{s.rerank_depth} fused; late is each question token's best cosine with the passage's tokens (for an FAQ "
             f"entry {s.late_question_share:g} of it with its question's tokens), weighted by how few of those passages "
             "match the token, standardised over them. "
             f"Fused = ({s.passage_weight} × passage + {s.sentence_weight} × sentence + "
-            f"{s.question_weight} × FAQ question cosine + {s.lexical_weight} × log(1 + BM25)) / {total:g}, each "
+            f"{question:g} × FAQ question cosine + {s.lexical_weight} × log(1 + BM25)) / {total:g}, each "
             "standardised over the candidates (less the mean, over the standard deviation); "
             f"BM25 adds {s.expansion_weight} × the query words' nearest document words. "
             "Dense is the best of the three cosines, from the view under matched. "
