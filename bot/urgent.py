@@ -150,6 +150,9 @@ _OTHER_UNIT = re.compile(
     re.IGNORECASE,
 )
 _TEMPERATURE_WORDS = re.compile(r"\b(temp\w*|fever\w*|feverish|thermometer|febrile|degrees?|°)", re.IGNORECASE)
+# "fever" misspelt or misheard before a reading ("fiver of 39", "fevr is 38.5"): a temperature for that rule alone,
+# never a reason for the overdose rule to skip a count ("took 20 pills i got for a fiver")
+_MISHEARD_FEVER = re.compile(r"\b(fiver|fevr|feaver|fevor)(?= (of|is|at|was) \d)", re.IGNORECASE)
 # An oxygen saturation: a percentage in a sentence that speaks of oxygen ("her oxygen monitor shows 82%"), or a bare
 # number of 50-99 right after the word ("sats 85", "o2 at 88") or read off what shows it ("oxygen reading on the finger
 # device is 88").
@@ -444,7 +447,7 @@ def temperature(message: str, celsius: float) -> str | None:
         return None
     giving_examples = False
     for clause in CLAUSE_END.split(message):
-        about_temperature = bool(_TEMPERATURE_WORDS.search(clause))
+        about_temperature = bool(_TEMPERATURE_WORDS.search(clause) or _MISHEARD_FEVER.search(clause))
         # "what counts as too high, like 38? 38.5?": a number offered as an example, and those listed after it
         giving_examples = giving_examples and bool(_NUMBERS_ALONE.match(clause))
         for match in _NUMBER.finditer(clause):

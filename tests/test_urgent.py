@@ -56,6 +56,7 @@ SITE = Site(
         ("fever of 39.2 from that night and rising", "39.2"),
         ("I'm not ok, temp 39.8", "39.8"),  # being well denied, not the reading
         ("temp 36.9 this morning, now it's 39.4 and rising", "39.4"),  # now a fever, not a normal reading
+        ("fiver of 39 I'm on day five after infusion what do i do", "39"),  # misheard before a reading
         # a time after it is no normal reading, "and up" no bound, and a label with its own number no unit
         ("fever 39.2 now 36 hours after car-t", "39.2"),
         ("temp 39 and up all night vomiting", "39"),
