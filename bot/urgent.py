@@ -312,8 +312,9 @@ def detect(message: str, site: Site, meaning: Meaning | None) -> Alarm | None:
     if phrase:
         return Alarm(SELF_HARM if phrase in site.self_harm_phrases else URGENT, "phrase", phrase)
     # each reading rule reads the message as written and with its numbers in words as digits: either may say more
-    # ("oxygen on fifteen litres is only 88" reads best as written, "temp thirty eight point four" as digits)
-    written = (message, in_digits(message))
+    # ("oxygen on fifteen litres is only 88" reads best as written, "temp thirty eight point four" as digits); once
+    # when the two are the same, as for most messages
+    written = dict.fromkeys((message, in_digits(message)))
     fever = _first(temperature(text, site.urgent_fever_celsius) for text in written)
     if fever:
         return Alarm(URGENT, "temperature", fever)
@@ -332,6 +333,7 @@ def detect(message: str, site: Site, meaning: Meaning | None) -> Alarm | None:
 
 
 def _first(found: Iterator[str | None]) -> str | None:
+    """The first reading a rule found in any of the texts."""
     return next((item for item in found if item), None)
 
 

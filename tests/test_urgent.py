@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -41,6 +42,8 @@ SITE = Site(
     ),
     self_harm_phrases=("kill myself",),
 )
+# Every reading rule on, at the thresholds site.toml ships.
+READINGS = Site(urgent_fever_celsius=38.0, urgent_oxygen_below=92.0, urgent_systolic_below=90.0, urgent_pill_count=10)
 
 
 @pytest.mark.parametrize(
@@ -244,8 +247,7 @@ def test_the_blood_pressure_rule_is_off_at_zero_and_raises_an_urgent_alarm():
     ],
 )
 def test_numbers_said_in_words_are_read_as_digits(message, reason, detail):
-    site = Site(urgent_fever_celsius=38.0, urgent_oxygen_below=92.0, urgent_systolic_below=90.0, urgent_pill_count=10)
-    alarm = detect(message, site, None)
+    alarm = detect(message, READINGS, None)
     assert alarm is not None and (alarm.reason, alarm.detail) == (reason, detail)
 
 
@@ -258,8 +260,7 @@ def test_numbers_said_in_words_are_read_as_digits(message, reason, detail):
     ],
 )
 def test_numbers_said_in_words_that_are_no_emergency_raise_nothing(message):
-    site = Site(urgent_fever_celsius=38.0, urgent_oxygen_below=92.0, urgent_systolic_below=90.0, urgent_pill_count=10)
-    assert detect(message, site, None) is None
+    assert detect(message, READINGS, None) is None
 
 
 def test_a_phrase_that_names_how_someone_answers_messages_is_no_emergency():
@@ -1205,11 +1206,5 @@ STILL_URGENT = [
 
 @pytest.mark.parametrize("message", STILL_URGENT)
 def test_emergencies_near_the_false_alarm_cues_still_raise_the_alarm(message):
-    site = Site(
-        urgent_fever_celsius=38.0,
-        urgent_oxygen_below=92.0,
-        urgent_systolic_below=90.0,
-        urgent_pill_count=10,
-        urgent_phrases=("seizure*", "collapsed", "chest pain*", "unresponsive"),
-    )
+    site = replace(READINGS, urgent_phrases=("seizure*", "collapsed", "chest pain*", "unresponsive"))
     assert detect(message, site, None) is not None
