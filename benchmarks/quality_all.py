@@ -12,8 +12,10 @@ One table, one block of rows per question set:
   labeller, run once on the documents alone and as shipped before it was added);
 - CovidFAQ dev and test: the public FAQ benchmark (68 entries, real user questions; see its README),
   dev used to choose settings together with NK tuning, test never;
-- ForumFAQ test: benchmarks/forumfaq/ (45 threads of a question-and-answer site, 248 answers, each a document
-  under its thread's title; 180 questions and 30 no thread answers, written blind; see its README), reported only;
+- HouseFAQ dev and ForumFAQ test: benchmarks/housefaq/ and benchmarks/forumfaq/ (45 threads each of a
+  question-and-answer site, 221 and 248 answers, each a document under its thread's title; 180 questions and 30 no
+  thread answers each, written blind; see their READMEs), the first used to choose settings, the second reported
+  only;
 - NK everyday and CovidFAQ everyday: tests/eval/everyday-heldout.jsonl, 80 everyday messages no health FAQ
   answers (prices, opening hours, paperwork, small talk, off-topic), written blind to bot/everyday_questions.txt
   and run once before it was added;
@@ -202,6 +204,8 @@ def folders(covidfaq: Path, work: Path) -> list[tuple[str, Path, dict[str, list[
         found.append(("CovidFAQ taught", taught_covid, {"CovidFAQ test, taught with dev": splits["test"]}))
     else:
         print(f"{covidfaq}/knowledge not found: CovidFAQ left out (give --covidfaq)", file=sys.stderr)
+    house = ROOT / "benchmarks" / "housefaq"
+    found.append(("HouseFAQ", house / "knowledge", {"HouseFAQ dev": load_cases(house / "dev.jsonl")}))
     forum = ROOT / "benchmarks" / "forumfaq"
     found.append(("ForumFAQ", forum / "knowledge", {"ForumFAQ test": load_cases(forum / "test.jsonl")}))
     generated = work / "generated"
@@ -361,7 +365,8 @@ def main() -> None:
         "# Answer quality on every folder",
         "",
         "Made by `python benchmarks/quality_all.py`; see its docstring for the method. Settings are chosen on NK "
-        "tuning and dev and CovidFAQ dev together; NK held-out and CovidFAQ test are never used for tuning. The NK "
+        "tuning and dev, CovidFAQ dev and HouseFAQ dev together; NK held-out, CovidFAQ test and ForumFAQ test are "
+        "never used for tuning. The NK "
         "rows are asked of the documents alone, untaught, but those marked taught or as shipped: knowledge/ ships "
         "a phrasings.toml taught with NK tuning and dev. "
         "How each piece of the pipeline adds up on the NK documents: [quality-steps.md](quality-steps.md); "
