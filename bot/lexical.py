@@ -8,6 +8,7 @@ from collections import Counter
 import bm25s
 import numpy as np
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 
 from bot.knowledge import Passage
 from bot.text import content_words, stems
@@ -42,12 +43,18 @@ class LexicalIndex:
         frequency = self.document_frequency.get(stems([word])[0], 0)
         return math.log((self.size + 1) / (frequency + 0.5))
 
-    def correct(self, word: str, min_similarity: float) -> str | None:
-        """The document word a misspelling most likely meant, if one is close enough."""
+    def correct(self, word: str, min_similarity: float, max_edits: int = 0) -> str | None:
+        """The document word a misspelling most likely meant, if one is close enough: by fuzz.ratio, or else the
+        one within max_edits edits (a swap of two letters is one), when all such words share a stem."""
         if len(word) < MIN_CORRECTED_LENGTH:
             return None
         match = process.extractOne(word, self.vocabulary, scorer=fuzz.ratio, score_cutoff=min_similarity)
-        return match[0] if match else None
+        if match or max_edits <= 0:
+            return match[0] if match else None
+        near = process.extract(word, self.vocabulary, scorer=OSA.distance, score_cutoff=max_edits, limit=None)
+        if len({stem for stem in stems([found for found, _, _ in near])}) != 1:
+            return None  # none, or two meanings a letter off ("cure" and "care"): no guess
+        return min(near, key=lambda found: (found[1], found[2]))[0]
 
     def scores(self, words: list[str]) -> np.ndarray:
         query = [s for s in stems(words) if s in self.document_frequency]

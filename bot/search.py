@@ -271,7 +271,8 @@ class Searcher:
                 continue
             fixed = None
             if self.settings.spelling_correction and everyday_frequency(word) < self.settings.spelling_real_word_zipf:
-                fixed = self.lexical.correct(word, self.settings.spelling_min_similarity)
+                edits = self.settings.spelling_max_edits if everyday_frequency(word) == 0 else 0
+                fixed = self.lexical.correct(word, self.settings.spelling_min_similarity, edits)
             if fixed:
                 corrections[word] = fixed
             else:

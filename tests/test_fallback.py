@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.fallback import main_topics, near_misses
 from bot.index import load_index
 from bot.knowledge import KnowledgeError, Site, load_knowledge
+from bot.lexical import LexicalIndex
 from bot.search import Results
 
 from conftest import FakeEmbedder
@@ -122,6 +123,17 @@ def test_a_word_of_everyday_english_is_never_corrected_into_another(real_assista
     results = real_assistant.searcher.search("are injections right for me, i keep seeing adverts")
     assert results.corrections == {} and "bright" not in results.encoded
     assert real_assistant.searcher.search("is it safe with a tumour").corrections == {"tumour": "tumor"}
+
+
+@pytest.mark.integration
+def test_a_word_english_does_not_know_is_corrected_a_letter_off_or_two_swapped(real_assistant):
+    """fuzz.ratio scores "therpay" 86 against "therapy": one swap in a short word fell under the 90 it asks for."""
+    assert real_assistant.searcher.search("is nk cell therpay safe").corrections == {"therpay": "therapy"}
+    assert real_assistant.searcher.search("i spilt tea on my arm after the infusion").corrections == {}  # a word
+    lexical = LexicalIndex(real_assistant.searcher.index.passages, ["falls", "fills", "therapy", "therapies"])
+    assert lexical.correct("fflls", 90.0, max_edits=1) is None  # "falls" or "fills": no guess
+    assert lexical.correct("therpay", 90.0, max_edits=1) == "therapy"  # one stem, the nearest word
+    assert lexical.correct("therpay", 90.0, max_edits=0) is None  # turned off: the ratio alone
 
 
 @pytest.mark.integration
