@@ -270,8 +270,9 @@ class Searcher:
             if self.lexical.known(word):
                 continue
             fixed = None
-            if self.settings.spelling_correction and everyday_frequency(word) < self.settings.spelling_real_word_zipf:
-                edits = self.settings.spelling_max_edits if everyday_frequency(word) == 0 else 0
+            frequency = everyday_frequency(word)
+            if self.settings.spelling_correction and frequency < self.settings.spelling_real_word_zipf:
+                edits = self.settings.spelling_max_edits if frequency == 0 else 0
                 fixed = self.lexical.correct(word, self.settings.spelling_min_similarity, edits)
             if fixed:
                 corrections[word] = fixed

@@ -341,14 +341,23 @@ def in_digits(message: str) -> str:
     """The message with numbers said in words as digits, as dictated messages and letters say them ("temp thirty
     eight point four" -> "temp 38.4", "eighty six over fifty" -> "86 over 50"); "one" or "two" alone stays a word.
     A temperature said digit by digit too, which text2num leaves apart: "one oh three point five" -> "103.5"."""
-    spoken = _SAID_BY_DIGITS.sub(lambda m: "10" + _DIGIT_WORDS[m["unit"].lower()], message)
-    return _DECIMAL_SAID.sub(r"\1.\2", alpha2digit(spoken, "en"))
+    return alpha2digit(_SAID_BY_DIGITS.sub(_said_by_digits, message), "en")
 
 
 _DIGITS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
 _DIGIT_WORDS = {word: str(digit) for digit, word in enumerate(_DIGITS)} | {"oh": "0", "o": "0"}
-_SAID_BY_DIGITS = re.compile(rf"\bone[\s-]+(?:oh|o|zero)[\s-]+(?P<unit>{'|'.join(_DIGIT_WORDS)})\b", re.IGNORECASE)
-_DECIMAL_SAID = re.compile(r"\b(10\d) point (\d)\b", re.IGNORECASE)  # "104 point 5", once "one oh four" is 104
+_DIGIT = rf"(?:{'|'.join(_DIGIT_WORDS)}|\d)"
+# ASCII: a dotless "ı" is no "i" to a digit word ("fıve" stays as written)
+_SAID_BY_DIGITS = re.compile(
+    rf"\bone[\s-]+(?:oh|o|zero)[\s-]+(?P<unit>{_DIGIT})(?:\s+point\s+(?P<tenth>{_DIGIT}))?\b",
+    re.IGNORECASE | re.ASCII,
+)
+
+
+def _said_by_digits(match: re.Match[str]) -> str:
+    """ "one oh four" -> "104", "one oh one point two" -> "101.2"."""
+    digits = [_DIGIT_WORDS.get(word.lower(), word) for word in (match["unit"], match["tenth"]) if word]
+    return "10" + ".".join(digits)
 
 
 def by_meaning(

@@ -242,6 +242,7 @@ def test_the_blood_pressure_rule_is_off_at_zero_and_raises_an_urgent_alarm():
         ("a hundred and three fever now after cells", "temperature", "103"),
         ("his temp is one oh three and he had nk cells tuesday", "temperature", "103"),  # said digit by digit
         ("fever one-oh-two point five since the infusion", "temperature", "102.5"),
+        ("his sats are 82 and falling, temp one oh fıve", "oxygen", "82"),  # a dotless ı is no digit word, no crash
         ("okay so dads oxygen thing says eighty eight percent and he cant catch his breath", "oxygen", "88 percent"),
         ("bp is eighty over fifty and she is dizzy", "blood pressure", "80 over 50"),
         ("he swallowed about thirty of his sleeping tablets", "overdose", "swallowed about thirty"),
@@ -260,6 +261,7 @@ def test_numbers_said_in_words_are_read_as_digits(message, reason, detail):
         "temp's thirty seven point two is that okay to travel tomorrow",  # below the threshold
         "i have one question about two things",  # small numbers stay words
         "should i ring one oh one or my gp about the side effects",  # a phone number, no temperature
+        "listening to 104 point 9 fm now",  # typed digits stay as typed: no 104.9 to read as a temperature
         "her temp was one oh one last week but it's normal now",  # a reading of the past
     ],
 )
