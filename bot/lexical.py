@@ -27,6 +27,9 @@ class LexicalIndex:
     def __init__(self, passages: list[Passage], vocabulary: list[str]):
         documents = [stems(content_words(" ".join((*p.headings, p.text)))) for p in passages]
         self.vocabulary = vocabulary
+        self._of_length: dict[int, list[str]] = {}  # words within a few edits of a word are of about its length
+        for word in vocabulary:
+            self._of_length.setdefault(len(word), []).append(word)
         self.document_frequency = Counter(stem for doc in documents for stem in set(doc))
         self.size = len(documents)
         self.bm25 = bm25s.BM25()
@@ -51,7 +54,9 @@ class LexicalIndex:
         match = process.extractOne(word, self.vocabulary, scorer=fuzz.ratio, score_cutoff=min_similarity)
         if match or max_edits <= 0:
             return match[0] if match else None
-        near = process.extract(word, self.vocabulary, scorer=OSA.distance, score_cutoff=max_edits, limit=None)
+        lengths = range(len(word) - max_edits, len(word) + max_edits + 1)
+        candidates = [found for length in lengths for found in self._of_length.get(length, [])]
+        near = process.extract(word, candidates, scorer=OSA.distance, score_cutoff=max_edits, limit=None)
         if len({stem for stem in stems([found for found, _, _ in near])}) != 1:
             return None  # none, or two meanings a letter off ("cure" and "care"): no guess
         return min(near, key=lambda found: (found[1], found[2]))[0]
