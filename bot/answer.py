@@ -102,7 +102,8 @@ def compose_reply(
     or else the main topics, and the contact details.
     """
     ranking = tuple(results.hits)
-    if not ranking or results.confidence < settings.min_confidence or results.not_answered:
+    unrelated = bool(ranking) and ranking[0].dense < settings.min_answer_similarity
+    if not ranking or results.confidence < settings.min_confidence or results.not_answered or unrelated:
         vocabulary = searcher.index.vocabulary if searcher else []
         # A question staff marked as not answered here gets no guess at what it meant.
         guesses = () if results.not_answered else near_misses(results, vocabulary, settings)

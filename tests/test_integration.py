@@ -364,6 +364,17 @@ def test_words_a_question_shares_with_one_taught_to_its_answer_no_longer_turn_it
     assert not documents_assistant.ask(drip).answered and not documents_assistant.ask(pregnancy).answered
 
 
+@pytest.mark.parametrize("message", ["nice one", "take care", "have a good one!", "interesting, ok"])
+def test_a_message_unrelated_to_every_passage_gets_no_passage_whatever_its_tokens_meet(documents_assistant, message):
+    """A sign-off shares no meaning with any passage, yet each of its tokens meets some token of the best one, and
+    the late interaction lifted the confidence over the threshold: it was answered with a passage on treatment."""
+    reply = documents_assistant.ask(message)
+    settings = documents_assistant.settings
+    assert reply.confidence >= settings.min_confidence  # the confidence alone would answer it
+    assert reply.ranking[0].dense < settings.min_answer_similarity
+    assert not reply.answered and reply.passages == () and reply.message == documents_assistant.site.fallback
+
+
 @pytest.mark.parametrize(
     ("question", "heading"),
     [
