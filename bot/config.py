@@ -386,7 +386,8 @@ class Settings:
     # And the answer's best cosine with the question must reach this, whatever its late interaction adds to the
     # confidence: a message of none of the documents' words ("nice one", "take care", "got it 👍") meets some token
     # of any passage, and was answered with a passage at a cosine of 0.02 to 0.1. The lowest right answer on the
-    # choosing sets comes at 0.13 (NK tuning "will you promise me it will work?"; CovidFAQ dev 0.27, HouseFAQ dev 0.4).
+    # choosing sets comes at 0.13 (NK tuning "will you promise me it will work?"; CovidFAQ dev 0.27, HouseFAQ dev
+    # above 0.39).
     min_answer_similarity: float = 0.1
     # Runners-up this close to the answer are shown as related. Scores are in standard deviations (see the ranking
     # above): on tuning, 0.7 shows as many related passages, and as many right ones, as 0.05 did on the former

@@ -94,6 +94,17 @@ def test_the_inspector_says_why_a_question_gets_the_fallback(console: StaffConso
     assert empty.startswith("**Not searched:** Please type a question") and none == []
 
 
+def test_the_inspector_says_when_the_best_passage_is_unrelated_in_meaning(settings: Settings):
+    unrelated = settings.replace(min_confidence=-100.0, min_answer_similarity=2.0)  # no cosine reaches 2
+    console = StaffConsole(unrelated, embedder=FakeEmbedder(), visits=VisitLog.open(unrelated))
+    _, decision, _ = InspectorTab(console).inspect(ROSES)
+    assert decision.startswith("**Fallback**: confidence ") and "≥ threshold -100.0" in decision
+    assert "is under 2.0 (BOT_MIN_ANSWER_SIMILARITY): unrelated in meaning" in decision
+    shown = StaffConsole(settings, embedder=FakeEmbedder(), visits=VisitLog.open(settings))
+    _, answered, _ = InspectorTab(shown).inspect(ROSES)
+    assert answered.startswith("**Answered**") and "BOT_MIN_ANSWER_SIMILARITY" not in answered
+
+
 def test_the_inspector_says_why_a_message_got_the_urgent_notice(console: StaffConsole):
     _, decision, _ = InspectorTab(console).inspect("Help, the shed is on fire!")
     assert "**Urgent notice shown**: the phrase 'on fire'." in decision

@@ -74,6 +74,12 @@ class InspectorTab(Tab):
             lines = [f"**{verdict}**: no word of the question carries meaning, so there is nothing to search for"]
         else:
             lines = [f"**{verdict}**: confidence {reply.confidence:.4f} {compared} threshold {s.min_confidence}"]
+        best = reply.ranking[0].dense if reply.ranking else None
+        if best is not None and reply.confidence > NO_CONFIDENCE and best < s.min_answer_similarity:
+            lines.append(
+                f"The best passage's cosine with the question, {best:.3f}, is under {s.min_answer_similarity} "
+                "(BOT_MIN_ANSWER_SIMILARITY): unrelated in meaning, so no passage is shown whatever the confidence."
+            )
         if reply.alarm:
             lines.append(f"**Urgent notice shown**: {reply.alarm}.")
         if reply.uncovered_words:
