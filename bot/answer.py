@@ -102,8 +102,8 @@ def compose_reply(
     or else the main topics, and the contact details.
     """
     ranking = tuple(results.hits)
-    unrelated = bool(ranking) and ranking[0].dense < settings.min_answer_similarity
-    if not ranking or results.confidence < settings.min_confidence or results.not_answered or unrelated:
+    confident = bool(ranking) and results.confidence >= settings.min_confidence
+    if not confident or results.not_answered or unrelated(ranking, settings):
         vocabulary = searcher.index.vocabulary if searcher else []
         # A question staff marked as not answered here gets no guess at what it meant.
         guesses = () if results.not_answered else near_misses(results, vocabulary, settings)
@@ -135,6 +135,12 @@ def compose_reply(
         uncovered_words=results.uncovered_words,
         corrections=results.corrections,
     )
+
+
+def unrelated(ranking: tuple[Hit, ...], settings: AnswerSettings) -> bool:
+    """Whether the best passage is unrelated in meaning to the question (its cosine under min_answer_similarity),
+    whatever the confidence: it is then not shown."""
+    return bool(ranking) and ranking[0].dense < settings.min_answer_similarity
 
 
 def fallback_reply(

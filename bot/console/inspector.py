@@ -7,7 +7,7 @@ from typing import Any
 
 import gradio as gr
 
-from bot.answer import Reply
+from bot.answer import Reply, unrelated
 from bot.assistant import Assistant
 from bot.console.staff import HIDDEN, Tab, table
 from bot.errors import BotError
@@ -74,10 +74,10 @@ class InspectorTab(Tab):
             lines = [f"**{verdict}**: no word of the question carries meaning, so there is nothing to search for"]
         else:
             lines = [f"**{verdict}**: confidence {reply.confidence:.4f} {compared} threshold {s.min_confidence}"]
-        best = reply.ranking[0].dense if reply.ranking else None
-        if best is not None and reply.confidence > NO_CONFIDENCE and best < s.min_answer_similarity:
+        if reply.confidence > NO_CONFIDENCE and unrelated(reply.ranking, s.answer):
             lines.append(
-                f"The best passage's cosine with the question, {best:.3f}, is under {s.min_answer_similarity} "
+                f"The best passage's cosine with the question, {reply.ranking[0].dense:.3f}, is under "
+                f"{s.min_answer_similarity} "
                 "(BOT_MIN_ANSWER_SIMILARITY): unrelated in meaning, so no passage is shown whatever the confidence."
             )
         if reply.alarm:
