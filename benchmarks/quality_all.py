@@ -4,9 +4,11 @@
 
 One table, one block of rows per question set:
 
-- NK tuning, NK dev, NK held-out, held-out2 and held-out3: the documents of knowledge/ alone (without the
-  phrasings.toml it ships, untaught) with tests/eval/tuning.jsonl and tests/eval/dev.jsonl (used to choose
-  settings; dev was written from the documents alone, by a helper that saw neither the engine nor the other sets)
+- NK tuning, dev, dev2, dev3, held-out, held-out2 and held-out3: the documents of knowledge/ alone (without the
+  phrasings.toml it ships, untaught) with tests/eval/tuning.jsonl, dev.jsonl, dev2.jsonl and dev3.jsonl (used to
+  choose settings; dev was written from the documents alone, by a helper that saw neither the engine nor the other
+  sets; dev2 and dev3 so too, by two helpers that read only the two documents, one lay visitors, one a mix of
+  searches, informed patients and anxious messages)
   and tests/eval/heldout.jsonl, heldout2.jsonl and heldout3.jsonl (never used for tuning; heldout2 written as dev
   was, and run once before it was added; heldout3 too, by a helper that read only the two documents, one
   labeller, run once on the documents alone and as shipped before it was added);
@@ -24,7 +26,8 @@ One table, one block of rows per question set:
 - taught: NK held-out asked of the documents taught with NK tuning, and CovidFAQ test asked of CovidFAQ taught
   with dev (`python -m bot teach`, into a copy in --work), as staff would teach from what visitors asked;
 - as shipped: NK held-out, held-out2, held-out3 and everyday asked of knowledge/ itself, whose phrasings.toml was
-  taught with NK tuning and dev (the sets settings are chosen on; the urgent notice does not read what was taught);
+  taught with NK tuning, dev, dev2 and dev3 (the sets settings are chosen on; the urgent notice does not read what
+  was taught);
 - NK urgent-tuning, urgent-dev to urgent-dev33 (used to choose the urgent settings and examples; dev3 to dev24 were
   written blind as held-out, heldout2, heldout3, heldout4, heldout6, heldout8, heldout9, heldout11, heldout13,
   heldout14, heldout16, heldout18, heldout20, heldout22, heldout24, heldout26, heldout28, heldout30, heldout32,
@@ -174,7 +177,7 @@ URGENT_SETS = (
     "urgent-closing-dev",
     "urgent-closing-heldout",
 )
-NK_SETS = ("tuning", "dev", "heldout", "heldout2", "heldout3", *URGENT_SETS)
+NK_SETS = ("tuning", "dev", "dev2", "dev3", "heldout", "heldout2", "heldout3", *URGENT_SETS)
 # everyday messages no health FAQ answers (prices, opening hours, small talk), written blind to the built-in list
 # bot/everyday_questions.txt; asked of NK and of CovidFAQ
 EVERYDAY = "everyday-heldout"
