@@ -368,10 +368,10 @@ def main() -> None:
         "# Answer quality on every folder",
         "",
         "Made by `python benchmarks/quality_all.py`; see its docstring for the method. Settings are chosen on NK "
-        "tuning and dev, CovidFAQ dev and HouseFAQ dev together; NK held-out, CovidFAQ test and ForumFAQ test are "
-        "never used for tuning. The NK "
-        "rows are asked of the documents alone, untaught, but those marked taught or as shipped: knowledge/ ships "
-        "a phrasings.toml taught with NK tuning and dev. "
+        "tuning and dev (dev2 and dev3 since they were written), CovidFAQ dev and HouseFAQ dev together; NK "
+        "held-out, CovidFAQ test and ForumFAQ test are never used for tuning. The NK rows are asked of the "
+        "documents alone, untaught, but those marked taught or as shipped: knowledge/ ships a phrasings.toml taught "
+        "with NK tuning, dev, dev2 and dev3. "
         "How each piece of the pipeline adds up on the NK documents: [quality-steps.md](quality-steps.md); "
         "what was tried: [quality-experiments.md](quality-experiments.md), and for the urgent notice "
         "[urgent-experiments.md](urgent-experiments.md).",
