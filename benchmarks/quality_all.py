@@ -4,11 +4,12 @@
 
 One table, one block of rows per question set:
 
-- NK tuning, dev, dev2, dev3, held-out, held-out2 and held-out3: the documents of knowledge/ alone (without the
-  phrasings.toml it ships, untaught) with tests/eval/tuning.jsonl, dev.jsonl, dev2.jsonl and dev3.jsonl (used to
-  choose settings; dev was written from the documents alone, by a helper that saw neither the engine nor the other
-  sets; dev2 and dev3 so too, by two helpers that read only the two documents, one lay visitors, one a mix of
-  searches, informed patients and anxious messages)
+- NK tuning, dev to dev5, held-out, held-out2 and held-out3: the documents of knowledge/ alone (without the
+  phrasings.toml it ships, untaught) with tests/eval/tuning.jsonl and dev.jsonl to dev5.jsonl (used to choose
+  settings; dev was written from the documents alone, by a helper that saw neither the engine nor the other sets;
+  dev2 to dev5 so too, by four helpers that read only the two documents: lay visitors; searches, informed patients
+  and anxious messages; older visitors, English as a second language and patients in treatment; phone typing,
+  sceptics and people asking for someone else)
   and tests/eval/heldout.jsonl, heldout2.jsonl and heldout3.jsonl (never used for tuning; heldout2 written as dev
   was, and run once before it was added; heldout3 too, by a helper that read only the two documents, one
   labeller, run once on the documents alone and as shipped before it was added);
@@ -25,9 +26,9 @@ One table, one block of rows per question set:
   benchmarks/eval_speed.py makes them (same generator, same seed);
 - taught: NK held-out asked of the documents taught with NK tuning, and CovidFAQ test asked of CovidFAQ taught
   with dev (`python -m bot teach`, into a copy in --work), as staff would teach from what visitors asked;
-- as shipped: NK held-out, held-out2, held-out3 and everyday asked of knowledge/ itself, whose phrasings.toml was
-  taught with NK tuning, dev, dev2 and dev3 (the sets settings are chosen on; the urgent notice does not read what
-  was taught);
+- as shipped: NK dev4, dev5, held-out, held-out2, held-out3 and everyday asked of knowledge/ itself, whose
+  phrasings.toml was taught with NK tuning, dev, dev2 and dev3, sets settings are chosen on (dev4 and dev5 are
+  kept untaught, to choose what to teach by; the urgent notice does not read what was taught);
 - NK urgent-tuning, urgent-dev to urgent-dev33 (used to choose the urgent settings and examples; dev3 to dev24 were
   written blind as held-out, heldout2, heldout3, heldout4, heldout6, heldout8, heldout9, heldout11, heldout13,
   heldout14, heldout16, heldout18, heldout20, heldout22, heldout24, heldout26, heldout28, heldout30, heldout32,
@@ -177,7 +178,7 @@ URGENT_SETS = (
     "urgent-closing-dev",
     "urgent-closing-heldout",
 )
-NK_SETS = ("tuning", "dev", "dev2", "dev3", "heldout", "heldout2", "heldout3", *URGENT_SETS)
+NK_SETS = ("tuning", "dev", "dev2", "dev3", "dev4", "dev5", "heldout", "heldout2", "heldout3", *URGENT_SETS)
 # everyday messages no health FAQ answers (prices, opening hours, small talk), written blind to the built-in list
 # bot/everyday_questions.txt; asked of NK and of CovidFAQ
 EVERYDAY = "everyday-heldout"
@@ -197,7 +198,7 @@ def folders(covidfaq: Path, work: Path) -> list[tuple[str, Path, dict[str, list[
         ),
     ]
     if (ROOT / "knowledge" / PHRASINGS_FILE).is_file():
-        shipped = {f"NK {name}, as shipped": nk[name] for name in ("heldout", "heldout2", "heldout3")}
+        shipped = {f"NK {name}, as shipped": nk[name] for name in ("dev4", "dev5", "heldout", "heldout2", "heldout3")}
         found.append(("NK as shipped", ROOT / "knowledge", shipped | {"NK everyday, as shipped": everyday}))
     if (covidfaq / "knowledge").is_dir():
         splits = {name: load_cases(covidfaq / f"{name}.jsonl") for name in ("dev", "test")}
@@ -368,7 +369,7 @@ def main() -> None:
         "# Answer quality on every folder",
         "",
         "Made by `python benchmarks/quality_all.py`; see its docstring for the method. Settings are chosen on NK "
-        "tuning and dev (dev2 and dev3 since they were written), CovidFAQ dev and HouseFAQ dev together; NK "
+        "tuning and dev (dev2 to dev5 since they were written), CovidFAQ dev and HouseFAQ dev together; NK "
         "held-out, CovidFAQ test and ForumFAQ test are never used for tuning. The NK rows are asked of the "
         "documents alone, untaught, but those marked taught or as shipped: knowledge/ ships a phrasings.toml taught "
         "with NK tuning, dev, dev2 and dev3. "
