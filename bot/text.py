@@ -38,15 +38,19 @@ _UNMARKED = frozenset({
 })
 # fmt: on
 _WORDS_OF_THEIR_OWN = frozenset({"ill", "shell", "hell", "shed", "wed", "id"})
-# Chat shorthand and fillers, which carry no subject: a visitor's "pls" is not a word the documents fail to use.
+# Chat shorthand and fillers, which carry no subject: a visitor's "pls" is not a word the documents fail to use; nor
+# "wat" for "what", nor the "Dear Sir or Madam" an older visitor opens with.
 # fmt: off
 _CHAT = frozenset({
     "pls", "plz", "thx", "thanks", "thankyou", "ty", "lol", "lmao", "haha", "btw", "tbh", "idk", "imo", "omg",
     "hmm", "hm", "um", "umm", "uh", "ok", "okay", "ur", "abt", "cuz", "coz", "wanna", "gonna", "gotta",
+    "wat", "wot", "wut", "wats", "wots", "tho", "ya", "yeah", "yep", "nah", "nope", "kinda", "sorta", "dunno",
+    "lemme", "gimme", "dear", "sir", "madam",
 })
 # fmt: on
 
-# Who a visitor asks for and how they feel ("my husband", "we are desperate"): not what they ask (see bot/search.py).
+# Who a visitor asks for, how they feel and how they want it said ("my husband", "we are desperate", "honestly"):
+# not what they ask (see bot/search.py).
 # Children are not among them ("can children have it" asks about them), nor feelings that are also symptoms or states
 # asked about ("confused", "stressed").
 # fmt: off
@@ -58,6 +62,7 @@ _ASKER = frozenset({
     "fiancee", "neighbour", "neighbor", "colleague", "relative",
     "worried", "worry", "worrying", "scared", "scary", "afraid", "frightened", "terrified", "anxious", "nervous",
     "desperate", "upset", "overwhelmed", "panicking", "concerned", "hopeful", "devastated",
+    "honestly", "honest", "frankly", "truthfully", "genuinely", "kindly", "plainly",
 })
 # fmt: on
 

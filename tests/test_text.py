@@ -46,12 +46,14 @@ def test_chat_shorthand_and_fillers_carry_no_subject():
     """ "nk cells explained simply pls" was turned away: "pls" counted as a word the documents lack."""
     assert content_words("nk cells explained simply pls") == ["nk", "cells", "explained", "simply"]
     assert content_words("ok so tbh idk, is it worth it lol? thx") == ["worth"]
+    assert content_words("Dear Sir, wat r nk cells tho") == ["nk", "cells"]
 
 
 def test_relatives_and_feelings_are_about_the_asker_but_children_and_intent_words_are_not():
     from bot.text import about_the_asker
 
     assert all(about_the_asker(w) for w in ["mum", "husband", "brothers", "grandparents", "wives", "desperate"])
+    assert all(about_the_asker(w) for w in ["honestly", "frankly", "plainly"])  # how they want it said
     assert not any(about_the_asker(w) for w in ["children", "kids", "cost", "insurance", "family", "s"])
 
 
