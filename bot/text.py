@@ -44,9 +44,11 @@ _WORDS_OF_THEIR_OWN = frozenset({"ill", "shell", "hell", "shed", "wed", "id"})
 _CHAT = frozenset({
     "pls", "plz", "thx", "thanks", "thankyou", "ty", "lol", "lmao", "haha", "btw", "tbh", "idk", "imo", "omg",
     "hmm", "hm", "um", "umm", "uh", "ok", "okay", "ur", "abt", "cuz", "coz", "wanna", "gonna", "gotta",
-    "wat", "wot", "wut", "wats", "wots", "tho", "ya", "yeah", "yep", "nah", "nope", "kinda", "sorta", "dunno",
-    "lemme", "gimme", "dear", "sir", "madam",
+    "wat", "wot", "wut", "wats", "wots", "tho", "yeah", "yep", "nah", "nope", "kinda", "sorta", "dunno", "lemme",
+    "gimme", "dear", "sir", "madam",
 })
+# Not "ya": with "see", "other" and "side" stopwords, "see ya on the other side" (a farewell, urgent) would have no
+# word left, and a message of no word is never read for an emergency (bot/urgent.py).
 # fmt: on
 
 # Who a visitor asks for, how they feel and how they want it said ("my husband", "we are desperate", "honestly"):
