@@ -44,7 +44,7 @@ pytestmark = PAGE_TEST
 on_both = pytest.mark.parametrize("viewport", VIEWPORTS.values(), ids=VIEWPORTS)
 
 OUT_OF_SCOPE = "How much does it cost?"
-MISSPELT = "wat are the side efects"
+MISSPELT = "what are the sde effects of nk"
 # Test values only, in reserved ranges: the real site.toml leaves every contact detail empty.
 CONTACT = {
     "emergency_contact": "Test emergency line 000",
