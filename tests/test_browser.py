@@ -230,7 +230,7 @@ def test_accessibility_basics(page_at, app_url: str, real_assistant: Assistant, 
     expect(page.get_by_label("Your question")).to_have_count(1)  # the question box has a label
     ask_in_page(page, SIDE_EFFECTS)
     answer = page.locator(BOT).first
-    ask_in_page(page, "wat are the side efects")  # the fallback, with a "did you mean"
+    ask_in_page(page, "what are the sde effects of nk")  # the fallback, with a "did you mean"
     ask_in_page(page, URGENT)
     passage = " ".join(real_assistant.ask(SIDE_EFFECTS).answer.passage.text.split())
     name = answer.get_attribute("aria-label")
