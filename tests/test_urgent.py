@@ -927,8 +927,8 @@ EMERGENCIES = {
         "thank you all, it's time for me to go for good",
         "taped up the window and lit charcoal in the bedroom",
     ],
-    # urgent-short-dev: with "ya" a stopword, this farewell had no word left to read
-    "a farewell in chat shorthand": ["see ya on the other side"],
+    # urgent-short-dev, and the same in stopwords alone (no word for the examples to read: a self-harm phrase)
+    "a farewell in chat shorthand": ["see ya on the other side", "see you on the other side"],
     # missed in urgent-dev10 and urgent-dev11: a bare plea, a reading, a reaction told at length, a farewell
     "a bare plea, a low oxygen reading, a reaction told at length, relief for the family": [
         "sos",
