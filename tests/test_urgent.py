@@ -929,6 +929,24 @@ EMERGENCIES = {
     ],
     # urgent-short-dev, and the same in stopwords alone (no word for the examples to read: a self-harm phrase)
     "a farewell in chat shorthand": ["see ya on the other side", "see you on the other side"],
+    # urgent-dev34, NK dev4 and dev5: a question about the therapy first, read in whose context the emergency after
+    # it came short (each sentence read alone raised false alarms on eleven sets): phrases now, in other words here
+    "an emergency told after a question about the therapy": [
+        "Good evening, I'm asking for my father, who had his second infusion with you this week. Could you "
+        "tell me how many sessions people usually have and whether his bloods can be taken at our local "
+        "surgery? Also, his breathing has become very laboured this last hour and he can't finish a sentence.",
+        "How long after the therapy do you usually measure whether it has worked, and who tells us the "
+        "results? Also my mum has been confused and drowsy since supper, she keeps calling me by the wrong "
+        "name.",
+        "What's the difference between NK cells and the T cells my oncologist mentioned? My grandfather's "
+        "lips have gone swollen and he's got hives all over since his session this afternoon.",
+        "Where are the cells kept before the infusion and how are they brought to the clinic? Also my father "
+        "had a fit a minute ago and now he's not responding to us.",
+        "My wife had her NK infusion this morning and tonight she has a temperature and says her chest feels "
+        "tight. Is this something we can just sleep off?",
+        "I got a fever and the shivers after my third NK infusion and it's nearly midnight now. Is this usual "
+        "or should I phone somebody tonight?",
+    ],
     # missed in urgent-dev10 and urgent-dev11: a bare plea, a reading, a reaction told at length, a farewell
     "a bare plea, a low oxygen reading, a reaction told at length, relief for the family": [
         "sos",
@@ -1039,6 +1057,11 @@ EMERGENCIES = {
     ],
 }
 CALM = [
+    # the phrases of urgent-dev34's pass, asked about, past or with a condition
+    "What should we do if her chest feels tight after the infusion?",
+    "are hives all over a known reaction to the drip?",
+    "my chest felt tight last winter with a cold, does that matter?",
+    "I had a fever and the shivers after my flu jab last year, will this be similar?",
     # run-ons with no stops, cut where a clause starts: a fainting long past, confusion of years
     "my dad fainted at the blood draw last year he is nervous about the needles",
     "my mum gets confused in the evenings she has dementia can she still have it",
