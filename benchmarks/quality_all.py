@@ -4,12 +4,14 @@
 
 One table, one block of rows per question set:
 
-- NK tuning, dev to dev5, held-out, held-out2 and held-out3: the documents of knowledge/ alone (without the
-  phrasings.toml it ships, untaught) with tests/eval/tuning.jsonl and dev.jsonl to dev5.jsonl (used to choose
+- NK tuning, dev to dev7, held-out, held-out2 and held-out3: the documents of knowledge/ alone (without the
+  phrasings.toml it ships, untaught) with tests/eval/tuning.jsonl and dev.jsonl to dev7.jsonl (used to choose
   settings; dev was written from the documents alone, by a helper that saw neither the engine nor the other sets;
   dev2 to dev5 so too, by four helpers that read only the two documents: lay visitors; searches, informed patients
   and anxious messages; older visitors, English as a second language and patients in treatment; phone typing,
-  sceptics and people asking for someone else)
+  sceptics and people asking for someone else; dev6 and dev7 so too: young people asking for a relative, carers,
+  patients from abroad, news claims; dictated questions, two questions at once, patients in treatment, terse
+  searches)
   and tests/eval/heldout.jsonl, heldout2.jsonl and heldout3.jsonl (never used for tuning; heldout2 written as dev
   was, and run once before it was added; heldout3 too, by a helper that read only the two documents, one
   labeller, run once on the documents alone and as shipped before it was added);
@@ -26,21 +28,24 @@ One table, one block of rows per question set:
   benchmarks/eval_speed.py makes them (same generator, same seed);
 - taught: NK held-out asked of the documents taught with NK tuning, and CovidFAQ test asked of CovidFAQ taught
   with dev (`python -m bot teach`, into a copy in --work), as staff would teach from what visitors asked;
-- as shipped: NK dev4, dev5, held-out, held-out2, held-out3 and everyday asked of knowledge/ itself, whose
-  phrasings.toml was taught with NK tuning, dev, dev2 and dev3, sets settings are chosen on (dev4 and dev5 are
+- as shipped: NK dev6, dev7, held-out, held-out2, held-out3 and everyday asked of knowledge/ itself, whose
+  phrasings.toml was taught with NK tuning and dev to dev5, sets settings are chosen on (dev6 and dev7 are
   kept untaught, to choose what to teach by; the urgent notice does not read what was taught);
-- NK urgent-tuning, urgent-dev to urgent-dev33 (used to choose the urgent settings and examples; dev3 to dev24 were
+- NK urgent-tuning, urgent-dev to urgent-dev34 (used to choose the urgent settings and examples; dev3 to dev24 were
   written blind as held-out, heldout2, heldout3, heldout4, heldout6, heldout8, heldout9, heldout11, heldout13,
   heldout14, heldout16, heldout18, heldout20, heldout22, heldout24, heldout26, heldout28, heldout30, heldout32,
   heldout34, heldout36 and
   two sets without a held-out name, and run once before they were read; dev25 and dev26 are blind reviews of run-on
   messages, dev26 run once on 7dc2746 before it was read; dev27 to dev31 were written blind (letters from older
   visitors, timing, people who play things down, long-term conditions, readings from devices) and run once before
-  they were read; dev32 and dev33 too, messages dictated by voice and subtle signs after cell therapy),
+  they were read; dev32 and dev33 too, messages dictated by voice and subtle signs after cell therapy; dev34 too,
+  young people writing for a relative, British, Irish, Australian and Indian English, emergencies after a
+  question),
   urgent-heldout (spent: run five times, read once to choose), urgent-heldout5, urgent-heldout7, urgent-heldout10,
   urgent-heldout12, urgent-heldout15, urgent-heldout17, urgent-heldout19, urgent-heldout21, urgent-heldout23,
   urgent-heldout25, urgent-heldout27, urgent-heldout29, urgent-heldout31, urgent-heldout33, urgent-heldout35,
-  urgent-heldout37, urgent-heldout39, urgent-heldout41, urgent-heldout43 and urgent-heldout44 (written blind, run
+  urgent-heldout37, urgent-heldout39, urgent-heldout41, urgent-heldout43, urgent-heldout44 and urgent-heldout46
+  (written blind, run
   after the choices they follow),
   urgent-short-dev and urgent-short-heldout (messages of one to a dozen words, farewells among them: the built-in
   calm messages were chosen on the first, the second was written blind and run once), urgent-terse-dev and
@@ -148,6 +153,7 @@ URGENT_SETS = (
     "urgent-dev31",
     "urgent-dev32",
     "urgent-dev33",
+    "urgent-dev34",
     "urgent-heldout",
     "urgent-heldout5",
     "urgent-heldout7",
@@ -169,6 +175,7 @@ URGENT_SETS = (
     "urgent-heldout41",
     "urgent-heldout43",
     "urgent-heldout44",
+    "urgent-heldout46",
     "urgent-short-dev",
     "urgent-short-heldout",
     "urgent-terse-dev",
@@ -178,7 +185,8 @@ URGENT_SETS = (
     "urgent-closing-dev",
     "urgent-closing-heldout",
 )
-NK_SETS = ("tuning", "dev", "dev2", "dev3", "dev4", "dev5", "heldout", "heldout2", "heldout3", *URGENT_SETS)
+NK_DEV = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7")
+NK_SETS = ("tuning", *NK_DEV, "heldout", "heldout2", "heldout3", *URGENT_SETS)
 # everyday messages no health FAQ answers (prices, opening hours, small talk), written blind to the built-in list
 # bot/everyday_questions.txt; asked of NK and of CovidFAQ
 EVERYDAY = "everyday-heldout"
@@ -198,7 +206,7 @@ def folders(covidfaq: Path, work: Path) -> list[tuple[str, Path, dict[str, list[
         ),
     ]
     if (ROOT / "knowledge" / PHRASINGS_FILE).is_file():
-        shipped = {f"NK {name}, as shipped": nk[name] for name in ("dev4", "dev5", "heldout", "heldout2", "heldout3")}
+        shipped = {f"NK {name}, as shipped": nk[name] for name in ("dev6", "dev7", "heldout", "heldout2", "heldout3")}
         found.append(("NK as shipped", ROOT / "knowledge", shipped | {"NK everyday, as shipped": everyday}))
     if (covidfaq / "knowledge").is_dir():
         splits = {name: load_cases(covidfaq / f"{name}.jsonl") for name in ("dev", "test")}
@@ -369,10 +377,10 @@ def main() -> None:
         "# Answer quality on every folder",
         "",
         "Made by `python benchmarks/quality_all.py`; see its docstring for the method. Settings are chosen on NK "
-        "tuning and dev (dev2 to dev5 since they were written), CovidFAQ dev and HouseFAQ dev together; NK "
+        "tuning and dev (dev2 to dev7 since they were written), CovidFAQ dev and HouseFAQ dev together; NK "
         "held-out, CovidFAQ test and ForumFAQ test are never used for tuning. The NK rows are asked of the "
         "documents alone, untaught, but those marked taught or as shipped: knowledge/ ships a phrasings.toml taught "
-        "with NK tuning, dev, dev2 and dev3. "
+        "with NK tuning and dev to dev5. "
         "How each piece of the pipeline adds up on the NK documents: [quality-steps.md](quality-steps.md); "
         "what was tried: [quality-experiments.md](quality-experiments.md), and for the urgent notice "
         "[urgent-experiments.md](urgent-experiments.md).",
