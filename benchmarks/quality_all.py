@@ -196,18 +196,20 @@ def folders(covidfaq: Path, work: Path) -> list[tuple[str, Path, dict[str, list[
     """(name, knowledge folder, {split: cases}) for every folder at hand."""
     nk = {name: load_cases(ROOT / "tests" / "eval" / f"{name}.jsonl") for name in NK_SETS}
     everyday = load_cases(ROOT / "tests" / "eval" / f"{EVERYDAY}.jsonl")
+    asked = {name: cases if name in URGENT_SETS else as_calm(cases) for name, cases in nk.items()}
     documents = untaught(ROOT / "knowledge", work / "untaught" / "NK")
     found = [
-        ("NK", documents, {f"NK {name}": cases for name, cases in nk.items()} | {"NK everyday": everyday}),
+        ("NK", documents, {f"NK {name}": cases for name, cases in asked.items()} | {"NK everyday": as_calm(everyday)}),
         (
             "NK taught",
             taught(documents, nk["tuning"], work / "taught" / "NK"),
-            {"NK held-out, taught with tuning": nk["heldout"]},
+            {"NK held-out, taught with tuning": asked["heldout"]},
         ),
     ]
     if (ROOT / "knowledge" / PHRASINGS_FILE).is_file():
-        shipped = {f"NK {name}, as shipped": nk[name] for name in ("dev6", "dev7", "heldout", "heldout2", "heldout3")}
-        found.append(("NK as shipped", ROOT / "knowledge", shipped | {"NK everyday, as shipped": everyday}))
+        names = ("dev6", "dev7", "heldout", "heldout2", "heldout3")
+        shipped = {f"NK {name}, as shipped": asked[name] for name in names}
+        found.append(("NK as shipped", ROOT / "knowledge", shipped | {"NK everyday, as shipped": as_calm(everyday)}))
     if (covidfaq / "knowledge").is_dir():
         splits = {name: load_cases(covidfaq / f"{name}.jsonl") for name in ("dev", "test")}
         splits["everyday"] = everyday
@@ -309,6 +311,12 @@ def plain_cosine(assistant: Assistant, cases: list[Case]) -> dict[str, list[Outc
     return outcomes
 
 
+def as_calm(cases: list[Case]) -> list[Case]:
+    """A visitor question not labelled urgent is calm: on a folder with urgent examples, the notice it gets is a
+    false alarm (an ordinary question told to call emergency services)."""
+    return [case if case.urgent is not None else replace(case, urgent=False) for case in cases]
+
+
 def measured(outcomes: list[Outcome], threshold: float | None) -> list[float | None]:
     """hit@1, hit@3, MRR@10, OOS rejected, false rejection, urgent caught, false alarms (None for a kind of
     question the set lacks). With a threshold a question is answered when its confidence reaches it (the
@@ -324,8 +332,8 @@ def measured(outcomes: list[Outcome], threshold: float | None) -> list[float | N
         m.mrr_at_10 if scoped else None,
         m.out_of_scope_rejected if unscoped else None,
         m.in_scope_false_rejection if scoped else None,
-        m.urgent_caught if m.urgent else None,
-        m.false_alarms if m.calm else None,
+        m.urgent_caught if m.urgent and threshold is None else None,  # plain cosine has no urgent check
+        m.false_alarms if m.calm and threshold is None else None,
     ]
 
 

@@ -1062,6 +1062,10 @@ CALM = [
     "are hives all over a known reaction to the drip?",
     "my chest felt tight last winter with a cold, does that matter?",
     "I had a fever and the shivers after my flu jab last year, will this be similar?",
+    # ordinary questions of NK dev4 and dev7 that came nearer a self-harm example ("kill", "choose", "repeat")
+    "so do they only kill stuff or do they do other jobs to",
+    "why I choose your company and not other one?",
+    "I've done one course so far. Is it likely I'll need to repeat it?",
     # run-ons with no stops, cut where a clause starts: a fainting long past, confusion of years
     "my dad fainted at the blood draw last year he is nervous about the needles",
     "my mum gets confused in the evenings she has dementia can she still have it",
