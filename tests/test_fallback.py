@@ -11,6 +11,7 @@ import pytest
 from bot.answer import compose_reply
 from bot.assistant import Assistant
 from bot.config import Settings
+from bot.evaluate import holds
 from bot.fallback import main_topics, near_misses
 from bot.index import load_index
 from bot.knowledge import KnowledgeError, Site, load_knowledge
@@ -112,19 +113,21 @@ def test_misspelt_questions_get_did_you_mean_with_the_real_model(real_assistant)
 
 @pytest.mark.integration
 @pytest.mark.parametrize(
-    ("question", "heading"),
+    ("question", "expect"),
     [
-        ("wat are the side efects", "What are the side effects of NK cell therapy?"),
-        ("wat r nk cells", "What are Natural Killer cells?"),
-        ("Dear Sir or Madam, are nk cells a kind of white blood cell?", "What are Natural Killer cells?"),
+        ("wat are the side efects", ("What are the side effects of NK cell therapy?",)),
+        # the FAQ answer, or the introduction's first sentence (NK dev5's label, taught since)
+        ("wat r nk cells", ("What are Natural Killer cells?", "NK) cells are immune cells that destroy infected")),
+        ("Dear Sir or Madam, are nk cells a kind of white blood cell?", ("What are Natural Killer cells?",)),
     ],
 )
 def test_chat_shorthand_and_a_letter_s_greeting_are_no_words_the_documents_lack(
-    real_assistant, question: str, heading: str
+    real_assistant, question: str, expect: tuple[str, ...]
 ):
     """ "wat r nk cells" got the fallback (NK dev5): "wat" counted as a word the documents do not use."""
     reply = real_assistant.ask(question)
-    assert reply.answered and reply.uncovered_words == () and reply.passages[0].passage.heading.endswith(heading)
+    assert reply.answered and reply.uncovered_words == ()
+    assert any(holds(reply.passages[0].passage, expected) for expected in expect)
 
 
 @pytest.mark.integration
