@@ -197,9 +197,10 @@ def folders(covidfaq: Path, work: Path) -> list[tuple[str, Path, dict[str, list[
     nk = {name: load_cases(ROOT / "tests" / "eval" / f"{name}.jsonl") for name in NK_SETS}
     everyday = load_cases(ROOT / "tests" / "eval" / f"{EVERYDAY}.jsonl")
     asked = {name: cases if name in URGENT_SETS else as_calm(cases) for name, cases in nk.items()}
+    calm_everyday = as_calm(everyday)
     documents = untaught(ROOT / "knowledge", work / "untaught" / "NK")
     found = [
-        ("NK", documents, {f"NK {name}": cases for name, cases in asked.items()} | {"NK everyday": as_calm(everyday)}),
+        ("NK", documents, {f"NK {name}": cases for name, cases in asked.items()} | {"NK everyday": calm_everyday}),
         (
             "NK taught",
             taught(documents, nk["tuning"], work / "taught" / "NK"),
@@ -209,7 +210,7 @@ def folders(covidfaq: Path, work: Path) -> list[tuple[str, Path, dict[str, list[
     if (ROOT / "knowledge" / PHRASINGS_FILE).is_file():
         names = ("dev6", "dev7", "heldout", "heldout2", "heldout3")
         shipped = {f"NK {name}, as shipped": asked[name] for name in names}
-        found.append(("NK as shipped", ROOT / "knowledge", shipped | {"NK everyday, as shipped": as_calm(everyday)}))
+        found.append(("NK as shipped", ROOT / "knowledge", shipped | {"NK everyday, as shipped": calm_everyday}))
     if (covidfaq / "knowledge").is_dir():
         splits = {name: load_cases(covidfaq / f"{name}.jsonl") for name in ("dev", "test")}
         splits["everyday"] = everyday
