@@ -947,6 +947,13 @@ EMERGENCIES = {
         "I got a fever and the shivers after my third NK infusion and it's nearly midnight now. Is this usual "
         "or should I phone somebody tonight?",
     ],
+    # urgent-dev35, babies, children and pregnancy: examples now, in other words here
+    "a fit late in pregnancy, a young baby's warning signs": [
+        "38 weeks along and my partner just convulsed on the bathroom floor, she'd said all afternoon her head was "
+        "splitting",
+        "our 6 week old has a bulging soft spot and a temperature and is refusing his bottle",
+        "newborn gone very floppy, shrill crying, won't take the breast and feels hot",
+    ],
     # missed in urgent-dev10 and urgent-dev11: a bare plea, a reading, a reaction told at length, a farewell
     "a bare plea, a low oxygen reading, a reaction told at length, relief for the family": [
         "sos",
@@ -1062,6 +1069,10 @@ CALM = [
     "are hives all over a known reaction to the drip?",
     "my chest felt tight last winter with a cold, does that matter?",
     "I had a fever and the shivers after my flu jab last year, will this be similar?",
+    # children at home while a parent is treated, and pregnancy: mild, over, or who comes along (urgent-dev35)
+    "my 4 year old has a cold and a temperature of 37.5, can she come to the clinic with me?",
+    "my pregnant daughter would like to sit with me during the infusion, is that allowed?",
+    "my grandson swallowed a coin two years ago, it passed without trouble, do you treat children?",
     # ordinary questions of NK dev4 and dev7 that came nearer a self-harm example ("kill", "choose", "repeat")
     "so do they only kill stuff or do they do other jobs to",
     "why I choose your company and not other one?",
