@@ -1073,6 +1073,10 @@ CALM = [
     "my 4 year old has a cold and a temperature of 37.5, can she come to the clinic with me?",
     "my pregnant daughter would like to sit with me during the infusion, is that allowed?",
     "my grandson swallowed a coin two years ago, it passed without trouble, do you treat children?",
+    # requests off the subject (NK dev9): a word or two came nearer an emergency ("keeps ... spinning", "world") than
+    # to anything calm, before the built-in calm messages had such requests
+    "my printer keeps jamming, how do I sort it out?",
+    "whats the tallest mountain in the world",
     # ordinary questions of NK dev4 and dev7 that came nearer a self-harm example ("kill", "choose", "repeat")
     "so do they only kill stuff or do they do other jobs to",
     "why I choose your company and not other one?",
