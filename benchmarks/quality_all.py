@@ -189,6 +189,8 @@ URGENT_SETS = (
     "urgent-closing-heldout",
 )
 NK_DEV = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9")
+# the last choosing sets, which knowledge/phrasings.toml was not taught with: asked of it as shipped
+NK_UNTAUGHT = ("dev8", "dev9")
 NK_SETS = ("tuning", *NK_DEV, "heldout", "heldout2", "heldout3", *URGENT_SETS)
 # everyday messages no health FAQ answers (prices, opening hours, small talk), written blind to the built-in list
 # bot/everyday_questions.txt; asked of NK and of CovidFAQ
@@ -211,7 +213,7 @@ def folders(covidfaq: Path, work: Path) -> list[tuple[str, Path, dict[str, list[
         ),
     ]
     if (ROOT / "knowledge" / PHRASINGS_FILE).is_file():
-        names = ("dev8", "dev9", "heldout", "heldout2", "heldout3")
+        names = (*NK_UNTAUGHT, "heldout", "heldout2", "heldout3")
         shipped = {f"NK {name}, as shipped": asked[name] for name in names}
         found.append(("NK as shipped", ROOT / "knowledge", shipped | {"NK everyday, as shipped": calm_everyday}))
     if (covidfaq / "knowledge").is_dir():
@@ -392,7 +394,7 @@ def main() -> None:
         "tuning and dev (dev2 to dev9 since they were written), CovidFAQ dev and HouseFAQ dev together; NK "
         "held-out, CovidFAQ test and ForumFAQ test are never used for tuning. The NK rows are asked of the "
         "documents alone, untaught, but those marked taught or as shipped: knowledge/ ships a phrasings.toml taught "
-        "with NK tuning and dev to dev7. "
+        f"with NK tuning and dev to {NK_DEV[-len(NK_UNTAUGHT) - 1]}. "
         "How each piece of the pipeline adds up on the NK documents: [quality-steps.md](quality-steps.md); "
         "what was tried: [quality-experiments.md](quality-experiments.md), and for the urgent notice "
         "[urgent-experiments.md](urgent-experiments.md).",
