@@ -1073,6 +1073,11 @@ CALM = [
     "my 4 year old has a cold and a temperature of 37.5, can she come to the clinic with me?",
     "my pregnant daughter would like to sit with me during the infusion, is that allowed?",
     "my grandson swallowed a coin two years ago, it passed without trouble, do you treat children?",
+    # older people and their carers: a tremor or slurred speech of long standing, a walker, a cold (urgent-dev36)
+    "my husband's words come out a bit slurred since his Parkinson's got worse, can I come in with him?",
+    "grandma's hands have shaken for years, can the nurse still find a vein?",
+    "my father-in-law needs his walker on the stairs, is there step-free access?",
+    "can I reschedule dad's infusion, he's got a sniffle and a tickly cough?",
     # requests off the subject (NK dev9): a word or two came nearer an emergency ("keeps ... spinning", "world") than
     # to anything calm, before the built-in calm messages had such requests
     "my printer keeps jamming, how do I sort it out?",
