@@ -7,8 +7,9 @@ cost far more):
 - a temperature of urgent_fever_celsius or more, in °C or °F ("temp is 39.8", "103 F", "40 degrees");
 - an oxygen saturation below urgent_oxygen_below percent ("his oxygen monitor shows 82%", "sats 85");
 - a blood pressure whose upper number is below urgent_systolic_below ("my blood pressure on the machine is 70/40");
-- an overdose: urgent_pill_count or more of something taken or swallowed, or a whole packet or bottle of it, said of
-  now ("i swallowed about 30 paracetamol", "took the whole bottle of my sleeping pills");
+- an overdose: urgent_pill_count or more of something taken or swallowed, or a whole packet or bottle of it, or a
+  bottle, packet or box of a medicine, said of now ("i swallowed about 30 paracetamol", "took the whole bottle of my
+  sleeping pills", "swallowed a bottle of paracetamol");
 - meaning: the message is nearer to site.toml's urgent (or self-harm) examples than to its not-urgent ones.
 
 Meaning is read token by token, as the search's rerank reads passages: each example's tokens meet their most
@@ -131,6 +132,14 @@ _ALL_OF_IT = re.compile(
     r"(\w+\W+){0,4}?"
     r"(pills?|tablets?|tabs|capsules?|caps|meds|medications?|medicines?|painkillers|packets?|packs?|bottles?|box(es)?"
     r"|strips?|tubs?|blisters?|supply|" + "|".join(_OVERDOSED) + r")\b"
+)
+# A container of a medicine, its contents named ("swallowed a bottle of paracetamol", "took 2 boxes of his tablets"):
+# a bottle of water or a box of chocolates is no overdose.
+_CONTAINER_OF = re.compile(
+    r"^\W*(\w+\W+){0,2}?(a|an|one|two|three|four|five|\d+)\W+(\w+\W+)?(bottles?|packets?|packs?|box(es)?|strips?|tubs?)"
+    r"\W+of\W+(\w+\W+){0,3}?(pills?|tablets?|tabs|capsules?|caps|meds|medications?|medicines?|painkillers|"
+    + "|".join(_OVERDOSED)
+    + r")\b"
 )
 _HABIT = re.compile(
     r"\b((a|per|each|every) (day|night|morning|evening|week)|daily|twice|as prescribed|usually|as (usual|normal|always)"
@@ -554,7 +563,8 @@ def _readings(
 
 def overdose(message: str, count: float) -> str | None:
     """What the message says was taken, when it is `count` or more of something (pills, tablets, a drug's name), or
-    a whole packet, bottle or all of someone's pills, said of now; None otherwise or when the rule is off (0)."""
+    a whole packet, bottle or all of someone's pills, or a bottle, packet or box of a medicine, said of now; None
+    otherwise or when the rule is off (0)."""
     if count <= 0:
         return None
     for clause in CLAUSE_END.split(_APOSTROPHES.sub("", message.casefold())):
@@ -565,7 +575,7 @@ def overdose(message: str, count: float) -> str | None:
             window = " ".join(rest.split()[:8])
             if _TEMPERATURE_WORDS.search(window):  # "took my temperature and it's 40": the temperature rule's
                 continue
-            found = _ALL_OF_IT.match(window)
+            found = _ALL_OF_IT.match(window) or _CONTAINER_OF.match(window)
             if not found:
                 for number in _COUNT.finditer(window):
                     value = int(number.group(1)) if number.group(1).isdigit() else _COUNT_WORDS[number.group(1)]

@@ -204,8 +204,13 @@ _HABITUAL = re.compile(
     r"\b(sometimes?|often|usually|occasionally|from time to time)( (i|he|she|they|we))?"
     r"( (am|is|are|has|have|get|gets|feel|feels))?( an?| the)?\s*$"
 )
+# How often, right after it ("the man I support has seizures sometimes", "gets chest pain now and then").
+_HABITUAL_AFTER = re.compile(
+    r"^\s*(sometimes|occasionally|from time to time|now and (then|again)|every (so often|now and then)|at times"
+    r"|on and off)\b"
+)
 _RECENT = re.compile(
-    r"\b(now|just|today|tonight|this (morning|afternoon|evening)|minutes?|hours?|yesterday|still|again|worse"
+    r"\b(now(?! and (then|again))|just|today|tonight|this (morning|afternoon|evening)|minutes?|hours?|yesterday|still|again|worse"
     r"|wont stop|won't stop|right now|at the moment)\b"
 )
 # Feared, not felt: the fear right before the symptom ("nervous about passing out", "scared of having a seizure");
@@ -350,7 +355,10 @@ def said_of_now(before: str, after: str, threat: bool = False) -> bool:
         or _DREAMT.search(before)
         or _ON_A_SCREEN.search(since_and)
         or _READ_OF.search(since_and)
-        or ((_HISTORY_OR_HABIT.search(before) or _HABITUAL.search(before)) and not _RECENT.search(sentence))
+        or (
+            (_HISTORY_OR_HABIT.search(before) or _HABITUAL.search(before) or _HABITUAL_AFTER.match(after))
+            and not _RECENT.search(sentence)
+        )
         or (_FIGURE_OF_SPEECH.search(sentence) and not _RECENT.search(sentence))
         or (_LAUGH.search(sentence) and _OVERSTATED.search(window_before))
         or _NOT_NOW_AFTER.search(window_after)

@@ -295,6 +295,10 @@ def test_the_oxygen_rule_is_off_at_zero_and_raises_an_urgent_alarm():
         ("I suppose I should say I took all my pills", "took all my pills"),
         ("I took about 20 of my sleeping tablets an hour ago, otherwise fine though", "took about 20"),
         ("I swallow whole box of paracetamol 1 hour ago", "swallow whole box"),  # the tense left out
+        # a container of a medicine (urgent-dev37)
+        ("Tom swallowed a bottle of paracetamol about an hour ago", "swallowed a bottle of paracetamol"),
+        ("she took 2 packets of co-codamol tonight", "took 2 packets of co-codamol"),
+        ("my son swallowed a box of my sleeping tablets", "swallowed a box of my sleeping tablets"),
     ],
 )
 def test_a_count_of_pills_or_a_whole_packet_taken_now_is_an_overdose(message, taken):
@@ -324,6 +328,11 @@ def test_a_count_of_pills_or_a_whole_packet_taken_now_is_an_overdose(message, ta
         "should I swallow all the pills before the infusion today?",
         "Do I just swallow the 12 tablets whole today or chew them?",
         "I swallow 10 supplements now with breakfast, can I continue before treatment?",
+        "took a bottle of water with me to the infusion",  # a container of something else
+        "i ate a box of chocolates while I waited",
+        "can I take a packet of ibuprofen with me on the plane?",
+        "he takes a strip of tablets a day",
+        "I took a bottle of paracetamol last year and was in hospital, now I am fine",
     ],
 )
 def test_counts_that_are_not_an_overdose_now_raise_nothing(message):
@@ -619,6 +628,9 @@ def test_the_same_phrases_asked_about_now_or_come_back_still_count(message):
         "what mean 'allergic reaction' in form? I never have allergy",  # what a word means
         "She feel she cant breathe but it pass after some minutes",  # over
         "my mum she have 85 years and she collapsed in shop 2019, they say dehydration",  # a year long past
+        # how often, right after it (urgent-dev37)
+        "The man I support has seizures sometimes. Do your staff know what to do if he has one?",
+        "my wife gets chest pain now and then when she climbs hills",
     ],
 )
 def test_a_phrase_said_in_jest_of_someone_s_history_or_habit_or_hypothetically_does_not_count(message):
@@ -640,6 +652,8 @@ def test_a_phrase_said_in_jest_of_someone_s_history_or_habit_or_hypothetically_d
         "I nearly fainted in the shower and I still feel faint",  # an overstatement alone: nearly is a symptom
         "my sister had a seizure ten minutes ago and she's still not making sense",  # history brought to now
         "my dad gets chest pain on the stairs but today it came on sitting down",
+        "he has seizures sometimes but this one wont stop",  # how often, brought to now
+        "mum gets chest pain every now and then but right now it is crushing",
         "my husband gets short of breath now even lying in bed",
         "I suppose it might be a heart attack, my chest is so tight",  # "I suppose" guesses, it supposes nothing
         "I get chest pain and it's crushing right now",  # a habit brought to now
