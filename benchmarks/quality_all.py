@@ -4,8 +4,8 @@
 
 One table, one block of rows per question set:
 
-- NK tuning, dev to dev11, held-out, held-out2 and held-out3: the documents of knowledge/ alone (without the
-  phrasings.toml it ships, untaught) with tests/eval/tuning.jsonl and dev.jsonl to dev11.jsonl (used to choose
+- NK tuning, dev to dev13, held-out, held-out2 and held-out3: the documents of knowledge/ alone (without the
+  phrasings.toml it ships, untaught) with tests/eval/tuning.jsonl and dev.jsonl to dev13.jsonl (used to choose
   settings; dev was written from the documents alone, by a helper that saw neither the engine nor the other sets;
   dev2 to dev5 so too, by four helpers that read only the two documents: lay visitors; searches, informed patients
   and anxious messages; older visitors, English as a second language and patients in treatment; phone typing,
@@ -14,7 +14,9 @@ One table, one block of rows per question set:
   searches; dev8 and dev9 so too: patients naming their cancer, professionals, comparison shoppers, other
   conditions; phone misspellings, statements ending in a question, follow-ups, second-language writers; dev10 and
   dev11 so too: many voices, a quarter in two to five words; sceptics of what they read, worried family on a phone,
-  comparisons with chemotherapy and CAR-T, stories first, keyword searches, literal translations)
+  comparisons with chemotherapy and CAR-T, stories first, keyword searches, literal translations; dev12 and dev13
+  so too: the newly diagnosed, dialect and slang, students and nurses, two questions at once; searches, statements,
+  wrong terms, spelling by sound)
   and tests/eval/heldout.jsonl, heldout2.jsonl and heldout3.jsonl (never used for tuning; heldout2 written as dev
   was, and run once before it was added; heldout3 too, by a helper that read only the two documents, one
   labeller, run once on the documents alone and as shipped before it was added);
@@ -31,8 +33,8 @@ One table, one block of rows per question set:
   benchmarks/eval_speed.py makes them (same generator, same seed);
 - taught: NK held-out asked of the documents taught with NK tuning, and CovidFAQ test asked of CovidFAQ taught
   with dev (`python -m bot teach`, into a copy in --work), as staff would teach from what visitors asked;
-- as shipped: NK dev10, dev11, held-out, held-out2, held-out3 and everyday asked of knowledge/ itself, whose
-  phrasings.toml was taught with NK tuning and dev to dev9, sets settings are chosen on (dev10 and dev11 are
+- as shipped: NK dev12, dev13, held-out, held-out2, held-out3 and everyday asked of knowledge/ itself, whose
+  phrasings.toml was taught with NK tuning and dev to dev11, sets settings are chosen on (dev12 and dev13 are
   kept untaught, to choose what to teach by; the urgent notice does not read what was taught);
 - NK urgent-tuning, urgent-dev to urgent-dev37 (used to choose the urgent settings and examples; dev3 to dev24 were
   written blind as held-out, heldout2, heldout3, heldout4, heldout6, heldout8, heldout9, heldout11, heldout13,
@@ -196,9 +198,9 @@ URGENT_SETS = (
     "urgent-closing-dev",
     "urgent-closing-heldout",
 )
-NK_DEV = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11")
+NK_DEV = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11", "dev12", "dev13")
 # the last choosing sets, which knowledge/phrasings.toml was not taught with: asked of it as shipped
-NK_UNTAUGHT = ("dev10", "dev11")
+NK_UNTAUGHT = ("dev12", "dev13")
 NK_SETS = ("tuning", *NK_DEV, "heldout", "heldout2", "heldout3", *URGENT_SETS)
 # everyday messages no health FAQ answers (prices, opening hours, small talk), written blind to the built-in list
 # bot/everyday_questions.txt; asked of NK and of CovidFAQ
@@ -399,7 +401,7 @@ def main() -> None:
         "# Answer quality on every folder",
         "",
         "Made by `python benchmarks/quality_all.py`; see its docstring for the method. Settings are chosen on NK "
-        "tuning and dev (dev2 to dev11 since they were written), CovidFAQ dev and HouseFAQ dev together; NK "
+        "tuning and dev (dev2 to dev13 since they were written), CovidFAQ dev and HouseFAQ dev together; NK "
         "held-out, CovidFAQ test and ForumFAQ test are never used for tuning. The NK rows are asked of the "
         "documents alone, untaught, but those marked taught or as shipped: knowledge/ ships a phrasings.toml taught "
         f"with NK tuning and dev to {NK_DEV[-len(NK_UNTAUGHT) - 1]}. "
