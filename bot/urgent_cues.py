@@ -209,9 +209,10 @@ _HABITUAL_AFTER = re.compile(
     r"^\s*(sometimes|occasionally|from time to time|now and (then|again)|every (so often|now and then)|at times"
     r"|on and off)\b"
 )
+# ("now and then", "now and again": how often, not now)
 _RECENT = re.compile(
-    r"\b(now(?! and (then|again))|just|today|tonight|this (morning|afternoon|evening)|minutes?|hours?|yesterday|still|again|worse"
-    r"|wont stop|won't stop|right now|at the moment)\b"
+    r"\b(now(?! and (then|again))|just|today|tonight|this (morning|afternoon|evening)|minutes?|hours?|yesterday|still"
+    r"|(?<!now and )again|worse|wont stop|won't stop|right now|at the moment)\b"
 )
 # Feared, not felt: the fear right before the symptom ("nervous about passing out", "scared of having a seizure");
 # not a worry about someone that goes on to the symptom ("worried about my dad, he's not breathing").

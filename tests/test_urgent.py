@@ -631,6 +631,7 @@ def test_the_same_phrases_asked_about_now_or_come_back_still_count(message):
         # how often, right after it (urgent-dev37)
         "The man I support has seizures sometimes. Do your staff know what to do if he has one?",
         "my wife gets chest pain now and then when she climbs hills",
+        "he gets seizures now and again, the nurses at his day centre know what to do",
     ],
 )
 def test_a_phrase_said_in_jest_of_someone_s_history_or_habit_or_hypothetically_does_not_count(message):
