@@ -158,7 +158,12 @@ _OTHER_UNIT = re.compile(
     r"|yrs?|miles?|km|quid|euros?|dollars?|mmhg)\b(?!\s*\d)(?!\s+(ago|after|later|since)\b)",
     re.IGNORECASE,
 )
-_TEMPERATURE_WORDS = re.compile(r"\b(temp\w*|fever\w*|feverish|thermometer|febrile|degrees?|°)", re.IGNORECASE)
+# and "fever" in languages visitors mix with English ("tengo 40 de fiebre", "bukhar 104 hai", "ateşi 39.5")
+_TEMPERATURE_WORDS = re.compile(
+    r"\b(temp\w*|fever\w*|feverish|thermometer|febrile|degrees?|°|fiebre|fi[eè]vre|febre|febbre|fieber|bukhar"
+    r"|lagnat|demam|gor[aą]czk\w*|febr[aă]|ate[sş]i|homa)",
+    re.IGNORECASE,
+)
 # "fever" misspelt or misheard before a reading ("fiver of 39", "fevr is 38.5"): a temperature for that rule alone,
 # never a reason for the overdose rule to skip a count ("took 20 pills i got for a fiver")
 _MISHEARD_FEVER = re.compile(r"\b(fiver|fevr|feaver|fevor)(?= (of|is|at|was) \d)", re.IGNORECASE)

@@ -962,6 +962,14 @@ EMERGENCIES = {
         "I got a fever and the shivers after my third NK infusion and it's nearly midnight now. Is this usual "
         "or should I phone somebody tonight?",
     ],
+    # urgent-dev38, English mixed with another language: the phrases of site.toml in other words here
+    "told in a language mixed with English": [
+        "mi papá no puede respirar, please help",
+        "my mother is behosh since 10 minutes, not waking",
+        "si lolo nahimatay sa banyo, hindi magising",
+        "tengo 39.8 de fiebre y estoy en quimio",
+        "mein vater ist bewusstlos, what do I do",
+    ],
     # urgent-dev35, babies, children and pregnancy: examples now, in other words here
     "a fit late in pregnancy, a young baby's warning signs": [
         "38 weeks along and my partner just convulsed on the bathroom floor, she'd said all afternoon her head was "
