@@ -28,9 +28,12 @@ class LateInteraction:
         # An FAQ passage's tokens begin with its question's, when the build embedded headings (see embedding_text).
         self._questions_embedded = bool(index.manifest.get("embedded", {}).get("headings", True))
         self._question_lengths: dict[int, int] = {}
-        # Each passage's taught questions (their ranks among the TAUGHT rows), and their tokens as the passages' are
-        taught_owners = index.rows[index.kinds == TAUGHT]
-        self._taught_of = {index.passages[p].id: np.flatnonzero(taught_owners == p) for p in np.unique(taught_owners)}
+        # Each passage's taught questions (their ranks among the TAUGHT rows) as runs of token rows, and their tokens
+        # as the passages' are
+        owners, offsets = index.rows[index.kinds == TAUGHT], index.taught_token_offsets
+        self._taught_runs = {
+            index.passages[p].id: _runs(np.flatnonzero(owners == p), offsets) for p in np.unique(owners)
+        }
         taught = index.taught_tokens
         fits = len(taught) * taught.shape[1] * 4 <= memory_mb * 2**20
         self._taught_held = taught.rows(0, len(taught)).astype(np.float32) if fits and len(taught) else None
@@ -70,14 +73,14 @@ class LateInteraction:
         """Each passage's best late interaction (query tokens weighted by token_weights) with one of the questions
         taught to it; -inf for a passage taught none."""
         best = np.full(len(passages), -np.inf)
-        taught = ((i, self._taught_tokens(j)) for i, p in enumerate(passages) for j in self._taught_of.get(p.id, ()))
-        blocks = [(i, tokens) for i, tokens in taught if len(tokens)]
-        if not blocks or not len(query_tokens):
+        if not len(query_tokens):
             return best
-        starts = np.cumsum([0, *(len(tokens) for _, tokens in blocks[:-1])])
-        similarities = as_float32(np.concatenate([tokens for _, tokens in blocks])) @ query_tokens.T
-        scores = np.maximum.reduceat(similarities, starts, axis=0) @ token_weights
-        np.maximum.at(best, [i for i, _ in blocks], scores)
+        for i, passage in enumerate(passages):
+            for start, end, starts in self._taught_runs.get(passage.id, ()):
+                # one product per run of a passage's questions, on the stored rows as they lie: no copy
+                similarities = self._taught_rows(start, end) @ query_tokens.T
+                scores = np.maximum.reduceat(similarities, starts, axis=0) @ token_weights
+                best[i] = max(best[i], float(scores.max()))
         return best
 
     def max_sims(self, query_tokens: np.ndarray, passages: list[Passage]) -> tuple[np.ndarray, np.ndarray]:
@@ -108,11 +111,11 @@ class LateInteraction:
             return self.index.passage_tokens(position)
         return self._held[self.index.token_offsets[position] : self.index.token_offsets[position + 1]]
 
-    def _taught_tokens(self, rank: int) -> np.ndarray:
-        offsets = self.index.taught_token_offsets
+    def _taught_rows(self, start: int, end: int) -> np.ndarray:
+        """Rows start to end of the taught questions' token vectors, as float32."""
         if self._taught_held is None:
-            return self.index.taught_tokens.rows(int(offsets[rank]), int(offsets[rank + 1]))
-        return self._taught_held[offsets[rank] : offsets[rank + 1]]
+            return as_float32(self.index.taught_tokens.rows(start, end))
+        return self._taught_held[start:end]
 
     def question_length(self, passage: Passage) -> int:
         """How many of an FAQ passage's tokens are its question's (they come first); 0 for another passage."""
@@ -129,6 +132,17 @@ class LateInteraction:
         if not len(tokens) or not len(query_tokens):
             return 0.0
         return float((query_tokens @ as_float32(tokens).T).max(axis=1).mean())
+
+
+def _runs(ranks: np.ndarray, offsets: np.ndarray) -> list[tuple[int, int, np.ndarray]]:
+    """A passage's taught questions (ranks) as runs of neighbouring ones: each run's first and last token rows, and
+    where each of its questions with tokens starts within it."""
+    runs = []
+    for run in np.split(ranks, np.flatnonzero(np.diff(ranks) != 1) + 1):
+        begins, ends = offsets[run], offsets[run + 1]
+        if ends[-1] > begins[0]:
+            runs.append((int(begins[0]), int(ends[-1]), (begins - begins[0])[ends > begins]))
+    return runs
 
 
 def as_float32(tokens: np.ndarray) -> np.ndarray:

@@ -140,6 +140,14 @@ def test_a_taught_question_is_one_more_question_of_its_passage_in_the_rerank(tmp
     assert reference(searcher.search("germ origin").hits[0].passage) == reference(passages[origin])
 
 
+def test_a_passage_s_taught_questions_are_read_as_runs_of_neighbouring_token_rows():
+    from bot.scoring import _runs
+
+    offsets = np.array([0, 3, 3, 7, 9, 12])  # question 1 has no tokens; question 3 is another passage's
+    runs = _runs(np.array([0, 1, 2, 4]), offsets)
+    assert [(start, end, list(starts)) for start, end, starts in runs] == [(0, 7, [0, 3]), (9, 12, [0])]
+
+
 def test_the_scores_add_up_and_the_reranked_come_first(faq: Searcher):
     hits = faq.search("does the virus spread on hands", k=4).hits
     weight = faq.settings.late_interaction_weight
