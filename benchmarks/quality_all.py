@@ -36,7 +36,7 @@ One table, one block of rows per question set:
 - as shipped: NK dev12, dev13, held-out, held-out2, held-out3 and everyday asked of knowledge/ itself, whose
   phrasings.toml was taught with NK tuning and dev to dev11, sets settings are chosen on (dev12 and dev13 are
   kept untaught, to choose what to teach by; the urgent notice does not read what was taught);
-- NK urgent-tuning, urgent-dev to urgent-dev38 (used to choose the urgent settings and examples; dev3 to dev24 were
+- NK urgent-tuning, urgent-dev to urgent-dev39 (used to choose the urgent settings and examples; dev3 to dev24 were
   written blind as held-out, heldout2, heldout3, heldout4, heldout6, heldout8, heldout9, heldout11, heldout13,
   heldout14, heldout16, heldout18, heldout20, heldout22, heldout24, heldout26, heldout28, heldout30, heldout32,
   heldout34, heldout36 and
@@ -47,7 +47,7 @@ One table, one block of rows per question set:
   young people writing for a relative, British, Irish, Australian and Indian English, emergencies after a
   question; dev35 too, parents of babies and children, pregnancy, accidents and poisonings at home; dev36 too,
   older people and those who care for them; dev37 too, plain or unusual English: low literacy, a learning disability,
-  support workers, Deaf writers, dyslexia; dev38 too, English mixed with another language),
+  support workers, Deaf writers, dyslexia; dev38 and dev39 too, English mixed with another language),
   urgent-heldout (spent: run five times, read once to choose), urgent-heldout5, urgent-heldout7, urgent-heldout10,
   urgent-heldout12, urgent-heldout15, urgent-heldout17, urgent-heldout19, urgent-heldout21, urgent-heldout23,
   urgent-heldout25, urgent-heldout27, urgent-heldout29, urgent-heldout31, urgent-heldout33, urgent-heldout35,
@@ -165,6 +165,7 @@ URGENT_SETS = (
     "urgent-dev36",
     "urgent-dev37",
     "urgent-dev38",
+    "urgent-dev39",
     "urgent-heldout",
     "urgent-heldout5",
     "urgent-heldout7",

@@ -161,7 +161,7 @@ _OTHER_UNIT = re.compile(
 # and "fever" in languages visitors mix with English ("tengo 40 de fiebre", "bukhar 104 hai", "ateşi 39.5")
 _TEMPERATURE_WORDS = re.compile(
     r"\b(temp\w*|fever\w*|feverish|thermometer|febrile|degrees?|°|fiebre|fi[eè]vre|febre|febbre|fieber|bukhar"
-    r"|lagnat|demam|gor[aą]czk\w*|febr[aă]|ate[sş]i|homa)",
+    r"|lagnat|demam|gor[aą]czk\w*|febr[aă]|ate[sş]i|homa|pyret\w*)",
     re.IGNORECASE,
 )
 # "fever" misspelt or misheard before a reading ("fiver of 39", "fevr is 38.5"): a temperature for that rule alone,

@@ -969,6 +969,8 @@ EMERGENCIES = {
         "si lolo nahimatay sa banyo, hindi magising",
         "tengo 39.8 de fiebre y estoy en quimio",
         "mein vater ist bewusstlos, what do I do",
+        "socorro, meu pai não está conseguindo respirar",  # urgent-dev39: other ways of saying them
+        "i mitera mou exei pyreto 39.6, she is on chemo",
     ],
     # urgent-dev35, babies, children and pregnancy: examples now, in other words here
     "a fit late in pregnancy, a young baby's warning signs": [
