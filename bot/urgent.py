@@ -127,19 +127,17 @@ _OVERDOSED = (
     "oxycodone", "fentanyl", "diazepam", "valium", "insulin", "antidepressants", "sleepers",
 )
 # fmt: on
+_MEDICINE = r"pills?|tablets?|tabs|capsules?|caps|meds|medications?|medicines?|painkillers|" + "|".join(_OVERDOSED)
+_CONTAINER = r"packets?|packs?|bottles?|box(es)?|strips?|tubs?"
 _ALL_OF_IT = re.compile(
     r"^\W*(\w+\W+){0,3}?(the |a |an )?(whole|entire|full|all( of)?|(way )?too many|handfuls?|bunch|loads?)\W+"
-    r"(\w+\W+){0,4}?"
-    r"(pills?|tablets?|tabs|capsules?|caps|meds|medications?|medicines?|painkillers|packets?|packs?|bottles?|box(es)?"
-    r"|strips?|tubs?|blisters?|supply|" + "|".join(_OVERDOSED) + r")\b"
+    rf"(\w+\W+){{0,4}}?({_MEDICINE}|{_CONTAINER}|blisters?|supply)\b"
 )
 # A container of a medicine, its contents named ("swallowed a bottle of paracetamol", "took 2 boxes of his tablets"):
 # a bottle of water or a box of chocolates is no overdose.
 _CONTAINER_OF = re.compile(
-    r"^\W*(\w+\W+){0,2}?(a|an|one|two|three|four|five|\d+)\W+(\w+\W+)?(bottles?|packets?|packs?|box(es)?|strips?|tubs?)"
-    r"\W+of\W+(\w+\W+){0,3}?(pills?|tablets?|tabs|capsules?|caps|meds|medications?|medicines?|painkillers|"
-    + "|".join(_OVERDOSED)
-    + r")\b"
+    rf"^\W*(\w+\W+){{0,2}}?(a|an|one|two|three|four|five|\d+)\W+(\w+\W+)?({_CONTAINER})\W+of\W+(\w+\W+){{0,3}}?"
+    rf"({_MEDICINE})\b"
 )
 _HABIT = re.compile(
     r"\b((a|per|each|every) (day|night|morning|evening|week)|daily|twice|as prescribed|usually|as (usual|normal|always)"
