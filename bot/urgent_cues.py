@@ -1,6 +1,6 @@
 """When a symptom is said of now: English cue words that put it outside the present (negated, asked about as a
-risk, put as a condition, told of the past or as over), as NegEx reads clinical notes. The engine's other
-language rules are English too; none names a subject."""
+risk, put as a condition, told of the past or as over), as NegEx reads clinical notes, and the commonest of them in
+languages visitors mix with English. The engine's other language rules are English; none names a subject."""
 
 from __future__ import annotations
 
@@ -32,6 +32,23 @@ _WHEN_YOUNG = (
 # A bare year long past: up to 2023, so that no date of these years ("since 1 December 2026") is read as one.
 _PAST_YEAR = r"(19[5-9]\d|20[01]\d|202[0-3])"
 _MONTH = r"(january|february|march|april|may|june|july|august|september|october|november|december)"
+# Denial and a time long past in languages visitors mix with English, for the phrases of site.toml in them: denied
+# before the symptom ("pas de douleur à la poitrine", "hakuna maumivu ya kifua", "khong co dau nguc") or after it
+# ("nenju vali illa", "göğüs ağrısı yok"), long past on either side ("se desmayó el mes pasado", "pichle hafte behosh
+# ho gayi thi", "sanadkii hore way suuxday"). Not "non" nor "bez", which phrases hold ("non respira", "bez soznaniya"),
+# nor "si", "se" or "ha", which are also "yes", "himself" and "has".
+_DENIED_ELSEWHERE = r"pas de|pas d|hakuna|khong co|không có|sem|sin|kein|keine|keinen|geen|nie ma|tidak ada|takde"
+_DENIED_AFTER_ELSEWHERE = r"illa|illai|yok|nahi hai|nahin hai"
+_LONG_PAST_ELSEWHERE = (
+    r"(mes|año|ano|semana) pasad[oa]|(ano|mês|mes|semana) passad[oa]|(tahun|bulan|minggu) (lepas|lalu)"
+    r"|pich?h?le (hafte|haftay|mahine|saal)|vorige? (jaar|week|maand)|(an|mois) dernier|(année|annee|semaine)"
+    r" derni[eè]re|letzte[nsm]? (jahr|monat|woche)|(anno|mese) scorso|settimana scorsa|ge[çc]en (y[ıi]l|sene|ay|hafta)"
+    r"|w zesz[łl]ym|rok temu|(anul|luna) trecut[aă]?|mwaka jana|mwezi uliopita|n[ăa]m ngo[áa]i|th[áa]ng tr[ưu][ớo]c"
+    r"|tu[ầa]n tr[ưu][ớo]c|sanadkii hore|bishii hore|ranshe|prin \d+ (evdomades|mines|chronia|meres)"
+    r"|\d+ (saal|sal|mahine) pehle|waktu kecil|wiki iliyopita"
+    r"|(hace|há) \d+ (años|anos|meses|semanas)|il y a \d+ (ans|mois|semaines)|\d+ (anni|mesi|settimane) fa"
+    r"|\d+ jaar geleden|vor \d+ (jahren|monaten|wochen)"
+)
 # Cue words that put a symptom outside the present, before it in its sentence ("no chest pain", "can it cause
 # seizures", "a history of fainting", "watched a film where the guy collapsed") or after it ("fainted once years ago",
 # "a few years back"). Not "is it normal to": it is asked by someone who has the symptom ("is it normal to have the
@@ -54,6 +71,9 @@ _NOT_NOW_BEFORE = re.compile(
     r"|(book|novel|film|movie|documentary)( is| was)? about|(book|novel|film|movie|documentary|episode|series|story)"
     r"( \w+)? (where|in which))\b"
 )
+# ... and in languages mixed with English, only in its part of the sentence, since their words that turn to now are
+# unknown here ("pas de réponse, il est évanoui", "el mes pasado empezó, ahora no respira")
+_NOT_NOW_BEFORE_ELSEWHERE = re.compile(rf"\b({_DENIED_ELSEWHERE}|{_LONG_PAST_ELSEWHERE})\b")
 # Someone seen on a screen, in its part since "and" ("I see on TV news a man have heart attack"; not "we were watching a
 # movie on tv and my dad collapsed", nor "watching football on tv my dad collapsed").
 _ON_A_SCREEN = re.compile(
@@ -100,7 +120,7 @@ _NOT_NOW_AFTER = re.compile(
     rf"|years|once|{_IN_THE_PAST}|history|(could|might|may) be an? (concern|risk|problem|worry)"
     r"|(is|are) an? (known |possible |common |rare |listed )?(risk|side effect)"
     r"|in (the |a )?(film|movie|documentary)|when (i|he|she|they|we) (see|sees|saw|seeing) (blood|needles?)"
-    r")\b"
+    rf"|{_DENIED_AFTER_ELSEWHERE}|{_LONG_PAST_ELSEWHERE})\b"
 )
 # A question about the symptom in general, right before it in its part of the sentence: it as the subject of "is"
 # or "are" ("is anaphylaxis possible with donor cells?"), what someone could get ("could I have an allergic
@@ -127,7 +147,10 @@ _BROUGHT_ON = re.compile(
 # come to now ("last month I had a temperature of 38.5", "last time I had blood taken I fainted", but "had my
 # infusion last month and I can't breathe").
 # Words that make what follows a condition: "if", and "supposing" (not "I suppose", which guesses).
-_CONDITION_WORDS = r"if|whether|in case|unless|suppos(e|ing)(?<!i suppose)|hypothetically"
+# ... and in languages visitors mix with English: Malay and Indonesian, Hindi and Urdu, German, Turkish.
+_CONDITION_WORDS = (
+    r"if|whether|in case|unless|suppos(e|ing)(?<!i suppose)|hypothetically|kalau|jika|agar|wenn|eğer|eger"
+)
 _CONDITION_PART = re.compile(rf"\b({_CONDITION_WORDS})\b")
 _SUBJECTS = frozenset({"i", "im", "ill", "ive", "id", "he", "hes", "she", "shes", "we", "they", "theyre"})
 _LONG_PAST_PART = re.compile(
@@ -349,6 +372,7 @@ def said_of_now(before: str, after: str, threat: bool = False) -> bool:
     over = _OVER.search(after)
     return not (
         _NOT_NOW_BEFORE.search(_UNWELL.sub(" ", window_before))
+        or _NOT_NOW_BEFORE_ELSEWHERE.search(" ".join(part_before.split()[-CUE_WINDOW:]))
         or _DENIED_RIGHT_BEFORE.search(before)
         or _YEAR_RIGHT_AFTER.match(after)
         or (not before.strip() and _TOPIC_OF_A_QUESTION.match(after) and not _RECENT.search(after))

@@ -421,6 +421,36 @@ def test_a_negation_does_not_reach_past_a_turn_though_it_reaches_past_a_comma():
     assert not said_of_now(" no fever , cough or ", " ")
 
 
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (" pas de ", " , juste fatigué "),  # denied before it, in French
+        (" hakuna ", " , ni uchovu tu "),  # in Swahili
+        (" ", " illa , just tired "),  # denied after it, in Tamil
+        (" mi mamá se ", " el mes pasado , is it safe for her "),  # a time long past after it, in Spanish
+        (" mummy pichle hafte ", " ho gayi thi "),  # and before it, in Hindi
+        (" anak saya ", " tahun lepas masa ambil darah "),  # in Malay
+        (" kalau pasien tiba-tiba ", " setelah infus , apa yang harus dilakukan "),  # a condition, in Indonesian
+    ],
+)
+def test_cues_in_languages_mixed_with_english_put_a_phrase_outside_the_present(before, after):
+    assert not said_of_now(before, after)
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (" mi mamá se ", " ahora mismo "),
+        (" mummy abhi ", " ho gayi "),
+        (" anak saya ", " sekarang , tolong "),
+        (" pas de réponse , il est ", " "),  # a denial of something else, before a comma
+        (" el mes pasado empezó , ahora ", " "),  # a time past, before a comma
+    ],
+)
+def test_the_same_phrases_said_of_now_in_those_languages_still_count(before, after):
+    assert said_of_now(before, after)
+
+
 def test_the_count_rule_is_off_at_zero_and_raises_an_overdose_alarm():
     assert overdose("swallowed 40 tablets", 0) is None
     site = Site(urgent_pill_count=10.0)
@@ -972,6 +1002,12 @@ EMERGENCIES = {
         "socorro, meu pai não está conseguindo respirar",  # urgent-dev39: other ways of saying them
         "i mitera mou exei pyreto 39.6, she is on chemo",
     ],
+    # urgent-dev41, despair beside dying: a plan told as a decision, a date, joining someone who died, in other words
+    "a plan told as a decision, a day chosen, joining someone who died": [
+        "since my wife died there's nothing left, I'm going to be with her tonight, it's all ready",
+        "my decision is made, I won't be here on Monday, so please cancel everything",
+        "don't talk me round, the day is chosen and I'm ready",
+    ],
     # urgent-dev35, babies, children and pregnancy: examples now, in other words here
     "a fit late in pregnancy, a young baby's warning signs": [
         "38 weeks along and my partner just convulsed on the bathroom floor, she'd said all afternoon her head was "
@@ -1103,6 +1139,10 @@ CALM = [
     "grandma's hands have shaken for years, can the nurse still find a vein?",
     "my father-in-law needs his walker on the stairs, is there step-free access?",
     "can I reschedule dad's infusion, he's got a sniffle and a tickly cough?",
+    # dying, grief and low mood with no plan and no danger now (urgent-dev41)
+    "my dad says he's a burden on us, he's low but he's safe, how do we talk to him?",
+    "I've felt empty since mum's funeral, I'm safe, I just don't know how to feel",
+    "the hospice says she has days left, please cancel her next appointment",
     # requests off the subject (NK dev9): a word or two came nearer an emergency ("keeps ... spinning", "world") than
     # to anything calm, before the built-in calm messages had such requests
     "my printer keeps jamming, how do I sort it out?",
