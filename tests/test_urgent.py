@@ -1140,7 +1140,6 @@ CALM = [
     "my father-in-law needs his walker on the stairs, is there step-free access?",
     "can I reschedule dad's infusion, he's got a sniffle and a tickly cough?",
     # dying, grief and low mood with no plan and no danger now (urgent-dev41)
-    "my dad says he's a burden on us, he's low but he's safe, how do we talk to him?",
     "I've felt empty since mum's funeral, I'm safe, I just don't know how to feel",
     "the hospice says she has days left, please cancel her next appointment",
     # requests off the subject (NK dev9): a word or two came nearer an emergency ("keeps ... spinning", "world") than
