@@ -26,6 +26,7 @@ are not. When a symptom is said of now, for the phrases and the temperature, is 
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -640,8 +641,8 @@ def _each_mention(
     message: str, self_harm_phrases: tuple[str, ...], urgent_phrases: tuple[str, ...]
 ) -> Iterator[_Mention]:
     clauses = _clauses(message)
-    for phrase, wanted in _urgent_patterns(self_harm_phrases + urgent_phrases):
-        self_harm = phrase in self_harm_phrases
+    patterns = _urgent_patterns(self_harm_phrases, urgent_phrases)
+    for phrase, wanted, self_harm in patterns.named_in(clauses):
         for (clause, words), (next_clause, _) in zip(clauses, clauses[1:] + [(" ", {})], strict=True):
             start = clause.find(wanted)
             while start >= 0:
@@ -688,15 +689,38 @@ def _clauses(message: str) -> list[tuple[str, dict[int, tuple[int, int]]]]:
     return [*clauses, (text, words)]
 
 
+@dataclass(frozen=True)
+class _Patterns:
+    """Each phrase with the text it must find in a clause and whether it is a self-harm phrase, in the lists' order,
+    indexed by its first word: a message is read only for the phrases whose first word it holds (a thousand phrases
+    in forty languages, of which a message names a handful), and for the one-word phrases ending in "*"."""
+
+    patterns: tuple[tuple[str, str, bool], ...]
+    by_first_word: dict[str, tuple[int, ...]]
+    word_starts: tuple[int, ...]
+
+    def named_in(self, clauses: list[tuple[str, dict[int, tuple[int, int]]]]) -> list[tuple[str, str, bool]]:
+        words = {word for clause, _ in clauses for word in clause.split()}
+        found = {i for word in words for i in self.by_first_word.get(word, ())}
+        return [self.patterns[i] for i in sorted(found.union(self.word_starts))]
+
+
 @lru_cache(maxsize=8)
-def _urgent_patterns(phrases: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
-    """Each phrase with the text it must find in a clause (normalised once, not on every question)."""
-    patterns = []
-    for phrase in phrases:
+def _urgent_patterns(self_harm_phrases: tuple[str, ...], urgent_phrases: tuple[str, ...]) -> _Patterns:
+    """The phrases of both lists, normalised and indexed once, not on every question."""
+    self_harm = set(self_harm_phrases)
+    patterns, by_first_word, word_starts = [], defaultdict(list), []
+    for phrase in self_harm_phrases + urgent_phrases:
         words = _phrase_words(phrase.rstrip("*"))
-        if words:  # a phrase of punctuation alone would match everything
-            patterns.append((phrase, f" {words}" if phrase.endswith("*") else f" {words} "))
-    return tuple(patterns)
+        if not words:  # a phrase of punctuation alone would match everything
+            continue
+        starred = phrase.endswith("*")
+        if starred and " " not in words:
+            word_starts.append(len(patterns))
+        else:
+            by_first_word[words.split()[0]].append(len(patterns))
+        patterns.append((phrase, f" {words}" if starred else f" {words} ", phrase in self_harm))
+    return _Patterns(tuple(patterns), {word: tuple(at) for word, at in by_first_word.items()}, tuple(word_starts))
 
 
 def _phrase_words(text: str) -> str:
