@@ -86,6 +86,14 @@ def same(a: LearnedRanking | None, b: LearnedRanking | None) -> bool:
     return arrays and (a.penalty, a.questions, a.mrr) == (b.penalty, b.questions, b.mrr)
 
 
+def alike(a: LearnedRanking | None, b: LearnedRanking | None) -> bool:
+    """Two rankings alike but for the last bits of their floats (or both None)."""
+    if a is None or b is None:
+        return a is b
+    arrays = all(np.allclose(getattr(a, n), getattr(b, n), rtol=1e-6, atol=1e-9) for n in ("weights", "mean", "spread"))
+    return arrays and (a.penalty, a.questions) == (b.penalty, b.questions) and np.allclose(a.mrr, b.mrr, rtol=1e-6)
+
+
 def taught_faq(tmp_path: Path, taught: dict[str, list[str]] = TAUGHT) -> Path:
     """The FAQ folder of test_search taught nine questions (or those given), built; its index folder."""
     phrasings = "".join(f'[[taught]]\npassage = "{p}"\nquestions = {json.dumps(q)}\n' for p, q in taught.items())
@@ -241,8 +249,10 @@ def test_python_m_bot_build_keeps_the_ranking_a_load_would_fit_with_the_real_mod
     assert kept.learned_ranking is not None and kept.learned_ranking.questions >= 30
     (kept.index.path / RANKING_FILE).unlink()
     fresh = Searcher(load_index(settings.index_dir, embedder), embedder, settings.search)
-    assert same(fresh.learned_ranking, kept.learned_ranking)
+    # Fitted in another process, the real model's vectors may differ in their last bits (summed in another order
+    # under load: 1e-8 in the weights was seen), so the two fits agree to that, and rank alike.
+    assert alike(fresh.learned_ranking, kept.learned_ranking)
     for case in load_cases(ROOT / "tests" / "eval" / "heldout.jsonl")[:20]:
-        assert [(h.passage.id, h.score) for h in kept.search(case.question).hits] == [
-            (h.passage.id, h.score) for h in fresh.search(case.question).hits
-        ]
+        kept_hits, fresh_hits = kept.search(case.question).hits, fresh.search(case.question).hits
+        assert [h.passage.id for h in kept_hits] == [h.passage.id for h in fresh_hits]
+        assert [h.score for h in kept_hits] == pytest.approx([h.score for h in fresh_hits], rel=1e-6, abs=1e-9)
