@@ -7,6 +7,7 @@ cost far more):
 - a temperature of urgent_fever_celsius or more, in °C or °F ("temp is 39.8", "103 F", "40 degrees");
 - an oxygen saturation below urgent_oxygen_below percent ("his oxygen monitor shows 82%", "sats 85");
 - a blood pressure whose upper number is below urgent_systolic_below ("my blood pressure on the machine is 70/40");
+- a Glasgow coma score below urgent_coma_score_below, as clinicians write it ("GCS 8 (E2V2M4), was 15 this am");
 - an overdose: urgent_pill_count or more of something taken or swallowed, or a whole packet or bottle of it, or a
   bottle, packet or box of a medicine, said of now ("i swallowed about 30 paracetamol", "took the whole bottle of my
   sleeping pills", "swallowed a bottle of paracetamol");
@@ -191,24 +192,38 @@ _PERCENTAGE = re.compile(r"(?<![\d.,])(\d{2})(?:[.,]\d)?(?![\d.,]\d)\s*(%|percen
 # many learners of English say it; "90 by 60" as in India). A date ("30/11") has no upper number of 40 or more, and a
 # wound's size has a unit after it.
 _PRESSURE_WORDS = re.compile(
-    r"\b(blood ?pres+ure|bp|b/p|pres+ure|cuff|systolic|tension|(top|upper) number)\b", re.IGNORECASE
+    r"\b(blood ?pres+ure|bp|b/p|pres+ure|cuff|sbp|systolic|tension|(top|upper) number)\b", re.IGNORECASE
 )
 _PRESSURE = re.compile(
     r"(?<![\d./])(\d{2,3})\s*(?:/|over|by)\s*(\d{2,3})(?![\d./])(?!\s*(mm|cm|mg|m|in|inch\w*)\b)", re.IGNORECASE
 )
 # An upper number named alone ("upper number is 85 on the machine", "systolic 82", "top number only 78").
 _UPPER_ALONE = re.compile(
-    r"\b(?:top|upper|systolic)(?:\s+(?:number|reading|one|value|pressure))?"
+    r"\b(?:top|upper|sbp|systolic)(?:\s+(?:number|reading|one|value|pressure))?"
     r"(?:\s+(?:is|was|of|at|now|only|just|reads?|says|shows|showing|down to|dropped to|fell to|fallen to))*\s*[:=]?\s*"
     r"(\d{2,3})(?![\d./])(?!\s*(?:/|over|by)\s*\d)(?!\s*(%|(mm|cm|mg|m|in|inch\w*|percent)\b))",
     re.IGNORECASE,
 )
 # A measure's name as a label ("BP: 80/50", "sats: 85", "b.p. 82/48"), read as one sentence with its reading.
+_COMA_WORDS = re.compile(r"\b(gcs|glasgow coma (scale|score)|coma (scale|score))\b", re.IGNORECASE)
+# The score right after its name, out of 15 or not; not a day count ("4/7") nor a decimal.
+_COMA_SCORE = re.compile(
+    r"\b(?:gcs|glasgow coma (?:scale|score)|coma (?:scale|score))"
+    r"(?:\s+(?:is|was|of|at|now|only|just|down to|dropped to|fell to|fallen to|dropping to))*\s*[:=]?\s*"
+    r"(\d{1,2})(?:\s*/\s*15)?(?![\d.,]\d|\s*/\s*(?!15)\d)",
+    re.IGNORECASE,
+)
 _LABEL = re.compile(
-    r"\b((?:bp|blood ?pres+ure|tension|sats?|spo2|sp02|o2|oxygen|saturations?)(?: (?:readings?|levels?|sat))?)\s*:",
+    r"\b((?:bp|blood ?pres+ure|tension|sats?|spo2|sp02|o2|oxygen|saturations?|gcs)(?: (?:readings?|levels?|sat))?)\s*:",
     re.IGNORECASE,
 )
 _DOTTED_BP = re.compile(r"\bb\.\s?p\b\.?(\s*:)?", re.IGNORECASE)
+# A reading that changed, of which the last counts ("sats 92->86", "bp from 120/80 to 80/50"): the earlier one goes.
+_EARLIER_READING = re.compile(
+    r"(?:\bfrom\s+(?<![\d./])\d{2,3}(?:[./]\d{1,3})?\s*%?\s+to|(?<![\d./])\d{2,3}(?:[./]\d{1,3})?\s*%?\s*(?:-+>|→|=>|⇒))"
+    r"\s*(?=\d)",
+    re.IGNORECASE,
+)
 # What a blood pressure reading is not: one the writer always has ("my normal bp is 85/55", "runs around 88/58", "86/56,
 # which is normal for me"), a target, one of a past visit ("at my last visit my bp was 85/55"), or one after which the
 # writer feels well ("88/58 and I feel fine"); nor a medicine's strengths ("Micardis HCT 80/25").
@@ -337,6 +352,9 @@ def detect(message: str, site: Site, meaning: Meaning | None) -> Alarm | None:
     pressure = _first(low_blood_pressure(text, site.urgent_systolic_below) for text in written)
     if pressure:
         return Alarm(URGENT, "blood pressure", pressure)
+    coma = _first(low_coma_score(text, site.urgent_coma_score_below) for text in written)
+    if coma:
+        return Alarm(URGENT, "coma score", coma)
     taken = _first(overdose(text, site.urgent_pill_count) for text in written)
     if taken:
         return Alarm(URGENT, "overdose", taken)
@@ -547,6 +565,16 @@ def low_blood_pressure(message: str, below: float) -> str | None:
     return None
 
 
+def low_coma_score(message: str, below: float) -> str | None:
+    """A Glasgow coma score below `below` that the message gives right after its name ("GCS 8", "gcs now 10/15",
+    "GCS 15 -> 11"), said of now; None otherwise or when the rule is off (0). A threshold ("intubate if GCS under 9")
+    or an example offered is no reading."""
+    for match, before, after in _readings(message, below, _COMA_WORDS, _COMA_SCORE):
+        if 3 <= int(match.group(1)) < below and said_of_now(before.casefold(), after.casefold()):
+            return match.group(0).strip()
+    return None
+
+
 def _readings(
     message: str, below: float, words: re.Pattern[str], *readings: re.Pattern[str]
 ) -> Iterator[tuple[re.Match[str], str, str]]:
@@ -555,7 +583,7 @@ def _readings(
     (below is 0)."""
     if below <= 0:
         return
-    clauses = CLAUSE_END.split(_LABEL.sub(r"\1 ", _DOTTED_BP.sub("bp ", message)))
+    clauses = CLAUSE_END.split(_LABEL.sub(r"\1 ", _DOTTED_BP.sub("bp ", _EARLIER_READING.sub("", message))))
     speaking = [clause for clause in clauses if words.search(clause)]
     for reading in readings:
         for clause in speaking:
@@ -664,9 +692,9 @@ def _each_mention(
 
 
 # A message read for phrases: its sentences' words, casefolded and without apostrophes, commas kept (they end a
-# condition); a laughing emoji is read as "lol".
+# condition), and a dash set apart by spaces read as one; a laughing emoji is read as "lol".
 _PHRASE_TOKEN = re.compile(
-    rf"(?P<end>{CLAUSE_END.pattern})|(?P<comma>,)|(?P<laugh>[{LAUGHING_EMOJI}])"
+    rf"(?P<end>{CLAUSE_END.pattern})|(?P<comma>,|(?<=\s)[-–—]+(?=\s)|—)|(?P<laugh>[{LAUGHING_EMOJI}])"
     r"|(?P<word>[\w'’‘ʼ`´][\w\u0300-\u036f'’‘ʼ`´]*)"
 )
 

@@ -54,7 +54,7 @@ _LONG_PAST_ELSEWHERE = (
 # "a few years back"). Not "is it normal to": it is asked by someone who has the symptom ("is it normal to have the
 # worst headache ever after the infusion?").
 _NOT_NOW_BEFORE = re.compile(
-    r"\b(no|not|never|without|risk of|chances? of|history of|causes?|causing|prevent|avoid|died (of|from)"
+    r"\b(no|not|never|without|risk of|chances? of|history of|hx|pmh|h/o|causes?|causing|prevent|avoid|died (of|from)"
     r"|survived|recovered from|got over"
     r"|passed away (of|from|with)|(has|have|had|did)n'?t (had|have|got|get|been|shown|experienced)"
     r"|signs? of|symptoms? of|what is|what are|what does|what do|how often|how common|how likely"
@@ -108,7 +108,8 @@ _DENIED_RIGHT_BEFORE = re.compile(r"\b(do|does|did)n'?t (feel|get|have|seem)( an
 # After it, a year long past as well ("collapsed in shop 2019"): up to 2023, so never a date of these years ("chest
 # pain since 1 December 2026"), and not a room, a bed, a flight, a time of day or a height.
 _NOT_NOW_AFTER = re.compile(
-    rf"\b({_MONTHS_AGO}|(weeks?|wks?) ago|as (an? )?(little |young )?({_CHILD})|when i was|{_WHEN_YOUNG}"
+    rf"\b({_MONTHS_AGO}|(weeks?|wks?|\d+\s*/?\s*(52|12)) ago|as (an? )?(little |young )?({_CHILD})|when i was"
+    rf"|{_WHEN_YOUNG}"
     r"|in (my|his|her|their|our) (teens|twenties|thirties|forties|fifties|sixties|seventies|youth|childhood)"
     r"|(during|in) (my|his|her|their|our|the) (last|previous) (chemo\w*|cycle|round|course|admission|hospital stay"
     r"|stay|pregnancy|treatment|session)"
@@ -351,7 +352,9 @@ _SCOPE_END = re.compile(
     r"\b(but|now|however|although|though|and then|since then|today|tonight|this (morning|afternoon|evening|week)"
     r"|yesterday|just|currently|still|again)\b"
 )
-_PART_END = re.compile(rf",|{_SCOPE_END.pattern}")
+# A comma, a dash set apart by spaces ("tell me if the treatment caused this - her lips have swollen up"), or a word
+# that turns to now.
+_PART_END = re.compile(rf",|\s[-–—]+\s|—|{_SCOPE_END.pattern}")
 # Where a part told of a time long past ends: a sentence end, a comma, "and", or a word that turns to now.
 _PAST_PART_END = re.compile(rf"{CLAUSE_END.pattern}|,|\band\b|{_SCOPE_END.pattern}")
 

@@ -17,6 +17,7 @@ from bot.urgent import (
     by_meaning,
     detect,
     low_blood_pressure,
+    low_coma_score,
     low_oxygen,
     overdose,
     ruled_out,
@@ -195,6 +196,8 @@ def test_numbers_that_are_not_a_low_oxygen_reading_now_raise_nothing(message):
         ("upper number is 85 on the machine and i feel like im gonna faint", "upper number is 85"),  # named alone
         ("systolic 82 and dizzy", "systolic 82"),
         ("top number only 78", "top number only 78"),
+        ("NEWS2 11, HR 150, SBP 70, lactate 5.2", "SBP 70"),  # as clinicians write the upper number
+        ("bp from 120/80 to 80/50 and she is clammy", "80/50"),  # a reading that changed: the last counts
     ],
 )
 def test_a_blood_pressure_below_the_site_s_threshold_now_is_low(message, reading):
@@ -227,6 +230,55 @@ def test_a_blood_pressure_below_the_site_s_threshold_now_is_low(message, reading
 )
 def test_numbers_that_are_not_a_low_blood_pressure_now_raise_nothing(message):
     assert low_blood_pressure(message, 90.0) is None
+
+
+@pytest.mark.parametrize(
+    ("message", "reading"),
+    [
+        ("nurse here, sats dropping 92->86 in 10 min on NK infusion", "86"),
+        ("his sats dropped from 94 to 85 while we waited", "85"),
+    ],
+)
+def test_an_oxygen_reading_that_changed_is_read_at_its_last_value(message, reading):
+    assert low_oxygen(message, 92.0) == reading
+
+
+@pytest.mark.parametrize("message", ["sats 86 -> 95 on 2L, settled", "target sats 88 to 92"])
+def test_an_oxygen_reading_that_recovered_or_a_target_range_is_not_low(message):
+    assert low_oxygen(message, 92.0) is None
+
+
+@pytest.mark.parametrize(
+    ("message", "reading"),
+    [
+        ("GCS 8 (E2V2M4), was 15 this am. 1/7 post NK cells. bay 4, outreach on way", "GCS 8"),
+        ("CBG 1.8, GCS 10, pt on your NK protocol, care home", "GCS 10"),
+        ("GCS 15 -> 11 over 30 min, new R pupil dilated", "GCS 11"),  # the last of a change
+        ("GCS: 12/15", "GCS  12/15"),  # after a colon, out of 15
+    ],
+)
+def test_a_coma_score_below_the_site_s_threshold_now_is_low(message, reading):
+    assert low_coma_score(message, 13.0) == reading
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "GCS 15, alert and orientated",  # at or above the threshold
+        "intubate if GCS under 9",  # a threshold
+        "pt had GCS 7 in 2019 after a fall, eligible?",  # the past
+        "gcs was 9 last week, now 15",  # the past, and now well
+        "gcs 4/7 post infusion",  # a day count, not a score
+    ],
+)
+def test_numbers_that_are_not_a_low_coma_score_now_raise_nothing(message):
+    assert low_coma_score(message, 13.0) is None
+
+
+def test_the_coma_score_rule_is_off_at_zero_and_raises_an_urgent_alarm():
+    assert low_coma_score("GCS 6", 0.0) is None
+    alarm = detect("GCS 6 and dropping", Site(urgent_coma_score_below=13.0), None)
+    assert alarm is not None and (alarm.kind, alarm.reason, alarm.detail) == (URGENT, "coma score", "GCS 6")
 
 
 def test_the_blood_pressure_rule_is_off_at_zero_and_raises_an_urgent_alarm():
@@ -484,6 +536,10 @@ def test_a_phrase_said_of_now_raises_the_alarm(message):
         "fainted at my last blood test is that ok",
         "nervous about fainting because i hate needles",
         "scared of having a seizure during the drip",
+        # as clinicians write a history: "hx", "PMH", "h/o", and weeks or months as "/52" and "/12"
+        "hx of seizures, well controlled, eligible?",
+        "PMH includes heart attack, stable on bisoprolol",
+        "collapsed 4/52 ago, investigated, nothing found",
     ],
 )
 def test_a_phrase_said_of_something_else_than_now_does_not(message):
@@ -504,6 +560,8 @@ def test_a_phrase_said_of_something_else_than_now_does_not(message):
         "hi, my husband has had 3 seizures in the last hour",  # the last hour is now
         "worried about my dad, he cant breathe",  # a worry that goes on to the symptom
         "fainted again, not fine now",
+        # a condition ends at a dash set apart by spaces
+        "can someone tell me if the treatment could have caused this - she has collapsed in the hall",
     ],
 )
 def test_the_same_phrases_near_those_cues_said_of_now_still_raise_the_alarm(message):
@@ -1128,6 +1186,16 @@ EMERGENCIES = {
         "Good evening, my husband is talking nonsense and does not seem to know me. Kind regards, Jean",
         "her oxygen level on the little finger monitor reads 86",
     ],
+    # missed in urgent-dev42 and dev43, in words of our own: a clinician's shorthand (fitting, a coma score, a
+    # falling reading, the upper number as SBP), an emergency after a question ended by a dash, a rope made ready
+    "clinicians' shorthand, after a dash, a means made ready": [
+        "pt seizing in the waiting room, 2/7 post infusion",
+        "GCS 7 and dropping, day 3 after the cells",
+        "sats falling 93->84 on room air, RR 34",
+        "SBP 68, HR 140, clammy",
+        "not sure if it's the cells that did this - his face and tongue are swelling up",
+        "we've cancelled everything, the rope is ready and i'm going tonight",
+    ],
 }
 CALM = [
     # the phrases of urgent-dev34's pass, asked about, past or with a condition
@@ -1270,6 +1338,11 @@ CALM = [
     "right, I'll ring them then",
     "that's great, I'll let my husband know",
     "brilliant, my dad's going to be over the moon",
+    # a clinician's history and stable readings, and a death already come (urgent-dev42 and dev43)
+    "hx of seizures, none for six years, is he eligible?",
+    "STEMI 6/52 ago, stented, stable, when can he start?",
+    "GCS 15, obs stable, just a question about timing of the next infusion",
+    "he died at home yesterday with all of us there, thank you for everything you did",
     # what a broken form or a probe sends (the Big List of Naughty Strings)
     "-Infinity",
     "1;DROP TABLE users",

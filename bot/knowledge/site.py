@@ -44,7 +44,8 @@ class Site:
     # a phrase of urgent_phrases, a message close in meaning to urgent_examples rather than to not_urgent_examples,
     # a temperature of urgent_fever_celsius or more (0: no such rule), an oxygen saturation below urgent_oxygen_below
     # percent (0: no such rule), a blood pressure whose upper number is below urgent_systolic_below (0: no such rule),
-    # or urgent_pill_count pills or more taken now (0: no such rule). Self-harm has
+    # a Glasgow coma score below urgent_coma_score_below (0: no such rule), or urgent_pill_count pills or more taken
+    # now (0: no such rule). Self-harm has
     # phrases and examples of its own, and self_harm_notice when the site has one (a crisis line, say); otherwise
     # urgent_notice.
     urgent_notice: str = ""
@@ -55,6 +56,7 @@ class Site:
     urgent_fever_celsius: float = 0.0
     urgent_oxygen_below: float = 0.0
     urgent_systolic_below: float = 0.0
+    urgent_coma_score_below: float = 0.0
     urgent_pill_count: float = 0.0  # this many of something taken or swallowed now is an overdose (0: no such rule)
     self_harm_notice: str = ""
     self_harm_phrases: tuple[str, ...] = ()
