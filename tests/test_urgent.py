@@ -1338,11 +1338,10 @@ CALM = [
     "right, I'll ring them then",
     "that's great, I'll let my husband know",
     "brilliant, my dad's going to be over the moon",
-    # a clinician's history and stable readings, and a death already come (urgent-dev42 and dev43)
+    # a clinician's history and stable readings (urgent-dev43)
     "hx of seizures, none for six years, is he eligible?",
     "STEMI 6/52 ago, stented, stable, when can he start?",
     "GCS 15, obs stable, just a question about timing of the next infusion",
-    "he died at home yesterday with all of us there, thank you for everything you did",
     # what a broken form or a probe sends (the Big List of Naughty Strings)
     "-Infinity",
     "1;DROP TABLE users",
