@@ -204,15 +204,16 @@ _UPPER_ALONE = re.compile(
     r"(\d{2,3})(?![\d./])(?!\s*(?:/|over|by)\s*\d)(?!\s*(%|(mm|cm|mg|m|in|inch\w*|percent)\b))",
     re.IGNORECASE,
 )
-# A measure's name as a label ("BP: 80/50", "sats: 85", "b.p. 82/48"), read as one sentence with its reading.
-_COMA_WORDS = re.compile(r"\b(gcs|glasgow coma (scale|score)|coma (scale|score))\b", re.IGNORECASE)
-# The score right after its name, out of 15 or not; not a day count ("4/7") nor a decimal.
+# A Glasgow coma score: its name, then the score right after it, out of 15 or not; not a day count ("4/7") nor a
+# decimal.
+_COMA_NAME = r"\b(?:gcs|glasgow coma (?:scale|score)|coma (?:scale|score))\b"
+_COMA_WORDS = re.compile(_COMA_NAME, re.IGNORECASE)
 _COMA_SCORE = re.compile(
-    r"\b(?:gcs|glasgow coma (?:scale|score)|coma (?:scale|score))"
-    r"(?:\s+(?:is|was|of|at|now|only|just|down to|dropped to|fell to|fallen to|dropping to))*\s*[:=]?\s*"
+    _COMA_NAME + r"(?:\s+(?:is|was|of|at|now|only|just|down to|dropped to|fell to|fallen to|dropping to))*\s*[:=]?\s*"
     r"(\d{1,2})(?:\s*/\s*15)?(?![\d.,]\d|\s*/\s*(?!15)\d)",
     re.IGNORECASE,
 )
+# A measure's name as a label ("BP: 80/50", "sats: 85", "b.p. 82/48"), read as one sentence with its reading.
 _LABEL = re.compile(
     r"\b((?:bp|blood ?pres+ure|tension|sats?|spo2|sp02|o2|oxygen|saturations?|gcs)(?: (?:readings?|levels?|sat))?)\s*:",
     re.IGNORECASE,

@@ -108,7 +108,7 @@ _DENIED_RIGHT_BEFORE = re.compile(r"\b(do|does|did)n'?t (feel|get|have|seem)( an
 # After it, a year long past as well ("collapsed in shop 2019"): up to 2023, so never a date of these years ("chest
 # pain since 1 December 2026"), and not a room, a bed, a flight, a time of day or a height.
 _NOT_NOW_AFTER = re.compile(
-    rf"\b({_MONTHS_AGO}|(weeks?|wks?|\d+\s*/?\s*(52|12)) ago|as (an? )?(little |young )?({_CHILD})|when i was"
+    rf"\b({_MONTHS_AGO}|(weeks?|wks?|\d+(\s*/\s*|\s+)(52|12)) ago|as (an? )?(little |young )?({_CHILD})|when i was"
     rf"|{_WHEN_YOUNG}"
     r"|in (my|his|her|their|our) (teens|twenties|thirties|forties|fifties|sixties|seventies|youth|childhood)"
     r"|(during|in) (my|his|her|their|our|the) (last|previous) (chemo\w*|cycle|round|course|admission|hospital stay"
