@@ -41,6 +41,7 @@ from bot.search import normalize_query
 from bot.text import WORD, content_words
 from bot.urgent_cues import (
     CLAUSE_END,
+    DASH,
     LAUGHING_EMOJI,
     WELL_WORDS,
     asked_about,
@@ -220,10 +221,9 @@ _LABEL = re.compile(
 )
 _DOTTED_BP = re.compile(r"\bb\.\s?p\b\.?(\s*:)?", re.IGNORECASE)
 # A reading that changed, of which the last counts ("sats 92->86", "bp from 120/80 to 80/50"): the earlier one goes.
+_A_READING = r"\d{2,3}(?:[./]\d{1,3})?\s*%?"
 _EARLIER_READING = re.compile(
-    r"(?:\bfrom\s+(?<![\d./])\d{2,3}(?:[./]\d{1,3})?\s*%?\s+to|(?<![\d./])\d{2,3}(?:[./]\d{1,3})?\s*%?\s*(?:-+>|→|=>|⇒))"
-    r"\s*(?=\d)",
-    re.IGNORECASE,
+    rf"(?:\bfrom\s+{_A_READING}\s+to|(?<![\d./]){_A_READING}\s*(?:-+>|→|=>|⇒))\s*(?=\d)", re.IGNORECASE
 )
 # What a blood pressure reading is not: one the writer always has ("my normal bp is 85/55", "runs around 88/58", "86/56,
 # which is normal for me"), a target, one of a past visit ("at my last visit my bp was 85/55"), or one after which the
@@ -584,14 +584,21 @@ def _readings(
     (below is 0)."""
     if below <= 0:
         return
-    clauses = CLAUSE_END.split(_LABEL.sub(r"\1 ", _DOTTED_BP.sub("bp ", _EARLIER_READING.sub("", message))))
-    speaking = [clause for clause in clauses if words.search(clause)]
+    speaking = [clause for clause in _reading_clauses(message) if words.search(clause)]
     for reading in readings:
         for clause in speaking:
             for match in reading.finditer(clause):
                 before, after = clause[: match.start()], clause[match.end() :]
                 if not (_THRESHOLD.search(before) or _EXAMPLE.search(before)):
                     yield match, before, after
+
+
+# Three reading rules read each message (and its numbers said in words as digits): its sentences are made once.
+@lru_cache(maxsize=64)
+def _reading_clauses(message: str) -> tuple[str, ...]:
+    """The message's sentences as the reading rules read them: a label's colon, a dotted "b.p." and the earlier
+    value of a reading that changed taken out."""
+    return tuple(CLAUSE_END.split(_LABEL.sub(r"\1 ", _DOTTED_BP.sub("bp ", _EARLIER_READING.sub("", message)))))
 
 
 def overdose(message: str, count: float) -> str | None:
@@ -695,7 +702,7 @@ def _each_mention(
 # A message read for phrases: its sentences' words, casefolded and without apostrophes, commas kept (they end a
 # condition), and a dash set apart by spaces read as one; a laughing emoji is read as "lol".
 _PHRASE_TOKEN = re.compile(
-    rf"(?P<end>{CLAUSE_END.pattern})|(?P<comma>,|(?<=\s)[-–—]+(?=\s)|—)|(?P<laugh>[{LAUGHING_EMOJI}])"
+    rf"(?P<end>{CLAUSE_END.pattern})|(?P<comma>,|{DASH})|(?P<laugh>[{LAUGHING_EMOJI}])"
     r"|(?P<word>[\w'’‘ʼ`´][\w\u0300-\u036f'’‘ʼ`´]*)"
 )
 

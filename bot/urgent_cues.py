@@ -352,9 +352,11 @@ _SCOPE_END = re.compile(
     r"\b(but|now|however|although|though|and then|since then|today|tonight|this (morning|afternoon|evening|week)"
     r"|yesterday|just|currently|still|again)\b"
 )
-# A comma, a dash set apart by spaces ("tell me if the treatment caused this - her lips have swollen up"), or a word
-# that turns to now.
-_PART_END = re.compile(rf",|\s[-–—]+\s|—|{_SCOPE_END.pattern}")
+# A dash set apart by spaces, or a long one: it ends a part of a sentence as a comma does ("tell me if the treatment
+# caused this - her lips have swollen up").
+DASH = r"\s[-–—]+\s|—"
+# A comma, a dash, or a word that turns to now.
+_PART_END = re.compile(rf",|{DASH}|{_SCOPE_END.pattern}")
 # Where a part told of a time long past ends: a sentence end, a comma, "and", or a word that turns to now.
 _PAST_PART_END = re.compile(rf"{CLAUSE_END.pattern}|,|\band\b|{_SCOPE_END.pattern}")
 
