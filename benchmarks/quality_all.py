@@ -4,8 +4,8 @@
 
 One table, one block of rows per question set:
 
-- NK tuning, dev to dev15, held-out, held-out2 and held-out3: the documents of knowledge/ alone (without the
-  phrasings.toml it ships, untaught) with tests/eval/tuning.jsonl and dev.jsonl to dev15.jsonl (used to choose
+- NK tuning, dev to dev17, held-out, held-out2 and held-out3: the documents of knowledge/ alone (without the
+  phrasings.toml it ships, untaught) with tests/eval/tuning.jsonl and dev.jsonl to dev17.jsonl (used to choose
   settings; dev was written from the documents alone, by a helper that saw neither the engine nor the other sets;
   dev2 to dev5 so too, by four helpers that read only the two documents: lay visitors; searches, informed patients
   and anxious messages; older visitors, English as a second language and patients in treatment; phone typing,
@@ -18,7 +18,8 @@ One table, one block of rows per question set:
   so too: the newly diagnosed, dialect and slang, students and nurses, two questions at once; searches, statements,
   wrong terms, spelling by sound; dev14 and dev15 so too: what was read or heard elsewhere, context first, "explain it
   simply", bare follow-ups; health professionals, carers asking for a parent, other names for the therapy, yes-or-no
-  questions)
+  questions; dev16 and dev17 so too: patients in or after a course, stories with the question inside, second-language
+  writers, dictation; searches of one to four words, young people in slang, claims to confirm, two questions at once)
   and tests/eval/heldout.jsonl, heldout2.jsonl and heldout3.jsonl (never used for tuning; heldout2 written as dev
   was, and run once before it was added; heldout3 too, by a helper that read only the two documents, one
   labeller, run once on the documents alone and as shipped before it was added);
@@ -35,10 +36,10 @@ One table, one block of rows per question set:
   benchmarks/eval_speed.py makes them (same generator, same seed);
 - taught: NK held-out asked of the documents taught with NK tuning, and CovidFAQ test asked of CovidFAQ taught
   with dev (`python -m bot teach`, into a copy in --work), as staff would teach from what visitors asked;
-- as shipped: NK dev14, dev15, held-out, held-out2, held-out3 and everyday asked of knowledge/ itself, whose
-  phrasings.toml was taught with NK tuning and dev to dev13, sets settings are chosen on (dev14 and dev15 are
+- as shipped: NK dev14 to dev17, held-out, held-out2, held-out3 and everyday asked of knowledge/ itself, whose
+  phrasings.toml was taught with NK tuning and dev to dev13, sets settings are chosen on (dev14 to dev17 are
   kept untaught, to choose what to teach by; the urgent notice does not read what was taught);
-- NK urgent-tuning, urgent-dev to urgent-dev43 (used to choose the urgent settings and examples; dev3 to dev24 were
+- NK urgent-tuning, urgent-dev to urgent-dev44 (used to choose the urgent settings and examples; dev3 to dev24 were
   written blind as held-out, heldout2, heldout3, heldout4, heldout6, heldout8, heldout9, heldout11, heldout13,
   heldout14, heldout16, heldout18, heldout20, heldout22, heldout24, heldout26, heldout28, heldout30, heldout32,
   heldout34, heldout36 and
@@ -52,12 +53,12 @@ One table, one block of rows per question set:
   support workers, Deaf writers, dyslexia; dev38 and dev39 too, English mixed with another language; dev40 too,
   English mixed with another language again; dev41 too, despair and self-harm beside dying, grief and hard news;
   dev42 too, terse messages and families near the end of life; dev43 too, doctors, nurses and paramedics writing in
-  clinical shorthand),
+  clinical shorthand; dev44 too, English mixed with some forty languages, a third in their own scripts),
   urgent-heldout (spent: run five times, read once to choose), urgent-heldout5, urgent-heldout7, urgent-heldout10,
   urgent-heldout12, urgent-heldout15, urgent-heldout17, urgent-heldout19, urgent-heldout21, urgent-heldout23,
   urgent-heldout25, urgent-heldout27, urgent-heldout29, urgent-heldout31, urgent-heldout33, urgent-heldout35,
   urgent-heldout37, urgent-heldout39, urgent-heldout41, urgent-heldout43, urgent-heldout44, urgent-heldout46,
-  urgent-heldout47 to urgent-heldout55 (written blind, run
+  urgent-heldout47 to urgent-heldout56 (written blind, run
   after the choices they follow),
   urgent-short-dev and urgent-short-heldout (messages of one to a dozen words, farewells among them: the built-in
   calm messages were chosen on the first, the second was written blind and run once), urgent-terse-dev and
@@ -175,6 +176,7 @@ URGENT_SETS = (
     "urgent-dev41",
     "urgent-dev42",
     "urgent-dev43",
+    "urgent-dev44",
     "urgent-heldout",
     "urgent-heldout5",
     "urgent-heldout7",
@@ -206,6 +208,7 @@ URGENT_SETS = (
     "urgent-heldout53",
     "urgent-heldout54",
     "urgent-heldout55",
+    "urgent-heldout56",
     "urgent-short-dev",
     "urgent-short-heldout",
     "urgent-terse-dev",
@@ -231,9 +234,11 @@ NK_DEV = (
     "dev13",
     "dev14",
     "dev15",
+    "dev16",
+    "dev17",
 )
 # the last choosing sets, which knowledge/phrasings.toml was not taught with: asked of it as shipped
-NK_UNTAUGHT = ("dev14", "dev15")
+NK_UNTAUGHT = ("dev14", "dev15", "dev16", "dev17")
 NK_SETS = ("tuning", *NK_DEV, "heldout", "heldout2", "heldout3", *URGENT_SETS)
 # everyday messages no health FAQ answers (prices, opening hours, small talk), written blind to the built-in list
 # bot/everyday_questions.txt; asked of NK and of CovidFAQ
@@ -434,7 +439,7 @@ def main() -> None:
         "# Answer quality on every folder",
         "",
         "Made by `python benchmarks/quality_all.py`; see its docstring for the method. Settings are chosen on NK "
-        "tuning and dev (dev2 to dev15 since they were written), CovidFAQ dev and HouseFAQ dev together; NK "
+        "tuning and dev (dev2 to dev17 since they were written), CovidFAQ dev and HouseFAQ dev together; NK "
         "held-out, CovidFAQ test and ForumFAQ test are never used for tuning. The NK rows are asked of the "
         "documents alone, untaught, but those marked taught or as shipped: knowledge/ ships a phrasings.toml taught "
         f"with NK tuning and dev to {NK_DEV[-len(NK_UNTAUGHT) - 1]}. "

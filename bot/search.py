@@ -109,9 +109,16 @@ def faq_share(index: Index) -> float:
     return len(np.unique(index.rows[index.kinds == QUESTION])) / max(len(index.passages), 1)
 
 
+# Full stops, commas and question marks of other scripts, as ASCII: they end a sentence or a part of one as "." "," "?"
+# do (Arabic "؟" "،", Urdu "۔", Devanagari "।", Chinese and Japanese "。" "、", Ethiopic "።" "፣" "፧").
+_SCRIPT_PUNCTUATION = str.maketrans(
+    {"؟": "?", "،": ",", "۔": ".", "।": ".", "॥": ".", "。": ".", "、": ",", "።": ".", "፣": ",", "፧": "?"}
+)
+
+
 def normalize_query(text: str) -> str:
     """Fold compatibility forms and drop control characters; keeps the meaning of odd input."""
-    text = unicodedata.normalize("NFKC", text)
+    text = unicodedata.normalize("NFKC", text).translate(_SCRIPT_PUNCTUATION)
     text = "".join(" " if unicodedata.category(ch).startswith(("C", "Z")) else ch for ch in text)
     return " ".join(text.split())
 

@@ -3,10 +3,30 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import cache
 
-# Combining marks stay inside a word: "İ" casefolds to "i" and a combining dot, and "é" may arrive as "e" and an accent.
-WORD = re.compile(r"\w[\w\u0300-\u036f]*")
+
+def _combining_marks() -> str:
+    """Every combining mark as ranges of a regex character class: accents, and the vowel signs of Indic scripts."""
+    marks = [code for code in range(0x20000) if unicodedata.category(chr(code)).startswith("M")]
+    ranges, start = [], marks[0]
+    for previous, code in zip(marks, marks[1:] + [-1], strict=True):
+        if code != previous + 1:
+            ranges.append(f"{chr(start)}-{chr(previous)}" if previous > start else chr(start))
+            start = code
+    return "".join(ranges)
+
+
+# Combining marks stay inside a word: "İ" casefolds to "i" and a combining dot, "é" may arrive as "e" and an accent,
+# and "बेहोश" is one word, not "ब", "ह" and "श".
+MARKS = _combining_marks()
+WORD = re.compile(rf"\w[\w{MARKS}]*")
+# Scripts written without spaces between words: Thai, Lao, Burmese, Khmer, Japanese kana, Chinese characters.
+UNSPACED = "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
+# A word, or one letter (with its marks) of a script without spaces: a phrase of those letters is then found as a
+# run of single letters anywhere in a message ("胸口痛" in "我爸爸现在胸口很痛"), with no dictionary of their words.
+WORD_OR_LETTER = re.compile(rf"[{UNSPACED}][{MARKS}]*|(?:(?![{UNSPACED}])\w)(?:(?![{UNSPACED}])[\w{MARKS}])*")
 
 
 @cache

@@ -38,7 +38,7 @@ from text_to_num import alpha2digit
 from bot.config import UrgentSettings
 from bot.knowledge import Site
 from bot.search import normalize_query
-from bot.text import WORD, content_words
+from bot.text import MARKS, UNSPACED, WORD_OR_LETTER, content_words
 from bot.urgent_cues import (
     CLAUSE_END,
     DASH,
@@ -55,7 +55,8 @@ from bot.urgent_cues import (
 
 URGENT, SELF_HARM = "urgent", "self_harm"
 
-_APOSTROPHES = re.compile(r"['’‘ʼ`´]")
+_QUOTES = "'’‘ʼ`´"
+_APOSTROPHES = re.compile(f"[{_QUOTES}]")
 # Where a message is cut into pieces scored on their own: sentence ends (not a decimal point) and commas; and, for
 # pieces scored as well, where a clause turns to something else ("no history of epilepsy but my son is fitting").
 _PIECE_END = re.compile(r"(?<!\d)[.?!;:]+(?!\d)|[,\n]")
@@ -168,6 +169,21 @@ _TEMPERATURE_WORDS = re.compile(
 # "fever" misspelt or misheard before a reading ("fiver of 39", "fevr is 38.5"): a temperature for that rule alone,
 # never a reason for the overdose rule to skip a count ("took 20 pills i got for a fiver")
 _MISHEARD_FEVER = re.compile(r"\b(fiver|fevr|feaver|fevor)(?= (of|is|at|was) \d)", re.IGNORECASE)
+# A fever come down: a high reading told as earlier ("was 38.3 yesterday", "had 38.1"), or a lower one after it said of
+# now ("... but now its 37.1", "şimdi 36.9"), within three words of it.
+_READ_EARLIER = re.compile(
+    r"\b(was|were|had|yesterday|last night|earlier|overnight|olmuştu|olmustu|era|était|etait|war|hatte)\b", re.I
+)
+_FEVER_MEDICINE = re.compile(
+    r"\b(paracetamol|acetaminophen|tylenol|panadol|calpol|ibuprofen|advil|nurofen|motrin|antipyretic|fever reducer)",
+    re.IGNORECASE,
+)
+_A_TIME = re.compile(r"\s*(minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\b")
+_NOW_BEFORE_A_READING = re.compile(
+    r"\b(now|today|currently|şimdi|simdi|ahora|agora|maintenant|jetzt|sekarang|abhi|ab|simera|adesso|teraz|acum)\b"
+    r"(\W+\w+){0,3}\W*$",
+    re.IGNORECASE,
+)
 # An oxygen saturation: a percentage in a sentence that speaks of oxygen ("her oxygen monitor shows 82%"), or a bare
 # number of 50-99 right after the word ("sats 85", "o2 at 88") or read off what shows it ("oxygen reading on the finger
 # device is 88").
@@ -492,9 +508,31 @@ def _run_on_parts(message: str, start: int, end: int) -> list[tuple[int, int]]:
 
 def temperature(message: str, celsius: float) -> str | None:
     """A temperature of at least `celsius` the message gives (as written), in °C or °F; None below it or when the
-    rule is off (0). A number without a unit counts in a sentence that speaks of a temperature or fever."""
+    rule is off (0). A number without a unit counts in a sentence that speaks of a temperature or fever; a high one
+    does not once a later reading below it says the fever has come down ("38.5 last night, now 37.1")."""
     if celsius <= 0:
         return None
+    readings = list(_temperatures(message))
+    for at, (reading, value, before, _) in enumerate(readings):
+        if celsius <= value <= 45 and not _come_down(message, before, readings[at + 1 :], celsius):
+            return reading
+    return None
+
+
+def _come_down(message: str, before: str, later: list[tuple[str, float, str, str]], celsius: float) -> bool:
+    """Whether a later reading below the threshold says a high one is over: the high one told as earlier, or the
+    lower one said of now; not a fever held down by a medicine ("now its 37.9 after paracetamol"), which still is
+    one, nor a time ("fever 39.2 now 36 hours after car-t")."""
+    return not _FEVER_MEDICINE.search(message) and any(
+        lower < celsius
+        and not _A_TIME.match(after)
+        and bool(_READ_EARLIER.search(before) or _NOW_BEFORE_A_READING.search(later_before))
+        for _, lower, later_before, after in later
+    )
+
+
+def _temperatures(message: str) -> Iterator[tuple[str, float, str, str]]:
+    """Each temperature the message gives of now, in °C, with the words of its sentence before and after it."""
     giving_examples = False
     for clause in CLAUSE_END.split(message):
         about_temperature = bool(_TEMPERATURE_WORDS.search(clause) or _MISHEARD_FEVER.search(clause))
@@ -511,14 +549,13 @@ def temperature(message: str, celsius: float) -> str | None:
                 or giving_examples
             ):
                 continue
-            if not said_of_now(clause[: match.start()].casefold(), clause[match.end() :].casefold()):
+            before, after = clause[: match.start()].casefold(), clause[match.end() :].casefold()
+            if not said_of_now(before, after):
                 continue
             value = float(number.replace(",", "."))
-            fahrenheit = (unit or "").lower().startswith("f") or (not unit and 95 <= value <= 113)
-            in_celsius = (value - 32) * 5 / 9 if fahrenheit else value
-            if celsius <= in_celsius <= 45:
-                return match.group(0).strip()
-    return None
+            # a bare 95 to 110 is in °F; not 112, Europe's emergency number ("do we call you or 112?")
+            fahrenheit = (unit or "").lower().startswith("f") or (not unit and 95 <= value <= 110)
+            yield match.group(0).strip(), (value - 32) * 5 / 9 if fahrenheit else value, before, after
 
 
 def low_oxygen(message: str, below: float) -> str | None:
@@ -700,10 +737,11 @@ def _each_mention(
 
 
 # A message read for phrases: its sentences' words, casefolded and without apostrophes, commas kept (they end a
-# condition), and a dash set apart by spaces read as one; a laughing emoji is read as "lol".
+# condition), and a dash set apart by spaces read as one; a laughing emoji is read as "lol"; a script without
+# spaces letter by letter.
 _PHRASE_TOKEN = re.compile(
-    rf"(?P<end>{CLAUSE_END.pattern})|(?P<comma>,|{DASH})|(?P<laugh>[{LAUGHING_EMOJI}])"
-    r"|(?P<word>[\w'’‘ʼ`´][\w\u0300-\u036f'’‘ʼ`´]*)"
+    rf"(?P<end>{CLAUSE_END.pattern})|(?P<comma>,|{DASH})|(?P<laugh>[{LAUGHING_EMOJI}])|(?P<word>[{UNSPACED}][{MARKS}]*"
+    rf"|(?:(?![{UNSPACED}])[\w{_QUOTES}])(?:(?![{UNSPACED}])[\w{MARKS}{_QUOTES}])*)"
 )
 
 
@@ -761,4 +799,4 @@ def _urgent_patterns(self_harm_phrases: tuple[str, ...], urgent_phrases: tuple[s
 
 def _phrase_words(text: str) -> str:
     """Casefolded words joined by single spaces, apostrophes dropped: "Can’t-breathe" → "cant breathe"."""
-    return " ".join(WORD.findall(_APOSTROPHES.sub("", normalize_query(text).casefold())))
+    return " ".join(WORD_OR_LETTER.findall(_APOSTROPHES.sub("", normalize_query(text).casefold())))

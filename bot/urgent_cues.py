@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from bot.text import WORD_OR_LETTER
+
 # A phrase never spans two sentences ("...end? It all depends"); a decimal point ends none ("now its 37.1, feel ok").
 CLAUSE_END = re.compile(r"(?:[?!;:\n]|(?<!\d)\.|\.(?!\d))+")
 
@@ -48,6 +50,37 @@ _LONG_PAST_ELSEWHERE = (
     r"|\d+ (saal|sal|mahine) pehle|waktu kecil|wiki iliyopita"
     r"|(hace|há) \d+ (años|anos|meses|semanas)|il y a \d+ (ans|mois|semaines)|\d+ (anni|mesi|settimane) fa"
     r"|\d+ jaar geleden|vor \d+ (jahren|monaten|wochen)"
+)
+# A time long past in languages written in another script, for the phrases of site.toml in them ("போன வருஷம்
+# அப்பாவுக்கு வலிப்பு வந்தது", "去年他晕倒了"): matched as the phrases are, on the words of the reading (a script
+# without spaces letter by letter), since vowel signs end no word for "\\b".
+# fmt: off
+_LONG_PAST_IN_OTHER_SCRIPTS = (
+    "去年", "前年", "上个月", "上個月", "上个星期", "上個星期", "上周", "上週", "上礼拜", "上禮拜", "几年前", "幾年前",
+    "几个月前", "幾個月前", "以前", "小时候", "小時候", "舊年", "上年", "昨年", "先月", "先週", "数年前", "何年か前",
+    "子供の頃", "작년", "작년에", "지난달", "지난달에", "지난주", "지난주에", "예전에", "몇 년 전", "몇 달 전",
+    "어렸을 때", "पिछले साल", "पिछले महीने", "पिछले हफ्ते", "पिछले हफ़्ते", "साल पहले", "महीने पहले", "बचपन में",
+    "गेल्या वर्षी", "मागच्या वर्षी", "मागच्या महिन्यात", "गत वर्ष", "पोहोर साल", "गएको महिना", "গত বছর", "গত মাসে",
+    "গত সপ্তাহে", "বছর আগে", "মাস আগে", "پچھلے سال", "پچھلے مہینے", "پچھلے ہفتے", "سال پہلے", "مہینے پہلے",
+    "ਪਿਛਲੇ ਸਾਲ", "ਪਿਛਲੇ ਮਹੀਨੇ", "ગયા વર્ષે", "ગયા મહિને", "போன வருஷம்", "போன வருடம்", "போன மாசம்", "போன மாதம்",
+    "போன வாரம்", "கடந்த ஆண்டு", "கடந்த வருடம்", "கடந்த மாதம்", "పోయిన సంవత్సరం", "గత సంవత్సరం", "పోయిన నెల", "గత నెల",
+    "ಕಳೆದ ವರ್ಷ", "ಹೋದ ವರ್ಷ", "ಕಳೆದ ತಿಂಗಳು", "കഴിഞ്ഞ വർഷം", "കഴിഞ്ഞ മാസം", "കഴിഞ്ഞ കൊല്ലം", "පසුගිය අවුරුද්දේ",
+    "ගිය අවුරුද්දේ", "ගිය මාසේ", "السنة الماضية", "العام الماضي", "الشهر الماضي", "الأسبوع الماضي", "الاسبوع الماضي",
+    "السنة اللي فاتت", "الشهر اللي فات", "قبل سنة", "قبل سنتين", "قبل سنوات", "پارسال", "سال گذشته", "سال پیش",
+    "ماه گذشته", "ماه پیش", "هفته گذشته", "هفته پیش", "چند سال پیش", "پروسږکال", "تېر کال", "تیر کال", "בשנה שעברה",
+    "בחודש שעבר", "לפני שנה", "לפני שנתיים", "לפני כמה שנים", "в прошлом году", "в прошлом месяце",
+    "на прошлой неделе", "год назад", "года назад", "лет назад", "месяц назад", "месяца назад", "месяцев назад",
+    "в детстве", "минулого року", "торік", "минулого місяця", "минулого тижня", "рік тому", "років тому",
+    "місяць тому", "миналата година", "миналия месец", "преди години", "прошле године", "прошлог месеца", "πέρσι",
+    "πέρυσι", "πριν χρόνια", "πριν από χρόνια", "τον προηγούμενο μήνα", "τον περασμένο μήνα", "ปีที่แล้ว", "ปีก่อน",
+    "เดือนที่แล้ว", "เดือนก่อน", "อาทิตย์ที่แล้ว", "สัปดาห์ที่แล้ว", "ባለፈው ዓመት", "ባለፈው ወር", "შარშან", "გასულ წელს",
+    "անցյալ տարի", "անցյալ ամիս",
+)
+# fmt: on
+LONG_PAST_READ = re.compile(
+    r"(?<!\S)("
+    + "|".join(re.escape(" ".join(WORD_OR_LETTER.findall(words.casefold()))) for words in _LONG_PAST_IN_OTHER_SCRIPTS)
+    + r")(?!\S)"
 )
 # Cue words that put a symptom outside the present, before it in its sentence ("no chest pain", "can it cause
 # seizures", "a history of fainting", "watched a film where the guy collapsed") or after it ("fainted once years ago",
@@ -141,6 +174,11 @@ _ASKED_ABOUT = re.compile(
 _BROUGHT_ON = re.compile(
     r"\b(can|could|might|may|would|will|do|does)\s+(\w+\s+){1,3}(make|give|trigger|bring on|lead to)"
     r"(\s+(me|you|him|her|them|us|people|patients|someone|anyone))?(\s+(a|an|any|some|the))?\s*$"
+    # "to cause" in languages visitors mix with English, as asked ("puede causar fiebre", "inaweza kusababisha homa
+    # kali", "a mund të shkaktojë ethe"); not "provoca" or "menyebabkan" alone, which also tell what is happening
+    r"|\b(causar|provocar|causer|provoquer|verursachen|auslösen|auslosen|causare|provocare|spowodować|spowodowac"
+    r"|powodować|powodowac|kusababisha|shkaktojë|shkaktoje|vyzvat|вызвать|gây ra|gay ra"
+    r"|(bisa|boleh|dapat) (menyebabkan|sebabkan|mengakibatkan))(\s+\w+){0,2}\s*$"
 )
 # A condition governs all of its part of the sentence, however far before the symptom ("call if her temperature
 # goes over 38 or she has trouble breathing"), up to a comma or a word that turns to something else ("I don't know
@@ -378,6 +416,8 @@ def said_of_now(before: str, after: str, threat: bool = False) -> bool:
     return not (
         _NOT_NOW_BEFORE.search(_UNWELL.sub(" ", window_before))
         or _NOT_NOW_BEFORE_ELSEWHERE.search(" ".join(part_before.split()[-CUE_WINDOW:]))
+        or LONG_PAST_READ.search(part_before)
+        or LONG_PAST_READ.search(part_after)
         or _DENIED_RIGHT_BEFORE.search(before)
         or _YEAR_RIGHT_AFTER.match(after)
         or (not before.strip() and _TOPIC_OF_A_QUESTION.match(after) and not _RECENT.search(after))

@@ -10,6 +10,7 @@ import pytest
 
 from bot.config import UrgentSettings
 from bot.knowledge import Site
+from bot.search import normalize_query
 from bot.urgent import (
     SELF_HARM,
     URGENT,
@@ -116,6 +117,36 @@ def test_a_reading_before_the_time_it_was_fine_still_counts():
     assert temperature("temp went up to 38.6 but it settled by morning", 38.0) is None  # over
     # a past time after a comma is told of something else: the cycle, not the reading
     assert temperature("thermometer says 39.4, feel rough, had my cycle last week", 38.0) == "39.4"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "temp was 38.5 last night but now its 37.1",
+        "fever was 38.6 yesterday, today 36.9",
+        "had 38.1 after the drip, slept it off and now 37.2",
+        "dün gece ateşi 38.2 ama şimdi 36.9",  # now, in Turkish
+    ],
+)
+def test_a_fever_that_a_later_reading_says_has_come_down_is_not_high(message):
+    assert temperature(message, 38.0) is None
+
+
+@pytest.mark.parametrize(
+    ("message", "reading"),
+    [
+        ("temp 38.9, was 37.2 this morning", "38.9"),  # the lower reading is the earlier one
+        ("temp was 37.5 this morning now 38.9", "38.9"),
+        ("39.4 now, it was 37 an hour ago", "39.4"),
+    ],
+)
+def test_a_high_reading_after_a_lower_one_or_before_an_earlier_one_still_counts(message, reading):
+    assert temperature(message, 38.0) == reading
+
+
+def test_europe_s_emergency_number_is_no_temperature():
+    assert temperature("if he gets a fever after the infusion do we call you or 112?", 38.0) is None
+    assert temperature("fever 104 since lunch", 38.0) == "104"
 
 
 def test_the_temperature_rule_is_off_at_zero():
@@ -487,6 +518,66 @@ def test_a_negation_does_not_reach_past_a_turn_though_it_reaches_past_a_comma():
 )
 def test_cues_in_languages_mixed_with_english_put_a_phrase_outside_the_present(before, after):
     assert not said_of_now(before, after)
+
+
+@pytest.mark.parametrize(
+    ("message", "phrase"),
+    [
+        ("我爸爸现在喘不过气了, please help", "喘不过气"),  # Chinese, without spaces: found letter by letter
+        ("แม่หายใจไม่ออก please help", "หายใจไม่ออก"),  # Thai
+        ("मेरी माँ बेहोश है, please help", "बेहोश है"),  # Hindi, its vowel signs inside the words
+        ("아빠가 숨을 못 쉬어요 help", "숨을 못 쉬*"),  # Korean, with its endings
+    ],
+)
+def test_a_phrase_in_a_language_s_own_script_is_found_as_visitors_type_it(message, phrase):
+    site = Site(urgent_phrases=(phrase,))
+    assert urgent_phrase(message, site) == phrase
+
+
+def test_a_phrase_in_its_own_script_matches_whole_words_and_no_less_than_all_its_letters():
+    assert urgent_phrase("मेरी माँ को बेहोशी की दवा", Site(urgent_phrases=("बेहोश है",))) is None
+    assert urgent_phrase("我爸爸喘气", Site(urgent_phrases=("喘不过气",))) is None
+
+
+PHRASES_IN_OTHER_SCRIPTS = Site(urgent_phrases=("மயங்கி விழுந்த*", "晕倒了", "потерял сознание"))
+
+
+@pytest.mark.parametrize(
+    ("past", "now"),
+    [
+        # last year, in Tamil, Chinese and Russian
+        ("போன வருஷம் அப்பா மயங்கி விழுந்தார், now fine", "அப்பா மயங்கி விழுந்தார், please help"),
+        ("去年我爸爸晕倒了, 现在很好", "我爸爸晕倒了, please help"),
+        ("в прошлом году папа потерял сознание, can he have it?", "папа потерял сознание, please help"),
+    ],
+)
+def test_a_time_long_past_in_another_script_puts_the_phrase_there(past, now):
+    assert urgent_phrase(past, PHRASES_IN_OTHER_SCRIPTS) is None
+    assert urgent_phrase(now, PHRASES_IN_OTHER_SCRIPTS) is not None
+
+
+def test_the_punctuation_of_other_scripts_ends_a_sentence_as_ascii_does():
+    assert (
+        normalize_query("هل العلاج يسبب نزيف؟ my father، he is fine۔") == "هل العلاج يسبب نزيف? my father, he is fine."
+    )
+    assert normalize_query("我很好。你呢、谢谢") == "我很好.你呢,谢谢"
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "je, tiba hii inaweza kusababisha homa kali? asking for my dad",  # Swahili
+        "¿la terapia puede causar fiebre alta?",  # Spanish
+        "est-ce que ça peut provoquer une forte fièvre?",  # French
+    ],
+)
+def test_to_cause_asked_in_other_languages_puts_the_phrase_outside_the_present(message):
+    site = Site(urgent_phrases=("homa kali", "fiebre alta", "forte fièvre"))
+    assert urgent_phrase(message, site) is None
+
+
+def test_a_cause_told_as_happening_in_another_language_still_counts():
+    assert urgent_phrase("la infusión le provoca dolor de pecho ahora mismo", Site(urgent_phrases=("dolor de pecho",)))
 
 
 @pytest.mark.parametrize(
@@ -1065,6 +1156,16 @@ EMERGENCIES = {
         "mi abuela se tomó todas las pastillas",  # the third list, from no set
         "moja mama nie oddycha, help",
     ],
+    # urgent-dev44, a language's own script mixed with English: the phrases of site.toml in other words here
+    "told in a language's own script": [
+        "我妈妈喘不过气 please help",
+        "أبي لا يستطيع التنفس، please what do we do",
+        "पापा बेहोश हो गए, what do we do",
+        "мама потеряла сознание, help",
+        "아빠가 쓰러졌어요 please help",
+        "ο μπαμπάς μου δεν μπορεί να αναπνεύσει",
+        "creo que le está dando un derrame, please",
+    ],
     # urgent-dev41, despair beside dying: a plan told as a decision, a date, joining someone who died, in other words
     "a plan told as a decision, a day chosen, joining someone who died": [
         "since my wife died there's nothing left, I'm going to be with her tonight, it's all ready",
@@ -1198,6 +1299,11 @@ EMERGENCIES = {
     ],
 }
 CALM = [
+    # the phrases of urgent-dev44's pass in a language's own script, long past; a fever come down; an emergency number
+    "去年我爸爸晕倒了, 现在很好, can he have the treatment?",
+    "в прошлом году папа потерял сознание, is he eligible?",
+    "temp was 38.5 last night but now its 37.1, do we still come in?",
+    "if she gets a fever after the infusion do we call you or 112?",
     # the phrases of urgent-dev34's pass, asked about, past or with a condition
     "What should we do if her chest feels tight after the infusion?",
     "are hives all over a known reaction to the drip?",
