@@ -59,13 +59,14 @@ _UNMARKED = frozenset({
 # fmt: on
 _WORDS_OF_THEIR_OWN = frozenset({"ill", "shell", "hell", "shed", "wed", "id"})
 # Chat shorthand and fillers, which carry no subject: a visitor's "pls" is not a word the documents fail to use; nor
-# "wat" for "what", nor the "Dear Sir or Madam" an older visitor opens with.
+# "wat" for "what", nor the "Dear Sir or Madam" an older visitor opens with, nor a young one's "rn", "fr" or "ngl".
 # fmt: off
 _CHAT = frozenset({
     "pls", "plz", "thx", "thanks", "thankyou", "ty", "lol", "lmao", "haha", "btw", "tbh", "idk", "imo", "omg",
     "hmm", "hm", "um", "umm", "uh", "ok", "okay", "ur", "abt", "cuz", "coz", "wanna", "gonna", "gotta",
     "wat", "wot", "wut", "wats", "wots", "tho", "yeah", "yep", "nah", "nope", "kinda", "sorta", "dunno", "lemme",
-    "gimme", "dear", "sir", "madam",
+    "gimme", "dear", "sir", "madam", "rn", "fr", "ngl", "lowkey", "deadass", "bruh", "smh", "irl", "ppl", "rly",
+    "srsly", "probs", "yall", "tbf", "afaik", "iirc", "fyi", "nvm", "wdym", "ikr", "istg",
 })
 # Not "ya": with "see", "other" and "side" stopwords, "see ya on the other side" (a farewell, urgent) would have no
 # word left, and a message of no word is never read for an emergency (bot/urgent.py).

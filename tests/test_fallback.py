@@ -119,6 +119,7 @@ def test_misspelt_questions_get_did_you_mean_with_the_real_model(real_assistant)
         # the FAQ answer, or the introduction's first sentence (NK dev5's label, taught since)
         ("wat r nk cells", ("What are Natural Killer cells?", "NK) cells are immune cells that destroy infected")),
         ("Dear Sir or Madam, are nk cells a kind of white blood cell?", ("What are Natural Killer cells?",)),
+        ("ngl are nk cells a kind of white blood cell fr", ("What are Natural Killer cells?",)),  # NK dev17's slang
     ],
 )
 def test_chat_shorthand_and_a_letter_s_greeting_are_no_words_the_documents_lack(
