@@ -48,7 +48,9 @@ _LONG_PAST_ELSEWHERE = (
     r"|w zesz[łl]ym|rok temu|(anul|luna) trecut[aă]?|mwaka jana|mwezi uliopita|n[ăa]m ngo[áa]i|th[áa]ng tr[ưu][ớo]c"
     r"|tu[ầa]n tr[ưu][ớo]c|sanadkii hore|bishii hore|ranshe|prin \d+ (evdomades|mines|chronia|meres)"
     r"|\d+ (saal|sal|mahine) pehle|waktu kecil|wiki iliyopita"
-    r"|(hace|há) \d+ (años|anos|meses|semanas)|il y a \d+ (ans|mois|semaines)|\d+ (anni|mesi|settimane) fa"
+    r"|(hace|há) (\d+|un|una|unos|unas|dos|dois|duas|tres|três|varios|varias|vários|alguns|algumas) (años|anos|meses"
+    r"|semanas)|il y a (\d+|un|une|deux|trois|quelques|plusieurs) (ans?|mois|semaines?)|\d+ (anni|mesi|settimane) fa"
+    r"|kyonen|sengetsu|senshuu|mukashi"
     r"|\d+ jaar geleden|vor \d+ (jahren|monaten|wochen)"
 )
 # A time long past in languages written in another script, for the phrases of site.toml in them ("போன வருஷம்

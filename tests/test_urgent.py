@@ -514,6 +514,8 @@ def test_a_negation_does_not_reach_past_a_turn_though_it_reaches_past_a_comma():
         (" mummy pichle hafte ", " ho gayi thi "),  # and before it, in Hindi
         (" anak saya ", " tahun lepas masa ambil darah "),  # in Malay
         (" kalau pasien tiba-tiba ", " setelah infus , apa yang harus dilakukan "),  # a condition, in Indonesian
+        (" ma fille a eu une ", " il y a deux ans , no seizures since "),  # a time long past in words, in French
+        (" chichi wa kyonen ", " koto ga aru "),  # in Japanese romaji
     ],
 )
 def test_cues_in_languages_mixed_with_english_put_a_phrase_outside_the_present(before, after):
@@ -1155,6 +1157,9 @@ EMERGENCIES = {
         "amar baba r nak theke khub rokto porche",
         "mi abuela se tomó todas las pastillas",  # the third list, from no set
         "moja mama nie oddycha, help",
+        "my mama breath no dey come, abeg help",  # the fourth list, from no set
+        "umama akakwazi ukuphefumula, please come",
+        "si lola nahihirapan huminga, ano gagawin namin",
     ],
     # urgent-dev44, a language's own script mixed with English: the phrases of site.toml in other words here
     "told in a language's own script": [
