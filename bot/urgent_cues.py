@@ -79,7 +79,7 @@ _LONG_PAST_IN_OTHER_SCRIPTS = (
     "անցյալ տարի", "անցյալ ամիս",
 )
 # fmt: on
-LONG_PAST_READ = re.compile(
+_LONG_PAST_READ = re.compile(
     r"(?<!\S)("
     + "|".join(re.escape(" ".join(WORD_OR_LETTER.findall(words.casefold()))) for words in _LONG_PAST_IN_OTHER_SCRIPTS)
     + r")(?!\S)"
@@ -418,8 +418,8 @@ def said_of_now(before: str, after: str, threat: bool = False) -> bool:
     return not (
         _NOT_NOW_BEFORE.search(_UNWELL.sub(" ", window_before))
         or _NOT_NOW_BEFORE_ELSEWHERE.search(" ".join(part_before.split()[-CUE_WINDOW:]))
-        or LONG_PAST_READ.search(part_before)
-        or LONG_PAST_READ.search(part_after)
+        or _LONG_PAST_READ.search(part_before)
+        or _LONG_PAST_READ.search(part_after)
         or _DENIED_RIGHT_BEFORE.search(before)
         or _YEAR_RIGHT_AFTER.match(after)
         or (not before.strip() and _TOPIC_OF_A_QUESTION.match(after) and not _RECENT.search(after))
