@@ -50,7 +50,8 @@ _LONG_PAST_ELSEWHERE = (
     r"|\d+ (saal|sal|mahine) pehle|waktu kecil|wiki iliyopita"
     r"|(hace|há) (\d+|un|una|unos|unas|dos|dois|duas|tres|três|varios|varias|vários|alguns|algumas) (años|anos|meses"
     r"|semanas)|il y a (\d+|un|une|deux|trois|quelques|plusieurs) (ans?|mois|semaines?)|\d+ (anni|mesi|settimane) fa"
-    r"|kyonen|sengetsu|senshuu|mukashi"
+    r"|kyonen|sengetsu|senshuu|mukashi|kazhinja (varsham|varusham|masam|aazhcha)|pona (varusham|varsham|masam|vaaram)"
+    r"|poyina (samvatsaram|nela|vaaram)|gata (varsha|bachhar|bochor|mash)|pichhle (saal|mahine|hafte)"
     r"|\d+ jaar geleden|vor \d+ (jahren|monaten|wochen)"
 )
 # A time long past in languages written in another script, for the phrases of site.toml in them ("போன வருஷம்

@@ -516,6 +516,7 @@ def test_a_negation_does_not_reach_past_a_turn_though_it_reaches_past_a_comma():
         (" kalau pasien tiba-tiba ", " setelah infus , apa yang harus dilakukan "),  # a condition, in Indonesian
         (" ma fille a eu une ", " il y a deux ans , no seizures since "),  # a time long past in words, in French
         (" chichi wa kyonen ", " koto ga aru "),  # in Japanese romaji
+        (" achan nu kazhinja varsham ", " , ippo nadakkan pattum "),  # in Malayalam, in Latin letters
     ],
 )
 def test_cues_in_languages_mixed_with_english_put_a_phrase_outside_the_present(before, after):
