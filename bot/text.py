@@ -24,9 +24,16 @@ MARKS = _combining_marks()
 WORD = re.compile(rf"\w[\w{MARKS}]*")
 # Scripts written without spaces between words: Thai, Lao, Burmese, Khmer, Japanese kana, Chinese characters.
 UNSPACED = "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f"
-# A word, or one letter (with its marks) of a script without spaces: a phrase of those letters is then found as a
-# run of single letters anywhere in a message ("胸口痛" in "我爸爸现在胸口很痛"), with no dictionary of their words.
-WORD_OR_LETTER = re.compile(rf"[{UNSPACED}][{MARKS}]*|(?:(?![{UNSPACED}])\w)(?:(?![{UNSPACED}])[\w{MARKS}])*")
+
+
+def word_or_letter(also: str = "") -> str:
+    """A word (of word characters and those in `also`), or one letter (with its marks) of a script without spaces: a
+    phrase of those letters is then found as a run of single letters anywhere in a message ("胸口痛" in
+    "我爸爸现在胸口很痛"), with no dictionary of their words."""
+    return rf"[{UNSPACED}][{MARKS}]*|(?:(?![{UNSPACED}])[\w{also}])(?:(?![{UNSPACED}])[\w{MARKS}{also}])*"
+
+
+WORD_OR_LETTER = re.compile(word_or_letter())
 
 
 @cache

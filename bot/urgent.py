@@ -38,7 +38,7 @@ from text_to_num import alpha2digit
 from bot.config import UrgentSettings
 from bot.knowledge import Site
 from bot.search import normalize_query
-from bot.text import MARKS, UNSPACED, WORD_OR_LETTER, content_words
+from bot.text import WORD_OR_LETTER, content_words, word_or_letter
 from bot.urgent_cues import (
     CLAUSE_END,
     DASH,
@@ -740,8 +740,8 @@ def _each_mention(
 # condition), and a dash set apart by spaces read as one; a laughing emoji is read as "lol"; a script without
 # spaces letter by letter.
 _PHRASE_TOKEN = re.compile(
-    rf"(?P<end>{CLAUSE_END.pattern})|(?P<comma>,|{DASH})|(?P<laugh>[{LAUGHING_EMOJI}])|(?P<word>[{UNSPACED}][{MARKS}]*"
-    rf"|(?:(?![{UNSPACED}])[\w{_QUOTES}])(?:(?![{UNSPACED}])[\w{MARKS}{_QUOTES}])*)"
+    rf"(?P<end>{CLAUSE_END.pattern})|(?P<comma>,|{DASH})|(?P<laugh>[{LAUGHING_EMOJI}])"
+    rf"|(?P<word>{word_or_letter(_QUOTES)})"
 )
 
 
