@@ -82,8 +82,12 @@ _ONLY_WELL = re.compile(
     rf" ({'|'.join((*WELL_WORDS, 'well', 'great'))})( (now|again|today|since|thanks?|thank god))*\W*",
     re.IGNORECASE,
 )
+# A number then, if given, its degree sign and unit: "39.6 °C", "103F", and as Chinese and Japanese write them
+# "39.6度" and "39.5℃". Not run into a word of Latin letters ("39kg"); a letter of a script without spaces may follow
+# ("烧到39.6度了").
 _NUMBER = re.compile(
-    r"(?<![\d.,])(\d{2,3}(?:[.,]\d{1,2})?)(?!\d)\s*(°|º|˚|degrees?|deg)?\s*(c|f|celsius|fahrenheit)?\b", re.IGNORECASE
+    r"(?<![\d.,])(\d{2,3}(?:[.,]\d{1,2})?)(?!\d)\s*(°|º|˚|度|degrees?|deg)?\s*(c|f|celsius|fahrenheit|℃|℉)?(?![a-z\d_])",
+    re.IGNORECASE,
 )
 # A bare number is a temperature only in a sentence that speaks of one (English, like the rest of the engine);
 # one after "over", "above", "if it reaches", "the threshold is"... is a threshold someone was told about, not a
@@ -554,7 +558,7 @@ def _temperatures(message: str) -> Iterator[tuple[str, float, str, str]]:
                 continue
             value = float(number.replace(",", "."))
             # a bare 95 to 110 is in °F; not 112, Europe's emergency number ("do we call you or 112?")
-            fahrenheit = (unit or "").lower().startswith("f") or (not unit and 95 <= value <= 110)
+            fahrenheit = (unit or "").lower().startswith(("f", "℉")) or (not unit and 95 <= value <= 110)
             yield match.group(0).strip(), (value - 32) * 5 / 9 if fahrenheit else value, before, after
 
 
@@ -738,7 +742,7 @@ def _each_mention(
 
 # A message read for phrases: its sentences' words, casefolded and without apostrophes, commas kept (they end a
 # condition), and a dash set apart by spaces read as one; a laughing emoji is read as "lol"; a script without
-# spaces letter by letter.
+# spaces letter by letter; a word written twice as "kejang2" as two.
 _PHRASE_TOKEN = re.compile(
     rf"(?P<end>{CLAUSE_END.pattern})|(?P<comma>,|{DASH})|(?P<laugh>[{LAUGHING_EMOJI}])"
     rf"|(?P<word>{word_or_letter(_QUOTES)})"
@@ -757,10 +761,14 @@ def _clauses(message: str) -> list[tuple[str, dict[int, tuple[int, int]]]]:
         word = {"comma": ",", "laugh": "lol"}.get(token.lastgroup or "")
         if not word:  # apostrophes go first: NFKC would make "can´t" two words
             word = _phrase_words(_APOSTROPHES.sub("", token.group(0)))
-        if word:
+        for part in _REDUPLICATED.sub(r"\1 \1", word).split(" ", 1) if word else ():
             words[len(text)] = token.span()
-            text += word + " "
+            text += part + " "
     return [*clauses, (text, words)]
+
+
+# A word said twice written with a "2", as Malay and Indonesian chat does ("kejang2" for "kejang-kejang"): read twice.
+_REDUPLICATED = re.compile(r"^([^\W\d_]{3,})2$")
 
 
 @dataclass(frozen=True)

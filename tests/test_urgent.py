@@ -68,6 +68,10 @@ READINGS = Site(urgent_fever_celsius=38.0, urgent_oxygen_below=92.0, urgent_syst
         ("my temp is 39 or more", "39"),
         ("temp 39.1 HR 125 feel awful", "39.1"),
         ("fever 38.9 day 7 after car-t", "38.9"),
+        # as Chinese and Japanese write a reading, its unit run into the words around it
+        ("我爸刚打完细胞回家，现在烧到39.6度，一直在发抖", "39.6度"),
+        ("熱が39.5℃まで上がった", "39.5℃"),
+        ("fever 102℉ since noon", "102℉"),
     ],
 )
 def test_a_temperature_at_or_above_the_site_s_threshold_is_read_in_celsius_or_fahrenheit(message, reading):
@@ -94,6 +98,7 @@ def test_a_temperature_at_or_above_the_site_s_threshold_is_read_in_celsius_or_fa
         "can i pay with a fiver, it's 40 minutes by bus",  # a time, not a reading
         "the temp agency is 45 minutes away",
         "Post treatment I was told to watch for a temp of 38 or more. Mine is 37.4 and I feel fine.",  # a bound
+        "temp is fine, weight down to 39kg though",  # a number run into a unit of letters is no reading
     ],
 )
 def test_numbers_that_are_not_a_high_temperature_now_raise_nothing(message):
@@ -535,6 +540,12 @@ def test_cues_in_languages_mixed_with_english_put_a_phrase_outside_the_present(b
 def test_a_phrase_in_a_language_s_own_script_is_found_as_visitors_type_it(message, phrase):
     site = Site(urgent_phrases=(phrase,))
     assert urgent_phrase(message, site) == phrase
+
+
+def test_a_word_written_twice_with_a_2_is_read_as_the_word_twice():
+    site = Site(urgent_phrases=("kejang",))
+    assert urgent_phrase("bapak saya tiba2 kejang2, matanya mendelik", site) == "kejang"
+    assert urgent_phrase("bapak saya tiba2 kejang2", Site(urgent_phrases=("kejang kejang",))) == "kejang kejang"
 
 
 def test_a_phrase_in_its_own_script_matches_whole_words_and_no_less_than_all_its_letters():
