@@ -3,7 +3,8 @@
 Six signals, any of which raises the alarm (a false alarm costs a visitor one extra sentence; a miss can
 cost far more):
 
-- a phrase of site.toml's urgent_phrases or self_harm_phrases, as whole words within one sentence;
+- a phrase of site.toml's urgent_phrases or self_harm_phrases, as whole words within one sentence (one more word
+  may come between two of them);
 - a temperature of urgent_fever_celsius or more, in °C or °F ("temp is 39.8", "103 F", "40 degrees");
 - an oxygen saturation below urgent_oxygen_below percent ("his oxygen monitor shows 82%", "sats 85");
 - a blood pressure whose upper number is below urgent_systolic_below ("my blood pressure on the machine is 70/40");
@@ -30,7 +31,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 import numpy as np
 from text_to_num import alpha2digit
@@ -38,7 +39,7 @@ from text_to_num import alpha2digit
 from bot.config import UrgentSettings
 from bot.knowledge import Site
 from bot.search import normalize_query
-from bot.text import WORD_OR_LETTER, content_words, word_or_letter
+from bot.text import UNSPACED, WORD_OR_LETTER, content_words, word_or_letter
 from bot.urgent_cues import (
     CLAUSE_END,
     DASH,
@@ -679,8 +680,9 @@ def _told_as_done(clause: str, at: int) -> bool:
 
 def urgent_phrase(question: str, site: Site) -> str | None:
     """The configured urgent or self-harm phrase the message contains, if any: matched as whole words within one
-    sentence, whatever the case, punctuation, hyphens or apostrophes ("Chest-pain!", "cant breathe"); a phrase
-    ending in "*" also matches as the start of a word ("anaphyla*": "anaphylaxis", "anaphylactic"). A phrase said
+    sentence, whatever the case, punctuation, hyphens or apostrophes ("Chest-pain!", "cant breathe"), and with one
+    more word between two of its words ("chest is really tight"); a phrase ending in "*" also matches as the start of
+    a word ("anaphyla*": "anaphylaxis", "anaphylactic"). A phrase said
     of something else than now does not count: negated, asked about, past or over ("no chest pain", "can it cause
     seizures?", "is anaphylaxis possible?", "I had a seizure years ago", "short of breath but it went away")."""
     return next((found.phrase for found in _mentions(question, site) if found.heard), None)
@@ -721,10 +723,11 @@ def _each_mention(
     patterns = _urgent_patterns(self_harm_phrases, urgent_phrases)
     for phrase, wanted, self_harm in patterns.named_in(clauses):
         for (clause, words), (next_clause, _) in zip(clauses, clauses[1:] + [(" ", {})], strict=True):
-            start = clause.find(wanted)
-            while start >= 0:
+            found = _phrase_pattern(wanted).search(clause)
+            while found:
+                start = found.start()
                 # A starred phrase ends where its word does; another just before the space its pattern ends with.
-                end = clause.find(" ", start + len(wanted)) if phrase.endswith("*") else start + len(wanted) - 1
+                end = clause.find(" ", found.end()) if phrase.endswith("*") else found.end() - 1
                 # Self-harm asked about as what something brings on is still heard, and so is any self-harm
                 # question the next sentence owns ("does this make you suicidal? because i am right now"), and any
                 # question whose next sentence says someone has it ("chest pain is side effect? my husband has it").
@@ -737,7 +740,7 @@ def _each_mention(
                 first, last = words[start + 1], words[max(w for w in words if w < end)]
                 owned = (self_harm and owned_now(next_clause)) or has_it_now(next_clause)
                 yield _Mention(phrase, (first[0], last[1]), heard or owned)
-                start = clause.find(wanted, start + 1)
+                found = _phrase_pattern(wanted).search(clause, start + 1)
 
 
 # A message read for phrases: its sentences' words, casefolded and without apostrophes, commas kept (they end a
@@ -803,6 +806,29 @@ def _urgent_patterns(self_harm_phrases: tuple[str, ...], urgent_phrases: tuple[s
             by_first_word[words.split()[0]].append(len(patterns))
         patterns.append((phrase, f" {words}" if starred else f" {words} ", phrase in self_harm))
     return _Patterns(tuple(patterns), {word: tuple(at) for word, at in by_first_word.items()}, tuple(word_starts))
+
+
+# A phrase of several words is found with one more word between two of its words, as people put one there ("chest
+# is really tight", "ruk hi nahi raha", "lips and tongue are swelling"); not a word that denies or tells of the past
+# ("throat isn't swelling", "ha avuto un ictus", "seene mein koi dard nahi"), nor a comma, nor in a script read
+# letter by letter, where one more letter is as likely a denial ("胸口不痛").
+_NOT_BETWEEN = (
+    "no|not|nt|never|ever|any|isnt|arent|wasnt|werent|dont|doesnt|didnt|hasnt|havent|hadnt|wont|wouldnt|cant|had|was"
+    "|were|been|used|the|nahi|nahin|na|ne|non|nicht|kein|pas|nao|não|khong|không|tidak|nie|ni|hindi|yok|la|lo|ma|mo"
+    "|mish|mesh|illa|illai|ledu|nei|nu|nem|sin|sem|avuto|avuta|avuti|avute|tenido|tenida|tido|tida|hatte|hunu|thiyo"
+    "|tha|thi|koi|kisi|kuch"
+)
+_ONE_MORE_WORD = rf" (?:(?!(?:{_NOT_BETWEEN}) )[^ ,]+ )?"
+_READ_LETTER_BY_LETTER = re.compile(f"[{UNSPACED}]")
+
+
+@cache
+def _phrase_pattern(wanted: str) -> re.Pattern[str]:
+    """What finds a phrase's text (" word word ", or " word wor" when starred) in a sentence's words."""
+    words = wanted.split()
+    if len(words) < 2 or _READ_LETTER_BY_LETTER.search(wanted):
+        return re.compile(re.escape(wanted))
+    return re.compile(" " + _ONE_MORE_WORD.join(map(re.escape, words)) + (" " if wanted.endswith(" ") else ""))
 
 
 def _phrase_words(text: str) -> str:

@@ -542,6 +542,33 @@ def test_a_phrase_in_a_language_s_own_script_is_found_as_visitors_type_it(messag
     assert urgent_phrase(message, site) == phrase
 
 
+@pytest.mark.parametrize(
+    ("message", "phrase"),
+    [
+        ("my chest is really tight and my left arm is tingly", "chest is tight"),
+        ("her lips and tongue are swelling up", "tongue swelling"),
+        ("abbu ki naak se khoon ruk hi nahi raha", "khoon ruk nahi raha"),
+    ],
+)
+def test_a_phrase_is_found_with_one_more_word_between_its_words(message, phrase):
+    assert urgent_phrase(message, Site(urgent_phrases=(phrase,))) == phrase
+
+
+@pytest.mark.parametrize(
+    ("message", "phrase"),
+    [
+        ("my throat isn't swelling, just scratchy", "throat swelling"),  # a denial between
+        ("mia madre ha avuto un ictus due anni fa", "ha un ictus"),  # the past between
+        ("mujhe seene mein koi dard nahi", "seene mein dard"),
+        ("my chest is, really, tight", "chest is tight"),  # not past a comma
+        ("胸口不痛", "胸口痛"),  # nor a letter of a script read letter by letter
+        ("my chest is really very tight", "chest is tight"),  # one word, not two
+    ],
+)
+def test_no_denial_past_comma_letter_or_second_word_comes_between_a_phrase_s_words(message, phrase):
+    assert urgent_phrase(message, Site(urgent_phrases=(phrase,))) is None
+
+
 def test_a_word_written_twice_with_a_2_is_read_as_the_word_twice():
     site = Site(urgent_phrases=("kejang",))
     assert urgent_phrase("bapak saya tiba2 kejang2, matanya mendelik", site) == "kejang"
