@@ -5,6 +5,9 @@ languages visitors mix with English. The engine's other language rules are Engli
 from __future__ import annotations
 
 import re
+import tomllib
+from collections.abc import Iterable
+from pathlib import Path
 
 from bot.text import WORD_OR_LETTER
 
@@ -80,11 +83,32 @@ _LONG_PAST_IN_OTHER_SCRIPTS = (
     "անցյալ տարի", "անցյալ ամիս",
 )
 # fmt: on
-_LONG_PAST_READ = re.compile(
-    r"(?<!\S)("
-    + "|".join(re.escape(" ".join(WORD_OR_LETTER.findall(words.casefold()))) for words in _LONG_PAST_IN_OTHER_SCRIPTS)
-    + r")(?!\S)"
-)
+
+
+def _any_of(cues: Iterable[str], then: str = "") -> re.Pattern[str]:
+    """Any of these words, as whole words of the phrases' reading (casefolded; a script without spaces letter by
+    letter), followed by `then`."""
+    read = {" ".join(WORD_OR_LETTER.findall(cue.casefold())) for cue in cues} - {""}
+    return re.compile(r"(?<!\S)(" + "|".join(map(re.escape, sorted(read, key=len, reverse=True))) + r")" + then)
+
+
+_LONG_PAST_READ = _any_of(_LONG_PAST_IN_OTHER_SCRIPTS, r"(?!\S)")
+
+
+def _cues_elsewhere() -> dict[str, list[str]]:
+    """bot/cue_words.toml: each kind of cue's words in all its languages."""
+    with Path(__file__).with_name("cue_words.toml").open("rb") as file:
+        kinds = tomllib.load(file)
+    return {kind: [word for words in languages.values() for word in words] for kind, languages in kinds.items()}
+
+
+_CUES_ELSEWHERE = _cues_elsewhere()
+_DENIED_BEFORE_READ = _any_of(_CUES_ELSEWHERE["deny_before"], r"(?!\S)")
+# the denial, or what it could bring on, told after the symptom ("nahi hai", "yok", "auslösen", "olur mu")
+_NOT_NOW_AFTER_READ = _any_of(_CUES_ELSEWHERE["deny_after"] + _CUES_ELSEWHERE["cause_after"], r"(?!\S)")
+_CONDITION_READ = _any_of(_CUES_ELSEWHERE["condition"], r"(?!\S)")
+# what something could bring on, asked, right before the symptom or two words before it ("может вызвать судороги")
+_BROUGHT_ON_READ = _any_of(_CUES_ELSEWHERE["cause_asked"], r"(\s+\S+){0,2}\s*$")
 # Cue words that put a symptom outside the present, before it in its sentence ("no chest pain", "can it cause
 # seizures", "a history of fainting", "watched a film where the guy collapsed") or after it ("fainted once years ago",
 # "a few years back"). Not "is it normal to": it is asked by someone who has the symptom ("is it normal to have the
@@ -419,6 +443,8 @@ def said_of_now(before: str, after: str, threat: bool = False) -> bool:
     return not (
         _NOT_NOW_BEFORE.search(_UNWELL.sub(" ", window_before))
         or _NOT_NOW_BEFORE_ELSEWHERE.search(" ".join(part_before.split()[-CUE_WINDOW:]))
+        or _DENIED_BEFORE_READ.search(" ".join(part_before.split()[-CUE_WINDOW:]))
+        or _NOT_NOW_AFTER_READ.search(window_after)
         or _LONG_PAST_READ.search(part_before)
         or _LONG_PAST_READ.search(part_after)
         or _DENIED_RIGHT_BEFORE.search(before)
@@ -452,6 +478,8 @@ def said_of_now(before: str, after: str, threat: bool = False) -> bool:
 def _supposed(part: str, threat: bool) -> bool:
     """Whether the part of a sentence before a symptom puts it under a condition; for a threat, only when no clause
     of its own starts after the condition's subject."""
+    if not threat and _CONDITION_READ.search(part):
+        return True
     conditions = list(_CONDITION_PART.finditer(part))
     if not conditions or not threat:
         return bool(conditions)
@@ -476,7 +504,9 @@ def asked_about(before: str, brought_on: bool = True) -> bool:
     """Whether the words before a symptom ask about it in general, not of now (a number is left to said_of_now:
     "is 39.5 too high?" is asked by someone who has it); with brought_on, also as what something could bring on."""
     part = _PART_END.split(before)[-1]
-    return bool(_ASKED_ABOUT.search(part) or (brought_on and _BROUGHT_ON.search(part)))
+    return bool(
+        _ASKED_ABOUT.search(part) or (brought_on and (_BROUGHT_ON.search(part) or _BROUGHT_ON_READ.search(part)))
+    )
 
 
 def names_something_else(before: str, after: str) -> bool:

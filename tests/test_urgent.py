@@ -597,6 +597,33 @@ def test_a_time_long_past_in_another_script_puts_the_phrase_there(past, now):
     assert urgent_phrase(now, PHRASES_IN_OTHER_SCRIPTS) is not None
 
 
+CUED_ELSEWHERE = Site(urgent_phrases=("khó thở", "falta de ar", "sudorogi", "krampfanfall", "胸口痛", "behosh"))
+
+
+@pytest.mark.parametrize(
+    ("calm", "now"),
+    [
+        # denied before the symptom, in Vietnamese and Chinese, and after it, in Hindi
+        ("con em không bị khó thở gì hết, chỉ hơi ho thôi", "con em khó thở quá, giúp với"),
+        ("我没有胸口痛，只是累", "我现在胸口痛得厉害"),
+        ("papa behosh nahi hai, bas kamzor hain", "papa behosh ho gaye abhi"),
+        # a condition, in Portuguese
+        ("se der falta de ar depois do tratamento a gente faz o quê?", "ele está com falta de ar agora"),
+        # asked as what the treatment could bring on, before the symptom and after it
+        ("a mogut li byt sudorogi ot etogo lecheniya?", "u syna sudorogi uzhe 3 minuty"),
+        ("kann die therapie zu einem krampfanfall führen?", "mein vater hat gerade einen krampfanfall"),
+    ],
+)
+def test_cue_words_of_other_languages_put_a_phrase_outside_the_present(calm, now):
+    assert urgent_phrase(calm, CUED_ELSEWHERE) is None
+    assert urgent_phrase(now, CUED_ELSEWHERE) is not None
+
+
+def test_a_condition_in_another_language_still_leaves_a_threat_heard():
+    site = Site(self_harm_phrases=("me mato",))
+    assert urgent_phrase("en caso de que salga mal, me mato", site) == "me mato"
+
+
 def test_the_punctuation_of_other_scripts_ends_a_sentence_as_ascii_does():
     assert (
         normalize_query("هل العلاج يسبب نزيف؟ my father، he is fine۔") == "هل العلاج يسبب نزيف? my father, he is fine."
