@@ -777,35 +777,47 @@ _REDUPLICATED = re.compile(r"^([^\W\d_]{3,})2$")
 @dataclass(frozen=True)
 class _Patterns:
     """Each phrase with the text it must find in a clause and whether it is a self-harm phrase, in the lists' order,
-    indexed by its first word: a message is read only for the phrases whose first word it holds (a thousand phrases
-    in forty languages, of which a message names a handful), and for the one-word phrases ending in "*"."""
+    indexed by its first word: a message is read only for the phrases whose first word and every other whole word
+    it holds (ten thousand phrases in sixty languages, of which a message names a handful), and for the one-word
+    phrases ending in "*" whose first two letters begin one of its words."""
 
     patterns: tuple[tuple[str, str, bool], ...]
     by_first_word: dict[str, tuple[int, ...]]
-    word_starts: tuple[int, ...]
+    by_first_letters: dict[str, tuple[int, ...]]  # the one-word starred phrases, by their first two letters
+    whole_words: tuple[frozenset[str], ...]  # each phrase's words, but a starred last one
 
     def named_in(self, clauses: list[tuple[str, dict[int, tuple[int, int]]]]) -> list[tuple[str, str, bool]]:
         words = {word for clause, _ in clauses for word in clause.split()}
-        found = {i for word in words for i in self.by_first_word.get(word, ())}
-        return [self.patterns[i] for i in sorted(found.union(self.word_starts))]
+        found = {i for word in words for i in self.by_first_word.get(word, ()) if self.whole_words[i] <= words}
+        starts = {start for word in words for start in (word[:1], word[:2])}
+        found.update(i for start in starts for i in self.by_first_letters.get(start, ()))
+        return [self.patterns[i] for i in sorted(found)]
 
 
 @lru_cache(maxsize=8)
 def _urgent_patterns(self_harm_phrases: tuple[str, ...], urgent_phrases: tuple[str, ...]) -> _Patterns:
     """The phrases of both lists, normalised and indexed once, not on every question."""
     self_harm = set(self_harm_phrases)
-    patterns, by_first_word, word_starts = [], defaultdict(list), []
+    patterns, whole_words = [], []
+    by_first_word: defaultdict[str, list[int]] = defaultdict(list)
+    by_first_letters: defaultdict[str, list[int]] = defaultdict(list)
     for phrase in self_harm_phrases + urgent_phrases:
         words = _phrase_words(phrase.rstrip("*"))
         if not words:  # a phrase of punctuation alone would match everything
             continue
         starred = phrase.endswith("*")
         if starred and " " not in words:
-            word_starts.append(len(patterns))
+            by_first_letters[words[:2]].append(len(patterns))
         else:
             by_first_word[words.split()[0]].append(len(patterns))
         patterns.append((phrase, f" {words}" if starred else f" {words} ", phrase in self_harm))
-    return _Patterns(tuple(patterns), {word: tuple(at) for word, at in by_first_word.items()}, tuple(word_starts))
+        whole_words.append(frozenset(words.split()[: -1 if starred else None]))
+    return _Patterns(
+        tuple(patterns),
+        {word: tuple(at) for word, at in by_first_word.items()},
+        {letters: tuple(at) for letters, at in by_first_letters.items()},
+        tuple(whole_words),
+    )
 
 
 # A phrase of several words is found with one more word between two of its words, as people put one there ("chest
