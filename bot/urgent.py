@@ -84,12 +84,15 @@ _ONLY_WELL = re.compile(
     re.IGNORECASE,
 )
 # A number then, if given, its degree sign and unit: "39.6 °C", "103F", and as Chinese and Japanese write them
-# "39.6度" and "39.5℃". Not run into a word of Latin letters ("39kg"); a letter of a script without spaces may follow
-# ("烧到39.6度了").
+# "39.6度" and "39.5℃". Not run into a digit or into a word of letters ("39kg", "40мл"); a letter of a script without
+# spaces may follow ("烧到39.6度了").
 _NUMBER = re.compile(
-    r"(?<![\d.,])(\d{2,3}(?:[.,]\d{1,2})?)(?!\d)\s*(°|º|˚|度|degrees?|deg)?\s*(c|f|celsius|fahrenheit|℃|℉)?(?![a-z\d_])",
+    r"(?<![\d.,])(\d{2,3}(?:[.,]\d{1,2})?)(?!\d)\s*(°|º|˚|度|degrees?|deg)?\s*(c|f|celsius|fahrenheit|℃|℉)?"
+    rf"(?!\d|_|(?![{UNSPACED}])[^\W\d_])",
     re.IGNORECASE,
 )
+# "39度5分" or "39度5", as Japanese and Chinese say 39.5
+_DEGREES_AND_TENTHS = re.compile(r"(?<![\d.,])(\d{2,3})度(\d)分?(?!\d)")
 # A bare number is a temperature only in a sentence that speaks of one (English, like the rest of the engine);
 # one after "over", "above", "if it reaches", "the threshold is"... is a threshold someone was told about, not a
 # reading.
@@ -517,7 +520,7 @@ def temperature(message: str, celsius: float) -> str | None:
     does not once a later reading below it says the fever has come down ("38.5 last night, now 37.1")."""
     if celsius <= 0:
         return None
-    readings = list(_temperatures(message))
+    readings = list(_temperatures(_DEGREES_AND_TENTHS.sub(r"\1.\2度", message)))
     for at, (reading, value, before, _) in enumerate(readings):
         if celsius <= value <= 45 and not _come_down(message, before, readings[at + 1 :], celsius):
             return reading
@@ -745,7 +748,7 @@ def _each_mention(
 
 # A message read for phrases: its sentences' words, casefolded and without apostrophes, commas kept (they end a
 # condition), and a dash set apart by spaces read as one; a laughing emoji is read as "lol"; a script without
-# spaces letter by letter; a word written twice as "kejang2" as two.
+# spaces letter by letter.
 _PHRASE_TOKEN = re.compile(
     rf"(?P<end>{CLAUSE_END.pattern})|(?P<comma>,|{DASH})|(?P<laugh>[{LAUGHING_EMOJI}])"
     rf"|(?P<word>{word_or_letter(_QUOTES)})"
@@ -764,14 +767,10 @@ def _clauses(message: str) -> list[tuple[str, dict[int, tuple[int, int]]]]:
         word = {"comma": ",", "laugh": "lol"}.get(token.lastgroup or "")
         if not word:  # apostrophes go first: NFKC would make "can´t" two words
             word = _phrase_words(_APOSTROPHES.sub("", token.group(0)))
-        for part in _REDUPLICATED.sub(r"\1 \1", word).split(" ", 1) if word else ():
+        if word:
             words[len(text)] = token.span()
-            text += part + " "
+            text += word + " "
     return [*clauses, (text, words)]
-
-
-# A word said twice written with a "2", as Malay and Indonesian chat does ("kejang2" for "kejang-kejang"): read twice.
-_REDUPLICATED = re.compile(r"^([^\W\d_]{3,})2$")
 
 
 @dataclass(frozen=True)
@@ -788,6 +787,7 @@ class _Patterns:
 
     def named_in(self, clauses: list[tuple[str, dict[int, tuple[int, int]]]]) -> list[tuple[str, str, bool]]:
         words = {word for clause, _ in clauses for word in clause.split()}
+        words |= {word[:-1] for word in words if word.endswith("2") and word[:-1].isalpha()}  # "kejang2"
         found = {i for word in words for i in self.by_first_word.get(word, ()) if self.whole_words[i] <= words}
         starts = {start for word in words for start in (word[:1], word[:2])}
         found.update(i for start in starts for i in self.by_first_letters.get(start, ()))
@@ -820,27 +820,27 @@ def _urgent_patterns(self_harm_phrases: tuple[str, ...], urgent_phrases: tuple[s
     )
 
 
-# A phrase of several words is found with one more word between two of its words, as people put one there ("chest
-# is really tight", "ruk hi nahi raha", "lips and tongue are swelling"); not a word that denies or tells of the past
-# ("throat isn't swelling", "ha avuto un ictus", "seene mein koi dard nahi"), nor a comma, nor in a script read
+# A phrase of several words is found with one more word between two of its words when that word only makes it
+# stronger or says when ("chest is really tight", "she's suddenly talking gibberish", "ruk hi nahi raha"), or is
+# the verb of a second subject ("lips and tongue are swelling"): not any word, which may hedge or deny ("less tight",
+# "hardly an emergency", "gak bengkak") or make it something else ("doing a cpr course"). Never in a script read
 # letter by letter, where one more letter is as likely a denial ("胸口不痛").
-_NOT_BETWEEN = (
-    "no|not|nt|never|ever|any|isnt|arent|wasnt|werent|dont|doesnt|didnt|hasnt|havent|hadnt|wont|wouldnt|cant|had|was"
-    "|were|been|used|the|nahi|nahin|na|ne|non|nicht|kein|pas|nao|não|khong|không|tidak|nie|ni|hindi|yok|la|lo|ma|mo"
-    "|mish|mesh|illa|illai|ledu|nei|nu|nem|sin|sem|avuto|avuta|avuti|avute|tenido|tenida|tido|tida|hatte|hunu|thiyo"
-    "|tha|thi|koi|kisi|kuch"
+_STRONGER_OR_WHEN = (
+    "really|very|so|super|too|badly|seriously|completely|totally|literally|suddenly|now|still|just|extremely"
+    "|terribly|properly|fully|all|is|are|am|hi|bhi|hee|to|muy|mucho|ya|muito|já|ja|très|tres|trop|molto|tanto|sehr"
+    "|ganz|gerade|banget|sangat|sudah|udah|lagi|çok|cok|очень|совсем|уже|сильно|дуже|вже"
 )
-_ONE_MORE_WORD = rf" (?:(?!(?:{_NOT_BETWEEN}) )[^ ,]+ )?"
+_ONE_MORE_WORD = rf" (?:(?:{_STRONGER_OR_WHEN}) )?"
 _READ_LETTER_BY_LETTER = re.compile(f"[{UNSPACED}]")
 
 
 @cache
 def _phrase_pattern(wanted: str) -> re.Pattern[str]:
-    """What finds a phrase's text (" word word ", or " word wor" when starred) in a sentence's words."""
-    words = wanted.split()
-    if len(words) < 2 or _READ_LETTER_BY_LETTER.search(wanted):
-        return re.compile(re.escape(wanted))
-    return re.compile(" " + _ONE_MORE_WORD.join(map(re.escape, words)) + (" " if wanted.endswith(" ") else ""))
+    """What finds a phrase's text (" word word ", or " word wor" when starred) in a sentence's words: with one more
+    word between two of them that makes it stronger or says when, and each word also written twice with a "2"."""
+    words = [re.escape(word) + ("2?" if word.isalpha() and len(word) > 2 else "") for word in wanted.split()]
+    between = " " if _READ_LETTER_BY_LETTER.search(wanted) else _ONE_MORE_WORD
+    return re.compile(" " + between.join(words) + (" " if wanted.endswith(" ") else ""))
 
 
 def _phrase_words(text: str) -> str:

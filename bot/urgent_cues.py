@@ -103,9 +103,9 @@ def _cues_elsewhere() -> dict[str, list[str]]:
 
 
 _CUES_ELSEWHERE = _cues_elsewhere()
-_DENIED_BEFORE_READ = _any_of(_CUES_ELSEWHERE["deny_before"], r"(?!\S)")
-# the denial, or what it could bring on, told after the symptom ("nahi hai", "yok", "auslösen", "olur mu")
-_NOT_NOW_AFTER_READ = _any_of(_CUES_ELSEWHERE["deny_after"] + _CUES_ELSEWHERE["cause_after"], r"(?!\S)")
+_DENIED_RIGHT_BEFORE_READ = _any_of(_CUES_ELSEWHERE["deny_before"], r"\s*$")
+# the denial, or what it could bring on, told right after the symptom ("nahi hai", "yok", "auslösen", "olur mu")
+_NOT_NOW_RIGHT_AFTER_READ = _any_of(_CUES_ELSEWHERE["deny_after"] + _CUES_ELSEWHERE["cause_after"], r"(?!\S)")
 _CONDITION_READ = _any_of(_CUES_ELSEWHERE["condition"], r"(?!\S)")
 # what something could bring on, asked, right before the symptom or two words before it ("может вызвать судороги")
 _BROUGHT_ON_READ = _any_of(_CUES_ELSEWHERE["cause_asked"], r"(\s+\S+){0,2}\s*$")
@@ -443,8 +443,8 @@ def said_of_now(before: str, after: str, threat: bool = False) -> bool:
     return not (
         _NOT_NOW_BEFORE.search(_UNWELL.sub(" ", window_before))
         or _NOT_NOW_BEFORE_ELSEWHERE.search(" ".join(part_before.split()[-CUE_WINDOW:]))
-        or _DENIED_BEFORE_READ.search(" ".join(part_before.split()[-CUE_WINDOW:]))
-        or _NOT_NOW_AFTER_READ.search(window_after)
+        or _DENIED_RIGHT_BEFORE_READ.search(part_before)
+        or _NOT_NOW_RIGHT_AFTER_READ.match(after.lstrip())
         or _LONG_PAST_READ.search(part_before)
         or _LONG_PAST_READ.search(part_after)
         or _DENIED_RIGHT_BEFORE.search(before)
@@ -478,7 +478,7 @@ def said_of_now(before: str, after: str, threat: bool = False) -> bool:
 def _supposed(part: str, threat: bool) -> bool:
     """Whether the part of a sentence before a symptom puts it under a condition; for a threat, only when no clause
     of its own starts after the condition's subject."""
-    if not threat and _CONDITION_READ.search(part):
+    if not threat and _CONDITION_READ.search(" ".join(part.split()[-CUE_WINDOW:])):
         return True
     conditions = list(_CONDITION_PART.finditer(part))
     if not conditions or not threat:

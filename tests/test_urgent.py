@@ -72,6 +72,7 @@ READINGS = Site(urgent_fever_celsius=38.0, urgent_oxygen_below=92.0, urgent_syst
         ("我爸刚打完细胞回家，现在烧到39.6度，一直在发抖", "39.6度"),
         ("熱が39.5℃まで上がった", "39.5℃"),
         ("fever 102℉ since noon", "102℉"),
+        ("熱は39度5分あります", "39.5度"),  # 39.5, as Japanese says it
     ],
 )
 def test_a_temperature_at_or_above_the_site_s_threshold_is_read_in_celsius_or_fahrenheit(message, reading):
@@ -99,6 +100,7 @@ def test_a_temperature_at_or_above_the_site_s_threshold_is_read_in_celsius_or_fa
         "the temp agency is 45 minutes away",
         "Post treatment I was told to watch for a temp of 38 or more. Mine is 37.4 and I feel fine.",  # a bound
         "temp is fine, weight down to 39kg though",  # a number run into a unit of letters is no reading
+        "fever for 3 days, gave him 40мл of syrup",
     ],
 )
 def test_numbers_that_are_not_a_high_temperature_now_raise_nothing(message):
@@ -563,16 +565,21 @@ def test_a_phrase_is_found_with_one_more_word_between_its_words(message, phrase)
         ("my chest is, really, tight", "chest is tight"),  # not past a comma
         ("胸口不痛", "胸口痛"),  # nor a letter of a script read letter by letter
         ("my chest is really very tight", "chest is tight"),  # one word, not two
+        # a word that hedges, denies or makes it something else
+        ("my chest is less tight today than yesterday", "chest is tight"),
+        ("it's hardly an emergency but can I move my appointment?", "its an emergency"),
+        ("I'm doing a CPR course next week", "doing cpr"),
+        ("lidah gak bengkak kok, cuma gatal sedikit", "lidah bengkak"),
+        ("가슴이 안 조여요 괜찮아요", "가슴이 조여*"),
     ],
 )
 def test_no_denial_past_comma_letter_or_second_word_comes_between_a_phrase_s_words(message, phrase):
     assert urgent_phrase(message, Site(urgent_phrases=(phrase,))) is None
 
 
-def test_a_word_written_twice_with_a_2_is_read_as_the_word_twice():
-    site = Site(urgent_phrases=("kejang",))
-    assert urgent_phrase("bapak saya tiba2 kejang2, matanya mendelik", site) == "kejang"
-    assert urgent_phrase("bapak saya tiba2 kejang2", Site(urgent_phrases=("kejang kejang",))) == "kejang kejang"
+def test_a_word_written_twice_with_a_2_is_found_as_the_word_and_a_2_of_arabizi_stays_a_letter():
+    assert urgent_phrase("bapak saya tiba2 kejang2, matanya mendelik", Site(urgent_phrases=("kejang",))) == "kejang"
+    assert urgent_phrase("baba mesh beyfoo2 men el sob7", Site(urgent_phrases=("mesh beyfoo2",))) == "mesh beyfoo2"
 
 
 def test_a_phrase_in_its_own_script_matches_whole_words_and_no_less_than_all_its_letters():
@@ -617,6 +624,23 @@ CUED_ELSEWHERE = Site(urgent_phrases=("khó thở", "falta de ar", "sudorogi", "
 def test_cue_words_of_other_languages_put_a_phrase_outside_the_present(calm, now):
     assert urgent_phrase(calm, CUED_ELSEWHERE) is None
     assert urgent_phrase(now, CUED_ELSEWHERE) is not None
+
+
+@pytest.mark.parametrize(
+    ("message", "phrase"),
+    [
+        # a denial a word away is of another symptom: "no pulse either", "no heartbeat"
+        ("아버지가 숨을 못 쉬어요 맥박도 없어요", "숨을 못 쉬*"),
+        ("tata nie oddycha brak tetna", "nie oddycha"),
+        ("bapak saya tidak sadar tidak ada respon sama sekali", "tidak sadar"),
+        ("ele não tem pulso e nao esta respirando", "nao esta respirando"),
+        # an everyday word is no condition, nor a cause told as what is happening
+        ("my dad falls over and is bleeding heavily", "bleeding heavily"),
+        ("mẹ em bị sốc phản vệ dẫn đến khó thở", "khó thở"),
+    ],
+)
+def test_cue_words_of_other_languages_leave_an_emergency_said_of_now(message, phrase):
+    assert urgent_phrase(message, Site(urgent_phrases=(phrase,))) == phrase
 
 
 def test_a_condition_in_another_language_still_leaves_a_threat_heard():
