@@ -3,8 +3,8 @@
 Six signals, any of which raises the alarm (a false alarm costs a visitor one extra sentence; a miss can
 cost far more):
 
-- a phrase of site.toml's urgent_phrases or self_harm_phrases, as whole words within one sentence (one more word
-  may come between two of them);
+- a phrase of site.toml's urgent_phrases or self_harm_phrases, as whole words within one sentence (a word of
+  emphasis may come between two of them);
 - a temperature of urgent_fever_celsius or more, in °C or °F ("temp is 39.8", "103 F", "40 degrees");
 - an oxygen saturation below urgent_oxygen_below percent ("his oxygen monitor shows 82%", "sats 85");
 - a blood pressure whose upper number is below urgent_systolic_below ("my blood pressure on the machine is 70/40");
@@ -31,7 +31,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 
 import numpy as np
 from text_to_num import alpha2digit
@@ -93,6 +93,14 @@ _NUMBER = re.compile(
 )
 # "39度5分" or "39度5", as Japanese and Chinese say 39.5
 _DEGREES_AND_TENTHS = re.compile(r"(?<![\d.,])(\d{2,3})度(\d)分?(?!\d)")
+# In Chinese or Japanese, where the cue words of now are not read, a reading counts only beside a word for fever or
+# body temperature, and not with a word that makes it a condition, a threshold or the past: a bath, the weather or a
+# bed's angle is as many degrees ("お風呂は40度", "今天外面39度", "抬高45度"), and so is "如果烧到39度", "超过38度",
+# "昨天烧到39度，今天已经退烧了".
+_FEVER_IN_CHINESE_OR_JAPANESE = re.compile("烧|燒|发热|發熱|発熱|熱[がはもで]|体温|體溫")  # not "热" alone: "hot"
+_NOT_NOW_IN_CHINESE_OR_JAPANESE = re.compile(
+    "如果|假如|万一|萬一|要是|的话|的話|超过|超過|以上|以下|昨天|昨晚|前天|上次|退烧|退燒|退了|もし|たら|なら|超え|昨日|前回|下がっ"
+)
 # A bare number is a temperature only in a sentence that speaks of one (English, like the rest of the engine);
 # one after "over", "above", "if it reaches", "the threshold is"... is a threshold someone was told about, not a
 # reading.
@@ -548,6 +556,8 @@ def _temperatures(message: str) -> Iterator[tuple[str, float, str, str]]:
         giving_examples = giving_examples and bool(_NUMBERS_ALONE.match(clause))
         for match in _NUMBER.finditer(clause):
             number, degree, unit = match.groups()
+            if not _may_be_a_temperature(clause, degree, unit):
+                continue
             bare_reading = "." in number or "," in number  # "38.7 and feel rough": ages and counts are whole
             giving_examples = giving_examples or bool(_EXAMPLE.search(clause[: match.start()]))
             if (
@@ -564,6 +574,14 @@ def _temperatures(message: str) -> Iterator[tuple[str, float, str, str]]:
             # a bare 95 to 110 is in °F; not 112, Europe's emergency number ("do we call you or 112?")
             fahrenheit = (unit or "").lower().startswith(("f", "℉")) or (not unit and 95 <= value <= 110)
             yield match.group(0).strip(), (value - 32) * 5 / 9 if fahrenheit else value, before, after
+
+
+def _may_be_a_temperature(clause: str, degree: str | None, unit: str | None) -> bool:
+    """False for a number with "度" or "℃" in a sentence of Chinese or Japanese that names no fever, or names one as
+    a condition, a threshold or the past; True for any other, which the rules below read."""
+    if not (_READ_LETTER_BY_LETTER.search(clause) and (degree == "度" or unit in ("℃", "℉"))):
+        return True
+    return bool(_FEVER_IN_CHINESE_OR_JAPANESE.search(clause)) and not _NOT_NOW_IN_CHINESE_OR_JAPANESE.search(clause)
 
 
 def low_oxygen(message: str, below: float) -> str | None:
@@ -683,9 +701,9 @@ def _told_as_done(clause: str, at: int) -> bool:
 
 def urgent_phrase(question: str, site: Site) -> str | None:
     """The configured urgent or self-harm phrase the message contains, if any: matched as whole words within one
-    sentence, whatever the case, punctuation, hyphens or apostrophes ("Chest-pain!", "cant breathe"), and with one
-    more word between two of its words ("chest is really tight"); a phrase ending in "*" also matches as the start of
-    a word ("anaphyla*": "anaphylaxis", "anaphylactic"). A phrase said
+    sentence, whatever the case, punctuation, hyphens or apostrophes ("Chest-pain!", "cant breathe"), and with a
+    word of emphasis between two of its words ("chest is really tight"); a phrase ending in "*" also matches as the
+    start of a word ("anaphyla*": "anaphylaxis", "anaphylactic"). A phrase said
     of something else than now does not count: negated, asked about, past or over ("no chest pain", "can it cause
     seizures?", "is anaphylaxis possible?", "I had a seizure years ago", "short of breath but it went away")."""
     return next((found.phrase for found in _mentions(question, site) if found.heard), None)
@@ -821,26 +839,35 @@ def _urgent_patterns(self_harm_phrases: tuple[str, ...], urgent_phrases: tuple[s
 
 
 # A phrase of several words is found with one more word between two of its words when that word only makes it
-# stronger or says when ("chest is really tight", "she's suddenly talking gibberish", "ruk hi nahi raha"), or is
-# the verb of a second subject ("lips and tongue are swelling"): not any word, which may hedge or deny ("less tight",
-# "hardly an emergency", "gak bengkak") or make it something else ("doing a cpr course"). Never in a script read
-# letter by letter, where one more letter is as likely a denial ("胸口不痛").
-_STRONGER_OR_WHEN = (
-    "really|very|so|super|too|badly|seriously|completely|totally|literally|suddenly|now|still|just|extremely"
-    "|terribly|properly|fully|all|is|are|am|hi|bhi|hee|to|muy|mucho|ya|muito|já|ja|très|tres|trop|molto|tanto|sehr"
-    "|ganz|gerade|banget|sangat|sudah|udah|lagi|çok|cok|очень|совсем|уже|сильно|дуже|вже"
+# stronger ("chest is really tight", "she's suddenly talking gibberish", "ruk hi nahi raha"), or is the verb of a
+# second subject ("lips and tongue are swelling"): not any word, which may hedge or deny ("less tight", "hardly an
+# emergency", "gak bengkak") or make it something else ("doing a cpr course", "someone to help"). Not right after a
+# word that denies, where the word hedges ("not really making sense", "can't really wake up that early"); never in a
+# script read letter by letter, where one more letter is as likely a denial ("胸口不痛").
+_EMPHASIS = (
+    "really|very|so|super|too|badly|seriously|completely|totally|literally|suddenly|extremely|terribly|are|am|hi|bhi"
+    "|hee|muy|mucho|muito|très|tres|trop|molto|tanto|sehr|ganz|banget|sangat|çok|cok|очень|совсем|сильно|дуже"
 )
-_ONE_MORE_WORD = rf" (?:(?:{_STRONGER_OR_WHEN}) )?"
+_ONE_MORE_WORD = rf" (?:(?:{_EMPHASIS}) )?"
+_DENYING = frozenset(
+    {"no", "not", "nt", "cant", "cannot", "wont", "dont", "doesnt", "isnt", "arent", "couldnt", "nahi", "nahin", "ne"}
+    | {"nie", "não", "nao", "non", "nicht", "kein", "không", "khong", "tidak", "gak", "nggak", "ga", "hindi", "не"}
+)
 _READ_LETTER_BY_LETTER = re.compile(f"[{UNSPACED}]")
 
 
-@cache
+@lru_cache(maxsize=32768)
 def _phrase_pattern(wanted: str) -> re.Pattern[str]:
-    """What finds a phrase's text (" word word ", or " word wor" when starred) in a sentence's words: with one more
-    word between two of them that makes it stronger or says when, and each word also written twice with a "2"."""
-    words = [re.escape(word) + ("2?" if word.isalpha() and len(word) > 2 else "") for word in wanted.split()]
-    between = " " if _READ_LETTER_BY_LETTER.search(wanted) else _ONE_MORE_WORD
-    return re.compile(" " + between.join(words) + (" " if wanted.endswith(" ") else ""))
+    """What finds a phrase's text (" word word ", or " word wor" when starred) in a sentence's words: with one word
+    of emphasis between two of them, and each word also written twice with a "2" ("kejang2")."""
+    words = wanted.split()
+    pattern = ""
+    for at, word in enumerate(words):
+        if at:
+            emphasis = not (_READ_LETTER_BY_LETTER.search(wanted) or words[at - 1] in _DENYING)
+            pattern += _ONE_MORE_WORD if emphasis else " "
+        pattern += re.escape(word) + ("2?" if word.isalpha() and len(word) > 2 else "")
+    return re.compile(f" {pattern}{' ' if wanted.endswith(' ') else ''}")
 
 
 def _phrase_words(text: str) -> str:

@@ -106,7 +106,6 @@ _CUES_ELSEWHERE = _cues_elsewhere()
 _DENIED_RIGHT_BEFORE_READ = _any_of(_CUES_ELSEWHERE["deny_before"], r"\s*$")
 # the denial, or what it could bring on, told right after the symptom ("nahi hai", "yok", "auslösen", "olur mu")
 _NOT_NOW_RIGHT_AFTER_READ = _any_of(_CUES_ELSEWHERE["deny_after"] + _CUES_ELSEWHERE["cause_after"], r"(?!\S)")
-_CONDITION_READ = _any_of(_CUES_ELSEWHERE["condition"], r"(?!\S)")
 # what something could bring on, asked, right before the symptom or two words before it ("может вызвать судороги")
 _BROUGHT_ON_READ = _any_of(_CUES_ELSEWHERE["cause_asked"], r"(\s+\S+){0,2}\s*$")
 # Cue words that put a symptom outside the present, before it in its sentence ("no chest pain", "can it cause
@@ -478,8 +477,6 @@ def said_of_now(before: str, after: str, threat: bool = False) -> bool:
 def _supposed(part: str, threat: bool) -> bool:
     """Whether the part of a sentence before a symptom puts it under a condition; for a threat, only when no clause
     of its own starts after the condition's subject."""
-    if not threat and _CONDITION_READ.search(" ".join(part.split()[-CUE_WINDOW:])):
-        return True
     conditions = list(_CONDITION_PART.finditer(part))
     if not conditions or not threat:
         return bool(conditions)
