@@ -846,7 +846,8 @@ def _urgent_patterns(self_harm_phrases: tuple[str, ...], urgent_phrases: tuple[s
 # script read letter by letter, where one more letter is as likely a denial ("胸口不痛").
 _EMPHASIS = (
     "really|very|so|super|too|badly|seriously|completely|totally|literally|suddenly|extremely|terribly|are|am|hi|bhi"
-    "|hee|muy|mucho|muito|très|tres|trop|molto|tanto|sehr|ganz|banget|sangat|çok|cok|очень|совсем|сильно|дуже"
+    "|hee|bahut|bohot|bahot|बहुत|khup|khub|khoob|romba|chala|muy|mucho|muito|très|tres|trop|molto|tanto|sehr|ganz"
+    "|banget|sangat|çok|cok|очень|совсем|сильно|дуже"
 )
 _ONE_MORE_WORD = rf" (?:(?:{_EMPHASIS}) )?"
 _DENYING = frozenset(
