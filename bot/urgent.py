@@ -712,8 +712,10 @@ def urgent_phrase(question: str, site: Site) -> str | None:
 def ruled_out(message: str, site: Site) -> list[tuple[int, int]]:
     """Where the message names an urgent or self-harm phrase that it says of something else than now ("no chest
     pain", "I get short of breath on stairs"), and where it tells of a time long past ("I had some chest tightness
-    last month"): by_meaning leaves those words out, as the phrases do."""
-    return [found.span for found in _mentions(message, site) if not found.heard] + told_of_the_past(message)
+    last month"): by_meaning leaves those words out, as the phrases do. Not a phrase found only with a word of
+    emphasis between its words or a "2" after one: a looser find, it may raise the notice but takes no words away."""
+    spans = [found.span for found in _mentions(message, site) if found.exact and not found.heard]
+    return spans + told_of_the_past(message)
 
 
 @dataclass(frozen=True)
@@ -721,6 +723,7 @@ class _Mention:
     phrase: str
     span: tuple[int, int]  # where its words are in the message
     heard: bool  # said of now
+    exact: bool  # its words as written, with no word of emphasis between them
 
 
 def _mentions(message: str, site: Site) -> tuple[_Mention, ...]:
@@ -760,7 +763,7 @@ def _each_mention(
                 )
                 first, last = words[start + 1], words[max(w for w in words if w < end)]
                 owned = (self_harm and owned_now(next_clause)) or has_it_now(next_clause)
-                yield _Mention(phrase, (first[0], last[1]), heard or owned)
+                yield _Mention(phrase, (first[0], last[1]), heard or owned, found.group(0) == wanted)
                 found = _phrase_pattern(wanted).search(clause, start + 1)
 
 

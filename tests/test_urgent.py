@@ -591,6 +591,12 @@ def test_no_denial_past_comma_letter_or_second_word_comes_between_a_phrase_s_wor
     assert urgent_phrase(message, Site(urgent_phrases=(phrase,))) is None
 
 
+def test_a_phrase_found_only_with_a_word_between_takes_no_words_from_the_meaning_reading():
+    site = Site(urgent_phrases=("chest tight",))
+    assert ruled_out("no chest tight", site) == [(3, 14)]  # as written and denied: left out
+    assert ruled_out("no chest really tight", site) == []  # a looser find: left in
+
+
 def test_a_word_written_twice_with_a_2_is_found_as_the_word_and_a_2_of_arabizi_stays_a_letter():
     assert urgent_phrase("bapak saya tiba2 kejang2, matanya mendelik", Site(urgent_phrases=("kejang",))) == "kejang"
     assert urgent_phrase("baba mesh beyfoo2 men el sob7", Site(urgent_phrases=("mesh beyfoo2",))) == "mesh beyfoo2"
