@@ -746,8 +746,9 @@ def _each_mention(
     clauses = _clauses(message)
     patterns = _urgent_patterns(self_harm_phrases, urgent_phrases)
     for phrase, wanted, self_harm in patterns.named_in(clauses):
+        pattern = _phrase_pattern(wanted)
         for (clause, words), (next_clause, _) in zip(clauses, clauses[1:] + [(" ", {})], strict=True):
-            found = _phrase_pattern(wanted).search(clause)
+            found = pattern.search(clause)
             while found:
                 start = found.start()
                 # A starred phrase ends where its word does; another just before the space its pattern ends with.
@@ -764,7 +765,7 @@ def _each_mention(
                 first, last = words[start + 1], words[max(w for w in words if w < end)]
                 owned = (self_harm and owned_now(next_clause)) or has_it_now(next_clause)
                 yield _Mention(phrase, (first[0], last[1]), heard or owned, found.group(0) == wanted)
-                found = _phrase_pattern(wanted).search(clause, start + 1)
+                found = pattern.search(clause, start + 1)
 
 
 # A message read for phrases: its sentences' words, casefolded and without apostrophes, commas kept (they end a
@@ -865,11 +866,11 @@ def _phrase_pattern(wanted: str) -> re.Pattern[str]:
     """What finds a phrase's text (" word word ", or " word wor" when starred) in a sentence's words: with one word
     of emphasis between two of them, and each word also written twice with a "2" ("kejang2")."""
     words = wanted.split()
+    letter_by_letter = bool(_READ_LETTER_BY_LETTER.search(wanted))
     pattern = ""
     for at, word in enumerate(words):
         if at:
-            emphasis = not (_READ_LETTER_BY_LETTER.search(wanted) or words[at - 1] in _DENYING)
-            pattern += _ONE_MORE_WORD if emphasis else " "
+            pattern += " " if letter_by_letter or words[at - 1] in _DENYING else _ONE_MORE_WORD
         pattern += re.escape(word) + ("2?" if word.isalpha() and len(word) > 2 else "")
     return re.compile(f" {pattern}{' ' if wanted.endswith(' ') else ''}")
 

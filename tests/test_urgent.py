@@ -607,29 +607,27 @@ def test_a_phrase_in_its_own_script_matches_whole_words_and_no_less_than_all_its
     assert urgent_phrase("我爸爸喘气", Site(urgent_phrases=("喘不过气",))) is None
 
 
-PHRASES_IN_OTHER_SCRIPTS = Site(urgent_phrases=("மயங்கி விழுந்த*", "晕倒了", "потерял сознание"))
-
-
-@pytest.mark.parametrize(
-    ("past", "now"),
-    [
-        # last year, in Tamil, Chinese and Russian
-        ("போன வருஷம் அப்பா மயங்கி விழுந்தார், now fine", "அப்பா மயங்கி விழுந்தார், please help"),
-        ("去年我爸爸晕倒了, 现在很好", "我爸爸晕倒了, please help"),
-        ("в прошлом году папа потерял сознание, can he have it?", "папа потерял сознание, please help"),
-    ],
+CUED_ELSEWHERE = Site(
+    urgent_phrases=(
+        "மயங்கி விழுந்த*",
+        "晕倒了",
+        "потерял сознание",
+        "khó thở",
+        "sudorogi",
+        "krampfanfall",
+        "胸口痛",
+        "behosh",
+    )
 )
-def test_a_time_long_past_in_another_script_puts_the_phrase_there(past, now):
-    assert urgent_phrase(past, PHRASES_IN_OTHER_SCRIPTS) is None
-    assert urgent_phrase(now, PHRASES_IN_OTHER_SCRIPTS) is not None
-
-
-CUED_ELSEWHERE = Site(urgent_phrases=("khó thở", "sudorogi", "krampfanfall", "胸口痛", "behosh"))
 
 
 @pytest.mark.parametrize(
     ("calm", "now"),
     [
+        # last year, in Tamil, Chinese and Russian
+        ("போன வருஷம் அப்பா மயங்கி விழுந்தார், now fine", "அப்பா மயங்கி விழுந்தார், please help"),
+        ("去年我爸爸晕倒了, 现在很好", "我爸爸晕倒了, please help"),
+        ("в прошлом году папа потерял сознание, can he have it?", "папа потерял сознание, please help"),
         # denied before the symptom, in Vietnamese and Chinese, and after it, in Hindi
         ("con em không bị khó thở gì hết, chỉ hơi ho thôi", "con em khó thở quá, giúp với"),
         ("我没有胸口痛，只是累", "我现在胸口痛得厉害"),
