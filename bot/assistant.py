@@ -20,6 +20,7 @@ from bot.errors import BotError
 from bot.fallback import Topic, main_topics
 from bot.index import CURRENT, Index, live_build, load_index, stale_files, stale_warning
 from bot.knowledge import Site
+from bot.other_languages import ExampleVectors, across_languages, example_vectors
 from bot.redact import clean_text
 from bot.search import Hit, Searcher, normalize_query
 from bot.urgent import SELF_HARM, Alarm, Examples, by_meaning, detect, ruled_out, stack_examples
@@ -41,6 +42,7 @@ class _Serving:
     answer: Callable[[str, int], Reply]
     examples: Examples
     topics: tuple[Topic, ...]  # offered with the fallback
+    other_languages: ExampleVectors | None  # the examples as the multilingual model reads them (None: not read)
 
 
 class Assistant:
@@ -185,7 +187,11 @@ class Assistant:
         """The alarm of a message, given the text that went through the model and its token vectors."""
         spans = self.embedder.token_spans(encoded) if len(tokens) else []
         site = serving.index.site
-        meaning = by_meaning(encoded, serving.examples, tokens, spans, self.settings.urgent, ruled_out(encoded, site))
+        settings = self.settings.urgent
+        meaning = by_meaning(encoded, serving.examples, tokens, spans, settings, ruled_out(encoded, site))
+        if serving.other_languages and not (meaning and meaning.margin >= meaning.needed):
+            # the visitor's own words: a spelling correction leans toward the documents' English
+            meaning = across_languages(message, serving.other_languages, settings) or meaning
         return detect(message, site, meaning)
 
     def refresh(self) -> _Serving:
@@ -226,7 +232,9 @@ class Assistant:
 
     def _serve(self, index: Index) -> _Serving:
         searcher = Searcher(index, self.embedder, self.settings.search)
-        examples = stack_examples({name: getattr(index.site, name) for name in index.examples}, index.examples)
+        texts = {name: getattr(index.site, name) for name in index.examples}
+        examples = stack_examples(texts, index.examples)
+        other_languages = example_vectors(texts) if texts and self.settings.urgent.other_languages else None
         topics = main_topics(index.passages, index.site, self.settings.max_topics)
 
         def search_and_compose(query: str, depth: int) -> Reply:
@@ -243,7 +251,7 @@ class Assistant:
             return replace(reply, ranking=tuple(results.hits), alarm=alarm)
 
         cached = lru_cache(maxsize=self.settings.answer_cache_size)(search_and_compose)
-        serving = _Serving(index, searcher, cached, examples, topics)
+        serving = _Serving(index, searcher, cached, examples, topics, other_languages)
         return serving
 
     def input_problem(self, question: str) -> str | None:

@@ -55,6 +55,7 @@ from bot.urgent_cues import (
 )
 
 URGENT, SELF_HARM = "urgent", "self_harm"
+ACROSS_LANGUAGES = "example in another language"  # an Alarm's reason when the multilingual model read it
 
 _QUOTES = "'’‘ʼ`´"
 _APOSTROPHES = re.compile(f"[{_QUOTES}]")
@@ -279,13 +280,16 @@ class Alarm:
     """Why a message got the urgent notice: the kind, and the rule, phrase or example that decided it."""
 
     kind: str  # URGENT or SELF_HARM
-    reason: str  # "phrase", "temperature", "oxygen", "blood pressure", "overdose" or "example"
+    # "phrase", "temperature", "oxygen", "blood pressure", "overdose", "example" or ACROSS_LANGUAGES
+    reason: str
     detail: str  # the phrase, the reading or what was taken, or the nearest example message
-    similarity: float = 0.0  # for "example": the urgent examples' score less the not-urgent examples'
+    similarity: float = 0.0  # for an example: the urgent examples' score less the not-urgent examples'
 
     def __str__(self) -> str:
         if self.reason == "example":
             return f"close in meaning to the example {self.detail!r} (margin {self.similarity:+.3f})"
+        if self.reason == ACROSS_LANGUAGES:
+            return f"close in meaning, across languages, to the example {self.detail!r} (margin {self.similarity:+.3f})"
         return f"the {self.reason} {self.detail!r}"
 
 
@@ -365,6 +369,7 @@ class Meaning:
     margin: float  # mean score of its nearest examples of that kind less that of its nearest not-urgent ones
     nearest: str  # the example nearest to it
     needed: float  # the margin it needs: the whole message's, or a piece's (UrgentSettings.piece_margin)
+    reason: str = "example"  # or ACROSS_LANGUAGES: read by the multilingual model (bot/other_languages.py)
 
 
 def detect(message: str, site: Site, meaning: Meaning | None) -> Alarm | None:
@@ -392,7 +397,7 @@ def detect(message: str, site: Site, meaning: Meaning | None) -> Alarm | None:
     if taken:
         return Alarm(URGENT, "overdose", taken)
     if meaning and meaning.margin >= meaning.needed:
-        return Alarm(meaning.kind, "example", meaning.nearest, meaning.margin)
+        return Alarm(meaning.kind, meaning.reason, meaning.nearest, meaning.margin)
     return None
 
 

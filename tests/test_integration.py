@@ -297,6 +297,29 @@ def test_an_emergency_buried_among_questions_of_cost_and_travel_gets_the_notice(
     assert calm.notice is None
 
 
+def test_an_emergency_in_another_language_that_no_phrase_names_gets_the_notice_by_the_multilingual_model(
+    real_assistant,
+):
+    """Korean: "after the injection my father's chest hurts badly and he is breaking out in a cold sweat". The served
+    model reads English only and no phrase of site.toml names it; the multilingual model puts it near the urgent
+    examples. A question about cost in the same language stays calm, and with the model off the emergency is lost."""
+    from bot.assistant import Assistant
+    from bot.urgent import ACROSS_LANGUAGES
+
+    emergency = "아버지가 주사를 맞은 후 가슴이 너무 아프고 식은땀을 흘려요"
+    reply = real_assistant.ask(emergency)
+    assert reply.notice.startswith("If you are having a medical emergency")
+    assert reply.alarm.reason == ACROSS_LANGUAGES and "across languages" in str(reply.alarm)
+    assert "should report fever, breathing difficulty" in reply.answer.passage.text
+    assert real_assistant.ask("NK 세포 치료 비용은 얼마인가요?").notice is None
+    english_only = Settings.from_env(
+        knowledge_dir=real_assistant.settings.knowledge_dir,
+        index_dir=real_assistant.settings.index_dir,
+        urgent_other_languages=False,
+    )
+    assert Assistant(real_assistant.index, real_assistant.embedder, english_only).ask(emergency).notice is None
+
+
 def test_a_message_of_self_harm_gets_its_own_notice_and_no_passage(real_assistant):
     """It was told of chest pain and allergic reactions, and quoted the passage on reactions to treatment."""
     reply = real_assistant.ask("I want to die")

@@ -10,8 +10,10 @@ import pytest
 
 from bot.config import UrgentSettings
 from bot.knowledge import Site
+from bot.other_languages import across_languages, english_share, example_vectors
 from bot.search import normalize_query
 from bot.urgent import (
+    ACROSS_LANGUAGES,
     SELF_HARM,
     URGENT,
     ExampleList,
@@ -1154,6 +1156,36 @@ def test_a_message_near_the_urgent_examples_gets_the_notice_and_only_the_configu
     assert [h.passage.text[:15] for h in reply.passages] == ["Aphids can be w"]
     assert not reply.follow_ups and not reply.choices
     assert assistant_with_examples.ask("how do I prune roses in March").notice is None
+
+
+@pytest.mark.parametrize(
+    ("message", "english"),
+    [
+        ("my husband can't breathe", 1.0),
+        ("mi esposo no puede respirar", 0.4),  # "mi" and "no" are everyday English too
+        ("父亲输液后胸口剧痛，一直出冷汗", 0.0),  # a run of Chinese is one word
+        ("", 1.0),
+        ("39.5 !!", 1.0),
+    ],
+)
+def test_the_share_of_everyday_english_words_decides_whether_the_multilingual_model_reads(message, english):
+    assert english_share(message) == english
+
+
+def test_an_emergency_in_another_language_is_read_by_the_multilingual_model_against_english_examples(
+    assistant_with_examples,
+):
+    """The fixture's examples are in English, and it has no phrase in German or Chinese: "the greenhouse is ablaze"
+    comes near them by the multilingual model alone; a question about watering tomatoes does not."""
+    for message in ("das Gewächshaus brennt lichterloh", "温室着火了"):
+        reply = assistant_with_examples.ask(message)
+        assert reply.alarm.kind == URGENT and reply.alarm.reason == ACROSS_LANGUAGES
+        assert reply.alarm.detail in ("the greenhouse is burning", "flames in the shed")
+    assert assistant_with_examples.ask("温室里的西红柿什么时候浇水？").notice is None
+    examples = example_vectors({"urgent_examples": ("flames in the shed",), "not_urgent_examples": ("roses",)})
+    settings = assistant_with_examples.settings.urgent
+    assert across_languages("das Gewächshaus brennt lichterloh", examples, settings).reason == ACROSS_LANGUAGES
+    assert across_languages("the greenhouse is burning", examples, settings) is None  # English: the served model's
 
 
 # One or two messages of each kind visitors word their emergencies in, none of them an example in site.toml.
