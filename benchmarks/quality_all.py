@@ -39,7 +39,7 @@ One table, one block of rows per question set:
 - as shipped: NK dev14 to dev17, held-out, held-out2, held-out3 and everyday asked of knowledge/ itself, whose
   phrasings.toml was taught with NK tuning and dev to dev13, sets settings are chosen on (dev14 to dev17 are
   kept untaught, to choose what to teach by; the urgent notice does not read what was taught);
-- NK urgent-tuning, urgent-dev to urgent-dev45 (used to choose the urgent settings and examples; dev3 to dev24 were
+- NK urgent-tuning, urgent-dev to urgent-dev46 (used to choose the urgent settings and examples; dev3 to dev24 were
   written blind as held-out, heldout2, heldout3, heldout4, heldout6, heldout8, heldout9, heldout11, heldout13,
   heldout14, heldout16, heldout18, heldout20, heldout22, heldout24, heldout26, heldout28, heldout30, heldout32,
   heldout34, heldout36 and
@@ -54,12 +54,12 @@ One table, one block of rows per question set:
   English mixed with another language again; dev41 too, despair and self-harm beside dying, grief and hard news;
   dev42 too, terse messages and families near the end of life; dev43 too, doctors, nurses and paramedics writing in
   clinical shorthand; dev44 too, English mixed with some forty languages, a third in their own scripts; dev45 too,
-  messages written wholly in another language, in its own script or in Latin letters),
+  messages written wholly in another language, in its own script or in Latin letters; dev46 too, again),
   urgent-heldout (spent: run five times, read once to choose), urgent-heldout5, urgent-heldout7, urgent-heldout10,
   urgent-heldout12, urgent-heldout15, urgent-heldout17, urgent-heldout19, urgent-heldout21, urgent-heldout23,
   urgent-heldout25, urgent-heldout27, urgent-heldout29, urgent-heldout31, urgent-heldout33, urgent-heldout35,
   urgent-heldout37, urgent-heldout39, urgent-heldout41, urgent-heldout43, urgent-heldout44, urgent-heldout46,
-  urgent-heldout47 to urgent-heldout57 (written blind, run
+  urgent-heldout47 to urgent-heldout58 (written blind, run
   after the choices they follow),
   urgent-short-dev and urgent-short-heldout (messages of one to a dozen words, farewells among them: the built-in
   calm messages were chosen on the first, the second was written blind and run once), urgent-terse-dev and
@@ -179,6 +179,7 @@ URGENT_SETS = (
     "urgent-dev43",
     "urgent-dev44",
     "urgent-dev45",
+    "urgent-dev46",
     "urgent-heldout",
     "urgent-heldout5",
     "urgent-heldout7",
@@ -212,6 +213,7 @@ URGENT_SETS = (
     "urgent-heldout55",
     "urgent-heldout56",
     "urgent-heldout57",
+    "urgent-heldout58",
     "urgent-short-dev",
     "urgent-short-heldout",
     "urgent-terse-dev",
