@@ -236,7 +236,8 @@ class Assistant:
         searcher = Searcher(index, self.embedder, self.settings.search)
         texts = {name: getattr(index.site, name) for name in index.examples}
         examples = stack_examples(texts, index.examples)
-        other_languages = example_vectors(texts) if texts and self.settings.urgent.other_languages else None
+        wanted = texts and self.settings.urgent.other_languages
+        other_languages = example_vectors(texts, self.settings.calm_messages) if wanted else None
         topics = main_topics(index.passages, index.site, self.settings.max_topics)
 
         def search_and_compose(query: str, depth: int) -> Reply:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -1182,7 +1183,8 @@ def test_an_emergency_in_another_language_is_read_by_the_multilingual_model_agai
         assert reply.alarm.kind == URGENT and reply.alarm.reason == ACROSS_LANGUAGES
         assert reply.alarm.detail in ("the greenhouse is burning", "flames in the shed")
     assert assistant_with_examples.ask("温室里的西红柿什么时候浇水？").notice is None
-    examples = example_vectors({"urgent_examples": ("flames in the shed",), "not_urgent_examples": ("roses",)})
+    lists = {"urgent_examples": ("flames in the shed",), "not_urgent_examples": ("roses",)}
+    examples = example_vectors(lists, built_in_calm=False)
     settings = assistant_with_examples.settings.urgent
     assert across_languages("das Gewächshaus brennt lichterloh", examples, settings).reason == ACROSS_LANGUAGES
     assert across_languages("the greenhouse is burning", examples, settings) is None  # English: the served model's
@@ -1194,7 +1196,8 @@ def test_what_a_message_in_another_language_denies_is_read_without_it_and_the_ca
     """Read whole, the multilingual model does not see a denial: a phrase that ruled_out puts outside the present
     is left out of a second reading, and the less urgent of the two counts."""
     calm = ("roses", "the greenhouse")
-    examples = example_vectors({"urgent_examples": ("flames in the shed",), "not_urgent_examples": calm})
+    lists = {"urgent_examples": ("flames in the shed",), "not_urgent_examples": calm}
+    examples = example_vectors(lists, built_in_calm=False)
     settings = assistant_with_examples.settings.urgent
     message = "das Gewächshaus brennt lichterloh"
     whole = across_languages(message, examples, settings)
@@ -1211,6 +1214,22 @@ def test_a_multilingual_model_that_cannot_load_leaves_the_other_checks_answering
     monkeypatch.setattr(other_languages, "_example_vectors", broken)
     assert other_languages.example_vectors({"urgent_examples": ("flames in the shed",)}) is None
     assert "could not be loaded" in caplog.text
+
+
+def test_the_built_in_calm_messages_in_other_languages_keep_a_denial_and_grief_calm(real_assistant):
+    """The multilingual model does not see "not" or a death: "no trouble breathing" in Chinese came nearer the urgent
+    examples than the calm ones, and "I miss my dad" in Spanish near "my dad is suddenly very confused"."""
+    from bot.other_languages import CALM_FILE
+
+    texts = {name: getattr(real_assistant.site, name) for name in real_assistant.index.examples}
+    settings = real_assistant.settings.urgent
+    for message in ("我没有呼吸困难", "extraño mucho a mi papá"):
+        bare = across_languages(message, example_vectors(texts, built_in_calm=False), settings)
+        assert bare.margin >= bare.needed
+        assert across_languages(message, example_vectors(texts), settings).margin < settings.other_languages_margin
+        assert real_assistant.ask(message).notice is None
+    built_in = (Path(__file__).parents[1] / "bot" / CALM_FILE).read_text(encoding="utf-8")
+    assert "我没有呼吸困难" not in built_in and "extraño mucho a mi papá" not in built_in.casefold()  # not its own test
 
 
 # One or two messages of each kind visitors word their emergencies in, none of them an example in site.toml.
