@@ -1066,7 +1066,7 @@ def _meaning(text: str, tokens: list[list[float]], piece_margin: float):
         name: ExampleList.of((name,), [np.array([row], dtype=np.float32)])
         for name, row in (("urgent_examples", [1, 0, 0]), ("self_harm_examples", [0, 0, 1]))
     } | {"not_urgent_examples": ExampleList.of(("calm",), [np.array([[0, 1, 0]], dtype=np.float32)])}
-    settings = UrgentSettings(1, 0.5, -0.01, 0.9, 5, piece_margin, 1)
+    settings = UrgentSettings(1, 0.5, -0.01, 0.9, 5, piece_margin, 1, False, 0.5, 8, 0.03)
     spans = [m.span() for m in re.finditer(r"\w+", text)]
     assert len(spans) == len(tokens)
     meaning = by_meaning(text, examples, np.array(tokens, dtype=np.float32), spans, settings)
