@@ -18,12 +18,12 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from importlib.resources import files
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from bot.config import UrgentSettings
+from bot.index.everyday import calm_across_languages
 from bot.text import general_frequency
 from bot.urgent import ACROSS_LANGUAGES, SELF_HARM, URGENT, Meaning
 
@@ -34,7 +34,6 @@ log = logging.getLogger(__name__)
 
 _WORD = re.compile(r"[^\W\d_]+")  # a run of letters of any script: a Chinese or Japanese sentence is one "word"
 _ENGLISH_ZIPF = 3.0  # a word at least this common in English ("de", "no" and "me" are) counts as English
-CALM_FILE = "calm_across_languages.txt"  # the built-in calm messages in other languages, beside this module
 _KINDS = ((URGENT, "urgent_examples"), (SELF_HARM, "self_harm_examples"))
 
 
@@ -56,11 +55,11 @@ class ExampleVectors:
 
 def example_vectors(texts: dict[str, tuple[str, ...]], built_in_calm: bool = True) -> ExampleVectors | None:
     """The example lists' vectors, casefolded as the messages it reads are, the not-urgent ones with the built-in
-    calm messages of CALM_FILE (built_in_calm); computed once per process for the same lists (about 1.5 s for 1,500
-    examples). None, logged, when the model cannot be loaded: the other checks go on."""
+    calm messages in other languages (built_in_calm); computed once per process for the same lists (about 1.5 s
+    for 1,500 examples). None, logged, when the model cannot be loaded: the other checks go on."""
     if built_in_calm and texts:
         calm = texts.get("not_urgent_examples", ())
-        texts = texts | {"not_urgent_examples": tuple(dict.fromkeys(calm + tuple(_built_in_calm())))}
+        texts = texts | {"not_urgent_examples": tuple(dict.fromkeys(calm + tuple(calm_across_languages())))}
     try:
         return _example_vectors(tuple(texts.items()))
     except Exception:  # a missing or damaged package must not keep the assistant from answering
@@ -118,11 +117,6 @@ def _without(message: str, spans: Sequence[tuple[int, int]]) -> str:
     for start, end in sorted(spans, reverse=True):
         message = message[:start] + " " + message[end:]
     return message
-
-
-def _built_in_calm() -> list[str]:
-    lines = (line.strip() for line in files("bot").joinpath(CALM_FILE).read_text(encoding="utf-8").splitlines())
-    return [line for line in lines if line and not line.startswith("#")]
 
 
 def _mean_of_best(scores: np.ndarray, count: int) -> float:

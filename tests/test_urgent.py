@@ -1219,7 +1219,7 @@ def test_a_multilingual_model_that_cannot_load_leaves_the_other_checks_answering
 def test_the_built_in_calm_messages_in_other_languages_keep_a_denial_and_grief_calm(real_assistant):
     """The multilingual model does not see "not" or a death: "no trouble breathing" in Chinese came nearer the urgent
     examples than the calm ones, and "I miss my dad" in Spanish near "my dad is suddenly very confused"."""
-    from bot.other_languages import CALM_FILE
+    from bot.index.everyday import CALM_ACROSS_LANGUAGES_FILE
 
     texts = {name: getattr(real_assistant.site, name) for name in real_assistant.index.examples}
     settings = real_assistant.settings.urgent
@@ -1228,7 +1228,7 @@ def test_the_built_in_calm_messages_in_other_languages_keep_a_denial_and_grief_c
         assert bare.margin >= bare.needed
         assert across_languages(message, example_vectors(texts), settings).margin < settings.other_languages_margin
         assert real_assistant.ask(message).notice is None
-    built_in = (Path(__file__).parents[1] / "bot" / CALM_FILE).read_text(encoding="utf-8")
+    built_in = (Path(__file__).parents[1] / "bot" / CALM_ACROSS_LANGUAGES_FILE).read_text(encoding="utf-8")
     assert "我没有呼吸困难" not in built_in and "extraño mucho a mi papá" not in built_in.casefold()  # not its own test
 
 

@@ -1,7 +1,7 @@
 """Built-in everyday examples, in the bot package: questions a health FAQ answers only if it says so (prices,
 opening hours, small talk), "not answered here" examples kept in a build only where the folder's own text does not
 come close to them; and short calm messages (greetings, a colour, "green tea"), not-urgent examples added to a
-site's own."""
+site's own, and others in the multilingual model's languages for that model alone."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ EVERYDAY_FILE = "everyday_questions.txt"
 EVERYDAY_PATH = f"bot/{EVERYDAY_FILE}"  # as staleness names it
 CALM_FILE = "calm_messages.txt"
 CALM_PATH = f"bot/{CALM_FILE}"
+CALM_ACROSS_LANGUAGES_FILE = "calm_across_languages.txt"
 
 
 def everyday_questions() -> list[str]:
@@ -41,6 +42,12 @@ def with_calm_messages(site: Site) -> Site:
         return site
     calm = [text for text in _lines(CALM_FILE) if text.casefold() not in urgent]
     return replace(site, not_urgent_examples=tuple(dict.fromkeys(site.not_urgent_examples + tuple(calm))))
+
+
+def calm_across_languages() -> list[str]:
+    """The built-in calm messages in other languages, which bot/other_languages.py's model alone compares with
+    (computed when a build is served, so no build is stale for them)."""
+    return _lines(CALM_ACROSS_LANGUAGES_FILE)
 
 
 def _lines(name: str) -> list[str]:
