@@ -110,7 +110,8 @@ def compose_reply(
         return fallback_reply(question, site, topics, guesses, results)
     best = ranking[0]
     shown = [best]
-    for hit in ranking[1:]:
+    # best first: where entries come first (Searcher.entries_first), the answer's next part may follow other entries
+    for hit in sorted(ranking[1:], key=lambda h: -h.score):
         if len(shown) > settings.max_related or hit.score < best.score - settings.related_margin:
             break
         if searcher and any(

@@ -65,7 +65,9 @@ NO_CONFIDENCE = -1e9
 @dataclass(frozen=True)
 class Hit:
     passage: Passage
-    score: float  # (1 - w) × fused + w × rerank; the first rerank_depth hits are ordered by it, the rest by fused
+    # (1 - w) × fused + w × rerank; the first rerank_depth hits are ordered by it (an FAQ entry's further parts
+    # after the others: SearchSettings.entries_first), the rest by fused
+    score: float
     dense: float  # best cosine of the query with the passage, one of its sentences or its FAQ question
     lexical: float = 0.0  # BM25 score
     matched: str = "passage"  # which view gave the best cosine: passage, sentence, question or taught
@@ -445,8 +447,9 @@ class Searcher:
 
     def _rerank(self, hits: list[Hit], query_tokens: np.ndarray, k: int, teaching: bool) -> list[Hit]:
         """The best rerank_depth fused hits in the order of their scores with late interaction, then the rest
-        in fused order (scored too): asking for more hits never changes the first ones. The late interaction
-        scores and their token weights are LateInteraction.rerank_scores's (bot/scoring.py)."""
+        in fused order (scored too): asking for more hits never changes the first ones. An FAQ entry's second
+        part ranks after the other reranked hits (entries_first). The late interaction scores and their token
+        weights are LateInteraction.rerank_scores's (bot/scoring.py)."""
         s = self.settings
         weight = s.late_interaction_weight
         if weight <= 0 or not len(query_tokens) or not hits:
@@ -467,6 +470,8 @@ class Searcher:
             learned = self.learned_ranking.scores(_ranking_features(head), np.array([h.score for h in head]), share)
             head = [replace(h, score=float(score)) for h, score in zip(head, learned, strict=True)]
         head = sorted(head, key=lambda h: (-h.score, h.passage.id))
+        if s.entries_first:
+            head = _entries_first(head)
         return _taught_first(head + rescored[depth:], s.taught_match)[:k]
 
     def _confidence(self, hits: list[Hit], words: list[str], uncovered: dict[str, float], reranked: bool) -> float:
@@ -580,6 +585,25 @@ def _with_repeat(ranked: list[int], taught: np.ndarray, threshold: float, limit:
     if limit < 1 or best < 0 or taught[best] < threshold or best in order:
         return order
     return [*order[: limit - 1], best]
+
+
+def entry(passage: Passage) -> tuple[str, tuple[str, ...]] | None:
+    """The FAQ entry a passage is part of, when it is under an FAQ question: its document's title and headings,
+    which a long answer's parts share, and a thread's answers too where each is a document under its title."""
+    return (passage.source.title, passage.headings) if passage.question else None
+
+
+def _entries_first(hits: list[Hit]) -> list[Hit]:
+    """The hits in order, but an FAQ entry's second and later parts after every other hit: the first places go to
+    different answers."""
+    seen: set[tuple[str, tuple[str, ...]]] = set()
+    first, later = [], []
+    for hit in hits:
+        part_of = entry(hit.passage)
+        (later if part_of in seen else first).append(hit)
+        if part_of is not None:
+            seen.add(part_of)
+    return first + later
 
 
 def _taught_first(hits: list[Hit], threshold: float) -> list[Hit]:

@@ -73,6 +73,28 @@ class CountingEmbedder(FakeEmbedder):
         return super().encode_with_tokens(texts)
 
 
+# One FAQ entry's long answer in two passages (at least 40 words each), beside a shorter entry on the same subject.
+SPLIT_ANSWER = {
+    "How does the virus spread?": " ".join(["The virus spreads through droplets when people cough nearby."] * 8)
+    + "\n\n"
+    + " ".join(["The virus spreads on hands and on surfaces people touch."] * 8),
+    "How do I stop the virus spreading?": "Wash hands so the virus does not spread.",
+    "What are the symptoms?": "Fever and a dry cough.",
+}
+
+
+def split_answer_index(tmp_path: Path, ending: str = "?") -> Settings:
+    """SPLIT_ANSWER built with the fake embedder, its headings ending in `ending` (no "?": sections of prose)."""
+    folder = tmp_path / "knowledge"
+    folder.mkdir()
+    for number, (question, answer) in enumerate(SPLIT_ANSWER.items()):
+        text = f"---\ntitle: Entry {number}\n---\n\n## {question.rstrip('?')}{ending}\n\n{answer}\n"
+        (folder / f"entry-{number}.md").write_text(text, encoding="utf-8")
+    settings = Settings(knowledge_dir=folder, index_dir=tmp_path / "index", model_name="fake", min_confidence=-9)
+    build_index(load_knowledge(folder), settings.index_dir, FakeEmbedder())
+    return settings
+
+
 @pytest.fixture
 def knowledge_dir(tmp_path: Path) -> Path:
     """A private copy of the fixture corpus, safe to edit."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from bot.answer import compose_reply
@@ -12,7 +14,7 @@ from bot.knowledge import Site, load_knowledge
 from bot.render import escape_markdown, quote, render_markdown, render_text
 from bot.urgent import urgent_phrase
 
-from conftest import FakeEmbedder
+from conftest import FakeEmbedder, split_answer_index
 
 DISCLAIMER = "Garden advice here is general; local conditions vary."
 
@@ -220,3 +222,20 @@ def test_chat_messages_carry_choices_and_follow_ups_as_clickable_options(assista
         "label": "Can I grow basil indoors?",
         "value": assistant.ask("Can I grow basil indoors?").answer.passage.id,
     } in history[1]["options"]
+
+
+def test_an_answers_next_part_is_related_though_other_entries_rank_before_it(tmp_path: Path):
+    """An FAQ entry's second part ranks after the other entries (SearchSettings.entries_first), beyond the three
+    places a visitor's reply is chosen from; close enough to the answer, it is still shown with it."""
+    settings = split_answer_index(tmp_path)
+    assistant = Assistant(load_index(settings.index_dir, FakeEmbedder()), FakeEmbedder(), settings)
+    reply = assistant.ask("how does the virus spread")
+    assert [hit.passage.heading for hit in reply.ranking] == [
+        "How does the virus spread?",
+        "How do I stop the virus spreading?",
+        "What are the symptoms?",
+    ]
+    assert [hit.passage.text[:25] for hit in reply.passages[:2]] == [
+        "The virus spreads through",
+        "The virus spreads on hand",
+    ]

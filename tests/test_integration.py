@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -514,3 +515,31 @@ def test_asking_for_more_passages_never_changes_the_first_ones(real_assistant):
         few, many = real_assistant.searcher.search(question, k=3), real_assistant.searcher.search(question, k=50)
         assert [h.passage.id for h in few.hits] == [h.passage.id for h in many.hits[:3]], question
         assert few.confidence == many.confidence, question
+
+
+def test_a_threads_several_answers_leave_room_for_the_thread_that_answers(real_settings, tmp_path):
+    """Four threads of benchmarks/forumfaq, an answer a document under its thread's title. Asked how to keep the
+    first row in view in Google Sheets, the Excel thread's answers came first, second and third, the Sheets thread
+    after them; each thread's best answer now comes before any thread's second. The visitor still gets another
+    Excel answer as related, when it scores close to the first."""
+    from bot.assistant import Assistant
+    from bot.embedding import SentenceEmbedder
+    from bot.index import build_index
+    from bot.knowledge import load_knowledge
+
+    forum = ROOT / "benchmarks" / "forumfaq" / "knowledge"
+    folder = tmp_path / "knowledge"
+    folder.mkdir()
+    for thread in ("t10", "t11", "t12", "t14"):  # Excel, Google Sheets, duplicate rows, highlighting a row
+        for answer in forum.glob(f"{thread}-*.md"):
+            shutil.copy(answer, folder)
+    settings = real_settings.replace(knowledge_dir=folder, index_dir=tmp_path / "index")
+    build_index(load_knowledge(folder), settings.index_dir, SentenceEmbedder.from_settings(settings.model))
+    question = "google sheets keep first row visible scrolling"
+    threads = [hit.passage.source.title for hit in Assistant.load(settings).ask(question, k=3).ranking]
+    assert len(set(threads)) == 3 and threads[1] == "How do I freeze the header row in Google Sheets?"
+    by_score = Assistant.load(settings.replace(entries_first=False)).ask(question, k=3).ranking
+    assert {hit.passage.source.title for hit in by_score} == {threads[0]}  # the Excel thread's, all three
+    reply = Assistant.load(settings).ask(question)
+    related = [hit for hit in reply.related if hit.passage.source.title == threads[0]]
+    assert related and related[0].passage in [hit.passage for hit in by_score[1:]]

@@ -15,7 +15,7 @@ from bot.knowledge.phrasings import PHRASINGS_FILE, reference
 from bot.scoring import standardised, taught_agreement, taught_reliability
 from bot.search import Searcher, question_weight
 
-from conftest import CountingEmbedder, FakeEmbedder
+from conftest import CountingEmbedder, FakeEmbedder, split_answer_index
 
 # Every entry names the topic ("virus") but one, which answers the question in other words; the way a public FAQ
 # says "COVID-19" in one entry and "coronavirus" in the next.
@@ -207,3 +207,28 @@ def test_bm25_held_dense_gives_bm25s_sums_to_the_bit(faq: Searcher, monkeypatch:
     assert np.array_equal(
         lexical.weighted_scores({"virus": 0.3, "cough": 1.7}), sparse.weighted_scores({"virus": 0.3, "cough": 1.7})
     )
+
+
+def ranked(settings: Settings, question: str) -> list[str]:
+    searcher = Searcher(load_index(settings.index_dir, FakeEmbedder()), FakeEmbedder(), settings.search)
+    return [hit.passage.text[:25] for hit in searcher.search(question, k=4).hits]
+
+
+def test_an_faq_entrys_second_part_ranks_after_the_other_entries(tmp_path: Path):
+    settings = split_answer_index(tmp_path)
+    first, second = "The virus spreads through", "The virus spreads on hand"
+    other, symptoms = "Wash hands so the virus d", "Fever and a dry cough."
+    assert ranked(settings, "how does the virus spread") == [first, other, symptoms, second]
+    assert ranked(settings.replace(entries_first=False), "how does the virus spread") == [
+        first,
+        second,
+        other,
+        symptoms,
+    ]
+
+
+def test_a_section_of_prose_in_two_passages_ranks_by_score(tmp_path: Path):
+    settings = split_answer_index(tmp_path, ending="")  # "How does the virus spread" is a heading, not a question
+    by_score = ranked(settings.replace(entries_first=False), "how does the virus spread")
+    assert ranked(settings, "how does the virus spread") == by_score
+    assert by_score[1:3] == ["The virus spreads through", "The virus spreads on hand"]
