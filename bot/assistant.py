@@ -22,7 +22,7 @@ from bot.index import CURRENT, Index, live_build, load_index, stale_files, stale
 from bot.knowledge import Site
 from bot.other_languages import ExampleVectors, across_languages, example_vectors
 from bot.redact import clean_text
-from bot.search import Hit, Searcher, entry, normalize_query
+from bot.search import Hit, Searcher, normalize_query
 from bot.urgent import SELF_HARM, Alarm, Examples, by_meaning, detect, ruled_out, stack_examples
 
 log = logging.getLogger(__name__)
@@ -244,7 +244,7 @@ class Assistant:
             """One search as deep as asked; the reply from its first visitor_depth hits, which a deeper search
             never changes (Searcher.search), so staff asking for more see the visitor's reply all the same."""
             results = searcher.search(query, max(depth, self.settings.search.rerank_depth))
-            shown = replace(results, hits=self._visitor_hits(results.hits))
+            shown = replace(results, hits=self._visitor_hits(searcher, results.hits))
             reply = compose_reply(query, shown, index.site, self.settings.answer, searcher, topics)
             alarm = self._alarm(serving, query, results.encoded, results.tokens)
             if alarm is None and results.corrections:
@@ -257,14 +257,14 @@ class Assistant:
         serving = _Serving(index, searcher, cached, examples, topics, other_languages)
         return serving
 
-    def _visitor_hits(self, hits: list[Hit]) -> list[Hit]:
-        """The first visitor_depth hits, and the answer's further parts where its FAQ entry has more: its answer
-        goes on in them (shown as related when close), though other entries took the places after it."""
+    def _visitor_hits(self, searcher: Searcher, hits: list[Hit]) -> list[Hit]:
+        """The first visitor_depth hits, and the answer's further parts where its entry has more: its answer goes
+        on in them (shown as related when close), though other entries took the places after it."""
         shown = hits[: self.visitor_depth]
-        answer = entry(shown[0].passage) if shown and self.settings.search.entries_first else None
+        answer = searcher.entry_of.get(shown[0].passage.id) if shown and self.settings.search.entries_first else None
         if answer is None:
             return shown
-        return shown + [h for h in hits[self.visitor_depth :] if entry(h.passage) == answer]
+        return shown + [h for h in hits[self.visitor_depth :] if searcher.entry_of.get(h.passage.id) == answer]
 
     def input_problem(self, question: str) -> str | None:
         if len(question) > self.settings.max_question_chars:

@@ -65,8 +65,8 @@ NO_CONFIDENCE = -1e9
 @dataclass(frozen=True)
 class Hit:
     passage: Passage
-    # (1 - w) × fused + w × rerank; the first rerank_depth hits are ordered by it (an FAQ entry's further parts
-    # after the others: SearchSettings.entries_first), the rest by fused
+    # (1 - w) × fused + w × rerank; the first rerank_depth hits are ordered by it (an entry's further parts after
+    # the others: SearchSettings.entries_first), the rest by fused
     score: float
     dense: float  # best cosine of the query with the passage, one of its sentences or its FAQ question
     lexical: float = 0.0  # BM25 score
@@ -135,6 +135,7 @@ class Searcher:
         self._vocabulary_rows = {word: i for i, word in enumerate(index.vocabulary)}
         self._faq_positions = [i for i, p in enumerate(index.passages) if p.question]
         self.question_weight = question_weight(faq_share(index), self.settings)
+        self.entry_of = entries(index.passages)  # passage id -> the FAQ entry or thread it is part of
         self._taught = bool(np.any(index.kinds == TAUGHT))
         # Each passage's vector rows (its own, its sentences', its FAQ question's, those taught), to score exactly.
         order = np.argsort(index.rows, kind="stable")
@@ -447,7 +448,7 @@ class Searcher:
 
     def _rerank(self, hits: list[Hit], query_tokens: np.ndarray, k: int, teaching: bool) -> list[Hit]:
         """The best rerank_depth fused hits in the order of their scores with late interaction, then the rest
-        in fused order (scored too): asking for more hits never changes the first ones. An FAQ entry's second
+        in fused order (scored too): asking for more hits never changes the first ones. An entry's second
         part ranks after the other reranked hits (entries_first). The late interaction scores and their token
         weights are LateInteraction.rerank_scores's (bot/scoring.py)."""
         s = self.settings
@@ -471,7 +472,7 @@ class Searcher:
             head = [replace(h, score=float(score)) for h, score in zip(head, learned, strict=True)]
         head = sorted(head, key=lambda h: (-h.score, h.passage.id))
         if s.entries_first:
-            head = _entries_first(head)
+            head = _entries_first(head, self.entry_of)
         return _taught_first(head + rescored[depth:], s.taught_match)[:k]
 
     def _confidence(self, hits: list[Hit], words: list[str], uncovered: dict[str, float], reranked: bool) -> float:
@@ -587,19 +588,29 @@ def _with_repeat(ranked: list[int], taught: np.ndarray, threshold: float, limit:
     return [*order[: limit - 1], best]
 
 
-def entry(passage: Passage) -> tuple[str, tuple[str, ...]] | None:
-    """The FAQ entry a passage is part of, when it is under an FAQ question: its document's title and headings,
-    which a long answer's parts share, and a thread's answers too where each is a document under its title."""
-    return (passage.source.title, passage.headings) if passage.question else None
+Entry = tuple[str, tuple[str, ...]]  # a document's title and a passage's headings
 
 
-def _entries_first(hits: list[Hit]) -> list[Hit]:
-    """The hits in order, but an FAQ entry's second and later parts after every other hit: the first places go to
+def entries(passages: list[Passage]) -> dict[str, Entry]:
+    """Each passage that is part of an entry, by id: under an FAQ question (a long answer's parts share it), or under
+    a title and headings that several documents share (a thread's answers, a document each, whatever the title)."""
+    documents: dict[Entry, set[str]] = {}
+    for passage in passages:
+        documents.setdefault(_entry(passage), set()).add(passage.source.path)
+    return {p.id: _entry(p) for p in passages if p.question or len(documents[_entry(p)]) > 1}
+
+
+def _entry(passage: Passage) -> Entry:
+    return passage.source.title, passage.headings
+
+
+def _entries_first(hits: list[Hit], entry_of: dict[str, Entry]) -> list[Hit]:
+    """The hits in order, but an entry's second and later parts after every other hit: the first places go to
     different answers."""
-    seen: set[tuple[str, tuple[str, ...]]] = set()
+    seen: set[Entry] = set()
     first, later = [], []
     for hit in hits:
-        part_of = entry(hit.passage)
+        part_of = entry_of.get(hit.passage.id)
         (later if part_of in seen else first).append(hit)
         if part_of is not None:
             seen.add(part_of)

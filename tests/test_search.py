@@ -13,9 +13,9 @@ from bot.index import build_index, load_index
 from bot.knowledge import load_knowledge
 from bot.knowledge.phrasings import PHRASINGS_FILE, reference
 from bot.scoring import standardised, taught_agreement, taught_reliability
-from bot.search import Searcher, question_weight
+from bot.search import Searcher, entries, question_weight
 
-from conftest import CountingEmbedder, FakeEmbedder, split_answer_index
+from conftest import SPLIT_ANSWER, CountingEmbedder, FakeEmbedder, split_answer_index
 
 # Every entry names the topic ("virus") but one, which answers the question in other words; the way a public FAQ
 # says "COVID-19" in one entry and "coronavirus" in the next.
@@ -232,3 +232,22 @@ def test_a_section_of_prose_in_two_passages_ranks_by_score(tmp_path: Path):
     by_score = ranked(settings.replace(entries_first=False), "how does the virus spread")
     assert ranked(settings, "how does the virus spread") == by_score
     assert by_score[1:3] == ["The virus spreads through", "The virus spreads on hand"]
+
+
+def test_a_threads_answers_are_one_entry_whatever_its_title(tmp_path: Path):
+    """Each answer of a forum thread is a document under the thread's title, a question or not; one document's
+    section of prose cut in two is not an entry."""
+    folder = tmp_path / "knowledge"
+    folder.mkdir()
+    answers = {"a1": "Boil it with baking soda once.", "a2": "Most new ones smell for a week."}
+    for name, answer in answers.items():
+        text = f"---\ntitle: New kettle smells of plastic\n---\n\n## New kettle smells of plastic\n\n{answer}\n"
+        (folder / f"kettle-{name}.md").write_text(text, encoding="utf-8")
+    (folder / "guide.md").write_text(
+        "---\ntitle: Kettle guide\n---\n\n## Descaling\n\n" + SPLIT_ANSWER["How does the virus spread?"] + "\n"
+    )
+    passages = load_knowledge(folder).passages
+    parts = entries(passages)
+    thread = {parts[p.id] for p in passages if p.source.title == "New kettle smells of plastic"}
+    assert thread == {("New kettle smells of plastic", ("New kettle smells of plastic",))}
+    assert [p.id for p in passages if p.source.title == "Kettle guide" and p.id in parts] == []
