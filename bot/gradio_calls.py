@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import inspect
 import json
+import typing
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import gradio as gr
@@ -34,6 +35,10 @@ class Shapes:
     endpoints: dict[str, tuple[str, ...]]
     models: dict[int, tuple[Any, ...]]  # event → its inputs' data models
     endpoint_events: dict[str, int]
+    # events whose function reads what was clicked (gr.LikeData, gr.SelectData), by their names too (the page's own,
+    # not public, and callable all the same): Gradio reads event_data's "index" and "value" without a check
+    clicked: frozenset[int] = frozenset()
+    named: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def of(cls, app: gr.Blocks) -> Shapes:
@@ -46,6 +51,8 @@ class Shapes:
             {fn.api_name: tuple(inspect.signature(fn.fn).parameters)[: len(fn.inputs)] for fn in public.values()},
             {index: _input_models(fn) for index, fn in app.fns.items()},
             {fn.api_name: index for index, fn in public.items()},
+            frozenset(index for index, fn in app.fns.items() if _reads_event_data(fn.fn)),
+            {fn.api_name: index for index, fn in app.fns.items() if fn.api_name},
         )
 
     def problem(self, call: str, body: bytes) -> tuple[int, str] | None:
@@ -58,6 +65,9 @@ class Shapes:
         if not isinstance(data, dict):
             return None
         parts = call.strip("/").split("/")
+        event = data.get("fn_index") if parts == ["queue", "join"] else self.named.get(parts[-1])
+        if event in self.clicked and not _is_click(data.get("event_data")):
+            return 422, "That event is the page's own: it needs what was clicked. Ask with POST /api/ask."
         if parts == ["queue", "join"]:
             return self._event(data)
         if parts[:2] == ["call", "v2"] and len(parts) == 3:
@@ -121,6 +131,19 @@ class GradioCalls:
             await JSONResponse({"detail": message}, status)(scope, receive, send)
             return
         await self.app(scope, replay(body, receive), send)
+
+
+def _reads_event_data(fn: Any) -> bool:
+    """Whether a function takes what was clicked (a gr.EventData), which Gradio builds from the call's event_data."""
+    try:
+        hints = typing.get_type_hints(fn)
+    except (NameError, TypeError):
+        return False
+    return any(isinstance(hint, type) and issubclass(hint, gr.EventData) for hint in hints.values())
+
+
+def _is_click(event_data: object) -> bool:
+    return isinstance(event_data, dict) and "index" in event_data and "value" in event_data
 
 
 def _input_models(fn: Any) -> tuple[Any, ...]:

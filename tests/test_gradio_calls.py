@@ -18,13 +18,15 @@ def shapes(tmp_path_factory) -> Shapes:
     from bot.index import build_index, load_index
     from bot.knowledge import load_knowledge
     from bot.ui import build_visitor_app
+    from bot.visits import VisitLog
 
     from conftest import FIXTURE_KNOWLEDGE, FakeEmbedder
 
-    settings = Settings(knowledge_dir=FIXTURE_KNOWLEDGE, index_dir=tmp_path_factory.mktemp("calls") / "index")
+    folder = tmp_path_factory.mktemp("calls")
+    settings = Settings(knowledge_dir=FIXTURE_KNOWLEDGE, index_dir=folder / "index")
     build_index(load_knowledge(FIXTURE_KNOWLEDGE), settings.index_dir, FakeEmbedder())
     assistant = Assistant(load_index(settings.index_dir, FakeEmbedder()), FakeEmbedder(), settings)
-    return Shapes.of(build_visitor_app(assistant))
+    return Shapes.of(build_visitor_app(assistant, VisitLog(folder / "visits.sqlite")))  # with thumbs: "like"
 
 
 def problem(shapes: Shapes, call: str, body: object) -> tuple[int, str] | None:
@@ -67,6 +69,22 @@ def test_a_call_the_chat_cannot_answer_is_refused_saying_what_to_send(shapes, ca
     assert refused is not None and refused[0] == status and says in refused[1]
 
 
+def test_the_pages_clicks_need_what_was_clicked(shapes: Shapes):
+    """A thumb and a "did you mean" click carry what was clicked; without it Gradio answered {"error": null} and
+    logged a traceback, each time, with no question limit."""
+    like, choose = shapes.named["like"], shapes.named["choose"]
+    assert shapes.clicked == {like, choose}
+    clicked = {"index": 1, "value": "An answer", "liked": True}
+    assert problem(shapes, "queue/join", {"fn_index": like, "data": [], "event_data": clicked}) is None
+    for call, body in [
+        ("call/like", {"data": []}),
+        ("queue/join", {"fn_index": like, "data": [], "session_hash": "x", "event_data": None}),
+        ("call/choose", {"data": [[]], "event_data": {"index": 1}}),
+    ]:
+        refused = problem(shapes, call, body)
+        assert refused is not None and refused[0] == 422 and "needs what was clicked" in refused[1]
+
+
 @pytest.mark.integration
 def test_on_the_running_app_a_malformed_call_is_refused_and_a_good_one_answered(app_url: str):
     """Each of these was a 500 with some 5 KB of traceback in the log, and no limit applied to them."""
@@ -77,8 +95,10 @@ def test_on_the_running_app_a_malformed_call_is_refused_and_a_good_one_answered(
         ("run/ask", {"data": []}),
         ("run/respond", {"data": ["x"]}),
         ("run/respond", {"data": ["x", [{"role": "system", "content": "x"}]]}),
+        ("call/choose", {"data": [[]]}),
+        ("call/like", {"data": []}),
     ]
     statuses = [requests.post(f"{app_url}/gradio_api/{to}", json=body, timeout=30).status_code for to, body in calls]
-    assert statuses == [404, 404, 422, 422, 422, 422]
+    assert statuses == [404, 404, 422, 422, 422, 422, 422, 422]
     answered = requests.post(f"{app_url}/gradio_api/run/ask", json={"data": ["side effects?"]}, timeout=60)
     assert answered.status_code == 200 and answered.json()["data"][0]["answered"]
