@@ -119,10 +119,19 @@ _SCRIPT_PUNCTUATION = str.maketrans(
 
 
 def normalize_query(text: str) -> str:
-    """Fold compatibility forms and drop control characters; keeps the meaning of odd input."""
+    """Fold compatibility forms and drop control characters; keeps the meaning of odd input. An invisible format
+    character (a soft hyphen or zero-width space pasted from a web page: "ther\u00adapy") goes without a trace, so
+    that it splits no word."""
     text = unicodedata.normalize("NFKC", text).translate(_SCRIPT_PUNCTUATION)
-    text = "".join(" " if unicodedata.category(ch).startswith(("C", "Z")) else ch for ch in text)
+    text = "".join(_visible(ch) for ch in text)
     return " ".join(text.split())
+
+
+def _visible(ch: str) -> str:
+    category = unicodedata.category(ch)
+    if category == "Cf":
+        return ""
+    return " " if category.startswith(("C", "Z")) else ch
 
 
 class Searcher:

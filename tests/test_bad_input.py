@@ -204,3 +204,12 @@ def test_a_lone_surrogate_costs_no_answer(app_url: str, cli_with_loaded_model, c
     assert data[0]["answered"] and data[0]["question"] == "\ufffd" + question[1:]
     assert cli.main(["ask", *cli_with_loaded_model, "--json", "--", question]) == 0
     assert json.loads(capsys.readouterr().out)["question"] == "\ufffd" + question[1:]
+
+
+@pytest.mark.parametrize("invisible", ["\u00ad", "\u200b", "\u2060", "\ufeff"], ids=["SHY", "ZWSP", "WJ", "BOM"])
+def test_an_invisible_character_inside_a_word_changes_no_answer(invisible: str, real_assistant: Assistant):
+    """Text pasted from a web page or a word processor carries soft hyphens and zero-width spaces inside words:
+    they split "ther\\u00adapy" in two, and an ordinary question got the fallback."""
+    plain = real_assistant.ask("is nk therapy safe")
+    pasted = real_assistant.ask(f"is nk ther{invisible}apy safe")
+    assert plain.answered and pasted.answered and pasted.answer.passage == plain.answer.passage
