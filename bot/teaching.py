@@ -19,6 +19,7 @@ class Lesson:
     added: tuple[str, ...] = ()  # references of the passages it is now taught to ("not answered here" for None)
     already: tuple[str, ...] = ()
     skipped: str = ""  # why nothing could be taught
+    unsure: str = ""  # the expected text is in more passages than the one taught: which, for staff to check
 
 
 NOT_ANSWERED = "not answered here"
@@ -49,15 +50,18 @@ def teach_case(phrasings: PhrasingsFile, case: Case, passages: list[Passage]) ->
         added = phrasings.mark_not_answered(case.question)
         return Lesson(case.question, (NOT_ANSWERED,) if added else (), () if added else (NOT_ANSWERED,))
     missing = [e for e in case.expect if not answering(passages, e)]
-    found = [answering(passages, e) for e in case.expect]
-    targets = next(([f[0]] for f in found if f), [])  # one answer: the first expected text's passage
-    if not targets:
+    found = [(e, answering(passages, e)) for e in case.expect]
+    expected, holding = next(((e, f) for e, f in found if f), ("", []))  # one answer: the first expected text's
+    if not holding:
         shown = ", ".join(repr(e) for e in missing) or "nothing"
         return Lesson(case.question, skipped=f"the expected text {shown} is in no passage")
-    added, already = [], []
-    for passage in targets:
-        (added if phrasings.teach(passage, case.question, passages) else already).append(reference(passage))
-    return Lesson(case.question, tuple(added), tuple(already))
+    taught = reference(holding[0])
+    added = phrasings.teach(holding[0], case.question, passages)
+    unsure = ""
+    if len(holding) > 1:  # evaluate counts each of them right; visitors are shown the one taught
+        others = ", ".join(p.location for p in holding[1:])
+        unsure = f"{expected!r} is also in {others}: quote more of the passage you mean if it is not that one"
+    return Lesson(case.question, (taught,) if added else (), () if added else (taught,), unsure=unsure)
 
 
 def report(lessons: list[Lesson]) -> str:
@@ -66,6 +70,7 @@ def report(lessons: list[Lesson]) -> str:
         lines += [f"added: {lesson.question!r} → {ref}" for ref in lesson.added]
         lines += [f"already there: {lesson.question!r} → {ref}" for ref in lesson.already]
         lines += [f"skipped: {lesson.question!r}: {lesson.skipped}"] if lesson.skipped else []
+        lines += [f"  check: {lesson.unsure}"] if lesson.unsure else []
     added = sum(len(lesson.added) for lesson in lessons)
     already = sum(len(lesson.already) for lesson in lessons)
     skipped = sum(1 for lesson in lessons if lesson.skipped)

@@ -19,7 +19,7 @@ from bot.knowledge import Passage, load_knowledge
 from bot.knowledge.folder import ignored_files
 from bot.knowledge.phrasings import PHRASINGS_FILE, PhrasingsFile, load_teaching, reference
 from bot.search import Searcher
-from bot.teaching import NOT_ANSWERED, teach_cases
+from bot.teaching import NOT_ANSWERED, report, teach_cases
 
 from conftest import ROOT, FakeEmbedder
 
@@ -123,6 +123,18 @@ def test_teach_writes_phrasings_once_and_says_what_it_skipped(knowledge_dir: Pat
     with PhrasingsFile(knowledge_dir) as phrasings:
         assert phrasings.untaught("Cutting roses back, when") == 1
     assert not any(p.phrasings for p in load_knowledge(knowledge_dir).passages)
+
+
+def test_teach_names_the_other_passages_that_hold_the_expected_text(knowledge_dir: Path):
+    """The first passage holding it is taught; the report says where else it is, for staff to check."""
+    passages = load_knowledge(knowledge_dir).passages
+    holding = [p for p in passages if "water" in p.text.casefold()]
+    lessons = teach_cases(knowledge_dir, [Case("how often to water", ("water",))], passages)
+    assert lessons[0].added == (reference(holding[0]),) and len(holding) > 1
+    assert lessons[0].unsure.startswith("'water' is also in " + holding[1].location)
+    assert "  check: 'water' is also in" in report(lessons)
+    unique = teach_cases(knowledge_dir, [Case("cutting roses back, when?", ("Prune roses in late winter",))], passages)
+    assert unique[0].unsure == ""
 
 
 def test_a_comment_staff_wrote_survives_teaching(knowledge_dir: Path):
