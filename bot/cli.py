@@ -166,7 +166,7 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 
 def cmd_diff(args: argparse.Namespace) -> int:
     from bot.assistant import Assistant
-    from bot.evaluate import answer_changes, load_cases
+    from bot.evaluate import answer_changes, suite_questions
 
     settings = _settings(args)
     files = args.files or sorted(Path(settings.eval_dir).glob("*.jsonl"))
@@ -179,7 +179,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     other = Assistant(
         Assistant.load(settings, warn_stale=False, which=args.against.upper()).index, live.embedder, settings
     )
-    questions = [case.question for path in files for case in load_cases(path)]
+    questions = suite_questions(files)
     changes = answer_changes(live, other, questions)
     for question, before, after in changes:
         print(f"- {question!r}\n    live:  {before}\n    {args.against}: {after}")

@@ -7,6 +7,8 @@ import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from tqdm import tqdm
+
 from bot.assistant import Assistant
 from bot.errors import BotError
 from bot.knowledge import Passage
@@ -252,10 +254,21 @@ def as_json(metrics: Metrics, outcomes: list[Outcome]) -> dict:
     }
 
 
-def answer_changes(before: Assistant, after: Assistant, questions: list[str]) -> list[tuple[str, str, str]]:
-    """(question, first passage before, first passage after) where the two differ."""
+def suite_questions(paths: list[Path]) -> list[str]:
+    """The questions of these suites whose lines say what answers them ("expect": a passage, or null for the
+    fallback), each once: an urgent set's lines without it test the notice, and would only make a comparison of
+    answers four times as long."""
+    questions = (case.question for path in paths for case in load_cases(path) if case.ranked)
+    return list(dict.fromkeys(questions))
+
+
+def answer_changes(
+    before: Assistant, after: Assistant, questions: list[str], progress: bool = True
+) -> list[tuple[str, str, str]]:
+    """(question, first passage before, first passage after) where the two differ; a tqdm bar on stderr, which the
+    console shows as the event's progress."""
     changes = []
-    for question in questions:
+    for question in tqdm(questions, desc="Comparing answers", unit="question", disable=not progress):
         first = [_first_shown(assistant, question) for assistant in (before, after)]
         if first[0] != first[1]:
             changes.append((question, *first))

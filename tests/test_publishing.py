@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.console import StaffConsole
 from bot.console.activity import ActivityTab
 from bot.console.publishing import Publishing
+from bot.evaluate import suite_questions
 from bot.index import PREVIOUS, live_build
 from bot.index.pointers import read_pointer
 
@@ -46,6 +47,21 @@ def test_a_change_is_staged_compared_published_and_rolled_back_with_an_audit_tra
     actions = [(e.user, e.action) for e in console.audit.entries(newest_first=False)]
     assert actions == [("alice", "build (staged)"), ("alice", "publish"), ("bob", "rollback")]
     assert ActivityTab(console).activity()[0][1:3] == ["bob", "rollback"]
+
+
+def test_a_staged_change_is_compared_on_the_suite_lines_that_say_what_answers_them(tmp_path: Path):
+    """An urgent set's lines test the notice, and made staging ask 17,542 questions of two builds, a quarter hour;
+    a question in two suites is asked once."""
+    suites = [tmp_path / "answers.jsonl", tmp_path / "urgent.jsonl"]
+    lines = [
+        {"question": "When should I prune roses?", "expect": ["Prune roses"]},
+        {"question": "aphids?", "expect": None},
+        {"question": "my chest hurts", "urgent": True, "expect": ["Call"]},
+    ]
+    suites[0].write_text("\n".join(json.dumps(line) for line in lines), encoding="utf-8")
+    urgent = [{"question": "I can't breathe", "urgent": True}, {"question": "aphids?", "expect": None}]
+    suites[1].write_text("\n".join(json.dumps(line) for line in urgent), encoding="utf-8")
+    assert suite_questions(suites) == ["When should I prune roses?", "aphids?", "my chest hurts"]
 
 
 def test_a_broken_knowledge_file_is_not_staged_and_nothing_is_audited(console: StaffConsole):

@@ -16,6 +16,7 @@ from typing import Any
 
 import gradio as gr
 
+from bot.console.index import BUILD_PROGRESS
 from bot.console.publishing import DIFF_COLUMNS, Publishing, staff_name
 from bot.console.staff import HIDDEN, Tab, table
 from bot.errors import BotError
@@ -90,7 +91,13 @@ class DocumentsTab(Tab):
         rows = [[p.line, p.heading, p.text] for p in imported.passages]
         return _describe(imported), rows
 
-    def add(self, upload: str | None, replace: bool, request: gr.Request | None = None) -> tuple[str, Rows, Rows]:
+    def add(
+        self,
+        upload: str | None,
+        replace: bool,
+        request: gr.Request | None = None,
+        progress: gr.Progress = BUILD_PROGRESS,  # shows the comparison's tqdm bar
+    ) -> tuple[str, Rows, Rows]:
         """Write the uploaded document into the knowledge folder and stage a build with it."""
         if not upload:
             return "Upload a file first.", [], self.table()
@@ -126,6 +133,7 @@ class DocumentsTab(Tab):
         date: str,
         url: str,
         request: gr.Request | None = None,
+        progress: gr.Progress = BUILD_PROGRESS,
     ) -> tuple[str, Rows, Rows]:
         """Stage the document with these details; its text is not touched."""
         path = self._path(name)
@@ -143,7 +151,9 @@ class DocumentsTab(Tab):
             return "Nothing to change: these are its details already.", [], self.table()
         return self._stage(Change(path, before, after, f"edited the details of {path.name}"), "edit", request)
 
-    def retire(self, name: str | None, request: gr.Request | None = None) -> tuple[str, Rows, Rows]:
+    def retire(
+        self, name: str | None, request: gr.Request | None = None, progress: gr.Progress = BUILD_PROGRESS
+    ) -> tuple[str, Rows, Rows]:
         """Stage a build without the document; a copy is kept in the data folder."""
         path = self._path(name)
         if path is None:

@@ -11,7 +11,7 @@ import gradio as gr
 from bot.assistant import Assistant
 from bot.console.staff import StaffConsole
 from bot.errors import BotError
-from bot.evaluate import answer_changes, load_cases
+from bot.evaluate import answer_changes, suite_questions
 from bot.index import STAGED, build_index, discard_staged, load_index, publish_staged, rollback
 from bot.knowledge import KnowledgeError, load_knowledge
 
@@ -79,7 +79,7 @@ class Publishing:
         index = load_index(self.settings.index_dir, live.embedder, STAGED)
         staged = Assistant(index, live.embedder, self.settings)
         suites = sorted(Path(self.settings.eval_dir).glob("*.jsonl"))
-        questions = [case.question for path in suites for case in load_cases(path)]
+        questions = suite_questions(suites)
         try:
             return answer_changes(live, staged, questions)
         finally:

@@ -9,6 +9,7 @@ from typing import Any
 
 import gradio as gr
 
+from bot.console.index import BUILD_PROGRESS
 from bot.console.publishing import DIFF_COLUMNS, Publishing, staff_name
 from bot.console.staff import HIDDEN, StaffConsole, table
 from bot.errors import BotError
@@ -113,7 +114,11 @@ class Teacher:
         self.console.audit.record(staff_name(self.console, request), "untaught", repr(question))
         return f"Removed {quoted(question)} from what was taught ({removed} place{'s' * (removed > 1)})."
 
-    def stage(self, request: gr.Request | None = None) -> tuple[str, list[list[str]]]:
+    def stage(
+        self,
+        request: gr.Request | None = None,
+        progress: gr.Progress = BUILD_PROGRESS,  # the comparison's tqdm bar
+    ) -> tuple[str, list[list[str]]]:
         staged = self.publishing.stage(staff_name(self.console, request), "taught from visitor questions")
         return staged.text, [list(change) for change in staged.changes]
 
