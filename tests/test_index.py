@@ -406,3 +406,22 @@ def test_a_pointer_naming_anything_but_a_plain_build_is_refused(fake_index: Sett
         load_index(fake_index.index_dir, FakeEmbedder())
     summary = build_index(load_knowledge(fake_index.knowledge_dir), fake_index.index_dir, FakeEmbedder())
     assert load_index(fake_index.index_dir, FakeEmbedder()).path.name == summary.name  # a build writes a new one
+
+
+def test_a_build_names_the_questions_marked_not_answered_that_new_text_comes_near(fake_index: Settings):
+    """Staff marked parking "not answered here"; a page on parking is added later, and the question still got the
+    fallback with no word said. The build now says so, and of the new text only."""
+    from bot.evaluate import Case
+    from bot.teaching import teach_cases
+
+    folder = Path(fake_index.knowledge_dir)
+    marked = ["is there parking at the garden", "can i bring my dog"]
+    teach_cases(folder, [Case(q, None) for q in marked], load_knowledge(folder).passages)
+    before = build_index(load_knowledge(folder), fake_index.index_dir, FakeEmbedder())
+    assert before.not_answered_near_new == ()  # nothing new: what was marked was marked against this text
+    page = "---\ntitle: Visiting\n---\n\n## Parking\n\nFree parking is available at the garden gate.\n"
+    (folder / "visiting.md").write_text(page, encoding="utf-8")
+    after = build_index(load_knowledge(folder), fake_index.index_dir, FakeEmbedder())
+    assert after.not_answered_near_new == ("is there parking at the garden",)
+    said = "Marked \"not answered here\", and near what this build adds or changes: 'is there parking at the garden'."
+    assert said in after.describe()

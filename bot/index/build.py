@@ -66,15 +66,32 @@ class BuildSummary:
     path: Path
     published: bool
     everyday_answered: tuple[str, ...] = ()  # built-in everyday questions left to the folder: it speaks to them
+    # staff's "not answered here" questions that a passage new or changed in this build comes near: they still get
+    # the fallback, which the new text may have made wrong
+    not_answered_near_new: tuple[str, ...] = ()
 
     def describe(self) -> str:
         """What was built and how long it took, as `python -m bot build` and the console say it."""
         left = len(self.everyday_answered)
         return (
-            f"{counted(self.documents, 'document')}, {counted(self.passages, 'passage')} ({self.changes}), "
-            f"{counted(self.vectors, 'vector')}; {self.embedded} of {counted(self.texts, 'text')} embedded, the rest "
-            f"from the cache; {counted(len(self.warnings), 'warning')}; {self.seconds:.1f} s."
-        ) + (f" {counted(left, 'everyday question')} left to the documents, which speak to them." if left else "")
+            (
+                f"{counted(self.documents, 'document')}, {counted(self.passages, 'passage')} ({self.changes}), "
+                f"{counted(self.vectors, 'vector')}; {self.embedded} of {counted(self.texts, 'text')} embedded, the "
+                f"rest from the cache; {counted(len(self.warnings), 'warning')}; {self.seconds:.1f} s."
+            )
+            + (f" {counted(left, 'everyday question')} left to the documents, which speak to them." if left else "")
+            + self._shadowed()
+        )
+
+    def _shadowed(self) -> str:
+        near = self.not_answered_near_new
+        if not near:
+            return ""
+        shown = ", ".join(repr(q) for q in near[:3]) + (f" and {len(near) - 3} more" if len(near) > 3 else "")
+        return (
+            f' Marked "not answered here", and near what this build adds or changes: {shown}. They still get the '
+            "fallback: if the documents answer them now, untaught them."
+        )
 
 
 def build_index(
@@ -149,7 +166,9 @@ def _build(
 
         _write_build(folder, search_index, rows, kinds, words, word_vectors, knowledge.passages, manifest, write_tokens)
     _validate(folder, embedder, prepare)
-    changes = _changes(index_dir, knowledge.passages)
+    live = _live_passages(index_dir)
+    changes = _changes(live, knowledge.passages)
+    shadowed = _near_new(knowledge, live, not_answered, vectors, rows, kinds, settings.everyday_answered_similarity)
     write_pointer(index_dir, STAGED, name)
     if publish:
         publish_staged(index_dir)
@@ -167,6 +186,7 @@ def _build(
         path=folder,
         published=publish,
         everyday_answered=tuple(manifest["everyday_answered"]),
+        not_answered_near_new=shadowed,
     )
 
 
@@ -211,13 +231,39 @@ def _validate(folder: Path, embedder: Embedder, prepare: Callable[[Index], None]
         index.close()
 
 
-def _changes(index_dir: Path, passages: list[Passage]) -> Changes:
-    """Compared with the live build's passages, whatever its format or model: they are text."""
+def _live_passages(index_dir: Path) -> list[Passage]:
+    """The live build's passages, whatever its format or model (they are text); none when there is none."""
     live = read_pointer(index_dir, CURRENT, damaged_as_none=True)
     try:
-        old = read_passages(build_folder(index_dir, live)) if live else []
+        return read_passages(build_folder(index_dir, live)) if live else []
     except (OSError, ValueError, KeyError, TypeError):
-        old = []
+        return []
+
+
+def _near_new(
+    knowledge: Knowledge,
+    old: list[Passage],
+    not_answered: np.ndarray,
+    vectors: np.ndarray,
+    rows: np.ndarray,
+    kinds: np.ndarray,
+    similarity: float,
+) -> tuple[str, ...]:
+    """Staff's "not answered here" questions that a row of a passage new to this build (its text, a sentence, its
+    FAQ question; not what was taught) comes within `similarity` of, as the built-in everyday ones are judged."""
+    if not old or not len(not_answered):  # a first build adds everything: what was marked was marked against it
+        return ()
+    known = {p.id for p in old}
+    fresh = np.array([p.id not in known for p in knowledge.passages])
+    near = vectors[fresh[rows] & (kinds != TAUGHT)]
+    if not len(near):
+        return ()
+    close = (not_answered @ near.T).max(axis=1) >= similarity
+    return tuple(q for q, c in zip(knowledge.not_answered, close, strict=True) if c)
+
+
+def _changes(old: list[Passage], passages: list[Passage]) -> Changes:
+    """Compared with the live build's passages."""
     if not old:
         return Changes(added=len(passages))
     old_ids = {p.id for p in old}
