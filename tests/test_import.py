@@ -200,6 +200,8 @@ def test_flags_fill_the_front_matter_over_the_documents_own(tmp_path: Path, caps
     for bad, message in [
         (["--date", "May 2024"], "error: the date must be written 2025-12-19 (or 2025-12, or 2025); got 'May 2024'"),
         (["--url", "example.org"], "error: the URL must start with https:// or http://; got 'example.org'"),
+        (["--date", "2025-13-45"], "error: the date '2025-13-45' is no day of the calendar; correct it"),
+        (["--date", "2025-02-30"], "error: the date '2025-02-30' is no day of the calendar; correct it"),
     ]:
         assert main(["import", str(source), "--knowledge", str(tmp_path / "other"), *bad]) == 2
         assert capsys.readouterr().err.strip() == message

@@ -12,7 +12,7 @@ import yaml
 
 from bot.atomic import write_atomically
 from bot.errors import BotError
-from bot.knowledge.markdown import DATE  # the forms a document's date may take
+from bot.knowledge.markdown import is_calendar_day, is_date  # the forms a document's date may take
 
 
 class ImportFailed(BotError):
@@ -37,8 +37,10 @@ class Metadata:
         """The same, trimmed; a date or URL of another form is refused with the form it needs."""
         values = {f.name: " ".join(str(getattr(self, f.name) or "").split()) for f in fields(self)}
         trimmed = Metadata(**{name: value or None for name, value in values.items()})
-        if trimmed.date and not DATE.match(trimmed.date):
+        if trimmed.date and not is_date(trimmed.date):
             raise ImportFailed(f"the date must be written 2025-12-19 (or 2025-12, or 2025); got {trimmed.date!r}")
+        if trimmed.date and not is_calendar_day(trimmed.date):
+            raise ImportFailed(f"the date {trimmed.date!r} is no day of the calendar; correct it")
         if trimmed.url and not re.match(r"^https?://\S+$", trimmed.url):
             raise ImportFailed(f"the URL must start with https:// or http://; got {trimmed.url!r}")
         return trimmed

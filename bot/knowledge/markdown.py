@@ -173,6 +173,20 @@ FRONT_MATTER_KEYS = ("title", "author", "publisher", "date", "url")
 DATE = re.compile(r"^\d{4}(-\d{2}(-\d{2})?)?$")
 
 
+def is_date(text: str) -> bool:
+    """Written 2025-12-19, 2025-12 or 2025: DATE's form."""
+    return bool(DATE.match(text.strip()))
+
+
+def is_calendar_day(text: str) -> bool:
+    """A date of DATE's form that the calendar has ("2025-13-45" has the form, and is no day)."""
+    try:
+        datetime.date.fromisoformat((text.strip() + "-01-01")[:10])
+    except ValueError:
+        return False
+    return True
+
+
 def _metadata_problems(meta: dict, header: str, rel: str) -> list[Problem]:
     """Front matter a citation would show wrongly: a key misspelt (its value is never shown), a list or map
     (shown as Python would print it: an error), a date or URL of another form."""
@@ -198,8 +212,11 @@ def _metadata_problems(meta: dict, header: str, rel: str) -> list[Problem]:
                 "(in quotes if it holds ':', or starts with '[' or '{')"
             )
             problems.append(Problem(rel, line_of(key), message, "error"))
-        elif key == "date" and not isinstance(value, datetime.date) and not DATE.match(str(value).strip()):
+        elif key == "date" and not isinstance(value, datetime.date) and not is_date(str(value)):
             message = f"date {str(value)!r} is shown as it is; write it 2025-12-19 (or 2025-12, or 2025)"
+            problems.append(Problem(rel, line_of(key), message))
+        elif key == "date" and not isinstance(value, datetime.date) and not is_calendar_day(str(value)):
+            message = f"date {str(value)!r} is no day of the calendar, and citations show it as it is; correct it"
             problems.append(Problem(rel, line_of(key), message))
         elif key == "url" and not re.match(r"^https?://\S+$", str(value).strip()):
             message = f"url {str(value)!r} is no web address a link can be made of; write it with https://"
