@@ -16,6 +16,7 @@ from bot.config import Settings
 from bot.console import StaffConsole
 from bot.console.documents import DocumentsTab
 from bot.index import STAGED, build_index, live_build, publish_staged
+from bot.index.pointers import read_pointer
 from bot.knowledge import load_knowledge
 from bot.knowledge.phrasings import PHRASINGS_FILE, PhrasingsFile
 
@@ -111,6 +112,19 @@ def test_edited_details_change_only_the_front_matter_and_a_discard_puts_them_bac
     discarded, _ = tab.discard()
     assert "discarded" in discarded and garden.read_text(encoding="utf-8") == original
     assert not (Path(tab.settings.index_dir) / STAGED).exists()
+
+
+def test_a_page_opened_while_a_build_is_staged_says_so(tab: DocumentsTab):
+    """A reload, or a second member of staff, read "Nothing staged." and could publish the build unknowingly."""
+    assert tab.staged_status() == "Nothing staged."
+    tab.edit("garden.md", "Garden Care", "", "Green Thumb Club", "2024-06", "")
+    name = read_pointer(tab.settings.index_dir, STAGED)
+    assert tab.staged_status() == (
+        f"**Staged build {name}**: edited the details of garden.md. Publish makes it live; Discard forgets it."
+    )
+    tab.discard()
+    build_index(load_knowledge(tab.settings.knowledge_dir), tab.settings.index_dir, FakeEmbedder(), publish=False)
+    assert "is staged**, from another page or the command line" in tab.staged_status()
 
 
 def test_a_retired_document_leaves_the_folder_with_a_copy_kept(fake_index: Settings, tab: DocumentsTab, tmp_path):

@@ -202,6 +202,20 @@ class DocumentsTab(Tab):
             self.live = Built(ours.change.inverse(), now) if now else None  # rolling back again redoes it
             return f"{text} {_undone(ours.change)}", self.table()
 
+    def staged_status(self) -> str:
+        """What a page opened now is told is staged: this tab's change, or a build staged elsewhere (another page,
+        the command line) that Publish would make live all the same."""
+        name = read_pointer(self.settings.index_dir, STAGED, damaged_as_none=True)
+        if name is None:
+            return "Nothing staged."
+        staged = self.staged
+        if staged is not None and staged.build == name:
+            return f"**Staged build {name}**: {staged.change.what}. Publish makes it live; Discard forgets it."
+        return (
+            f"**Build {name} is staged**, from another page or the command line. Publish makes it live; Discard "
+            "forgets it."
+        )
+
     def _still_staged(self, staged: Built) -> bool:
         """Whether the staged build is still this change's: another tab or the command line may have published,
         discarded or replaced it since."""
@@ -330,6 +344,7 @@ class DocumentsTab(Tab):
         roll_back.click(self.roll_back, None, [status, listing], api_name="roll_back_documents", **private)
         listing.change(names, None, [chosen], api_name="document_names", api_visibility=HIDDEN)
         app.load(self.table, None, [listing], api_name="documents", api_visibility=HIDDEN)
+        app.load(self.staged_status, None, [status], api_name="staged_status", api_visibility=HIDDEN)
 
 
 def _describe(imported: Imported) -> str:
