@@ -67,7 +67,9 @@ class VisitorChat:
         """Add the visitor's question and the reply to the chat; clear the input box."""
         message = as_text(message)
         reply = self._answer(message, request, CHAT)
-        history = [*(history or []), *chat_turn(message, reply)]
+        # an empty send gets the hint alone: a bubble of nothing (or of spaces, read out as "&nbsp;") says nothing
+        turn = chat_turn(message, reply) if message.strip() else [assistant_message(reply)]
+        history = [*(history or []), *turn]
         self._record(message, reply, request, len(history) - 1)
         return history, ""
 

@@ -239,3 +239,12 @@ def test_an_answers_next_part_is_related_though_other_entries_rank_before_it(tmp
         "The virus spreads through",
         "The virus spreads on hand",
     ]
+
+
+@pytest.mark.parametrize("message", ["", "   ", "\n\t"])
+def test_an_empty_send_shows_the_hint_without_a_bubble_for_the_question(assistant: Assistant, message: str):
+    from bot.ui import VisitorChat
+
+    history, box = VisitorChat(assistant).respond(message, [])
+    assert box == "" and [turn["role"] for turn in history] == ["assistant"]
+    assert "Please type a question" in history[0]["content"]
