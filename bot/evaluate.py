@@ -265,16 +265,18 @@ def suite_questions(paths: list[Path]) -> list[str]:
 def answer_changes(
     before: Assistant, after: Assistant, questions: list[str], progress: bool = True
 ) -> list[tuple[str, str, str]]:
-    """(question, first passage before, first passage after) where the two differ; a tqdm bar on stderr, which the
-    console shows as the event's progress."""
+    """(question, first passage before, first passage after, by their citations) where another passage comes first:
+    the same text under a new date or title is the same answer. A tqdm bar on stderr, which the console shows as the
+    event's progress."""
     changes = []
     for question in tqdm(questions, desc="Comparing answers", unit="question", disable=not progress):
         first = [_first_shown(assistant, question) for assistant in (before, after)]
-        if first[0] != first[1]:
-            changes.append((question, *first))
+        if first[0][0] != first[1][0]:
+            changes.append((question, first[0][1], first[1][1]))
     return changes
 
 
-def _first_shown(assistant: Assistant, question: str) -> str:
+def _first_shown(assistant: Assistant, question: str) -> tuple[str | None, str]:
+    """The id of the passage the reply quotes first (its document, headings and text), and its citation."""
     reply = assistant.ask(question)
-    return reply.answer.passage.citation if reply.answer else "(the fallback)"
+    return (reply.answer.passage.id, reply.answer.passage.citation) if reply.answer else (None, "(the fallback)")

@@ -99,10 +99,11 @@ def test_edited_details_change_only_the_front_matter_and_a_discard_puts_them_bac
     garden = Path(tab.settings.knowledge_dir) / "garden.md"
     original = garden.read_text(encoding="utf-8")
     assert tab.details("garden.md") == ("Garden Care Guide", "", "Green Thumb Club", "2024-05-01", "")
-    status, _, listing = tab.edit(
+    status, changed, listing = tab.edit(
         "garden.md", "Garden Care", "", "Green Thumb Club", "2024-06", "https://example.org/g"
     )
     assert status.startswith("Edited the details of garden.md. **Staged build ")
+    assert changed == []  # the same passage comes first under its new title and date: no answer changed
     edited = garden.read_text(encoding="utf-8")
     assert edited.startswith(
         "---\ntitle: Garden Care\npublisher: Green Thumb Club\ndate: 2024-06\nurl: https://example.org/g\n---\n"
