@@ -81,10 +81,8 @@ def cmd_teach(args: argparse.Namespace) -> int:
         print(f"error: nothing in {args.file} could be taught", file=sys.stderr)
         return 1
     if any(lesson.added for lesson in lessons):
-        from bot.audit import AuditLog
-
         taught = sum(len(lesson.added) for lesson in lessons)
-        AuditLog.in_folder(settings.data_dir).record("cli", "teach", f"{taught} from {args.file}")
+        _audit(settings, "teach", f"{taught} from {args.file}")
         print("Run `python -m bot build` to use them (only the new questions are embedded).")
     return 0
 
@@ -116,13 +114,13 @@ def cmd_build(args: argparse.Namespace) -> int:
         prepare=lambda index: prepare_build(index, embedder, settings.search),
     )
     print(f"Built {settings.index_dir}/ ({summary.name}): {summary.describe()}")
+    _audit(settings, "build (staged)" if args.stage else "build", f"{summary.name}: {summary.changes}")
     if args.stage:
         print("Staged, not live: compare with `python -m bot diff`, then `python -m bot publish`.")
     return 0
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from bot.audit import AuditLog
     from bot.importer import ImportFailed, Metadata, import_all
 
     settings = _settings(args)
@@ -139,9 +137,8 @@ def cmd_import(args: argparse.Namespace) -> int:
         )
     except ImportFailed as err:
         raise BotError(str(err)) from None
-    audit = AuditLog.in_folder(settings.data_dir)
     for imported in batch.written:
-        audit.record("cli", "import", f"{imported.target.name} from {imported.source.name}")
+        _audit(settings, "import", f"{imported.target.name} from {imported.source.name}")
     if not batch.written and len(batch.failed) + len(batch.skipped) == 1:  # one file, refused: say why, as an error
         raise BotError((batch.failed or batch.skipped)[0][1] + ("" if batch.failed else "; --replace overwrites it"))
     print(batch.summary(settings.knowledge_dir))
@@ -152,7 +149,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
     from bot.index import publish_staged
 
     settings = _settings(args)
-    print(f"Build {publish_staged(settings.index_dir)} is now live; `python -m bot rollback` undoes this.")
+    name = publish_staged(settings.index_dir)
+    _audit(settings, "publish", name)
+    print(f"Build {name} is now live; `python -m bot rollback` undoes this.")
     return 0
 
 
@@ -160,8 +159,20 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     from bot.index import rollback
 
     settings = _settings(args)
-    print(f"Build {rollback(settings.index_dir)} is live again; `python -m bot rollback` once more undoes this.")
+    name = rollback(settings.index_dir)
+    _audit(settings, "rollback", name)
+    print(f"Build {name} is live again; `python -m bot rollback` once more undoes this.")
     return 0
+
+
+def _audit(settings: Settings, action: str, detail: str) -> None:
+    """One line in the audit log the console's Activity tab shows, by "cli": what was done from the shell."""
+    from bot.audit import AuditLog
+
+    try:
+        AuditLog.in_folder(settings.data_dir).record("cli", action, detail)
+    except OSError as err:  # done all the same; the log is a record of it, not a condition
+        print(f"warning: not in the audit log ({err}); {action}: {detail}", file=sys.stderr)
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
@@ -245,7 +256,6 @@ def cmd_console(args: argparse.Namespace) -> int:
 def cmd_staff(args: argparse.Namespace) -> int:
     """Add, remove or list the console's staff accounts (data_dir/staff.json); changes go to the audit log."""
     from bot.accounts import StaffAccounts
-    from bot.audit import AuditLog
 
     settings = Settings.from_env()
     accounts = StaffAccounts.from_settings(settings.console)
@@ -264,7 +274,7 @@ def cmd_staff(args: argparse.Namespace) -> int:
     else:
         accounts.remove(args.name)
         print(f"Removed the staff account {args.name}; {SESSIONS_END}")
-    AuditLog.in_folder(settings.data_dir).record("cli", f"staff {args.action}", args.name)
+    _audit(settings, f"staff {args.action}", args.name)
     return 0
 
 

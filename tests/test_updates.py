@@ -193,3 +193,28 @@ def test_a_build_from_an_older_version_is_not_rolled_back_to_and_its_passages_st
     with pytest.raises(IndexMismatchError, match=r"Cannot roll back to build .*format 1.*python -m bot build"):
         rollback(fake_settings.index_dir)
     assert live_build(fake_settings.index_dir) == new.name  # the live build is untouched
+
+
+def test_builds_publishes_and_rollbacks_from_the_shell_are_in_the_audit_log(
+    fake_settings: Settings, monkeypatch, tmp_path: Path
+):
+    """The console's Activity tab showed no trace of a live build changed from the command line."""
+    from bot.audit import AuditLog
+    from bot.cli import main
+    from bot.embedding import SentenceEmbedder
+
+    monkeypatch.setattr(SentenceEmbedder, "from_settings", staticmethod(lambda _: FakeEmbedder()))
+    monkeypatch.setenv("BOT_DATA_DIR", str(tmp_path / "data"))
+    where = ["--knowledge", str(fake_settings.knowledge_dir), "--index", str(fake_settings.index_dir)]
+    assert main(["build", "--quiet", *where]) == 0
+    edit(fake_settings, "Prune roses in late winter", "Prune roses in early spring")
+    assert main(["build", "--stage", "--quiet", *where]) == 0
+    assert main(["publish", *where]) == 0 and main(["rollback", *where]) == 0
+    entries = AuditLog.in_folder(tmp_path / "data").entries(newest_first=False)
+    assert [(e.user, e.action) for e in entries] == [
+        ("cli", "build"),
+        ("cli", "build (staged)"),
+        ("cli", "publish"),
+        ("cli", "rollback"),
+    ]
+    assert entries[1].detail.endswith(": 0 added, 1 changed, 0 removed, 4 unchanged")
