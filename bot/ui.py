@@ -41,6 +41,7 @@ ASSETS = Path(__file__).parent
 CSS = (ASSETS / "page.css").read_text(encoding="utf-8")  # the console shows replies too, so it takes this as well
 # What the page does that Gradio does not: each reply lands at its start, messages are named by their text, the focus
 # goes back to the question box after a suggestion. In the page, not an event: the visitor API gains no endpoint.
+UNRATED_CLASS = "not-rated"  # a reply no thumbs can rate: see assistant_message
 PAGE_JS = (ASSETS / "page.js").read_text(encoding="utf-8").replace("__CHOICE_PREFIX__", json.dumps(CHOICE_PREFIX))
 
 
@@ -68,7 +69,8 @@ class VisitorChat:
         message = as_text(message)
         reply = self._answer(message, request, CHAT)
         # an empty send gets the hint alone: a bubble of nothing (or of spaces, read out as "&nbsp;") says nothing
-        turn = chat_turn(message, reply) if message.strip() else [assistant_message(reply)]
+        rated = self._rated(message, reply)
+        turn = chat_turn(message, reply, rated) if message.strip() else [assistant_message(reply, rated)]
         history = [*(history or []), *turn]
         self._record(message, reply, request, len(history) - 1)
         return history, ""
@@ -86,7 +88,8 @@ class VisitorChat:
         else:
             reply = self.assistant.show(str(selection.value))
             self.metrics.count(CHAT, reply, time.perf_counter() - started)
-        turn = chat_turn(reply.question, reply) if reply.question else [assistant_message(reply)]
+        rated = self._rated(reply.question, reply)
+        turn = chat_turn(reply.question, reply, rated) if reply.question else [assistant_message(reply, rated)]
         history = [*(history or []), *turn]
         self._record(reply.question, reply, request, len(history) - 1)
         return history
@@ -141,13 +144,18 @@ class VisitorChat:
     def _record(self, question: str, reply: Reply, request: gr.Request | None = None, index: int = -1) -> None:
         """Store the turn in the visit log (not an empty, over-long or refused message, nor more of one client's
         a day than the limit) and which answer it is on the page."""
-        if self.visits is None or self.assistant.input_problem(question) or reply.message == TOO_MANY_QUESTIONS:
+        if self.visits is None or not self._rated(question, reply):
             return
         if not self.limits.may_log(self.limits.address(request)):
             return
         row = self.visits.record(question, reply.answered, [hit.passage.id for hit in reply.passages])
         if row is not None and _session(request) and index >= 0:  # an API call (index -1) has no thumbs
             self.rows.remember(_session(request), index, row)
+
+    def _rated(self, question: str, reply: Reply) -> bool:
+        """Whether the turn is one a visitor's thumbs can rate: not an empty, over-long or refused message, which
+        is never stored."""
+        return not self.assistant.input_problem(question) and reply.message != TOO_MANY_QUESTIONS
 
 
 def _session(request: gr.Request | None) -> str | None:
@@ -171,17 +179,21 @@ def shown_question(question: str) -> str:
     return question if len(question) <= SHOWN_QUESTION_CHARS else question[:SHOWN_QUESTION_CHARS] + "…"
 
 
-def chat_turn(question: str, reply: Reply) -> list[dict]:
+def chat_turn(question: str, reply: Reply, rated: bool = True) -> list[dict]:
     """The visitor's message and the reply, as the chat shows them; a huge message is echoed cut short."""
-    return [{"role": "user", "content": escape_markdown(shown_question(question))}, assistant_message(reply)]
+    return [{"role": "user", "content": escape_markdown(shown_question(question))}, assistant_message(reply, rated)]
 
 
-def assistant_message(reply: Reply) -> dict:
-    """The reply as a chat message; its choices, follow-ups and topics become clickable options (passage ids)."""
+def assistant_message(reply: Reply, rated: bool = True) -> dict:
+    """The reply as a chat message; its choices, follow-ups and topics become clickable options (passage ids). One
+    that is not `rated` carries a mark that hides its thumbs (page.css): nothing would record them."""
     options = [{"label": CHOICE_PREFIX + (p.question or p.headings[-1]), "value": p.id} for p in reply.choices]
     options += [{"label": p.question, "value": p.id} for p in reply.follow_ups]
     options += [{"label": topic.heading, "value": topic.passage.id} for topic in reply.topics]
-    message = {"role": "assistant", "content": render_markdown(reply)}
+    content = render_markdown(reply)
+    if not rated:
+        content = f'<div class="{UNRATED_CLASS}"></div>\n\n{content}'
+    message = {"role": "assistant", "content": content}
     return {**message, "options": options} if options else message
 
 

@@ -203,3 +203,16 @@ def test_the_fallback_offers_contact_details_topics_and_did_you_mean(
     reply = click_option(page, SIDE_EFFECTS)
     assert text(reply.locator("blockquote").first).startswith("Possible side effects may include fatigue")
     expect(page.get_by_label("Your question")).to_be_focused()
+
+
+@on_both
+def test_thumbs_come_with_answers_and_not_with_a_message_never_stored(page_at, app_url: str, viewport: dict):
+    """The hint for an empty message (like "too long" and "too many questions") is stored nowhere: thumbs under it
+    looked pressed when clicked and recorded nothing."""
+    page = page_at(app_url, viewport)
+    ask_in_page(page, SIDE_EFFECTS)
+    expect(page.locator("#answers .message-buttons-left").last).to_be_visible()
+    ask_in_page(page, "   ")
+    unrated = page.locator("#answers .message-row:has(.not-rated) + .message-buttons-left")
+    expect(unrated).to_have_count(1)
+    expect(unrated).to_be_hidden()
