@@ -258,13 +258,13 @@ class Assistant:
         return serving
 
     def _visitor_hits(self, searcher: Searcher, hits: list[Hit]) -> list[Hit]:
-        """The first visitor_depth hits, and the answer's further parts where its entry has more: its answer goes
-        on in them (shown as related when close), though other entries took the places after it."""
+        """The first visitor_depth hits, and the further parts of the entries among them: an answer goes on in its
+        next part (shown as related when close), though other entries took the places after it."""
         shown = hits[: self.visitor_depth]
-        answer = searcher.entry_of.get(shown[0].passage.id) if shown and self.settings.search.entries_first else None
-        if answer is None:
+        if not self.settings.search.entries_first:
             return shown
-        return shown + [h for h in hits[self.visitor_depth :] if searcher.entry_of.get(h.passage.id) == answer]
+        entries = {searcher.entry_of.get(h.passage.id) for h in shown} - {None}
+        return shown + [h for h in hits[self.visitor_depth :] if searcher.entry_of.get(h.passage.id) in entries]
 
     def input_problem(self, question: str) -> str | None:
         if len(question) > self.settings.max_question_chars:
