@@ -241,8 +241,9 @@ class Assistant:
         topics = main_topics(index.passages, index.site, self.settings.max_topics)
 
         def search_and_compose(query: str, depth: int) -> Reply:
-            """One search as deep as asked; the reply from its first visitor_depth hits, which a deeper search
-            never changes (Searcher.search), so staff asking for more see the visitor's reply all the same."""
+            """One search as deep as asked, and at least as deep as the rerank; the reply from its first
+            visitor_depth hits and the further parts of their entries among the reranked ones (_visitor_hits), which
+            a deeper search never changes (Searcher.search), so staff asking for more see the visitor's reply."""
             results = searcher.search(query, max(depth, self.settings.search.rerank_depth))
             shown = replace(results, hits=self._visitor_hits(searcher, results.hits))
             reply = compose_reply(query, shown, index.site, self.settings.answer, searcher, topics)
@@ -258,13 +259,16 @@ class Assistant:
         return serving
 
     def _visitor_hits(self, searcher: Searcher, hits: list[Hit]) -> list[Hit]:
-        """The first visitor_depth hits, and the further parts of the entries among them: an answer goes on in its
-        next part (shown as related when close), though other entries took the places after it."""
+        """The first visitor_depth hits, and the further parts of the entries among them that the rerank put after
+        other entries (search.py, entries_first): an answer goes on in its next part, shown as related when close.
+        Only from the reranked hits, which a deeper search never changes."""
+        s = self.settings.search
         shown = hits[: self.visitor_depth]
-        if not self.settings.search.entries_first:
+        if not s.entries_first or s.late_interaction_weight <= 0:  # nothing was put after: the first hits are all
             return shown
         entries = {searcher.entry_of.get(h.passage.id) for h in shown} - {None}
-        return shown + [h for h in hits[self.visitor_depth :] if searcher.entry_of.get(h.passage.id) in entries]
+        parts = hits[self.visitor_depth : s.rerank_depth]
+        return shown + [h for h in parts if searcher.entry_of.get(h.passage.id) in entries]
 
     def input_problem(self, question: str) -> str | None:
         if len(question) > self.settings.max_question_chars:

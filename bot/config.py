@@ -231,8 +231,8 @@ class Settings:
     faq_question_weight: float = 3.0
     faq_share_from: float = 0.5
     faq_share_full: float = 0.9
-    # Passages under one FAQ question are parts of one answer (a long answer split), and so are passages under a
-    # title and heading that several documents share (a thread's answers, a document each, its title a question or
+    # Passages under one FAQ question are parts of one answer (a long answer split), and so are documents whose one
+    # heading is their title when several share it (a thread's answers, a document each, its title a question or
     # not): within the rerank, an entry's second and later parts rank after every other passage, so that the first
     # places go to different answers. The visitor still sees the answer's next part as related when it scores close
     # enough. Sections of prose are not grouped: their next passage is often the one that holds the answer

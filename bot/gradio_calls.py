@@ -66,7 +66,7 @@ class Shapes:
             return None
         parts = call.strip("/").split("/")
         event = data.get("fn_index") if parts == ["queue", "join"] else self.named.get(parts[-1])
-        if event in self.clicked and not _is_click(data.get("event_data")):
+        if isinstance(event, int) and event in self.clicked and not _is_click(data.get("event_data")):
             return 422, "That event is the page's own: it needs what was clicked. Ask with POST /api/ask."
         if parts == ["queue", "join"]:
             return self._event(data)
@@ -139,7 +139,8 @@ def _reads_event_data(fn: Any) -> bool:
         hints = typing.get_type_hints(fn)
     except (NameError, TypeError):
         return False
-    return any(isinstance(hint, type) and issubclass(hint, gr.EventData) for hint in hints.values())
+    kinds = (kind for hint in hints.values() for kind in (hint, *typing.get_args(hint)))  # gr.LikeData | None too
+    return any(isinstance(kind, type) and issubclass(kind, gr.EventData) for kind in kinds)
 
 
 def _is_click(event_data: object) -> bool:

@@ -601,12 +601,17 @@ Entry = tuple[str, tuple[str, ...]]  # a document's title and a passage's headin
 
 
 def entries(passages: list[Passage]) -> dict[str, Entry]:
-    """Each passage that is part of an entry, by id: under an FAQ question (a long answer's parts share it), or under
-    a title and headings that several documents share (a thread's answers, a document each, whatever the title)."""
+    """Each passage that is part of an entry, by id: under an FAQ question (a long answer's parts share it), or a
+    thread's answer: a document whose one heading is its title, which other documents share (a document each,
+    whatever the title). Sections of prose are none, even where documents share a title and a heading."""
     documents: dict[Entry, set[str]] = {}
     for passage in passages:
         documents.setdefault(_entry(passage), set()).add(passage.source.path)
-    return {p.id: _entry(p) for p in passages if p.question or len(documents[_entry(p)]) > 1}
+    return {p.id: _entry(p) for p in passages if p.question or (_answer_of_thread(p) and len(documents[_entry(p)]) > 1)}
+
+
+def _answer_of_thread(passage: Passage) -> bool:
+    return passage.headings == (passage.source.title,)
 
 
 def _entry(passage: Passage) -> Entry:

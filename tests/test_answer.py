@@ -248,3 +248,30 @@ def test_an_empty_send_shows_the_hint_without_a_bubble_for_the_question(assistan
     history, box = VisitorChat(assistant).respond(message, [])
     assert box == "" and [turn["role"] for turn in history] == ["assistant"]
     assert "Please type a question" in history[0]["content"]
+
+
+def test_asking_deeper_than_the_rerank_never_changes_the_visitors_reply(tmp_path: Path):
+    """A thread of 30 answers (one entry) beside 8 other documents, reranked 4 deep: an entry's parts past the rerank
+    are in fused order and on another scale, so they are never candidates for the visitor's related passages, and
+    staff asking for 10 see the reply a visitor gets (9 of these 300 questions did not, the review's corpus)."""
+    import random
+
+    chosen = random.Random(1)
+    words = "descale boil vinegar citric lemon soda rinse water filter plastic smell new heat steam lid spout coil"
+    words = words.split()
+    folder = tmp_path / "knowledge"
+    folder.mkdir()
+    for number in range(30):
+        body = " ".join(chosen.choice(words) for _ in range(45)) + f" kettle answer {number}."
+        (folder / f"t-{number:02}.md").write_text(f"---\ntitle: Kettle smells\n---\n\n## Kettle smells\n\n{body}\n")
+    for number in range(8):
+        body = " ".join(chosen.choice(words) for _ in range(45)) + f" other {number}."
+        (folder / f"o-{number}.md").write_text(f"---\ntitle: Other {number}\n---\n\n## Other {number}\n\n{body}\n")
+    settings = Settings(knowledge_dir=folder, index_dir=tmp_path / "index", model_name="fake", min_confidence=-9)
+    build_index(load_knowledge(folder), settings.index_dir, FakeEmbedder())
+    deep4 = settings.replace(rerank_depth=4)
+    assistant = Assistant(load_index(settings.index_dir, FakeEmbedder()), FakeEmbedder(), deep4)
+    for _ in range(300):
+        question = " ".join(chosen.choice(words) for _ in range(chosen.randint(2, 6)))
+        visitor, staff = assistant.ask(question), assistant.ask(question, k=10)
+        assert visitor.passages == staff.passages, question

@@ -15,6 +15,7 @@ from markdown_it import MarkdownIt
 from bot.config import Settings
 from bot.console import StaffConsole
 from bot.console.documents import DocumentsTab
+from bot.console.publishing import Publishing
 from bot.index import STAGED, build_index, live_build, publish_staged
 from bot.index.pointers import read_pointer
 from bot.knowledge import load_knowledge
@@ -124,8 +125,11 @@ def test_a_page_opened_while_a_build_is_staged_says_so(tab: DocumentsTab):
         f"**Staged build {name}**: edited the details of garden.md. Publish makes it live; Discard forgets it."
     )
     tab.discard()
-    build_index(load_knowledge(tab.settings.knowledge_dir), tab.settings.index_dir, FakeEmbedder(), publish=False)
-    assert "is staged**, from another page or the command line" in tab.staged_status()
+    elsewhere = Publishing(tab.console).stage("carol", "taught from visitor questions")
+    said = tab.staged_status()
+    assert said.startswith(f"**Build {elsewhere.build} is staged** by carol (taught from visitor questions), not from")
+    assert "publish or discard it where it was staged" in said
+    assert tab.publish()[0].startswith("Nothing is staged here")  # as the status said: this tab's buttons are its own
 
 
 def test_a_retired_document_leaves_the_folder_with_a_copy_kept(fake_index: Settings, tab: DocumentsTab, tmp_path):

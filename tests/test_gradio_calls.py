@@ -53,6 +53,8 @@ def test_calls_of_the_right_shape_pass(shapes: Shapes):
     [
         ("queue/join", {"fn_index": 12345, "data": [], "session_hash": "x"}, 404, "no event 12345"),
         ("queue/join", {"fn_index": "5", "data": []}, 404, "no event '5'"),
+        ("queue/join", {"fn_index": [1], "data": []}, 404, "no event [1]"),
+        ("queue/join", {"fn_index": {"a": 1}, "data": []}, 404, "no event {'a': 1}"),
         ("call/v2/nosuch", {}, 404, "no API endpoint 'nosuch'"),
         ("call/v2/ask", {"q": "x"}, 422, "/ask takes question, each by name; got q"),
         ("call/v2/ask", {}, 422, "got none"),

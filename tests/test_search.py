@@ -251,3 +251,13 @@ def test_a_threads_answers_are_one_entry_whatever_its_title(tmp_path: Path):
     thread = {parts[p.id] for p in passages if p.source.title == "New kettle smells of plastic"}
     assert thread == {("New kettle smells of plastic", ("New kettle smells of plastic",))}
     assert [p.id for p in passages if p.source.title == "Kettle guide" and p.id in parts] == []
+
+
+def test_documents_that_share_a_title_and_a_heading_of_prose_are_no_entry(tmp_path: Path):
+    """Two leaflets under one template title, each with its own "Side effects": unrelated sections, not a thread."""
+    folder = tmp_path / "knowledge"
+    folder.mkdir()
+    for drug in ("aspirin", "ibuprofen"):
+        text = f"---\ntitle: Patient leaflet\n---\n\n## Side effects\n\n{drug.title()} can upset the stomach.\n"
+        (folder / f"{drug}.md").write_text(text, encoding="utf-8")
+    assert entries(load_knowledge(folder).passages) == {}

@@ -203,17 +203,22 @@ class DocumentsTab(Tab):
             return f"{text} {_undone(ours.change)}", self.table()
 
     def staged_status(self) -> str:
-        """What a page opened now is told is staged: this tab's change, or a build staged elsewhere (another page,
-        the command line) that Publish would make live all the same."""
+        """What a page opened now is told is staged: this tab's change, or a build staged elsewhere (the Visitor
+        questions tab, another page's, the command line), with who staged it and why, as the audit log has it."""
         name = read_pointer(self.settings.index_dir, STAGED, damaged_as_none=True)
         if name is None:
             return "Nothing staged."
         staged = self.staged
         if staged is not None and staged.build == name:
             return f"**Staged build {name}**: {staged.change.what}. Publish makes it live; Discard forgets it."
+        by = next(
+            (e for e in self.console.audit.entries() if e.action == "build (staged)" and e.detail.startswith(name)),
+            None,
+        )
+        who = f" by {by.user} ({by.detail.removeprefix(name).lstrip(': ')})" if by else ""
         return (
-            f"**Build {name} is staged**, from another page or the command line. Publish makes it live; Discard "
-            "forgets it."
+            f"**Build {name} is staged**{who}, not from this tab: publish or discard it where it was staged (the "
+            "Visitor questions tab, or `python -m bot publish`). A change staged here would replace it."
         )
 
     def _still_staged(self, staged: Built) -> bool:
