@@ -23,7 +23,7 @@ class Reply:
     disclaimer: str
     passages: tuple[Hit, ...] = ()  # the answer first, then related passages
     message: str | None = None  # the fallback, or what was wrong with the question
-    ranking: tuple[Hit, ...] = field(default=(), repr=False)  # everything considered, best first
+    ranking: tuple[Hit, ...] = field(default=(), repr=False)  # everything considered, in rank order
     confidence: float = NO_CONFIDENCE
     notice: str | None = None  # the urgent notice, shown before anything else
     choices: tuple[Passage, ...] = ()  # "did you mean": close matches not shown, or what a misspelt question meant
@@ -110,7 +110,7 @@ def compose_reply(
         return fallback_reply(question, site, topics, guesses, results)
     best = ranking[0]
     shown = [best]
-    # best first: where entries come first (Searcher.entries_first), the answer's next part may follow other entries
+    # best first: where entries come first (SearchSettings.entries_first), an answer's next part may follow others
     for hit in sorted(ranking[1:], key=lambda h: -h.score):
         if len(shown) > settings.max_related or hit.score < best.score - settings.related_margin:
             break

@@ -114,7 +114,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         prepare=lambda index: prepare_build(index, embedder, settings.search),
     )
     print(f"Built {settings.index_dir}/ ({summary.name}): {summary.describe()}")
-    _audit(settings, "build (staged)" if args.stage else "build", f"{summary.name}: {summary.changes}")
+    _audit(settings, "build (staged)" if args.stage else "build", f"{summary.name}: {summary.changes} ({summary.path})")
     if args.stage:
         print("Staged, not live: compare with `python -m bot diff`, then `python -m bot publish`.")
     return 0
@@ -150,7 +150,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     name = publish_staged(settings.index_dir)
-    _audit(settings, "publish", name)
+    _audit(settings, "publish", f"{name} ({settings.index_dir})")
     print(f"Build {name} is now live; `python -m bot rollback` undoes this.")
     return 0
 
@@ -160,7 +160,7 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     name = rollback(settings.index_dir)
-    _audit(settings, "rollback", name)
+    _audit(settings, "rollback", f"{name} ({settings.index_dir})")
     print(f"Build {name} is live again; `python -m bot rollback` once more undoes this.")
     return 0
 
@@ -186,11 +186,14 @@ def cmd_diff(args: argparse.Namespace) -> int:
             f"No question sets in {settings.eval_dir}/; pass .jsonl files, set BOT_EVAL_DIR, or run from the project "
             "folder."
         )
+    questions = suite_questions(files)
+    if not questions:  # an urgent set's lines test the notice: nothing to compare would read as nothing changed
+        names = ", ".join(str(f) for f in files)
+        raise BotError(f'{names}: no line says what answers it ("expect"); diff compares only those.')
     live = _assistant(settings, warn_stale=False)  # a staged build is newer than the live one
     other = Assistant(
         Assistant.load(settings, warn_stale=False, which=args.against.upper()).index, live.embedder, settings
     )
-    questions = suite_questions(files)
     changes = answer_changes(live, other, questions)
     for question, before, after in changes:
         print(f"- {question!r}\n    live:  {before}\n    {args.against}: {after}")

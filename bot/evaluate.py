@@ -266,13 +266,15 @@ def answer_changes(
     before: Assistant, after: Assistant, questions: list[str], progress: bool = True
 ) -> list[tuple[str, str, str]]:
     """(question, first passage before, first passage after, by their citations) where another passage comes first:
-    the same text under a new date or title is the same answer. A tqdm bar on stderr, which the console shows as the
-    event's progress."""
+    the same text under a new date or title is the same answer, and a passage whose text changed is said to have.
+    A tqdm bar on stderr, which the console shows as the event's progress."""
     changes = []
     for question in tqdm(questions, desc="Comparing answers", unit="question", disable=not progress):
         first = [_first_shown(assistant, question) for assistant in (before, after)]
         if first[0][0] != first[1][0]:
-            changes.append((question, first[0][1], first[1][1]))
+            (_, before_cited), (_, after_cited) = first
+            same = before_cited == after_cited  # one passage edited in place: same citation, new text
+            changes.append((question, before_cited, after_cited + (" (its text changed)" if same else "")))
     return changes
 
 

@@ -49,8 +49,8 @@ def teach_case(phrasings: PhrasingsFile, case: Case, passages: list[Passage]) ->
     if case.expect is None:
         added = phrasings.mark_not_answered(case.question)
         return Lesson(case.question, (NOT_ANSWERED,) if added else (), () if added else (NOT_ANSWERED,))
-    missing = [e for e in case.expect if not answering(passages, e)]
     found = [(e, answering(passages, e)) for e in case.expect]
+    missing = [e for e, holding in found if not holding]
     expected, holding = next(((e, f) for e, f in found if f), ("", []))  # one answer: the first expected text's
     if not holding:
         shown = ", ".join(repr(e) for e in missing) or "nothing"
@@ -59,7 +59,9 @@ def teach_case(phrasings: PhrasingsFile, case: Case, passages: list[Passage]) ->
     added = phrasings.teach(holding[0], case.question, passages)
     unsure = ""
     if len(holding) > 1:  # evaluate counts each of them right; visitors are shown the one taught
-        others = ", ".join(p.location for p in holding[1:])
+        others = ", ".join(p.location for p in holding[1:4]) + (
+            f" and {len(holding) - 4} more" if len(holding) > 4 else ""
+        )
         unsure = f"{expected!r} is also in {others}: quote more of the passage you mean if it is not that one"
     return Lesson(case.question, (taught,) if added else (), () if added else (taught,), unsure=unsure)
 

@@ -28,6 +28,7 @@ from bot.memory import forget_finished_sessions
 from bot.metrics import CHAT, GRADIO_API, Metrics
 from bot.redact import clean_text
 from bot.render import escape_markdown, render_markdown
+from bot.search import normalize_query
 from bot.throttle import trust_no_proxy_headers
 from bot.visits import DISLIKE, LIKE, TurnRows, VisitLog
 
@@ -39,9 +40,9 @@ ANSWERING = "answering"  # one concurrency group for every event that answers a 
 CHOICE_PREFIX = "Did you mean: "
 ASSETS = Path(__file__).parent
 CSS = (ASSETS / "page.css").read_text(encoding="utf-8")  # the console shows replies too, so it takes this as well
+UNRATED_CLASS = "not-rated"  # a reply no thumbs can rate: see assistant_message
 # What the page does that Gradio does not: each reply lands at its start, messages are named by their text, the focus
 # goes back to the question box after a suggestion. In the page, not an event: the visitor API gains no endpoint.
-UNRATED_CLASS = "not-rated"  # a reply no thumbs can rate: see assistant_message
 PAGE_JS = (ASSETS / "page.js").read_text(encoding="utf-8").replace("__CHOICE_PREFIX__", json.dumps(CHOICE_PREFIX))
 
 
@@ -70,7 +71,7 @@ class VisitorChat:
         reply = self._answer(message, request, CHAT)
         # an empty send gets the hint alone: a bubble of nothing (or of spaces, read out as "&nbsp;") says nothing
         rated = self._rated(message, reply)
-        turn = chat_turn(message, reply, rated) if message.strip() else [assistant_message(reply, rated)]
+        turn = chat_turn(message, reply, rated) if normalize_query(message) else [assistant_message(reply, rated)]
         history = [*(history or []), *turn]
         self._record(message, reply, request, len(history) - 1)
         return history, ""

@@ -241,7 +241,7 @@ def test_an_answers_next_part_is_related_though_other_entries_rank_before_it(tmp
     ]
 
 
-@pytest.mark.parametrize("message", ["", "   ", "\n\t"])
+@pytest.mark.parametrize("message", ["", "   ", "\n\t", "\u200b", "\u00ad\x00"])
 def test_an_empty_send_shows_the_hint_without_a_bubble_for_the_question(assistant: Assistant, message: str):
     from bot.ui import VisitorChat
 

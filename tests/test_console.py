@@ -80,7 +80,7 @@ def test_the_inspector_searches_once_for_the_reply_and_the_ranking(console: Staf
     search = searcher.search
     monkeypatch.setattr(searcher, "search", lambda query, k: searches.append(k) or search(query, k))
     _, _, rows = InspectorTab(console).inspect("how deep should tomatoes be planted", 4)
-    assert len(searches) == 1 and len(rows) == 4  # one search, as deep as the rerank (an entry's parts: search.py)
+    assert searches == [console.settings.search.rerank_depth] and len(rows) == 4  # one search, as deep as the rerank
 
 
 def test_the_inspector_says_why_a_question_gets_the_fallback(console: StaffConsole):

@@ -423,13 +423,15 @@ def test_front_matter_typos_and_odd_forms_are_named_at_their_line(knowledge_dir:
     ]
 
 
-def test_a_date_the_calendar_lacks_is_a_warning(knowledge_dir: Path):
-    """ "2025-13-45" has the form of a date; citations would show it as it is."""
-    text = "---\ntitle: Odd\ndate: '2025-13-45'\n---\n\n## Section\n\nSome text about zebra therapy.\n"
+@pytest.mark.parametrize("written", ["'2025-13-45'", "2025-13-45", "2025-02-30"])
+def test_a_date_the_calendar_lacks_is_a_warning(knowledge_dir: Path, written: str):
+    """ "2025-13-45" has the form of a date; citations would show it as it is. Unquoted, YAML's own error ("month
+    must be in 1..12") stopped check and the build with no file or line."""
+    text = f"---\ntitle: Odd\ndate: {written}\n---\n\n## Section\n\nSome text about zebra therapy.\n"
     (knowledge_dir / "odd.md").write_text(text, encoding="utf-8")
     warnings = [str(w) for w in load_knowledge(knowledge_dir).warnings if w.path == "odd.md"]
     said = "is no day of the calendar, and citations show it as it is; correct it"
-    assert warnings == [f"odd.md:3: warning: date '2025-13-45' {said}"]
+    assert warnings == [f"odd.md:3: warning: date {written.strip(chr(39))!r} {said}"]
 
 
 def test_a_list_or_map_in_front_matter_stops_the_load_rather_than_be_cited_as_python_prints_it(knowledge_dir: Path):

@@ -101,6 +101,17 @@ def test_diff_with_no_question_sets_to_compare_says_so(tmp_path: Path, monkeypat
     assert "error: No question sets in tests/eval/; pass .jsonl files, set BOT_EVAL_DIR" in capsys.readouterr().err
 
 
+def test_diff_of_a_suite_with_no_answers_to_compare_says_so(tmp_path: Path, capsys):
+    """An urgent set's lines test the notice; diff compares only lines with "expect", and "0 of 0" read as "no
+    change"."""
+    from bot.cli import main
+
+    suite = tmp_path / "urgent.jsonl"
+    suite.write_text('{"question": "my chest hurts", "urgent": true}\n', encoding="utf-8")
+    assert main(["diff", str(suite), "--index", str(tmp_path / "index")]) == 2
+    assert 'urgent.jsonl: no line says what answers it ("expect"); diff compares only those.' in capsys.readouterr().err
+
+
 def test_a_command_whose_reader_goes_away_ends_without_a_traceback():
     """`python -m bot ask ... | head` printed a BrokenPipeError traceback once head had what it wanted."""
     code = (
@@ -217,4 +228,5 @@ def test_builds_publishes_and_rollbacks_from_the_shell_are_in_the_audit_log(
         ("cli", "publish"),
         ("cli", "rollback"),
     ]
-    assert entries[1].detail.endswith(": 0 added, 1 changed, 0 removed, 4 unchanged")
+    assert ": 0 added, 1 changed, 0 removed, 4 unchanged (" in entries[1].detail  # and the build's folder
+    assert entries[2].detail.endswith(f"({fake_settings.index_dir})")

@@ -94,7 +94,13 @@ class InspectorTab(Tab):
             f"{s.rerank_depth} fused; late is each question token's best cosine with the passage's tokens (for an FAQ "
             f"entry {s.late_question_share:g} of it with its question's tokens), weighted by how few of those passages "
             "match the token, standardised over them. "
-            f"Fused = ({s.passage_weight} × passage + {s.sentence_weight} × sentence + "
+            + (
+                "An FAQ entry's or a thread's further parts rank after the other reranked passages, whatever their "
+                "score (BOT_ENTRIES_FIRST). "
+                if s.entries_first
+                else ""
+            )
+            + f"Fused = ({s.passage_weight} × passage + {s.sentence_weight} × sentence + "
             f"{question:g} × FAQ question cosine + {s.lexical_weight} × log(1 + BM25)) / {total:g}, each "
             "standardised over the candidates (less the mean, over the standard deviation); "
             f"BM25 adds {s.expansion_weight} × the query words' nearest document words. "

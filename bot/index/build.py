@@ -90,7 +90,8 @@ class BuildSummary:
         shown = ", ".join(repr(q) for q in near[:3]) + (f" and {len(near) - 3} more" if len(near) > 3 else "")
         return (
             f' Marked "not answered here", and near what this build adds or changes: {shown}. They still get the '
-            "fallback: if the documents answer them now, untaught them."
+            "fallback: if the documents answer them now, untaught them (the console's Visitor questions tab, or "
+            "delete them from [not_answered] in phrasings.toml)."
         )
 
 

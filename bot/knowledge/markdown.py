@@ -138,6 +138,17 @@ class _FrontMatterLoader(yaml.SafeLoader):
             raise yaml.composer.ComposerError(None, None, "an alias (*name) is not allowed here; write the text", mark)
         return super().compose_node(parent, index)
 
+    def construct_yaml_timestamp(self, node):
+        """A date, or for one of a date's form the calendar lacks (2025-13-45), its text: check warns of it, where
+        YAML's own error named neither the file nor the line."""
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp", _FrontMatterLoader.construct_yaml_timestamp)
+
 
 def front_matter(text: str, rel: str) -> tuple[dict | None, int, list[Problem]]:
     """YAML between leading '---' lines; returns (metadata, offset of the body, problems)."""
