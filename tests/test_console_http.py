@@ -57,6 +57,7 @@ CONSOLE_ENDPOINTS = {
     "roll_back_documents",
     "activity",
     "load_activity",
+    "staged_status",
     "signed_in",
 }
 UNANSWERED = "Is NK cell therapy covered by my health insurance?"
