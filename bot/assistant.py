@@ -242,10 +242,10 @@ class Assistant:
 
         def search_and_compose(query: str, depth: int) -> Reply:
             """One search as deep as asked, and at least as deep as the rerank; the reply from its first
-            visitor_depth hits and the further parts of their entries among the reranked ones (_visitor_hits), which
+            visitor_depth hits and the further parts of their entries (Searcher.with_further_parts), which
             a deeper search never changes (Searcher.search), so staff asking for more see the visitor's reply."""
             results = searcher.search(query, max(depth, self.settings.search.rerank_depth))
-            shown = replace(results, hits=self._visitor_hits(searcher, results.hits))
+            shown = replace(results, hits=searcher.with_further_parts(results.hits, self.visitor_depth))
             reply = compose_reply(query, shown, index.site, self.settings.answer, searcher, topics)
             alarm = self._alarm(serving, query, results.encoded, results.tokens)
             if alarm is None and results.corrections:
@@ -257,18 +257,6 @@ class Assistant:
         cached = lru_cache(maxsize=self.settings.answer_cache_size)(search_and_compose)
         serving = _Serving(index, searcher, cached, examples, topics, other_languages)
         return serving
-
-    def _visitor_hits(self, searcher: Searcher, hits: list[Hit]) -> list[Hit]:
-        """The first visitor_depth hits, and the further parts of the entries among them that the rerank put after
-        other entries (search.py, entries_first): an answer goes on in its next part, shown as related when close.
-        Only from the reranked hits, which a deeper search never changes."""
-        s = self.settings.search
-        shown = hits[: self.visitor_depth]
-        if not s.entries_first or s.late_interaction_weight <= 0:  # nothing was put after: the first hits are all
-            return shown
-        entries = {searcher.entry_of.get(h.passage.id) for h in shown} - {None}
-        parts = hits[self.visitor_depth : s.rerank_depth]
-        return shown + [h for h in parts if searcher.entry_of.get(h.passage.id) in entries]
 
     def input_problem(self, question: str) -> str | None:
         if len(question) > self.settings.max_question_chars:

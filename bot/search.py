@@ -484,6 +484,17 @@ class Searcher:
             head = _entries_first(head, self.entry_of)
         return _taught_first(head + rescored[depth:], s.taught_match)[:k]
 
+    def with_further_parts(self, hits: list[Hit], count: int) -> list[Hit]:
+        """The first `count` hits, and the further parts of the entries among them that the rerank put after other
+        entries (entries_first): an answer goes on in its next part. Only from the reranked hits, which a deeper
+        search never changes."""
+        s = self.settings
+        shown = hits[:count]
+        if not s.entries_first or s.late_interaction_weight <= 0:  # nothing was put after: the first hits are all
+            return shown
+        entries = {self.entry_of.get(h.passage.id) for h in shown} - {None}
+        return shown + [h for h in hits[count : s.rerank_depth] if self.entry_of.get(h.passage.id) in entries]
+
     def _confidence(self, hits: list[Hit], words: list[str], uncovered: dict[str, float], reranked: bool) -> float:
         """The answer's cosine, blended with its late interaction when the rerank ran, less the penalty for the
         uncovered share of the question's words (IDF-weighted)."""

@@ -9,6 +9,7 @@ from pathlib import Path
 from bot.evaluate import Case, holds
 from bot.knowledge import Passage
 from bot.knowledge.phrasings import PhrasingsFile, reference
+from bot.text import listed
 
 
 @dataclass(frozen=True)
@@ -59,9 +60,7 @@ def teach_case(phrasings: PhrasingsFile, case: Case, passages: list[Passage]) ->
     added = phrasings.teach(holding[0], case.question, passages)
     unsure = ""
     if len(holding) > 1:  # evaluate counts each of them right; visitors are shown the one taught
-        others = ", ".join(p.location for p in holding[1:4]) + (
-            f" and {len(holding) - 4} more" if len(holding) > 4 else ""
-        )
+        others = listed((p.location for p in holding[1:]), 3)
         unsure = f"{expected!r} is also in {others}: quote more of the passage you mean if it is not that one"
     return Lesson(case.question, (taught,) if added else (), () if added else (taught,), unsure=unsure)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import cache
 
 
@@ -156,6 +157,12 @@ def ramp(value: float, none_at: float, full_at: float) -> float:
     if none_at == full_at:
         return 1.0 if (value >= full_at if full_at > none_at else value < full_at) else 0.0
     return min(1.0, max(0.0, (value - none_at) / (full_at - none_at)))
+
+
+def listed(items: Iterable[str], shown: int = 5) -> str:
+    """The first `shown` items, comma-separated, and how many more there are: "a, b, c and 4 more"."""
+    items = list(items)
+    return ", ".join(items[:shown]) + (f" and {len(items) - shown} more" if len(items) > shown else "")
 
 
 def counted(number: int, noun: str) -> str:

@@ -27,7 +27,7 @@ from bot.index.pointers import read_pointer
 from bot.knowledge import Passage, knowledge_files, parse_document
 from bot.knowledge.phrasings import PHRASINGS_FILE, PhrasingsFile
 from bot.render import escape_markdown
-from bot.text import counted
+from bot.text import counted, listed
 
 DOCUMENT_COLUMNS = {
     "file": "14%",
@@ -371,8 +371,7 @@ def _describe(imported: Imported) -> str:
 
 
 def _questions(questions: list[str], how: str) -> str:
-    shown = ", ".join(repr(q) for q in questions[:5]) + (f" and {len(questions) - 5} more" if questions[5:] else "")
-    return f"{counted(len(questions), 'taught question')} {how} ({shown})"
+    return f"{counted(len(questions), 'taught question')} {how} ({listed(repr(q) for q in questions)})"
 
 
 def _cannot(upload: str, err: BotError) -> str:

@@ -30,7 +30,7 @@ from bot.index.manifest import new_manifest
 from bot.index.pointers import CURRENT, STAGED, prune, publish_staged, read_pointer, write_pointer
 from bot.index.texts import EXAMPLE_LISTS, TAUGHT, vector_texts, vocabulary
 from bot.knowledge import Knowledge, Passage, Problem
-from bot.text import counted
+from bot.text import counted, listed
 
 # HNSW past exact_limit rows: 32 links per vector, 80 candidates weighed when one is added and 128 at each
 # search; benchmarks/scale.py measured recall@10 0.9995 against exact search with them at 50,000 passages.
@@ -87,9 +87,9 @@ class BuildSummary:
         near = self.not_answered_near_new
         if not near:
             return ""
-        shown = ", ".join(repr(q) for q in near[:3]) + (f" and {len(near) - 3} more" if len(near) > 3 else "")
         return (
-            f' Marked "not answered here", and near what this build adds or changes: {shown}. They still get the '
+            f' Marked "not answered here", and near what this build adds or changes: {listed(map(repr, near), 3)}. '
+            "They still get the "
             "fallback: if the documents answer them now, untaught them (the console's Visitor questions tab, or "
             "delete them from [not_answered] in phrasings.toml)."
         )

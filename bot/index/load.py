@@ -25,6 +25,7 @@ from bot.index.pointers import CURRENT, STAGED, read_pointer
 from bot.index.texts import EXAMPLE_LISTS, TAUGHT
 from bot.index.tokens import TokenFile
 from bot.knowledge import Passage, Site, Source, hash_files, require_folder
+from bot.text import listed
 
 
 @dataclass
@@ -91,19 +92,15 @@ def require_fresh(index: Index, knowledge_dir: Path) -> None:
     require_folder(knowledge_dir)
     changed = stale_files(index, knowledge_dir)
     if changed:
-        raise StaleIndexError(f"{knowledge_dir}/ changed since the index was built ({_listed(changed)}); {REBUILD}.")
+        raise StaleIndexError(f"{knowledge_dir}/ changed since the index was built ({listed(changed)}); {REBUILD}.")
 
 
 def stale_warning(index: Index, knowledge_dir: Path, changed: list[str]) -> str:
     """What staff read when the build being served is older than the knowledge folder."""
     return (
-        f"the live index (build {index.path.name}) is older than {knowledge_dir}/ ({_listed(changed)} changed "
+        f"the live index (build {index.path.name}) is older than {knowledge_dir}/ ({listed(changed)} changed "
         f"since); answers come from that build until you {REBUILD} (or `build --stage`, then `python -m bot publish`)"
     )
-
-
-def _listed(names: list[str]) -> str:
-    return ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
 
 
 def load_build(folder: Path, embedder: Embedder) -> Index:
