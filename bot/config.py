@@ -308,7 +308,8 @@ class Settings:
     # The best rerank_depth fused passages are scored again: (1 - w) × fused + w × rerank, where w is
     # late_interaction_weight (0 turns it off) and rerank the standardised late interaction: each query token's
     # best cosine with the passage's tokens, weighted by how rare a match of at least late_match_similarity is
-    # among those passages, and for an FAQ passage late_question_share of it with its question's tokens alone.
+    # among those passages, and for an FAQ passage (or a thread's answer) late_question_share of it with its
+    # question's (its thread's title's) tokens alone.
     # Chosen on tests/eval/tuning.jsonl and the CovidFAQ dev split together (docs/quality-experiments.md).
     late_interaction_weight: float = 0.5
     late_question_share: float = 0.5

@@ -3,6 +3,8 @@ candidates, and late interaction (MeanMaxSim) of the query's tokens with each pa
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 
 from bot.config import SearchSettings
@@ -17,15 +19,25 @@ TAUGHT_CHUNK = 500
 class LateInteraction:
     """Token-level scores of a query against passages of one index: their token vectors were stored at build."""
 
-    def __init__(self, index: Index, embedder: Embedder, positions: dict[str, int], memory_mb: float = 0):
+    def __init__(
+        self,
+        index: Index,
+        embedder: Embedder,
+        positions: dict[str, int],
+        memory_mb: float = 0,
+        asked: Collection[str] | None = None,
+    ):
         self.index = index
         self.embedder = embedder
         self._positions = positions  # passage id → its position in the index
+        # The passages whose nearest heading is the question they answer: an FAQ entry's, and a thread's answers',
+        # whose title is its question whether it ends in "?" or not (Searcher's entries); FAQ entries by default.
+        self._asked = set(asked) if asked is not None else {p.id for p in index.passages if p.question}
         # Every passage's tokens as float32, read once, when they fit in memory_mb (SearchSettings.tokens_in_memory_mb)
         fits = len(index.tokens) * index.tokens.shape[1] * 4 <= memory_mb * 2**20
         # (by numpy: once, and torch is not loaded for it; float16 to float32 is exact either way)
         self._held = index.tokens.rows(0, len(index.tokens)).astype(np.float32) if fits and len(index.tokens) else None
-        # An FAQ passage's tokens begin with its question's, when the build embedded headings (see embedding_text).
+        # A passage's tokens begin with its nearest heading's, when the build embedded headings (see embedding_text).
         self._questions_embedded = bool(index.manifest.get("embedded", {}).get("headings", True))
         self._question_lengths: dict[int, int] = {}
         # Each passage's taught questions (their ranks among the TAUGHT rows) as runs of token rows, and their tokens
@@ -118,12 +130,13 @@ class LateInteraction:
         return self._taught_held[start:end]
 
     def question_length(self, passage: Passage) -> int:
-        """How many of an FAQ passage's tokens are its question's (they come first); 0 for another passage."""
-        if not passage.question or not self._questions_embedded:
+        """How many of a passage's tokens are the question it answers (they come first): an FAQ entry's question, a
+        thread answer's title; 0 for another passage, which is read whole in the question's share too."""
+        if passage.id not in self._asked or not passage.headings or not self._questions_embedded:
             return 0
         position = self._positions[passage.id]
         if position not in self._question_lengths:
-            self._question_lengths[position] = len(self.embedder.token_spans(passage.question))
+            self._question_lengths[position] = len(self.embedder.token_spans(passage.headings[-1]))
         return self._question_lengths[position]
 
     def mean_max_sim(self, query_tokens: np.ndarray, passage: Passage) -> float:

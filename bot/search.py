@@ -9,12 +9,12 @@ First, over the passages the dense search and BM25 bring (candidates from each),
 cosine with the passage under its heading, with its FAQ question (the passage again when it has
 none) and log(1 + BM25 over stemmed words, where each query word also brings the documents' words
 nearest to it in meaning: "tired" brings "fatigue", "safe" "safety") are standardised and averaged.
-Then the best of those are reranked by late interaction: each token of the question, in context,
-meets its most similar token of the passage (MeanMaxSim), and for an FAQ entry also the most similar
-token of its question, or of a question staff taught to the passage when that matches better and teaching in the
-folder predicts itself (see _taught_trust). Tokens count by how rare a close match is among the reranked passages, as
-IDF does for words: "coronavirus" in a folder where every entry says it, or says "COVID-19",
-decides nothing, while "symptoms" does. It reads the question against the passage word by word,
+Then the best of those are reranked by late interaction: each token of the question, in context, meets its most
+similar token of the passage (MeanMaxSim), and for an FAQ entry also the most similar token of its question (a
+thread's answer: of the thread's title, a question or not), or of a question staff taught to the passage when that
+matches better and teaching in the folder predicts itself (see _taught_trust). Tokens count by how rare a close
+match is among the reranked passages, as IDF does for words: "coronavirus" in a folder where every entry says it,
+or says "COVID-19", decides nothing, while "symptoms" does. It reads the question against the passage word by word,
 where one vector per text has to squeeze a whole passage into one point.
 Confidence asks another question, "do the documents answer this at all?": it starts from
 the answer's best cosine and its late interaction (whose token weights make the topic words every
@@ -151,7 +151,11 @@ class Searcher:
         bounds = np.searchsorted(index.rows[order], np.arange(len(index.passages) + 1))
         self._passage_rows = [order[bounds[p] : bounds[p + 1]] for p in range(len(index.passages))]
         self._vectors = _stored_vectors(index.search_index)  # the rows FAISS holds, without a copy
-        self.late_interaction = LateInteraction(index, embedder, self._positions, self.settings.tokens_in_memory_mb)
+        memory_mb = self.settings.tokens_in_memory_mb
+        # In the rerank's question share a thread's title is its answers' question, as an FAQ entry's is: read whole
+        # in its stead, a thread titled by a statement matched more of any question than a question's few words do,
+        # and outranked the thread titled by a question that answered it (docs/quality-experiments.md)
+        self.late_interaction = LateInteraction(index, embedder, self._positions, memory_mb, self.entry_of)
         self._word_vectors: dict[str, np.ndarray] = {}  # unknown words' vectors, oldest first (see _encode)
         self._word_lock = threading.Lock()
         self.taught_reliability = folder_taught_reliability(index, self._vectors)

@@ -517,6 +517,32 @@ def test_asking_for_more_passages_never_changes_the_first_ones(real_assistant):
         assert few.confidence == many.confidence, question
 
 
+def test_a_thread_titled_by_a_statement_does_not_outrank_the_thread_whose_question_answers(real_settings, tmp_path):
+    """Four threads of benchmarks/housefaq, two on kettles: "How do I descale an electric kettle?" and "New kettle
+    makes the water taste and smell like plastic". Asked how to clean chalky flakes out of a kettle, the plastic
+    thread came first: the rerank read its answers whole where the descaling thread's answers were read against
+    their question's few words. A thread's title is now its answers' question, a question or not."""
+    from bot.assistant import Assistant
+    from bot.embedding import SentenceEmbedder
+    from bot.index import build_index
+    from bot.knowledge import load_knowledge
+
+    house = ROOT / "benchmarks" / "housefaq" / "knowledge"
+    folder = tmp_path / "knowledge"
+    folder.mkdir()
+    for thread in ("t01", "t02", "t28", "t33"):  # descaling, a new kettle's plastic taste, a pan, a shower door
+        for answer in house.glob(f"{thread}-*.md"):
+            shutil.copy(answer, folder)
+    settings = real_settings.replace(knowledge_dir=folder, index_dir=tmp_path / "index")
+    build_index(load_knowledge(folder), settings.index_dir, SentenceEmbedder.from_settings(settings.model))
+    question = (
+        "We live in a hard water area and the inside of my electric kettle is coated in chalky white flakes. Bits of "
+        "it end up floating in my tea now. What is the safest way to clean it out without ruining the element?"
+    )
+    reply = Assistant.load(settings).ask(question)
+    assert reply.answered and reply.answer.passage.source.title == "How do I descale an electric kettle?"
+
+
 def test_a_threads_several_answers_leave_room_for_the_thread_that_answers(real_settings, tmp_path):
     """Four threads of benchmarks/forumfaq, an answer a document under its thread's title. Asked how to keep the
     first row in view in Google Sheets, the Excel thread's answers came first, second and third, the Sheets thread

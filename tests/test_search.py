@@ -112,6 +112,29 @@ def test_an_faq_entry_is_also_read_against_its_question_alone(faq: Searcher):
     assert np.allclose(question[:, 0], [0.0, 0.0, 1.0])  # only "symptoms" is in its question
 
 
+def test_a_threads_answer_is_read_against_its_title_alone_though_the_title_is_no_question(tmp_path: Path):
+    """A forum thread's answers, a document each under the thread's title: the title is the question they answer,
+    whether or not it ends in "?". Read whole in its stead, a statement-titled thread's answer matched more of any
+    question than a question-titled thread's few title words, and outranked it in the rerank's question share."""
+    folder = tmp_path / "knowledge"
+    folder.mkdir()
+    for name, answer in {"a1": "Boil it with baking soda once.", "a2": "Most new ones smell for a week."}.items():
+        text = f"---\ntitle: New kettle smells of plastic\n---\n\n## New kettle smells of plastic\n\n{answer}\n"
+        (folder / f"kettle-{name}.md").write_text(text, encoding="utf-8")
+    (folder / "guide.md").write_text("---\ntitle: Kettle guide\n---\n\n## Descaling\n\nVinegar lifts scale.\n")
+    build_index(load_knowledge(folder), tmp_path / "index", FakeEmbedder())
+    searcher = Searcher(load_index(tmp_path / "index", FakeEmbedder()), FakeEmbedder(), Settings().search)
+    passages = {p.text: p for p in searcher.index.passages}
+    answer, prose = passages["Boil it with baking soda once."], passages["Vinegar lifts scale."]
+    assert searcher.late_interaction.question_length(answer) == 5  # new, kettle, smells, of, plastic
+    assert searcher.late_interaction.question_length(prose) == 0  # a section of prose is read whole
+    _, tokens = searcher.embedder.encode_with_tokens(["kettle baking soda"])
+    whole, question = searcher.late_interaction.max_sims(tokens[0], [answer, prose])
+    assert np.allclose(whole[:, 0], 1.0)  # every word is in the answer
+    assert np.allclose(question[:, 0], [1.0, 0.0, 0.0])  # only "kettle" is in its title
+    assert np.array_equal(question[:, 1], whole[:, 1])
+
+
 def test_a_taught_question_is_one_more_question_of_its_passage_in_the_rerank(tmp_path: Path):
     """Late interaction reads the query against the questions staff taught too, as far as teaching in the folder
     predicts itself: the question's share takes the better of the FAQ question and the best taught question."""
