@@ -471,7 +471,9 @@ class Searcher:
         depth = min(s.rerank_depth, len(hits))
         scored = hits[: max(k, depth)]
         passages = [hit.passage for hit in scored]
-        trust = self._teaching_trust if teaching else 0.0
+        # a question taught to a reranked passage is one more of its questions at taught_late_floor at least: the
+        # rerank sees only the fused best, so a stray taught neighbour lifts no passage from outside them
+        trust = max(self._teaching_trust, s.taught_late_floor) if teaching and self._taught else 0.0
         late, rerank = self.late_interaction.rerank_scores(query_tokens, passages, depth, s, trust)
         rescored = [
             replace(hit, score=(1 - weight) * hit.fused + weight * float(r), late=float(mean), rerank=float(r))

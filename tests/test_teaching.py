@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -304,20 +305,27 @@ def test_a_folder_taught_one_question_a_passage_ranks_the_same_with_or_without_t
     assert rankings[0] == rankings[1] == rankings[2]
 
 
-def test_a_folder_whose_taught_questions_do_not_find_each_other_ranks_as_untaught_but_for_repeats(
+def test_a_folder_whose_taught_questions_do_not_find_each_other_fuses_as_untaught_but_for_repeats(
     fake_settings: Settings,
 ):
+    """Its taught view counts for nothing in the fusion: the same passages reach the rerank with the same fused
+    scores. The rerank still reads a taught question beside its passage's own (taught_late_floor); at 0 the whole
+    ranking is the untaught one."""
     folder = fake_settings.knowledge_dir
     questions = ["bugs on my roses", "how do i get rid of slugs", "roses cut back in spring", "water in summer"]
 
-    def searcher() -> Searcher:
-        build_index(load_knowledge(folder), fake_settings.index_dir, FakeEmbedder())
-        return Searcher(load_index(fake_settings.index_dir, FakeEmbedder()), FakeEmbedder(), fake_settings.search)
+    def searcher(settings: Settings = fake_settings) -> Searcher:
+        build_index(load_knowledge(folder), settings.index_dir, FakeEmbedder())
+        return Searcher(load_index(settings.index_dir, FakeEmbedder()), FakeEmbedder(), settings.search)
 
     def rankings(searcher: Searcher) -> list[list[tuple[str, float]]]:
         return [[(h.passage.id, round(h.score, 6)) for h in searcher.search(q).hits] for q in questions]
 
-    untaught = rankings(searcher())
+    def fused(searcher: Searcher) -> list[set[tuple[str, float]]]:
+        return [{(h.passage.id, round(h.fused, 6)) for h in searcher.search(q).hits} for q in questions]
+
+    before = searcher()
+    untaught, untaught_fused = rankings(before), fused(before)
     write(
         folder,
         f'[[taught]]\npassage = "{ROSES}"\nquestions = ["when do roses get cut back"]\n\n'
@@ -325,7 +333,8 @@ def test_a_folder_whose_taught_questions_do_not_find_each_other_ranks_as_untaugh
     )
     taught = searcher()
     assert taught.taught_reliability == 0.0  # each taught question's nearest other is the other passage's
-    assert rankings(taught) == untaught
+    assert fused(taught) == untaught_fused
+    assert rankings(searcher(fake_settings.replace(taught_late_floor=0.0))) == untaught
     assert reference(taught.search("when do roses get cut back").hits[0].passage) == ROSES  # a repeat still is
 
 
@@ -377,7 +386,10 @@ def test_teaching_one_question_a_passage_leaves_other_questions_ranked_as_untaug
             assert phrasings.teach(passage, question, knowledge.passages)
     searcher, taught = ranked()
     assert searcher.taught_reliability < searcher.settings.taught_reliability_from
-    assert taught == untaught
+    assert [ranking[:3] for ranking in taught] == [ranking[:3] for ranking in untaught]  # what a visitor is shown
+    # the rerank reads a taught question beside its passage's own (taught_late_floor), further down; the fusion not
+    floorless = Searcher(searcher.index, embedder, replace(settings.search, taught_late_floor=0.0))
+    assert [[h.passage.id for h in floorless.search(q).hits] for q in asked] == untaught
     for headings, question in lessons.items():  # while each taught question, asked again, finds its passage
         assert searcher.search(question).hits[0].passage.headings[-len(headings) :] == headings
 
@@ -443,3 +455,26 @@ def passages_of(folder: Path) -> list[Passage]:
     from bot.knowledge import parse_document
 
     return [p for path in sorted(folder.glob("*.md")) for p in parse_document(path, path.name)[0]]
+
+
+@pytest.mark.integration
+def test_teaching_one_question_a_passage_still_helps_the_rerank_with_the_real_model(tmp_path: Path):
+    """NK's documents taught with tests/eval/tuning.jsonl, about one question a passage, asked NK dev's questions:
+    the taught view counts for nothing in the fusion, but in the rerank a taught question stands beside its passage's
+    FAQ question (taught_late_floor), and more of them find their passage first than without it."""
+    from bot.embedding import SentenceEmbedder
+    from bot.evaluate import evaluate, load_cases
+    from bot.teaching import teach_cases
+
+    folder = tmp_path / "knowledge"
+    shutil.copytree(ROOT / "knowledge", folder, ignore=shutil.ignore_patterns(PHRASINGS_FILE))  # the documents alone
+    teach_cases(folder, load_cases(ROOT / "tests/eval/tuning.jsonl"), load_knowledge(folder).passages)
+    settings = Settings.from_env(knowledge_dir=folder, index_dir=tmp_path / "index")
+    embedder = SentenceEmbedder.from_settings(settings.model)
+    build_index(load_knowledge(folder), settings.index_dir, embedder, settings=settings.index)
+    index = load_index(settings.index_dir, embedder)
+    asked = [case for case in load_cases(ROOT / "tests/eval/dev.jsonl") if case.expect is not None]
+    floored, _ = evaluate(Assistant(index, embedder, settings), asked)
+    floorless, _ = evaluate(Assistant(index, embedder, settings.replace(taught_late_floor=0.0)), asked)
+    assert Searcher(index, embedder, settings.search).taught_reliability < settings.taught_reliability_from
+    assert floored.hit_at_1 > floorless.hit_at_1 and floored.mrr_at_10 > floorless.mrr_at_10
