@@ -159,7 +159,7 @@ class Searcher:
         self._word_vectors: dict[str, np.ndarray] = {}  # unknown words' vectors, oldest first (see _encode)
         self._word_lock = threading.Lock()
         self.taught_reliability = folder_taught_reliability(index, self._vectors)
-        # how far this folder's teaching is trusted, in the fusion and the rerank alike: it predicts itself this much
+        # how far this folder's teaching is trusted (in the rerank taught_late_floor at least): it predicts itself so
         s = self.settings
         self._teaching_trust = ramp(self.taught_reliability, s.taught_reliability_from, s.taught_reliability_full)
         self._faq_vectors = None
