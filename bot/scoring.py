@@ -59,15 +59,16 @@ class LateInteraction:
         taught_trust: float = 0.0,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Each passage's weighted late interaction, and its rerank score: that and the late interaction with its
-        FAQ question (late_question_share of it), standardised over the first `depth` passages.
+        question, an FAQ entry's or a thread's title (late_question_share of it), standardised over the first
+        `depth` passages.
 
         Each query token's best cosine with a passage's tokens counts by how rare a close match (at least
         late_match_similarity) is among the first `depth` passages, as IDF weighs a word by the documents that
         use it: a token every candidate matches, such as the topic every entry names, decides nothing.
         A question staff taught to a passage is one more way of asking it: the question's share takes the better
         of the FAQ question's and the best taught question's late interaction, by `taught_trust` (0 to 1: how far
-        teaching in this folder predicts itself, Searcher's taught reliability), so a folder where it does not,
-        or where nothing was taught, ranks as it would untaught."""
+        teaching in this folder predicts itself, and at least SearchSettings.taught_late_floor where anything was
+        taught), so a folder where nothing was taught ranks as it would untaught."""
         whole, question = self.max_sims(query_tokens, passages)
         matches = (whole[:, :depth] >= settings.late_match_similarity).sum(axis=1)
         token_weights = np.log((depth + 1) / (matches + 0.5))
@@ -96,8 +97,8 @@ class LateInteraction:
         return best
 
     def max_sims(self, query_tokens: np.ndarray, passages: list[Passage]) -> tuple[np.ndarray, np.ndarray]:
-        """Each query token's best cosine with each passage's tokens, and with its FAQ question's tokens (the
-        passage's again when it is not an FAQ entry): two arrays of shape (query tokens, passages)."""
+        """Each query token's best cosine with each passage's tokens, and with its question's tokens (an FAQ
+        entry's or a thread's title; the passage's again for another): two arrays of shape (query tokens, passages)."""
         blocks = [self._tokens(self._positions[p.id]) for p in passages]
         sizes = np.array([len(b) for b in blocks])
         whole = np.zeros((len(query_tokens), len(passages)), dtype=np.float32)

@@ -481,7 +481,8 @@ class Searcher:
         ]
         head = rescored[:depth]
         if self.learned_ranking is not None and teaching:
-            # teaching speaks through the taught view as far as it is trusted, through the learned ranking the rest
+            # teaching speaks through the taught view as far as it predicts itself, through the learned ranking the
+            # rest (the rerank above read taught questions at taught_late_floor at least)
             share = 1.0 - self._teaching_trust
             learned = self.learned_ranking.scores(_ranking_features(head), np.array([h.score for h in head]), share)
             head = [replace(h, score=float(score)) for h, score in zip(head, learned, strict=True)]
