@@ -292,9 +292,9 @@ class Settings:
     # (bot/ranker.py): up to learned_ranking_questions of them, asked as if untaught (about 22 ms each), fit a pairwise
     # model over each candidate's views, kept only where cross-validation on them ranks them better, and applied in
     # the share of the score that the taught view's trust leaves (none where teaching predicts itself). Fitted once a
-    # build (by the build, or else its first load) and kept beside it, keyed by every search setting, so changing
-    # one of them refits at the next load. Chosen on the cross-fitted halves of NK tuning and CovidFAQ dev
-    # (docs/quality-experiments.md).
+    # build (by the build, or else its first load) and kept beside it, keyed by every search setting its pools read,
+    # so changing one of them refits at the next load (taught_late_floor, read only when taught, does not). Chosen on
+    # the cross-fitted halves of NK tuning and CovidFAQ dev (docs/quality-experiments.md).
     learned_ranking_min_taught: int = 30
     learned_ranking_questions: int = 200
     # Several questions taught to one passage that all come near the query say more than the nearest alone: the

@@ -482,7 +482,10 @@ class Searcher:
         head = rescored[:depth]
         if self.learned_ranking is not None and teaching:
             # teaching speaks through the taught view as far as it predicts itself, through the learned ranking the
-            # rest (the rerank above read taught questions at taught_late_floor at least)
+            # rest. The ranking was fitted on pools asked untaught (trust 0), while the rerank above read taught
+            # questions at taught_late_floor: where both apply, teaching counts twice. A share of
+            # 1 - max(trust, floor) instead was measured on NK dev to dev17 taught with tuning and on tuning's halves
+            # and was no better (docs/quality-experiments.md); NK dev to dev17 chose the floor with this share.
             share = 1.0 - self._teaching_trust
             learned = self.learned_ranking.scores(_ranking_features(head), np.array([h.score for h in head]), share)
             head = [replace(h, score=float(score)) for h, score in zip(head, learned, strict=True)]
@@ -554,7 +557,13 @@ def _ranking_key(index: Index, settings: SearchSettings) -> dict:
     questions' among them; not when it was built), the search settings, which shape every pool it is fitted on, and
     the code that asks and fits them, so that a ranking kept by other code is fitted again rather than trusted."""
     inputs = {name: value for name, value in index.manifest.items() if name != "built_at"}
-    return {"code": _code_digest(), "manifest": _digest(inputs), "search_settings": _digest(asdict(settings))}
+    shaping = {name: value for name, value in asdict(settings).items() if name not in _SERVING_ONLY}
+    return {"code": _code_digest(), "manifest": _digest(inputs), "search_settings": _digest(shaping)}
+
+
+# Search settings that only a taught search reads: the pools are asked as if nothing were taught, so these leave
+# the learned ranking as it was.
+_SERVING_ONLY = ("taught_late_floor",)
 
 
 # The modules whose code shapes a learned ranking: the fit, the ranking it asks, and what that scores with.

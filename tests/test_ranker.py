@@ -145,6 +145,8 @@ def test_a_garbled_or_otherwise_keyed_ranking_is_fitted_again_and_rewritten(tmp_
     assert len(fits) == 8
     loaded(index_dir, rerank_depth=Settings().rerank_depth + 1)
     assert len(fits) == 8
+    loaded(index_dir, rerank_depth=Settings().rerank_depth + 1, taught_late_floor=0.9)  # not read by the pools
+    assert len(fits) == 8
     taught_faq(tmp_path)  # a new build of the same folder, nothing changed: read from the earlier build
     rebuilt = loaded(index_dir, rerank_depth=Settings().rerank_depth + 1)
     assert len(fits) == 8 and (rebuilt.index.path / RANKING_FILE).is_file()

@@ -334,7 +334,13 @@ def test_a_folder_whose_taught_questions_do_not_find_each_other_fuses_as_untaugh
     taught = searcher()
     assert taught.taught_reliability == 0.0  # each taught question's nearest other is the other passage's
     assert fused(taught) == untaught_fused
-    assert rankings(searcher(fake_settings.replace(taught_late_floor=0.0))) == untaught
+    floorless = searcher(fake_settings.replace(taught_late_floor=0.0))
+    assert rankings(floorless) == untaught
+
+    def pests_rerank(searcher: Searcher) -> float:
+        return next(h.rerank for h in searcher.search("bugs on my roses").hits if h.passage.heading == "Pests")
+
+    assert pests_rerank(taught) > pests_rerank(floorless) + 0.2  # "...bugs on roses", taught to Pests, lifts it
     assert reference(taught.search("when do roses get cut back").hits[0].passage) == ROSES  # a repeat still is
 
 
@@ -358,7 +364,7 @@ def test_a_taught_question_finds_its_passage_with_the_real_model(tmp_path: Path)
 
 
 @pytest.mark.integration
-def test_teaching_one_question_a_passage_leaves_other_questions_ranked_as_untaught_with_the_real_model(tmp_path: Path):
+def test_teaching_one_question_a_passage_leaves_what_other_questions_are_shown_with_the_real_model(tmp_path: Path):
     from bot.embedding import SentenceEmbedder
 
     folder = tmp_path / "knowledge"
