@@ -156,12 +156,13 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_rollback(args: argparse.Namespace) -> int:
-    from bot.index import rollback
+    from bot.index import restore_knowledge, rollback
 
     settings = _settings(args)
     name = rollback(settings.index_dir)
-    _audit(settings, "rollback", f"{name} ({settings.index_dir})")
-    print(f"Build {name} is live again; `python -m bot rollback` once more undoes this.")
+    restored = restore_knowledge(settings.index_dir, settings.knowledge_dir)
+    _audit(settings, "rollback", f"{name} ({settings.index_dir}); {restored.describe()}")
+    print(f"Build {name} is live again; {restored.describe()} `python -m bot rollback` once more undoes both.")
     return 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import sqlite3
 import time
 from pathlib import Path
@@ -399,8 +400,7 @@ def test_a_pointer_naming_anything_but_a_plain_build_is_refused(fake_index: Sett
     outside = tmp_path / "outside"
     outside.mkdir()
     live = load_index(fake_index.index_dir, FakeEmbedder()).path
-    for part in live.iterdir():  # a complete build beyond builds/, which a followed pointer would load
-        (outside / part.name).write_bytes(part.read_bytes())
+    shutil.copytree(live, outside, dirs_exist_ok=True)  # a complete build beyond builds/, which a pointer would load
     (fake_index.index_dir / "CURRENT").write_text(name + "\n", encoding="utf-8")
     with pytest.raises(IndexMismatchError, match=r"is not a build name .*run `python -m bot build`"):
         load_index(fake_index.index_dir, FakeEmbedder())

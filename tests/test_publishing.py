@@ -44,9 +44,11 @@ def test_a_change_is_staged_compared_published_and_rolled_back_with_an_audit_tra
     assert publishing.publish("alice").startswith("**Build ") and live_build(console.settings.index_dir) != live
     assert read_pointer(console.settings.index_dir, PREVIOUS) == live
     assert "live again" in publishing.roll_back("bob") and live_build(console.settings.index_dir) == live
+    assert garden.read_text(encoding="utf-8") == text  # the folder as the live build read it: a rebuild changes nothing
     actions = [(e.user, e.action) for e in console.audit.entries(newest_first=False)]
     assert actions == [("alice", "build (staged)"), ("alice", "publish"), ("bob", "rollback")]
     assert ActivityTab(console).activity()[0][1:3] == ["bob", "rollback"]
+    assert "is back as this build read it (garden.md)" in console.audit.entries()[0].detail
 
 
 def test_a_staged_change_is_compared_on_the_suite_lines_that_say_what_answers_them(tmp_path: Path):

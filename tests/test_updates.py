@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,7 +21,9 @@ from bot.index import (
     live_build,
     load_index,
     publish_staged,
+    restore_knowledge,
     rollback,
+    stale_files,
 )
 from bot.knowledge import load_knowledge
 
@@ -82,6 +85,64 @@ def test_stage_then_publish_then_rollback(fake_settings: Settings):
     assert rollback(fake_settings.index_dir) == first.name
     assert load_index(fake_settings.index_dir, FakeEmbedder()).path.name == first.name
     assert rollback(fake_settings.index_dir) == staged.name  # rolling back the rollback
+
+
+def test_a_rollback_puts_the_knowledge_files_back_and_rolling_back_again_redoes_them(fake_settings: Settings):
+    """A rollback moved only the pointers: the folder kept the change, and the next build, which the stale warning
+    asks for, published it again."""
+    folder = fake_settings.knowledge_dir
+    original = (folder / "garden.md").read_bytes()
+    build(fake_settings)
+    edit(fake_settings, "Prune roses in late winter", "Prune roses in early spring")
+    (folder / "extra.md").write_text("# Extra\n\n## Tools\n\nKeep your shears sharp and clean.\n", encoding="utf-8")
+    edited = (folder / "garden.md").read_bytes()
+    build(fake_settings)
+    rollback(fake_settings.index_dir)
+    restored = restore_knowledge(fake_settings.index_dir, folder)
+    assert (restored.written, restored.removed, restored.left) == (("garden.md",), ("extra.md",), ())
+    assert (folder / "garden.md").read_bytes() == original and not (folder / "extra.md").exists()
+    assert stale_files(load_index(fake_settings.index_dir, FakeEmbedder()), folder) == []  # the next build: no change
+    assert "is back as this build read it (garden.md, extra.md)" in restored.describe()
+    rollback(fake_settings.index_dir)
+    assert restore_knowledge(fake_settings.index_dir, folder).written == ("extra.md", "garden.md")
+    assert (folder / "garden.md").read_bytes() == edited and (folder / "extra.md").is_file()
+
+
+def test_a_rollback_leaves_a_file_edited_since_and_one_the_build_kept_no_copy_of(fake_settings: Settings):
+    folder = fake_settings.knowledge_dir
+    first = build(fake_settings)
+    shutil.rmtree(first.path / "knowledge")  # as a build made before builds kept their files
+    edit(fake_settings, "Prune roses in late winter", "Prune roses in early spring")
+    build(fake_settings)
+    rollback(fake_settings.index_dir)
+    restored = restore_knowledge(fake_settings.index_dir, folder)
+    assert restored.unkept == ("garden.md",) and "early spring" in (folder / "garden.md").read_text(encoding="utf-8")
+    assert "kept no copy of garden.md" in restored.describe() and "the next build publishes" in restored.describe()
+    rollback(fake_settings.index_dir)  # back to the edit, whose build kept its files: but garden.md changes again
+    edit(fake_settings, "Prune roses in early spring", "Prune roses in March")
+    restored = restore_knowledge(fake_settings.index_dir, folder)
+    assert restored.edited == ("garden.md",) and "in March" in (folder / "garden.md").read_text(encoding="utf-8")
+    assert "garden.md changed since the build rolled back, so left as now" in restored.describe()
+
+
+def test_a_file_saved_while_the_build_reads_the_folder_shows_as_changed_since(fake_settings: Settings, monkeypatch):
+    """The build hashed the folder after parsing it, so an edit saved in between was recorded as built, never
+    stale, while visitors kept the old text."""
+    import bot.knowledge.folder
+
+    parse = bot.knowledge.folder.parse_document
+
+    def saved_meanwhile(path: Path, *args, **kwargs):
+        found = parse(path, *args, **kwargs)
+        edit(fake_settings, "Prune roses in late winter", "Prune roses in early spring")
+        return found
+
+    monkeypatch.setattr(bot.knowledge.folder, "parse_document", saved_meanwhile)
+    build(fake_settings)
+    monkeypatch.undo()
+    assert stale_files(load_index(fake_settings.index_dir, FakeEmbedder()), fake_settings.knowledge_dir) == [
+        "garden.md"
+    ]
 
 
 def test_publish_and_rollback_without_builds_say_so(tmp_path: Path):
@@ -221,6 +282,7 @@ def test_builds_publishes_and_rollbacks_from_the_shell_are_in_the_audit_log(
     edit(fake_settings, "Prune roses in late winter", "Prune roses in early spring")
     assert main(["build", "--stage", "--quiet", *where]) == 0
     assert main(["publish", *where]) == 0 and main(["rollback", *where]) == 0
+    assert "late winter" in (fake_settings.knowledge_dir / "garden.md").read_text(encoding="utf-8")
     entries = AuditLog.in_folder(tmp_path / "data").entries(newest_first=False)
     assert [(e.user, e.action) for e in entries] == [
         ("cli", "build"),

@@ -12,7 +12,7 @@ from bot.assistant import Assistant
 from bot.console.staff import StaffConsole
 from bot.errors import BotError
 from bot.evaluate import answer_changes, suite_questions
-from bot.index import STAGED, build_index, discard_staged, load_index, publish_staged, rollback
+from bot.index import STAGED, build_index, discard_staged, load_index, publish_staged, restore_knowledge, rollback
 from bot.knowledge import KnowledgeError, load_knowledge
 
 DIFF_COLUMNS = {"question": "40%", "live answer": "30%", "staged answer": "30%"}
@@ -97,12 +97,14 @@ class Publishing:
         return f"**Build {name} is live.** The chat answers from it from its next question; Roll back undoes it."
 
     def roll_back(self, user: str) -> str:
+        """Put the previous build back live, and the knowledge files it read back in the folder."""
         try:
             name = rollback(self.settings.index_dir)
+            restored = restore_knowledge(self.settings.index_dir, self.settings.knowledge_dir)
         except BotError as err:
             return f"**Not rolled back:** {err}"
-        self.console.audit.record(user, "rollback", name)
-        return f"**Build {name} is live again.** Roll back once more to undo this."
+        self.console.audit.record(user, "rollback", f"{name}: {restored.describe()}")
+        return f"**Build {name} is live again.** {restored.describe()} Roll back once more to undo both."
 
     def discard(self, user: str) -> str:
         """Forget the staged build: Publish will not make it live."""

@@ -18,6 +18,8 @@ Layout of the index folder:
     index/builds/<name>/not_answered.npy + everyday.npy   the vectors of the questions staff marked not
                                        answered here, and of the built-in everyday questions kept for this folder
     index/builds/<name>/passages.jsonl
+    index/builds/<name>/knowledge/     the knowledge files the build read, byte for byte: a rollback puts
+                                       them back (sources), so the folder and the live build agree again
     index/builds/<name>/manifest.json  written last: a build without it is incomplete
     index/builds/<name>/learned_ranking.json   not this stage's: the search stage keeps the ranking it learned
                                        from the build's taught questions beside it (build_index's `prepare`)
@@ -28,8 +30,8 @@ and a crash at any moment leaves the old one serving.
 
 Modules: texts (what is embedded), build (writing a build), cache (the embedding cache),
 tokens (reading token vectors), everyday (the built-in everyday questions), manifest, pointers
-(which build is live), load (reading a build back and checking it against the knowledge folder),
-folder (names and errors).
+(which build is live), sources (the knowledge files a build read, put back by a rollback), load (reading a
+build back and checking it against the knowledge folder), folder (names and errors).
 """
 
 from bot.config import EmbedOptions
@@ -38,6 +40,7 @@ from bot.index.folder import IndexMismatchError, IndexMissingError, StaleIndexEr
 from bot.index.load import Index, load_build, load_index, require_fresh, stale_files, stale_warning
 from bot.index.manifest import FORMAT_VERSION
 from bot.index.pointers import CURRENT, PREVIOUS, STAGED, discard_staged, live_build, publish_staged, rollback
+from bot.index.sources import Restored, restore_knowledge
 from bot.index.texts import EXAMPLE_LISTS, PASSAGE, QUESTION, SENTENCE, TAUGHT, embedding_text, vector_texts, vocabulary
 
 __all__ = [
@@ -55,6 +58,7 @@ __all__ = [
     "EmbedOptions",
     "Index",
     "IndexMismatchError",
+    "Restored",
     "IndexMissingError",
     "StaleIndexError",
     "build_index",
@@ -65,6 +69,7 @@ __all__ = [
     "load_index",
     "publish_staged",
     "require_fresh",
+    "restore_knowledge",
     "rollback",
     "stale_files",
     "stale_warning",

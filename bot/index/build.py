@@ -28,6 +28,7 @@ from bot.index.folder import CACHE, MANIFEST, build_folder, one_build_at_a_time
 from bot.index.load import Index, load_build, read_passages
 from bot.index.manifest import new_manifest
 from bot.index.pointers import CURRENT, STAGED, prune, publish_staged, read_pointer, write_pointer
+from bot.index.sources import keep_sources
 from bot.index.texts import EXAMPLE_LISTS, TAUGHT, vector_texts, vocabulary
 from bot.knowledge import Knowledge, Passage, Problem
 from bot.text import counted, listed
@@ -165,7 +166,7 @@ def _build(
             np.save(folder / "not_answered.npy", not_answered.reshape(len(knowledge.not_answered), dimension))
             np.save(folder / "everyday.npy", everyday_vectors[~answered].reshape(-1, dimension))
 
-        _write_build(folder, search_index, rows, kinds, words, word_vectors, knowledge.passages, manifest, write_tokens)
+        _write_build(folder, search_index, rows, kinds, words, word_vectors, knowledge, manifest, write_tokens)
     _validate(folder, embedder, prepare)
     live = _live_passages(index_dir)
     changes = _changes(live, knowledge.passages)
@@ -198,12 +199,14 @@ def _write_build(
     kinds: np.ndarray,
     words: list[str],
     word_vectors: np.ndarray,
-    passages: list[Passage],
+    knowledge: Knowledge,
     manifest: dict,
     write_tokens: Callable[[Path], None],  # the token files, streamed from the embedding cache
 ) -> None:
-    """Every file of a build; the manifest last, so a build without one is known to be unfinished."""
+    """Every file of a build, the knowledge files it was read from among them (a rollback puts them back); the
+    manifest last, so a build without one is known to be unfinished."""
     folder.mkdir(parents=True)
+    keep_sources(folder, knowledge.sources)
     faiss.write_index(search_index, str(folder / "vectors.faiss"))
     np.save(folder / "rows.npy", rows)
     np.save(folder / "kinds.npy", kinds)
@@ -211,7 +214,7 @@ def _write_build(
     write_tokens(folder)
     (folder / "vocabulary.json").write_text(json.dumps(words, ensure_ascii=False), encoding="utf-8")
     with open(folder / "passages.jsonl", "w", encoding="utf-8") as out:
-        for passage in passages:
+        for passage in knowledge.passages:
             out.write(json.dumps(asdict(passage), ensure_ascii=False) + "\n")
     write_atomically(folder / MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False))
 

@@ -12,6 +12,7 @@ from bot.errors import BotError
 
 BUILDS = "builds"
 MANIFEST = "manifest.json"
+SOURCES = "knowledge"  # in a build's folder: the knowledge files it was built from, as read (bot/index/sources.py)
 CACHE = "embeddings.sqlite"
 BUILD_LOCK = "build.lock"
 REBUILD = "run `python -m bot build`"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,7 @@ class Knowledge:
     files: dict[str, str] = field(default_factory=dict)  # relative path → sha256
     problems: list[Problem] = field(default_factory=list)
     not_answered: tuple[str, ...] = ()  # questions staff marked as not answered by the documents (phrasings.toml)
+    sources: dict[str, bytes] = field(default_factory=dict, repr=False)  # relative path → the bytes hashed in `files`
 
     @property
     def documents(self) -> int:
@@ -83,11 +85,22 @@ def ignored_files(folder: Path) -> list[Problem]:
     return problems
 
 
+def read_files(folder: Path, paths: list[Path] | None = None) -> dict[str, bytes]:
+    """Each knowledge file's bytes (or those of `paths`), by its path relative to `folder`; one that cannot be read
+    is left out, for its parse to say why."""
+    sources = {}
+    for path in knowledge_files(folder) if paths is None else paths:
+        with suppress(OSError):
+            sources[path.relative_to(folder).as_posix()] = path.read_bytes()
+    return sources
+
+
 def hash_files(folder: Path) -> dict[str, str]:
-    return {
-        path.relative_to(folder).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in knowledge_files(folder)
-    }
+    return digests(read_files(folder))
+
+
+def digests(sources: dict[str, bytes]) -> dict[str, str]:
+    return {name: hashlib.sha256(data).hexdigest() for name, data in sources.items()}
 
 
 def require_folder(folder: Path) -> None:
@@ -99,7 +112,10 @@ def load_knowledge(folder: Path, max_words: int = 120, min_words: int = 40) -> K
     """Read every Markdown file under `folder` into passages; raise KnowledgeError on errors."""
     folder = Path(folder)
     require_folder(folder)
-    markdown = [p for p in knowledge_files(folder) if p.suffix == ".md"]
+    paths = knowledge_files(folder)
+    # read before anything is parsed: a file saved or added during the build then shows as changed since, not as built
+    sources = read_files(folder, paths)
+    markdown = [p for p in paths if p.suffix == ".md"]
     ignored = ignored_files(folder)
     if not markdown:
         listing = "".join(f"\n{p}" for p in ignored)
@@ -120,7 +136,7 @@ def load_knowledge(folder: Path, max_words: int = 120, min_words: int = 40) -> K
     if errors:
         listing = "\n".join(str(p) for p in errors)
         raise KnowledgeError(f"{counted(len(errors), 'error')} in {folder}/:\n{listing}", problems)
-    return Knowledge(passages, site, hash_files(folder), problems, teaching.not_answered)
+    return Knowledge(passages, site, digests(sources), problems, teaching.not_answered, sources)
 
 
 def _duplicate_titles(passages: list[Passage]) -> list[Problem]:
