@@ -44,12 +44,82 @@
     if (Math.abs(offset) > 1 && (!box || outOfView)) window.scrollBy(0, offset);
   }
 
+  // What the visitor types while an answer is on its way is kept: the reply empties the question box (it was
+  // sent), which wiped what was typed since, so it is put back; an Enter pressed meanwhile, which Gradio ignores
+  // while the question before is pending, sends it once the reply is in. An emergency typed fast is not lost.
+  const WAIT_MS = 30000; // a reply that never comes (a refused request) stops the waiting
+  let waitingSince = 0;
+  let sentText = ""; // the question on its way, still in the box until its reply
+  let typed = "";
+  let sendAfter = false;
+  const questionBox = () => document.querySelector("#question textarea");
+  const waiting = () => Date.now() - waitingSince < WAIT_MS;
+
+  function sent(question, kept = "") {
+    waitingSince = Date.now();
+    sentText = question;
+    typed = kept;
+    sendAfter = false;
+  }
+
+  function putBackTyped() {
+    const box = questionBox();
+    const next = (typed.startsWith(sentText) ? typed.slice(sentText.length) : typed).trimStart();
+    if (!box || !next || box.value) return;
+    box.value = next;
+    box.dispatchEvent(new Event("input", { bubbles: true })); // Gradio reads the box's value from this event
+    typed = "";
+    if (sendAfter) {
+      sendAfter = false;
+      setTimeout(() => {
+        sent(box.value);
+        document.getElementById("ask")?.click();
+      }, 50);
+    }
+  }
+
+  function replied() {
+    if (!waitingSince) return;
+    waitingSince = 0;
+    putBackTyped();
+    setTimeout(putBackTyped, 100); // should the box be emptied after the reply is drawn
+  }
+
+  document.addEventListener(
+    "keydown",
+    (event) => {
+      if (event.target !== questionBox() || event.key !== "Enter" || event.shiftKey || event.isComposing) return;
+      if (waiting()) sendAfter = true;
+      else sent(event.target.value);
+    },
+    true,
+  );
+  document.addEventListener(
+    "click",
+    (event) => {
+      if (!event.isTrusted || !event.target.closest?.("#ask, button.example")) return;
+      const box = questionBox();
+      if (waiting() && event.target.closest("#ask")) sendAfter = true;
+      else if (event.target.closest("#ask")) sent(box?.value || "");
+      else sent("", box?.value || ""); // an example: what was in the box is kept
+    },
+    true,
+  );
+  document.addEventListener(
+    "input",
+    (event) => {
+      if (event.isTrusted && event.target === questionBox() && waiting()) typed = event.target.value;
+    },
+    true,
+  );
+
   function land() {
     const replies = all("#answers [data-testid='bot']");
     if (replies.length > landed) {
       settleUntil = Date.now() + SETTLE_MS;
-      if (refocus) document.querySelector("#question textarea")?.focus({ preventScroll: true });
+      if (refocus) questionBox()?.focus({ preventScroll: true });
       refocus = false;
+      replied();
     }
     landed = replies.length;
     if (!replies.length || Date.now() > settleUntil) return;

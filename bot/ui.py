@@ -238,7 +238,7 @@ def build_visitor_app(
             gr.Markdown("**Try one of these:**")
             with gr.Row():
                 for number, example in enumerate(site.examples):
-                    button = gr.Button(example, size="sm", variant="secondary")
+                    button = gr.Button(example, size="sm", variant="secondary", elem_classes=["example"])
                     button.click(
                         chat.respond,
                         [button, chatbot],

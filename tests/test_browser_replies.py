@@ -21,6 +21,8 @@ from bot.render import FULL_DISCLAIMER, short_disclaimer
 from bot.ui import CHOICE_PREFIX
 
 from browser import (
+    ANSWER_TIMEOUT,
+    BOT,
     DESKTOP,
     FIRST_BLOCK,
     PAGE_TEST,
@@ -35,6 +37,7 @@ from browser import (
     scroll_up,
     starts_in_view,
     text,
+    wait_for_reply,
     wholly_in_view,
 )
 from conftest import serve_app
@@ -104,6 +107,54 @@ def test_an_urgent_message_gets_an_alert_in_view_with_nothing_under_it_but_the_r
     expect(page.locator("#answers .message-row:has(.urgent-notice) + .message-buttons-left")).to_be_hidden()
     if viewport == PHONE:
         save_screenshot(page, "chat-urgent-phone")
+
+
+@on_both
+def test_an_emergency_typed_while_the_answer_before_is_on_its_way_is_sent_whole_and_gets_the_notice(
+    page_at, app_url: str, viewport: dict
+):
+    """The reply emptied the question box when it came, wiping what the visitor had typed meanwhile, and Gradio
+    ignored an Enter pressed while the question before was pending: the emergency was lost or sent cut short."""
+    page = page_at(app_url, viewport)
+    box = page.get_by_label("Your question")
+
+    held = []  # the question on its way, held as on a busy server; None: let questions through
+
+    def hold(route) -> None:
+        if held == []:
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route("**/gradio_api/queue/join*", hold)
+
+    def while_held(question: str, then) -> None:
+        """Send `question`, held on its way while `then` runs, then let it through."""
+        held.clear()
+        box.fill(question)
+        box.press("Enter")
+        for _ in range(200):
+            if held:
+                break
+            page.wait_for_timeout(25)
+        then()
+        route = held.pop()
+        held.append(None)
+        route.continue_()
+
+    def type_and_send() -> None:
+        box.press_sequentially(URGENT, delay=5)
+        box.press("Enter")  # while the question before is pending
+
+    while_held(SIDE_EFFECTS, type_and_send)
+    expect(page.locator(BOT)).to_have_count(2, timeout=ANSWER_TIMEOUT)  # sent once the first reply came
+    assert [text(question) for question in page.locator(USER).all()] == [SIDE_EFFECTS, URGENT]
+    expect(page.locator(BOT).last.get_by_role("alert")).to_have_count(1)
+
+    while_held("NK cells", lambda: box.press_sequentially("I can't", delay=5))
+    wait_for_reply(page, 2)
+    box.press_sequentially(" breathe", delay=5)
+    assert box.input_value() == "I can't breathe"  # kept, though the reply emptied the box
 
 
 @on_both
