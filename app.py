@@ -49,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     assistant.warm_up()
     routes = api_routes(VisitorChat(assistant, visits, limits, metrics), metrics, settings.serve)
     try:
-        launch(build_visitor_app(assistant, visits, limits, metrics), settings.serve, limits, routes)
+        app = build_visitor_app(assistant, visits, limits, metrics)
+        launch(app, settings.serve, limits, routes, urgent=lambda message: assistant.urgent_reply(message) is not None)
     except (OSError, OverflowError) as err:
         print(f"error: {cannot_listen(settings.host, settings.port, err, 'BOT')}", file=sys.stderr)
         return 2

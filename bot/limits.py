@@ -9,6 +9,7 @@ around every route, Gradio's and any added later (such as /api/ask).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -73,11 +74,13 @@ class RequestLimits:
         max_bytes: int,
         refuse_uploads: bool = False,
         questions: QuestionLimits | None = None,
+        urgent: Callable[[str], bool] | None = None,
     ):
         self.app = app
         self.max_bytes = max_bytes
         self.refuse_uploads = refuse_uploads
         self.questions = questions
+        self.urgent = urgent  # whether a message is plainly urgent: passed on over the limit, for its notice
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -97,6 +100,10 @@ class RequestLimits:
         if self.questions and method == "POST" and asks:
             wait = self.questions.wait(self.questions.address(Request(scope)))
             if wait:
+                body = await self._read(receive) if self.urgent else None
+                if body is not None and self.urgent(question_in(body)):  # the limit never keeps the notice back: the
+                    await self.app(scope, replay(body, receive), send)  # chat over its limit answers with it alone
+                    return
                 self.questions.on_refused(path)
                 await too_many(wait)(scope, receive, send)
                 return
@@ -141,9 +148,30 @@ def is_upload(path: str) -> bool:
     return path == "/upload" or path.endswith("/gradio_api/upload")
 
 
-def request_limits(max_bytes: int, refuse_uploads: bool = False, questions: QuestionLimits | None = None) -> Middleware:
+def request_limits(
+    max_bytes: int,
+    refuse_uploads: bool = False,
+    questions: QuestionLimits | None = None,
+    urgent: Callable[[str], bool] | None = None,
+) -> Middleware:
     """RequestLimits as Starlette's middleware entry, for FastAPI(middleware=[...]) or Gradio's app_kwargs."""
-    return Middleware(RequestLimits, max_bytes=max_bytes, refuse_uploads=refuse_uploads, questions=questions)
+    return Middleware(
+        RequestLimits, max_bytes=max_bytes, refuse_uploads=refuse_uploads, questions=questions, urgent=urgent
+    )
+
+
+def question_in(body: bytes) -> str:
+    """The message a Gradio API call sends: the first of its `data` ({"data": [message, ...]}), or its `message` or
+    `question` (the v2 calls'); "" when there is none."""
+    try:
+        sent = json.loads(body)
+    except ValueError:
+        return ""
+    if not isinstance(sent, dict):
+        return ""
+    data = sent.get("data")
+    first = data[0] if isinstance(data, list) and data else sent.get("message", sent.get("question"))
+    return first if isinstance(first, str) else ""
 
 
 def too_many(wait: float) -> JSONResponse:

@@ -6,6 +6,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -99,11 +100,11 @@ class VisitorChat:
         """The reply as data: for embedding the assistant in another page (Gradio's API)."""
         return self.reply_data(question, GRADIO_API, request)
 
-    def reply_data(self, question: object, route: str, request: Any = None) -> dict[str, Any]:
-        """The reply as data, counted under `route` (also POST /api/ask's, bot/api.py, with its Starlette request).
-        A huge question is echoed cut short."""
+    def reply_data(self, question: object, route: str, request: Any = None, taken: bool = False) -> dict[str, Any]:
+        """The reply as data, counted under `route` (also POST /api/ask's, bot/api.py, with its Starlette request;
+        `taken`: the client's limit counted it already). A huge question is echoed cut short."""
         question = as_text(question)
-        reply = self._answer(question, request, route)
+        reply = self._counted(question, route) if taken else self._answer(question, request, route)
         self._record(question, reply, request)
         return reply_as_data(reply)
 
@@ -316,12 +317,14 @@ def serving_options(
     limits: QuestionLimits | None = None,
     routes: list[BaseRoute] | None = None,
     app: gr.Blocks | None = None,
+    urgent: Callable[[str], bool] | None = None,
 ) -> dict[str, Any]:
     """Gradio launch()'s options for the chat: bodies within max_request_bytes and no uploads on any route, API
     questions of a client over its limit refused (429), calls to the app's Gradio API of a shape it cannot answer
     refused (bot/gradio_calls.py), what Gradio holds per session bounded (bot/memory.py), and routes (the JSON
-    API and health, bot/api.py) on the same server, ahead of Gradio's."""
-    middleware = [request_limits(settings.max_request_bytes, refuse_uploads=True, questions=limits)]
+    API and health, bot/api.py) on the same server, ahead of Gradio's. A message over the limit that `urgent` finds
+    plainly urgent is passed on, for the chat to answer with the notice."""
+    middleware = [request_limits(settings.max_request_bytes, refuse_uploads=True, questions=limits, urgent=urgent)]
     middleware += [gradio_calls(app)] if app is not None else []
     return {
         "css": CSS,
@@ -345,11 +348,13 @@ def launch(
     settings: ServeSettings,
     limits: QuestionLimits | None = None,
     routes: list[BaseRoute] | None = None,
+    urgent: Callable[[str], bool] | None = None,
     **kwargs: Any,
 ) -> None:
-    """Serve the chat with serving_options (blocking)."""
+    """Serve the chat with serving_options (blocking); `urgent` says which messages over a client's limit still
+    reach the chat, for the notice."""
     # The model's process sets its own threads; torch is capped here only when the model runs in this process on it.
     limit_threads(settings, torch_too=not settings.model_process and "torch" in sys.modules)
     trust_no_proxy_headers()
-    options = serving_options(settings, limits, routes, app)
+    options = serving_options(settings, limits, routes, app, urgent)
     queue(app, settings).launch(server_name=settings.host, server_port=settings.port, **options, **kwargs)

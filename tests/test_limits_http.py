@@ -4,7 +4,9 @@ a polite "try again" in the page) and per day in the visit log, by the address a
 
 from __future__ import annotations
 
+import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -22,6 +24,7 @@ from page_client import Page
 pytestmark = pytest.mark.integration
 
 QUESTION = "What are the side effects of NK cell therapy?"
+URGENT = "I can't breathe after treatment"
 
 
 def test_a_ten_megabyte_question_is_refused_before_it_is_read(app_url: str):
@@ -118,3 +121,34 @@ def test_behind_a_trusted_proxy_each_forwarded_address_has_its_own_limit(limited
     assert ask("198.51.100.2").status_code == 200
     requests.get(f"{base}/gradio_api/call/ask/{first.json()['event_id']}", timeout=30)
     assert ask("198.51.100.1").status_code == 429
+
+
+def test_a_plainly_urgent_message_over_the_limit_still_gets_the_notice_through_gradios_api(limited):
+    """Gradio's /ask and /respond, over the limit, were refused with a 429 before the message was read: the notice
+    was kept back there, though not on /api/ask or the page."""
+    _, base, _ = limited
+    visitor = requests.Session()  # one visitor's address, as the trusted proxy names it
+    visitor.headers["X-Forwarded-For"] = "198.51.100.20, 127.0.0.1"
+    assert call(base, "ask", QUESTION, session=visitor).event == "complete"  # its one question this minute
+    assert visitor.post(f"{base}/gradio_api/call/ask", json={"data": [QUESTION]}, timeout=30).status_code == 429
+    for api, data in (("ask", [URGENT]), ("respond", [URGENT, []])):
+        event, output = call(base, api, *data, session=visitor)
+        assert event == "complete"
+        reply = output[0] if api == "ask" else output[0][-1]["content"]
+        assert "emergency" in json.dumps(reply), reply
+
+
+def test_questions_sent_at_once_over_the_limit_get_429_not_a_reply_saying_try_again(limited):
+    """/api/ask looked at the count and answered first: five at once all passed the look, and four were answered
+    "try again" with a 200, which a widget shows as a reply and never retries."""
+    _, base, _ = limited
+    headers = {"X-Forwarded-For": "198.51.100.21, 127.0.0.1"}
+
+    def ask(_: int) -> requests.Response:
+        return requests.post(f"{base}/api/ask", json={"question": QUESTION}, headers=headers, timeout=60)
+
+    with ThreadPoolExecutor(5) as pool:
+        replies = list(pool.map(ask, range(5)))
+    assert sorted(r.status_code for r in replies) == [200, 429, 429, 429, 429]
+    assert next(r for r in replies if r.status_code == 200).json()["answered"]
+    assert all(1 <= int(r.headers["Retry-After"]) <= 60 for r in replies if r.status_code == 429)
