@@ -186,6 +186,7 @@ class ConsoleSettings:
     console_max_request_bytes: int
     console_import_seconds: float
     login_attempts: int
+    login_attempts_per_address: int
     login_lockout_seconds: int
     console_session_hours: float
     console_idle_minutes: float
@@ -491,8 +492,9 @@ class Settings:
 
     # The staff console (`python -m bot console`): its own port, behind a login; it refuses to start without an
     # account: data_dir/staff.json (`python -m bot staff add NAME`), or staff_password (no default) for the one
-    # user staff_user. login_attempts failed sign-ins of a user, or from an address, within login_lockout_seconds
-    # lock them out (429) until the oldest failure is that old.
+    # user staff_user. login_attempts failed sign-ins of a user, or login_attempts_per_address from an address (more:
+    # staff behind one proxy share it, and one person's typos must not lock out the rest), within
+    # login_lockout_seconds lock them out (429) until the oldest failure is that old.
     console_host: str = "127.0.0.1"
     console_port: int = 7861
     staff_user: str = "staff"
@@ -502,6 +504,7 @@ class Settings:
     # an upload is converted in a process of its own, stopped after this long (0: in the console's, no limit)
     console_import_seconds: float = 60.0
     login_attempts: int = 5
+    login_attempts_per_address: int = 20
     login_lockout_seconds: int = 300
     # a sign-in lasts this long (0: until the console restarts); a removed account's or changed password's
     # sessions end at once, whatever is left of it

@@ -55,12 +55,14 @@ def check_login(accounts: StaffAccounts) -> Callable[[str, str], Awaitable[bool]
 
 class LoginThrottle:
     """Counts each sign-in as a failure of its user and of its client address until it succeeds; with
-    `attempts` of them in `window` seconds, the next is refused unseen. Counted on arrival, so a burst sent in
-    parallel gets `attempts` tries, not one each."""
+    login_attempts of a user's, or login_attempts_per_address of an address's, in login_lockout_seconds, the next is
+    refused unseen. Counted on arrival, so a burst sent in parallel gets that many tries, not one each."""
 
     def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]], settings: ConsoleSettings):
         self.app = app
-        self.failures = RateLimit(settings.login_attempts, settings.login_lockout_seconds, settings.tracked_addresses)
+        window, tracked = settings.login_lockout_seconds, settings.tracked_addresses
+        self.users = RateLimit(settings.login_attempts, window, tracked)
+        self.addresses = RateLimit(settings.login_attempts_per_address, window, tracked)
         self.proxies = TrustedProxies.parse(settings.trusted_proxies)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -74,8 +76,11 @@ class LoginThrottle:
         except Exception:  # a form that cannot be read: Gradio answers it; counted against the address alone
             username = ""
         address = client_address(request.client.host if request.client else None, request.headers, self.proxies)
-        keys = [f"address {address}", *([f"user {username.casefold()}"] if username else [])]
-        wait = self.failures.take(keys)
+        user = [username.casefold()] if username else []
+        wait = self.addresses.wait([address]) or self.users.wait(user)
+        if not wait:  # no await between the look and the count: a parallel burst is counted as it arrives
+            self.addresses.take([address])
+            self.users.take(user)
         if wait:
             log.warning("staff console: sign-in refused for %r from %s: too many failures", username[:64], address)
             seconds = retry_after(wait)
@@ -91,7 +96,8 @@ class LoginThrottle:
 
         await self.app(scope, replay(body, receive), watch)
         if status == [200]:
-            self.failures.forget(keys)
+            self.addresses.forget([address])
+            self.users.forget(user)
 
 
 def login_throttle(settings: ConsoleSettings) -> Middleware:
