@@ -120,9 +120,10 @@ def test_teaching_from_the_console_writes_the_knowledge_folder_and_audits_each_s
     assert label(taught) == roses and taught.phrasings == (question,)
     assert knowledge.not_answered == ("do you sell seeds",)
     assert "the greenhouse is on fire" in knowledge.site.urgent_examples
-    text, changes = teacher.stage(Staff("bo"))
+    text, changes, compared = teacher.stage(Staff("bo"))
     assert text.startswith("**Staged build") and isinstance(changes, list)
-    assert teacher.publish(Staff("bo")).startswith("**Build ")
+    assert teacher.publish(None, Staff("bo")).startswith("**Not published:** nothing was staged on this page")
+    assert teacher.publish(compared, Staff("bo")).startswith("**Build ")
     assert teacher.untaught(question, Staff("cy")).startswith("Removed")
     actions = [(e.user, e.action) for e in console.audit.entries(newest_first=False)]
     assert actions == [
@@ -133,6 +134,23 @@ def test_teaching_from_the_console_writes_the_knowledge_folder_and_audits_each_s
         ("bo", "publish"),
         ("cy", "untaught"),
     ]
+
+
+def test_publish_makes_live_the_build_its_page_compared_not_one_staged_since_by_someone_else(console: StaffConsole):
+    """Alice compared her staged build; Bob then staged a document edit over it; Alice's Publish made Bob's unseen
+    edit live, and the audit log said Alice published it."""
+    from bot.console.teach import Teacher
+
+    alice = Teacher(console)
+    _, _, compared = alice.stage(Staff("alice"))
+    garden = Path(console.settings.knowledge_dir) / "garden.md"
+    garden.write_text(garden.read_text(encoding="utf-8") + "\n## Prices\n\nA price Bob made up.\n", "utf-8")
+    bobs = Publishing(console).stage("bob", "edited garden.md").build
+    live = live_build(console.settings.index_dir)
+    said = alice.publish(compared, Staff("alice"))
+    assert said.startswith(f"**Not published:** the build waiting now is {bobs} by bob (edited garden.md), not ")
+    assert live_build(console.settings.index_dir) == live  # nothing went live
+    assert Publishing(console).publish("bob", bobs).startswith(f"**Build {bobs} is live")  # its own stager may
 
 
 def test_a_visitors_question_is_shown_to_staff_as_text_never_as_a_link_or_an_image(console: StaffConsole):

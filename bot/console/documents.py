@@ -211,14 +211,10 @@ class DocumentsTab(Tab):
         staged = self.staged
         if staged is not None and staged.build == name:
             return f"**Staged build {name}**: {staged.change.what}. Publish makes it live; Discard forgets it."
-        by = next(
-            (e for e in self.console.audit.entries() if e.action == "build (staged)" and e.detail.startswith(name)),
-            None,
-        )
-        who = f" by {by.user} ({by.detail.removeprefix(name).lstrip(': ')})" if by else ""
         return (
-            f"**Build {name} is staged**{who}, not from this tab: publish or discard it where it was staged (the "
-            "Visitor questions tab, or `python -m bot publish`). A change staged here would replace it."
+            f"**Build {name} is staged**{self.publishing.staged_by(name)}, not from this tab: publish or discard it "
+            "where it was staged (the Visitor questions tab, or `python -m bot publish`). A change staged here would "
+            "replace it."
         )
 
     def _still_staged(self, staged: Built) -> bool:

@@ -13,6 +13,7 @@ from bot.console.staff import StaffConsole
 from bot.errors import BotError
 from bot.evaluate import answer_changes, suite_questions
 from bot.index import STAGED, build_index, discard_staged, load_index, publish_staged, restore_knowledge, rollback
+from bot.index.pointers import read_pointer
 from bot.knowledge import KnowledgeError, load_knowledge
 
 DIFF_COLUMNS = {"question": "40%", "live answer": "30%", "staged answer": "30%"}
@@ -85,16 +86,32 @@ class Publishing:
         finally:
             staged.index.close()
 
-    def publish(self, user: str) -> str:
-        if not (Path(self.settings.index_dir) / STAGED).exists():
+    def publish(self, user: str, compared: str | None = None) -> str:
+        """Make the staged build live: only the one `compared` (the build this page staged and showed), when given,
+        not one staged since by someone else, unseen."""
+        waiting = read_pointer(self.settings.index_dir, STAGED, damaged_as_none=True)
+        if waiting is None:
             # the command line's message names a shell command; staff here stage with the console's own buttons
             return "**Not published:** no change is staged. Stage one first (Stage and compare, or Add and stage)."
+        if compared is not None and waiting != compared:
+            return (
+                f"**Not published:** the build waiting now is {waiting}{self.staged_by(waiting)}, not {compared}, "
+                "which you compared. Stage and compare again to see what it would change."
+            )
         try:
             name = publish_staged(self.settings.index_dir)
         except BotError as err:
             return f"**Not published:** {err}"
         self.console.audit.record(user, "publish", name)
         return f"**Build {name} is live.** The chat answers from it from its next question; Roll back undoes it."
+
+    def staged_by(self, name: str) -> str:
+        """ " by NAME (why)" for the staged build `name`, as the audit log has it; "" when it does not say."""
+        entry = next(
+            (e for e in self.console.audit.entries() if e.action == "build (staged)" and e.detail.startswith(name)),
+            None,
+        )
+        return f" by {entry.user} ({entry.detail.removeprefix(name).lstrip(': ')})" if entry else ""
 
     def roll_back(self, user: str) -> str:
         """Put the previous build back live, and the knowledge files it read back in the folder."""

@@ -118,12 +118,17 @@ class Teacher:
         self,
         request: gr.Request | None = None,
         progress: gr.Progress = BUILD_PROGRESS,  # the comparison's tqdm bar
-    ) -> tuple[str, list[list[str]]]:
+    ) -> tuple[str, list[list[str]], str | None]:
+        """Stage the knowledge folder and compare it: the summary, the changed answers, and the build's name (the
+        one Publish here makes live)."""
         staged = self.publishing.stage(staff_name(self.console, request), "taught from visitor questions")
-        return staged.text, [list(change) for change in staged.changes]
+        return staged.text, [list(change) for change in staged.changes], staged.build
 
-    def publish(self, request: gr.Request | None = None) -> str:
-        return self.publishing.publish(staff_name(self.console, request))
+    def publish(self, compared: str | None, request: gr.Request | None = None) -> str:
+        """Publish the build staged and compared on this page, not one staged elsewhere since."""
+        if compared is None:
+            return "**Not published:** nothing was staged on this page. Stage and compare first."
+        return self.publishing.publish(staff_name(self.console, request), compared)
 
     def roll_back(self, request: gr.Request | None = None) -> str:
         return self.publishing.roll_back(staff_name(self.console, request))
@@ -170,7 +175,10 @@ class Teacher:
             (untaught, self.untaught, [question], "untaught"),
         ):
             button.click(action, inputs, [done], api_name=name, api_visibility=HIDDEN)
-        stage.click(self.stage, None, [staged, changes], api_name="stage", api_visibility=HIDDEN, concurrency_limit=1)
-        publish.click(self.publish, None, [staged], api_name="publish", api_visibility=HIDDEN)
+        compared = gr.State(None)  # the build this page staged and showed: the one Publish makes live
+        stage.click(
+            self.stage, None, [staged, changes, compared], api_name="stage", api_visibility=HIDDEN, concurrency_limit=1
+        )
+        publish.click(self.publish, [compared], [staged], api_name="publish", api_visibility=HIDDEN)
         roll_back.click(self.roll_back, None, [staged], api_name="roll_back", api_visibility=HIDDEN)
         self.question = question  # the questions table fills it on a row click
