@@ -163,8 +163,10 @@ class Teacher:
         changes = table(DIFF_COLUMNS, "Test-suite answers the staged build changes")
 
         def pick(question: str, search: str) -> Any:
+            """The passages to choose from: the best ranked for the question, none chosen (the first is often one
+            the documents do not answer it with, and a click on Teach taught it there), or a heading's matches."""
             options = self.choices(question, search)
-            return gr.Dropdown(choices=options, value=options[0] if options else None)
+            return gr.Dropdown(choices=options, value=options[0] if options and search.strip() else None)
 
         question.change(pick, [question, search], [passage], api_name="teach_choices", api_visibility=HIDDEN)
         search.submit(pick, [question, search], [passage], api_name="find_passage", api_visibility=HIDDEN)
