@@ -351,3 +351,32 @@ def test_check_still_warns_about_an_introduction_whose_list_was_lost(tmp_path: P
         "items, or end the sentence with '.')"
     ]
     assert not re.search("Lost", " ".join(p.text for p in passages))
+
+
+def test_a_pdf_heading_placed_beside_the_text_above_it_heads_its_own_answer(tmp_path: Path):
+    """fpdf's multi_cell leaves the cursor at the paragraph's right, so the heading after it was laid out there:
+    pdfminer read it after its own answer, which then stood under the heading before, and "What should I eat?"
+    headed the next page's text; a sentence wrapped there was cut in two (QA finding B2)."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=20)
+    pdf.cell(0, 10, "PDF Guide", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", size=11)
+    pdf.multi_cell(0, 6, WRAPPED)  # the cursor stays at its right
+    pdf.set_font("Helvetica", size=16)
+    pdf.cell(0, 10, "What should I eat?", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", size=11)
+    pdf.multi_cell(0, 6, "Eat a light breakfast. Avoid alcohol for 24 hours.", new_x="LMARGIN", new_y="NEXT")
+    pdf.add_page()
+    pdf.multi_cell(0, 6, "Second page text continues here with more advice about rest.")
+    pdf.output(str(tmp_path / "guide.pdf"))
+    text = prepare(tmp_path / "guide.pdf", tmp_path / "knowledge").markdown
+    assert f"\n\n{WRAPPED}\n\n## What should I eat?\n\nEat a light breakfast. Avoid alcohol for 24 hours.\n\n" in text
+
+
+WRAPPED = (
+    "This guide explains the infusion day. Arrive at 9 am and bring your medication list. The nurse will check your "
+    "temperature and blood pressure before the cells are given."
+)

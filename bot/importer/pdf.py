@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from itertools import combinations
 from pathlib import Path
 
 from pdfminer.high_level import extract_pages
@@ -39,7 +40,7 @@ class _Line:
     right: float
     top: float
     bottom: float
-    page_right: float  # where the page's right-most text ends
+    page_right: float  # where the right-most text of its page in its type ends
 
 
 def convert_pdf(path: Path) -> Converted:
@@ -83,14 +84,20 @@ def _lines(pages: list[LTPage]) -> tuple[list[_Line], list[Drop]]:
     drops: list[Drop] = []
     for number, page in enumerate(pages, 1):
         drops += [Drop(f"page {number}", "an image") for e in page if isinstance(e, (LTImage, LTFigure))]
-        found = [line for e in page if isinstance(e, LTTextContainer) for line in e if isinstance(line, LTTextLine)]
-        right = max((line.x1 for line in found), default=0.0)
+        found = _reading_order(
+            [line for e in page if isinstance(e, LTTextContainer) for line in e if isinstance(line, LTTextLine)]
+        )
+        page_lines = []
         for line in found:
             if text := " ".join(line.get_text().split()):
                 chars = [c for c in line if isinstance(c, LTChar)]
                 size = Counter(round(c.size, 1) for c in chars).most_common(1)[0][0] if chars else 0.0
                 bold = bool(chars) and all("bold" in c.fontname.lower() for c in chars if c.get_text().strip())
-                lines.append(_Line(text, size, bold, number, line.x0, line.x1, line.y1, line.y0, right))
+                page_lines.append(_Line(text, size, bold, number, line.x0, line.x1, line.y1, line.y0, 0.0))
+        for size in {line.size for line in page_lines}:  # a full line is as wide as the widest in its type
+            right = max(line.right for line in page_lines if line.size == size)
+            page_lines = [replace(line, page_right=right) if line.size == size else line for line in page_lines]
+        lines += page_lines
     repeated = _repeated(lines, len(pages))
     kept = []
     for line in lines:
@@ -99,6 +106,13 @@ def _lines(pages: list[LTPage]) -> tuple[list[_Line], list[Drop]]:
         else:
             kept.append(line)
     return kept, sorted(drops, key=lambda d: int(d.where.split()[1]))
+
+
+def _reading_order(lines: list[LTTextLine]) -> list[LTTextLine]:
+    """A page's lines top to bottom; pdfminer's order of its text boxes, which put a heading after the paragraph
+    under it, stands only on a page set in columns (two lines side by side), which it reads column by column."""
+    side_by_side = any(a.y0 < b.y1 and b.y0 < a.y1 and (a.x1 < b.x0 or b.x1 < a.x0) for a, b in combinations(lines, 2))
+    return lines if side_by_side else sorted(lines, key=lambda line: (-line.y1, line.x0))
 
 
 def _repeated(lines: list[_Line], pages: int) -> set[str]:
