@@ -380,3 +380,21 @@ WRAPPED = (
     "This guide explains the infusion day. Arrive at 9 am and bring your medication list. The nurse will check your "
     "temperature and blood pressure before the cells are given."
 )
+
+
+def test_text_after_a_pages_folded_questions_stays_under_its_sections_heading(tmp_path: Path):
+    """Paragraphs after <details> (or <dl>) questions were read as the last question's answer: the opening hours
+    were cited as the answer to "Is there parking?" (QA finding B4)."""
+    questions = (
+        "<details><summary>Can I bring a friend?</summary><p>Yes, one adult may come with you.</p></details>"
+        "<details><summary>Is there parking?</summary><p>No parking is available on site.</p></details>"
+    )
+    after = "<p>Our reception is open from 8 am to 6 pm on weekdays.</p><p>Please bring photo identification.</p>"
+    page = tmp_path / "visiting.html"
+    page.write_text(f"<h1>Clinic FAQ</h1><h2>Visiting</h2>{questions}{after}<h2>Fees</h2><p>None.</p>", "utf-8")
+    markdown = prepare(page, tmp_path / "knowledge").markdown
+    assert (
+        "## Visiting\n\nOur reception is open from 8 am to 6 pm on weekdays.\n\nPlease bring photo identification.\n\n"
+        "### Can I bring a friend?\n\nYes, one adult may come with you.\n\n"
+        "### Is there parking?\n\nNo parking is available on site.\n\n## Fees\n\nNone.\n"
+    ) in markdown

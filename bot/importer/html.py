@@ -94,6 +94,7 @@ def convert_html(html: str, source_lines: bool = True) -> Converted:
         tag.decompose()
     drops = _drop(soup, source_lines)
     _questions_as_headings(soup)
+    _text_after_questions_first(soup)
     return Converted(clean_body(_Markdown().convert_soup(soup)), metadata, tuple(drops))
 
 
@@ -173,6 +174,30 @@ def _questions_as_headings(soup: BeautifulSoup) -> None:
         bold_alone = tag.name == "p" and _only_bold(tag)
         if text.endswith("?") and (tag.name != "p" or bold_alone):
             tag.name = f"h{min(level + 1, 6)}"
+
+
+def _text_after_questions_first(soup: BeautifulSoup) -> None:
+    """Text after a run of <details> or <dl> questions, up to the next heading, goes before the run: Markdown has no
+    end to a heading's section but the next heading, so it would be read as the last question's answer (opening
+    hours cited as the answer to "Is there parking?"), where the page shows it under the section's own heading."""
+    for block in soup.find_all(["details", "dl"]):
+        if not _holds_question(block) or _holds_question(block.find_next_sibling()):
+            continue  # not the last of a run of questions
+        first = block
+        while _holds_question(first.find_previous_sibling()):
+            first = first.find_previous_sibling()
+        after = []
+        for sibling in block.find_next_siblings():
+            if HEADING.match(sibling.name) or sibling.find(HEADING):
+                break
+            after.append(sibling)
+        for sibling in after:
+            first.insert_before(sibling.extract())
+
+
+def _holds_question(tag: Tag | None) -> bool:
+    """A <details> or <dl> whose question became a heading."""
+    return tag is not None and tag.name in ("details", "dl") and tag.find(HEADING) is not None
 
 
 def _only_bold(tag: Tag) -> bool:
