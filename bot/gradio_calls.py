@@ -72,8 +72,10 @@ class Shapes:
             return self._event(data)
         if parts[:2] == ["call", "v2"] and len(parts) == 3:
             return self._named(parts[2], data)
-        if parts[0] in ("run", "call") and len(parts) == 2 and parts[1] in self.endpoints:
+        if parts[0] in ("run", "call", "api") and len(parts) == 2 and parts[1] in self.endpoints:
             return self._listed(parts[1], data.get("data"))
+        if parts[0] in ("run", "call", "api") and len(parts) == 2 and parts[1] in self.named:
+            return self._own(parts[1], data.get("data"))
         return None  # a name the chat lacks: FnIndexInferError's clean 404 (bot/ui.py)
 
     def _event(self, data: dict) -> tuple[int, str] | None:
@@ -99,10 +101,20 @@ class Shapes:
             return self._values(self.endpoint_events[name], inputs, f"/{name}")
         return 422, f'/{name} takes {{"data": [{", ".join(wanted)}]}}, {len(wanted)} of them.'
 
+    def _own(self, name: str, inputs: object) -> tuple[int, str] | None:
+        """A call by name to one of the page's own events (send, example_N), callable all the same."""
+        index = self.named[name]
+        if isinstance(inputs, list) and len(inputs) == self.events[index]:
+            return self._values(index, inputs, f"/{name}")
+        return 422, f"/{name} is the page's own and takes a data list of {self.events[index]}; ask with POST /api/ask."
+
     def _values(self, event: int, inputs: list, call: str) -> tuple[int, str] | None:
         """An input its data model refuses: Gradio's own check, which it answers with {"error": null} and a
-        traceback in the log."""
+        traceback in the log; or one holding a file, which Gradio's path check refuses the same way (and a URL
+        it would fetch)."""
         for position, (model, value) in enumerate(zip(self.models[event], inputs, strict=True), start=1):
+            if _holds_file(value):
+                return 422, f"Input {position} of {call} holds a file; this chat takes no files."
             if model is None or value is None:
                 continue
             try:
@@ -110,6 +122,13 @@ class Shapes:
             except (ValueError, TypeError):  # pydantic's ValidationError is a ValueError
                 return 422, f"Input {position} of {call} is not in the form the page sends; ask with POST /api/ask."
         return None
+
+
+def _holds_file(value: object) -> bool:
+    """Whether a value sent holds a file as Gradio describes one (a "path", at any depth)."""
+    if isinstance(value, dict):
+        return "path" in value or any(_holds_file(each) for each in value.values())
+    return isinstance(value, list) and any(_holds_file(each) for each in value)
 
 
 class GradioCalls:

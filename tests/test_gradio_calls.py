@@ -64,6 +64,19 @@ def test_calls_of_the_right_shape_pass(shapes: Shapes):
         ("run/respond", {"data": ["x", [{"role": "user", "content": "x"}]]}, 422, "Input 2 of /respond"),
         ("call/v2/respond", {"message": "x", "history": [{"role": "system"}]}, 422, "Input 2 of /respond"),
         ("run/respond", {"data": ["x", "not a list"]}, 422, "Input 2 of /respond"),
+        # Gradio's third route, and the page's own events by name: 500s with a traceback each
+        ("api/ask", {"data": []}, 422, '/ask takes {"data": [question]}, 1 of them'),
+        ("api/send", {"data": []}, 422, "/send is the page's own and takes a data list of 2"),
+        ("run/example_0", {"data": []}, 422, "/example_0 is the page's own and takes a data list of 2"),
+        ("call/send", {"data": ["x"]}, 422, "/send is the page's own"),
+        # a history holding a file: Gradio's path check raised (and a URL there it would fetch)
+        (
+            "call/respond",
+            {"data": ["x", [{"role": "user", "content": [{"type": "file", "file": {"path": "/etc/passwd"}}]}]]},
+            422,
+            "Input 2 of /respond holds a file; this chat takes no files",
+        ),
+        ("api/respond", {"data": ["x", [{"role": "user", "content": {"path": "https://example.org/x"}}]]}, 422, "file"),
     ],
 )
 def test_a_call_the_chat_cannot_answer_is_refused_saying_what_to_send(shapes, call, body, status, says):
@@ -99,8 +112,10 @@ def test_on_the_running_app_a_malformed_call_is_refused_and_a_good_one_answered(
         ("run/respond", {"data": ["x", [{"role": "system", "content": "x"}]]}),
         ("call/choose", {"data": [[]]}),
         ("call/like", {"data": []}),
+        ("api/send", {"data": []}),
+        ("call/respond", {"data": ["x", [{"role": "user", "content": {"path": "/etc/passwd"}}]]}),
     ]
     statuses = [requests.post(f"{app_url}/gradio_api/{to}", json=body, timeout=30).status_code for to, body in calls]
-    assert statuses == [404, 404, 422, 422, 422, 422, 422, 422]
+    assert statuses == [404, 404, 422, 422, 422, 422, 422, 422, 422, 422]
     answered = requests.post(f"{app_url}/gradio_api/run/ask", json={"data": ["side effects?"]}, timeout=60)
     assert answered.status_code == 200 and answered.json()["data"][0]["answered"]
