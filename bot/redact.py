@@ -73,8 +73,14 @@ PHONE_DIGITS = (7, 15)  # ... and shown as [phone] when it looks like a phone nu
 
 def clean_text(text: str) -> str:
     """The text as valid Unicode: a lone surrogate (which no UTF-8 store takes) becomes U+FFFD, a pair its
-    character."""
-    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    character; a control character (NUL, a bell, a terminal's escape: PostgreSQL stores no NUL) is a space, and a
+    direction override, which turns the question around in the staff's table, is dropped."""
+    text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    return CONTROL.sub(" ", OVERRIDE.sub("", text))
+
+
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tabs and line breaks stay
+OVERRIDE = re.compile("[\u202a-\u202e\u2066-\u2069]")  # embeddings, overrides and isolates of direction
 
 
 def redact(text: str) -> str:

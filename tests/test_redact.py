@@ -70,4 +70,12 @@ def test_a_lone_surrogate_becomes_a_replacement_character_and_a_pair_its_charact
     assert clean_text("\ud800 side effects?") == "\ufffd side effects?"
     assert clean_text("\ud83d\ude00 and \udfff") == "😀 and \ufffd"
     assert clean_text("plain ✓") == "plain ✓"
+
+
+def test_a_control_character_is_a_space_and_a_direction_override_is_dropped():
+    """A NUL was kept in the visit log (PostgreSQL stores none), and U+202E turned the question around in the
+    staff's table (QA findings A6, A7)."""
+    assert clean_text("side\x00effects\x07?") == "side effects ?"
+    assert clean_text("\u202eWhat are the side effects\u202c") == "What are the side effects"
+    assert clean_text("two\nlines\tand a tab") == "two\nlines\tand a tab"
     clean_text("\ud800").encode("utf-8")  # storable
