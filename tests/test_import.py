@@ -398,3 +398,14 @@ def test_text_after_a_pages_folded_questions_stays_under_its_sections_heading(tm
         "### Can I bring a friend?\n\nYes, one adult may come with you.\n\n"
         "### Is there parking?\n\nNo parking is available on site.\n\n## Fees\n\nNone.\n"
     ) in markdown
+
+
+def test_a_file_with_no_text_to_answer_from_is_told_why_by_its_kind(tmp_path: Path):
+    """A Markdown file whose text only introduced a table, and an empty text file, were asked whether they were
+    "a scan, or only pictures", and the table dropped went unnamed (QA finding B8)."""
+    (tmp_path / "table.md").write_text("A table:\n\n| a | b |\n| - | - |\n| 1 | 2 |\n", encoding="utf-8")
+    (tmp_path / "empty.txt").write_text("", encoding="utf-8")
+    with pytest.raises(ImportFailed, match=r"table.md has no text .*\(too little for a passage\); dropped: .*a table"):
+        prepare(tmp_path / "table.md", tmp_path / "knowledge")
+    with pytest.raises(ImportFailed, match=r"empty.txt has no text to answer from \(it is empty\); nothing imported"):
+        prepare(tmp_path / "empty.txt", tmp_path / "knowledge")

@@ -104,7 +104,11 @@ def prepare(
     markdown = knowledge_markdown(metadata, converted.body)
     passages, problems = _split(markdown, target.name, max_words, min_words)
     if not passages:
-        raise ImportFailed(f"{source.name} has no text to answer from (a scan, or only pictures?); nothing imported")
+        has_words = bool(re.search(r"\w", re.sub(r"^#.*$", "", converted.body, flags=re.M)))
+        scanned = source.suffix.lower() in (".pdf", ".docx") and not has_words
+        why = "a scan, or only pictures?" if scanned else "too little for a passage" if has_words else "it is empty"
+        dropped = f"; dropped: {', '.join(str(drop) for drop in converted.drops[:3])}" if converted.drops else ""
+        raise ImportFailed(f"{source.name} has no text to answer from ({why}){dropped}; nothing imported")
     return Imported(source, target, markdown, metadata, converted.drops, (*converted.notes, *notes), passages, problems)
 
 
