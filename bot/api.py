@@ -189,9 +189,6 @@ def api_routes(chat: VisitorChat, metrics: Metrics, settings: ServeSettings) -> 
 
     async def ask(body: AskRequest, request: Request) -> JSONResponse:
         """Ask a question; the reply quotes the documents, or says they do not answer it."""
-        if line.full():
-            metrics.refuse(API)
-            return busy()
         # counted now, not when answered: questions sent at once all passed a look at the count and were then
         # answered "try again" with a 200, which a widget shows as a reply
         wait = chat.limits.take(chat.limits.address(request))
@@ -199,6 +196,9 @@ def api_routes(chat: VisitorChat, metrics: Metrics, settings: ServeSettings) -> 
             metrics.refuse(API)
             urgent = chat.assistant.urgent_reply(body.question)
             return JSONResponse(reply_as_data(urgent)) if urgent else too_many(wait)
+        if line.full():
+            metrics.refuse(API)
+            return busy()
         return JSONResponse(await line.run(chat.reply_data, body.question, API, request, True))
 
     async def healthz() -> dict[str, str]:

@@ -157,10 +157,11 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 def cmd_rollback(args: argparse.Namespace) -> int:
     from bot.index import restore_knowledge, rollback
+    from bot.index.sources import rolled_back_copies
 
     settings = _settings(args)
     name = rollback(settings.index_dir)
-    restored = restore_knowledge(settings.index_dir, settings.knowledge_dir)
+    restored = restore_knowledge(settings.index_dir, settings.knowledge_dir, rolled_back_copies(settings.data_dir))
     _audit(settings, "rollback", f"{name} ({settings.index_dir}); {restored.describe()}")
     print(f"Build {name} is live again; {restored.describe()} `python -m bot rollback` once more undoes both.")
     return 0

@@ -24,6 +24,7 @@ from bot.limits import Receive, Scope, Send, read_body, replay
 App = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 PREFIX = "/gradio_api/"
+TOO_DEEP = "The request's data is nested too deeply for a question; ask with POST /api/ask."
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,8 @@ class Shapes:
             data = json.loads(body)
         except (ValueError, UnicodeDecodeError):
             return None  # Gradio's own 422 says so, without a traceback
+        except RecursionError:  # which Gradio's own reading raises too, with a traceback
+            return 422, TOO_DEEP
         if not isinstance(data, dict):
             return None
         parts = call.strip("/").split("/")
@@ -113,8 +116,11 @@ class Shapes:
         traceback in the log; or one holding a file, which Gradio's path check refuses the same way (and a URL
         it would fetch)."""
         for position, (model, value) in enumerate(zip(self.models[event], inputs, strict=True), start=1):
-            if _holds_file(value):
-                return 422, f"Input {position} of {call} holds a file; this chat takes no files."
+            try:
+                if _holds_file(value):
+                    return 422, f"Input {position} of {call} holds a file; this chat takes no files."
+            except RecursionError:
+                return 422, TOO_DEEP
             if model is None or value is None:
                 continue
             try:

@@ -1,6 +1,7 @@
 """What one request may be, on every route of an app: RequestLimits, an ASGI middleware, refuses bodies over a
 size (413), uploads where the app takes no files (403), and questions sent to an API route by a client over its
-questions-per-minute (429 with Retry-After). QuestionLimits counts each client's questions where they are
+questions-per-minute (429 with Retry-After), unless the message is plainly urgent (passed on, for the chat to
+answer with the notice alone). QuestionLimits counts each client's questions where they are
 answered; any route can call it, and send `too_many(wait)`, the 429, when it says to wait.
 
 Install on a Gradio app with `launch(app_kwargs={"middleware": [request_limits(...)]})`: Starlette builds it
@@ -165,7 +166,7 @@ def question_in(body: bytes) -> str:
     `question` (the v2 calls'); "" when there is none."""
     try:
         sent = json.loads(body)
-    except ValueError:
+    except (ValueError, RecursionError):
         return ""
     if not isinstance(sent, dict):
         return ""

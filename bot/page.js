@@ -45,9 +45,12 @@
   }
 
   // What the visitor types while an answer is on its way is kept: the reply empties the question box (it was
-  // sent), which wiped what was typed since, so it is put back; an Enter pressed meanwhile, which Gradio ignores
-  // while the question before is pending, sends it once the reply is in. An emergency typed fast is not lost.
-  const WAIT_MS = 30000; // a reply that never comes (a refused request) stops the waiting
+  // sent), which wiped what was typed since, so it is put back; an Enter or Ask pressed meanwhile, which Gradio
+  // would ignore or send beside the question before (two answers racing for one conversation), is held back and
+  // sends it once the reply is in. An emergency typed fast is not lost. An example is not sent meanwhile.
+  const WAIT_MS = 120000; // a reply that never comes stops the waiting; an error shown (a refused request) at once
+  const errorsShown = () => document.querySelectorAll(".toast-body.error").length;
+  let errorsAtSend = 0;
   let waitingSince = 0;
   let sentText = ""; // the question on its way, still in the box until its reply
   let typed = "";
@@ -57,6 +60,7 @@
 
   function sent(question, kept = "") {
     waitingSince = Date.now();
+    errorsAtSend = errorsShown();
     sentText = question;
     typed = kept;
     sendAfter = false;
@@ -78,6 +82,19 @@
     }
   }
 
+  function failed() {
+    // the question was refused or failed: it is still in the box with what was typed since, nothing is on its way
+    if (!waitingSince || errorsShown() <= errorsAtSend) return;
+    waitingSince = 0;
+    typed = "";
+    sendAfter = false;
+  }
+
+  function held(event) {
+    event.preventDefault();
+    event.stopImmediatePropagation();
+  }
+
   function replied() {
     if (!waitingSince) return;
     waitingSince = 0;
@@ -89,8 +106,9 @@
     "keydown",
     (event) => {
       if (event.target !== questionBox() || event.key !== "Enter" || event.shiftKey || event.isComposing) return;
-      if (waiting()) sendAfter = true;
-      else sent(event.target.value);
+      if (!waiting()) return sent(event.target.value);
+      held(event);
+      sendAfter = true;
     },
     true,
   );
@@ -99,8 +117,10 @@
     (event) => {
       if (!event.isTrusted || !event.target.closest?.("#ask, button.example")) return;
       const box = questionBox();
-      if (waiting() && event.target.closest("#ask")) sendAfter = true;
-      else if (event.target.closest("#ask")) sent(box?.value || "");
+      if (waiting()) {
+        held(event);
+        if (event.target.closest("#ask")) sendAfter = true;
+      } else if (event.target.closest("#ask")) sent(box?.value || "");
       else sent("", box?.value || ""); // an example: what was in the box is kept
     },
     true,
@@ -121,6 +141,7 @@
       refocus = false;
       replied();
     }
+    failed();
     landed = replies.length;
     if (!replies.length || Date.now() > settleUntil) return;
     const reply = replies[replies.length - 1];

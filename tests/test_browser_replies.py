@@ -155,6 +155,17 @@ def test_an_emergency_typed_while_the_answer_before_is_on_its_way_is_sent_whole_
     wait_for_reply(page, 2)
     box.press_sequentially(" breathe", delay=5)
     assert box.input_value() == "I can't breathe"  # kept, though the reply emptied the box
+    box.fill("")
+
+    def type_and_click_ask() -> None:
+        box.press_sequentially("my throat is swelling", delay=5)
+        page.locator("#ask").click()  # another event than Enter's: Gradio would send it beside the one pending
+
+    while_held("What is CAR-NK therapy?", type_and_click_ask)
+    expect(page.locator(BOT)).to_have_count(5, timeout=ANSWER_TIMEOUT)
+    page.wait_for_timeout(1500)
+    assert [text(q) for q in page.locator(USER).all()[-2:]] == ["What is CAR-NK therapy?", "my throat is swelling"]
+    assert page.locator(BOT).count() == 5  # sent once
 
 
 @on_both

@@ -84,6 +84,13 @@ def test_a_call_the_chat_cannot_answer_is_refused_saying_what_to_send(shapes, ca
     assert refused is not None and refused[0] == status and says in refused[1]
 
 
+def test_data_nested_too_deeply_is_refused_not_a_traceback(shapes: Shapes):
+    for depth in (600, 5000):  # the file check, then JSON's own reading, ran out of stack
+        body = '{"data": ["x", ' + "[" * depth + "]" * depth + "]}"
+        refused = shapes.problem("call/respond", body.encode())
+        assert refused is not None and refused[0] == 422, refused
+
+
 def test_the_pages_clicks_need_what_was_clicked(shapes: Shapes):
     """A thumb and a "did you mean" click carry what was clicked; without it Gradio answered {"error": null} and
     logged a traceback, each time, with no question limit."""

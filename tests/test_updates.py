@@ -98,9 +98,12 @@ def test_a_rollback_puts_the_knowledge_files_back_and_rolling_back_again_redoes_
     edited = (folder / "garden.md").read_bytes()
     build(fake_settings)
     rollback(fake_settings.index_dir)
-    restored = restore_knowledge(fake_settings.index_dir, folder)
+    copies = fake_settings.data_dir / "rolled-back" / "now"
+    restored = restore_knowledge(fake_settings.index_dir, folder, copies)
     assert (restored.written, restored.removed, restored.left) == (("garden.md",), ("extra.md",), ())
     assert (folder / "garden.md").read_bytes() == original and not (folder / "extra.md").exists()
+    assert (copies / "garden.md").read_bytes() == edited and (copies / "extra.md").is_file()  # nothing is lost
+    assert f"the files as they were are kept in {copies}/" in restored.describe()
     assert stale_files(load_index(fake_settings.index_dir, FakeEmbedder()), folder) == []  # the next build: no change
     assert "is back as this build read it (garden.md, extra.md)" in restored.describe()
     rollback(fake_settings.index_dir)

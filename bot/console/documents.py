@@ -195,9 +195,9 @@ class DocumentsTab(Tab):
             text = self.publishing.roll_back(staff_name(self.console, request))
             if not text.startswith("**Build "):
                 return text, self.table()
-            if ours is None:
+            if ours is None:  # the knowledge files went back with the build, as the text says
                 self.live = None
-                return f"{text} No document changed with the build rolled back; the documents stay.", self.table()
+                return text, self.table()
             now = live_build(self.settings.index_dir)
             self.live = Built(ours.change.inverse(), now) if now else None  # rolling back again redoes it
             return f"{text} {_undone(ours.change)}", self.table()

@@ -14,6 +14,7 @@ from bot.errors import BotError
 from bot.evaluate import answer_changes, suite_questions
 from bot.index import STAGED, build_index, discard_staged, load_index, publish_staged, restore_knowledge, rollback
 from bot.index.pointers import read_pointer
+from bot.index.sources import rolled_back_copies
 from bot.knowledge import KnowledgeError, load_knowledge
 
 DIFF_COLUMNS = {"question": "40%", "live answer": "30%", "staged answer": "30%"}
@@ -117,9 +118,10 @@ class Publishing:
         """Put the previous build back live, and the knowledge files it read back in the folder."""
         try:
             name = rollback(self.settings.index_dir)
-            restored = restore_knowledge(self.settings.index_dir, self.settings.knowledge_dir)
         except BotError as err:
             return f"**Not rolled back:** {err}"
+        copies = rolled_back_copies(self.settings.data_dir)
+        restored = restore_knowledge(self.settings.index_dir, self.settings.knowledge_dir, copies)
         self.console.audit.record(user, "rollback", f"{name}: {restored.describe()}")
         return f"**Build {name} is live again.** {restored.describe()} Roll back once more to undo both."
 
