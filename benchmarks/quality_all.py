@@ -39,7 +39,7 @@ One table, one block of rows per question set:
 - as shipped: NK dev14 to dev17, held-out, held-out2, held-out3 and everyday asked of knowledge/ itself, whose
   phrasings.toml was taught with NK tuning and dev to dev13, sets settings are chosen on (dev14 to dev17 are
   kept untaught, to choose what to teach by; the urgent notice does not read what was taught);
-- NK urgent-tuning, urgent-dev to urgent-dev46 (used to choose the urgent settings and examples; dev3 to dev24 were
+- NK urgent-tuning, urgent-dev to urgent-dev47 (used to choose the urgent settings and examples; dev3 to dev24 were
   written blind as held-out, heldout2, heldout3, heldout4, heldout6, heldout8, heldout9, heldout11, heldout13,
   heldout14, heldout16, heldout18, heldout20, heldout22, heldout24, heldout26, heldout28, heldout30, heldout32,
   heldout34, heldout36 and
@@ -180,6 +180,7 @@ URGENT_SETS = (
     "urgent-dev44",
     "urgent-dev45",
     "urgent-dev46",
+    "urgent-dev47",
     "urgent-heldout",
     "urgent-heldout5",
     "urgent-heldout7",
