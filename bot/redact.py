@@ -73,9 +73,14 @@ PHONE_DIGITS = (7, 15)  # ... and shown as [phone] when it looks like a phone nu
 
 def clean_text(text: str) -> str:
     """The text as valid Unicode: a lone surrogate (which no UTF-8 store takes) becomes U+FFFD, a pair its
-    character; a control character (NUL, a bell, a terminal's escape: PostgreSQL stores no NUL) is a space, and a
-    direction override, which turns the question around in the staff's table, is dropped."""
-    text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    character."""
+    return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+def without_controls(text: str) -> str:
+    """The text to store: a control character (NUL, a bell, a terminal's escape: PostgreSQL stores no NUL) is a
+    space, and a direction override, which turned the question around in the staff's table, is dropped. (The
+    visitor's echo keeps what was sent; the search reads no control character either, bot/search.py.)"""
     return CONTROL.sub(" ", OVERRIDE.sub("", text))
 
 

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.errors import BotError
-from bot.redact import clean_text, redact
+from bot.redact import clean_text, redact, without_controls
 from bot.visit_db import Database, open_database, without_password
 
 log = logging.getLogger(__name__)
@@ -116,7 +116,7 @@ class VisitLog:
                 self.purge(today)
             ((row,),) = self._db.rows(
                 "INSERT INTO visits (asked_on, question, answered, passages) VALUES (?, ?, ?, ?) RETURNING id",
-                (day, redact(clean_text(question)), int(answered), json.dumps(list(passages))),
+                (day, redact(without_controls(clean_text(question))), int(answered), json.dumps(list(passages))),
             )
             return int(row)
         except Exception as err:  # sqlite3.Error, psycopg.Error: the visitor still gets the answer

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.redact import clean_text, redact
+from bot.redact import clean_text, redact, without_controls
 
 
 @pytest.mark.parametrize(
@@ -72,10 +72,10 @@ def test_a_lone_surrogate_becomes_a_replacement_character_and_a_pair_its_charact
     assert clean_text("plain ✓") == "plain ✓"
 
 
-def test_a_control_character_is_a_space_and_a_direction_override_is_dropped():
+def test_a_control_character_is_stored_as_a_space_and_a_direction_override_not_at_all():
     """A NUL was kept in the visit log (PostgreSQL stores none), and U+202E turned the question around in the
-    staff's table (QA findings A6, A7)."""
-    assert clean_text("side\x00effects\x07?") == "side effects ?"
-    assert clean_text("\u202eWhat are the side effects\u202c") == "What are the side effects"
-    assert clean_text("two\nlines\tand a tab") == "two\nlines\tand a tab"
+    staff's table (QA finding A7)."""
+    assert without_controls("side\x00effects\x07?") == "side effects ?"
+    assert without_controls("\u202eWhat are the side effects\u202c") == "What are the side effects"
+    assert without_controls("two\nlines\tand a tab") == "two\nlines\tand a tab"
     clean_text("\ud800").encode("utf-8")  # storable

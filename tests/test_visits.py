@@ -64,6 +64,14 @@ def test_a_lone_surrogate_is_stored_cleaned_and_a_failure_to_record_never_raises
     assert visits.feedback(row, LIKE) is False
 
 
+def test_a_nul_or_a_direction_override_is_not_stored(visits: VisitLog):
+    """A NUL was stored as sent (PostgreSQL refuses one in text), and U+202E turned the question around in the
+    staff's table (QA finding A7)."""
+    visits.record("What are the side effects\x00?", True, ["p1"], today=TODAY)
+    visits.record("\u202eWhat are NK cells?\u202c", True, ["p1"], today=TODAY)
+    assert sorted(v.question for v in visits.visits()) == ["What are NK cells?", "What are the side effects ?"]
+
+
 def test_the_log_and_its_folder_are_readable_by_their_owner_only(tmp_path: Path):
     opened = tmp_path / "open"
     opened.mkdir(mode=0o755)
