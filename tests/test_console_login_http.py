@@ -81,7 +81,8 @@ def test_fifty_wrong_passwords_at_once_get_three_tries_then_429(console):
     assert all(int(r.headers["Retry-After"]) > 500 for r in burst if r.status_code == 429)
     assert sign_in(base, "alice", PASSWORDS["alice"], "198.51.100.1").status_code == 429  # locked out
     assert sign_in(base, "alice", PASSWORDS["alice"], "198.51.100.2").status_code == 429  # the user, anywhere
-    assert sign_in(base, "bob", PASSWORDS["bob"], "198.51.100.1").status_code == 429  # the address, anyone
+    # another account from that address signs in: staff behind one proxy share it (BOT_LOGIN_ATTEMPTS_PER_ADDRESS)
+    assert sign_in(base, "bob", PASSWORDS["bob"], "198.51.100.1").status_code == 200
     assert sign_in(base, "bob", PASSWORDS["bob"], "198.51.100.3").status_code == 200
 
 
