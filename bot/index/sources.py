@@ -14,7 +14,7 @@ from bot.atomic import write_atomically
 from bot.index.folder import SOURCES, build_folder
 from bot.index.manifest import read_manifest
 from bot.index.pointers import CURRENT, PREVIOUS, read_pointer
-from bot.knowledge import hash_files
+from bot.knowledge.folder import digests, read_files
 from bot.text import listed
 
 
@@ -82,7 +82,7 @@ def restore_knowledge(index_dir: Path, knowledge_dir: Path, copies: Path | None 
     live_folder = build_folder(index_dir, live)
     before = read_manifest(build_folder(index_dir, rolled_back))["files"]
     wanted = read_manifest(live_folder)["files"]
-    now = hash_files(knowledge_dir)
+    now = digests(read_files(knowledge_dir, leave_out_unreadable=True))  # one unreadable is edited: left alone
     done: dict[str, list[str]] = {"written": [], "removed": [], "edited": [], "unkept": [], "failed": []}
     for name in sorted(before.keys() | wanted.keys()):
         want = wanted.get(name)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -85,13 +84,16 @@ def ignored_files(folder: Path) -> list[Problem]:
     return problems
 
 
-def read_files(folder: Path, paths: list[Path] | None = None) -> dict[str, bytes]:
-    """Each knowledge file's bytes (or those of `paths`), by its path relative to `folder`; one that cannot be read
-    is left out, for its parse to say why."""
+def read_files(folder: Path, paths: list[Path] | None = None, leave_out_unreadable: bool = False) -> dict[str, bytes]:
+    """Each knowledge file's bytes (or those of `paths`), by its path relative to `folder`. One that cannot be read
+    raises OSError (its staleness is unknown), or is left out, for its parse to say why."""
     sources = {}
     for path in knowledge_files(folder) if paths is None else paths:
-        with suppress(OSError):
+        try:
             sources[path.relative_to(folder).as_posix()] = path.read_bytes()
+        except OSError:
+            if not leave_out_unreadable:
+                raise
     return sources
 
 
@@ -114,7 +116,7 @@ def load_knowledge(folder: Path, max_words: int = 120, min_words: int = 40) -> K
     require_folder(folder)
     paths = knowledge_files(folder)
     # read before anything is parsed: a file saved or added during the build then shows as changed since, not as built
-    sources = read_files(folder, paths)
+    sources = read_files(folder, paths, leave_out_unreadable=True)
     markdown = [p for p in paths if p.suffix == ".md"]
     ignored = ignored_files(folder)
     if not markdown:
