@@ -78,15 +78,14 @@ class LoginThrottle:
         address = client_address(request.client.host if request.client else None, request.headers, self.proxies)
         user = [username.casefold()] if username else []
         wait = self.addresses.wait([address]) or self.users.wait(user)
-        if not wait:  # no await between the look and the count: a parallel burst is counted as it arrives
-            self.addresses.take([address])
-            self.users.take(user)
         if wait:
             log.warning("staff console: sign-in refused for %r from %s: too many failures", username[:64], address)
             seconds = retry_after(wait)
             refused = JSONResponse({"detail": TOO_MANY_FAILURES.format(wait=seconds)}, 429, {"Retry-After": seconds})
             await refused(scope, receive, send)
             return
+        self.addresses.take([address])  # no await since the look: a parallel burst is counted as it arrives
+        self.users.take(user)
         status = []
 
         async def watch(message: Message) -> None:

@@ -94,10 +94,10 @@ def _lines(pages: list[LTPage]) -> tuple[list[_Line], list[Drop]]:
                 size = Counter(round(c.size, 1) for c in chars).most_common(1)[0][0] if chars else 0.0
                 bold = bool(chars) and all("bold" in c.fontname.lower() for c in chars if c.get_text().strip())
                 page_lines.append(_Line(text, size, bold, number, line.x0, line.x1, line.y1, line.y0, 0.0))
-        for size in {line.size for line in page_lines}:  # a full line is as wide as the widest in its type
-            right = max(line.right for line in page_lines if line.size == size)
-            page_lines = [replace(line, page_right=right) if line.size == size else line for line in page_lines]
-        lines += page_lines
+        right: dict[float, float] = {}  # a full line is as wide as the widest in its type
+        for line in page_lines:
+            right[line.size] = max(right.get(line.size, 0.0), line.right)
+        lines += [replace(line, page_right=right[line.size]) for line in page_lines]
     repeated = _repeated(lines, len(pages))
     kept = []
     for line in lines:

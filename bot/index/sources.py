@@ -4,7 +4,6 @@ publish again what was just rolled back."""
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,6 +13,7 @@ from bot.atomic import write_atomically
 from bot.index.folder import SOURCES, build_folder
 from bot.index.manifest import read_manifest
 from bot.index.pointers import CURRENT, PREVIOUS, read_pointer
+from bot.knowledge.folder import digest as digest_of
 from bot.knowledge.folder import digests, read_files
 from bot.text import listed
 
@@ -124,4 +124,4 @@ def _kept(folder: Path, name: str, digest: str) -> bytes | None:
         data = (folder / SOURCES / name).read_bytes()
     except OSError:
         return None
-    return data if hashlib.sha256(data).hexdigest() == digest else None
+    return data if digest_of(data) == digest else None

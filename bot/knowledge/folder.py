@@ -102,7 +102,12 @@ def hash_files(folder: Path) -> dict[str, str]:
 
 
 def digests(sources: dict[str, bytes]) -> dict[str, str]:
-    return {name: hashlib.sha256(data).hexdigest() for name, data in sources.items()}
+    return {name: digest(data) for name, data in sources.items()}
+
+
+def digest(data: bytes) -> str:
+    """A knowledge file's hash, as a build's manifest records it."""
+    return hashlib.sha256(data).hexdigest()
 
 
 def require_folder(folder: Path) -> None:
@@ -126,7 +131,8 @@ def load_knowledge(folder: Path, max_words: int = 120, min_words: int = 40) -> K
     problems += ignored
     passages: list[Passage] = []
     for path in markdown:
-        found, file_problems = parse_document(path, path.relative_to(folder).as_posix(), max_words, min_words)
+        rel = path.relative_to(folder).as_posix()
+        found, file_problems = parse_document(path, rel, max_words, min_words, sources.get(rel))
         passages += found
         problems += file_problems
     problems += _duplicate_titles(passages)

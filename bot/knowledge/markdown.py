@@ -69,13 +69,15 @@ class _Unit:
 
 
 def parse_document(
-    path: Path, rel: str, max_words: int = 120, min_words: int = 40
+    path: Path, rel: str, max_words: int = 120, min_words: int = 40, data: bytes | None = None
 ) -> tuple[list[Passage], list[Problem]]:
-    """Split one Markdown file into passages, with the problems found on the way."""
+    """Split one Markdown file into passages, with the problems found on the way; from `data` when the file was
+    read already (a build parses the bytes it hashed)."""
     try:
-        text = path.read_bytes().decode("utf-8")
+        data = path.read_bytes() if data is None else data
+        text = data.decode("utf-8")
     except UnicodeDecodeError as err:
-        line = path.read_bytes()[: err.start].count(b"\n") + 1
+        line = data[: err.start].count(b"\n") + 1
         return [], [Problem(rel, line, "not valid UTF-8; save the file as UTF-8", "error")]
     except OSError as err:
         return [], [Problem(rel, 1, f"cannot be read ({err.strerror}); check its permissions", "error")]
