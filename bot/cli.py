@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -149,7 +150,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     from bot.index import publish_staged
 
     settings = _settings(args)
-    name = publish_staged(settings.index_dir)
+    name = publish_staged(settings.index_dir, check=_loads(settings))
     _audit(settings, "publish", f"{name} ({settings.index_dir})")
     print(f"Build {name} is now live; `python -m bot rollback` undoes this.")
     return 0
@@ -160,11 +161,20 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     from bot.index.sources import rolled_back_copies
 
     settings = _settings(args)
-    name = rollback(settings.index_dir)
+    name = rollback(settings.index_dir, check=_loads(settings))
     restored = restore_knowledge(settings.index_dir, settings.knowledge_dir, rolled_back_copies(settings.data_dir))
     _audit(settings, "rollback", f"{name} ({settings.index_dir}); {restored.describe()}")
     print(f"Build {name} is live again; {restored.describe()} `python -m bot rollback` once more undoes both.")
     return 0
+
+
+def _loads(settings: Settings) -> Callable[[Path], None]:
+    """Whether a build loads with the model in use, asked before it goes live (the model's files are hashed, not
+    loaded)."""
+    from bot.embedding import SentenceEmbedder
+    from bot.index import check_build
+
+    return partial(check_build, embedder=SentenceEmbedder.from_settings(settings.model))
 
 
 def _audit(settings: Settings, action: str, detail: str) -> None:

@@ -15,6 +15,7 @@ from bot.assistant import Assistant
 from bot.config import Settings
 from bot.index import (
     CURRENT,
+    STAGED,
     IndexMismatchError,
     IndexMissingError,
     build_index,
@@ -268,6 +269,49 @@ def test_a_build_from_an_older_version_is_not_rolled_back_to_and_its_passages_st
     with pytest.raises(IndexMismatchError, match=r"Cannot roll back to build .*format 1.*python -m bot build"):
         rollback(fake_settings.index_dir)
     assert live_build(fake_settings.index_dir) == new.name  # the live build is untouched
+
+
+def test_a_build_that_would_not_load_is_neither_published_nor_rolled_back_to(
+    fake_settings: Settings, monkeypatch, capsys
+):
+    """publish and rollback read only the manifest: a damaged build was announced live, and the next start failed."""
+    from bot.cli import main
+    from bot.embedding import SentenceEmbedder
+
+    monkeypatch.setattr(SentenceEmbedder, "from_settings", staticmethod(lambda _: FakeEmbedder()))
+    where = ["--knowledge", str(fake_settings.knowledge_dir), "--index", str(fake_settings.index_dir)]
+    first = build(fake_settings)
+    edit(fake_settings, "Prune roses in late winter", "Prune roses in early spring")
+    staged = build(fake_settings, publish=False)
+    vocabulary = staged.path / "vocabulary.npy"
+    vocabulary.write_bytes(vocabulary.read_bytes()[:100])
+    assert main(["publish", *where]) == 2
+    assert f"Cannot publish build {staged.name}: The index in {staged.path} is damaged" in capsys.readouterr().err
+    assert live_build(fake_settings.index_dir) == first.name
+
+    second = build(fake_settings)  # first is now the previous build
+    (first.path / "vectors.faiss").unlink()
+    assert main(["rollback", *where]) == 2
+    assert f"Cannot roll back to build {first.name}: The index in {first.path} is damaged" in capsys.readouterr().err
+    assert live_build(fake_settings.index_dir) == second.name
+    assert "early spring" in (fake_settings.knowledge_dir / "garden.md").read_text(encoding="utf-8")
+
+
+def test_a_build_killed_as_it_goes_live_leaves_nothing_staged(fake_settings: Settings, monkeypatch):
+    """A plain build wrote STAGED, then published: killed between the two, it left a build nobody asked for staged,
+    which the console offered and `publish` made live."""
+    import bot.index.pointers
+
+    build(fake_settings)
+    edit(fake_settings, "Prune roses in late winter", "Prune roses in early spring")
+
+    def killed(*_):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(bot.index.pointers, "_switch", killed)
+    with pytest.raises(KeyboardInterrupt):
+        build(fake_settings)
+    assert not (fake_settings.index_dir / STAGED).exists()
 
 
 def test_builds_publishes_and_rollbacks_from_the_shell_are_in_the_audit_log(

@@ -12,7 +12,16 @@ from bot.assistant import Assistant
 from bot.console.staff import StaffConsole
 from bot.errors import BotError
 from bot.evaluate import answer_changes, suite_questions
-from bot.index import STAGED, build_index, discard_staged, load_index, publish_staged, restore_knowledge, rollback
+from bot.index import (
+    STAGED,
+    build_index,
+    check_build,
+    discard_staged,
+    load_index,
+    publish_staged,
+    restore_knowledge,
+    rollback,
+)
 from bot.index.pointers import read_pointer
 from bot.index.sources import rolled_back_copies
 from bot.knowledge import KnowledgeError, load_knowledge
@@ -100,7 +109,7 @@ class Publishing:
                 "which you compared. Stage and compare again to see what it would change."
             )
         try:
-            name = publish_staged(self.settings.index_dir)
+            name = publish_staged(self.settings.index_dir, check=self._loads)
         except BotError as err:
             return f"**Not published:** {err}"
         self.console.audit.record(user, "publish", name)
@@ -117,13 +126,17 @@ class Publishing:
     def roll_back(self, user: str) -> str:
         """Put the previous build back live, and the knowledge files it read back in the folder."""
         try:
-            name = rollback(self.settings.index_dir)
+            name = rollback(self.settings.index_dir, check=self._loads)
         except BotError as err:
             return f"**Not rolled back:** {err}"
         copies = rolled_back_copies(self.settings.data_dir)
         restored = restore_knowledge(self.settings.index_dir, self.settings.knowledge_dir, copies)
         self.console.audit.record(user, "rollback", f"{name}: {restored.describe()}")
         return f"**Build {name} is live again.** {restored.describe()} Roll back once more to undo both."
+
+    def _loads(self, folder: Path) -> None:
+        """A build must load with the chat's model before it goes live."""
+        check_build(folder, self.console.assistant().embedder)
 
     def discard(self, user: str) -> str:
         """Forget the staged build: Publish will not make it live."""

@@ -37,7 +37,7 @@ build back and checking it against the knowledge folder), folder (names and erro
 from bot.config import EmbedOptions
 from bot.index.build import BuildSummary, Changes, build_index
 from bot.index.folder import IndexMismatchError, IndexMissingError, StaleIndexError
-from bot.index.load import Index, load_build, load_index, require_fresh, stale_files, stale_warning
+from bot.index.load import Index, check_build, load_build, load_index, require_fresh, stale_files, stale_warning
 from bot.index.manifest import FORMAT_VERSION
 from bot.index.pointers import CURRENT, PREVIOUS, STAGED, discard_staged, live_build, publish_staged, rollback
 from bot.index.sources import Restored, restore_knowledge
@@ -62,6 +62,7 @@ __all__ = [
     "IndexMissingError",
     "StaleIndexError",
     "build_index",
+    "check_build",
     "discard_staged",
     "embedding_text",
     "live_build",

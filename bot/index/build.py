@@ -27,7 +27,7 @@ from bot.index.everyday import (
 from bot.index.folder import CACHE, MANIFEST, build_folder, one_build_at_a_time
 from bot.index.load import Index, load_build, read_passages
 from bot.index.manifest import new_manifest
-from bot.index.pointers import CURRENT, STAGED, prune, publish_staged, read_pointer, write_pointer
+from bot.index.pointers import CURRENT, STAGED, make_live, prune, read_pointer, write_pointer
 from bot.index.sources import keep_sources
 from bot.index.texts import EXAMPLE_LISTS, TAUGHT, vector_texts, vocabulary
 from bot.knowledge import Knowledge, Passage, Problem
@@ -171,9 +171,11 @@ def _build(
     live = _live_passages(index_dir)
     changes = _changes(live, knowledge.passages)
     shadowed = _near_new(knowledge, live, not_answered, vectors, rows, kinds, settings.everyday_answered_similarity)
-    write_pointer(index_dir, STAGED, name)
+    # a plain build goes live at once: a STAGED pointer written first would outlive a build killed before publishing
     if publish:
-        publish_staged(index_dir)
+        make_live(index_dir, name)
+    else:
+        write_pointer(index_dir, STAGED, name)
     prune(index_dir)
     return BuildSummary(
         name=name,

@@ -103,6 +103,11 @@ def stale_warning(index: Index, knowledge_dir: Path, changed: list[str]) -> str:
     )
 
 
+def check_build(folder: Path, embedder: Embedder) -> None:
+    """Load a build and let it go: what publish and rollback ask of one before it goes live."""
+    load_build(folder, embedder).close()
+
+
 def load_build(folder: Path, embedder: Embedder) -> Index:
     """One build folder, refusing one made by other model files, and one whose files disagree with its manifest."""
     manifest = read_manifest(folder)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import shutil
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from bot.atomic import write_atomically
@@ -59,15 +60,24 @@ def live_build(index_dir: Path) -> str | None:
     return read_pointer(index_dir, CURRENT)
 
 
-def publish_staged(index_dir: Path) -> str:
-    """Make the staged build live; the live one becomes the previous (for rollback)."""
+def publish_staged(index_dir: Path, check: Callable[[Path], object] | None = None) -> str:
+    """Make the staged build live; the live one becomes the previous (for rollback). check(folder), when given,
+    loads the build first: one that would not load is refused, not announced live."""
     staged = read_pointer(index_dir, STAGED)
     if staged is None:
         raise IndexMissingError(f"No build is waiting in {index_dir}/; run `python -m bot build --stage` first.")
-    read_manifest(build_folder(index_dir, staged))  # one from an older version would not load
-    _switch(index_dir, staged)
-    (Path(index_dir) / STAGED).unlink(missing_ok=True)
+    try:
+        _check(build_folder(index_dir, staged), check)
+    except BotError as err:
+        raise IndexMismatchError(f"Cannot publish build {staged}: {err}") from None
+    make_live(index_dir, staged)
     return staged
+
+
+def make_live(index_dir: Path, name: str) -> None:
+    """Make a build live, and forget any staged one: it was built from older files than this one."""
+    _switch(index_dir, name)
+    (Path(index_dir) / STAGED).unlink(missing_ok=True)
 
 
 def discard_staged(index_dir: Path) -> str | None:
@@ -77,8 +87,9 @@ def discard_staged(index_dir: Path) -> str | None:
     return staged
 
 
-def rollback(index_dir: Path) -> str:
-    """Put the previous build back live; the rolled-back one becomes the previous (so it can be redone)."""
+def rollback(index_dir: Path, check: Callable[[Path], object] | None = None) -> str:
+    """Put the previous build back live; the rolled-back one becomes the previous (so it can be redone). check, as
+    for publish_staged."""
     previous = read_pointer(index_dir, PREVIOUS)
     if previous is None:
         raise IndexMissingError(
@@ -86,11 +97,17 @@ def rollback(index_dir: Path) -> str:
             "(python -m bot build, or publish) leaves one, so there is nothing to undo yet."
         )
     try:
-        read_manifest(build_folder(index_dir, previous))
+        _check(build_folder(index_dir, previous), check)
     except BotError as err:
         raise IndexMismatchError(f"Cannot roll back to build {previous}: {err}") from None
     _switch(index_dir, previous)
     return previous
+
+
+def _check(folder: Path, check: Callable[[Path], object] | None) -> None:
+    read_manifest(folder)  # one from an older version would not load
+    if check is not None:
+        check(folder)
 
 
 def prune(index_dir: Path) -> None:
