@@ -71,13 +71,14 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_teach(args: argparse.Namespace) -> int:
-    from bot.evaluate import load_cases
+    from bot.evaluate import read_cases
     from bot.teaching import report, teach_cases
 
     settings = _settings(args)
-    cases = load_cases(args.file)
-    lessons = teach_cases(settings.knowledge_dir, cases, _load_knowledge(settings).passages)
-    print(report(lessons))
+    cases, bad_lines = read_cases(args.file)  # each skipped and named: the rest is taught
+    passages = _load_knowledge(settings).passages
+    lessons = teach_cases(settings.knowledge_dir, cases, passages, settings.max_question_chars)
+    print(report(lessons, bad_lines))
     if not any(lesson.added or lesson.already for lesson in lessons):
         print(f"error: nothing in {args.file} could be taught", file=sys.stderr)
         return 1

@@ -63,8 +63,23 @@ class Metrics:
     false_alarms: float = 0.0  # share of the calm ones that got it
 
 
+CASE_FORMAT = (
+    'expected {"question": "...", "expect": ["..."] or null}, the question and each expected text not blank (or '
+    '"urgent": true or false, with or without "expect")'
+)
+
+
 def load_cases(path: Path) -> list[Case]:
-    cases = []
+    """The questions of a JSON-lines set; a line that is not one is an error naming it."""
+    cases, bad = read_cases(path)
+    if bad:
+        raise BotError(f"{bad[0]}: {CASE_FORMAT}; fix that line.")
+    return cases
+
+
+def read_cases(path: Path) -> tuple[list[Case], list[str]]:
+    """The questions of a JSON-lines set, and the file:line of each line that is not one (teach skips those)."""
+    cases, bad = [], []
     try:
         # utf-8-sig: a file saved by Excel or Notepad starts with a byte-order mark, which is not part of line 1;
         # lines end at "\n" alone: U+2028 or U+0085 may stand unescaped inside a JSON string
@@ -75,28 +90,32 @@ def load_cases(path: Path) -> list[Case]:
         line = Path(path).read_bytes()[: err.start].count(b"\n") + 1
         raise BotError(f"{path}:{line}: not valid UTF-8; save the file as UTF-8.") from None
     for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            data = json.loads(line)
-            expect, urgent = data.get("expect"), data.get("urgent")
-            if not isinstance(data["question"], str) or not data["question"].strip():
-                raise TypeError
-            # an empty expected text is in every passage, and an empty list expects nothing: neither says what is right
-            if not (expect is None or (isinstance(expect, list) and expect and all(_text(e) for e in expect))):
-                raise TypeError
-            if not (urgent is None or isinstance(urgent, bool)) or ("expect" not in data and urgent is None):
-                raise TypeError
-        except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
-            raise BotError(
-                f'{path}:{number}: expected {{"question": "...", "expect": ["..."] or null}}, the question and each '
-                'expected text not blank (or "urgent": true or false, with or without "expect"); fix that line.'
-            ) from None
-        expected = None if expect is None else tuple(expect)
-        cases.append(Case(data["question"], expected, urgent, ranked="expect" in data))
-    if not cases:
+        if line.strip():
+            case = _case(line)
+            if case is None:
+                bad.append(f"{path}:{number}")
+            else:
+                cases.append(case)
+    if not cases and not bad:
         raise BotError(f"{path} holds no questions; add JSON lines with a question and expect.")
-    return cases
+    return cases, bad
+
+
+def _case(line: str) -> Case | None:
+    """One line's question, or None when the line is not one."""
+    try:
+        data = json.loads(line)
+        expect, urgent = data.get("expect"), data.get("urgent")
+        if not isinstance(data["question"], str) or not data["question"].strip():
+            return None
+    except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
+        return None
+    # an empty expected text is in every passage, and an empty list expects nothing: neither says what is right
+    if not (expect is None or (isinstance(expect, list) and expect and all(_text(e) for e in expect))):
+        return None
+    if not (urgent is None or isinstance(urgent, bool)) or ("expect" not in data and urgent is None):
+        return None
+    return Case(data["question"], None if expect is None else tuple(expect), urgent, ranked="expect" in data)
 
 
 def _text(value: object) -> bool:

@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.evaluate import Case, holds
+from bot.evaluate import CASE_FORMAT, Case, holds
 from bot.knowledge import Passage
 from bot.knowledge.phrasings import PhrasingsFile, reference
 from bot.text import listed
@@ -39,12 +40,18 @@ def answering(passages: list[Passage], expected: str) -> list[Passage]:
     return list(sections.values())
 
 
-def teach_cases(folder: Path, cases: list[Case], passages: list[Passage]) -> list[Lesson]:
+def teach_cases(folder: Path, cases: list[Case], passages: list[Passage], longest: int | None = None) -> list[Lesson]:
+    """Teach each case; one longer than `longest` characters (the longest question a visitor may ask) is skipped."""
     with PhrasingsFile(folder) as phrasings:
-        return [teach_case(phrasings, case, passages) for case in cases]
+        return [teach_case(phrasings, case, passages, longest) for case in cases]
 
 
-def teach_case(phrasings: PhrasingsFile, case: Case, passages: list[Passage]) -> Lesson:
+def teach_case(phrasings: PhrasingsFile, case: Case, passages: list[Passage], longest: int | None = None) -> Lesson:
+    if longest is not None and len(case.question) > longest:
+        return Lesson(
+            case.question,
+            skipped=f"{len(case.question):,} characters; a visitor may ask {longest:,} at most, so none would match it",
+        )
     if not case.ranked:
         return Lesson(case.question, skipped='an "urgent" line without "expect" says nothing of passages')
     if case.expect is None:
@@ -60,20 +67,29 @@ def teach_case(phrasings: PhrasingsFile, case: Case, passages: list[Passage]) ->
     added = phrasings.teach(holding[0], case.question, passages)
     unsure = ""
     if len(holding) > 1:  # evaluate counts each of them right; visitors are shown the one taught
-        others = listed((p.location for p in holding[1:]), 3)
+        others = listed(dict.fromkeys(p.location for p in holding[1:] if p.location != holding[0].location), 3)
         unsure = f"{expected!r} is also in {others}: quote more of the passage you mean if it is not that one"
     return Lesson(case.question, (taught,) if added else (), () if added else (taught,), unsure=unsure)
 
 
-def report(lessons: list[Lesson]) -> str:
+def report(lessons: list[Lesson], bad_lines: Sequence[str] = ()) -> str:
+    """What was taught, already there and skipped, a line each, then the counts; bad_lines: file:line of each line
+    that was no question (skipped too)."""
     lines = []
     for lesson in lessons:
-        lines += [f"added: {lesson.question!r} → {ref}" for ref in lesson.added]
-        lines += [f"already there: {lesson.question!r} → {ref}" for ref in lesson.already]
-        lines += [f"skipped: {lesson.question!r}: {lesson.skipped}"] if lesson.skipped else []
+        question = _shown(lesson.question)
+        lines += [f"added: {question} → {ref}" for ref in lesson.added]
+        lines += [f"already there: {question} → {ref}" for ref in lesson.already]
+        lines += [f"skipped: {question}: {lesson.skipped}"] if lesson.skipped else []
         lines += [f"  check: {lesson.unsure}"] if lesson.unsure else []
+    lines += [f"skipped: {where}: {CASE_FORMAT}" for where in bad_lines]
     added = sum(len(lesson.added) for lesson in lessons)
     already = sum(len(lesson.already) for lesson in lessons)
-    skipped = sum(1 for lesson in lessons if lesson.skipped)
+    skipped = sum(1 for lesson in lessons if lesson.skipped) + len(bad_lines)
     lines.append(f"{added} taught, {already} already there, {skipped} skipped.")
     return "\n".join(lines)
+
+
+def _shown(question: str, most: int = 200) -> str:
+    """The question as Python writes it, cut short: a 200,000-character line is not printed whole."""
+    return repr(question if len(question) <= most else question[: most - 1] + "…")

@@ -217,6 +217,26 @@ def test_the_teach_command_exits_non_zero_when_nothing_could_be_taught(fake_sett
     assert result.returncode == 1 and "skipped: 'orchids'" in result.stdout and "nothing in" in result.stderr
 
 
+def test_the_teach_command_skips_and_names_a_broken_line_and_a_question_too_long_to_ask(
+    fake_settings: Settings, tmp_path: Path
+):
+    """One bad JSON line stopped the whole file, and a 200,000-character line was taught and printed whole."""
+    lines = tmp_path / "lines.jsonl"
+    taught = {"question": "cutting roses back, when?", "expect": ["Prune roses in late winter"]}
+    long = {"question": "roses " * 40_000, "expect": ["Prune roses in late winter"]}
+    lines.write_text("\n".join([json.dumps(long), '{"question": "broken', json.dumps(taught)]) + "\n", "utf-8")
+    command = [sys.executable, "-m", "bot", "teach", str(lines), "--knowledge", str(fake_settings.knowledge_dir)]
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    said = result.stdout.splitlines()
+    assert said[0].startswith("skipped: 'roses roses ") and len(said[0]) < 400
+    assert said[1] == "added: 'cutting roses back, when?' → " + ROSES
+    assert said[0].endswith("…': 240,000 characters; a visitor may ask 1,000 at most, so none would match it")
+    assert said[2].startswith(f"skipped: {lines}:2: expected {{")
+    assert said[3] == "1 taught, 0 already there, 2 skipped."
+    assert "roses roses" not in (fake_settings.knowledge_dir / "phrasings.toml").read_text(encoding="utf-8")
+
+
 def test_an_untaught_folder_ranks_as_if_taught_questions_weighed_nothing(fake_index: Settings):
     index = load_index(fake_index.index_dir, FakeEmbedder())
     questions = ["When should I prune roses?", "how often to water", "mulch in summer"]
