@@ -22,6 +22,7 @@ class Lesson:
     already: tuple[str, ...] = ()
     skipped: str = ""  # why nothing could be taught
     unsure: str = ""  # the expected text is in more passages than the one taught: which, for staff to check
+    instead: str = ""  # what it was before and is no longer: taught to passages, or marked not answered here
 
 
 NOT_ANSWERED = "not answered here"
@@ -56,7 +57,12 @@ def teach_case(phrasings: PhrasingsFile, case: Case, passages: list[Passage], lo
         return Lesson(case.question, skipped='an "urgent" line without "expect" says nothing of passages')
     if case.expect is None:
         added = phrasings.mark_not_answered(case.question)
-        return Lesson(case.question, (NOT_ANSWERED,) if added else (), () if added else (NOT_ANSWERED,))
+        # the latest decision stands: a question both taught and marked would be answered and refused at once
+        untaught = phrasings.untaught(case.question, not_answered=False)
+        instead = f"taught to {untaught} passage{'s' * (untaught > 1)}" if untaught else ""
+        return Lesson(
+            case.question, (NOT_ANSWERED,) if added else (), () if added else (NOT_ANSWERED,), instead=instead
+        )
     found = [(e, answering(passages, e)) for e in case.expect]
     missing = [e for e, holding in found if not holding]
     expected, holding = next(((e, f) for e, f in found if f), ("", []))  # one answer: the first expected text's
@@ -65,11 +71,12 @@ def teach_case(phrasings: PhrasingsFile, case: Case, passages: list[Passage], lo
         return Lesson(case.question, skipped=f"the expected text {shown} is in no passage")
     taught = reference(holding[0])
     added = phrasings.teach(holding[0], case.question, passages)
+    instead = NOT_ANSWERED if phrasings.untaught(case.question, taught=False) else ""
     unsure = ""
     if len(holding) > 1:  # evaluate counts each of them right; visitors are shown the one taught
         others = listed(dict.fromkeys(p.location for p in holding[1:] if p.location != holding[0].location), 3)
         unsure = f"{expected!r} is also in {others}: quote more of the passage you mean if it is not that one"
-    return Lesson(case.question, (taught,) if added else (), () if added else (taught,), unsure=unsure)
+    return Lesson(case.question, (taught,) if added else (), () if added else (taught,), unsure=unsure, instead=instead)
 
 
 def report(lessons: list[Lesson], bad_lines: Sequence[str] = ()) -> str:
@@ -82,6 +89,7 @@ def report(lessons: list[Lesson], bad_lines: Sequence[str] = ()) -> str:
         lines += [f"already there: {question} → {ref}" for ref in lesson.already]
         lines += [f"skipped: {question}: {lesson.skipped}"] if lesson.skipped else []
         lines += [f"  check: {lesson.unsure}"] if lesson.unsure else []
+        lines += [f"  no longer {lesson.instead}"] if lesson.instead else []
     lines += [f"skipped: {where}: {CASE_FORMAT}" for where in bad_lines]
     added = sum(len(lesson.added) for lesson in lessons)
     already = sum(len(lesson.already) for lesson in lessons)

@@ -136,6 +136,29 @@ def test_teaching_from_the_console_writes_the_knowledge_folder_and_audits_each_s
     ]
 
 
+def test_teaching_a_question_marked_not_answered_replaces_the_mark_and_the_other_way_round(console: StaffConsole):
+    """A question taught after it was marked "not answered here" stayed marked too: answered and refused at once,
+    with no word of it until `check`."""
+    from bot.console.teach import Teacher
+    from bot.knowledge import load_knowledge
+
+    teacher = Teacher(console)
+    question = "when is the right time to cut roses"
+    roses = next(c for c in teacher.choices(question) if "When should I prune roses?" in c)
+    assert teacher.not_answered(question, Staff("ann")).startswith("Marked")
+    said = teacher.teach(question, roses, Staff("bo"))
+    assert "It was marked not answered here; that mark is removed." in said
+    knowledge = load_knowledge(console.settings.knowledge_dir)
+    assert knowledge.not_answered == () and not [w for w in knowledge.warnings if "phrasings" in w.path]
+    assert next(p for p in knowledge.passages if p.phrasings).phrasings == (question,)
+    said = teacher.not_answered(question, Staff("cy"))
+    assert said.startswith("Marked") and said.endswith("It was taught to 1 passage; that is removed.")
+    knowledge = load_knowledge(console.settings.knowledge_dir)
+    assert knowledge.not_answered == (question,) and not any(p.phrasings for p in knowledge.passages)
+    details = [e.detail for e in console.audit.entries(newest_first=False)]
+    assert details[1].endswith("(was marked not answered here)") and details[2].endswith("(was taught to 1)")
+
+
 def test_publish_makes_live_the_build_its_page_compared_not_one_staged_since_by_someone_else(console: StaffConsole):
     """Alice compared her staged build; Bob then staged a document edit over it; Alice's Publish made Bob's unseen
     edit live, and the audit log said Alice published it."""

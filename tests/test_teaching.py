@@ -126,6 +126,22 @@ def test_teach_writes_phrasings_once_and_says_what_it_skipped(knowledge_dir: Pat
     assert not any(p.phrasings for p in load_knowledge(knowledge_dir).passages)
 
 
+def test_teach_replaces_a_mark_of_not_answered_and_the_other_way_round(knowledge_dir: Path):
+    """The line taught last stands, and the report says what it replaced."""
+    passages = load_knowledge(knowledge_dir).passages
+    marked = teach_cases(knowledge_dir, [Case("cutting roses back, when?", None)], passages)
+    taught = teach_cases(knowledge_dir, [Case("cutting roses back, when?", ("Prune roses in late winter",))], passages)
+    assert marked[0].added == (NOT_ANSWERED,) and taught[0].instead == NOT_ANSWERED
+    assert "  no longer not answered here" in report(taught)
+    knowledge = load_knowledge(knowledge_dir)
+    assert knowledge.not_answered == () and [p.phrasings for p in knowledge.passages if p.phrasings] == [
+        ("cutting roses back, when?",)
+    ]
+    again = teach_cases(knowledge_dir, [Case("cutting roses back, when?", None)], passages)
+    assert again[0].instead == "taught to 1 passage" and "  no longer taught to 1 passage" in report(again)
+    assert not any(p.phrasings for p in load_knowledge(knowledge_dir).passages)
+
+
 def test_teach_names_the_other_passages_that_hold_the_expected_text(knowledge_dir: Path):
     """The first passage holding it is taught; the report says where else it is, for staff to check."""
     passages = load_knowledge(knowledge_dir).passages

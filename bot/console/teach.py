@@ -76,10 +76,14 @@ class Teacher:
             return "Pick the passage that answers it from the list (or find it by heading)."
         with PhrasingsFile(self.settings.knowledge_dir) as phrasings:
             added = phrasings.teach(passage, question, passages)
-        if not added:
+            # the latest decision stands: a question both taught and marked would be answered and refused at once
+            unmarked = phrasings.untaught(question, taught=False) > 0
+        instead = " It was marked not answered here; that mark is removed." if unmarked else ""
+        if not added and not unmarked:
             return f"{quoted(question)} is already taught to {reference(passage)}."
-        self.console.audit.record(staff_name(self.console, request), "teach", f"{question!r} → {reference(passage)}")
-        return f"Taught {quoted(question)} to **{reference(passage)}**. Stage the change to see what it does."
+        detail = f"{question!r} → {reference(passage)}" + (" (was marked not answered here)" if unmarked else "")
+        self.console.audit.record(staff_name(self.console, request), "teach", detail)
+        return f"Taught {quoted(question)} to **{reference(passage)}**.{instead} Stage the change to see what it does."
 
     def not_answered(self, question: str, request: gr.Request | None = None) -> str:
         question = question.strip()
@@ -87,11 +91,15 @@ class Teacher:
             return "Pick a question first (click it in the table)."
         with PhrasingsFile(self.settings.knowledge_dir) as phrasings:
             added = phrasings.mark_not_answered(question)
-        if not added:
+            untaught = phrasings.untaught(question, not_answered=False)  # the latest decision stands, as for teach
+        instead = f" It was taught to {untaught} passage{'s' * (untaught > 1)}; that is removed." if untaught else ""
+        if not added and not untaught:
             return f"{quoted(question)} is already marked not answered here."
-        self.console.audit.record(staff_name(self.console, request), "not answered", repr(question))
+        detail = repr(question) + (f" (was taught to {untaught})" if untaught else "")
+        self.console.audit.record(staff_name(self.console, request), "not answered", detail)
         return (
             f"Marked {quoted(question)} as **not answered here**: such questions will get the fallback once published."
+            + instead
         )
 
     def urgent(self, question: str, request: gr.Request | None = None) -> str:

@@ -171,11 +171,13 @@ class PhrasingsFile:
         self.changed = True
         return True
 
-    def untaught(self, question: str) -> int:
-        """Remove a question wherever it was taught or marked not answered; how many places it was removed from."""
+    def untaught(self, question: str, taught: bool = True, not_answered: bool = True) -> int:
+        """Remove a question wherever it was taught (to any passage) or marked not answered, or only the one or the
+        other; how many places it was removed from."""
         removed = 0
-        lists = [entry.get("questions", []) for entry in self.document.get("taught", [])]
-        lists.append(self.document.get("not_answered", {}).get("questions", []))
+        lists = [entry.get("questions", []) for entry in self.document.get("taught", [])] if taught else []
+        if not_answered:
+            lists.append(self.document.get("not_answered", {}).get("questions", []))
         for questions in lists:
             for i in reversed(range(len(questions))):
                 if _key(str(questions[i])) == _key(question):
