@@ -36,6 +36,8 @@ CONTENT: list[tuple[str, str]] = [
 # What each format carries that a quote cannot: the importer drops and reports these.
 NAVIGATION = "Home Shop Contact us"
 IMAGE_ALT = "A rose bush after pruning"
+WORD_HEADER = "Garden Club newsletter"
+WORD_FOOTER = "Printed for members only"
 TABLE_CELL = "Shrub pruning calendar"
 
 
@@ -95,7 +97,8 @@ def png(width: int = 4, height: int = 4) -> bytes:
 
 
 def word_document(path: Path) -> Path:
-    """A .docx with Word's heading styles, bulleted and numbered list styles, a bold run, a table and an image."""
+    """A .docx with Word's heading styles, bulleted and numbered list styles, a bold run, a table, an image, and a
+    page header and footer."""
     import docx
 
     document = docx.Document()
@@ -118,6 +121,8 @@ def word_document(path: Path) -> Path:
             image.write_bytes(png())
             document.add_picture(str(image))
             document.add_table(rows=2, cols=1).cell(0, 0).text = TABLE_CELL
+    document.sections[0].header.paragraphs[0].text = WORD_HEADER
+    document.sections[0].footer.paragraphs[0].text = WORD_FOOTER
     document.save(str(path))
     return path
 

@@ -27,6 +27,8 @@ from documents import (
     NAVIGATION,
     TABLE_CELL,
     TITLE,
+    WORD_FOOTER,
+    WORD_HEADER,
     expected_markdown_lines,
     html_page,
     pdf_document,
@@ -54,6 +56,8 @@ DROPS = {
     "docx": [
         "under 'Keeping tools clean': dropped an image",
         f"under 'Keeping tools clean': dropped a table: {TABLE_CELL!r}",
+        f"page footer: dropped {WORD_FOOTER!r}",
+        f"page header: dropped {WORD_HEADER!r}",
     ],
     "pdf": ["page 1: dropped an image", "page 1: dropped page furniture: '1'", "page 2: dropped page furniture: '2'"],
 }
@@ -409,3 +413,13 @@ def test_a_file_with_no_text_to_answer_from_is_told_why_by_its_kind(tmp_path: Pa
         prepare(tmp_path / "table.md", tmp_path / "knowledge")
     with pytest.raises(ImportFailed, match=r"empty.txt has no text to answer from \(it is empty\); nothing imported"):
         prepare(tmp_path / "empty.txt", tmp_path / "knowledge")
+
+
+def test_markdown_front_matter_that_is_not_text_is_refused_as_check_refuses_it(tmp_path: Path):
+    """ "title: [a, b]" was imported as "['a', 'b']", which every citation would show (QA finding B11)."""
+    body = "# Visiting\n\nThe clinic is open on weekdays, and visitors sign in at the front desk.\n"
+    (tmp_path / "list.md").write_text("---\ntitle: [a, b]\n---\n\n" + body, encoding="utf-8")
+    (tmp_path / "fine.md").write_text("---\ntitle: 'Visiting: a guide'\n---\n\n" + body, encoding="utf-8")
+    with pytest.raises(ImportFailed, match=r"list.md:2: error: title is a list, not text; .*import it again"):
+        prepare(tmp_path / "list.md", tmp_path / "knowledge")
+    assert prepare(tmp_path / "fine.md", tmp_path / "knowledge").metadata.title == "Visiting: a guide"

@@ -3,6 +3,7 @@ the HTML converter does the rest. Title and author come from the document's prop
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
@@ -10,7 +11,7 @@ from xml.parsers.expat import ExpatError
 
 import mammoth
 
-from bot.importer.document import Converted, ImportFailed, Metadata
+from bot.importer.document import Converted, Drop, ImportFailed, Metadata, snippet
 from bot.importer.html import convert_html
 
 # mammoth's own map knows Heading 1-6 and Word's numbered and bulleted paragraphs; these are Word's other common
@@ -23,6 +24,9 @@ p[style-name='List Number'] => ol > li:fresh
 """
 CORE = "docProps/core.xml"
 CORE_NAMES = {"title": "{http://purl.org/dc/elements/1.1/}title", "author": "{http://purl.org/dc/elements/1.1/}creator"}
+FURNITURE = re.compile(r"word/(?P<kind>header|footer)\d*\.xml")
+WORD = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+WORD_PARAGRAPH, WORD_TEXT = WORD + "p", WORD + "t"
 MAX_CORE_BYTES = 1_000_000  # the properties part is a few hundred bytes; more is not a Word file's
 # The XML a Word file unpacks to: a 300-page book's is a few MB. A 65 KB upload of repeated text made 20 MB of it,
 # 36 s and 235 MB to preview; the console's 5 MB limit let one make 1.5 GB (hours, and tens of GB of memory).
@@ -44,7 +48,26 @@ def convert_docx(path: Path) -> Converted:
         raise ImportFailed(f"{path.name} cannot be read as a Word document ({err}); save it again as .docx") from None
     converted = convert_html(result.value, source_lines=False)
     notes = tuple(f"Word: {message.message}" for message in result.messages)
-    return Converted(converted.body, _properties(path).over(converted.metadata), converted.drops, notes)
+    drops = converted.drops + _page_furniture(path)
+    return Converted(converted.body, _properties(path).over(converted.metadata), drops, notes)
+
+
+def _page_furniture(path: Path) -> tuple[Drop, ...]:
+    """The page headers and footers, which mammoth leaves out of the body: reported as dropped, each text once."""
+    found: dict[tuple[str, str], None] = {}
+    try:
+        with zipfile.ZipFile(path) as archive:
+            for name in sorted(archive.namelist()):
+                kind = FURNITURE.fullmatch(name)
+                if kind:
+                    root = ElementTree.fromstring(archive.read(name))
+                    paragraphs = ("".join(t.text or "" for t in p.iter(WORD_TEXT)) for p in root.iter(WORD_PARAGRAPH))
+                    text = " ".join(p.strip() for p in paragraphs if p.strip())
+                    if text:
+                        found[(f"page {kind['kind']}", snippet(text))] = None
+    except (KeyError, zipfile.BadZipFile, ElementTree.ParseError):
+        return ()
+    return tuple(Drop(where, what) for where, what in found)
 
 
 @mammoth.images.img_element

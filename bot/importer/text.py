@@ -18,7 +18,7 @@ from markdown_it import MarkdownIt
 
 from bot.importer.document import Converted, ImportFailed, Metadata, clean_body
 from bot.importer.html import convert_html
-from bot.knowledge.markdown import front_matter
+from bot.knowledge.markdown import front_matter, metadata_problems
 
 BULLET = re.compile(r"^[ \t]*[•●▪◦‣∙·*–-][ \t]+(?=\S)")
 NUMBERED = re.compile(r"^[ \t]*\d{1,3}[.)][ \t]+(?=\S)")
@@ -71,7 +71,9 @@ def _item(line: str) -> str:
 def convert_markdown(path: Path) -> Converted:
     text = read_text(path)
     meta, body_start, problems = front_matter(text, path.name)
-    if meta is None:
+    # a list or map would be cited as Python prints it, and `check` refuses it: refused here first
+    problems += [p for p in metadata_problems(meta or {}, text[:body_start], path.name) if p.severity == "error"]
+    if problems:
         raise ImportFailed(f"{problems[0]}; fix the front matter and import it again")
     html = MarkdownIt("commonmark").enable("table").render(text[body_start:])
     converted = convert_html(html, source_lines=False)

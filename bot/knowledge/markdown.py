@@ -85,7 +85,7 @@ def parse_document(
     meta, body_start, problems = front_matter(text, rel)
     if meta is None:
         return [], problems
-    problems += _metadata_problems(meta, text[:body_start], rel)
+    problems += metadata_problems(meta, text[:body_start], rel)
     if any(p.severity == "error" for p in problems):
         return [], problems
     problems += _hidden_characters(text, rel)
@@ -200,7 +200,7 @@ def is_calendar_day(text: str) -> bool:
     return True
 
 
-def _metadata_problems(meta: dict, header: str, rel: str) -> list[Problem]:
+def metadata_problems(meta: dict, header: str, rel: str) -> list[Problem]:
     """Front matter a citation would show wrongly: a key misspelt (its value is never shown), a list or map
     (shown as Python would print it: an error), a date or URL of another form."""
     lines = header.splitlines()
