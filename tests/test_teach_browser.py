@@ -79,6 +79,10 @@ def test_staff_teach_a_visitor_question_publish_it_and_the_visitor_gets_that_pas
         save_screenshot(staff, "console-teach-staged")
         tab.get_by_role("button", name="Publish").click()
         expect(staged).to_contain_text("is live", timeout=60_000)
+        # another question: the heading search left in its box chose a passage for it too
+        tab.get_by_label("Visitor question", exact=True).fill("is there somewhere to park")
+        expect(search).to_have_value("", timeout=30_000)
+        expect(passage_box).to_have_value("")
 
         assert passage[:60] in text(ask_in_page(chat, QUESTION))
 

@@ -176,7 +176,12 @@ class Teacher:
             options = self.choices(question, search)
             return gr.Dropdown(choices=options, value=options[0] if options and search.strip() else None)
 
-        question.change(pick, [question, search], [passage], api_name="teach_choices", api_visibility=HIDDEN)
+        def pick_for(question: str) -> tuple[Any, str]:
+            """Another question: its own ranked passages, and the heading search emptied (left in the box, it chose
+            the first heading found for the next question clicked)."""
+            return pick(question, ""), ""
+
+        question.change(pick_for, [question], [passage, search], api_name="teach_choices", api_visibility=HIDDEN)
         search.submit(pick, [question, search], [passage], api_name="find_passage", api_visibility=HIDDEN)
         for button, action, inputs, name in (
             (teach, self.teach, [question, passage], "teach"),
