@@ -170,8 +170,8 @@ def cmd_rollback(args: argparse.Namespace) -> int:
 
 
 def _loads(settings: Settings) -> Callable[[Path], None]:
-    """Whether a build loads with the model in use, asked before it goes live (the model's files are hashed, not
-    loaded)."""
+    """The check publish and rollback make of a build before it goes live: that it loads with the model in use
+    (whose files are hashed, not loaded)."""
     from bot.embedding import SentenceEmbedder
     from bot.index import check_build
 

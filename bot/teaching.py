@@ -73,9 +73,11 @@ def teach_case(phrasings: PhrasingsFile, case: Case, passages: list[Passage], lo
     added = phrasings.teach(holding[0], case.question, passages)
     instead = NOT_ANSWERED if phrasings.untaught(case.question, taught=False) else ""
     unsure = ""
-    if len(holding) > 1:  # evaluate counts each of them right; visitors are shown the one taught
-        others = listed(dict.fromkeys(p.location for p in holding[1:] if p.location != holding[0].location), 3)
-        unsure = f"{expected!r} is also in {others}: quote more of the passage you mean if it is not that one"
+    # evaluate counts each of them right; visitors are shown the one taught. Each other place named once.
+    others = list(dict.fromkeys(p.location for p in holding[1:] if p.location != holding[0].location))
+    if others:
+        where = listed(others, 3)
+        unsure = f"{expected!r} is also in {where}: quote more of the passage you mean if it is not that one"
     return Lesson(case.question, (taught,) if added else (), () if added else (taught,), unsure=unsure, instead=instead)
 
 
