@@ -154,6 +154,20 @@ def test_teach_names_the_other_passages_that_hold_the_expected_text(knowledge_di
     assert unique[0].unsure == ""
 
 
+def test_the_check_hint_names_each_other_place_once_and_not_the_taught_ones_own(tmp_path: Path):
+    """A long paragraph is split into passages that share its line: the hint named "g.md:9, g.md:9, g.md:9"."""
+    long = " ".join(f"Roses need water in week {i} of the summer." for i in range(40))
+    tomatoes = "Tomatoes need water too, every evening in the summer months, and a stake."
+    text = f"---\ntitle: G\n---\n\n# Garden\n\n## Roses\n\n{long}\n\n## Tomatoes\n\n{tomatoes}\n"
+    (tmp_path / "g.md").write_text(text, encoding="utf-8")
+    passages = load_knowledge(tmp_path, 120, 40).passages
+    assert [p.location for p in passages].count("g.md:9") > 1
+    lessons = teach_cases(tmp_path, [Case("how often water", ("need water",))], passages)
+    assert lessons[0].unsure.startswith("'need water' is also in g.md:13: quote more")
+    only_roses = teach_cases(tmp_path, [Case("roses in week 3", ("Roses need water",))], passages)
+    assert only_roses[0].unsure == ""
+
+
 def test_a_comment_staff_wrote_survives_teaching(knowledge_dir: Path):
     write(knowledge_dir, '# taught by Ann, March\n[not_answered]\nquestions = ["parking?"]  # ask reception\n')
     with PhrasingsFile(knowledge_dir) as phrasings:
