@@ -84,7 +84,7 @@ def without_controls(text: str) -> str:
     return CONTROL.sub(" ", OVERRIDE.sub("", text))
 
 
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tabs and line breaks stay
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f]")  # C0 and C1; tabs and line breaks stay
 OVERRIDE = re.compile("[\u202a-\u202e\u2066-\u2069]")  # embeddings, overrides and isolates of direction
 
 

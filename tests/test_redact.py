@@ -78,4 +78,5 @@ def test_a_control_character_is_stored_as_a_space_and_a_direction_override_not_a
     assert without_controls("side\x00effects\x07?") == "side effects ?"
     assert without_controls("\u202eWhat are the side effects\u202c") == "What are the side effects"
     assert without_controls("two\nlines\tand a tab") == "two\nlines\tand a tab"
+    assert without_controls("a C1 \x9b31m escape\x85next line") == "a C1  31m escape\x85next line"
     clean_text("\ud800").encode("utf-8")  # storable
