@@ -413,6 +413,10 @@ def test_a_file_with_no_text_to_answer_from_is_told_why_by_its_kind(tmp_path: Pa
         prepare(tmp_path / "table.md", tmp_path / "knowledge")
     with pytest.raises(ImportFailed, match=r"empty.txt has no text to answer from \(it is empty\); nothing imported"):
         prepare(tmp_path / "empty.txt", tmp_path / "knowledge")
+    pictures = "".join(f"![picture {n}](p{n}.png)\n\n" for n in range(5))
+    (tmp_path / "pictures.md").write_text(pictures, encoding="utf-8")
+    with pytest.raises(ImportFailed, match=r"an image \('picture 2'\), 2 more; nothing imported"):
+        prepare(tmp_path / "pictures.md", tmp_path / "knowledge")
 
 
 def test_markdown_front_matter_that_is_not_text_is_refused_as_check_refuses_it(tmp_path: Path):

@@ -107,7 +107,9 @@ def prepare(
         has_words = bool(re.search(r"\w", re.sub(r"^#.*$", "", converted.body, flags=re.M)))
         scanned = source.suffix.lower() in (".pdf", ".docx") and not has_words
         why = "a scan, or only pictures?" if scanned else "too little for a passage" if has_words else "it is empty"
-        dropped = f"; dropped: {', '.join(str(drop) for drop in converted.drops[:3])}" if converted.drops else ""
+        more = len(converted.drops) - 3  # an error is one line: the first three, and how many more
+        shown = [str(drop) for drop in converted.drops[:3]] + ([f"{more} more"] if more > 0 else [])
+        dropped = f"; dropped: {', '.join(shown)}" if shown else ""
         raise ImportFailed(f"{source.name} has no text to answer from ({why}){dropped}; nothing imported")
     return Imported(source, target, markdown, metadata, converted.drops, (*converted.notes, *notes), passages, problems)
 
