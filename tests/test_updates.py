@@ -88,7 +88,9 @@ def test_stage_then_publish_then_rollback(fake_settings: Settings):
     assert rollback(fake_settings.index_dir) == staged.name  # rolling back the rollback
 
 
-def test_a_rollback_puts_the_knowledge_files_back_and_rolling_back_again_redoes_them(fake_settings: Settings):
+def test_a_rollback_puts_the_knowledge_files_back_and_rolling_back_again_redoes_them(
+    fake_settings: Settings, tmp_path: Path
+):
     """A rollback moved only the pointers: the folder kept the change, and the next build, which the stale warning
     asks for, published it again."""
     folder = fake_settings.knowledge_dir
@@ -99,7 +101,7 @@ def test_a_rollback_puts_the_knowledge_files_back_and_rolling_back_again_redoes_
     edited = (folder / "garden.md").read_bytes()
     build(fake_settings)
     rollback(fake_settings.index_dir)
-    copies = fake_settings.data_dir / "rolled-back" / "now"
+    copies = tmp_path / "rolled-back" / "now"
     restored = restore_knowledge(fake_settings.index_dir, folder, copies)
     assert (restored.written, restored.removed, restored.left) == (("garden.md",), ("extra.md",), ())
     assert (folder / "garden.md").read_bytes() == original and not (folder / "extra.md").exists()
@@ -108,8 +110,28 @@ def test_a_rollback_puts_the_knowledge_files_back_and_rolling_back_again_redoes_
     assert stale_files(load_index(fake_settings.index_dir, FakeEmbedder()), folder) == []  # the next build: no change
     assert "is back as this build read it (garden.md, extra.md)" in restored.describe()
     rollback(fake_settings.index_dir)
-    assert restore_knowledge(fake_settings.index_dir, folder).written == ("extra.md", "garden.md")
+    again = tmp_path / "rolled-back" / "again"  # as the shell and the console roll back: with copies
+    assert restore_knowledge(fake_settings.index_dir, folder, again).written == ("extra.md", "garden.md")
     assert (folder / "garden.md").read_bytes() == edited and (folder / "extra.md").is_file()
+    assert (again / "garden.md").read_bytes() == original and not (again / "extra.md").exists()  # it was not there
+
+
+def test_a_rollback_puts_back_a_document_the_rolled_back_build_deleted(fake_settings: Settings, tmp_path: Path):
+    """Undoing a deletion: the copy of the file as it was came first, and there was none, so the document stayed
+    deleted ("could not be written"), and the next build dropped it again (QA finding of stop 57)."""
+    folder = fake_settings.knowledge_dir
+    extra = "# Extra\n\n## Tools\n\nKeep your shears sharp and clean.\n"
+    (folder / "extra.md").write_text(extra, encoding="utf-8")
+    build(fake_settings)
+    (folder / "extra.md").unlink()
+    edit(fake_settings, "Prune roses in late winter", "Prune roses in early spring")
+    build(fake_settings)
+    rollback(fake_settings.index_dir)
+    copies = tmp_path / "rolled-back" / "now"
+    restored = restore_knowledge(fake_settings.index_dir, folder, copies)
+    assert (restored.written, restored.failed) == (("extra.md", "garden.md"), ())
+    assert (folder / "extra.md").read_text(encoding="utf-8") == extra and (copies / "garden.md").is_file()
+    assert not (copies / "extra.md").exists()
 
 
 def test_a_rollback_leaves_a_file_edited_since_and_one_the_build_kept_no_copy_of(fake_settings: Settings):

@@ -84,6 +84,7 @@ def restore_knowledge(index_dir: Path, knowledge_dir: Path, copies: Path | None 
     wanted = read_manifest(live_folder)["files"]
     now = digests(read_files(knowledge_dir, leave_out_unreadable=True))  # one unreadable is edited: left alone
     done: dict[str, list[str]] = {"written": [], "removed": [], "edited": [], "unkept": [], "failed": []}
+    copied = False
     for name in sorted(before.keys() | wanted.keys()):
         want = wanted.get(name)
         if before.get(name) == want or now.get(name) == want:
@@ -97,25 +98,28 @@ def restore_knowledge(index_dir: Path, knowledge_dir: Path, copies: Path | None 
             done["unkept"].append(name)
             continue
         try:
-            _put_back(knowledge_dir / name, data, None if copies is None else copies / name)
+            copied = _put_back(knowledge_dir / name, data, None if copies is None else copies / name) or copied
         except OSError:
             done["failed"].append(name)
             continue
         done["written" if data is not None else "removed"].append(name)
-    copied = copies if copies is not None and (done["written"] or done["removed"]) else None
-    return Restored(knowledge_dir, **{key: tuple(names) for key, names in done.items()}, copies=copied)
+    kept = copies if copied else None
+    return Restored(knowledge_dir, **{key: tuple(names) for key, names in done.items()}, copies=kept)
 
 
-def _put_back(path: Path, data: bytes | None, copy: Path | None) -> None:
-    """The file as `data` says (None: removed), a copy of it as it was first."""
-    if copy is not None:
+def _put_back(path: Path, data: bytes | None, copy: Path | None) -> bool:
+    """The file as `data` says (None: removed), a copy of it as it was first; whether a copy was made (a file the
+    rolled-back build had removed is not there to copy: it is written back all the same)."""
+    copied = copy is not None and path.is_file()
+    if copied:
         copy.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, copy)
     if data is None:
         path.unlink()
-        return
+        return copied
     path.parent.mkdir(parents=True, exist_ok=True)
     write_atomically(path, data)
+    return copied
 
 
 def _kept(folder: Path, name: str, digest: str) -> bytes | None:
