@@ -424,6 +424,9 @@ def test_markdown_front_matter_that_is_not_text_is_refused_as_check_refuses_it(t
     body = "# Visiting\n\nThe clinic is open on weekdays, and visitors sign in at the front desk.\n"
     (tmp_path / "list.md").write_text("---\ntitle: [a, b]\n---\n\n" + body, encoding="utf-8")
     (tmp_path / "fine.md").write_text("---\ntitle: 'Visiting: a guide'\n---\n\n" + body, encoding="utf-8")
-    with pytest.raises(ImportFailed, match=r"list.md:2: error: title is a list, not text; .*import it again"):
+    with pytest.raises(ImportFailed, match=r"^list.md:2: title is a list, not text; .*import it again"):
         prepare(tmp_path / "list.md", tmp_path / "knowledge")
+    (tmp_path / "binary.md").write_text("---\ntitle: !!binary aGVsbG8=\n---\n\n" + body, encoding="utf-8")
+    with pytest.raises(ImportFailed, match=r"^binary.md:2: title is binary, not text"):
+        prepare(tmp_path / "binary.md", tmp_path / "knowledge")
     assert prepare(tmp_path / "fine.md", tmp_path / "knowledge").metadata.title == "Visiting: a guide"

@@ -207,6 +207,11 @@ def test_teaching_needs_a_question_and_a_passage(console: StaffConsole):
     assert teacher.teach("", "", None).startswith("Pick a question")
     assert teacher.teach("roses?", "no such passage", None).startswith("Pick the passage")
     assert teacher.untaught("never taught", None) == "“never taught” was not taught or marked."
+    assert teacher.untaught("  ", None).startswith("Pick a question")
+    roses = next(c for c in teacher.choices("roses") if "When should I prune roses?" in c)
+    long = "roses " * 200  # as `python -m bot teach` skips it: longer than a visitor may ask, none would match it
+    assert teacher.teach(long, roses, None).startswith("Not taught: the question is 1,199 characters")
+    assert teacher.not_answered(long, None).startswith("Not marked: the question is 1,199 characters")
     # site.toml refuses an urgent example without a word: every build failed on it, and nothing here removes one
     assert teacher.urgent("😱😱😱 ???", None).endswith("has no words for messages to be matched by; it was not added.")
     assert Publishing(console).stage("ann", "nothing").ok

@@ -71,6 +71,8 @@ class Teacher:
         passages = self._passages_or_none()
         if not question or passages is None:
             return "Pick a question first (click it in the table)." if not question else self._unreadable()
+        if len(question) > self.settings.max_question_chars:
+            return self._too_long(question, "taught")
         passage = next((p for p in passages if label(p) == choice), None)
         if passage is None:
             return "Pick the passage that answers it from the list (or find it by heading)."
@@ -89,6 +91,8 @@ class Teacher:
         question = question.strip()
         if not question:
             return "Pick a question first (click it in the table)."
+        if len(question) > self.settings.max_question_chars:
+            return self._too_long(question, "marked")
         with PhrasingsFile(self.settings.knowledge_dir) as phrasings:
             added = phrasings.mark_not_answered(question)
             untaught = phrasings.untaught(question, not_answered=False)  # the latest decision stands, as for teach
@@ -115,6 +119,8 @@ class Teacher:
 
     def untaught(self, question: str, request: gr.Request | None = None) -> str:
         question = question.strip()
+        if not question:
+            return "Pick a question first (click it in the table)."
         with PhrasingsFile(self.settings.knowledge_dir) as phrasings:
             removed = phrasings.untaught(question)
         if not removed:
@@ -146,6 +152,13 @@ class Teacher:
             return self.passages()
         except (KnowledgeError, BotError):
             return None
+
+    def _too_long(self, question: str, done: str) -> str:
+        """What `python -m bot teach` says of such a question too: no visitor's question could match it."""
+        return (
+            f"Not {done}: the question is {len(question):,} characters, and a visitor may ask "
+            f"{self.settings.max_question_chars:,} at most, so none would match it."
+        )
 
     def _unreadable(self) -> str:
         return f"The knowledge folder {self.settings.knowledge_dir}/ has errors; fix them (python -m bot check) first."

@@ -73,8 +73,9 @@ def convert_markdown(path: Path) -> Converted:
     meta, body_start, problems = front_matter(text, path.name)
     # a list or map would be cited as Python prints it, and `check` refuses it: refused here first
     problems += [p for p in metadata_problems(meta or {}, text[:body_start], path.name) if p.severity == "error"]
-    if problems:
-        raise ImportFailed(f"{problems[0]}; fix the front matter and import it again")
+    if problems:  # said as an error by whoever shows it: not "error:" twice
+        first = problems[0]
+        raise ImportFailed(f"{first.path}:{first.line}: {first.message}; fix the front matter and import it again")
     html = MarkdownIt("commonmark").enable("table").render(text[body_start:])
     converted = convert_html(html, source_lines=False)
     own = {key: str(meta[key]) for key in ("title", "author", "publisher", "date", "url") if meta.get(key)}

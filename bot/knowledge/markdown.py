@@ -218,8 +218,8 @@ def metadata_problems(meta: dict, header: str, rel: str) -> list[Problem]:
             problems.append(Problem(rel, line_of(key), message))
         elif value is None:
             continue
-        elif isinstance(value, bool | list | dict):
-            kind = {bool: "yes/no", list: "a list", dict: "a map"}[type(value)]
+        elif isinstance(value, bool | list | dict | bytes | set):
+            kind = {bool: "yes/no", list: "a list", dict: "a map", bytes: "binary", set: "a set"}[type(value)]
             message = (
                 f"{key} is {kind}, not text; write {key}: and the text on one line "
                 "(in quotes if it holds ':', or starts with '[' or '{')"
