@@ -46,6 +46,11 @@ def make(kind: str, folder: Path) -> Path:
     return (word_document if kind == "docx" else pdf_document)(folder / f"pruning.{kind}")
 
 
+# A Word or PDF file's author is a property whatever program saved it filled in ("python-docx", "Windows User")
+AUTHOR_NOTE = (
+    f"author {AUTHOR!r} is the file's own property, which often names a computer or a template: every citation shows "
+    "it; set --author or --publisher (or the console's details) if that is not who wrote it"
+)
 # Where each format says a dropped part was: the page's line, the heading above it, the PDF's page.
 DROPS = {
     "html": [
@@ -58,8 +63,14 @@ DROPS = {
         f"under 'Keeping tools clean': dropped a table: {TABLE_CELL!r}",
         f"page footer: dropped {WORD_FOOTER!r}",
         f"page header: dropped {WORD_HEADER!r}",
+        AUTHOR_NOTE,
     ],
-    "pdf": ["page 1: dropped an image", "page 1: dropped page furniture: '1'", "page 2: dropped page furniture: '2'"],
+    "pdf": [
+        "page 1: dropped an image",
+        "page 1: dropped page furniture: '1'",
+        "page 2: dropped page furniture: '2'",
+        AUTHOR_NOTE,
+    ],
 }
 
 

@@ -56,6 +56,9 @@ class Imported:
         )
 
 
+FILE_PROPERTIES = (".docx", ".pdf")  # whose author is a property the saving program filled in, not a page's byline
+
+
 def supported(path: Path) -> bool:
     return path.suffix.lower() in CONVERTERS
 
@@ -96,6 +99,11 @@ def prepare(
         ) from None
     own, notes = _usable(converted.metadata)
     metadata = given.over(own)
+    if source.suffix.lower() in FILE_PROPERTIES and own.author and metadata.author == own.author != given.author:
+        notes.append(
+            f"author {own.author!r} is the file's own property, which often names a computer or a template: every "
+            "citation shows it; set --author or --publisher (or the console's details) if that is not who wrote it"
+        )
     if not metadata.title:
         first = re.search(r"^#{1,6} (.+)$", converted.body, re.M)
         metadata = metadata.over(Metadata(title=first.group(1) if first else source.stem))
