@@ -116,7 +116,9 @@ def cmd_build(args: argparse.Namespace) -> int:
         prepare=lambda index: prepare_build(index, embedder, settings.search),
     )
     print(f"Built {settings.index_dir}/ ({summary.name}): {summary.describe()}")
-    _audit(settings, "build (staged)" if args.stage else "build", f"{summary.name}: {summary.changes} ({summary.path})")
+    replaced = f"; replaces staged build {summary.replaced_staged}" if summary.replaced_staged else ""
+    detail = f"{summary.name}: {summary.changes} ({summary.path}){replaced}"
+    _audit(settings, "build (staged)" if args.stage else "build", detail)
     if args.stage:
         print("Staged, not live: compare with `python -m bot diff`, then `python -m bot publish`.")
     return 0

@@ -319,6 +319,27 @@ def test_a_build_that_would_not_load_is_neither_published_nor_rolled_back_to(
     assert "early spring" in (fake_settings.knowledge_dir / "garden.md").read_text(encoding="utf-8")
 
 
+def test_a_build_says_which_staged_build_it_replaces(fake_settings: Settings, monkeypatch, tmp_path: Path, capsys):
+    """A plain build over a staged one dropped it without a word, a colleague's compared build among them."""
+    from bot.audit import AuditLog
+    from bot.cli import main
+    from bot.embedding import SentenceEmbedder
+
+    monkeypatch.setattr(SentenceEmbedder, "from_settings", staticmethod(lambda _: FakeEmbedder()))
+    monkeypatch.setenv("BOT_DATA_DIR", str(tmp_path / "data"))
+    build(fake_settings)
+    edit(fake_settings, "Prune roses in late winter", "Prune roses in early spring")
+    staged = build(fake_settings, publish=False)
+    assert staged.replaced_staged is None
+    edit(fake_settings, "Prune roses in early spring", "Prune roses in March")
+    where = ["--knowledge", str(fake_settings.knowledge_dir), "--index", str(fake_settings.index_dir)]
+    assert main(["build", "--quiet", *where]) == 0
+    assert f"It replaces build {staged.name}, which was staged and not published" in capsys.readouterr().out
+    [entry] = AuditLog.in_folder(tmp_path / "data").entries()
+    assert entry.detail.endswith(f"; replaces staged build {staged.name}")
+    assert not (fake_settings.index_dir / STAGED).exists()
+
+
 def test_a_build_killed_as_it_goes_live_leaves_nothing_staged(fake_settings: Settings, monkeypatch):
     """A plain build wrote STAGED, then published: killed between the two, it left a build nobody asked for staged,
     which the console offered and `publish` made live."""

@@ -72,7 +72,8 @@ class Publishing:
             return Staged(False, f"**Not built:** {err} The live index is unchanged.", [])
         finally:
             self.console.build_lock.release()
-        self.console.audit.record(user, "build (staged)", f"{summary.name}: {why}")
+        replaced = f"; replaces staged build {summary.replaced_staged}" if summary.replaced_staged else ""
+        self.console.audit.record(user, "build (staged)", f"{summary.name}: {why}{replaced}")
         try:
             changes = self.changes()
         except BotError as err:  # a test suite staff can fix: the build is staged all the same

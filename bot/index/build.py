@@ -70,6 +70,7 @@ class BuildSummary:
     # staff's "not answered here" questions that a passage new or changed in this build comes near: they still get
     # the fallback, which the new text may have made wrong
     not_answered_near_new: tuple[str, ...] = ()
+    replaced_staged: str | None = None  # the build that was staged, unpublished, which this one took the place of
 
     def describe(self) -> str:
         """What was built and how long it took, as `python -m bot build` and the console say it."""
@@ -82,6 +83,12 @@ class BuildSummary:
             )
             + (f" {counted(left, 'everyday question')} left to the documents, which speak to them." if left else "")
             + self._shadowed()
+            + (
+                f" It replaces build {self.replaced_staged}, which was staged and not published (this build read the "
+                "folder as it is now)."
+                if self.replaced_staged
+                else ""
+            )
         )
 
     def _shadowed(self) -> str:
@@ -171,6 +178,7 @@ def _build(
     live = _live_passages(index_dir)
     changes = _changes(live, knowledge.passages)
     shadowed = _near_new(knowledge, live, not_answered, vectors, rows, kinds, settings.everyday_answered_similarity)
+    replaced = read_pointer(index_dir, STAGED, damaged_as_none=True)  # dropped either way: said in the summary
     # a plain build goes live at once: a STAGED pointer written first would outlive a build killed before publishing
     if publish:
         make_live(index_dir, name)
@@ -191,6 +199,7 @@ def _build(
         published=publish,
         everyday_answered=tuple(manifest["everyday_answered"]),
         not_answered_near_new=shadowed,
+        replaced_staged=replaced,
     )
 
 
