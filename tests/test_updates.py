@@ -288,7 +288,10 @@ def test_a_build_from_an_older_version_is_not_rolled_back_to_and_its_passages_st
     manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "format": 1}))
     new = build(fake_settings)
     assert (new.changes.reused, new.changes.added) == (5, 0)  # compared by text, whatever the old format
-    with pytest.raises(IndexMismatchError, match=r"Cannot roll back to build .*format 1.*python -m bot build"):
+    with pytest.raises(
+        IndexMismatchError,
+        match=r"Cannot roll back to build .*format 1, .*unchanged; to undo the change, put the knowledge files back",
+    ):
         rollback(fake_settings.index_dir)
     assert live_build(fake_settings.index_dir) == new.name  # the live build is untouched
 
@@ -308,14 +311,26 @@ def test_a_build_that_would_not_load_is_neither_published_nor_rolled_back_to(
     vocabulary = staged.path / "vocabulary.npy"
     vocabulary.write_bytes(vocabulary.read_bytes()[:100])
     assert main(["publish", *where]) == 2
-    assert f"Cannot publish build {staged.name}: The index in {staged.path} is damaged" in capsys.readouterr().err
+    said = capsys.readouterr().err
+    assert f"Cannot publish build {staged.name}: The index in {staged.path} is damaged" in said
+    assert said.strip().endswith(
+        "The live build is unchanged; stage a new one (`python -m bot build --stage`, or the "
+        "console's Stage and compare)."
+    )
     assert live_build(fake_settings.index_dir) == first.name
 
     second = build(fake_settings)  # first is now the previous build
     (first.path / "vectors.faiss").unlink()
     assert main(["rollback", *where]) == 2
-    assert f"Cannot roll back to build {first.name}: The index in {first.path} is damaged" in capsys.readouterr().err
+    said = capsys.readouterr().err
+    assert f"Cannot roll back to build {first.name}: The index in {first.path} is damaged" in said
+    assert "python -m bot build`" not in said  # building again would build what is live
     assert live_build(fake_settings.index_dir) == second.name
+    shutil.rmtree(first.path)
+    assert main(["rollback", *where]) == 2
+    assert (
+        f"Cannot roll back to build {first.name}: its folder {first.path} no longer exists." in capsys.readouterr().err
+    )
     assert "early spring" in (fake_settings.knowledge_dir / "garden.md").read_text(encoding="utf-8")
 
 

@@ -69,7 +69,10 @@ def publish_staged(index_dir: Path, check: Callable[[Path], object] | None = Non
     try:
         _check(build_folder(index_dir, staged), check)
     except BotError as err:
-        raise IndexMismatchError(f"Cannot publish build {staged}: {err}") from None
+        raise IndexMismatchError(
+            f"Cannot publish build {staged}: {_reason(err)}. The live build is unchanged; stage a new one "
+            "(`python -m bot build --stage`, or the console's Stage and compare)."
+        ) from None
     make_live(index_dir, staged)
     return staged
 
@@ -99,15 +102,26 @@ def rollback(index_dir: Path, check: Callable[[Path], object] | None = None) -> 
     try:
         _check(build_folder(index_dir, previous), check)
     except BotError as err:
-        raise IndexMismatchError(f"Cannot roll back to build {previous}: {err}") from None
+        # building again would build what is live: the way back is the knowledge files as they were
+        raise IndexMismatchError(
+            f"Cannot roll back to build {previous}: {_reason(err)}. The live build is unchanged; to undo the change, "
+            "put the knowledge files back as they were and build again."
+        ) from None
     _switch(index_dir, previous)
     return previous
 
 
 def _check(folder: Path, check: Callable[[Path], object] | None) -> None:
+    if not folder.is_dir():
+        raise IndexMissingError(f"its folder {folder} no longer exists")
     read_manifest(folder)  # one from an older version would not load
     if check is not None:
         check(folder)
+
+
+def _reason(err: BotError) -> str:
+    """Why a build cannot go live, without the advice to build, which publishing or rolling back replaces."""
+    return str(err).removesuffix(".").removesuffix(f"; {REBUILD}")
 
 
 def prune(index_dir: Path) -> None:
