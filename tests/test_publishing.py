@@ -171,7 +171,8 @@ def test_publish_makes_live_the_build_its_page_compared_not_one_staged_since_by_
     bobs = Publishing(console).stage("bob", "edited garden.md").build
     live = live_build(console.settings.index_dir)
     said = alice.publish(compared, Staff("alice"))
-    assert said.startswith(f"**Not published:** the build waiting now is {bobs} by bob (edited garden.md), not ")
+    waiting = f"{bobs} by bob (edited garden.md; replaces staged build {compared})"  # Alice's: she is told so
+    assert said.startswith(f"**Not published:** the build waiting now is {waiting}, not {compared}, which you compared")
     assert live_build(console.settings.index_dir) == live  # nothing went live
     assert Publishing(console).publish("bob", bobs).startswith(f"**Build {bobs} is live")  # its own stager may
 
