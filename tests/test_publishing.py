@@ -177,6 +177,20 @@ def test_publish_makes_live_the_build_its_page_compared_not_one_staged_since_by_
     assert Publishing(console).publish("bob", bobs).startswith(f"**Build {bobs} is live")  # its own stager may
 
 
+def test_a_build_goes_live_over_a_damaged_live_one_from_the_console(console: StaffConsole):
+    """Publish checked the staged build with the live build's assistant, so a damaged live build, the one a new
+    build should replace, refused every Publish and Roll back, blaming the staged build."""
+    from bot.index.folder import build_folder
+
+    index_dir = console.settings.index_dir
+    live = live_build(index_dir)
+    (build_folder(index_dir, live) / "vectors.faiss").unlink()
+    publishing = Publishing(console)
+    staged = publishing.stage("ann", "a fix")
+    assert publishing.publish("ann", staged.build).startswith(f"**Build {staged.build} is live")
+    assert live_build(index_dir) == staged.build
+
+
 def test_a_visitors_question_is_shown_to_staff_as_text_never_as_a_link_or_an_image(console: StaffConsole):
     """Anyone can type a question, and the tab's messages are Markdown: "[sign in](…)" was a live link in the
     console, and "![](…)" an image fetched from the writer's server when staff taught or marked the question."""

@@ -355,6 +355,23 @@ def test_a_build_says_which_staged_build_it_replaces(fake_settings: Settings, mo
     assert not (fake_settings.index_dir / STAGED).exists()
 
 
+def test_a_build_a_colleague_stages_while_another_is_published_stays_staged(fake_settings: Settings):
+    """Publishing removed the STAGED pointer whatever it named by then: a build staged during the publish's load
+    check was dropped without a word."""
+    from bot.index.pointers import read_pointer
+
+    build(fake_settings)
+    mine = build(fake_settings, publish=False)
+    shutil.copytree(mine.path, mine.path.parent / "theirs")  # the colleague's, staged while mine is checked
+
+    def a_colleague_stages(folder: Path) -> None:
+        (fake_settings.index_dir / STAGED).write_text("theirs\n")
+
+    assert publish_staged(fake_settings.index_dir, check=a_colleague_stages) == mine.name
+    assert live_build(fake_settings.index_dir) == mine.name
+    assert read_pointer(fake_settings.index_dir, STAGED) == "theirs"
+
+
 def test_a_build_killed_as_it_goes_live_leaves_nothing_staged(fake_settings: Settings, monkeypatch):
     """A plain build wrote STAGED, then published: killed between the two, it left a build nobody asked for staged,
     which the console offered and `publish` made live."""

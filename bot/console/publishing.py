@@ -137,7 +137,7 @@ class Publishing:
 
     def _loads(self, folder: Path) -> None:
         """A build must load with the chat's model before it goes live."""
-        check_build(folder, self.console.assistant().embedder)
+        check_build(folder, self.console.embedder)  # not the live build's: it need not load for another to go live
 
     def discard(self, user: str) -> str:
         """Forget the staged build: Publish will not make it live."""

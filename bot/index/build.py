@@ -181,7 +181,7 @@ def _build(
     replaced = read_pointer(index_dir, STAGED, damaged_as_none=True)  # dropped either way: said in the summary
     # a plain build goes live at once: a STAGED pointer written first would outlive a build killed before publishing
     if publish:
-        make_live(index_dir, name)
+        make_live(index_dir, name, replacing=replaced)
     else:
         write_pointer(index_dir, STAGED, name)
     prune(index_dir)

@@ -73,14 +73,16 @@ def publish_staged(index_dir: Path, check: Callable[[Path], object] | None = Non
             f"Cannot publish build {staged}: {_reason(err)}. The live build is unchanged; stage a new one "
             "(`python -m bot build --stage`, or the console's Stage and compare)."
         ) from None
-    make_live(index_dir, staged)
+    make_live(index_dir, staged, replacing=staged)
     return staged
 
 
-def make_live(index_dir: Path, name: str) -> None:
-    """Make a build live, and forget any staged one: it was built from older files than this one."""
+def make_live(index_dir: Path, name: str, replacing: str | None) -> None:
+    """Make a build live, and forget the staged build `replacing` (this one, or one built from older files), if it
+    is still the one staged: one staged meanwhile, by a colleague, stays."""
     _switch(index_dir, name)
-    (Path(index_dir) / STAGED).unlink(missing_ok=True)
+    if replacing is not None and read_pointer(index_dir, STAGED, damaged_as_none=True) == replacing:
+        (Path(index_dir) / STAGED).unlink(missing_ok=True)
 
 
 def discard_staged(index_dir: Path) -> str | None:
