@@ -108,7 +108,8 @@ def _case(line: str) -> Case | None:
         expect, urgent = data.get("expect"), data.get("urgent")
         if not isinstance(data["question"], str) or not data["question"].strip():
             return None
-    except (json.JSONDecodeError, KeyError, TypeError, AttributeError):
+    # ValueError: a number of more than 4,300 digits; RecursionError: arrays nested a thousand deep
+    except (ValueError, RecursionError, KeyError, TypeError, AttributeError):
         return None
     # an empty expected text is in every passage, and an empty list expects nothing: neither says what is right
     if not (expect is None or (isinstance(expect, list) and expect and all(_text(e) for e in expect))):

@@ -10,7 +10,7 @@ from pathlib import Path
 from bot.evaluate import CASE_FORMAT, Case, holds
 from bot.knowledge import Passage
 from bot.knowledge.phrasings import PhrasingsFile, reference
-from bot.text import listed
+from bot.text import counted, listed
 
 
 @dataclass(frozen=True)
@@ -49,17 +49,14 @@ def teach_cases(folder: Path, cases: list[Case], passages: list[Passage], longes
 
 def teach_case(phrasings: PhrasingsFile, case: Case, passages: list[Passage], longest: int | None = None) -> Lesson:
     if longest is not None and len(case.question) > longest:
-        return Lesson(
-            case.question,
-            skipped=f"{len(case.question):,} characters; a visitor may ask {longest:,} at most, so none would match it",
-        )
+        return Lesson(case.question, skipped=too_long(case.question, longest))
     if not case.ranked:
         return Lesson(case.question, skipped='an "urgent" line without "expect" says nothing of passages')
     if case.expect is None:
         added = phrasings.mark_not_answered(case.question)
         # the latest decision stands: a question both taught and marked would be answered and refused at once
         untaught = phrasings.untaught(case.question, not_answered=False)
-        instead = f"taught to {untaught} passage{'s' * (untaught > 1)}" if untaught else ""
+        instead = f"taught to {counted(untaught, 'passage')}" if untaught else ""
         return Lesson(
             case.question, (NOT_ANSWERED,) if added else (), () if added else (NOT_ANSWERED,), instead=instead
         )
@@ -73,12 +70,22 @@ def teach_case(phrasings: PhrasingsFile, case: Case, passages: list[Passage], lo
     added = phrasings.teach(holding[0], case.question, passages)
     instead = NOT_ANSWERED if phrasings.untaught(case.question, taught=False) else ""
     unsure = ""
-    # evaluate counts each of them right; visitors are shown the one taught. Each other place named once.
-    others = list(dict.fromkeys(p.location for p in holding[1:] if p.location != holding[0].location))
+    # evaluate counts each of them right; visitors are shown the one taught. Each other place is named once, and a
+    # long paragraph's other parts (which share its line) as such: the part taught may not be the one meant.
+    own = holding[0].location
+    others = [
+        f"{at} (another part of its paragraph)" if at == own else at
+        for at in dict.fromkeys(p.location for p in holding[1:])
+    ]
     if others:
         where = listed(others, 3)
         unsure = f"{expected!r} is also in {where}: quote more of the passage you mean if it is not that one"
     return Lesson(case.question, (taught,) if added else (), () if added else (taught,), unsure=unsure, instead=instead)
+
+
+def too_long(question: str, longest: int) -> str:
+    """Why a question is not taught, here and in the console: no visitor's question could match it."""
+    return f"{len(question):,} characters; a visitor may ask {longest:,} at most, so none would match it"
 
 
 def report(lessons: list[Lesson], bad_lines: Sequence[str] = ()) -> str:
@@ -92,7 +99,7 @@ def report(lessons: list[Lesson], bad_lines: Sequence[str] = ()) -> str:
         lines += [f"skipped: {question}: {lesson.skipped}"] if lesson.skipped else []
         lines += [f"  check: {lesson.unsure}"] if lesson.unsure else []
         lines += [f"  no longer {lesson.instead}"] if lesson.instead else []
-    lines += [f"skipped: {where}: {CASE_FORMAT}" for where in bad_lines]
+    lines += [f"skipped: {listed(bad_lines, 10)}: {CASE_FORMAT}"] if bad_lines else []  # the format said once
     added = sum(len(lesson.added) for lesson in lessons)
     already = sum(len(lesson.already) for lesson in lessons)
     skipped = sum(1 for lesson in lessons if lesson.skipped) + len(bad_lines)

@@ -82,6 +82,20 @@ def test_a_line_that_cannot_say_what_is_right_is_named(tmp_path: Path, line: dic
         load_cases(path)
 
 
+def test_a_line_json_cannot_read_is_named_not_a_traceback(tmp_path: Path):
+    """A number of 5,000 digits (ValueError) and arrays nested 100,000 deep (RecursionError) escaped the check:
+    teach stopped with no file:line, or a traceback."""
+    from bot.evaluate import read_cases
+
+    good = json.dumps({"question": "side effects?", "expect": ["fatigue"]})
+    path = tmp_path / "questions.jsonl"
+    path.write_text("\n".join([good, '{"question": ' + "9" * 5000 + "}", "[" * 100_000, good]), encoding="utf-8")
+    cases, bad = read_cases(path)
+    assert len(cases) == 2 and bad == [f"{path}:2", f"{path}:3"]
+    with pytest.raises(BotError, match=r"questions.jsonl:2: expected .*fix that line"):
+        load_cases(path)
+
+
 def test_a_byte_order_mark_is_not_part_of_the_first_line(tmp_path: Path):
     path = write(tmp_path, {"question": "side effects?", "expect": ["fatigue"]}, prefix=b"\xef\xbb\xbf")
     assert load_cases(path) == [Case("side effects?", ("fatigue",))]

@@ -49,7 +49,7 @@ def make(kind: str, folder: Path) -> Path:
 # A Word or PDF file's author is a property whatever program saved it filled in ("python-docx", "Windows User")
 AUTHOR_NOTE = (
     f"author {AUTHOR!r} is the file's own property, which often names a computer or a template: every citation shows "
-    "it; set --author or --publisher (or the console's details) if that is not who wrote it"
+    "it; set --author (or the author in the console's details) if that is not who wrote it"
 )
 # Where each format says a dropped part was: the page's line, the heading above it, the PDF's page.
 DROPS = {
@@ -441,3 +441,35 @@ def test_markdown_front_matter_that_is_not_text_is_refused_as_check_refuses_it(t
     with pytest.raises(ImportFailed, match=r"^binary.md:2: title is binary, not text"):
         prepare(tmp_path / "binary.md", tmp_path / "knowledge")
     assert prepare(tmp_path / "fine.md", tmp_path / "knowledge").metadata.title == "Visiting: a guide"
+
+
+def test_a_word_headers_text_box_is_reported_once_and_a_damaged_header_fails_nothing(tmp_path: Path):
+    """A text box is a paragraph inside a run: its text was reported twice, glued ("ClinicCall 999 Call 999"); a
+    damaged header part, only ever reported, failed the whole import with a zlib error."""
+    from bot.importer.docx import convert_docx
+
+    source = word_document(tmp_path / "source.docx")
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    box = (
+        f"<w:hdr {w}><w:p><w:r><w:t>Clinic</w:t></w:r><w:r><w:txbxContent><w:p><w:r><w:t>Call 999</w:t></w:r></w:p>"
+        "</w:txbxContent></w:r></w:p></w:hdr>"
+    )
+
+    def with_header(name: str, header: bytes) -> Path:
+        path = tmp_path / name
+        with zipfile.ZipFile(source) as old, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as new:
+            for item in old.infolist():
+                new.writestr(item.filename, header if item.filename == "word/header1.xml" else old.read(item.filename))
+        return path
+
+    drops = convert_docx(with_header("box.docx", box.encode())).drops
+    assert [str(d) for d in drops if d.where == "page header"] == ["page header: 'Clinic Call 999'"]
+    damaged = with_header("damaged.docx", box.encode() * 50)
+    data = bytearray(damaged.read_bytes())
+    with zipfile.ZipFile(damaged) as archive:
+        info = archive.getinfo("word/header1.xml")
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    data[start + 5 : start + 25] = bytes(b ^ 0xFF for b in data[start + 5 : start + 25])
+    damaged.write_bytes(bytes(data))
+    converted = convert_docx(damaged)
+    assert "Pruning keeps shrubs" in converted.body and not [d for d in converted.drops if d.where == "page header"]

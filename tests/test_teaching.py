@@ -154,7 +154,7 @@ def test_teach_names_the_other_passages_that_hold_the_expected_text(knowledge_di
     assert unique[0].unsure == ""
 
 
-def test_the_check_hint_names_each_other_place_once_and_not_the_taught_ones_own(tmp_path: Path):
+def test_the_check_hint_names_each_other_place_once(tmp_path: Path):
     """A long paragraph is split into passages that share its line: the hint named "g.md:9, g.md:9, g.md:9"."""
     long = " ".join(f"Roses need water in week {i} of the summer." for i in range(40))
     tomatoes = "Tomatoes need water too, every evening in the summer months, and a stake."
@@ -163,9 +163,13 @@ def test_the_check_hint_names_each_other_place_once_and_not_the_taught_ones_own(
     passages = load_knowledge(tmp_path, 120, 40).passages
     assert [p.location for p in passages].count("g.md:9") > 1
     lessons = teach_cases(tmp_path, [Case("how often water", ("need water",))], passages)
-    assert lessons[0].unsure.startswith("'need water' is also in g.md:13: quote more")
+    assert lessons[0].unsure.startswith("'need water' is also in g.md:9 (another part of its paragraph), g.md:13:")
     only_roses = teach_cases(tmp_path, [Case("roses in week 3", ("Roses need water",))], passages)
-    assert only_roses[0].unsure == ""
+    assert only_roses[0].unsure.startswith(
+        "'Roses need water' is also in g.md:9 (another part of its paragraph): quote"
+    )
+    unique = teach_cases(tmp_path, [Case("tomato stakes", ("and a stake",))], passages)
+    assert unique[0].unsure == ""
 
 
 def test_a_comment_staff_wrote_survives_teaching(knowledge_dir: Path):
@@ -174,6 +178,15 @@ def test_a_comment_staff_wrote_survives_teaching(knowledge_dir: Path):
         phrasings.mark_not_answered("is there a cafe")
     text = (knowledge_dir / PHRASINGS_FILE).read_text(encoding="utf-8")
     assert "# taught by Ann, March" in text and "# ask reception" in text and "is there a cafe" in text
+
+
+def test_a_table_staff_left_without_questions_survives_a_mark(knowledge_dir: Path):
+    """Marking a question "not answered here" untaught it everywhere, and took every empty [[taught]] table too."""
+    passages = load_knowledge(knowledge_dir).passages
+    write(knowledge_dir, f'[[taught]]\npassage = "{ROSES}"\nquestions = []  # Ann fills these in\n')
+    teach_cases(knowledge_dir, [Case("is there a cafe", None)], passages)
+    text = (knowledge_dir / PHRASINGS_FILE).read_text(encoding="utf-8")
+    assert "Ann fills these in" in text and "is there a cafe" in text
 
 
 def test_tables_taught_into_an_existing_file_are_a_blank_line_apart(knowledge_dir: Path):

@@ -18,7 +18,8 @@ from bot.knowledge.phrasings import PhrasingsFile, reference
 from bot.knowledge.site import add_example
 from bot.render import escape_markdown
 from bot.search import normalize_query
-from bot.text import WORD
+from bot.teaching import too_long
+from bot.text import WORD, counted
 
 CHOICES_RANKED = 8  # passages offered for a question: the ones the inspector ranks first, best first
 
@@ -96,7 +97,7 @@ class Teacher:
         with PhrasingsFile(self.settings.knowledge_dir) as phrasings:
             added = phrasings.mark_not_answered(question)
             untaught = phrasings.untaught(question, not_answered=False)  # the latest decision stands, as for teach
-        instead = f" It was taught to {untaught} passage{'s' * (untaught > 1)}; that is removed." if untaught else ""
+        instead = f" It was taught to {counted(untaught, 'passage')}; that is removed." if untaught else ""
         if not added and not untaught:
             return f"{quoted(question)} is already marked not answered here."
         detail = repr(question) + (f" (was taught to {untaught})" if untaught else "")
@@ -154,11 +155,7 @@ class Teacher:
             return None
 
     def _too_long(self, question: str, done: str) -> str:
-        """What `python -m bot teach` says of such a question too: no visitor's question could match it."""
-        return (
-            f"Not {done}: the question is {len(question):,} characters, and a visitor may ask "
-            f"{self.settings.max_question_chars:,} at most, so none would match it."
-        )
+        return f"Not {done}: the question is {too_long(question, self.settings.max_question_chars)}."
 
     def _unreadable(self) -> str:
         return f"The knowledge folder {self.settings.knowledge_dir}/ has errors; fix them (python -m bot check) first."

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
+from collections.abc import Iterator
 from pathlib import Path
 from xml.etree import ElementTree
 from xml.parsers.expat import ExpatError
@@ -26,7 +28,7 @@ CORE = "docProps/core.xml"
 CORE_NAMES = {"title": "{http://purl.org/dc/elements/1.1/}title", "author": "{http://purl.org/dc/elements/1.1/}creator"}
 FURNITURE = re.compile(r"word/(?P<kind>header|footer)\d*\.xml")
 WORD = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-WORD_PARAGRAPH, WORD_TEXT = WORD + "p", WORD + "t"
+WORD_PARAGRAPH, WORD_RUN, WORD_TEXT = WORD + "p", WORD + "r", WORD + "t"
 MAX_CORE_BYTES = 1_000_000  # the properties part is a few hundred bytes; more is not a Word file's
 # The XML a Word file unpacks to: a 300-page book's is a few MB. A 65 KB upload of repeated text made 20 MB of it,
 # 36 s and 235 MB to preview; the console's 5 MB limit let one make 1.5 GB (hours, and tens of GB of memory).
@@ -60,14 +62,26 @@ def _page_furniture(path: Path) -> tuple[Drop, ...]:
             for name in sorted(archive.namelist()):
                 kind = FURNITURE.fullmatch(name)
                 if kind:
-                    root = ElementTree.fromstring(archive.read(name))
-                    paragraphs = ("".join(t.text or "" for t in p.iter(WORD_TEXT)) for p in root.iter(WORD_PARAGRAPH))
-                    text = " ".join(p.strip() for p in paragraphs if p.strip())
+                    text = _paragraphs_text(ElementTree.fromstring(archive.read(name)))
                     if text:
                         found[(f"page {kind['kind']}", snippet(text))] = None
-    except (KeyError, zipfile.BadZipFile, ElementTree.ParseError):
+    # a damaged part: the body converted, and these are only reported
+    except (KeyError, zipfile.BadZipFile, ElementTree.ParseError, zlib.error, OSError, ValueError):
         return ()
     return tuple(Drop(where, what) for where, what in found)
+
+
+def _paragraphs_text(root: ElementTree.Element) -> str:
+    """The text of a part's paragraphs, each once: a text box is a paragraph inside a run of another, so a
+    paragraph's own text is that of its runs (and of runs one wrapper down: a link, a field), not all below it."""
+    paragraphs = ("".join(_own_text(p)).strip() for p in root.iter(WORD_PARAGRAPH))
+    return " ".join(p for p in paragraphs if p)
+
+
+def _own_text(paragraph: ElementTree.Element) -> Iterator[str]:
+    for child in paragraph:
+        for run in [child] if child.tag == WORD_RUN else child.findall(WORD_RUN):
+            yield from (t.text or "" for t in run.findall(WORD_TEXT))
 
 
 @mammoth.images.img_element

@@ -102,7 +102,7 @@ def prepare(
     if source.suffix.lower() in FILE_PROPERTIES and own.author and metadata.author == own.author != given.author:
         notes.append(
             f"author {own.author!r} is the file's own property, which often names a computer or a template: every "
-            "citation shows it; set --author or --publisher (or the console's details) if that is not who wrote it"
+            "citation shows it; set --author (or the author in the console's details) if that is not who wrote it"
         )
     if not metadata.title:
         first = re.search(r"^#{1,6} (.+)$", converted.body, re.M)

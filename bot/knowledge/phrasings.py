@@ -173,21 +173,17 @@ class PhrasingsFile:
 
     def untaught(self, question: str, taught: bool = True, not_answered: bool = True) -> int:
         """Remove a question wherever it was taught (to any passage) or marked not answered, or only the one or the
-        other; how many places it was removed from."""
+        other; how many places it was removed from. A [[taught]] table left with no question goes too, not one
+        staff left empty."""
         removed = 0
-        lists = [entry.get("questions", []) for entry in self.document.get("taught", [])] if taught else []
+        entries = self.document.get("taught", []) if taught else []
+        for i in reversed(range(len(entries))):
+            count = _remove(entries[i].get("questions", []), question)
+            if count and not entries[i].get("questions"):
+                del entries[i]
+            removed += count
         if not_answered:
-            lists.append(self.document.get("not_answered", {}).get("questions", []))
-        for questions in lists:
-            for i in reversed(range(len(questions))):
-                if _key(str(questions[i])) == _key(question):
-                    del questions[i]
-                    removed += 1
-        taught = self.document.get("taught")
-        if taught is not None:
-            for i in reversed(range(len(taught))):
-                if not taught[i].get("questions"):
-                    del taught[i]
+            removed += _remove(self.document.get("not_answered", {}).get("questions", []), question)
         self.changed = self.changed or removed > 0
         return removed
 
@@ -318,6 +314,14 @@ def _questions(table: object, name: str, problems: list[Problem], line: int) -> 
         problems.append(Problem(PHRASINGS_FILE, line, f'{name} needs questions = ["...", "..."], none blank', "error"))
         return []
     return questions
+
+
+def _remove(questions: list, question: str) -> int:
+    """Take a question out of a list, in any of its spellings that are the same question; how many times."""
+    found = [i for i in range(len(questions)) if _key(str(questions[i])) == _key(question)]
+    for i in reversed(found):
+        del questions[i]
+    return len(found)
 
 
 def _multiline(items: list[str]) -> tomlkit.items.Array:
