@@ -66,13 +66,8 @@ def publish_staged(index_dir: Path, check: Callable[[Path], object] | None = Non
     staged = read_pointer(index_dir, STAGED)
     if staged is None:
         raise IndexMissingError(f"No build is waiting in {index_dir}/; run `python -m bot build --stage` first.")
-    try:
-        _check(build_folder(index_dir, staged), check)
-    except BotError as err:
-        raise IndexMismatchError(
-            f"Cannot publish build {staged}: {_reason(err)}. The live build is unchanged; stage a new one "
-            "(`python -m bot build --stage`, or the console's Stage and compare)."
-        ) from None
+    instead = "stage a new one (`python -m bot build --stage`, or the console's Stage and compare)."
+    _require_loadable(index_dir, staged, check, "publish", instead)
     make_live(index_dir, staged, replacing=staged)
     return staged
 
@@ -101,24 +96,29 @@ def rollback(index_dir: Path, check: Callable[[Path], object] | None = None) -> 
             f"There is no previous build in {index_dir}/ to roll back to; only a build made live over another "
             "(python -m bot build, or publish) leaves one, so there is nothing to undo yet."
         )
-    try:
-        _check(build_folder(index_dir, previous), check)
-    except BotError as err:
-        # building again would build what is live: the way back is the knowledge files as they were
-        raise IndexMismatchError(
-            f"Cannot roll back to build {previous}: {_reason(err)}. The live build is unchanged; to undo the change, "
-            "put the knowledge files back as they were and build again."
-        ) from None
+    # building again would build what is live: the way back is the knowledge files as they were
+    instead = "to undo the change, put the knowledge files back as they were and build again."
+    _require_loadable(index_dir, previous, check, "roll back to", instead)
     _switch(index_dir, previous)
     return previous
 
 
-def _check(folder: Path, check: Callable[[Path], object] | None) -> None:
-    if not folder.is_dir():
-        raise IndexMissingError(f"its folder {folder} no longer exists")
-    read_manifest(folder)  # one from an older version would not load
-    if check is not None:
-        check(folder)
+def _require_loadable(
+    index_dir: Path, name: str, check: Callable[[Path], object] | None, doing: str, instead: str
+) -> None:
+    """Refuse to `doing` a build that is gone, from another version, or (with `check`) does not load; the error
+    says why, that the live build is unchanged, and what to do `instead`."""
+    folder = build_folder(index_dir, name)
+    try:
+        if not folder.is_dir():
+            raise IndexMissingError(f"its folder {folder} no longer exists")
+        read_manifest(folder)  # one from an older version would not load
+        if check is not None:
+            check(folder)
+    except BotError as err:
+        raise IndexMismatchError(
+            f"Cannot {doing} build {name}: {_reason(err)}. The live build is unchanged; {instead}"
+        ) from None
 
 
 def _reason(err: BotError) -> str:
