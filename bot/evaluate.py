@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from tqdm import tqdm
@@ -24,6 +24,7 @@ class Case:
     expect: tuple[str, ...] | None  # None: out of scope, the fallback is the right reply
     urgent: bool | None = None  # whether the urgent notice is right; None: not said
     ranked: bool = True  # False for a line with "urgent" and no "expect": only the notice is scored
+    where: str = field(default="", compare=False)  # "file:line" it was read from, for messages that name it
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,7 @@ def read_cases(path: Path) -> tuple[list[Case], list[str]]:
             if case is None:
                 bad.append(f"{path}:{number}")
             else:
-                cases.append(case)
+                cases.append(replace(case, where=f"{path}:{number}"))
     if not cases and not bad:
         raise BotError(f"{path} holds no questions; add JSON lines with a question and expect.")
     return cases, bad

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot.evaluate import CASE_FORMAT, Case, holds
@@ -23,6 +23,7 @@ class Lesson:
     skipped: str = ""  # why nothing could be taught
     unsure: str = ""  # the expected text is in more passages than the one taught: which, for staff to check
     instead: str = ""  # what it was before and is no longer: taught to passages, or marked not answered here
+    where: str = ""  # the file:line of its question, when it came from a file
 
 
 NOT_ANSWERED = "not answered here"
@@ -44,7 +45,7 @@ def answering(passages: list[Passage], expected: str) -> list[Passage]:
 def teach_cases(folder: Path, cases: list[Case], passages: list[Passage], longest: int | None = None) -> list[Lesson]:
     """Teach each case; one longer than `longest` characters (the longest question a visitor may ask) is skipped."""
     with PhrasingsFile(folder) as phrasings:
-        return [teach_case(phrasings, case, passages, longest) for case in cases]
+        return [replace(teach_case(phrasings, case, passages, longest), where=case.where) for case in cases]
 
 
 def teach_case(phrasings: PhrasingsFile, case: Case, passages: list[Passage], longest: int | None = None) -> Lesson:
@@ -96,7 +97,8 @@ def report(lessons: list[Lesson], bad_lines: Sequence[str] = ()) -> str:
         question = _shown(lesson.question)
         lines += [f"added: {question} → {ref}" for ref in lesson.added]
         lines += [f"already there: {question} → {ref}" for ref in lesson.already]
-        lines += [f"skipped: {question}: {lesson.skipped}"] if lesson.skipped else []
+        where = f"{lesson.where}: " if lesson.where else ""  # a skip is for staff to mend: where its line is
+        lines += [f"skipped: {where}{question}: {lesson.skipped}"] if lesson.skipped else []
         lines += [f"  check: {lesson.unsure}"] if lesson.unsure else []
         lines += [f"  no longer {lesson.instead}"] if lesson.instead else []
     lines += [f"skipped: {listed(bad_lines, 10)}: {CASE_FORMAT}"] if bad_lines else []  # the format said once
