@@ -91,7 +91,15 @@ def cmd_teach(args: argparse.Namespace) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     from bot.embedding import SentenceEmbedder
-    from bot.index import IndexMismatchError, IndexMissingError, StaleIndexError, build_index, load_index, require_fresh
+    from bot.index import (
+        BuildSummary,
+        IndexMismatchError,
+        IndexMissingError,
+        StaleIndexError,
+        build_index,
+        load_index,
+        require_fresh,
+    )
     from bot.index.folder import REBUILD
     from bot.search import prepare_build
 
@@ -106,6 +114,12 @@ def cmd_build(args: argparse.Namespace) -> int:
             # the reason says to run build, which this is doing: the part before that advice
             print(f"Building: {str(reason).split('; ' + REBUILD)[0]}.", file=sys.stderr)
     knowledge = _load_knowledge(settings)
+
+    def audit(summary: BuildSummary) -> None:
+        replaced = f"; replaces staged build {summary.replaced_staged}" if summary.replaced_staged else ""
+        detail = f"{summary.name}: {summary.changes} ({summary.path}){replaced}"
+        _audit(settings, "build (staged)" if args.stage else "build", detail)
+
     summary = build_index(
         knowledge,
         settings.index_dir,
@@ -114,11 +128,9 @@ def cmd_build(args: argparse.Namespace) -> int:
         settings=settings.index,
         publish=not args.stage,
         prepare=lambda index: prepare_build(index, embedder, settings.search),
+        announce=audit,  # before it goes live: a process killed then leaves the line
     )
     print(f"Built {settings.index_dir}/ ({summary.name}): {summary.describe()}")
-    replaced = f"; replaces staged build {summary.replaced_staged}" if summary.replaced_staged else ""
-    detail = f"{summary.name}: {summary.changes} ({summary.path}){replaced}"
-    _audit(settings, "build (staged)" if args.stage else "build", detail)
     if args.stage:
         print("Staged, not live: compare with `python -m bot diff`, then `python -m bot publish`.")
     return 0

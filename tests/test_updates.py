@@ -334,6 +334,28 @@ def test_a_build_that_would_not_load_is_neither_published_nor_rolled_back_to(
     assert "early spring" in (fake_settings.knowledge_dir / "garden.md").read_text(encoding="utf-8")
 
 
+def test_a_build_killed_as_it_goes_live_is_in_the_audit_log(fake_settings: Settings, monkeypatch, tmp_path: Path):
+    """The audit line was written after the build went live: killed then (2 kills in 10), a live build had none."""
+    import bot.index.pointers
+    from bot.audit import AuditLog
+    from bot.cli import main
+    from bot.embedding import SentenceEmbedder
+
+    monkeypatch.setattr(SentenceEmbedder, "from_settings", staticmethod(lambda _: FakeEmbedder()))
+    monkeypatch.setenv("BOT_DATA_DIR", str(tmp_path / "data"))
+    real_switch = bot.index.pointers._switch
+
+    def live_then_killed(index_dir: Path, name: str) -> None:
+        real_switch(index_dir, name)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(bot.index.pointers, "_switch", live_then_killed)
+    where = ["--knowledge", str(fake_settings.knowledge_dir), "--index", str(fake_settings.index_dir)]
+    assert main(["build", "--quiet", *where]) == 130
+    [entry] = AuditLog.in_folder(tmp_path / "data").entries()
+    assert (entry.action, entry.detail.split(":")[0]) == ("build", live_build(fake_settings.index_dir))
+
+
 def test_a_build_says_which_staged_build_it_replaces(fake_settings: Settings, monkeypatch, tmp_path: Path, capsys):
     """A plain build over a staged one dropped it without a word, a colleague's compared build among them."""
     from bot.audit import AuditLog

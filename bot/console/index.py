@@ -135,10 +135,13 @@ class IndexTab(Tab):
                 progress=progress is not None,
                 settings=s.index,
                 prepare=self.console.prepare_build,
+                # before it goes live: a process killed then leaves the line
+                announce=lambda summary: self.console.audit.record(
+                    user, "build", f"{summary.name}: {summary.describe()}"
+                ),
             )
         except BotError as err:
             return f"**Not rebuilt:** {err} The live index is unchanged."
-        self.console.audit.record(user, "build", f"{summary.name}: {summary.describe()}")
         return summary_text(summary, s.index_dir)
 
     def render(self, app: gr.Blocks) -> None:

@@ -14,6 +14,7 @@ from bot.errors import BotError
 from bot.evaluate import answer_changes, suite_questions
 from bot.index import (
     STAGED,
+    BuildSummary,
     build_index,
     check_build,
     discard_staged,
@@ -64,6 +65,7 @@ class Publishing:
                 settings=s.index,
                 publish=False,
                 prepare=self.console.prepare_build,
+                announce=lambda summary: self._audit_staged(user, why, summary),  # before STAGED names it
             )
         except KnowledgeError as err:
             problems = "\n".join(f"- `{p}`" for p in err.problems) or f"- {err}"
@@ -72,8 +74,6 @@ class Publishing:
             return Staged(False, f"**Not built:** {err} The live index is unchanged.", [])
         finally:
             self.console.build_lock.release()
-        replaced = f"; replaces staged build {summary.replaced_staged}" if summary.replaced_staged else ""
-        self.console.audit.record(user, "build (staged)", f"{summary.name}: {why}{replaced}")
         try:
             changes = self.changes()
         except BotError as err:  # a test suite staff can fix: the build is staged all the same
@@ -84,6 +84,10 @@ class Publishing:
             f"{len(changes)} test-suite questions would get a different first passage. Publish to make it live."
         )
         return Staged(True, text, changes, summary.name)
+
+    def _audit_staged(self, user: str, why: str, summary: BuildSummary) -> None:
+        replaced = f"; replaces staged build {summary.replaced_staged}" if summary.replaced_staged else ""
+        self.console.audit.record(user, "build (staged)", f"{summary.name}: {why}{replaced}")
 
     def changes(self) -> list[tuple[str, str, str]]:
         """(question, live first passage, staged first passage) for each suite question whose answer changes."""

@@ -111,16 +111,28 @@ def build_index(
     settings: IndexSettings | None = None,
     publish: bool = True,
     prepare: Callable[[Index], None] | None = None,
+    announce: Callable[[BuildSummary], None] | None = None,
 ) -> BuildSummary:
     """Embed what the cache lacks, write a new build, check it, and (by default) make it live. `prepare` is called
     with the new build, loaded, once it is checked, before it is staged: a later stage keeps its own files in its
-    folder (bot/search.py, the learned ranking), so that nothing loading the build waits to make them."""
+    folder (bot/search.py, the learned ranking), so that nothing loading the build waits to make them. `announce`
+    is called with the summary just before the build goes live or is staged: an audit line written then is there
+    however the process ends after."""
     index_dir = Path(index_dir)
     if not knowledge.passages:
         raise BotError("The knowledge folder has no passages to index; add text under its headings.")
     index_dir.mkdir(parents=True, exist_ok=True)
     with one_build_at_a_time(index_dir):
-        return _build(knowledge, index_dir, embedder, progress, settings or Settings().index, publish, prepare)
+        summary = _build(knowledge, index_dir, embedder, progress, settings or Settings().index, publish, prepare)
+        if announce is not None:
+            announce(summary)
+        # a plain build goes live at once: a STAGED pointer written first would outlive a build killed meanwhile
+        if publish:
+            make_live(index_dir, summary.name, replacing=summary.replaced_staged)
+        else:
+            write_pointer(index_dir, STAGED, summary.name)
+        prune(index_dir)
+        return summary
 
 
 def _build(
@@ -132,6 +144,7 @@ def _build(
     publish: bool,
     prepare: Callable[[Index], None] | None,
 ) -> BuildSummary:
+    """The new build, written and checked: what build_index then makes live or stages."""
     started = time.perf_counter()
     site = with_calm_messages(knowledge.site) if settings.calm_messages else knowledge.site
     calm_list = calm_fingerprint() if site is not knowledge.site else None  # added: a build with another is stale
@@ -179,12 +192,6 @@ def _build(
     changes = _changes(live, knowledge.passages)
     shadowed = _near_new(knowledge, live, not_answered, vectors, rows, kinds, settings.everyday_answered_similarity)
     replaced = read_pointer(index_dir, STAGED, damaged_as_none=True)  # dropped either way: said in the summary
-    # a plain build goes live at once: a STAGED pointer written first would outlive a build killed before publishing
-    if publish:
-        make_live(index_dir, name, replacing=replaced)
-    else:
-        write_pointer(index_dir, STAGED, name)
-    prune(index_dir)
     return BuildSummary(
         name=name,
         documents=knowledge.documents,
