@@ -54,10 +54,9 @@ def teach_case(phrasings: PhrasingsFile, case: Case, passages: list[Passage], lo
     if not case.ranked:
         return Lesson(case.question, skipped='an "urgent" line without "expect" says nothing of passages')
     if case.expect is None:
-        added = phrasings.mark_not_answered(case.question)
-        # the latest decision stands: a question both taught and marked would be answered and refused at once
-        untaught = phrasings.untaught(case.question, not_answered=False)
-        instead = f"taught to {counted(untaught, 'passage')}" if untaught else ""
+        done = phrasings.decide(case.question, None, passages)
+        instead = f"taught to {counted(done.replaced, 'passage')}" if done.replaced else ""
+        added = done.added
         return Lesson(
             case.question, (NOT_ANSWERED,) if added else (), () if added else (NOT_ANSWERED,), instead=instead
         )
@@ -68,8 +67,8 @@ def teach_case(phrasings: PhrasingsFile, case: Case, passages: list[Passage], lo
         shown = ", ".join(repr(e) for e in missing) or "nothing"
         return Lesson(case.question, skipped=f"the expected text {shown} is in no passage")
     taught = reference(holding[0])
-    added = phrasings.teach(holding[0], case.question, passages)
-    instead = NOT_ANSWERED if phrasings.untaught(case.question, taught=False) else ""
+    done = phrasings.decide(case.question, holding[0], passages)
+    added, instead = done.added, NOT_ANSWERED if done.replaced else ""
     unsure = ""
     # evaluate counts each of them right; visitors are shown the one taught. Each other place is named once, and a
     # long paragraph's other parts (which share its line) as such: the part taught may not be the one meant.

@@ -78,9 +78,8 @@ class Teacher:
         if passage is None:
             return "Pick the passage that answers it from the list (or find it by heading)."
         with PhrasingsFile(self.settings.knowledge_dir) as phrasings:
-            added = phrasings.teach(passage, question, passages)
-            # the latest decision stands: a question both taught and marked would be answered and refused at once
-            unmarked = phrasings.untaught(question, taught=False) > 0
+            done = phrasings.decide(question, passage, passages)
+        added, unmarked = done.added, done.replaced > 0
         instead = " It was marked not answered here; that mark is removed." if unmarked else ""
         if not added and not unmarked:
             return f"{quoted(question)} is already taught to {reference(passage)}."
@@ -95,8 +94,8 @@ class Teacher:
         if len(question) > self.settings.max_question_chars:
             return self._too_long(question, "marked")
         with PhrasingsFile(self.settings.knowledge_dir) as phrasings:
-            added = phrasings.mark_not_answered(question)
-            untaught = phrasings.untaught(question, not_answered=False)  # the latest decision stands, as for teach
+            done = phrasings.decide(question, None, [])
+        added, untaught = done.added, done.replaced
         instead = f" It was taught to {counted(untaught, 'passage')}; that is removed." if untaught else ""
         if not added and not untaught:
             return f"{quoted(question)} is already marked not answered here."

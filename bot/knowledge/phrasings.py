@@ -116,6 +116,14 @@ def with_phrasings(passages: list[Passage], teaching: Teaching) -> list[Passage]
     return [replace(p, phrasings=teaching.phrasings[p.id]) if p.id in teaching.phrasings else p for p in passages]
 
 
+@dataclass(frozen=True)
+class Decision:
+    """What deciding a question did: whether it was added, and in how many places the opposite decision went."""
+
+    added: bool
+    replaced: int = 0
+
+
 class PhrasingsFile:
     """phrasings.toml opened for changes, written back whole once done (`with PhrasingsFile(folder) as file:`);
     comments and layout staff wrote are kept. It is read on entering, and no one else changes it until the end."""
@@ -170,6 +178,13 @@ class PhrasingsFile:
         questions.append(question)
         self.changed = True
         return True
+
+    def decide(self, question: str, passage: Passage | None, all_passages: list[Passage]) -> Decision:
+        """Teach a question to a passage, or mark it not answered here (passage None). The latest decision stands:
+        the opposite one goes, since a question both taught and marked would be answered and refused at once."""
+        if passage is None:
+            return Decision(self.mark_not_answered(question), self.untaught(question, not_answered=False))
+        return Decision(self.teach(passage, question, all_passages), self.untaught(question, taught=False))
 
     def untaught(self, question: str, taught: bool = True, not_answered: bool = True) -> int:
         """Remove a question wherever it was taught (to any passage) or marked not answered, or only the one or the
@@ -318,7 +333,8 @@ def _questions(table: object, name: str, problems: list[Problem], line: int) -> 
 
 def _remove(questions: list, question: str) -> int:
     """Take a question out of a list, in any of its spellings that are the same question; how many times."""
-    found = [i for i in range(len(questions)) if _key(str(questions[i])) == _key(question)]
+    key = _key(question)
+    found = [i for i in range(len(questions)) if _key(str(questions[i])) == key]
     for i in reversed(found):
         del questions[i]
     return len(found)
